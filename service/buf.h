@@ -1,0 +1,34 @@
+/* A growable byte buffer, always NUL-terminated; the owner frees it with buf_free. */
+#ifndef TAKEDOWN_BUF_H
+#define TAKEDOWN_BUF_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+typedef struct Buf {
+    char *data; /* owned; NULL until the first append */
+    size_t len; /* bytes used, not counting the terminating NUL */
+    size_t cap; /* bytes allocated */
+} Buf;
+
+/* Appends n bytes; aborts on out-of-memory (the service cannot continue safely without memory). */
+void buf_append(Buf *b, const void *data, size_t n);
+void buf_puts(Buf *b, const char *s);
+void buf_putc(Buf *b, char c);
+void buf_printf(Buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void buf_vprintf(Buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+/* Appends s with & < > " ' replaced by entities: safe in HTML text and quoted attributes. */
+void buf_put_html(Buf *b, const char *s, size_t n);
+/* Gives the caller the bytes (NUL-terminated, never NULL) and leaves b empty. */
+char *buf_take(Buf *b);
+void buf_reset(Buf *b);
+void buf_free(Buf *b);
+
+/* Allocation helpers that abort on out-of-memory. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+
+#endif

@@ -1,0 +1,208 @@
+/* Settings: one table of names shared by the config file and the command line. */
+#include "config.h"
+
+#include "log.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void config_defaults(Config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    snprintf(cfg->data_dir, sizeof cfg->data_dir, "./var");
+    snprintf(cfg->listen_host, sizeof cfg->listen_host, "127.0.0.1");
+    cfg->listen_port = 8080;
+    cfg->http_threads = 4;
+    cfg->workers = 2;
+    cfg->work_queue = 64;
+    cfg->max_body = 64 * 1024;
+    cfg->max_url = 4096;
+    cfg->max_connections = 512;
+    cfg->conn_timeout = 30;
+    cfg->log_level = LOG_LEVEL_INFO;
+    cfg->grace_ms = 10000;
+}
+
+/* Parses a whole unsigned number in [lo, hi]. */
+static int parse_uint(const char *s, unsigned long lo, unsigned long hi, unsigned long *out)
+{
+    if (!s || !*s || *s == '-' || *s == '+')
+        return -1;
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(s, &end, 10);
+    if (errno || *end || v < lo || v > hi)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int set_str(char *dst, size_t size, const char *value)
+{
+    if (!value || !*value || strlen(value) >= size)
+        return -1;
+    memcpy(dst, value, strlen(value) + 1);
+    return 0;
+}
+
+static int set_listen(Config *cfg, const char *value)
+{
+    const char *colon = value ? strrchr(value, ':') : NULL;
+    unsigned long port;
+    if (!colon || colon == value || parse_uint(colon + 1, 0, 65535, &port) != 0)
+        return -1;
+    size_t hlen = (size_t)(colon - value);
+    if (value[0] == '[' && colon[-1] == ']') { /* [::1]:8080 */
+        value++;
+        hlen -= 2;
+    }
+    if (hlen == 0 || hlen >= sizeof cfg->listen_host)
+        return -1;
+    memcpy(cfg->listen_host, value, hlen);
+    cfg->listen_host[hlen] = '\0';
+    cfg->listen_port = (unsigned)port;
+    return 0;
+}
+
+static const char *bool_keys[] = {"trust-proxy", "debug-routes", "verbose", NULL};
+
+int config_is_bool(const char *key)
+{
+    for (int i = 0; bool_keys[i]; i++)
+        if (strcmp(key, bool_keys[i]) == 0)
+            return 1;
+    return 0;
+}
+
+int config_set(Config *cfg, const char *key, const char *value, char *err, size_t err_size)
+{
+    unsigned long v = 0;
+    int rc = -1;
+    if (config_is_bool(key)) {
+        int on = !value || strcmp(value, "true") == 0 || strcmp(value, "1") == 0 ||
+                 strcmp(value, "yes") == 0;
+        int off = value && (strcmp(value, "false") == 0 || strcmp(value, "0") == 0 ||
+                            strcmp(value, "no") == 0);
+        if (!on && !off) {
+            snprintf(err, err_size, "--%s takes true or false", key);
+            return -1;
+        }
+        if (strcmp(key, "trust-proxy") == 0)
+            cfg->trust_proxy = on;
+        else if (strcmp(key, "debug-routes") == 0)
+            cfg->debug_routes = on;
+        else
+            cfg->log_level = on ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO;
+        return 0;
+    }
+    static const struct {
+        const char *key;
+        unsigned long lo, hi;
+        size_t offset, size;
+    } nums[] = {
+        {"threads", 1, 64, offsetof(Config, http_threads), sizeof(unsigned)},
+        {"workers", 1, 64, offsetof(Config, workers), sizeof(unsigned)},
+        {"work-queue", 1, 100000, offsetof(Config, work_queue), sizeof(unsigned)},
+        {"max-body", 1024, 1UL << 30, offsetof(Config, max_body), sizeof(size_t)},
+        {"max-url", 256, 65536, offsetof(Config, max_url), sizeof(size_t)},
+        {"max-connections", 1, 100000, offsetof(Config, max_connections), sizeof(unsigned)},
+        {"timeout", 1, 3600, offsetof(Config, conn_timeout), sizeof(unsigned)},
+        {"grace-ms", 0, 600000, offsetof(Config, grace_ms), sizeof(unsigned)},
+    };
+    for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
+        if (strcmp(key, nums[i].key) != 0)
+            continue;
+        if (parse_uint(value, nums[i].lo, nums[i].hi, &v) != 0) {
+            snprintf(err, err_size, "bad value for --%s", key);
+            return -1;
+        }
+        char *field = (char *)cfg + nums[i].offset;
+        if (nums[i].size == sizeof(unsigned)) {
+            unsigned u = (unsigned)v;
+            memcpy(field, &u, sizeof u);
+        } else {
+            size_t z = v;
+            memcpy(field, &z, sizeof z);
+        }
+        return 0;
+    }
+    if (strcmp(key, "data-dir") == 0)
+        rc = set_str(cfg->data_dir, sizeof cfg->data_dir, value);
+    else if (strcmp(key, "listen") == 0)
+        rc = set_listen(cfg, value);
+    else if (strcmp(key, "tls-cert") == 0)
+        rc = set_str(cfg->tls_cert, sizeof cfg->tls_cert, value);
+    else if (strcmp(key, "tls-key") == 0)
+        rc = set_str(cfg->tls_key, sizeof cfg->tls_key, value);
+    else {
+        snprintf(err, err_size, "unknown setting --%s (see --help)", key);
+        return -1;
+    }
+    if (rc != 0)
+        snprintf(err, err_size, "bad value for --%s", key);
+    return rc;
+}
+
+int config_load_file(Config *cfg, const char *path, char *err, size_t err_size)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, err_size, "cannot read config file %s: %s", path, strerror(errno));
+        return -1;
+    }
+    char line[1024];
+    int lineno = 0;
+    while (fgets(line, sizeof line, f)) {
+        lineno++;
+        char *s = line;
+        s[strcspn(s, "\r\n")] = '\0';
+        while (*s == ' ' || *s == '\t')
+            s++;
+        if (*s == '\0' || *s == '#')
+            continue;
+        char *eq = strchr(s, '=');
+        char *value = NULL;
+        if (eq) {
+            value = eq + 1;
+            while (*value == ' ' || *value == '\t')
+                value++;
+            char *e = eq;
+            while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
+                e--;
+            *e = '\0';
+            size_t vl = strlen(value);
+            while (vl && (value[vl - 1] == ' ' || value[vl - 1] == '\t'))
+                value[--vl] = '\0';
+        }
+        char why[256];
+        if (config_set(cfg, s, value, why, sizeof why) != 0) {
+            snprintf(err, err_size, "%s:%d: %s", path, lineno, why);
+            fclose(f);
+            return -1;
+        }
+    }
+    fclose(f);
+    return 0;
+}
+
+const char *config_help(void)
+{
+    return "  --data-dir DIR        where the database and files live (default ./var)\n"
+           "  --listen HOST:PORT    address to serve on (default 127.0.0.1:8080)\n"
+           "  --config FILE         read settings from FILE (key = value, same names as flags)\n"
+           "  --threads N           HTTP threads (default 4)\n"
+           "  --workers N           slow-work threads; bounds concurrent Argon2id (default 2)\n"
+           "  --work-queue N        slow-work queue length before 503 (default 64)\n"
+           "  --max-body BYTES      default request body limit (default 65536)\n"
+           "  --max-url BYTES       request-target limit (default 4096)\n"
+           "  --max-connections N   concurrent connections (default 512)\n"
+           "  --timeout SECONDS     idle connection timeout (default 30)\n"
+           "  --grace-ms MS         shutdown grace for in-flight requests (default 10000)\n"
+           "  --tls-cert FILE       serve HTTPS with this certificate (PEM)\n"
+           "  --tls-key FILE        and this key (PEM)\n"
+           "  --trust-proxy         take the client address from X-Forwarded-For\n"
+           "  --verbose             debug logging\n";
+}

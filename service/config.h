@@ -1,0 +1,39 @@
+/* Settings of takedownd and takedownctl: defaults, an optional config file, then flags. */
+#ifndef TAKEDOWN_CONFIG_H
+#define TAKEDOWN_CONFIG_H
+
+#include <stddef.h>
+
+typedef struct Config {
+    char data_dir[512];    /* --data-dir, default ./var */
+    char listen_host[256]; /* --listen HOST:PORT, default 127.0.0.1:8080 */
+    unsigned listen_port;
+    unsigned http_threads; /* libmicrohttpd thread pool size */
+    unsigned workers;      /* slow-work pool threads: also the bound on concurrent Argon2id */
+    unsigned work_queue;   /* slow-work queue length; beyond it 503 with Retry-After */
+    size_t max_body;       /* default body limit in bytes */
+    size_t max_url;        /* request-target limit in bytes */
+    unsigned max_connections;
+    unsigned conn_timeout; /* seconds of inactivity before a connection is closed */
+    int trust_proxy;       /* take the client address from X-Forwarded-For */
+    char tls_cert[512];
+    char tls_key[512];
+    int debug_routes;  /* enables /debug/ routes used by the tests */
+    int log_level;     /* LogLevel */
+    unsigned grace_ms; /* shutdown grace for in-flight requests */
+} Config;
+
+/* Fills the defaults. */
+void config_defaults(Config *cfg);
+/* Reads "key = value" lines (# comments) with the same names as the long flags. Returns 0, or -1
+ * after writing one line naming the file, line and problem into err. */
+int config_load_file(Config *cfg, const char *path, char *err, size_t err_size);
+/* Applies one setting by its flag name without "--" ("listen", "data-dir"...). Returns 0 or -1
+ * with a one-line reason in err. value is NULL for a boolean flag given without a value. */
+int config_set(Config *cfg, const char *key, const char *value, char *err, size_t err_size);
+/* 1 if key is a boolean setting (a flag that takes no value). */
+int config_is_bool(const char *key);
+/* The help text of the settings, for --help. */
+const char *config_help(void);
+
+#endif

@@ -1,0 +1,35 @@
+/* Routes for the tests only (--debug-routes): a slow job that sleeps in the slow-work pool. */
+#include "handlers.h"
+
+#include <stdlib.h>
+#include <time.h>
+
+static void debug_slow_job(Request *req)
+{
+    const char *ms_s = http_query(req, "ms");
+    long ms = ms_s ? strtol(ms_s, NULL, 10) : 100;
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+    http_reply_json(req, 200, json_pack("{s:I}", "slept_ms", (json_int_t)ms));
+}
+
+int debug_slow(Request *req)
+{
+    const char *ms_s = http_query(req, "ms");
+    long ms = ms_s ? strtol(ms_s, NULL, 10) : 100;
+    if (ms < 0 || ms > 10000)
+        return http_reply_error(req, 400, "bad_request", "error.bad_request", "ms");
+    return http_run_slow(req, debug_slow_job);
+}
+
+/* Echoes the parsed body back (form fields in order, or the JSON object) so the tests can check
+ * the body parsers end to end. */
+int debug_echo(Request *req)
+{
+    if (req->json)
+        return http_reply_json(req, 200, json_pack("{s:O}", "json", req->json));
+    json_t *fields = json_array();
+    for (size_t i = 0; i < req->nform; i++)
+        json_array_append_new(fields, json_pack("[s,s]", req->form[i].name, req->form[i].value));
+    return http_reply_json(req, 200, json_pack("{s:o}", "form", fields));
+}

@@ -1,0 +1,126 @@
+/* The HTTP layer on libmicrohttpd: requests, responses, limits, the reply path with security
+ * headers, the access log. Handlers see only this header, never microhttpd.h. */
+#ifndef TAKEDOWN_HTTP_H
+#define TAKEDOWN_HTTP_H
+
+#include "buf.h"
+#include "route.h"
+
+#include <jansson.h>
+#include <stdint.h>
+#include <time.h>
+
+struct Config;
+struct Session;
+
+#define HTTP_MAX_HEADERS 16
+
+typedef struct Header {
+    char *name;  /* owned */
+    char *value; /* owned */
+} Header;
+
+/* What a handler fills; http.c turns it into the reply. */
+typedef struct Response {
+    int status;
+    const char *content_type; /* static string */
+    Buf body;
+    Header headers[HTTP_MAX_HEADERS];
+    size_t nheaders;
+    int cacheable;        /* static files: long caching instead of no-store */
+    int close;            /* close the connection after replying */
+    const char *err_code; /* for the access log: the error code of an error reply */
+} Response;
+
+typedef struct FormField {
+    char *name;  /* owned */
+    char *value; /* owned */
+} FormField;
+
+/* A sink for uploaded file parts on ROUTE_FORM_FILES routes: called with each chunk of a file
+ * field (n == 0 and last set at the end of a part). Return 0 to go on, or an HTTP status to stop.
+ */
+typedef int (*FileSink)(struct Request *req, const char *field, const char *filename,
+                        const char *content_type, const char *data, size_t n, int last);
+
+typedef struct Request {
+    uint64_t id;
+    char id_str[20];
+    Method method;
+    char *path;         /* owned: the path without the query */
+    size_t url_len;     /* bytes of the raw request target */
+    const Route *route; /* NULL until matched */
+    RouteMatch match;
+    const char *lang; /* "zh-CN" or "en" */
+    char client[64];  /* source address (X-Forwarded-For's last hop behind a trusted proxy) */
+    int is_api;       /* path under /api/: errors as JSON */
+    int is_tls;
+    struct timespec start;
+
+    Buf body;        /* raw body of JSON requests */
+    json_t *json;    /* owned: parsed JSON body, or NULL */
+    FormField *form; /* owned: form fields in order */
+    size_t nform;
+    int body_state; /* internal: 0 none, 1 json, 2 form, 3 too large, 4 bad form */
+    void *post;     /* internal: the post processor */
+    size_t body_seen;
+    FileSink file_sink; /* set by a ROUTE_FORM_FILES handler's setup */
+    void *file_ctx;     /* the sink's state, owned by the route's module */
+    void (*file_ctx_free)(void *ctx);
+
+    struct Session *session; /* owned: the signed-in staff or victim session, or NULL */
+    void (*session_free)(struct Session *s);
+    void *job; /* owned by the module that suspended the request */
+    void (*job_free)(void *job);
+    int phase; /* internal */
+
+    Response resp;
+    struct MHD_Connection *conn; /* internal */
+} Request;
+
+/* ---- reading the request ---- */
+const char *http_header(Request *req, const char *name);
+const char *http_query(Request *req, const char *name);
+const char *http_cookie(Request *req, const char *name);
+const char *http_param(Request *req, const char *name); /* a "{name}" of the route */
+/* A form field's value (first with that name), or NULL. */
+const char *http_form(Request *req, const char *name);
+/* A value from the JSON body (top-level key) or else the form, as a string; NULL if absent. */
+int http_is_form(Request *req);
+
+/* ---- filling the response ---- */
+void http_set_header(Request *req, const char *name, const char *value);
+/* Steals obj. */
+int http_reply_json(Request *req, int status, json_t *obj);
+/* Renders template with ctx (stolen) in the request's language inside the page layout; adds the
+ * fields every page needs (lang, path, csrf...). */
+int http_reply_page(Request *req, int status, const char *template_name, json_t *ctx);
+/* An error: JSON {"error": {code, message, field}} under /api/, else an error page. message is
+ * an i18n key; field may be NULL. */
+int http_reply_error(Request *req, int status, const char *code, const char *message_key,
+                     const char *field);
+int http_reply_redirect(Request *req, int status, const char *location);
+int http_reply_text(Request *req, int status, const char *content_type, const char *text, size_t n);
+
+/* ---- slow work ---- */
+/* For a handler: runs fn(req) in the slow-work pool with the connection suspended, then replies
+ * with what fn put in req->resp. Returns HANDLER_SUSPENDED; when the queue is full the reply is
+ * 503 with Retry-After. */
+int http_run_slow(Request *req, void (*fn)(Request *req));
+/* Resumes a request suspended by a handler that returned HANDLER_SUSPENDED, after the job has
+ * filled req->resp. Callable from any thread. */
+void http_resume(Request *req);
+
+/* ---- the server ---- */
+/* The gate every routed request passes before its handler (authorization, CSRF): returns 0 to go
+ * on, or a status after filling the reply. Set once before http_start. */
+void http_set_gate(int (*gate)(Request *req));
+typedef struct HttpServer HttpServer;
+/* Starts listening; returns NULL after printing one line saying why (port in use, bad address). */
+HttpServer *http_start(const struct Config *cfg, const Route *routes, size_t nroutes);
+/* Stops accepting, lets in-flight requests finish (up to grace_ms), then stops. */
+void http_stop(HttpServer *srv, int grace_ms);
+/* Requests currently being handled. */
+unsigned http_inflight(HttpServer *srv);
+
+#endif

@@ -1,0 +1,60 @@
+/* takedownctl: the operator's tool. Secrets (passwords, recovery keys) are read from stdin, never
+ * from arguments, so they stay out of shell history and process listings. */
+#include "ctl.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const CtlCommand commands[] = {
+    {"init", ctl_init, "init --data-dir DIR --admin LOGIN",
+     "create the database, the org keys and the first admin (password twice on stdin)"},
+    {"user", ctl_user, "user add|disable --data-dir DIR --as ADMIN [--role ROLE] LOGIN",
+     "add (admin password, then new password twice on stdin) or disable a staff account"},
+    {"passwd", ctl_passwd, "passwd --data-dir DIR LOGIN",
+     "change a password (old password, then new password twice on stdin)"},
+    {"recover", ctl_recover, "recover --data-dir DIR LOGIN",
+     "set a new password for an admin with the recovery key (key, then password twice)"},
+    {"backup", ctl_backup, "backup --data-dir DIR FILE", "write a consistent copy of the database"},
+    {"restore", ctl_restore, "restore --data-dir DIR FILE", "replace the database with a backup"},
+    {"purge", ctl_purge, "purge --data-dir DIR [--dry-run]", "destroy cases past their purge date"},
+    {"audit", ctl_audit, "audit verify --data-dir DIR", "check the audit log's hash chain"},
+    {"stats", ctl_stats, "stats --data-dir DIR", "aggregate counts (no case content)"},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: takedownctl COMMAND [options]\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(f, "  %-62s %s\n", commands[i].usage, commands[i].help);
+    fprintf(f, "\n  takedownctl --help | --version\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("takedownctl %s\n", TAKEDOWN_VERSION);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        if (strcmp(argv[1], commands[i].name) != 0)
+            continue;
+        for (int j = 2; j < argc; j++) {
+            if (strcmp(argv[j], "--help") == 0) {
+                printf("usage: takedownctl %s\n%s\n", commands[i].usage, commands[i].help);
+                return 0;
+            }
+        }
+        return commands[i].run(argc - 1, argv + 1);
+    }
+    fprintf(stderr, "takedownctl: unknown command '%s' (see --help)\n", argv[1]);
+    return 2;
+}

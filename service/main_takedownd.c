@@ -1,0 +1,150 @@
+/* takedownd: the service. Reads settings, opens the store, serves until SIGINT or SIGTERM, then
+ * lets in-flight requests finish and closes the database cleanly. */
+#include "config.h"
+#include "http.h"
+#include "i18n.h"
+#include "log.h"
+#include "render.h"
+#include "routes.h"
+#include "store.h"
+#include "vault.h"
+#include "workpool.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: takedownd [options]\n"
+            "Serves takedown: victims' reports, caseworkers' queues, notices to platforms.\n\n"
+            "%s"
+            "  --help                this text\n"
+            "  --version             the version\n",
+            config_help());
+}
+
+/* Applies --config first, then every other flag over it. Returns 0, 1 (done: help/version) or -1.
+ */
+static int parse_args(Config *cfg, int argc, char **argv)
+{
+    char err[512];
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            usage(stdout);
+            return 1;
+        }
+        if (strcmp(argv[i], "--version") == 0) {
+            printf("takedownd %s\n", TAKEDOWN_VERSION);
+            return 1;
+        }
+        if (strcmp(argv[i], "--config") == 0) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "takedownd: --config needs a file\n");
+                return -1;
+            }
+            if (config_load_file(cfg, argv[i + 1], err, sizeof err) != 0) {
+                fprintf(stderr, "takedownd: %s\n", err);
+                return -1;
+            }
+        }
+    }
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        if (strncmp(arg, "--", 2) != 0) {
+            fprintf(stderr, "takedownd: unexpected argument '%s' (see --help)\n", arg);
+            return -1;
+        }
+        char key[64];
+        const char *value = NULL;
+        const char *eq = strchr(arg + 2, '=');
+        size_t klen = eq ? (size_t)(eq - arg - 2) : strlen(arg + 2);
+        if (klen >= sizeof key) {
+            fprintf(stderr, "takedownd: unknown flag '%s' (see --help)\n", arg);
+            return -1;
+        }
+        memcpy(key, arg + 2, klen);
+        key[klen] = '\0';
+        if (eq)
+            value = eq + 1;
+        else if (!config_is_bool(key)) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "takedownd: --%s needs a value\n", key);
+                return -1;
+            }
+            value = argv[++i];
+        }
+        if (strcmp(key, "config") == 0)
+            continue;
+        if (config_set(cfg, key, value, err, sizeof err) != 0) {
+            fprintf(stderr, "takedownd: %s\n", err);
+            return -1;
+        }
+    }
+    if ((cfg->tls_cert[0] != '\0') != (cfg->tls_key[0] != '\0')) {
+        fprintf(stderr, "takedownd: --tls-cert and --tls-key go together\n");
+        return -1;
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    Config cfg;
+    config_defaults(&cfg);
+    int rc = parse_args(&cfg, argc, argv);
+    if (rc != 0)
+        return rc > 0 ? 0 : 2;
+    log_set_level((LogLevel)cfg.log_level);
+
+    /* Signals are taken by sigwait below; every thread started from here inherits the mask. */
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+
+    char err[512];
+    if (vault_init() != 0) {
+        fprintf(stderr, "takedownd: cannot initialise libsodium\n");
+        return 1;
+    }
+    if (i18n_init() != 0 || render_init() != 0) {
+        fprintf(stderr, "takedownd: the embedded templates or translations are broken\n");
+        return 1;
+    }
+    if (store_open(cfg.data_dir, err, sizeof err) != 0) {
+        fprintf(stderr, "takedownd: %s\n", err);
+        return 1;
+    }
+    if (workpool_start(cfg.workers, cfg.work_queue) != 0) {
+        fprintf(stderr, "takedownd: cannot start the slow-work pool\n");
+        store_close();
+        return 1;
+    }
+    size_t nroutes;
+    const Route *routes = routes_table(cfg.debug_routes, &nroutes);
+    HttpServer *srv = http_start(&cfg, routes, nroutes);
+    if (!srv) {
+        workpool_stop();
+        store_close();
+        return 1;
+    }
+    log_info("takedownd %s listening on %s:%u, data in %s", TAKEDOWN_VERSION, cfg.listen_host,
+             cfg.listen_port, cfg.data_dir);
+
+    int sig = 0;
+    do {
+        sigwait(&sigs, &sig);
+    } while (sig == SIGPIPE);
+    log_info("signal %d: finishing in-flight requests", sig);
+    http_stop(srv, (int)cfg.grace_ms);
+    workpool_stop();
+    store_close();
+    render_shutdown();
+    i18n_shutdown();
+    log_info("stopped cleanly");
+    return 0;
+}

@@ -1,0 +1,37 @@
+/* Atomic counters rendered in the Prometheus text format. */
+#include "metrics.h"
+
+#include "workpool.h"
+
+#include <stdatomic.h>
+
+static atomic_ulong by_class[6]; /* 1xx..5xx, index = status / 100 */
+static atomic_ulong duration_us_sum;
+
+void metrics_request(int status, double ms)
+{
+    int cls = status / 100;
+    if (cls < 1 || cls > 5)
+        cls = 0;
+    atomic_fetch_add(&by_class[cls], 1);
+    atomic_fetch_add(&duration_us_sum, (unsigned long)(ms * 1000.0));
+}
+
+void metrics_write(Buf *out)
+{
+    buf_puts(out, "# HELP takedown_http_requests_total Finished HTTP requests by status class.\n"
+                  "# TYPE takedown_http_requests_total counter\n");
+    for (int c = 1; c <= 5; c++)
+        buf_printf(out, "takedown_http_requests_total{class=\"%dxx\"} %lu\n", c,
+                   atomic_load(&by_class[c]));
+    buf_printf(out,
+               "# HELP takedown_http_request_seconds_sum Time spent answering requests.\n"
+               "# TYPE takedown_http_request_seconds_sum counter\n"
+               "takedown_http_request_seconds_sum %.6f\n",
+               (double)atomic_load(&duration_us_sum) / 1e6);
+    buf_printf(out,
+               "# HELP takedown_slow_work_load Jobs queued or running in the slow-work pool.\n"
+               "# TYPE takedown_slow_work_load gauge\n"
+               "takedown_slow_work_load %u\n",
+               workpool_load());
+}

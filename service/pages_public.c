@@ -1,0 +1,37 @@
+/* Public pages that need no case: the landing page and the language switch. */
+#include "handlers.h"
+
+#include "i18n.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int page_landing(Request *req)
+{
+    return http_reply_page(req, 200, "landing", NULL);
+}
+
+/* A redirect target must stay on this site: one leading slash, no scheme, no control bytes. */
+static int local_path(const char *p)
+{
+    if (!p || p[0] != '/' || p[1] == '/' || p[1] == '\\' || strlen(p) > 512)
+        return 0;
+    for (const unsigned char *s = (const unsigned char *)p; *s; s++)
+        if (*s < 0x20 || *s == 0x7f || *s == '\\')
+            return 0;
+    return 1;
+}
+
+int page_lang(Request *req)
+{
+    const char *lang = i18n_supported(http_param(req, "lang"));
+    if (!lang)
+        return http_reply_error(req, 404, "not_found", "error.not_found", NULL);
+    char cookie[128];
+    snprintf(cookie, sizeof cookie,
+             "lang=%s; Path=/; Max-Age=31536000; SameSite=Strict; HttpOnly%s", lang,
+             req->is_tls ? "; Secure" : "");
+    http_set_header(req, "Set-Cookie", cookie);
+    const char *next = http_query(req, "next");
+    return http_reply_redirect(req, 303, local_path(next) ? next : "/");
+}

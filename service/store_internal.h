@@ -1,0 +1,30 @@
+/* Shared by the store_*.c files only: the connection and statement cache. */
+#ifndef TAKEDOWN_STORE_INTERNAL_H
+#define TAKEDOWN_STORE_INTERNAL_H
+
+#include "store.h"
+
+#include <sqlite3.h>
+
+#define STORE_STMT_SLOTS 256
+
+struct StoreConn {
+    sqlite3 *db;
+    struct {
+        const char *sql; /* the literal's address is the key */
+        sqlite3_stmt *st;
+    } cache[STORE_STMT_SLOTS];
+};
+
+/* The cached statement for this literal SQL, reset and with bindings cleared; NULL on error
+ * (logged). The SQL must be a string literal (its address identifies it). */
+sqlite3_stmt *store_stmt(StoreConn *c, const char *sql);
+/* Maps an SQLite result code to a status, logging unexpected errors with the caller's name. */
+StoreStatus store_status(StoreConn *c, int rc, const char *func);
+/* Binds a text, blob or NULL parameter (1-based). */
+void store_bind_text(sqlite3_stmt *st, int i, const char *s);
+void store_bind_blob(sqlite3_stmt *st, int i, const void *p, size_t n);
+/* Runs a statement that returns no rows; STORE_OK, STORE_CONFLICT on a constraint, ... */
+StoreStatus store_exec_stmt(StoreConn *c, sqlite3_stmt *st, const char *func);
+
+#endif

@@ -1,0 +1,777 @@
+/* The vault: every libsodium call of the service (DESIGN.md section 3).
+ *
+ * Blob formats. The first byte names format version 1 (high nibble) and the kind (low nibble), so
+ * a blob of one kind never parses as another; it is also part of the associated data.
+ *   wrap     0x11 | nonce(24) | XChaCha20-Poly1305(secret) | tag(16)
+ *            AD = 0x11 | ad
+ *   pw wrap  0x12 | salt(16) | ops(u64 LE) | mem(u64 LE) | nonce(24) | ciphertext | tag(16)
+ *            key = Argon2id13(password, salt, ops, mem); AD = the 33 header bytes | ad
+ *   seal     0x13 | crypto_box_seal(secret)            (48 bytes of overhead)
+ *   field    0x14 | nonce(24) | XChaCha20-Poly1305(sodium_pad(pt, bucket)) | tag(16)
+ *            AD = 0x14 | "td1" | table | 0x00 | column | 0x00 | row_id
+ *   stream   header: 0x15 | secretstream header(24); chunks: secretstream (17 bytes overhead),
+ *            tag MESSAGE, or FINAL on the last chunk
+ * Recovery text: 53 characters of the RFC 4648 base32 alphabet in groups of 5 joined by '-'
+ * (63 characters). The first 52 encode key(32) | first 4 bits of BLAKE2b-256(key); the last is a
+ * check character over GF(32), so any single changed character or swap of two neighbours is
+ * always caught. */
+#include "vault.h"
+
+#include "log.h"
+
+#include <assert.h>
+#include <limits.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+_Static_assert(crypto_aead_xchacha20poly1305_ietf_KEYBYTES == VAULT_KEY_BYTES, "aead key");
+_Static_assert(crypto_box_PUBLICKEYBYTES == VAULT_KEY_BYTES, "box pk");
+_Static_assert(crypto_box_SECRETKEYBYTES == VAULT_KEY_BYTES, "box sk");
+_Static_assert(crypto_kdf_KEYBYTES == VAULT_KEY_BYTES, "kdf key");
+_Static_assert(crypto_kdf_CONTEXTBYTES == 8, "kdf context");
+_Static_assert(crypto_pwhash_argon2id_SALTBYTES == VAULT_SALT_BYTES, "pwhash salt");
+_Static_assert(crypto_secretstream_xchacha20poly1305_KEYBYTES == VAULT_KEY_BYTES, "stream key");
+_Static_assert(crypto_generichash_BYTES == VAULT_ID_BYTES, "generichash");
+_Static_assert(crypto_hash_sha256_BYTES * 2 + 1 == 65, "sha256");
+_Static_assert(VAULT_RECEIPT_TEXT == VAULT_RECEIPT_DIGITS + 4 + 1, "receipt text");
+
+enum {
+    V_WRAP = 0x11,
+    V_PW_WRAP = 0x12,
+    V_SEAL = 0x13,
+    V_FIELD = 0x14,
+    V_STREAM = 0x15,
+};
+
+#define NONCE_BYTES crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
+#define TAG_BYTES crypto_aead_xchacha20poly1305_ietf_ABYTES
+#define PW_HEADER_BYTES (1 + VAULT_SALT_BYTES + 8 + 8)
+#define PW_OPS_CAP 64ULL                   /* refuse stored costs above these */
+#define PW_MEM_CAP (1024ULL * 1024 * 1024) /* 1 GiB */
+#define FIELD_PREFIX_BYTES (1 + NONCE_BYTES)
+#define FIELD_BIG_BUCKET 16384U
+#define STREAM_HEADER_BYTES (1 + crypto_secretstream_xchacha20poly1305_HEADERBYTES)
+#define RECOVERY_CHARS 53 /* 52 base32 data characters and one check character */
+#define RECOVERY_GROUP 5
+#define RECEIPT_KDF_CTX "receipt1"
+#define RECEIPT_KDF_LOOKUP 1
+#define RECEIPT_KDF_KEY 2
+
+struct VaultStream {
+    crypto_secretstream_xchacha20poly1305_state state;
+    int done;                                  /* FINAL pushed or pulled: nothing may follow */
+    int failed;                                /* a pull failed: the stream is dead */
+    unsigned char scratch[VAULT_STREAM_CHUNK]; /* plaintext of the chunk being pulled */
+};
+
+/* ---- small helpers ---- */
+
+/* Appends n zero bytes to b and returns a pointer to them; valid until b grows again. */
+static unsigned char *buf_extend(Buf *b, size_t n)
+{
+    static const unsigned char zero[4096];
+    size_t old = b->len;
+    size_t left = n;
+    do {
+        size_t k = left < sizeof zero ? left : sizeof zero;
+        buf_append(b, zero, k);
+        left -= k;
+    } while (left > 0);
+    return (unsigned char *)b->data + old;
+}
+
+/* Cuts b back to len bytes, wiping what was cut, and keeps it NUL-terminated. */
+static void buf_cut(Buf *b, size_t len)
+{
+    assert(len <= b->len);
+    sodium_memzero(b->data + len, b->len - len);
+    b->len = len;
+    b->data[len] = '\0';
+}
+
+static void put_le64(unsigned char *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint64_t get_le64(const unsigned char *p)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+/* Associated data: fixed-length prefix then the caller's string (NULL means ""). */
+static void ad_build(Buf *ad, const unsigned char *prefix, size_t prefix_len, const char *s)
+{
+    buf_append(ad, prefix, prefix_len);
+    if (s)
+        buf_puts(ad, s);
+}
+
+/* Appends nonce | ciphertext | tag of secret under key and ad to out. */
+static void aead_wrap(const unsigned char *key, const Buf *ad, const void *secret, size_t n,
+                      Buf *out)
+{
+    static const unsigned char empty[1];
+    unsigned char *p = buf_extend(out, NONCE_BYTES + n + TAG_BYTES);
+    randombytes_buf(p, NONCE_BYTES);
+    crypto_aead_xchacha20poly1305_ietf_encrypt(p + NONCE_BYTES, NULL, secret ? secret : empty, n,
+                                               (const unsigned char *)ad->data, ad->len, NULL, p,
+                                               key);
+}
+
+/* Opens nonce | ciphertext | tag of exactly n secret bytes; secret is zeroed on failure. */
+static int aead_unwrap(const unsigned char *key, const Buf *ad, const unsigned char *body,
+                       size_t body_len, void *secret, size_t n)
+{
+    if (body_len != NONCE_BYTES + n + TAG_BYTES)
+        return -1;
+    if (crypto_aead_xchacha20poly1305_ietf_decrypt(
+            secret, NULL, NULL, body + NONCE_BYTES, body_len - NONCE_BYTES,
+            (const unsigned char *)ad->data, ad->len, body, key) != 0) {
+        sodium_memzero(secret, n);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- init, memory, randomness, encodings ---- */
+
+int vault_init(void)
+{
+    static const unsigned char abc_sha256[crypto_hash_sha256_BYTES] = {
+        0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea, 0x41, 0x41, 0x40,
+        0xde, 0x5d, 0xae, 0x22, 0x23, 0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17,
+        0x7a, 0x9c, 0xb4, 0x10, 0xff, 0x61, 0xf2, 0x00, 0x15, 0xad};
+    if (sodium_init() < 0) {
+        log_errorx("sodium_init failed");
+        return -1;
+    }
+    unsigned char h[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(h, (const unsigned char *)"abc", 3);
+    if (memcmp(h, abc_sha256, sizeof h) != 0) {
+        log_errorx("SHA-256 self-check failed");
+        return -1;
+    }
+    return 0;
+}
+
+VaultPwCost vault_pw_cost_default(void)
+{
+    VaultPwCost c = {crypto_pwhash_argon2id_OPSLIMIT_INTERACTIVE,
+                     crypto_pwhash_argon2id_MEMLIMIT_INTERACTIVE};
+    return c;
+}
+
+void *vault_secret_alloc(size_t n)
+{
+    void *p = sodium_malloc(n ? n : 1);
+    if (!p) {
+        log_errorx("sodium_malloc of %zu bytes failed", n);
+        abort();
+    }
+    return p;
+}
+
+void vault_secret_free(void *p)
+{
+    sodium_free(p);
+}
+
+void vault_wipe(void *p, size_t n)
+{
+    sodium_memzero(p, n);
+}
+
+void vault_random(void *out, size_t n)
+{
+    randombytes_buf(out, n);
+}
+
+uint32_t vault_random_uniform(uint32_t upper)
+{
+    return randombytes_uniform(upper);
+}
+
+void vault_random_hex(char *out, size_t n)
+{
+    unsigned char tmp[32];
+    size_t done = 0;
+    out[0] = '\0';
+    while (done < n) {
+        size_t k = n - done < sizeof tmp ? n - done : sizeof tmp;
+        randombytes_buf(tmp, k);
+        sodium_bin2hex(out + 2 * done, 2 * k + 1, tmp, k);
+        done += k;
+    }
+    sodium_memzero(tmp, sizeof tmp);
+}
+
+int vault_equal(const void *a, const void *b, size_t n)
+{
+    return sodium_memcmp(a, b, n) == 0;
+}
+
+int vault_str_equal(const char *a, const char *b)
+{
+    if (!a || !b)
+        return 0;
+    /* Comparing hashes makes the time independent of where the strings differ. */
+    unsigned char ha[crypto_generichash_BYTES], hb[crypto_generichash_BYTES];
+    crypto_generichash(ha, sizeof ha, (const unsigned char *)a, strlen(a), NULL, 0);
+    crypto_generichash(hb, sizeof hb, (const unsigned char *)b, strlen(b), NULL, 0);
+    return sodium_memcmp(ha, hb, sizeof ha) == 0;
+}
+
+void vault_hash(const void *in, size_t n, unsigned char out[VAULT_ID_BYTES])
+{
+    crypto_generichash(out, VAULT_ID_BYTES, in, n, NULL, 0);
+}
+
+void vault_to_hex(const void *in, size_t n, char *out)
+{
+    sodium_bin2hex(out, 2 * n + 1, in, n);
+}
+
+long vault_from_hex(const char *hex, void *out, size_t max)
+{
+    size_t len = 0;
+    if (!hex || sodium_hex2bin(out, max, hex, strlen(hex), NULL, &len, NULL) != 0)
+        return -1;
+    return (long)len;
+}
+
+void vault_to_b64(const void *in, size_t n, Buf *out)
+{
+    static const unsigned char empty[1];
+    size_t enc = sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    size_t old = out->len;
+    char *p = (char *)buf_extend(out, enc);
+    sodium_bin2base64(p, enc, in ? in : empty, n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    buf_cut(out, old + enc - 1);
+}
+
+long vault_from_b64(const char *b64, void *out, size_t max)
+{
+    size_t len = 0;
+    if (!b64 || sodium_base642bin(out, max, b64, strlen(b64), NULL, &len, NULL,
+                                  sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
+        return -1;
+    return (long)len;
+}
+
+/* ---- keys ---- */
+
+void vault_org_keypair(unsigned char pk[VAULT_KEY_BYTES], unsigned char *sk)
+{
+    crypto_box_keypair(pk, sk);
+}
+
+void vault_key_new(unsigned char *key)
+{
+    randombytes_buf(key, VAULT_KEY_BYTES);
+}
+
+void vault_derive(const unsigned char *master, uint64_t id, const char ctx[8], unsigned char *out)
+{
+    crypto_kdf_derive_from_key(out, VAULT_KEY_BYTES, id, ctx, master);
+}
+
+void vault_wrap(const unsigned char *key, const void *secret, size_t n, const char *ad, Buf *out)
+{
+    const unsigned char v = V_WRAP;
+    Buf adb = {0}; /* owned here */
+    ad_build(&adb, &v, 1, ad);
+    buf_append(out, &v, 1);
+    aead_wrap(key, &adb, secret, n, out);
+    buf_free(&adb);
+}
+
+int vault_unwrap(const unsigned char *key, const void *blob, size_t blob_len, const char *ad,
+                 void *secret, size_t n)
+{
+    const unsigned char *b = blob;
+    if (!b || blob_len < 1 || b[0] != V_WRAP)
+        return -1;
+    Buf adb = {0}; /* owned here */
+    ad_build(&adb, b, 1, ad);
+    int rc = aead_unwrap(key, &adb, b + 1, blob_len - 1, secret, n);
+    buf_free(&adb);
+    return rc;
+}
+
+static int pw_cost_valid(uint64_t ops, uint64_t mem)
+{
+    return ops >= crypto_pwhash_argon2id_OPSLIMIT_MIN &&
+           ops <= crypto_pwhash_argon2id_OPSLIMIT_MAX && ops <= PW_OPS_CAP &&
+           mem >= crypto_pwhash_argon2id_MEMLIMIT_MIN &&
+           mem <= crypto_pwhash_argon2id_MEMLIMIT_MAX && mem <= PW_MEM_CAP;
+}
+
+/* Argon2id13 of password into key (VAULT_KEY_BYTES of secret memory). */
+static int pw_key(const char *password, const unsigned char *salt, uint64_t ops, uint64_t mem,
+                  unsigned char *key)
+{
+    if (crypto_pwhash(key, VAULT_KEY_BYTES, password, strlen(password), salt, ops, (size_t)mem,
+                      crypto_pwhash_ALG_ARGON2ID13) != 0) {
+        log_warnx("Argon2id failed (out of memory?)");
+        return -1;
+    }
+    return 0;
+}
+
+int vault_pw_wrap(const char *password, VaultPwCost cost, const void *secret, size_t n,
+                  const char *ad, Buf *out)
+{
+    if (!password || !pw_cost_valid(cost.ops, cost.mem))
+        return -1;
+    unsigned char hdr[PW_HEADER_BYTES];
+    hdr[0] = V_PW_WRAP;
+    randombytes_buf(hdr + 1, VAULT_SALT_BYTES);
+    put_le64(hdr + 1 + VAULT_SALT_BYTES, cost.ops);
+    put_le64(hdr + 1 + VAULT_SALT_BYTES + 8, cost.mem);
+    unsigned char *key = vault_secret_alloc(VAULT_KEY_BYTES); /* owned here */
+    if (pw_key(password, hdr + 1, cost.ops, cost.mem, key) != 0) {
+        vault_secret_free(key);
+        return -1;
+    }
+    Buf adb = {0}; /* owned here */
+    ad_build(&adb, hdr, sizeof hdr, ad);
+    buf_append(out, hdr, sizeof hdr);
+    aead_wrap(key, &adb, secret, n, out);
+    buf_free(&adb);
+    vault_secret_free(key);
+    return 0;
+}
+
+int vault_pw_cost_of(const void *blob, size_t blob_len, VaultPwCost *cost)
+{
+    const unsigned char *b = blob;
+    if (!b || blob_len < PW_HEADER_BYTES + NONCE_BYTES + TAG_BYTES || b[0] != V_PW_WRAP)
+        return -1;
+    uint64_t ops = get_le64(b + 1 + VAULT_SALT_BYTES);
+    uint64_t mem = get_le64(b + 1 + VAULT_SALT_BYTES + 8);
+    if (!pw_cost_valid(ops, mem))
+        return -1;
+    cost->ops = ops;
+    cost->mem = (size_t)mem;
+    return 0;
+}
+
+int vault_pw_unwrap(const char *password, const void *blob, size_t blob_len, const char *ad,
+                    void *secret, size_t n)
+{
+    const unsigned char *b = blob;
+    VaultPwCost cost;
+    if (!password || vault_pw_cost_of(blob, blob_len, &cost) != 0 ||
+        blob_len != PW_HEADER_BYTES + NONCE_BYTES + n + TAG_BYTES)
+        return -1;
+    unsigned char *key = vault_secret_alloc(VAULT_KEY_BYTES); /* owned here */
+    if (pw_key(password, b + 1, cost.ops, cost.mem, key) != 0) {
+        vault_secret_free(key);
+        return -1;
+    }
+    Buf adb = {0}; /* owned here */
+    ad_build(&adb, b, PW_HEADER_BYTES, ad);
+    int rc = aead_unwrap(key, &adb, b + PW_HEADER_BYTES, blob_len - PW_HEADER_BYTES, secret, n);
+    buf_free(&adb);
+    vault_secret_free(key);
+    return rc;
+}
+
+/* ---- recovery key ---- */
+
+/* Constant-time byte comparisons for values 0..255, giving 0xFF for true and 0 for false. */
+#define CT_GT(x, y) (((((unsigned int)(y)) - ((unsigned int)(x))) >> 8) & 0xFFU)
+#define CT_GE(x, y) (CT_GT(y, x) ^ 0xFFU)
+#define CT_LE(x, y) CT_GE(y, x)
+
+/* Multiplication in GF(32) modulo x^5 + x^2 + 1, without branches on the operands. */
+static unsigned int gf32_mul(unsigned int a, unsigned int b)
+{
+    unsigned int r = 0;
+    for (int i = 0; i < 5; i++) {
+        r ^= a & (0U - (b & 1U));
+        b >>= 1;
+        a = ((a << 1) ^ ((0U - ((a >> 4) & 1U)) & 0x25U)) & 0x1FU;
+    }
+    return r;
+}
+
+/* Check character: sum over i of x^(i+1) * value[i] in GF(32); every weight is non-zero and
+ * neighbours' weights differ, so one substitution or one swap of neighbours changes it. */
+static unsigned int recovery_check(const unsigned char vals[RECOVERY_CHARS - 1])
+{
+    unsigned int sum = 0, w = 1;
+    for (int i = 0; i < RECOVERY_CHARS - 1; i++) {
+        w = gf32_mul(w, 2);
+        sum ^= gf32_mul(w, vals[i]);
+    }
+    return sum;
+}
+
+static char b32_char(unsigned int v)
+{
+    return (char)(v + 'A' - (CT_GE(v, 26) & ('A' - '2' + 26)));
+}
+
+/* Value of a base32 character in either case; sets bits of *bad when it is not one. */
+static unsigned char b32_value(unsigned int c, unsigned int *bad)
+{
+    unsigned int upper = CT_GE(c, 'A') & CT_LE(c, 'Z');
+    unsigned int lower = CT_GE(c, 'a') & CT_LE(c, 'z');
+    unsigned int digit = CT_GE(c, '2') & CT_LE(c, '7');
+    unsigned int v = (upper & (c - 'A')) | (lower & (c - 'a')) | (digit & (c - '2' + 26));
+    *bad |= (upper | lower | digit) ^ 0xFFU;
+    return (unsigned char)(v & 0x1FU);
+}
+
+void vault_recovery_new(char text[VAULT_RECOVERY_TEXT], unsigned char *key)
+{
+    _Static_assert(RECOVERY_CHARS + (RECOVERY_CHARS - 1) / RECOVERY_GROUP < VAULT_RECOVERY_TEXT,
+                   "recovery text size");
+    unsigned char raw[VAULT_KEY_BYTES + 1], h[crypto_generichash_BYTES];
+    unsigned char vals[RECOVERY_CHARS];
+    randombytes_buf(key, VAULT_KEY_BYTES);
+    crypto_generichash(h, sizeof h, key, VAULT_KEY_BYTES, NULL, 0);
+    memcpy(raw, key, VAULT_KEY_BYTES);
+    raw[VAULT_KEY_BYTES] = (unsigned char)(h[0] & 0xF0U);
+    for (int i = 0; i < RECOVERY_CHARS - 1; i++) { /* RFC 4648 bit order */
+        int bit = 5 * i;
+        unsigned int w = (unsigned int)raw[bit / 8] << 8 | raw[bit / 8 + 1];
+        vals[i] = (unsigned char)((w >> (11 - bit % 8)) & 0x1FU);
+    }
+    vals[RECOVERY_CHARS - 1] = (unsigned char)recovery_check(vals);
+    size_t pos = 0;
+    for (int i = 0; i < RECOVERY_CHARS; i++) {
+        if (i > 0 && i % RECOVERY_GROUP == 0)
+            text[pos++] = '-';
+        text[pos++] = b32_char(vals[i]);
+    }
+    text[pos] = '\0';
+    sodium_memzero(raw, sizeof raw);
+    sodium_memzero(h, sizeof h);
+    sodium_memzero(vals, sizeof vals);
+}
+
+int vault_recovery_parse(const char *text, unsigned char *key)
+{
+    unsigned char vals[RECOVERY_CHARS], raw[VAULT_KEY_BYTES + 1], h[crypto_generichash_BYTES];
+    unsigned int bad = 0;
+    size_t count = 0;
+    int rc = -1;
+    memset(raw, 0, sizeof raw);
+    if (!text)
+        goto out;
+    for (const char *p = text; *p; p++) {
+        unsigned int c = (unsigned char)*p;
+        if (c == ' ' || c == '-' || c == '\t' || c == '\r' || c == '\n')
+            continue;
+        if (count == RECOVERY_CHARS)
+            goto out;
+        vals[count++] = b32_value(c, &bad);
+    }
+    if (count != RECOVERY_CHARS)
+        goto out;
+    for (int i = 0; i < RECOVERY_CHARS - 1; i++) {
+        int bit = 5 * i;
+        unsigned int w = (unsigned int)vals[i] << (11 - bit % 8);
+        raw[bit / 8] |= (unsigned char)(w >> 8);
+        raw[bit / 8 + 1] |= (unsigned char)(w & 0xFFU);
+    }
+    crypto_generichash(h, sizeof h, raw, VAULT_KEY_BYTES, NULL, 0);
+    bad |= (raw[VAULT_KEY_BYTES] ^ h[0]) & 0xF0U;
+    bad |= recovery_check(vals) ^ vals[RECOVERY_CHARS - 1];
+    if (bad == 0) {
+        memcpy(key, raw, VAULT_KEY_BYTES);
+        rc = 0;
+    }
+out:
+    if (rc != 0 && key)
+        sodium_memzero(key, VAULT_KEY_BYTES);
+    sodium_memzero(vals, sizeof vals);
+    sodium_memzero(raw, sizeof raw);
+    sodium_memzero(h, sizeof h);
+    return rc;
+}
+
+/* ---- sealed boxes ---- */
+
+void vault_seal(const unsigned char pk[VAULT_KEY_BYTES], const void *secret, size_t n, Buf *out)
+{
+    static const unsigned char empty[1];
+    unsigned char *p = buf_extend(out, 1 + crypto_box_SEALBYTES + n);
+    p[0] = V_SEAL;
+    crypto_box_seal(p + 1, secret ? secret : empty, n, pk);
+}
+
+int vault_seal_open(const unsigned char pk[VAULT_KEY_BYTES], const unsigned char *sk,
+                    const void *blob, size_t blob_len, void *secret, size_t n)
+{
+    const unsigned char *b = blob;
+    if (!b || blob_len != 1 + crypto_box_SEALBYTES + n || b[0] != V_SEAL)
+        return -1;
+    if (crypto_box_seal_open(secret, b + 1, blob_len - 1, pk, sk) != 0) {
+        sodium_memzero(secret, n);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- receipts ---- */
+
+void vault_receipt_new(char text[VAULT_RECEIPT_TEXT])
+{
+    size_t pos = 0;
+    for (int i = 0; i < VAULT_RECEIPT_DIGITS; i++) {
+        if (i > 0 && i % 4 == 0)
+            text[pos++] = ' ';
+        text[pos++] = (char)('0' + randombytes_uniform(10));
+    }
+    text[pos] = '\0';
+}
+
+int vault_receipt_normalize(const char *in, char digits[VAULT_RECEIPT_DIGITS + 1])
+{
+    size_t count = 0;
+    if (!in)
+        goto fail;
+    for (const char *p = in; *p; p++) {
+        if (*p == ' ' || *p == '-')
+            continue;
+        if (*p < '0' || *p > '9' || count == VAULT_RECEIPT_DIGITS)
+            goto fail;
+        digits[count++] = *p;
+    }
+    if (count != VAULT_RECEIPT_DIGITS)
+        goto fail;
+    digits[count] = '\0';
+    return 0;
+fail:
+    sodium_memzero(digits, VAULT_RECEIPT_DIGITS + 1);
+    return -1;
+}
+
+int vault_receipt_derive(const char digits[VAULT_RECEIPT_DIGITS + 1],
+                         const unsigned char salt[VAULT_SALT_BYTES],
+                         unsigned char lookup_id[VAULT_ID_BYTES], unsigned char *receipt_key)
+{
+    if (!digits || strnlen(digits, VAULT_RECEIPT_DIGITS + 1) != VAULT_RECEIPT_DIGITS)
+        return -1;
+    for (int i = 0; i < VAULT_RECEIPT_DIGITS; i++)
+        if (digits[i] < '0' || digits[i] > '9')
+            return -1;
+    unsigned char *master = vault_secret_alloc(crypto_kdf_KEYBYTES); /* owned here */
+    if (crypto_pwhash(master, crypto_kdf_KEYBYTES, digits, VAULT_RECEIPT_DIGITS, salt,
+                      crypto_pwhash_argon2id_OPSLIMIT_INTERACTIVE,
+                      crypto_pwhash_argon2id_MEMLIMIT_INTERACTIVE,
+                      crypto_pwhash_ALG_ARGON2ID13) != 0) {
+        log_warnx("Argon2id failed (out of memory?)");
+        vault_secret_free(master);
+        return -1;
+    }
+    crypto_kdf_derive_from_key(lookup_id, VAULT_ID_BYTES, RECEIPT_KDF_LOOKUP, RECEIPT_KDF_CTX,
+                               master);
+    crypto_kdf_derive_from_key(receipt_key, VAULT_KEY_BYTES, RECEIPT_KDF_KEY, RECEIPT_KDF_CTX,
+                               master);
+    vault_secret_free(master);
+    return 0;
+}
+
+/* ---- fields ---- */
+
+/* Padded size for n plaintext bytes: 64, 256, 1 KiB, 4 KiB, then multiples of 16 KiB; always at
+ * least n + 1 because sodium_pad adds at least one byte. */
+static size_t field_bucket(size_t n)
+{
+    static const size_t small[] = {64, 256, 1024, 4096};
+    for (size_t i = 0; i < sizeof small / sizeof small[0]; i++)
+        if (n < small[i])
+            return small[i];
+    if (n > SIZE_MAX - 2 * FIELD_BIG_BUCKET) {
+        log_errorx("field of %zu bytes is too large", n);
+        abort();
+    }
+    return (n + FIELD_BIG_BUCKET) / FIELD_BIG_BUCKET * FIELD_BIG_BUCKET;
+}
+
+static size_t field_block(size_t padded)
+{
+    return padded <= 4096 ? padded : FIELD_BIG_BUCKET;
+}
+
+static void field_ad(Buf *ad, const char *table, const char *column, const char *row_id)
+{
+    const unsigned char v = V_FIELD;
+    assert(table && column && row_id);
+    buf_append(ad, &v, 1);
+    buf_puts(ad, "td1");
+    buf_append(ad, table, strlen(table) + 1); /* with its NUL as the separator */
+    buf_append(ad, column, strlen(column) + 1);
+    buf_puts(ad, row_id);
+}
+
+void vault_field_encrypt(const unsigned char *key, const char *table, const char *column,
+                         const char *row_id, const void *pt, size_t n, Buf *out)
+{
+    size_t padded = field_bucket(n);
+    size_t plen = 0;
+    Buf ad = {0}; /* owned here */
+    field_ad(&ad, table, column, row_id);
+    unsigned char *p = buf_extend(out, FIELD_PREFIX_BYTES + padded + TAG_BYTES);
+    unsigned char *m = p + FIELD_PREFIX_BYTES;
+    p[0] = V_FIELD;
+    randombytes_buf(p + 1, NONCE_BYTES);
+    if (n)
+        memcpy(m, pt, n);
+    if (sodium_pad(&plen, m, n, field_block(padded), padded) != 0 || plen != padded) {
+        log_errorx("sodium_pad failed");
+        abort();
+    }
+    /* In place: the padded plaintext is overwritten by its ciphertext. */
+    crypto_aead_xchacha20poly1305_ietf_encrypt(m, NULL, m, padded, (const unsigned char *)ad.data,
+                                               ad.len, NULL, p + 1, key);
+    buf_free(&ad);
+}
+
+static int field_bucket_valid(size_t padded)
+{
+    return padded == 64 || padded == 256 || padded == 1024 || padded == 4096 ||
+           (padded >= FIELD_BIG_BUCKET && padded % FIELD_BIG_BUCKET == 0);
+}
+
+int vault_field_decrypt(const unsigned char *key, const char *table, const char *column,
+                        const char *row_id, const void *ct, size_t n, Buf *out)
+{
+    const unsigned char *c = ct;
+    if (!c || n < FIELD_PREFIX_BYTES + TAG_BYTES || c[0] != V_FIELD)
+        return -1;
+    size_t padded = n - FIELD_PREFIX_BYTES - TAG_BYTES;
+    if (!field_bucket_valid(padded))
+        return -1;
+    Buf ad = {0}; /* owned here */
+    field_ad(&ad, table, column, row_id);
+    size_t old = out->len;
+    size_t len = 0;
+    /* Decrypt in place inside out so the plaintext has no other copy. */
+    unsigned char *m = buf_extend(out, n - FIELD_PREFIX_BYTES);
+    memcpy(m, c + FIELD_PREFIX_BYTES, n - FIELD_PREFIX_BYTES);
+    int ok = crypto_aead_xchacha20poly1305_ietf_decrypt(m, NULL, NULL, m, n - FIELD_PREFIX_BYTES,
+                                                        (const unsigned char *)ad.data, ad.len,
+                                                        c + 1, key) == 0 &&
+             sodium_unpad(&len, m, padded, field_block(padded)) == 0 && field_bucket(len) == padded;
+    buf_free(&ad);
+    buf_cut(out, ok ? old + len : old);
+    return ok ? 0 : -1;
+}
+
+void vault_blind_index(const unsigned char *key, const char *domain, const void *value, size_t n,
+                       unsigned char out[VAULT_ID_BYTES])
+{
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, key, VAULT_KEY_BYTES, VAULT_ID_BYTES);
+    crypto_generichash_update(&st, (const unsigned char *)domain, strlen(domain) + 1); /* + NUL */
+    if (n)
+        crypto_generichash_update(&st, value, n);
+    crypto_generichash_final(&st, out, VAULT_ID_BYTES);
+    sodium_memzero(&st, sizeof st);
+}
+
+/* ---- files ---- */
+
+size_t vault_stream_header_bytes(void)
+{
+    return STREAM_HEADER_BYTES;
+}
+
+size_t vault_stream_chunk_overhead(void)
+{
+    return crypto_secretstream_xchacha20poly1305_ABYTES;
+}
+
+VaultStream *vault_stream_encrypt_start(const unsigned char *key, Buf *out)
+{
+    VaultStream *st = vault_secret_alloc(sizeof *st); /* owned by the caller */
+    st->done = st->failed = 0;
+    unsigned char *p = buf_extend(out, STREAM_HEADER_BYTES);
+    p[0] = V_STREAM;
+    crypto_secretstream_xchacha20poly1305_init_push(&st->state, p + 1, key);
+    return st;
+}
+
+void vault_stream_encrypt_push(VaultStream *st, const void *pt, size_t n, int last, Buf *out)
+{
+    static const unsigned char empty[1];
+    if (!st || st->done || n > VAULT_STREAM_CHUNK) {
+        log_errorx("misuse: push after the final chunk or chunk of %zu bytes", n);
+        abort();
+    }
+    unsigned char *c = buf_extend(out, n + crypto_secretstream_xchacha20poly1305_ABYTES);
+    crypto_secretstream_xchacha20poly1305_push(
+        &st->state, c, NULL, pt ? pt : empty, n, NULL, 0,
+        last ? crypto_secretstream_xchacha20poly1305_TAG_FINAL
+             : crypto_secretstream_xchacha20poly1305_TAG_MESSAGE);
+    if (last)
+        st->done = 1;
+}
+
+VaultStream *vault_stream_decrypt_start(const unsigned char *key, const void *hdr, size_t hdr_len)
+{
+    const unsigned char *h = hdr;
+    if (!h || hdr_len != STREAM_HEADER_BYTES || h[0] != V_STREAM)
+        return NULL;
+    VaultStream *st = vault_secret_alloc(sizeof *st); /* owned by the caller */
+    st->done = st->failed = 0;
+    if (crypto_secretstream_xchacha20poly1305_init_pull(&st->state, h + 1, key) != 0) {
+        vault_secret_free(st);
+        return NULL;
+    }
+    return st;
+}
+
+int vault_stream_decrypt_pull(VaultStream *st, const void *ct, size_t n, Buf *out, int *last)
+{
+    unsigned long long mlen = 0;
+    unsigned char tag = 0;
+    if (last)
+        *last = 0;
+    if (!st || !ct || st->done || st->failed || n < crypto_secretstream_xchacha20poly1305_ABYTES ||
+        n > VAULT_STREAM_CHUNK + crypto_secretstream_xchacha20poly1305_ABYTES)
+        goto fail;
+    if (crypto_secretstream_xchacha20poly1305_pull(&st->state, st->scratch, &mlen, &tag, ct, n,
+                                                   NULL, 0) != 0)
+        goto fail;
+    if (tag != crypto_secretstream_xchacha20poly1305_TAG_MESSAGE &&
+        tag != crypto_secretstream_xchacha20poly1305_TAG_FINAL) {
+        sodium_memzero(st->scratch, (size_t)mlen);
+        goto fail;
+    }
+    buf_append(out, st->scratch, (size_t)mlen);
+    sodium_memzero(st->scratch, (size_t)mlen);
+    if (tag == crypto_secretstream_xchacha20poly1305_TAG_FINAL) {
+        st->done = 1;
+        if (last)
+            *last = 1;
+    }
+    return 0;
+fail:
+    if (st)
+        st->failed = 1; /* a stream that failed once stays failed */
+    return -1;
+}
+
+void vault_stream_free(VaultStream *st)
+{
+    sodium_free(st);
+}
+
+void vault_sha256_hex(const void *in, size_t n, char out[65])
+{
+    unsigned char h[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(h, in, n);
+    sodium_bin2hex(out, 65, h, sizeof h);
+}

@@ -1,0 +1,138 @@
+/* The vault: the only module that includes sodium.h. Every key of DESIGN.md section 3 is made,
+ * wrapped, derived and wiped here. Secrets live in locked memory from vault_secret_alloc and are
+ * wiped with vault_secret_free or vault_wipe right after use.
+ *
+ * Every blob this module produces starts with a version byte so formats can evolve. All functions
+ * returning int give 0 on success and -1 on failure (wrong key, tampered or malformed input); a
+ * failure never reveals which check failed. */
+#ifndef TAKEDOWN_VAULT_H
+#define TAKEDOWN_VAULT_H
+
+#include "buf.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define VAULT_KEY_BYTES 32       /* symmetric keys, case keys, org secret and public keys */
+#define VAULT_SALT_BYTES 16      /* Argon2id salts */
+#define VAULT_ID_BYTES 32        /* lookup ids, blind indexes, hashes */
+#define VAULT_RECEIPT_DIGITS 20  /* receipt digits, shown as 5 groups of 4 */
+#define VAULT_RECEIPT_TEXT 25    /* "dddd dddd dddd dddd dddd" */
+#define VAULT_RECOVERY_TEXT 64   /* recovery key text buffer size (includes the NUL) */
+#define VAULT_STREAM_CHUNK 65536 /* plaintext bytes per secretstream chunk */
+
+/* Argon2id cost, stored inside every password wrap so it can be raised later. */
+typedef struct VaultPwCost {
+    uint64_t ops;
+    size_t mem; /* bytes */
+} VaultPwCost;
+
+/* sodium_init and self-checks; call once before anything else. Returns 0 or -1. */
+int vault_init(void);
+/* The interactive cost (libsodium's OPSLIMIT/MEMLIMIT_INTERACTIVE). */
+VaultPwCost vault_pw_cost_default(void);
+
+/* Locked, guarded memory for secrets (sodium_malloc + mlock); never returns NULL (aborts). */
+void *vault_secret_alloc(size_t n);
+void vault_secret_free(void *p); /* wipes and frees; NULL is allowed */
+void vault_wipe(void *p, size_t n);
+
+void vault_random(void *out, size_t n);
+/* A uniformly random integer in [0, upper). */
+uint32_t vault_random_uniform(uint32_t upper);
+/* n random bytes encoded as 2n lower-case hex characters plus NUL into out (size >= 2n+1). */
+void vault_random_hex(char *out, size_t n);
+/* Constant-time comparison of n bytes; 1 when equal. */
+int vault_equal(const void *a, const void *b, size_t n);
+/* Constant-time comparison of two NUL-terminated strings; 1 when equal. */
+int vault_str_equal(const char *a, const char *b);
+
+/* Unkeyed BLAKE2b-256 (e.g. stored hash of a session id). */
+void vault_hash(const void *in, size_t n, unsigned char out[VAULT_ID_BYTES]);
+/* Hex and URL-safe base64 (no padding) helpers; decoders return the length or -1. */
+void vault_to_hex(const void *in, size_t n, char *out /* 2n+1 */);
+long vault_from_hex(const char *hex, void *out, size_t max);
+void vault_to_b64(const void *in, size_t n, Buf *out);
+long vault_from_b64(const char *b64, void *out, size_t max);
+
+/* ---- keys ---- */
+/* A fresh X25519 org keypair; sk must be VAULT_KEY_BYTES of secret memory. */
+void vault_org_keypair(unsigned char pk[VAULT_KEY_BYTES], unsigned char *sk);
+/* A fresh random symmetric key (case key, session key) into secret memory. */
+void vault_key_new(unsigned char *key);
+/* Subkey number id under context ctx (exactly 8 characters, e.g. "orgdata1") of a 32-byte master.
+ */
+void vault_derive(const unsigned char *master, uint64_t id, const char ctx[8], unsigned char *out);
+
+/* Symmetric wrap of a secret under a 32-byte key with associated data ad (which names what is
+ * wrapped and for whom, so a wrap moved elsewhere fails). out receives the whole blob. */
+void vault_wrap(const unsigned char *key, const void *secret, size_t n, const char *ad, Buf *out);
+/* Unwraps into secret (n bytes expected); -1 if the key, ad or blob is wrong. */
+int vault_unwrap(const unsigned char *key, const void *blob, size_t blob_len, const char *ad,
+                 void *secret, size_t n);
+
+/* Password wrap: Argon2id(password, random salt, cost) keys the wrap; salt and cost are stored in
+ * the blob. Slow on purpose: call from the slow-work pool. */
+int vault_pw_wrap(const char *password, VaultPwCost cost, const void *secret, size_t n,
+                  const char *ad, Buf *out);
+int vault_pw_unwrap(const char *password, const void *blob, size_t blob_len, const char *ad,
+                    void *secret, size_t n);
+/* The cost recorded inside a password wrap; -1 if the blob is malformed. */
+int vault_pw_cost_of(const void *blob, size_t blob_len, VaultPwCost *cost);
+
+/* Recovery key: 32 random bytes shown as text (groups of base32 letters with a checksum).
+ * vault_recovery_new fills text and key; vault_recovery_parse accepts the text with any spacing
+ * or case and fails on a typo (bad checksum). key must be VAULT_KEY_BYTES of secret memory. */
+void vault_recovery_new(char text[VAULT_RECOVERY_TEXT], unsigned char *key);
+int vault_recovery_parse(const char *text, unsigned char *key);
+
+/* Sealed box to the org public key (case key at submission, when only the public key is known). */
+void vault_seal(const unsigned char pk[VAULT_KEY_BYTES], const void *secret, size_t n, Buf *out);
+int vault_seal_open(const unsigned char pk[VAULT_KEY_BYTES], const unsigned char *sk,
+                    const void *blob, size_t blob_len, void *secret, size_t n);
+
+/* ---- receipts ---- */
+/* 20 random digits as "dddd dddd dddd dddd dddd". */
+void vault_receipt_new(char text[VAULT_RECEIPT_TEXT]);
+/* Keeps only digits, ignoring spaces and dashes; 0 when exactly 20 digits and nothing else. */
+int vault_receipt_normalize(const char *in, char digits[VAULT_RECEIPT_DIGITS + 1]);
+/* Argon2id(interactive) of the 20 digits with the site salt gives a master; from it crypto_kdf
+ * derives the lookup id (stored) and the receipt key (secret memory, never stored). Slow. */
+int vault_receipt_derive(const char digits[VAULT_RECEIPT_DIGITS + 1],
+                         const unsigned char salt[VAULT_SALT_BYTES],
+                         unsigned char lookup_id[VAULT_ID_BYTES], unsigned char *receipt_key);
+
+/* ---- fields ---- */
+/* XChaCha20-Poly1305-IETF with a random nonce; associated data names format version, table,
+ * column and row id; plaintext padded to a bucket (64, 256, 1 KiB, 4 KiB, then multiples of
+ * 16 KiB) so lengths leak little. out receives version byte || nonce || ciphertext. */
+void vault_field_encrypt(const unsigned char *key, const char *table, const char *column,
+                         const char *row_id, const void *pt, size_t n, Buf *out);
+/* Decrypts into out (appends; out->data is NUL-terminated); -1 on any mismatch. */
+int vault_field_decrypt(const unsigned char *key, const char *table, const char *column,
+                        const char *row_id, const void *ct, size_t n, Buf *out);
+
+/* Keyed BLAKE2b blind index of value in a domain ("url", "phone", "sha256"), for matching
+ * encrypted values without decrypting them. */
+void vault_blind_index(const unsigned char *key, const char *domain, const void *value, size_t n,
+                       unsigned char out[VAULT_ID_BYTES]);
+
+/* ---- files: crypto_secretstream_xchacha20poly1305 in VAULT_STREAM_CHUNK chunks ---- */
+typedef struct VaultStream VaultStream;
+/* Starts encrypting under key; appends the stream header (with a version byte) to out. */
+VaultStream *vault_stream_encrypt_start(const unsigned char *key, Buf *out);
+/* Encrypts a chunk of at most VAULT_STREAM_CHUNK bytes; last marks the final chunk. */
+void vault_stream_encrypt_push(VaultStream *st, const void *pt, size_t n, int last, Buf *out);
+/* Starts decrypting from a header produced above; NULL if malformed. hdr_len is consumed bytes. */
+VaultStream *vault_stream_decrypt_start(const unsigned char *key, const void *hdr, size_t hdr_len);
+size_t vault_stream_header_bytes(void);
+/* Bytes of ciphertext for a plaintext chunk of n bytes. */
+size_t vault_stream_chunk_overhead(void);
+/* Decrypts one ciphertext chunk; *last set when it was the final chunk. -1 on tampering. */
+int vault_stream_decrypt_pull(VaultStream *st, const void *ct, size_t n, Buf *out, int *last);
+void vault_stream_free(VaultStream *st);
+
+/* SHA-256 of data (fingerprint check), hex into out (65 bytes). */
+void vault_sha256_hex(const void *in, size_t n, char out[65]);
+
+#endif

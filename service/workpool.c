@@ -1,0 +1,101 @@
+/* A fixed pool of threads over a ring buffer of jobs. */
+#include "workpool.h"
+
+#include "buf.h"
+#include "log.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+
+typedef struct Job {
+    WorkFn fn;
+    void *arg;
+} Job;
+
+static struct {
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    Job *ring; /* owned: queue_len slots */
+    unsigned cap, head, count, running;
+    pthread_t *threads; /* owned */
+    unsigned nthreads;
+    int stopping;
+} pool = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
+
+static void *workpool_main(void *unused)
+{
+    (void)unused;
+    pthread_mutex_lock(&pool.lock);
+    for (;;) {
+        while (pool.count == 0 && !pool.stopping)
+            pthread_cond_wait(&pool.wake, &pool.lock);
+        if (pool.count == 0 && pool.stopping)
+            break;
+        Job job = pool.ring[pool.head];
+        pool.head = (pool.head + 1) % pool.cap;
+        pool.count--;
+        pool.running++;
+        pthread_mutex_unlock(&pool.lock);
+        job.fn(job.arg);
+        pthread_mutex_lock(&pool.lock);
+        pool.running--;
+    }
+    pthread_mutex_unlock(&pool.lock);
+    return NULL;
+}
+
+int workpool_start(unsigned threads, unsigned queue_len)
+{
+    pool.ring = xcalloc(queue_len, sizeof(Job));
+    pool.cap = queue_len;
+    pool.head = pool.count = pool.running = 0;
+    pool.stopping = 0;
+    pool.threads = xcalloc(threads, sizeof(pthread_t));
+    pool.nthreads = 0;
+    for (unsigned i = 0; i < threads; i++) {
+        if (pthread_create(&pool.threads[i], NULL, workpool_main, NULL) != 0) {
+            log_errorx("cannot start worker thread %u", i);
+            workpool_stop();
+            return -1;
+        }
+        pool.nthreads++;
+    }
+    return 0;
+}
+
+int workpool_submit(WorkFn fn, void *arg)
+{
+    pthread_mutex_lock(&pool.lock);
+    if (pool.stopping || pool.count == pool.cap || pool.nthreads == 0) {
+        pthread_mutex_unlock(&pool.lock);
+        return -1;
+    }
+    pool.ring[(pool.head + pool.count) % pool.cap] = (Job){fn, arg};
+    pool.count++;
+    pthread_cond_signal(&pool.wake);
+    pthread_mutex_unlock(&pool.lock);
+    return 0;
+}
+
+void workpool_stop(void)
+{
+    pthread_mutex_lock(&pool.lock);
+    pool.stopping = 1;
+    pthread_cond_broadcast(&pool.wake);
+    pthread_mutex_unlock(&pool.lock);
+    for (unsigned i = 0; i < pool.nthreads; i++)
+        pthread_join(pool.threads[i], NULL);
+    free(pool.threads);
+    free(pool.ring);
+    pool.threads = NULL;
+    pool.ring = NULL;
+    pool.nthreads = 0;
+}
+
+unsigned workpool_load(void)
+{
+    pthread_mutex_lock(&pool.lock);
+    unsigned n = pool.count + pool.running;
+    pthread_mutex_unlock(&pool.lock);
+    return n;
+}

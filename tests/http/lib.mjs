@@ -1,0 +1,115 @@
+// Starts the real takedownd on a free port with a fresh data directory, for HTTP tests.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+export const TAKEDOWND = process.env.TAKEDOWND || path.resolve('build/takedownd');
+export const TAKEDOWNCTL = process.env.TAKEDOWNCTL || path.resolve('build/takedownctl');
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export function tempDir(prefix = 'takedown-test-') {
+  return mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// Runs takedownctl with stdin lines; returns {status, stdout, stderr}.
+export function ctl(args, stdinLines = []) {
+  const r = spawnSync(TAKEDOWNCTL, args, {
+    input: stdinLines.map((l) => l + '\n').join(''),
+    encoding: 'utf8',
+    timeout: 60000,
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+// Starts a server; opts.args adds flags, opts.dataDir reuses a directory.
+export async function startServer(opts = {}) {
+  const dataDir = opts.dataDir || tempDir();
+  const port = opts.port || (await freePort());
+  const args = opts.onlyArgs
+    ? opts.args
+    : ['--data-dir', dataDir, '--listen', `127.0.0.1:${port}`, ...(opts.args || [])];
+  const proc = spawn(TAKEDOWND, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  proc.stdout.on('data', (d) => (log += d));
+  proc.stderr.on('data', (d) => (log += d));
+  const exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 200; i++) {
+    if (proc.exitCode !== null) break;
+    try {
+      const r = await fetch(base + '/healthz');
+      if (r.status === 200) break;
+    } catch {
+      /* not up yet */
+    }
+    await sleep(25);
+  }
+  if (proc.exitCode !== null) throw new Error('takedownd exited at start:\n' + log);
+  return {
+    base,
+    port,
+    dataDir,
+    proc,
+    exited,
+    log: () => log,
+    async stop(signal = 'SIGTERM') {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
+      return exited;
+    },
+    cleanup() {
+      if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+// Raw HTTP/1.1 over a socket, for requests fetch will not send (huge URLs, bad methods).
+export function rawRequest(port, text, { timeoutMs = 5000 } = {}) {
+  return new Promise((resolve, reject) => {
+    const sock = net.connect(port, '127.0.0.1');
+    let data = '';
+    const timer = setTimeout(() => {
+      sock.destroy();
+      resolve(data);
+    }, timeoutMs);
+    sock.on('data', (d) => (data += d.toString('latin1')));
+    sock.on('end', () => {
+      clearTimeout(timer);
+      resolve(data);
+    });
+    sock.on('error', (e) => {
+      clearTimeout(timer);
+      if (data) resolve(data);
+      else reject(e);
+    });
+    sock.write(text);
+  });
+}
+
+export function statusOf(raw) {
+  const m = /^HTTP\/1\.[01] (\d{3})/.exec(raw);
+  return m ? Number(m[1]) : 0;
+}
+
+export function headerOf(raw, name) {
+  const head = raw.split('\r\n\r\n')[0];
+  for (const line of head.split('\r\n')) {
+    const i = line.indexOf(':');
+    if (i > 0 && line.slice(0, i).toLowerCase() === name.toLowerCase()) return line.slice(i + 1).trim();
+  }
+  return null;
+}

@@ -1,0 +1,123 @@
+/* Settings: defaults, every numeric limit on both sides, listen parsing, the config file. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+static void test_defaults(void **state)
+{
+    (void)state;
+    Config c;
+    config_defaults(&c);
+    assert_string_equal(c.data_dir, "./var");
+    assert_string_equal(c.listen_host, "127.0.0.1");
+    assert_int_equal(c.listen_port, 8080);
+}
+
+static void test_listen(void **state)
+{
+    (void)state;
+    Config c;
+    char err[256];
+    config_defaults(&c);
+    assert_int_equal(config_set(&c, "listen", "0.0.0.0:9000", err, sizeof err), 0);
+    assert_string_equal(c.listen_host, "0.0.0.0");
+    assert_int_equal(c.listen_port, 9000);
+    assert_int_equal(config_set(&c, "listen", "[::1]:65535", err, sizeof err), 0);
+    assert_string_equal(c.listen_host, "::1");
+    assert_int_equal(c.listen_port, 65535);
+    assert_int_equal(config_set(&c, "listen", "127.0.0.1:65536", err, sizeof err), -1);
+    assert_int_equal(config_set(&c, "listen", "127.0.0.1:", err, sizeof err), -1);
+    assert_int_equal(config_set(&c, "listen", ":80", err, sizeof err), -1);
+    assert_int_equal(config_set(&c, "listen", "localhost", err, sizeof err), -1);
+    assert_int_equal(config_set(&c, "listen", "127.0.0.1:-1", err, sizeof err), -1);
+    assert_string_equal(err, "bad value for --listen");
+}
+
+static void test_limits_both_sides(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *key, *lo_ok, *lo_bad, *hi_ok, *hi_bad;
+    } cases[] = {
+        {"threads", "1", "0", "64", "65"},
+        {"workers", "1", "0", "64", "65"},
+        {"work-queue", "1", "0", "100000", "100001"},
+        {"max-body", "1024", "1023", "1073741824", "1073741825"},
+        {"max-url", "256", "255", "65536", "65537"},
+        {"timeout", "1", "0", "3600", "3601"},
+    };
+    Config c;
+    char err[256];
+    config_defaults(&c);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        assert_int_equal(config_set(&c, cases[i].key, cases[i].lo_ok, err, sizeof err), 0);
+        assert_int_equal(config_set(&c, cases[i].key, cases[i].lo_bad, err, sizeof err), -1);
+        assert_int_equal(config_set(&c, cases[i].key, cases[i].hi_ok, err, sizeof err), 0);
+        assert_int_equal(config_set(&c, cases[i].key, cases[i].hi_bad, err, sizeof err), -1);
+        assert_int_equal(config_set(&c, cases[i].key, "12x", err, sizeof err), -1);
+        assert_int_equal(config_set(&c, cases[i].key, "", err, sizeof err), -1);
+    }
+    assert_int_equal(c.max_url, 65536);
+}
+
+static void test_unknown_and_bool(void **state)
+{
+    (void)state;
+    Config c;
+    char err[256];
+    config_defaults(&c);
+    assert_int_equal(config_set(&c, "nope", "1", err, sizeof err), -1);
+    assert_string_equal(err, "unknown setting --nope (see --help)");
+    assert_int_equal(config_set(&c, "trust-proxy", NULL, err, sizeof err), 0);
+    assert_int_equal(c.trust_proxy, 1);
+    assert_int_equal(config_set(&c, "trust-proxy", "false", err, sizeof err), 0);
+    assert_int_equal(c.trust_proxy, 0);
+    assert_int_equal(config_set(&c, "trust-proxy", "maybe", err, sizeof err), -1);
+}
+
+static void test_file(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/takedown-config-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    fputs("# comment\n\n  listen = 127.0.0.1:9999  \nworkers=3\ntrust-proxy\n", f);
+    fclose(f);
+    Config c;
+    char err[256];
+    config_defaults(&c);
+    assert_int_equal(config_load_file(&c, path, err, sizeof err), 0);
+    assert_int_equal(c.listen_port, 9999);
+    assert_int_equal(c.workers, 3);
+    assert_int_equal(c.trust_proxy, 1);
+    f = fopen(path, "w");
+    fputs("workers = 2\nbogus = 1\n", f);
+    fclose(f);
+    assert_int_equal(config_load_file(&c, path, err, sizeof err), -1);
+    assert_non_null(strstr(err, ":2: unknown setting --bogus"));
+    unlink(path);
+    assert_int_equal(config_load_file(&c, path, err, sizeof err), -1);
+    assert_non_null(strstr(err, "cannot read config file"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_listen),
+        cmocka_unit_test(test_limits_both_sides),
+        cmocka_unit_test(test_unknown_and_bool),
+        cmocka_unit_test(test_file),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
