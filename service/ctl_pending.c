@@ -9,26 +9,6 @@ static int not_yet(const char *name)
     return 2;
 }
 
-int ctl_init(int argc, char **argv)
-{
-    (void)argc;
-    return not_yet(argv[0]);
-}
-int ctl_user(int argc, char **argv)
-{
-    (void)argc;
-    return not_yet(argv[0]);
-}
-int ctl_passwd(int argc, char **argv)
-{
-    (void)argc;
-    return not_yet(argv[0]);
-}
-int ctl_recover(int argc, char **argv)
-{
-    (void)argc;
-    return not_yet(argv[0]);
-}
 int ctl_backup(int argc, char **argv)
 {
     (void)argc;
@@ -40,11 +20,6 @@ int ctl_restore(int argc, char **argv)
     return not_yet(argv[0]);
 }
 int ctl_purge(int argc, char **argv)
-{
-    (void)argc;
-    return not_yet(argv[0]);
-}
-int ctl_audit(int argc, char **argv)
 {
     (void)argc;
     return not_yet(argv[0]);

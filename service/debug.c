@@ -1,6 +1,9 @@
 /* Routes for the tests only (--debug-routes): a slow job that sleeps in the slow-work pool. */
 #include "handlers.h"
 
+#include "auth.h"
+#include "routes.h"
+
 #include <stdlib.h>
 #include <time.h>
 
@@ -32,4 +35,26 @@ int debug_echo(Request *req)
     for (size_t i = 0; i < req->nform; i++)
         json_array_append_new(fields, json_pack("[s,s]", req->form[i].name, req->form[i].value));
     return http_reply_json(req, 200, json_pack("{s:o}", "form", fields));
+}
+
+/* Moves the service's clock forward by ?seconds=N (expiry and TOTP tests). */
+int debug_clock(Request *req)
+{
+    const char *s = http_query(req, "seconds");
+    long n = s ? strtol(s, NULL, 10) : 0;
+    auth_clock_shift(n);
+    return http_reply_json(req, 200, json_pack("{s:I}", "now", (json_int_t)auth_now()));
+}
+
+/* The route table with access bits, so the tests can walk every route against every role. */
+int debug_routes(Request *req)
+{
+    size_t n;
+    const Route *t = routes_table(1, &n);
+    json_t *rows = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(rows,
+                              json_pack("{s:s, s:i, s:i, s:i}", "pattern", t[i].pattern, "methods",
+                                        t[i].methods, "access", t[i].access, "flags", t[i].flags));
+    return http_reply_json(req, 200, json_pack("{s:o}", "routes", rows));
 }

@@ -87,7 +87,8 @@ int http_is_form(Request *req)
 void http_set_header(Request *req, const char *name, const char *value)
 {
     Response *r = &req->resp;
-    for (size_t i = 0; i < r->nheaders; i++) {
+    /* Set-Cookie may repeat; every other header is replaced. */
+    for (size_t i = 0; strcasecmp(name, "Set-Cookie") != 0 && i < r->nheaders; i++) {
         if (strcasecmp(r->headers[i].name, name) == 0) {
             free(r->headers[i].value);
             r->headers[i].value = xstrdup(value);
@@ -539,6 +540,10 @@ static void http_completed(void *cls, struct MHD_Connection *conn, void **req_cl
         req->file_ctx_free(req->file_ctx);
     if (req->job && req->job_free)
         req->job_free(req->job);
+    if (req->ctx && req->ctx_free)
+        req->ctx_free(req->ctx);
+    if (req->body.data)
+        vault_wipe(req->body.data, req->body.len);
     buf_free(&req->body);
     buf_free(&req->resp.body);
     json_decref(req->json);

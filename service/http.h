@@ -70,6 +70,9 @@ typedef struct Request {
 
     struct Session *session; /* owned: the signed-in staff or victim session, or NULL */
     void (*session_free)(struct Session *s);
+    char anon_csrf[65]; /* a CSRF token set as a cookie by this response (anonymous forms) */
+    void *ctx;          /* owned: a handler's state across a suspension */
+    void (*ctx_free)(void *ctx);
     void *job; /* owned by the module that suspended the request */
     void (*job_free)(void *job);
     int phase; /* internal */

@@ -1,6 +1,7 @@
 /* takedownctl: the operator's tool. Secrets (passwords, recovery keys) are read from stdin, never
  * from arguments, so they stay out of shell history and process listings. */
 #include "ctl.h"
+#include "vault.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -43,6 +44,10 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "--version") == 0) {
         printf("takedownctl %s\n", TAKEDOWN_VERSION);
         return 0;
+    }
+    if (vault_init() != 0) {
+        fprintf(stderr, "takedownctl: cannot initialise libsodium\n");
+        return 1;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
         if (strcmp(argv[1], commands[i].name) != 0)

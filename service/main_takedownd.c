@@ -1,11 +1,13 @@
 /* takedownd: the service. Reads settings, opens the store, serves until SIGINT or SIGTERM, then
  * lets in-flight requests finish and closes the database cleanly. */
+#include "auth.h"
 #include "config.h"
 #include "http.h"
 #include "i18n.h"
 #include "log.h"
 #include "render.h"
 #include "routes.h"
+#include "signin.h"
 #include "store.h"
 #include "vault.h"
 #include "workpool.h"
@@ -124,6 +126,8 @@ int main(int argc, char **argv)
         store_close();
         return 1;
     }
+    signin_init();
+    http_set_gate(auth_gate);
     size_t nroutes;
     const Route *routes = routes_table(cfg.debug_routes, &nroutes);
     HttpServer *srv = http_start(&cfg, routes, nroutes);
@@ -143,6 +147,7 @@ int main(int argc, char **argv)
     http_stop(srv, (int)cfg.grace_ms);
     workpool_stop();
     store_close();
+    signin_shutdown();
     render_shutdown();
     i18n_shutdown();
     log_info("stopped cleanly");

@@ -1,24 +1,51 @@
-/* The route table. Patterns: literal segments and "{name}" for one segment. */
+/* The route table. Patterns: literal segments and "{name}" for one segment. Access bits say who
+ * may call a route; auth_gate enforces them for every route in one place. */
 #include "routes.h"
 
 #include "handlers.h"
 
 #define GET METHOD_GET
 #define POST METHOD_POST
+#define PUT METHOD_PUT
+#define DELETE METHOD_DELETE
+#define STAFF ACCESS_STAFF
+#define WORKERS (ACCESS_CASEWORKER | ACCESS_ADMIN)
+#define ADMIN ACCESS_ADMIN
 
 static const Route table[] = {
+    /* public pages */
     {GET, "/", page_landing, ACCESS_PUBLIC, 0, 0},
     {GET, "/lang/{lang}", page_lang, ACCESS_PUBLIC, 0, 0},
     {GET, "/static/{file}", static_file, ACCESS_PUBLIC, 0, 0},
+    /* staff pages */
+    {GET, "/staff/login", page_staff_login, ACCESS_PUBLIC, 0, 0},
+    {POST, "/staff/login", page_staff_login_post, ACCESS_PUBLIC, 0, 0},
+    {POST, "/staff/logout", page_staff_logout, STAFF, 0, ROUTE_ENROL},
+    {GET, "/staff", page_staff_home, STAFF, 0, 0},
+    {GET, "/staff/totp", page_staff_totp, STAFF, 0, ROUTE_ENROL},
+    {POST, "/staff/totp", page_staff_totp_post, STAFF, 0, ROUTE_ENROL},
+    {GET, "/staff/settings", page_staff_settings, ADMIN, 0, 0},
+    {POST, "/staff/settings", page_staff_settings_post, ADMIN, 0, 0},
+    /* staff API */
+    {POST, "/api/v1/staff/session", api_staff_session_create, ACCESS_PUBLIC, 0, ROUTE_NO_CSRF},
+    {DELETE, "/api/v1/staff/session", api_staff_session_delete, STAFF, 0, ROUTE_ENROL},
+    {GET, "/api/v1/staff/me", api_staff_me, STAFF, 0, ROUTE_ENROL},
+    {POST, "/api/v1/staff/totp", api_staff_totp_begin, STAFF, 0, ROUTE_ENROL},
+    {POST, "/api/v1/staff/totp/confirm", api_staff_totp_confirm, STAFF, 0, ROUTE_ENROL},
+    {GET, "/api/v1/admin/staff", api_admin_staff_list, ADMIN, 0, 0},
+    {PUT, "/api/v1/admin/settings", api_admin_settings, ADMIN, 0, 0},
+    /* operations */
     {GET, "/healthz", ops_healthz, ACCESS_PUBLIC, 0, 0},
     {GET, "/metrics", ops_metrics, ACCESS_PUBLIC, 0, 0},
     /* Only with --debug-routes; keep these last. */
     {GET | POST, "/debug/slow", debug_slow, ACCESS_PUBLIC, 0, 0},
-    {POST, "/debug/echo", debug_echo, ACCESS_PUBLIC, 0, 0},
-    {POST, "/api/v1/debug/echo", debug_echo, ACCESS_PUBLIC, 0, 0},
+    {POST, "/debug/echo", debug_echo, ACCESS_PUBLIC, 0, ROUTE_NO_CSRF},
+    {POST, "/api/v1/debug/echo", debug_echo, ACCESS_PUBLIC, 0, ROUTE_NO_CSRF},
+    {POST, "/debug/clock", debug_clock, ACCESS_PUBLIC, 0, ROUTE_NO_CSRF},
+    {GET, "/debug/routes", debug_routes, ACCESS_PUBLIC, 0, 0},
 };
 
-#define DEBUG_ROUTES 3
+#define DEBUG_ROUTES 5
 
 const Route *routes_table(int debug, size_t *n)
 {

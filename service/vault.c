@@ -128,9 +128,8 @@ static void aead_wrap(const unsigned char *key, const Buf *ad, const void *secre
 static int aead_unwrap(const unsigned char *key, const Buf *ad, const unsigned char *body,
                        size_t body_len, void *secret, size_t n)
 {
-    if (body_len != NONCE_BYTES + n + TAG_BYTES)
-        return -1;
-    if (crypto_aead_xchacha20poly1305_ietf_decrypt(
+    if (body_len != NONCE_BYTES + n + TAG_BYTES ||
+        crypto_aead_xchacha20poly1305_ietf_decrypt(
             secret, NULL, NULL, body + NONCE_BYTES, body_len - NONCE_BYTES,
             (const unsigned char *)ad->data, ad->len, body, key) != 0) {
         sodium_memzero(secret, n);
@@ -295,8 +294,10 @@ int vault_unwrap(const unsigned char *key, const void *blob, size_t blob_len, co
                  void *secret, size_t n)
 {
     const unsigned char *b = blob;
-    if (!b || blob_len < 1 || b[0] != V_WRAP)
+    if (!b || blob_len < 1 || b[0] != V_WRAP) {
+        sodium_memzero(secret, n);
         return -1;
+    }
     Buf adb = {0}; /* owned here */
     ad_build(&adb, b, 1, ad);
     int rc = aead_unwrap(key, &adb, b + 1, blob_len - 1, secret, n);
@@ -368,11 +369,14 @@ int vault_pw_unwrap(const char *password, const void *blob, size_t blob_len, con
     const unsigned char *b = blob;
     VaultPwCost cost;
     if (!password || vault_pw_cost_of(blob, blob_len, &cost) != 0 ||
-        blob_len != PW_HEADER_BYTES + NONCE_BYTES + n + TAG_BYTES)
+        blob_len != PW_HEADER_BYTES + NONCE_BYTES + n + TAG_BYTES) {
+        sodium_memzero(secret, n);
         return -1;
+    }
     unsigned char *key = vault_secret_alloc(VAULT_KEY_BYTES); /* owned here */
     if (pw_key(password, b + 1, cost.ops, cost.mem, key) != 0) {
         vault_secret_free(key);
+        sodium_memzero(secret, n);
         return -1;
     }
     Buf adb = {0}; /* owned here */
@@ -513,9 +517,8 @@ int vault_seal_open(const unsigned char pk[VAULT_KEY_BYTES], const unsigned char
                     const void *blob, size_t blob_len, void *secret, size_t n)
 {
     const unsigned char *b = blob;
-    if (!b || blob_len != 1 + crypto_box_SEALBYTES + n || b[0] != V_SEAL)
-        return -1;
-    if (crypto_box_seal_open(secret, b + 1, blob_len - 1, pk, sk) != 0) {
+    if (!b || blob_len != 1 + crypto_box_SEALBYTES + n || b[0] != V_SEAL ||
+        crypto_box_seal_open(secret, b + 1, blob_len - 1, pk, sk) != 0) {
         sodium_memzero(secret, n);
         return -1;
     }

@@ -151,11 +151,13 @@ test('bad JSON and unsupported media types are clear 4xx errors', async () => {
     method: 'POST', headers: { 'Content-Type': 'application/xml' }, body: '<a/>',
   });
   assert.equal(xml.status, 415);
+  const form = await fetch(srv.base + '/api/v1/debug/echo', { method: 'POST', body: new URLSearchParams([['a', '1']]) });
+  assert.equal(form.status, 415, 'JSON-only API endpoints refuse forms');
 });
 
 test('form bodies are parsed by the post processor, urlencoded and multipart, UTF-8 intact', async () => {
   const text = '我的视频被传到了抖音 & <b>"quoted"</b>';
-  const enc = await fetch(srv.base + '/api/v1/debug/echo', {
+  const enc = await fetch(srv.base + '/debug/echo', {
     method: 'POST', body: new URLSearchParams([['a', text], ['b', '2'], ['a', 'again']]),
   });
   assert.equal(enc.status, 200);
@@ -163,12 +165,12 @@ test('form bodies are parsed by the post processor, urlencoded and multipart, UT
   const fd = new FormData();
   fd.append('name', text);
   fd.append('long', 'y'.repeat(1500));
-  const mp = await fetch(srv.base + '/api/v1/debug/echo', { method: 'POST', body: fd });
+  const mp = await fetch(srv.base + '/debug/echo', { method: 'POST', body: fd });
   assert.equal(mp.status, 200);
   assert.deepEqual((await mp.json()).form, [['name', text], ['long', 'y'.repeat(1500)]]);
   const fdf = new FormData();
   fdf.append('file', new Blob(['abc']), 'a.png');
-  const withFile = await fetch(srv.base + '/api/v1/debug/echo', { method: 'POST', body: fdf });
+  const withFile = await fetch(srv.base + '/debug/echo', { method: 'POST', body: fdf });
   assert.equal(withFile.status, 400, 'file parts are refused where a route takes no files');
 });
 

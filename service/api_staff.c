@@ -1,0 +1,108 @@
+/* Staff accounts over JSON: the session, me, TOTP, and the admin endpoints. */
+#include "handlers.h"
+
+#include "auth.h"
+#include "qr.h"
+#include "render.h"
+#include "signin.h"
+#include "staff.h"
+#include "store_staff.h"
+
+#include <string.h>
+
+/* A string member of the JSON body, or NULL. */
+static const char *json_str(Request *req, const char *key)
+{
+    json_t *v = req->json ? json_object_get(req->json, key) : NULL;
+    return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+int api_staff_session_create(Request *req)
+{
+    return signin_start(req, json_str(req, "login"), json_str(req, "password"),
+                        json_str(req, "totp"), NULL);
+}
+
+int api_staff_session_delete(Request *req)
+{
+    session_destroy(req->session);
+    http_set_header(req, "Set-Cookie",
+                    SESSION_COOKIE "=; Path=/; Max-Age=0; HttpOnly; "
+                                   "SameSite=Strict");
+    return http_reply_json(req, 200, json_pack("{s:b}", "signed_out", 1));
+}
+
+int api_staff_me(Request *req)
+{
+    Session *s = req->session;
+    return http_reply_json(req, 200,
+                           json_pack("{s:s, s:s, s:s, s:b}", "login", s->login, "role", s->role,
+                                     "csrf", s->csrf, "totp_enrolment_required", s->must_enrol));
+}
+
+/* Renders the QR code of text as an SVG string through the escaping renderer. */
+json_t *api_qr_svg(const char *text, const char *lang)
+{
+    json_t *m = qr_matrix(text);
+    if (!m)
+        return NULL;
+    Buf svg = {0};
+    json_t *ctx = json_pack("{s:o}", "qr", m);
+    int rc = render_template("partials/qr", ctx, lang, &svg);
+    json_decref(ctx);
+    json_t *out = rc == 0 ? json_string(svg.data) : NULL;
+    buf_free(&svg);
+    return out;
+}
+
+int api_staff_totp_begin(Request *req)
+{
+    char uri[256], secret[64];
+    if (staff_totp_begin(req->session, uri, secret) != STAFF_OK)
+        return http_reply_error(req, 500, "internal", "error.internal", NULL);
+    json_t *svg = api_qr_svg(uri, req->lang);
+    return http_reply_json(req, 200,
+                           json_pack("{s:s, s:s, s:o}", "secret", secret, "uri", uri, "qr_svg",
+                                     svg ? svg : json_null()));
+}
+
+int api_staff_totp_confirm(Request *req)
+{
+    StaffResult r = staff_totp_confirm(req->session, json_str(req, "code"), auth_now());
+    if (r == STAFF_NOT_FOUND)
+        return http_reply_error(req, 409, "no_enrolment", "error.no_enrolment", NULL);
+    if (r == STAFF_TOTP_BAD)
+        return http_reply_error(req, 422, "totp_bad", "error.totp_bad", "code");
+    if (r != STAFF_OK)
+        return http_reply_error(req, 500, "internal", "error.internal", NULL);
+    return http_reply_json(req, 200, json_pack("{s:b}", "totp_enabled", 1));
+}
+
+int api_admin_settings(Request *req)
+{
+    json_t *v = req->json ? json_object_get(req->json, "require_totp") : NULL;
+    if (!json_is_boolean(v))
+        return http_reply_error(req, 422, "invalid", "error.invalid", "require_totp");
+    if (staff_require_totp(req->session, json_is_true(v), auth_now()) != STAFF_OK)
+        return http_reply_error(req, 500, "internal", "error.internal", NULL);
+    return http_reply_json(req, 200, json_pack("{s:b}", "require_totp", json_is_true(v)));
+}
+
+static void list_row(void *arg, int64_t id, const char *login, const char *role, int disabled,
+                     int totp)
+{
+    (void)id;
+    json_array_append_new(arg, json_pack("{s:s, s:s, s:b, s:b}", "login", login, "role", role,
+                                         "disabled", disabled, "totp", totp));
+}
+
+int api_admin_staff_list(Request *req)
+{
+    json_t *rows = json_array();
+    StoreConn *c = store_conn();
+    if (!c || store_staff_list(c, list_row, rows) != STORE_OK) {
+        json_decref(rows);
+        return http_reply_error(req, 500, "internal", "error.internal", NULL);
+    }
+    return http_reply_json(req, 200, json_pack("{s:o}", "staff", rows));
+}

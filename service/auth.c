@@ -1,0 +1,143 @@
+/* The gate: session, roles, CSRF. Every staff and victim route goes through auth_gate, so the
+ * rules live in one place and a route's access bits are the whole story. */
+#include "auth.h"
+
+#include "log.h"
+#include "vault.h"
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#define ANON_CSRF_COOKIE "td_csrf"
+
+static atomic_llong clock_shift;
+
+int64_t auth_now(void)
+{
+    return (int64_t)time(NULL) + atomic_load(&clock_shift);
+}
+
+void auth_clock_shift(int64_t seconds)
+{
+    atomic_fetch_add(&clock_shift, seconds);
+}
+
+Session *auth_session(Request *req)
+{
+    return req->session;
+}
+
+void auth_actor(Request *req, char out[80])
+{
+    Session *s = req->session;
+    if (s && strcmp(s->kind, "staff") == 0)
+        snprintf(out, 80, "staff:%s", s->login);
+    else if (s)
+        snprintf(out, 80, "victim");
+    else
+        snprintf(out, 80, "anonymous");
+}
+
+static void free_session(struct Session *s)
+{
+    session_free(s);
+}
+
+static int token_shape_ok(const char *t)
+{
+    if (!t || strlen(t) != 64)
+        return 0;
+    for (const char *p = t; *p; p++)
+        if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
+            return 0;
+    return 1;
+}
+
+const char *auth_form_token(Request *req)
+{
+    if (req->session)
+        return req->session->csrf;
+    const char *have = http_cookie(req, ANON_CSRF_COOKIE);
+    if (token_shape_ok(have))
+        return have;
+    if (!req->anon_csrf[0]) {
+        vault_random_hex(req->anon_csrf, 32);
+        char cookie[160];
+        snprintf(cookie, sizeof cookie, "%s=%s; Path=/; HttpOnly; SameSite=Strict%s",
+                 ANON_CSRF_COOKIE, req->anon_csrf, req->is_tls ? "; Secure" : "");
+        http_set_header(req, "Set-Cookie", cookie);
+    }
+    return req->anon_csrf;
+}
+
+static int is_safe(Method m)
+{
+    return m == METHOD_GET || m == METHOD_HEAD || m == METHOD_OPTIONS;
+}
+
+/* Where a page sends a visitor without the right session. */
+static int deny_page(Request *req, int status)
+{
+    int staff_route = req->route->access & ACCESS_STAFF;
+    if (status == 401) {
+        char loc[600];
+        snprintf(loc, sizeof loc, "%s?next=%s", staff_route ? "/staff/login" : "/follow-up",
+                 req->method == METHOD_GET ? req->path : "/");
+        return http_reply_redirect(req, 303, loc);
+    }
+    return http_reply_error(req, status, "forbidden", "error.forbidden", NULL);
+}
+
+int auth_gate(Request *req)
+{
+    const Route *r = req->route;
+    const char *cookie = http_cookie(req, SESSION_COOKIE);
+    if (cookie) {
+        req->session = session_load(cookie, auth_now());
+        req->session_free = free_session;
+    }
+    Session *s = req->session;
+    if (r->access != ACCESS_PUBLIC) {
+        if (!s) {
+            if (req->is_api)
+                return http_reply_error(req, 401, "unauthorized", "error.unauthorized", NULL);
+            return deny_page(req, 401);
+        }
+        if (!(s->access & r->access)) {
+            if (req->is_api)
+                return http_reply_error(req, 403, "forbidden", "error.forbidden", NULL);
+            return deny_page(req, 403);
+        }
+        if (s->must_enrol && !(r->flags & ROUTE_ENROL)) {
+            if (req->is_api)
+                return http_reply_error(req, 403, "totp_enrolment_required",
+                                        "error.totp_enrolment_required", NULL);
+            return http_reply_redirect(req, 303, "/staff/totp");
+        }
+    }
+    if (is_safe(req->method))
+        return 0;
+    if (r->flags & ROUTE_NO_CSRF) {
+        /* JSON-only: a cross-site form cannot send application/json without a preflight. */
+        if (req->is_api && !req->json)
+            return http_reply_error(req, 415, "json_required", "error.unsupported_media", NULL);
+        return 0;
+    }
+    const char *token = http_header(req, "X-CSRF-Token");
+    if (!token)
+        token = http_form(req, "csrf");
+    int ok;
+    if (s)
+        ok = session_csrf_ok(s, token);
+    else {
+        const char *have = http_cookie(req, ANON_CSRF_COOKIE);
+        ok = token_shape_ok(have) && token && vault_str_equal(token, have);
+    }
+    if (!ok) {
+        log_info("req=%s csrf refused", req->id_str);
+        return http_reply_error(req, 403, "csrf", "error.csrf", NULL);
+    }
+    return 0;
+}

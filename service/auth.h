@@ -1,0 +1,22 @@
+/* Who may do what: the one gate every routed request passes (http_set_gate), and CSRF tokens. */
+#ifndef TAKEDOWN_AUTH_H
+#define TAKEDOWN_AUTH_H
+
+#include "http.h"
+#include "session.h"
+
+/* Loads the session, checks the route's roles and the CSRF token; 0 to go on, else a status with
+ * the reply filled (401, 403, 415, or a redirect to the sign-in page for pages). */
+int auth_gate(Request *req);
+/* The CSRF token to put in a form on this page: the session's, or for an anonymous visitor a
+ * random one also set as a SameSite=Strict cookie (double submit). */
+const char *auth_form_token(Request *req);
+/* The request's session, or NULL. */
+Session *auth_session(Request *req);
+/* Seconds since the epoch; tests may shift it with --debug-routes (POST /debug/clock). */
+int64_t auth_now(void);
+void auth_clock_shift(int64_t seconds);
+/* "staff:<login>" or "victim" for audit rows. */
+void auth_actor(Request *req, char out[80]);
+
+#endif

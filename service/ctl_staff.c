@@ -1,0 +1,307 @@
+/* takedownctl init, user, passwd, recover, audit: accounts and the org key from the command line.
+ * Secrets come from stdin one per line (echo off on a terminal) and are wiped after use. */
+#include "ctl.h"
+
+#include "log.h"
+#include "staff.h"
+#include "store.h"
+#include "store_staff.h"
+#include "vault.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+typedef struct CtlArgs {
+    const char *data_dir;
+    const char *as;
+    const char *role;
+    const char *admin;
+    const char *positional[2];
+    int npositional;
+    int dry_run;
+} CtlArgs;
+
+/* Parses the options every subcommand shares; returns 0 or 2 (usage, message printed). */
+static int ctl_parse(int argc, char **argv, CtlArgs *a)
+{
+    memset(a, 0, sizeof *a);
+    a->data_dir = "./var";
+    for (int i = 1; i < argc; i++) {
+        const char **slot = NULL;
+        if (strcmp(argv[i], "--data-dir") == 0)
+            slot = &a->data_dir;
+        else if (strcmp(argv[i], "--as") == 0)
+            slot = &a->as;
+        else if (strcmp(argv[i], "--role") == 0)
+            slot = &a->role;
+        else if (strcmp(argv[i], "--admin") == 0)
+            slot = &a->admin;
+        else if (strcmp(argv[i], "--dry-run") == 0) {
+            a->dry_run = 1;
+            continue;
+        } else if (strncmp(argv[i], "--", 2) == 0) {
+            fprintf(stderr, "takedownctl %s: unknown option %s\n", argv[0], argv[i]);
+            return 2;
+        } else {
+            if (a->npositional == 2) {
+                fprintf(stderr, "takedownctl %s: too many arguments\n", argv[0]);
+                return 2;
+            }
+            a->positional[a->npositional++] = argv[i];
+            continue;
+        }
+        if (i + 1 >= argc) {
+            fprintf(stderr, "takedownctl %s: %s needs a value\n", argv[0], argv[i]);
+            return 2;
+        }
+        *slot = argv[++i];
+    }
+    return 0;
+}
+
+static int ctl_open(const CtlArgs *a)
+{
+    char err[512];
+    if (vault_init() != 0) {
+        fprintf(stderr, "takedownctl: cannot initialise libsodium\n");
+        return 1;
+    }
+    if (store_open(a->data_dir, err, sizeof err) != 0) {
+        fprintf(stderr, "takedownctl: %s\n", err);
+        return 1;
+    }
+    return 0;
+}
+
+/* Reads one line of stdin into locked memory (echo off on a terminal); NULL at end of input. */
+static char *read_secret(const char *prompt)
+{
+    int tty = isatty(STDIN_FILENO);
+    struct termios old, quiet;
+    if (tty) {
+        fprintf(stderr, "%s: ", prompt);
+        tcgetattr(STDIN_FILENO, &old);
+        quiet = old;
+        quiet.c_lflag &= ~(tcflag_t)ECHO;
+        tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+    }
+    char *line = vault_secret_alloc(1024);
+    char *got = fgets(line, 1024, stdin);
+    if (tty) {
+        tcsetattr(STDIN_FILENO, TCSANOW, &old);
+        fprintf(stderr, "\n");
+    }
+    if (!got) {
+        vault_secret_free(line);
+        return NULL;
+    }
+    line[strcspn(line, "\r\n")] = '\0';
+    return line;
+}
+
+/* A new password typed twice; NULL (message printed) when missing or the two differ. */
+static char *read_new_password(void)
+{
+    char *a = read_secret("new password");
+    char *b = a ? read_secret("new password again") : NULL;
+    if (!a || !b) {
+        fprintf(stderr, "takedownctl: expected the new password twice on stdin\n");
+        vault_secret_free(a);
+        vault_secret_free(b);
+        return NULL;
+    }
+    if (strcmp(a, b) != 0) {
+        fprintf(stderr, "takedownctl: the two passwords differ\n");
+        vault_secret_free(a);
+        vault_secret_free(b);
+        return NULL;
+    }
+    vault_secret_free(b);
+    return a;
+}
+
+static int report(const char *cmd, StaffResult r)
+{
+    if (r == STAFF_OK)
+        return 0;
+    fprintf(stderr, "takedownctl %s: %s\n", cmd, staff_result_text(r));
+    return 1;
+}
+
+int ctl_init(int argc, char **argv)
+{
+    CtlArgs a;
+    if (ctl_parse(argc, argv, &a) != 0)
+        return 2;
+    if (!a.admin) {
+        fprintf(stderr, "usage: takedownctl init --data-dir DIR --admin LOGIN\n");
+        return 2;
+    }
+    if (!staff_login_valid(a.admin))
+        return report("init", STAFF_BAD_LOGIN);
+    char *pw = read_new_password();
+    if (!pw)
+        return 1;
+    if (!staff_password_valid(pw)) {
+        vault_secret_free(pw);
+        return report("init", STAFF_BAD_PASSWORD);
+    }
+    if (ctl_open(&a) != 0) {
+        vault_secret_free(pw);
+        return 1;
+    }
+    char *recovery = vault_secret_alloc(VAULT_RECOVERY_TEXT);
+    StaffResult r = staff_init(a.admin, pw, vault_pw_cost_default(), recovery, time(NULL));
+    vault_secret_free(pw);
+    if (r == STAFF_OK) {
+        printf("initialised %s with admin %s\n", a.data_dir, a.admin);
+        printf("Write the recovery key down and keep it offline; it is not shown again.\n");
+        printf("recovery-key: %s\n", recovery);
+        fflush(stdout);
+    }
+    vault_secret_free(recovery);
+    store_close();
+    return report("init", r);
+}
+
+int ctl_user(int argc, char **argv)
+{
+    CtlArgs a;
+    if (ctl_parse(argc, argv, &a) != 0)
+        return 2;
+    const char *verb = a.npositional > 0 ? a.positional[0] : NULL;
+    const char *login = a.npositional > 1 ? a.positional[1] : NULL;
+    if (!verb || !login || !a.as || (strcmp(verb, "add") == 0 && !a.role) ||
+        (strcmp(verb, "add") != 0 && strcmp(verb, "disable") != 0)) {
+        fprintf(stderr, "usage: takedownctl user add --data-dir DIR --as ADMIN --role ROLE LOGIN\n"
+                        "       takedownctl user disable --data-dir DIR --as ADMIN LOGIN\n");
+        return 2;
+    }
+    if (strcmp(verb, "add") == 0 && !staff_role_valid(a.role))
+        return report("user add", STAFF_BAD_ROLE);
+    if (strcmp(verb, "add") == 0 && !staff_login_valid(login))
+        return report("user add", STAFF_BAD_LOGIN);
+    char *admin_pw = read_secret("password of the admin");
+    if (!admin_pw) {
+        fprintf(stderr, "takedownctl: expected the admin's password on stdin\n");
+        return 1;
+    }
+    StaffResult r;
+    if (strcmp(verb, "add") == 0) {
+        char *pw = read_new_password();
+        if (!pw) {
+            vault_secret_free(admin_pw);
+            return 1;
+        }
+        if (ctl_open(&a) != 0) {
+            vault_secret_free(admin_pw);
+            vault_secret_free(pw);
+            return 1;
+        }
+        r = staff_add(a.as, admin_pw, a.role, login, pw, vault_pw_cost_default(), time(NULL));
+        vault_secret_free(pw);
+        if (r == STAFF_OK)
+            printf("added %s (%s)\n", login, a.role);
+    } else {
+        if (ctl_open(&a) != 0) {
+            vault_secret_free(admin_pw);
+            return 1;
+        }
+        r = staff_disable(a.as, admin_pw, login, time(NULL));
+        if (r == STAFF_OK)
+            printf("disabled %s; their sessions have ended\n", login);
+    }
+    vault_secret_free(admin_pw);
+    store_close();
+    return report(strcmp(verb, "add") == 0 ? "user add" : "user disable", r);
+}
+
+int ctl_passwd(int argc, char **argv)
+{
+    CtlArgs a;
+    if (ctl_parse(argc, argv, &a) != 0)
+        return 2;
+    if (a.npositional != 1) {
+        fprintf(stderr, "usage: takedownctl passwd --data-dir DIR LOGIN\n");
+        return 2;
+    }
+    char *old = read_secret("current password");
+    char *pw = old ? read_new_password() : NULL;
+    if (!old || !pw) {
+        if (!old)
+            fprintf(stderr, "takedownctl: expected the current password on stdin\n");
+        vault_secret_free(old);
+        return 1;
+    }
+    StaffResult r = STAFF_ERROR;
+    if (ctl_open(&a) == 0) {
+        r = staff_passwd(a.positional[0], old, pw, vault_pw_cost_default(), time(NULL));
+        store_close();
+    }
+    vault_secret_free(old);
+    vault_secret_free(pw);
+    if (r == STAFF_OK)
+        printf("password changed; every session of %s has ended\n", a.positional[0]);
+    return report("passwd", r);
+}
+
+int ctl_recover(int argc, char **argv)
+{
+    CtlArgs a;
+    if (ctl_parse(argc, argv, &a) != 0)
+        return 2;
+    if (a.npositional != 1) {
+        fprintf(stderr, "usage: takedownctl recover --data-dir DIR LOGIN\n");
+        return 2;
+    }
+    char *key = read_secret("recovery key");
+    char *pw = key ? read_new_password() : NULL;
+    if (!key || !pw) {
+        if (!key)
+            fprintf(stderr, "takedownctl: expected the recovery key on stdin\n");
+        vault_secret_free(key);
+        return 1;
+    }
+    StaffResult r = STAFF_ERROR;
+    if (ctl_open(&a) == 0) {
+        r = staff_recover(key, a.positional[0], pw, vault_pw_cost_default(), time(NULL));
+        store_close();
+    }
+    vault_secret_free(key);
+    vault_secret_free(pw);
+    if (r == STAFF_OK)
+        printf("new password set for %s\n", a.positional[0]);
+    return report("recover", r);
+}
+
+int ctl_audit(int argc, char **argv)
+{
+    CtlArgs a;
+    if (ctl_parse(argc, argv, &a) != 0)
+        return 2;
+    if (a.npositional != 1 || strcmp(a.positional[0], "verify") != 0) {
+        fprintf(stderr, "usage: takedownctl audit verify --data-dir DIR\n");
+        return 2;
+    }
+    if (ctl_open(&a) != 0)
+        return 1;
+    int64_t rows = 0, bad = 0;
+    StoreConn *c = store_conn();
+    StoreStatus s = c ? store_audit_verify(c, &rows, &bad) : STORE_ERROR;
+    store_close();
+    if (s != STORE_OK) {
+        fprintf(stderr, "takedownctl audit verify: cannot read the audit log\n");
+        return 1;
+    }
+    if (bad) {
+        printf("audit log BROKEN at entry %lld (checked %lld entries)\n", (long long)bad,
+               (long long)rows);
+        return 1;
+    }
+    printf("audit log intact: %lld entries\n", (long long)rows);
+    return 0;
+}

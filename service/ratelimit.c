@@ -1,0 +1,170 @@
+/* Sharded backoff tables and a token bucket. */
+#include "ratelimit.h"
+
+#include "buf.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define SHARDS 64
+#define SLOTS 512 /* keys per shard */
+
+typedef struct Entry {
+    uint64_t key; /* 64-bit hash of the key; 0 = empty */
+    unsigned failures;
+    int64_t until_ms; /* no attempt before this */
+    int64_t last_ms;
+} Entry;
+
+typedef struct Shard {
+    pthread_mutex_t lock;
+    Entry slots[SLOTS];
+} Shard;
+
+struct RateLimit {
+    unsigned free_failures, base_ms, max_ms;
+    Shard shards[SHARDS];
+};
+
+int64_t ratelimit_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* FNV-1a; never 0 so that 0 can mark an empty slot. */
+static uint64_t key_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 1099511628211ULL;
+    }
+    return h ? h : 1;
+}
+
+RateLimit *ratelimit_new(unsigned free_failures, unsigned base_ms, unsigned max_ms)
+{
+    RateLimit *rl = xcalloc(1, sizeof *rl);
+    rl->free_failures = free_failures;
+    rl->base_ms = base_ms;
+    rl->max_ms = max_ms;
+    for (int i = 0; i < SHARDS; i++)
+        pthread_mutex_init(&rl->shards[i].lock, NULL);
+    return rl;
+}
+
+void ratelimit_free(RateLimit *rl)
+{
+    if (!rl)
+        return;
+    for (int i = 0; i < SHARDS; i++)
+        pthread_mutex_destroy(&rl->shards[i].lock);
+    free(rl);
+}
+
+/* The entry for h in its shard (locked by the caller); creates it, evicting the stalest. */
+static Entry *entry_for(Shard *sh, uint64_t h, int create)
+{
+    size_t start = (size_t)(h >> 6) % SLOTS;
+    Entry *stalest = NULL;
+    for (size_t i = 0; i < 8; i++) {
+        Entry *e = &sh->slots[(start + i) % SLOTS];
+        if (e->key == h)
+            return e;
+        if (!stalest || e->key == 0 || (stalest->key != 0 && e->last_ms < stalest->last_ms))
+            if (!stalest || stalest->key != 0)
+                stalest = e;
+    }
+    if (!create)
+        return NULL;
+    memset(stalest, 0, sizeof *stalest);
+    stalest->key = h;
+    return stalest;
+}
+
+unsigned ratelimit_wait(RateLimit *rl, const char *key, int64_t now_ms)
+{
+    uint64_t h = key_hash(key);
+    Shard *sh = &rl->shards[h % SHARDS];
+    pthread_mutex_lock(&sh->lock);
+    Entry *e = entry_for(sh, h, 0);
+    int64_t wait = e && e->until_ms > now_ms ? e->until_ms - now_ms : 0;
+    pthread_mutex_unlock(&sh->lock);
+    return wait > 0 ? (unsigned)((wait + 999) / 1000) : 0;
+}
+
+void ratelimit_fail(RateLimit *rl, const char *key, int64_t now_ms)
+{
+    uint64_t h = key_hash(key);
+    Shard *sh = &rl->shards[h % SHARDS];
+    pthread_mutex_lock(&sh->lock);
+    Entry *e = entry_for(sh, h, 1);
+    e->failures++;
+    e->last_ms = now_ms;
+    if (e->failures > rl->free_failures) {
+        unsigned shift = e->failures - rl->free_failures - 1;
+        uint64_t delay = shift > 20 ? rl->max_ms : (uint64_t)rl->base_ms << shift;
+        if (delay > rl->max_ms)
+            delay = rl->max_ms;
+        e->until_ms = now_ms + (int64_t)delay;
+    }
+    pthread_mutex_unlock(&sh->lock);
+}
+
+void ratelimit_clear(RateLimit *rl, const char *key)
+{
+    uint64_t h = key_hash(key);
+    Shard *sh = &rl->shards[h % SHARDS];
+    pthread_mutex_lock(&sh->lock);
+    Entry *e = entry_for(sh, h, 0);
+    if (e)
+        memset(e, 0, sizeof *e);
+    pthread_mutex_unlock(&sh->lock);
+}
+
+struct TokenBucket {
+    pthread_mutex_t lock;
+    double rate, burst, tokens;
+    int64_t last_ms;
+};
+
+TokenBucket *tokenbucket_new(double rate, double burst)
+{
+    TokenBucket *tb = xcalloc(1, sizeof *tb);
+    pthread_mutex_init(&tb->lock, NULL);
+    tb->rate = rate;
+    tb->burst = burst;
+    tb->tokens = burst;
+    tb->last_ms = ratelimit_now_ms();
+    return tb;
+}
+
+void tokenbucket_free(TokenBucket *tb)
+{
+    if (!tb)
+        return;
+    pthread_mutex_destroy(&tb->lock);
+    free(tb);
+}
+
+unsigned tokenbucket_take(TokenBucket *tb, int64_t now_ms)
+{
+    pthread_mutex_lock(&tb->lock);
+    if (now_ms > tb->last_ms) {
+        tb->tokens += (double)(now_ms - tb->last_ms) / 1000.0 * tb->rate;
+        if (tb->tokens > tb->burst)
+            tb->tokens = tb->burst;
+        tb->last_ms = now_ms;
+    }
+    unsigned wait = 0;
+    if (tb->tokens >= 1.0)
+        tb->tokens -= 1.0;
+    else
+        wait = (unsigned)((1.0 - tb->tokens) / tb->rate) + 1;
+    pthread_mutex_unlock(&tb->lock);
+    return wait;
+}

@@ -1,0 +1,155 @@
+/* Session cookies: "<id hex>.<key hex>"; the store keeps BLAKE2b(id) and the wrapped key. */
+#include "session.h"
+
+#include "log.h"
+#include "route.h"
+#include "store_staff.h"
+#include "vault.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ID_BYTES 32
+
+static void session_ad(const unsigned char id_hash[32], char ad[80])
+{
+    char hex[65];
+    vault_to_hex(id_hash, 32, hex);
+    snprintf(ad, 80, "session:%s", hex);
+}
+
+/* The CSRF token: a subkey of the session key, so it needs no storage and dies with the session. */
+static void session_csrf(const unsigned char *session_key, char csrf[65])
+{
+    unsigned char *t = vault_secret_alloc(32);
+    vault_derive(session_key, 1, "csrftokn", t);
+    vault_to_hex(t, 32, csrf);
+    vault_secret_free(t);
+}
+
+StoreStatus session_create(StoreConn *c, const char *kind, int64_t staff_id, const char *case_id,
+                           const unsigned char *key, int64_t now, char cookie[SESSION_COOKIE_MAX],
+                           char csrf[65])
+{
+    unsigned char id[ID_BYTES], id_hash[32];
+    unsigned char *skey = vault_secret_alloc(32);
+    vault_random(id, sizeof id);
+    vault_key_new(skey);
+    vault_hash(id, sizeof id, id_hash);
+    char ad[80];
+    session_ad(id_hash, ad);
+    Buf wrap = {0};
+    vault_wrap(skey, key, 32, ad, &wrap);
+    int staff = strcmp(kind, "staff") == 0;
+    int64_t expires = now + (staff ? SESSION_STAFF_ABSOLUTE : SESSION_VICTIM_ABSOLUTE);
+    StoreStatus s = store_session_insert(c, id_hash, kind, staff_id, case_id, &wrap, now, expires);
+    buf_free(&wrap);
+    if (s == STORE_OK) {
+        char idhex[2 * ID_BYTES + 1], keyhex[65];
+        vault_to_hex(id, sizeof id, idhex);
+        vault_to_hex(skey, 32, keyhex);
+        snprintf(cookie, SESSION_COOKIE_MAX, "%s.%s", idhex, keyhex);
+        vault_wipe(keyhex, sizeof keyhex);
+        session_csrf(skey, csrf);
+    }
+    vault_wipe(id, sizeof id);
+    vault_secret_free(skey);
+    return s;
+}
+
+static unsigned role_access(const char *role)
+{
+    if (strcmp(role, "admin") == 0)
+        return ACCESS_ADMIN;
+    if (strcmp(role, "caseworker") == 0)
+        return ACCESS_CASEWORKER;
+    if (strcmp(role, "auditor") == 0)
+        return ACCESS_AUDITOR;
+    return 0;
+}
+
+Session *session_load(const char *cookie, int64_t now)
+{
+    if (!cookie || strlen(cookie) != 2 * ID_BYTES + 1 + 64 || cookie[2 * ID_BYTES] != '.')
+        return NULL;
+    StoreConn *c = store_conn();
+    if (!c)
+        return NULL;
+    unsigned char id[ID_BYTES];
+    char idhex[2 * ID_BYTES + 1];
+    memcpy(idhex, cookie, 2 * ID_BYTES);
+    idhex[2 * ID_BYTES] = '\0';
+    if (vault_from_hex(idhex, id, sizeof id) != ID_BYTES)
+        return NULL;
+    Session *s = xcalloc(1, sizeof *s);
+    unsigned char *skey = vault_secret_alloc(32);
+    SessionRow row = {0};
+    vault_hash(id, sizeof id, s->id_hash);
+    if (vault_from_hex(cookie + 2 * ID_BYTES + 1, skey, 32) != 32 ||
+        store_session_get(c, s->id_hash, &row) != STORE_OK)
+        goto fail;
+    int staff = strcmp(row.kind, "staff") == 0;
+    int64_t idle = staff ? SESSION_STAFF_IDLE : SESSION_VICTIM_IDLE;
+    if (now >= row.expires_at || now >= row.last_seen + idle) {
+        store_session_delete(c, s->id_hash);
+        goto fail;
+    }
+    char ad[80];
+    session_ad(s->id_hash, ad);
+    s->key = vault_secret_alloc(32);
+    if (vault_unwrap(skey, row.key_wrap.data, row.key_wrap.len, ad, s->key, 32) != 0)
+        goto fail;
+    snprintf(s->kind, sizeof s->kind, "%s", row.kind);
+    if (staff) {
+        StaffRow st = {0};
+        if (store_staff_by_id(c, row.staff_id, &st) != STORE_OK || st.disabled) {
+            staff_row_free(&st);
+            goto fail;
+        }
+        s->staff_id = st.id;
+        snprintf(s->login, sizeof s->login, "%s", st.login);
+        snprintf(s->role, sizeof s->role, "%s", st.role);
+        s->access = role_access(st.role);
+        if (st.totp_secret.len == 0) {
+            OrgRow org = {0};
+            s->must_enrol = store_org_get(c, &org) == STORE_OK && org.require_totp;
+            org_row_free(&org);
+        }
+        staff_row_free(&st);
+    } else {
+        snprintf(s->case_id, sizeof s->case_id, "%s", row.case_id);
+        s->access = ACCESS_VICTIM;
+    }
+    if (now - row.last_seen >= 60)
+        store_session_touch(c, s->id_hash, now);
+    session_csrf(skey, s->csrf);
+    session_row_free(&row);
+    vault_secret_free(skey);
+    return s;
+fail:
+    session_row_free(&row);
+    vault_secret_free(skey);
+    session_free(s);
+    return NULL;
+}
+
+void session_free(Session *s)
+{
+    if (!s)
+        return;
+    vault_secret_free(s->key);
+    vault_wipe(s->csrf, sizeof s->csrf);
+    free(s);
+}
+
+StoreStatus session_destroy(Session *s)
+{
+    StoreConn *c = store_conn();
+    return c ? store_session_delete(c, s->id_hash) : STORE_ERROR;
+}
+
+int session_csrf_ok(const Session *s, const char *token)
+{
+    return token && strlen(token) == 64 && vault_str_equal(token, s->csrf);
+}

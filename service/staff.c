@@ -1,0 +1,629 @@
+/* Staff accounts over the vault and the store. The org secret key exists in clear only in locked
+ * memory, between an unwrap and the wipe a few lines later. */
+#include "staff.h"
+
+#include "log.h"
+#include "store_staff.h"
+
+#include <liboath/oath.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TOTP_SECRET_BYTES 20
+#define TOTP_STEP 30
+
+const char *staff_result_text(StaffResult r)
+{
+    static const char *texts[] = {
+        "ok",
+        "wrong login, password or key",
+        "a one-time code is required",
+        "wrong or already used one-time code",
+        "this account must enrol a one-time code generator",
+        "that login already exists",
+        "no such account",
+        "logins are 2 to 32 characters of a-z, 0-9, '.', '_' or '-'",
+        "passwords are 10 to 256 bytes",
+        "roles are admin, caseworker or auditor",
+        "only an admin may do this",
+        "that would leave no enabled admin",
+        "not initialised: run takedownctl init first",
+        "already initialised",
+        "the database is busy; try again",
+        "internal error (see the log)",
+    };
+    return (unsigned)r < sizeof texts / sizeof texts[0] ? texts[r] : "?";
+}
+
+int staff_login_valid(const char *login)
+{
+    size_t n = login ? strlen(login) : 0;
+    if (n < 2 || n > STAFF_LOGIN_MAX)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char ch = login[i];
+        int ok = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+                 (i > 0 && (ch == '.' || ch == '_' || ch == '-'));
+        if (!ok)
+            return 0;
+    }
+    return 1;
+}
+
+int staff_password_valid(const char *pw)
+{
+    size_t n = pw ? strlen(pw) : 0;
+    return n >= STAFF_PASSWORD_MIN && n <= STAFF_PASSWORD_MAX;
+}
+
+int staff_role_valid(const char *role)
+{
+    return role && (strcmp(role, "admin") == 0 || strcmp(role, "caseworker") == 0 ||
+                    strcmp(role, "auditor") == 0);
+}
+
+/* The wrap names the account and its role: a wrap copied to another row, or a role edited in the
+ * database, no longer opens. Logins never change, so the wrap can be made before the insert. */
+static void wrap_ad(const char *login, const char *role, char ad[96])
+{
+    snprintf(ad, 96, "staff-key:%s:%s", login, role);
+}
+
+static const char RECOVERY_AD[] = "org-recovery";
+
+/* ---- audit in its own transaction ---- */
+
+typedef struct AuditArgs {
+    const char *actor, *action, *subject, *detail;
+    int64_t now;
+} AuditArgs;
+
+static StoreStatus audit_tx(StoreConn *c, void *arg)
+{
+    AuditArgs *a = arg;
+    return store_audit_append(c, a->now, a->actor, a->action, a->subject, a->detail);
+}
+
+void staff_audit(const char *actor, const char *action, const char *subject, const char *detail,
+                 int64_t now)
+{
+    AuditArgs a = {actor, action, subject, detail, now};
+    if (store_tx(audit_tx, &a) != STORE_OK)
+        log_errorx("cannot append the audit row for %s", action);
+}
+
+static StaffResult from_store(StoreStatus s)
+{
+    switch (s) {
+    case STORE_OK:
+        return STAFF_OK;
+    case STORE_NOT_FOUND:
+        return STAFF_NOT_FOUND;
+    case STORE_CONFLICT:
+        return STAFF_EXISTS;
+    case STORE_BUSY:
+        return STAFF_BUSY;
+    default:
+        return STAFF_ERROR;
+    }
+}
+
+/* Unwraps an account's key with its password. A missing account costs the same Argon2id run as
+ * a present one, so timing does not reveal which logins exist. */
+static StaffResult unlock_account(StoreConn *c, const char *login, const char *password,
+                                  StaffRow *row, unsigned char *key)
+{
+    static const char dummy_pw[] = "not-a-password";
+    StoreStatus s =
+        staff_login_valid(login) ? store_staff_by_login(c, login, row) : STORE_NOT_FOUND;
+    if (s != STORE_OK && s != STORE_NOT_FOUND)
+        return from_store(s);
+    if (s == STORE_NOT_FOUND || row->disabled || !password) {
+        Buf fake = {0};
+        unsigned char junk[32] = {0};
+        vault_pw_wrap(dummy_pw, vault_pw_cost_default(), junk, sizeof junk, "dummy", &fake);
+        vault_pw_unwrap(password ? password : "", fake.data, fake.len, "other", junk, sizeof junk);
+        buf_free(&fake);
+        return STAFF_BAD_CREDENTIALS;
+    }
+    char ad[96];
+    wrap_ad(row->login, row->role, ad);
+    if (vault_pw_unwrap(password, row->key_wrap.data, row->key_wrap.len, ad, key, 32) != 0)
+        return STAFF_BAD_CREDENTIALS;
+    return STAFF_OK;
+}
+
+/* ---- init ---- */
+
+typedef struct InitArgs {
+    const char *login;
+    unsigned char pk[32];
+    Buf recovery_wrap, admin_wrap;
+    unsigned char salt[16];
+    int64_t now;
+} InitArgs;
+
+static StoreStatus init_tx(StoreConn *c, void *arg)
+{
+    InitArgs *a = arg;
+    OrgRow org = {0};
+    StoreStatus s = store_org_get(c, &org);
+    org_row_free(&org);
+    if (s == STORE_OK)
+        return STORE_CONFLICT;
+    if (s != STORE_NOT_FOUND)
+        return s;
+    if ((s = store_org_insert(c, a->pk, &a->recovery_wrap, a->salt, a->now)) != STORE_OK)
+        return s;
+    if ((s = store_staff_insert(c, a->login, "admin", &a->admin_wrap, a->now, NULL)) != STORE_OK)
+        return s;
+    return store_audit_append(c, a->now, "ctl", "init", a->login, "");
+}
+
+StaffResult staff_init(const char *admin_login, const char *password, VaultPwCost cost,
+                       char recovery_text[VAULT_RECOVERY_TEXT], int64_t now)
+{
+    if (!staff_login_valid(admin_login))
+        return STAFF_BAD_LOGIN;
+    if (!staff_password_valid(password))
+        return STAFF_BAD_PASSWORD;
+    StoreConn *c = store_conn();
+    OrgRow org = {0};
+    StoreStatus s = c ? store_org_get(c, &org) : STORE_ERROR;
+    org_row_free(&org);
+    if (s == STORE_OK)
+        return STAFF_ALREADY_INITIALISED;
+    InitArgs a = {.login = admin_login, .now = now};
+    unsigned char *sk = vault_secret_alloc(32);
+    unsigned char *rk = vault_secret_alloc(32);
+    vault_org_keypair(a.pk, sk);
+    vault_recovery_new(recovery_text, rk);
+    vault_wrap(rk, sk, 32, RECOVERY_AD, &a.recovery_wrap);
+    char ad[96];
+    wrap_ad(admin_login, "admin", ad);
+    int rc = vault_pw_wrap(password, cost, sk, 32, ad, &a.admin_wrap);
+    vault_secret_free(sk);
+    vault_secret_free(rk);
+    vault_random(a.salt, sizeof a.salt);
+    s = rc == 0 ? store_tx(init_tx, &a) : STORE_ERROR;
+    buf_free(&a.recovery_wrap);
+    buf_free(&a.admin_wrap);
+    if (s != STORE_OK)
+        vault_wipe(recovery_text, VAULT_RECOVERY_TEXT);
+    return s == STORE_CONFLICT ? STAFF_ALREADY_INITIALISED : from_store(s);
+}
+
+/* ---- add, disable ---- */
+
+typedef struct AddArgs {
+    const char *login, *role, *actor;
+    Buf wrap;
+    int64_t now;
+} AddArgs;
+
+static StoreStatus add_tx(StoreConn *c, void *arg)
+{
+    AddArgs *a = arg;
+    StoreStatus s = store_staff_insert(c, a->login, a->role, &a->wrap, a->now, NULL);
+    if (s != STORE_OK)
+        return s;
+    return store_audit_append(c, a->now, a->actor, "staff.add", a->login, a->role);
+}
+
+StaffResult staff_add(const char *admin_login, const char *admin_password, const char *role,
+                      const char *login, const char *password, VaultPwCost cost, int64_t now)
+{
+    if (!staff_login_valid(login))
+        return STAFF_BAD_LOGIN;
+    if (!staff_role_valid(role))
+        return STAFF_BAD_ROLE;
+    if (!staff_password_valid(password))
+        return STAFF_BAD_PASSWORD;
+    StoreConn *c = store_conn();
+    if (!c)
+        return STAFF_ERROR;
+    StaffRow admin = {0};
+    unsigned char *key = vault_secret_alloc(32);
+    StaffResult r = unlock_account(c, admin_login, admin_password, &admin, key);
+    if (r == STAFF_OK && strcmp(admin.role, "admin") != 0)
+        r = STAFF_FORBIDDEN;
+    AddArgs a = {.login = login, .role = role, .now = now};
+    char actor[80];
+    snprintf(actor, sizeof actor, "staff:%s", admin.login);
+    a.actor = actor;
+    if (r == STAFF_OK) {
+        /* Auditors get a key of their own: their sign-in proves the password, nothing more. */
+        if (strcmp(role, "auditor") == 0)
+            vault_key_new(key);
+        char ad[96];
+        wrap_ad(login, role, ad);
+        if (vault_pw_wrap(password, cost, key, 32, ad, &a.wrap) != 0)
+            r = STAFF_ERROR;
+        else
+            r = from_store(store_tx(add_tx, &a));
+    }
+    vault_secret_free(key);
+    staff_row_free(&admin);
+    buf_free(&a.wrap);
+    return r;
+}
+
+typedef struct DisableArgs {
+    int64_t id;
+    const char *actor, *login;
+    int was_admin;
+    int64_t now;
+} DisableArgs;
+
+static StoreStatus disable_tx(StoreConn *c, void *arg)
+{
+    DisableArgs *a = arg;
+    StoreStatus s = store_staff_set_disabled(c, a->id, 1);
+    if (s != STORE_OK)
+        return s;
+    int64_t admins = 0;
+    if ((s = store_staff_count_admins(c, &admins)) != STORE_OK)
+        return s;
+    if (a->was_admin && admins == 0)
+        return STORE_CONFLICT; /* rolled back: keep at least one admin */
+    if ((s = store_sessions_delete_staff(c, a->id)) != STORE_OK)
+        return s;
+    return store_audit_append(c, a->now, a->actor, "staff.disable", a->login, "");
+}
+
+StaffResult staff_disable(const char *admin_login, const char *admin_password, const char *login,
+                          int64_t now)
+{
+    StoreConn *c = store_conn();
+    if (!c)
+        return STAFF_ERROR;
+    StaffRow admin = {0}, target = {0};
+    unsigned char *key = vault_secret_alloc(32);
+    StaffResult r = unlock_account(c, admin_login, admin_password, &admin, key);
+    vault_secret_free(key);
+    if (r == STAFF_OK && strcmp(admin.role, "admin") != 0)
+        r = STAFF_FORBIDDEN;
+    if (r == STAFF_OK)
+        r = from_store(store_staff_by_login(c, login, &target));
+    if (r == STAFF_OK) {
+        char actor[80];
+        snprintf(actor, sizeof actor, "staff:%s", admin.login);
+        DisableArgs a = {target.id, actor, login, strcmp(target.role, "admin") == 0, now};
+        StoreStatus s = store_tx(disable_tx, &a);
+        r = s == STORE_CONFLICT ? STAFF_LAST_ADMIN : from_store(s);
+    }
+    staff_row_free(&admin);
+    staff_row_free(&target);
+    return r;
+}
+
+/* ---- passwords ---- */
+
+typedef struct WrapArgs {
+    int64_t id;
+    const char *actor, *action, *login;
+    Buf wrap;
+    int64_t now;
+} WrapArgs;
+
+static StoreStatus wrap_tx(StoreConn *c, void *arg)
+{
+    WrapArgs *a = arg;
+    StoreStatus s = store_staff_set_wrap(c, a->id, &a->wrap, a->now);
+    if (s != STORE_OK)
+        return s;
+    /* A new password ends every session of the account. */
+    if ((s = store_sessions_delete_staff(c, a->id)) != STORE_OK)
+        return s;
+    return store_audit_append(c, a->now, a->actor, a->action, a->login, "");
+}
+
+/* Re-wraps key for row under new_password and stores it. */
+static StaffResult rewrap(const StaffRow *row, const unsigned char *key, const char *new_password,
+                          VaultPwCost cost, const char *actor, const char *action, int64_t now)
+{
+    WrapArgs a = {row->id, actor, action, row->login, {0}, now};
+    char ad[96];
+    wrap_ad(row->login, row->role, ad);
+    StaffResult r = STAFF_ERROR;
+    if (vault_pw_wrap(new_password, cost, key, 32, ad, &a.wrap) == 0)
+        r = from_store(store_tx(wrap_tx, &a));
+    buf_free(&a.wrap);
+    return r;
+}
+
+StaffResult staff_passwd(const char *login, const char *old_password, const char *new_password,
+                         VaultPwCost cost, int64_t now)
+{
+    if (!staff_password_valid(new_password))
+        return STAFF_BAD_PASSWORD;
+    StoreConn *c = store_conn();
+    if (!c)
+        return STAFF_ERROR;
+    StaffRow row = {0};
+    unsigned char *key = vault_secret_alloc(32);
+    StaffResult r = unlock_account(c, login, old_password, &row, key);
+    if (r == STAFF_OK) {
+        char actor[80];
+        snprintf(actor, sizeof actor, "staff:%s", row.login);
+        r = rewrap(&row, key, new_password, cost, actor, "staff.passwd", now);
+    }
+    vault_secret_free(key);
+    staff_row_free(&row);
+    return r;
+}
+
+StaffResult staff_recover(const char *recovery_text, const char *login, const char *new_password,
+                          VaultPwCost cost, int64_t now)
+{
+    if (!staff_password_valid(new_password))
+        return STAFF_BAD_PASSWORD;
+    StoreConn *c = store_conn();
+    if (!c)
+        return STAFF_ERROR;
+    OrgRow org = {0};
+    StaffRow row = {0};
+    unsigned char *rk = vault_secret_alloc(32);
+    unsigned char *sk = vault_secret_alloc(32);
+    StaffResult r = from_store(store_org_get(c, &org));
+    if (r == STAFF_NOT_FOUND)
+        r = STAFF_NOT_INITIALISED;
+    if (r == STAFF_OK &&
+        (vault_recovery_parse(recovery_text, rk) != 0 ||
+         vault_unwrap(rk, org.recovery_wrap.data, org.recovery_wrap.len, RECOVERY_AD, sk, 32) != 0))
+        r = STAFF_BAD_CREDENTIALS;
+    if (r == STAFF_OK)
+        r = from_store(store_staff_by_login(c, login, &row));
+    if (r == STAFF_OK && (strcmp(row.role, "admin") != 0 || row.disabled))
+        r = STAFF_FORBIDDEN;
+    if (r == STAFF_OK)
+        r = rewrap(&row, sk, new_password, cost, "ctl", "staff.recover", now);
+    vault_secret_free(rk);
+    vault_secret_free(sk);
+    org_row_free(&org);
+    staff_row_free(&row);
+    return r;
+}
+
+StaffResult staff_reset_password(const Session *admin, const char *login, const char *new_password,
+                                 VaultPwCost cost, int64_t now)
+{
+    if (!admin || strcmp(admin->role, "admin") != 0)
+        return STAFF_FORBIDDEN;
+    if (!staff_password_valid(new_password))
+        return STAFF_BAD_PASSWORD;
+    StoreConn *c = store_conn();
+    if (!c)
+        return STAFF_ERROR;
+    StaffRow row = {0};
+    StaffResult r = from_store(store_staff_by_login(c, login, &row));
+    if (r == STAFF_OK) {
+        unsigned char *key = vault_secret_alloc(32);
+        if (strcmp(row.role, "auditor") == 0)
+            vault_key_new(key);
+        else
+            memcpy(key, admin->key, 32);
+        char actor[80];
+        snprintf(actor, sizeof actor, "staff:%s", admin->login);
+        r = rewrap(&row, key, new_password, cost, actor, "staff.reset_password", now);
+        vault_secret_free(key);
+    }
+    staff_row_free(&row);
+    return r;
+}
+
+/* ---- TOTP ---- */
+
+static void totp_key(const unsigned char *account_key, int64_t staff_id, unsigned char *out)
+{
+    vault_derive(account_key, (uint64_t)staff_id, "totpkey1", out);
+}
+
+/* Decrypts an account's TOTP secret (pending or confirmed) into secret (TOTP_SECRET_BYTES). */
+static int totp_open(const unsigned char *account_key, int64_t staff_id, const Buf *enc,
+                     const char *column, unsigned char *secret)
+{
+    unsigned char *k = vault_secret_alloc(32);
+    totp_key(account_key, staff_id, k);
+    char rowid[24];
+    snprintf(rowid, sizeof rowid, "%lld", (long long)staff_id);
+    Buf pt = {0};
+    int rc = vault_field_decrypt(k, "staff", column, rowid, enc->data, enc->len, &pt);
+    if (rc == 0 && pt.len != TOTP_SECRET_BYTES)
+        rc = -1;
+    if (rc == 0)
+        memcpy(secret, pt.data, TOTP_SECRET_BYTES);
+    if (pt.data)
+        vault_wipe(pt.data, pt.len);
+    buf_free(&pt);
+    vault_secret_free(k);
+    return rc;
+}
+
+/* The time step whose code matches (now-1, now, now+1 steps allowed for clock drift), or -1. */
+static int64_t totp_match(const unsigned char *secret, const char *code, int64_t now)
+{
+    if (!code || strlen(code) != 6)
+        return -1;
+    int64_t found = -1;
+    for (int d = -1; d <= 1; d++) {
+        char otp[16];
+        int64_t t = now + d * TOTP_STEP;
+        if (oath_totp_generate((const char *)secret, TOTP_SECRET_BYTES, (time_t)t, TOTP_STEP, 0, 6,
+                               otp) != OATH_OK)
+            return -1;
+        if (vault_str_equal(otp, code))
+            found = t / TOTP_STEP;
+        vault_wipe(otp, sizeof otp);
+    }
+    return found;
+}
+
+StaffResult staff_totp_begin(const Session *s, char uri[256], char secret_b32[64])
+{
+    StoreConn *c = store_conn();
+    if (!c || !s || strcmp(s->kind, "staff") != 0)
+        return STAFF_ERROR;
+    unsigned char *secret = vault_secret_alloc(TOTP_SECRET_BYTES);
+    unsigned char *k = vault_secret_alloc(32);
+    vault_random(secret, TOTP_SECRET_BYTES);
+    totp_key(s->key, s->staff_id, k);
+    char rowid[24];
+    snprintf(rowid, sizeof rowid, "%lld", (long long)s->staff_id);
+    Buf enc = {0};
+    vault_field_encrypt(k, "staff", "totp_pending", rowid, secret, TOTP_SECRET_BYTES, &enc);
+    StaffResult r = from_store(store_staff_set_totp_pending(c, s->staff_id, &enc));
+    char *b32 = NULL;
+    size_t b32len = 0;
+    if (r == STAFF_OK &&
+        (oath_init() != OATH_OK ||
+         oath_base32_encode((const char *)secret, TOTP_SECRET_BYTES, &b32, &b32len) != OATH_OK ||
+         b32len >= 64))
+        r = STAFF_ERROR;
+    if (r == STAFF_OK) {
+        /* Padding '=' is not part of the otpauth secret. */
+        while (b32len && b32[b32len - 1] == '=')
+            b32[--b32len] = '\0';
+        snprintf(secret_b32, 64, "%s", b32);
+        snprintf(uri, 256,
+                 "otpauth://totp/takedown:%s?secret=%s&issuer=takedown&digits=6&period=30",
+                 s->login, b32);
+    }
+    if (b32) {
+        vault_wipe(b32, b32len);
+        free(b32);
+    }
+    buf_free(&enc);
+    vault_secret_free(secret);
+    vault_secret_free(k);
+    return r;
+}
+
+typedef struct ConfirmArgs {
+    int64_t id, step, now;
+    const char *login;
+} ConfirmArgs;
+
+static StoreStatus confirm_tx(StoreConn *c, void *arg)
+{
+    ConfirmArgs *a = arg;
+    StoreStatus s = store_staff_confirm_totp(c, a->id, a->step);
+    if (s != STORE_OK)
+        return s;
+    char actor[80];
+    snprintf(actor, sizeof actor, "staff:%s", a->login);
+    return store_audit_append(c, a->now, actor, "staff.totp_enrol", a->login, "");
+}
+
+StaffResult staff_totp_confirm(const Session *s, const char *code, int64_t now)
+{
+    StoreConn *c = store_conn();
+    if (!c || !s || strcmp(s->kind, "staff") != 0)
+        return STAFF_ERROR;
+    StaffRow row = {0};
+    StaffResult r = from_store(store_staff_by_id(c, s->staff_id, &row));
+    unsigned char *secret = vault_secret_alloc(TOTP_SECRET_BYTES);
+    if (r == STAFF_OK && row.totp_pending.len == 0)
+        r = STAFF_NOT_FOUND;
+    if (r == STAFF_OK &&
+        totp_open(s->key, s->staff_id, &row.totp_pending, "totp_pending", secret) != 0)
+        r = STAFF_ERROR;
+    int64_t step = r == STAFF_OK ? totp_match(secret, code, now) : -1;
+    if (r == STAFF_OK && step < 0)
+        r = STAFF_TOTP_BAD;
+    if (r == STAFF_OK) {
+        /* The pending ciphertext is bound to the column it was made for; re-encrypt for the
+         * confirmed one. */
+        unsigned char *k = vault_secret_alloc(32);
+        totp_key(s->key, s->staff_id, k);
+        char rowid[24];
+        snprintf(rowid, sizeof rowid, "%lld", (long long)s->staff_id);
+        Buf enc = {0};
+        vault_field_encrypt(k, "staff", "totp_secret", rowid, secret, TOTP_SECRET_BYTES, &enc);
+        vault_secret_free(k);
+        r = from_store(store_staff_set_totp_pending(c, s->staff_id, &enc));
+        buf_free(&enc);
+        ConfirmArgs a = {s->staff_id, step, now, s->login};
+        if (r == STAFF_OK)
+            r = from_store(store_tx(confirm_tx, &a));
+    }
+    vault_secret_free(secret);
+    staff_row_free(&row);
+    return r;
+}
+
+StaffResult staff_require_totp(const Session *admin, int on, int64_t now)
+{
+    if (!admin || strcmp(admin->role, "admin") != 0)
+        return STAFF_FORBIDDEN;
+    StoreConn *c = store_conn();
+    if (!c)
+        return STAFF_ERROR;
+    StaffResult r = from_store(store_org_set_require_totp(c, on));
+    if (r == STAFF_OK) {
+        char actor[80];
+        snprintf(actor, sizeof actor, "staff:%s", admin->login);
+        staff_audit(actor, on ? "org.require_totp" : "org.allow_no_totp", "", "", now);
+    }
+    return r;
+}
+
+/* ---- sign-in ---- */
+
+typedef struct SignInArgs {
+    int64_t staff_id;
+    const unsigned char *key;
+    int64_t now;
+    const char *login;
+    char *cookie, *csrf;
+} SignInArgs;
+
+static StoreStatus sign_in_tx(StoreConn *c, void *arg)
+{
+    SignInArgs *a = arg;
+    StoreStatus s =
+        session_create(c, "staff", a->staff_id, NULL, a->key, a->now, a->cookie, a->csrf);
+    if (s != STORE_OK)
+        return s;
+    char actor[80];
+    snprintf(actor, sizeof actor, "staff:%s", a->login);
+    return store_audit_append(c, a->now, actor, "staff.sign_in", a->login, "");
+}
+
+StaffResult staff_sign_in(const char *login, const char *password, const char *totp, int64_t now,
+                          char cookie[SESSION_COOKIE_MAX], char csrf[65])
+{
+    StoreConn *c = store_conn();
+    if (!c)
+        return STAFF_ERROR;
+    StaffRow row = {0};
+    OrgRow org = {0};
+    unsigned char *key = vault_secret_alloc(32);
+    unsigned char *secret = vault_secret_alloc(TOTP_SECRET_BYTES);
+    StaffResult r = unlock_account(c, login, password, &row, key);
+    if (r == STAFF_OK && row.totp_secret.len > 0) {
+        if (!totp || !*totp) {
+            r = STAFF_TOTP_REQUIRED;
+        } else {
+            int64_t step = -1;
+            if (totp_open(key, row.id, &row.totp_secret, "totp_secret", secret) == 0)
+                step = totp_match(secret, totp, now);
+            if (step < 0 || store_staff_use_totp_step(c, row.id, step) != STORE_OK)
+                r = STAFF_TOTP_BAD;
+        }
+    }
+    if (r == STAFF_OK) {
+        SignInArgs a = {row.id, key, now, row.login, cookie, csrf};
+        r = from_store(store_tx(sign_in_tx, &a));
+        /* Enrolment required by the admin: the session only reaches the enrolment pages. */
+        if (r == STAFF_OK && row.totp_secret.len == 0 && store_org_get(c, &org) == STORE_OK &&
+            org.require_totp)
+            r = STAFF_TOTP_ENROL;
+    }
+    vault_secret_free(secret);
+    vault_secret_free(key);
+    staff_row_free(&row);
+    org_row_free(&org);
+    return r;
+}

@@ -1,0 +1,85 @@
+/* Store queries for the org keys, staff accounts, sessions and the audit log. */
+#ifndef TAKEDOWN_STORE_STAFF_H
+#define TAKEDOWN_STORE_STAFF_H
+
+#include "buf.h"
+#include "store.h"
+
+#include <stdint.h>
+
+typedef struct OrgRow {
+    unsigned char public_key[32];
+    Buf recovery_wrap; /* owned */
+    unsigned char receipt_salt[16];
+    int require_totp;
+} OrgRow;
+
+typedef struct StaffRow {
+    int64_t id;
+    char login[64];
+    char role[16];
+    Buf key_wrap;     /* owned */
+    Buf totp_secret;  /* owned; len 0 when not enrolled */
+    Buf totp_pending; /* owned */
+    int64_t totp_last_step;
+    int disabled;
+} StaffRow;
+
+typedef struct SessionRow {
+    char kind[8];
+    int64_t staff_id;
+    char case_id[64];
+    Buf key_wrap; /* owned */
+    int64_t created_at, last_seen, expires_at;
+} SessionRow;
+
+void org_row_free(OrgRow *o);
+void staff_row_free(StaffRow *s);
+void session_row_free(SessionRow *s);
+
+/* STORE_NOT_FOUND before init. */
+StoreStatus store_org_get(StoreConn *c, OrgRow *out);
+StoreStatus store_org_insert(StoreConn *c, const unsigned char pk[32], const Buf *recovery_wrap,
+                             const unsigned char salt[16], int64_t now);
+StoreStatus store_org_set_require_totp(StoreConn *c, int on);
+
+/* STORE_CONFLICT when the login exists. *id receives the new id. */
+StoreStatus store_staff_insert(StoreConn *c, const char *login, const char *role,
+                               const Buf *key_wrap, int64_t now, int64_t *id);
+StoreStatus store_staff_by_login(StoreConn *c, const char *login, StaffRow *out);
+StoreStatus store_staff_by_id(StoreConn *c, int64_t id, StaffRow *out);
+StoreStatus store_staff_set_wrap(StoreConn *c, int64_t id, const Buf *key_wrap, int64_t now);
+StoreStatus store_staff_set_disabled(StoreConn *c, int64_t id, int disabled);
+/* Sets the pending (enrolment) or the confirmed TOTP secret; NULL clears it. */
+StoreStatus store_staff_set_totp_pending(StoreConn *c, int64_t id, const Buf *enc);
+StoreStatus store_staff_confirm_totp(StoreConn *c, int64_t id, int64_t step);
+/* Records a used time step; STORE_CONFLICT when step is not newer than the last one (replay). */
+StoreStatus store_staff_use_totp_step(StoreConn *c, int64_t id, int64_t step);
+/* Number of enabled admins. */
+StoreStatus store_staff_count_admins(StoreConn *c, int64_t *n);
+/* Every account, for the admin page: login, role, disabled, totp. Appends JSON-ready rows via cb.
+ */
+StoreStatus store_staff_list(StoreConn *c,
+                             void (*cb)(void *arg, int64_t id, const char *login, const char *role,
+                                        int disabled, int totp),
+                             void *arg);
+
+StoreStatus store_session_insert(StoreConn *c, const unsigned char id_hash[32], const char *kind,
+                                 int64_t staff_id, const char *case_id, const Buf *key_wrap,
+                                 int64_t now, int64_t expires_at);
+StoreStatus store_session_get(StoreConn *c, const unsigned char id_hash[32], SessionRow *out);
+StoreStatus store_session_touch(StoreConn *c, const unsigned char id_hash[32], int64_t now);
+StoreStatus store_session_delete(StoreConn *c, const unsigned char id_hash[32]);
+StoreStatus store_sessions_delete_staff(StoreConn *c, int64_t staff_id);
+StoreStatus store_sessions_delete_case(StoreConn *c, const char *case_id);
+/* Deletes sessions past their absolute expiry or idle for longer than idle seconds. */
+StoreStatus store_sessions_expire(StoreConn *c, int64_t now, int64_t staff_idle,
+                                  int64_t victim_idle);
+
+/* Appends one audit row, chaining its hash to the previous row. Call inside a transaction. */
+StoreStatus store_audit_append(StoreConn *c, int64_t now, const char *actor, const char *action,
+                               const char *subject, const char *detail);
+/* Walks the chain; *bad_id is 0 when intact, else the first row whose hash or link is wrong. */
+StoreStatus store_audit_verify(StoreConn *c, int64_t *rows, int64_t *bad_id);
+
+#endif

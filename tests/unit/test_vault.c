@@ -1,0 +1,1049 @@
+/* Unit tests of the vault: round trips, known answers, and that every tampered byte, wrong key or
+ * wrong context fails cleanly. Secrets are compared with memcmp inside assert_true so a failure
+ * never prints them. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "buf.h"
+#include "vault.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SAME(a, b, n) assert_true(memcmp((a), (b), (n)) == 0)
+#define DIFFERENT(a, b, n) assert_true(memcmp((a), (b), (n)) != 0)
+
+/* Small Argon2id cost for tests: ops 1, 8 MiB. */
+static const VaultPwCost test_cost = {1, 8u * 1024 * 1024};
+static const unsigned char flips[] = {0x01, 0x80};
+
+static void fill_pattern(unsigned char *p, size_t n, unsigned seed)
+{
+    for (size_t i = 0; i < n; i++)
+        p[i] = (unsigned char)(i * 31u + seed);
+}
+
+static void hex_of(const unsigned char *in, size_t n, char *out)
+{
+    vault_to_hex(in, n, out);
+}
+
+static int setup(void **state)
+{
+    return vault_init();
+}
+
+/* ---- hashes, encodings, randomness ---- */
+
+static void test_sha256_known_answers(void **state)
+{
+    char hex[65];
+    vault_sha256_hex("abc", 3, hex);
+    assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    vault_sha256_hex("", 0, hex);
+    assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    vault_sha256_hex("abd", 3, hex);
+    assert_string_not_equal(hex,
+                            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+static void test_hash_known_answer(void **state)
+{
+    unsigned char h[VAULT_ID_BYTES], h2[VAULT_ID_BYTES];
+    char hex[2 * VAULT_ID_BYTES + 1];
+    vault_hash("abc", 3, h);
+    hex_of(h, sizeof h, hex);
+    /* BLAKE2b-256("abc"), from Python's hashlib */
+    assert_string_equal(hex, "bddd813c634239723171ef3fee98579b94964e3bb1cb3e427262c8c068d52319");
+    vault_hash("", 0, h);
+    hex_of(h, sizeof h, hex);
+    assert_string_equal(hex, "0e5751c026e543b2e8ab2eb06099daa1d1e5df47778f7787faab45cdf12fe3a8");
+    vault_hash("abd", 3, h2);
+    DIFFERENT(h, h2, sizeof h);
+}
+
+static void test_hex_round_trip(void **state)
+{
+    unsigned char in[64], back[64];
+    char hex[2 * sizeof in + 1];
+    fill_pattern(in, sizeof in, 7);
+    for (size_t n = 0; n <= sizeof in; n++) {
+        vault_to_hex(in, n, hex);
+        assert_int_equal(strlen(hex), 2 * n);
+        assert_int_equal(vault_from_hex(hex, back, sizeof back), (long)n);
+        SAME(in, back, n);
+    }
+    unsigned char b[4];
+    vault_to_hex("\x01\xab\xff", 3, hex);
+    assert_string_equal(hex, "01abff");
+    assert_int_equal(vault_from_hex("01ABFF", b, sizeof b), 3); /* upper case is fine */
+    assert_int_equal(b[1], 0xab);
+    assert_int_equal(vault_from_hex("abc", b, sizeof b), -1);        /* odd length */
+    assert_int_equal(vault_from_hex("zz", b, sizeof b), -1);         /* not hex */
+    assert_int_equal(vault_from_hex("00 11", b, sizeof b), -1);      /* space */
+    assert_int_equal(vault_from_hex("0011223344", b, sizeof b), -1); /* 5 > 4 bytes */
+    assert_int_equal(vault_from_hex("00112233", b, sizeof b), 4);    /* exactly 4 */
+    assert_int_equal(vault_from_hex("", b, sizeof b), 0);
+    assert_int_equal(vault_from_hex(NULL, b, sizeof b), -1);
+}
+
+static void test_b64_round_trip(void **state)
+{
+    unsigned char in[64], back[64];
+    fill_pattern(in, sizeof in, 250);
+    for (size_t n = 0; n <= sizeof in; n++) {
+        Buf b = {0};
+        buf_puts(&b, "p:"); /* appends after what is there */
+        vault_to_b64(in, n, &b);
+        assert_int_equal(strncmp(b.data, "p:", 2), 0);
+        assert_int_equal(strlen(b.data), b.len);
+        assert_null(strpbrk(b.data + 2, "+/="));
+        assert_int_equal(vault_from_b64(b.data + 2, back, sizeof back), (long)n);
+        SAME(in, back, n);
+        buf_free(&b);
+    }
+    Buf b = {0};
+    vault_to_b64("\xfb\xff", 2, &b);
+    assert_string_equal(b.data, "-_8"); /* URL-safe alphabet, no padding */
+    buf_free(&b);
+    unsigned char out[2];
+    assert_int_equal(vault_from_b64("-_8", out, sizeof out), 2);
+    assert_int_equal(vault_from_b64("+/8", out, sizeof out), -1);  /* standard alphabet */
+    assert_int_equal(vault_from_b64("-_8=", out, sizeof out), -1); /* padding */
+    assert_int_equal(vault_from_b64("AAAA", out, sizeof out), -1); /* 3 bytes > 2 */
+    assert_int_equal(vault_from_b64("AB", out, sizeof out), -1);   /* non-zero spare bits */
+    assert_int_equal(vault_from_b64("A", out, sizeof out), -1);    /* impossible length */
+    assert_int_equal(vault_from_b64(NULL, out, sizeof out), -1);
+}
+
+static void test_random(void **state)
+{
+    char a[2 * 100 + 1], b[2 * 100 + 1];
+    vault_random_hex(a, 0);
+    assert_string_equal(a, "");
+    vault_random_hex(a, 100); /* longer than the internal 32-byte block */
+    vault_random_hex(b, 100);
+    assert_int_equal(strlen(a), 200);
+    assert_int_equal(strspn(a, "0123456789abcdef"), 200);
+    assert_string_not_equal(a, b);
+
+    unsigned char r1[32], r2[32];
+    vault_random(r1, sizeof r1);
+    vault_random(r2, sizeof r2);
+    DIFFERENT(r1, r2, sizeof r1);
+
+    int seen[10] = {0};
+    for (int i = 0; i < 10000; i++) {
+        uint32_t v = vault_random_uniform(10);
+        assert_true(v < 10);
+        seen[v]++;
+    }
+    for (int i = 0; i < 10; i++)
+        assert_true(seen[i] > 800 && seen[i] < 1200);
+}
+
+static void test_equal(void **state)
+{
+    assert_int_equal(vault_equal("abcd", "abcd", 4), 1);
+    assert_int_equal(vault_equal("abcd", "abce", 4), 0);
+    assert_int_equal(vault_equal("xbcd", "abcd", 4), 0);
+    assert_int_equal(vault_str_equal("token", "token"), 1);
+    assert_int_equal(vault_str_equal("token", "tokem"), 0);
+    assert_int_equal(vault_str_equal("token", "token2"), 0);
+    assert_int_equal(vault_str_equal("token2", "token"), 0);
+    assert_int_equal(vault_str_equal("", ""), 1);
+    assert_int_equal(vault_str_equal("", "a"), 0);
+    assert_int_equal(vault_str_equal(NULL, "a"), 0);
+}
+
+static void test_secret_memory(void **state)
+{
+    unsigned char *p = vault_secret_alloc(100);
+    assert_non_null(p);
+    memset(p, 0xAA, 100);
+    vault_wipe(p, 100);
+    for (int i = 0; i < 100; i++)
+        assert_int_equal(p[i], 0);
+    vault_secret_free(p);
+    vault_secret_free(NULL);
+    unsigned char *z = vault_secret_alloc(0);
+    assert_non_null(z);
+    vault_secret_free(z);
+    VaultPwCost d = vault_pw_cost_default();
+    assert_int_equal(d.ops, 2);                 /* OPSLIMIT_INTERACTIVE */
+    assert_int_equal(d.mem, 64u * 1024 * 1024); /* MEMLIMIT_INTERACTIVE */
+}
+
+/* ---- keys ---- */
+
+static void test_derive_known_answer(void **state)
+{
+    unsigned char master[32], a[32], b[32];
+    char hex[65];
+    for (int i = 0; i < 32; i++)
+        master[i] = (unsigned char)i;
+    vault_derive(master, 1, "orgdata1", a);
+    hex_of(a, sizeof a, hex);
+    /* BLAKE2b(key=master, salt=LE64(1)||0^8, person="orgdata1"||0^8), from Python's hashlib */
+    assert_string_equal(hex, "d6c748e7b91190230da4ce0a04dd52b29927c2b96fae1ad62919729e1afa2d25");
+    vault_derive(master, 1, "orgdata1", b);
+    SAME(a, b, 32);
+    vault_derive(master, 2, "orgdata1", b);
+    DIFFERENT(a, b, 32);
+    vault_derive(master, 1, "orgdata2", b);
+    DIFFERENT(a, b, 32);
+    master[0] ^= 1;
+    vault_derive(master, 1, "orgdata1", b);
+    DIFFERENT(a, b, 32);
+}
+
+static void test_blind_index(void **state)
+{
+    unsigned char key[32], a[VAULT_ID_BYTES], b[VAULT_ID_BYTES];
+    char hex[65];
+    const char *url = "https://example.com/a";
+    for (int i = 0; i < 32; i++)
+        key[i] = (unsigned char)i;
+    vault_blind_index(key, "url", url, strlen(url), a);
+    hex_of(a, sizeof a, hex);
+    /* BLAKE2b-256(key, "url" || 0x00 || url), from Python's hashlib */
+    assert_string_equal(hex, "8023475d1cd1bf17aba54fe7fd41fbf1f921e2e828e35bf00d44c8dd4ad16533");
+    vault_blind_index(key, "url", url, strlen(url), b);
+    SAME(a, b, sizeof a);
+    vault_blind_index(key, "phone", url, strlen(url), b);
+    DIFFERENT(a, b, sizeof a);
+    vault_blind_index(key, "url", url, strlen(url) - 1, b);
+    DIFFERENT(a, b, sizeof a);
+    /* The separator keeps domain and value apart: ("url", "x") is not ("urlx", ""). */
+    vault_blind_index(key, "url", "x", 1, a);
+    vault_blind_index(key, "urlx", "", 0, b);
+    DIFFERENT(a, b, sizeof a);
+    key[31] ^= 0x80;
+    vault_blind_index(key, "url", "x", 1, b);
+    DIFFERENT(a, b, sizeof a);
+}
+
+/* ---- wraps ---- */
+
+static void test_wrap_round_trip(void **state)
+{
+    unsigned char *key = vault_secret_alloc(VAULT_KEY_BYTES);
+    unsigned char *secret = vault_secret_alloc(32), *back = vault_secret_alloc(32);
+    vault_key_new(key);
+    vault_key_new(secret);
+    Buf w1 = {0}, w2 = {0};
+    vault_wrap(key, secret, 32, "orgsk:user:1", &w1);
+    vault_wrap(key, secret, 32, "orgsk:user:1", &w2);
+    assert_int_equal(w1.len, 1 + 24 + 32 + 16);
+    assert_int_equal((unsigned char)w1.data[0], 0x11);
+    DIFFERENT(w1.data, w2.data, w1.len); /* fresh nonce */
+    assert_int_equal(vault_unwrap(key, w1.data, w1.len, "orgsk:user:1", back, 32), 0);
+    SAME(secret, back, 32);
+    assert_int_equal(vault_unwrap(key, w2.data, w2.len, "orgsk:user:1", back, 32), 0);
+    SAME(secret, back, 32);
+
+    /* empty secret */
+    Buf w0 = {0};
+    vault_wrap(key, NULL, 0, "empty", &w0);
+    assert_int_equal(vault_unwrap(key, w0.data, w0.len, "empty", back, 0), 0);
+    assert_int_equal(vault_unwrap(key, w0.data, w0.len, "empti", back, 0), -1);
+
+    buf_free(&w0);
+    buf_free(&w1);
+    buf_free(&w2);
+    vault_secret_free(key);
+    vault_secret_free(secret);
+    vault_secret_free(back);
+}
+
+static void test_wrap_failures(void **state)
+{
+    unsigned char key[32], other[32], secret[32], back[32];
+    vault_key_new(key);
+    vault_key_new(other);
+    vault_random(secret, sizeof secret);
+    Buf w = {0};
+    vault_wrap(key, secret, 32, "caseA", &w);
+    unsigned char *blob = (unsigned char *)w.data;
+
+    for (size_t i = 0; i < w.len; i++) {
+        for (size_t f = 0; f < sizeof flips; f++) {
+            blob[i] ^= flips[f];
+            memset(back, 0x55, sizeof back);
+            assert_int_equal(vault_unwrap(key, blob, w.len, "caseA", back, 32), -1);
+            for (size_t j = 0; j < sizeof back; j++)
+                assert_int_equal(back[j], 0); /* nothing half-opened is left */
+            blob[i] ^= flips[f];
+        }
+    }
+    assert_int_equal(vault_unwrap(key, blob, w.len, "caseA", back, 32), 0);
+    assert_int_equal(vault_unwrap(other, blob, w.len, "caseA", back, 32), -1);
+    assert_int_equal(vault_unwrap(key, blob, w.len, "caseB", back, 32), -1);
+    assert_int_equal(vault_unwrap(key, blob, w.len, "caseA ", back, 32), -1);
+    assert_int_equal(vault_unwrap(key, blob, w.len, NULL, back, 32), -1);
+    assert_int_equal(vault_unwrap(key, blob, w.len, "caseA", back, 31), -1);
+    assert_int_equal(vault_unwrap(key, blob, w.len - 1, "caseA", back, 31), -1);
+    assert_int_equal(vault_unwrap(key, blob, 0, "caseA", back, 0), -1);
+    assert_int_equal(vault_unwrap(key, NULL, 0, "caseA", back, 0), -1);
+
+    /* A wrap is not any other kind of blob. */
+    Buf out = {0};
+    assert_int_equal(vault_pw_unwrap("pw", blob, w.len, "caseA", back, 32), -1);
+    assert_int_equal(vault_field_decrypt(key, "t", "c", "1", blob, w.len, &out), -1);
+    assert_int_equal(out.len, 0);
+    assert_null(vault_stream_decrypt_start(key, blob, vault_stream_header_bytes()));
+    buf_free(&out);
+    buf_free(&w);
+}
+
+static void test_pw_wrap_round_trip(void **state)
+{
+    unsigned char secret[32], back[32];
+    vault_random(secret, sizeof secret);
+    Buf w = {0};
+    assert_int_equal(vault_pw_wrap("correct horse", test_cost, secret, 32, "orgsk:alice", &w), 0);
+    assert_int_equal(w.len, 1 + 16 + 8 + 8 + 24 + 32 + 16);
+    assert_int_equal((unsigned char)w.data[0], 0x12);
+    VaultPwCost c = {0, 0};
+    assert_int_equal(vault_pw_cost_of(w.data, w.len, &c), 0);
+    assert_int_equal(c.ops, test_cost.ops);
+    assert_int_equal(c.mem, test_cost.mem);
+    /* stored little-endian right after version and salt */
+    assert_int_equal((unsigned char)w.data[17], 1);
+    assert_int_equal((unsigned char)w.data[25 + 2], 0x80);
+    assert_int_equal(vault_pw_unwrap("correct horse", w.data, w.len, "orgsk:alice", back, 32), 0);
+    SAME(secret, back, 32);
+    assert_int_equal(vault_pw_unwrap("correct horsf", w.data, w.len, "orgsk:alice", back, 32), -1);
+    assert_int_equal(vault_pw_unwrap("", w.data, w.len, "orgsk:alice", back, 32), -1);
+    assert_int_equal(vault_pw_unwrap("correct horse", w.data, w.len, "orgsk:bob", back, 32), -1);
+    assert_int_equal(vault_pw_unwrap("correct horse", w.data, w.len, "orgsk:alice", back, 31), -1);
+
+    /* the same password wraps differently each time (salt and nonce) */
+    Buf w2 = {0};
+    assert_int_equal(vault_pw_wrap("correct horse", test_cost, secret, 32, "orgsk:alice", &w2), 0);
+    DIFFERENT(w.data + 1, w2.data + 1, 16);
+    buf_free(&w2);
+
+    /* the other kinds refuse a password wrap */
+    unsigned char key[32];
+    vault_key_new(key);
+    assert_int_equal(vault_unwrap(key, w.data, w.len, "orgsk:alice", back, 32), -1);
+    assert_int_equal(vault_pw_cost_of(w.data, w.len - 33, &c), -1);
+    buf_free(&w);
+}
+
+static void test_pw_wrap_tamper_every_byte(void **state)
+{
+    unsigned char secret[32], back[32];
+    vault_random(secret, sizeof secret);
+    Buf w = {0};
+    assert_int_equal(vault_pw_wrap("pw", test_cost, secret, 32, "ad", &w), 0);
+    unsigned char *blob = (unsigned char *)w.data;
+    for (size_t i = 0; i < w.len; i++) {
+        for (size_t f = 0; f < sizeof flips; f++) {
+            blob[i] ^= flips[f];
+            memset(back, 0x55, sizeof back);
+            assert_int_equal(vault_pw_unwrap("pw", blob, w.len, "ad", back, 32), -1);
+            for (size_t j = 0; j < sizeof back; j++)
+                assert_int_equal(back[j], 0);
+            blob[i] ^= flips[f];
+        }
+    }
+    assert_int_equal(vault_pw_unwrap("pw", blob, w.len, "ad", back, 32), 0);
+    SAME(secret, back, 32);
+    buf_free(&w);
+}
+
+static void put_le64(unsigned char *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static void test_pw_cost_limits(void **state)
+{
+    unsigned char secret[8] = "12345678", back[8];
+    Buf w = {0};
+    VaultPwCost bad[] = {{0, 8192}, {65, 8192}, {1, 8191}, {1, 0}, {1, (size_t)1 << 30 | 1}};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(vault_pw_wrap("pw", bad[i], secret, 8, "ad", &w), -1);
+        assert_int_equal(w.len, 0);
+    }
+    /* the edges that are allowed (cheap ones: at most 8 KiB of memory) */
+    VaultPwCost edge = {64, 8192};
+    assert_int_equal(vault_pw_wrap("pw", edge, secret, 8, "ad", &w), 0);
+    assert_int_equal(vault_pw_unwrap("pw", w.data, w.len, "ad", back, 8), 0);
+    SAME(secret, back, 8);
+    edge.ops = 1;
+    buf_reset(&w);
+    assert_int_equal(vault_pw_wrap("pw", edge, secret, 8, "ad", &w), 0);
+    assert_int_equal(vault_pw_unwrap("pw", w.data, w.len, "ad", back, 8), 0);
+
+    /* a stored cost is checked before anything is allocated */
+    unsigned char *blob = (unsigned char *)w.data;
+    unsigned char *ops = blob + 17, *mem = blob + 25;
+    VaultPwCost c;
+    put_le64(mem, 1ULL << 30); /* exactly 1 GiB: readable, not run here */
+    assert_int_equal(vault_pw_cost_of(blob, w.len, &c), 0);
+    assert_int_equal(c.mem, 1ULL << 30);
+    put_le64(mem, (1ULL << 30) + 1);
+    assert_int_equal(vault_pw_cost_of(blob, w.len, &c), -1);
+    assert_int_equal(vault_pw_unwrap("pw", blob, w.len, "ad", back, 8), -1);
+    put_le64(mem, 1ULL << 40);
+    assert_int_equal(vault_pw_unwrap("pw", blob, w.len, "ad", back, 8), -1);
+    put_le64(mem, 8192);
+    put_le64(ops, 65);
+    assert_int_equal(vault_pw_cost_of(blob, w.len, &c), -1);
+    assert_int_equal(vault_pw_unwrap("pw", blob, w.len, "ad", back, 8), -1);
+    put_le64(ops, UINT64_MAX);
+    assert_int_equal(vault_pw_unwrap("pw", blob, w.len, "ad", back, 8), -1);
+    put_le64(ops, 0);
+    assert_int_equal(vault_pw_unwrap("pw", blob, w.len, "ad", back, 8), -1);
+    put_le64(ops, 1);
+    assert_int_equal(vault_pw_unwrap("pw", blob, w.len, "ad", back, 8), 0);
+    buf_free(&w);
+}
+
+static void test_seal(void **state)
+{
+    unsigned char pk[32], pk2[32];
+    unsigned char *sk = vault_secret_alloc(32), *sk2 = vault_secret_alloc(32);
+    unsigned char secret[32], back[32];
+    vault_org_keypair(pk, sk);
+    vault_org_keypair(pk2, sk2);
+    DIFFERENT(pk, pk2, 32);
+    vault_key_new(secret);
+    Buf s = {0};
+    vault_seal(pk, secret, 32, &s);
+    assert_int_equal(s.len, 1 + 48 + 32);
+    assert_int_equal((unsigned char)s.data[0], 0x13);
+    assert_int_equal(vault_seal_open(pk, sk, s.data, s.len, back, 32), 0);
+    SAME(secret, back, 32);
+    assert_int_equal(vault_seal_open(pk2, sk2, s.data, s.len, back, 32), -1);
+    assert_int_equal(vault_seal_open(pk, sk2, s.data, s.len, back, 32), -1);
+    assert_int_equal(vault_seal_open(pk, sk, s.data, s.len, back, 31), -1);
+    assert_int_equal(vault_seal_open(pk, sk, s.data, s.len - 1, back, 31), -1);
+    unsigned char *blob = (unsigned char *)s.data;
+    for (size_t i = 0; i < s.len; i++) {
+        for (size_t f = 0; f < sizeof flips; f++) {
+            blob[i] ^= flips[f];
+            memset(back, 0x55, sizeof back);
+            assert_int_equal(vault_seal_open(pk, sk, blob, s.len, back, 32), -1);
+            for (size_t j = 0; j < sizeof back; j++)
+                assert_int_equal(back[j], 0);
+            blob[i] ^= flips[f];
+        }
+    }
+    assert_int_equal(vault_seal_open(pk, sk, blob, s.len, back, 32), 0);
+    buf_free(&s);
+    vault_secret_free(sk);
+    vault_secret_free(sk2);
+}
+
+/* ---- recovery key ---- */
+
+static const char b32_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+#define RECOVERY_TEST_CHARS 53 /* characters of a recovery text without dashes */
+
+/* The recovery text without its dashes. */
+static void recovery_chars(const char *text, char *chars)
+{
+    size_t n = 0;
+    for (const char *p = text; *p; p++)
+        if (*p != '-')
+            chars[n++] = *p;
+    chars[n] = '\0';
+}
+
+static void test_recovery_round_trip(void **state)
+{
+    char text[VAULT_RECOVERY_TEXT], variant[2 * VAULT_RECOVERY_TEXT], chars[VAULT_RECOVERY_TEXT];
+    unsigned char *key = vault_secret_alloc(32), *back = vault_secret_alloc(32);
+    for (int round = 0; round < 50; round++) {
+        vault_recovery_new(text, key);
+        /* 11 groups of 5 (the last of 3) joined by dashes */
+        assert_int_equal(strlen(text), 63);
+        for (size_t i = 0; i < 63; i++) {
+            if (i % 6 == 5)
+                assert_int_equal(text[i], '-');
+            else
+                assert_non_null(strchr(b32_alphabet, text[i]));
+        }
+        assert_int_equal(vault_recovery_parse(text, back), 0);
+        SAME(key, back, 32);
+
+        /* The first 52 characters are the RFC 4648 base32 of the key (and 4 check bits). */
+        recovery_chars(text, chars);
+        unsigned char dec[33] = {0};
+        for (int i = 0; i < 52; i++) {
+            unsigned v = (unsigned)(strchr(b32_alphabet, chars[i]) - b32_alphabet);
+            for (int bit = 0; bit < 5; bit++)
+                if (v & (16u >> bit))
+                    dec[(5 * i + bit) / 8] |= (unsigned char)(0x80u >> ((5 * i + bit) % 8));
+        }
+        SAME(dec, key, 32);
+
+        /* lower case, spaces instead of dashes, or no separators at all */
+        size_t n = 0;
+        for (const char *p = text; *p; p++) {
+            variant[n++] = *p == '-' ? ' ' : (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+            if (*p == '-')
+                variant[n++] = ' ';
+        }
+        variant[n] = '\0';
+        memset(back, 0, 32);
+        assert_int_equal(vault_recovery_parse(variant, back), 0);
+        SAME(key, back, 32);
+        memset(back, 0, 32);
+        assert_int_equal(vault_recovery_parse(chars, back), 0);
+        SAME(key, back, 32);
+    }
+    char other[VAULT_RECOVERY_TEXT];
+    unsigned char *key2 = vault_secret_alloc(32);
+    vault_recovery_new(other, key2);
+    assert_string_not_equal(text, other);
+    DIFFERENT(key, key2, 32);
+    vault_secret_free(key2);
+    vault_secret_free(key);
+    vault_secret_free(back);
+}
+
+static void test_recovery_typos(void **state)
+{
+    char text[VAULT_RECOVERY_TEXT], typo[VAULT_RECOVERY_TEXT];
+    unsigned char *key = vault_secret_alloc(32), *back = vault_secret_alloc(32);
+    vault_recovery_new(text, key);
+
+    /* Every single changed character, at every position, to every other symbol, is caught. */
+    int tried = 0;
+    for (size_t i = 0; i < strlen(text); i++) {
+        if (text[i] == '-')
+            continue;
+        for (const char *a = b32_alphabet; *a; a++) {
+            if (*a == text[i])
+                continue;
+            memcpy(typo, text, sizeof text);
+            typo[i] = *a;
+            memset(back, 0x55, 32);
+            assert_int_equal(vault_recovery_parse(typo, back), -1);
+            for (int j = 0; j < 32; j++)
+                assert_int_equal(back[j], 0);
+            tried++;
+        }
+    }
+    assert_int_equal(tried, 53 * 31);
+
+    /* Every swap of two different neighbours is caught too. */
+    char chars[VAULT_RECOVERY_TEXT];
+    recovery_chars(text, chars);
+    for (size_t i = 0; i + 1 < 53; i++) {
+        if (chars[i] == chars[i + 1])
+            continue;
+        memcpy(typo, chars, sizeof chars);
+        typo[i] = chars[i + 1];
+        typo[i + 1] = chars[i];
+        assert_int_equal(vault_recovery_parse(typo, back), -1);
+    }
+
+    /* wrong length and characters outside the alphabet */
+    memcpy(typo, chars, sizeof chars);
+    typo[52] = '\0';
+    assert_int_equal(vault_recovery_parse(typo, back), -1);
+    memcpy(typo, chars, 53);
+    typo[53] = 'A';
+    typo[54] = '\0';
+    assert_int_equal(vault_recovery_parse(typo, back), -1);
+    const char badc[] = {'0', '1', '8', '9', '=', '_', '.'};
+    for (size_t k = 0; k < sizeof badc; k++) {
+        memcpy(typo, text, sizeof text);
+        typo[0] = badc[k];
+        assert_int_equal(vault_recovery_parse(typo, back), -1);
+    }
+    assert_int_equal(vault_recovery_parse("", back), -1);
+    assert_int_equal(vault_recovery_parse(NULL, back), -1);
+    assert_int_equal(vault_recovery_parse(text, back), 0);
+    SAME(key, back, 32);
+    vault_secret_free(key);
+    vault_secret_free(back);
+}
+
+/* Random garbage of the right length passes all 9 check bits about once in 512 tries. */
+static void test_recovery_random_text(void **state)
+{
+    char text[RECOVERY_TEST_CHARS + 1];
+    unsigned char *key = vault_secret_alloc(32);
+    uint32_t x = 12345; /* fixed LCG so the run is reproducible */
+    int passed = 0;
+    for (int round = 0; round < 4000; round++) {
+        for (int i = 0; i < RECOVERY_TEST_CHARS; i++) {
+            x = x * 1103515245u + 12345u;
+            text[i] = b32_alphabet[(x >> 16) & 31];
+        }
+        text[RECOVERY_TEST_CHARS] = '\0';
+        passed += vault_recovery_parse(text, key) == 0;
+    }
+    /* about 8 expected; a 5-bit check alone would let about 125 through */
+    assert_true(passed < 40);
+    vault_secret_free(key);
+}
+
+/* ---- receipts ---- */
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp((const char *)a, (const char *)b);
+}
+
+static void test_receipt_new(void **state)
+{
+    enum { N = 1000 };
+    char(*r)[VAULT_RECEIPT_TEXT] = calloc(N, sizeof *r);
+    assert_non_null(r);
+    int first_digit_seen[10] = {0};
+    for (int i = 0; i < N; i++) {
+        vault_receipt_new(r[i]);
+        assert_int_equal(strlen(r[i]), 24);
+        for (int j = 0; j < 24; j++) {
+            if (j % 5 == 4)
+                assert_int_equal(r[i][j], ' ');
+            else
+                assert_true(r[i][j] >= '0' && r[i][j] <= '9');
+        }
+        first_digit_seen[r[i][0] - '0'] = 1;
+        char digits[VAULT_RECEIPT_DIGITS + 1];
+        assert_int_equal(vault_receipt_normalize(r[i], digits), 0);
+    }
+    for (int d = 0; d < 10; d++)
+        assert_true(first_digit_seen[d]);
+    qsort(r, N, sizeof *r, cmp_str);
+    for (int i = 1; i < N; i++)
+        assert_true(strcmp(r[i - 1], r[i]) != 0);
+    free(r);
+}
+
+static void test_receipt_normalize(void **state)
+{
+    char d[VAULT_RECEIPT_DIGITS + 1];
+    assert_int_equal(vault_receipt_normalize("1234 5678 9012 3456 7890", d), 0);
+    assert_string_equal(d, "12345678901234567890");
+    memset(d, 'x', sizeof d);
+    assert_int_equal(vault_receipt_normalize("1234-5678-9012-3456-7890", d), 0);
+    assert_string_equal(d, "12345678901234567890");
+    assert_int_equal(vault_receipt_normalize("12345678901234567890", d), 0);
+    assert_int_equal(vault_receipt_normalize("  1234--5678 9012-3456 7890 ", d), 0);
+    assert_string_equal(d, "12345678901234567890");
+    assert_int_equal(vault_receipt_normalize("1234 5678 9012 3456 789", d), -1);   /* 19 */
+    assert_int_equal(vault_receipt_normalize("1234 5678 9012 3456 78901", d), -1); /* 21 */
+    assert_int_equal(vault_receipt_normalize("1234 5678 9012 3456 7890 1234 5678 9012", d), -1);
+    assert_int_equal(vault_receipt_normalize("1234 5678 9012 3456 789O", d), -1); /* letter O */
+    assert_int_equal(vault_receipt_normalize("abcd efgh ijkl mnop qrst", d), -1);
+    assert_int_equal(vault_receipt_normalize("1234\t5678 9012 3456 7890", d), -1);
+    assert_int_equal(vault_receipt_normalize("1234.5678.9012.3456.7890", d), -1);
+    assert_int_equal(vault_receipt_normalize("", d), -1);
+    assert_int_equal(vault_receipt_normalize(NULL, d), -1);
+}
+
+static void test_receipt_derive(void **state)
+{
+    unsigned char salt[VAULT_SALT_BYTES], salt2[VAULT_SALT_BYTES];
+    unsigned char id1[32], id2[32];
+    unsigned char *k1 = vault_secret_alloc(32), *k2 = vault_secret_alloc(32);
+    vault_random(salt, sizeof salt);
+    memcpy(salt2, salt, sizeof salt);
+    salt2[15] ^= 1;
+    const char *digits = "12345678901234567890";
+    assert_int_equal(vault_receipt_derive(digits, salt, id1, k1), 0);
+    assert_int_equal(vault_receipt_derive(digits, salt, id2, k2), 0);
+    SAME(id1, id2, 32);
+    SAME(k1, k2, 32);
+    DIFFERENT(id1, k1, 32); /* lookup id and key are different subkeys */
+    assert_int_equal(vault_receipt_derive(digits, salt2, id2, k2), 0);
+    DIFFERENT(id1, id2, 32);
+    DIFFERENT(k1, k2, 32);
+    assert_int_equal(vault_receipt_derive("12345678901234567891", salt, id2, k2), 0);
+    DIFFERENT(id1, id2, 32);
+    DIFFERENT(k1, k2, 32);
+    /* only the normalized form is accepted */
+    char short_digits[VAULT_RECEIPT_DIGITS + 1] = "1234567890123456789";
+    assert_int_equal(vault_receipt_derive(short_digits, salt, id2, k2), -1);
+    assert_int_equal(vault_receipt_derive("1234567890123456789a", salt, id2, k2), -1);
+    assert_int_equal(vault_receipt_derive("123456789012345678901", salt, id2, k2), -1);
+    vault_secret_free(k1);
+    vault_secret_free(k2);
+}
+
+/* ---- fields ---- */
+
+static size_t field_len(const unsigned char *key, size_t n)
+{
+    unsigned char *pt = calloc(n ? n : 1, 1);
+    Buf out = {0};
+    vault_field_encrypt(key, "t", "c", "1", pt, n, &out);
+    size_t len = out.len;
+    buf_free(&out);
+    free(pt);
+    return len;
+}
+
+static void test_field_round_trip(void **state)
+{
+    unsigned char key[32];
+    vault_key_new(key);
+    const size_t sizes[] = {0, 1, 15, 63, 64, 255, 256, 1000, 4095, 4096, 16383, 16384, 40000};
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+        size_t n = sizes[s];
+        unsigned char *pt = malloc(n + 1);
+        fill_pattern(pt, n, (unsigned)s);
+        if (n > 1) { /* bytes that look like padding at the end must survive */
+            pt[n - 2] = 0x80;
+            pt[n - 1] = 0x00;
+        }
+        Buf ct = {0}, out = {0};
+        buf_puts(&ct, "prefix"); /* encrypt appends */
+        vault_field_encrypt(key, "targets", "url", "42", pt, n, &ct);
+        assert_int_equal((unsigned char)ct.data[6], 0x14);
+        buf_puts(&out, "x");
+        assert_int_equal(
+            vault_field_decrypt(key, "targets", "url", "42", ct.data + 6, ct.len - 6, &out), 0);
+        assert_int_equal(out.len, n + 1);
+        assert_int_equal(out.data[0], 'x');
+        SAME(out.data + 1, pt, n);
+        assert_int_equal(out.data[out.len], '\0');
+        buf_free(&ct);
+        buf_free(&out);
+        free(pt);
+    }
+}
+
+static void test_field_padding(void **state)
+{
+    unsigned char key[32];
+    vault_key_new(key);
+    const size_t over = 1 + 24 + 16;
+    assert_int_equal(field_len(key, 0), 64 + over);
+    assert_int_equal(field_len(key, 1), field_len(key, 60));
+    assert_int_equal(field_len(key, 63), 64 + over);
+    assert_int_equal(field_len(key, 64), 256 + over);
+    assert_int_equal(field_len(key, 255), 256 + over);
+    assert_int_equal(field_len(key, 256), 1024 + over);
+    assert_int_equal(field_len(key, 1023), 1024 + over);
+    assert_int_equal(field_len(key, 1024), 4096 + over);
+    assert_int_equal(field_len(key, 4095), 4096 + over);
+    assert_int_equal(field_len(key, 4096), 16384 + over);
+    assert_int_equal(field_len(key, 16383), 16384 + over);
+    assert_int_equal(field_len(key, 16384), 32768 + over);
+    assert_int_equal(field_len(key, 32767), 32768 + over);
+    assert_int_equal(field_len(key, 32768), 49152 + over);
+}
+
+static void test_field_tamper_every_byte(void **state)
+{
+    unsigned char key[32];
+    vault_key_new(key);
+    const char *pt = "https://example.com/video/123";
+    Buf ct = {0}, out = {0};
+    vault_field_encrypt(key, "targets", "url", "7", pt, strlen(pt), &ct);
+    unsigned char *c = (unsigned char *)ct.data;
+    buf_puts(&out, "keep");
+    for (size_t i = 0; i < ct.len; i++) {
+        for (size_t f = 0; f < sizeof flips; f++) {
+            c[i] ^= flips[f];
+            assert_int_equal(vault_field_decrypt(key, "targets", "url", "7", c, ct.len, &out), -1);
+            assert_int_equal(out.len, 4); /* out is left as it was */
+            assert_string_equal(out.data, "keep");
+            c[i] ^= flips[f];
+        }
+    }
+    assert_int_equal(vault_field_decrypt(key, "targets", "url", "7", c, ct.len, &out), 0);
+    assert_string_equal(out.data + 4, pt);
+    assert_int_equal(vault_field_decrypt(key, "targets", "url", "7", c, ct.len - 1, &out), -1);
+    assert_int_equal(vault_field_decrypt(key, "targets", "url", "7", c, 0, &out), -1);
+    assert_int_equal(vault_field_decrypt(key, "targets", "url", "7", NULL, 0, &out), -1);
+    buf_free(&out);
+    buf_free(&ct);
+}
+
+static void test_field_wrong_context(void **state)
+{
+    unsigned char key[32], other[32];
+    vault_key_new(key);
+    vault_key_new(other);
+    Buf ct = {0}, out = {0};
+    vault_field_encrypt(key, "ab", "c", "12", "secret", 6, &ct);
+    assert_int_equal(vault_field_decrypt(key, "ab", "c", "12", ct.data, ct.len, &out), 0);
+    assert_string_equal(out.data, "secret");
+    buf_reset(&out);
+    assert_int_equal(vault_field_decrypt(other, "ab", "c", "12", ct.data, ct.len, &out), -1);
+    assert_int_equal(vault_field_decrypt(key, "cases", "c", "12", ct.data, ct.len, &out), -1);
+    assert_int_equal(vault_field_decrypt(key, "ab", "d", "12", ct.data, ct.len, &out), -1);
+    assert_int_equal(vault_field_decrypt(key, "ab", "c", "13", ct.data, ct.len, &out), -1);
+    assert_int_equal(vault_field_decrypt(key, "ab", "c", "1", ct.data, ct.len, &out), -1);
+    assert_int_equal(vault_field_decrypt(key, "ab", "c", "123", ct.data, ct.len, &out), -1);
+    /* the separators keep names apart: (ab, c) is not (a, bc) nor (ab, c1) with row 2 */
+    assert_int_equal(vault_field_decrypt(key, "a", "bc", "12", ct.data, ct.len, &out), -1);
+    assert_int_equal(vault_field_decrypt(key, "abc", "", "12", ct.data, ct.len, &out), -1);
+    assert_int_equal(vault_field_decrypt(key, "ab", "c1", "2", ct.data, ct.len, &out), -1);
+    assert_int_equal(out.len, 0);
+    /* a field is not a wrap */
+    unsigned char back[6];
+    assert_int_equal(vault_unwrap(key, ct.data, ct.len, "ab", back, 6), -1);
+    buf_free(&out);
+    buf_free(&ct);
+}
+
+/* ---- streams ---- */
+
+typedef struct Chunks {
+    Buf hdr;
+    Buf chunk[3];
+} Chunks;
+
+static void stream_make(const unsigned char *key, const size_t sizes[3], const unsigned char *pt,
+                        Chunks *c)
+{
+    memset(c, 0, sizeof *c);
+    VaultStream *st = vault_stream_encrypt_start(key, &c->hdr);
+    assert_non_null(st);
+    size_t off = 0;
+    for (int i = 0; i < 3; i++) {
+        vault_stream_encrypt_push(st, pt + off, sizes[i], i == 2, &c->chunk[i]);
+        off += sizes[i];
+    }
+    vault_stream_free(st);
+}
+
+static void chunks_free(Chunks *c)
+{
+    buf_free(&c->hdr);
+    for (int i = 0; i < 3; i++)
+        buf_free(&c->chunk[i]);
+}
+
+/* 0 when the whole stream opens and ends with its FINAL chunk; plaintext into out. */
+static int stream_open(const unsigned char *key, const Chunks *c, Buf *out)
+{
+    VaultStream *st = vault_stream_decrypt_start(key, c->hdr.data, c->hdr.len);
+    if (!st)
+        return -1;
+    int last = 0, rc = 0;
+    for (int i = 0; i < 3 && rc == 0; i++) {
+        if (last) /* a chunk after FINAL */
+            rc = -1;
+        else
+            rc = vault_stream_decrypt_pull(st, c->chunk[i].data, c->chunk[i].len, out, &last);
+    }
+    vault_stream_free(st);
+    return rc == 0 && last ? 0 : -1;
+}
+
+static void test_stream_round_trip(void **state)
+{
+    unsigned char key[32];
+    vault_key_new(key);
+    const size_t sizes[3] = {VAULT_STREAM_CHUNK, 1000, 10};
+    size_t total = sizes[0] + sizes[1] + sizes[2];
+    unsigned char *pt = malloc(total);
+    fill_pattern(pt, total, 3);
+    Chunks c;
+    stream_make(key, sizes, pt, &c);
+    assert_int_equal(vault_stream_header_bytes(), 25);
+    assert_int_equal(vault_stream_chunk_overhead(), 17);
+    assert_int_equal(c.hdr.len, vault_stream_header_bytes());
+    assert_int_equal((unsigned char)c.hdr.data[0], 0x15);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(c.chunk[i].len, sizes[i] + vault_stream_chunk_overhead());
+
+    VaultStream *st = vault_stream_decrypt_start(key, c.hdr.data, c.hdr.len);
+    assert_non_null(st);
+    Buf out = {0};
+    int last = -1;
+    assert_int_equal(vault_stream_decrypt_pull(st, c.chunk[0].data, c.chunk[0].len, &out, &last),
+                     0);
+    assert_int_equal(last, 0);
+    assert_int_equal(vault_stream_decrypt_pull(st, c.chunk[1].data, c.chunk[1].len, &out, &last),
+                     0);
+    assert_int_equal(last, 0);
+    assert_int_equal(vault_stream_decrypt_pull(st, c.chunk[2].data, c.chunk[2].len, &out, &last),
+                     0);
+    assert_int_equal(last, 1);
+    assert_int_equal(out.len, total);
+    SAME(out.data, pt, total);
+    /* nothing may follow FINAL, not even a valid-looking chunk */
+    assert_int_equal(vault_stream_decrypt_pull(st, c.chunk[2].data, c.chunk[2].len, &out, &last),
+                     -1);
+    vault_stream_free(st);
+
+    /* wrong key */
+    unsigned char other[32];
+    vault_key_new(other);
+    buf_reset(&out);
+    assert_int_equal(stream_open(other, &c, &out), -1);
+    assert_int_equal(stream_open(key, &c, &out), 0);
+    buf_free(&out);
+    chunks_free(&c);
+    free(pt);
+
+    /* an empty file: a single empty FINAL chunk */
+    Buf hdr = {0}, ch = {0}, back = {0};
+    st = vault_stream_encrypt_start(key, &hdr);
+    vault_stream_encrypt_push(st, NULL, 0, 1, &ch);
+    vault_stream_free(st);
+    st = vault_stream_decrypt_start(key, hdr.data, hdr.len);
+    assert_non_null(st);
+    assert_int_equal(vault_stream_decrypt_pull(st, ch.data, ch.len, &back, &last), 0);
+    assert_int_equal(last, 1);
+    assert_int_equal(back.len, 0);
+    vault_stream_free(st);
+    buf_free(&hdr);
+    buf_free(&ch);
+    buf_free(&back);
+}
+
+static void test_stream_tamper_every_byte(void **state)
+{
+    unsigned char key[32];
+    vault_key_new(key);
+    const size_t sizes[3] = {50, 50, 20};
+    unsigned char pt[120];
+    fill_pattern(pt, sizeof pt, 9);
+    Chunks c;
+    stream_make(key, sizes, pt, &c);
+    Buf *parts[4] = {&c.hdr, &c.chunk[0], &c.chunk[1], &c.chunk[2]};
+    Buf out = {0};
+    for (int p = 0; p < 4; p++) {
+        unsigned char *d = (unsigned char *)parts[p]->data;
+        for (size_t i = 0; i < parts[p]->len; i++) {
+            for (size_t f = 0; f < sizeof flips; f++) {
+                d[i] ^= flips[f];
+                buf_reset(&out);
+                assert_int_equal(stream_open(key, &c, &out), -1);
+                d[i] ^= flips[f];
+            }
+        }
+    }
+    buf_reset(&out);
+    assert_int_equal(stream_open(key, &c, &out), 0);
+    SAME(out.data, pt, sizeof pt);
+
+    /* a stream that failed once refuses even the right chunk afterwards */
+    VaultStream *st = vault_stream_decrypt_start(key, c.hdr.data, c.hdr.len);
+    int last = 0;
+    c.chunk[0].data[3] ^= 1;
+    assert_int_equal(vault_stream_decrypt_pull(st, c.chunk[0].data, c.chunk[0].len, &out, &last),
+                     -1);
+    c.chunk[0].data[3] ^= 1;
+    assert_int_equal(vault_stream_decrypt_pull(st, c.chunk[0].data, c.chunk[0].len, &out, &last),
+                     -1);
+    vault_stream_free(st);
+    /* header of the wrong length */
+    assert_null(vault_stream_decrypt_start(key, c.hdr.data, c.hdr.len - 1));
+    buf_free(&out);
+    chunks_free(&c);
+}
+
+static void test_stream_truncation_and_order(void **state)
+{
+    unsigned char key[32];
+    vault_key_new(key);
+    const size_t sizes[3] = {100, 100, 100};
+    unsigned char pt[300];
+    fill_pattern(pt, sizeof pt, 1);
+    Chunks c;
+    stream_make(key, sizes, pt, &c);
+    Buf out = {0};
+    int last = 0;
+
+    /* truncated: the FINAL chunk is missing, so the reader never sees last */
+    VaultStream *st = vault_stream_decrypt_start(key, c.hdr.data, c.hdr.len);
+    assert_int_equal(vault_stream_decrypt_pull(st, c.chunk[0].data, c.chunk[0].len, &out, &last),
+                     0);
+    assert_int_equal(last, 0);
+    assert_int_equal(vault_stream_decrypt_pull(st, c.chunk[1].data, c.chunk[1].len, &out, &last),
+                     0);
+    assert_int_equal(last, 0);
+    vault_stream_free(st);
+    Chunks cut = c;
+    cut.chunk[2] = c.chunk[1]; /* the helper sees chunk 2 repeated: it fails */
+    assert_int_equal(stream_open(key, &cut, &out), -1);
+
+    /* a dropped middle chunk */
+    st = vault_stream_decrypt_start(key, c.hdr.data, c.hdr.len);
+    assert_int_equal(vault_stream_decrypt_pull(st, c.chunk[0].data, c.chunk[0].len, &out, &last),
+                     0);
+    assert_int_equal(vault_stream_decrypt_pull(st, c.chunk[2].data, c.chunk[2].len, &out, &last),
+                     -1);
+    assert_int_equal(last, 0);
+    vault_stream_free(st);
+
+    /* swapped chunks */
+    Chunks swapped = c;
+    swapped.chunk[0] = c.chunk[1];
+    swapped.chunk[1] = c.chunk[0];
+    assert_int_equal(stream_open(key, &swapped, &out), -1);
+
+    /* chunks of another stream under the same key */
+    Chunks c2;
+    stream_make(key, sizes, pt, &c2);
+    Chunks mixed = c;
+    mixed.chunk[1] = c2.chunk[1];
+    assert_int_equal(stream_open(key, &mixed, &out), -1);
+    mixed = c2;
+    mixed.hdr = c.hdr;
+    assert_int_equal(stream_open(key, &mixed, &out), -1);
+
+    /* chunks too short or too long to be real */
+    st = vault_stream_decrypt_start(key, c.hdr.data, c.hdr.len);
+    assert_int_equal(vault_stream_decrypt_pull(st, c.chunk[0].data, 16, &out, &last), -1);
+    vault_stream_free(st);
+    unsigned char *big = calloc(VAULT_STREAM_CHUNK + 18, 1);
+    st = vault_stream_decrypt_start(key, c.hdr.data, c.hdr.len);
+    assert_int_equal(vault_stream_decrypt_pull(st, big, VAULT_STREAM_CHUNK + 18, &out, &last), -1);
+    vault_stream_free(st);
+    free(big);
+
+    buf_reset(&out);
+    assert_int_equal(stream_open(key, &c, &out), 0);
+    SAME(out.data, pt, sizeof pt);
+    buf_free(&out);
+    chunks_free(&c);
+    chunks_free(&c2);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sha256_known_answers),
+        cmocka_unit_test(test_hash_known_answer),
+        cmocka_unit_test(test_hex_round_trip),
+        cmocka_unit_test(test_b64_round_trip),
+        cmocka_unit_test(test_random),
+        cmocka_unit_test(test_equal),
+        cmocka_unit_test(test_secret_memory),
+        cmocka_unit_test(test_derive_known_answer),
+        cmocka_unit_test(test_blind_index),
+        cmocka_unit_test(test_wrap_round_trip),
+        cmocka_unit_test(test_wrap_failures),
+        cmocka_unit_test(test_pw_wrap_round_trip),
+        cmocka_unit_test(test_pw_wrap_tamper_every_byte),
+        cmocka_unit_test(test_pw_cost_limits),
+        cmocka_unit_test(test_seal),
+        cmocka_unit_test(test_recovery_round_trip),
+        cmocka_unit_test(test_recovery_typos),
+        cmocka_unit_test(test_recovery_random_text),
+        cmocka_unit_test(test_receipt_new),
+        cmocka_unit_test(test_receipt_normalize),
+        cmocka_unit_test(test_receipt_derive),
+        cmocka_unit_test(test_field_round_trip),
+        cmocka_unit_test(test_field_padding),
+        cmocka_unit_test(test_field_tamper_every_byte),
+        cmocka_unit_test(test_field_wrong_context),
+        cmocka_unit_test(test_stream_round_trip),
+        cmocka_unit_test(test_stream_tamper_every_byte),
+        cmocka_unit_test(test_stream_truncation_and_order),
+    };
+    return cmocka_run_group_tests(tests, setup, NULL);
+}
