@@ -1,6 +1,7 @@
 /* Atomic counters rendered in the Prometheus text format. */
 #include "metrics.h"
 
+#include "vault.h"
 #include "workpool.h"
 
 #include <stdatomic.h>
@@ -34,4 +35,14 @@ void metrics_write(Buf *out)
                "# TYPE takedown_slow_work_load gauge\n"
                "takedown_slow_work_load %u\n",
                workpool_load());
+    unsigned active, peak;
+    vault_argon2_stats(&active, &peak);
+    buf_printf(out,
+               "# HELP takedown_argon2_active Argon2id runs in progress.\n"
+               "# TYPE takedown_argon2_active gauge\n"
+               "takedown_argon2_active %u\n"
+               "# HELP takedown_argon2_peak Most Argon2id runs ever in progress at once.\n"
+               "# TYPE takedown_argon2_peak gauge\n"
+               "takedown_argon2_peak %u\n",
+               active, peak);
 }

@@ -21,6 +21,7 @@
 
 #include <assert.h>
 #include <limits.h>
+#include <stdatomic.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -313,12 +314,34 @@ static int pw_cost_valid(uint64_t ops, uint64_t mem)
            mem <= crypto_pwhash_argon2id_MEMLIMIT_MAX && mem <= PW_MEM_CAP;
 }
 
+/* Argon2id runs now and the most ever at once: the slow-work pool bounds them, /metrics shows it.
+ */
+static atomic_uint argon_active, argon_peak;
+
+void vault_argon2_stats(unsigned *active, unsigned *peak)
+{
+    *active = atomic_load(&argon_active);
+    *peak = atomic_load(&argon_peak);
+}
+
+/* One Argon2id13 run, counted. */
+static int argon2id(unsigned char *out, size_t outlen, const char *in, size_t inlen,
+                    const unsigned char *salt, uint64_t ops, size_t mem)
+{
+    unsigned now = atomic_fetch_add(&argon_active, 1) + 1;
+    unsigned peak = atomic_load(&argon_peak);
+    while (now > peak && !atomic_compare_exchange_weak(&argon_peak, &peak, now))
+        ;
+    int rc = crypto_pwhash(out, outlen, in, inlen, salt, ops, mem, crypto_pwhash_ALG_ARGON2ID13);
+    atomic_fetch_sub(&argon_active, 1);
+    return rc;
+}
+
 /* Argon2id13 of password into key (VAULT_KEY_BYTES of secret memory). */
 static int pw_key(const char *password, const unsigned char *salt, uint64_t ops, uint64_t mem,
                   unsigned char *key)
 {
-    if (crypto_pwhash(key, VAULT_KEY_BYTES, password, strlen(password), salt, ops, (size_t)mem,
-                      crypto_pwhash_ALG_ARGON2ID13) != 0) {
+    if (argon2id(key, VAULT_KEY_BYTES, password, strlen(password), salt, ops, (size_t)mem) != 0) {
         log_warnx("Argon2id failed (out of memory?)");
         return -1;
     }
@@ -569,10 +592,9 @@ int vault_receipt_derive(const char digits[VAULT_RECEIPT_DIGITS + 1],
         if (digits[i] < '0' || digits[i] > '9')
             return -1;
     unsigned char *master = vault_secret_alloc(crypto_kdf_KEYBYTES); /* owned here */
-    if (crypto_pwhash(master, crypto_kdf_KEYBYTES, digits, VAULT_RECEIPT_DIGITS, salt,
-                      crypto_pwhash_argon2id_OPSLIMIT_INTERACTIVE,
-                      crypto_pwhash_argon2id_MEMLIMIT_INTERACTIVE,
-                      crypto_pwhash_ALG_ARGON2ID13) != 0) {
+    if (argon2id(master, crypto_kdf_KEYBYTES, digits, VAULT_RECEIPT_DIGITS, salt,
+                 crypto_pwhash_argon2id_OPSLIMIT_INTERACTIVE,
+                 crypto_pwhash_argon2id_MEMLIMIT_INTERACTIVE) != 0) {
         log_warnx("Argon2id failed (out of memory?)");
         vault_secret_free(master);
         return -1;
