@@ -90,15 +90,21 @@ static int deny_page(Request *req, int status)
     return http_reply_error(req, status, "forbidden", "error.forbidden", NULL);
 }
 
-int auth_gate(Request *req)
+Session *auth_load_session(Request *req)
 {
-    const Route *r = req->route;
     const char *cookie = http_cookie(req, SESSION_COOKIE);
-    if (cookie) {
+    if (!req->session && !req->session_loaded && cookie) {
         req->session = session_load(cookie, auth_now());
         req->session_free = free_session;
     }
-    Session *s = req->session;
+    req->session_loaded = 1;
+    return req->session;
+}
+
+int auth_gate(Request *req)
+{
+    const Route *r = req->route;
+    Session *s = auth_load_session(req);
     if (r->access != ACCESS_PUBLIC) {
         if (!s) {
             if (req->is_api)

@@ -3,6 +3,8 @@
 #define TAKEDOWN_HANDLERS_H
 
 #include "http.h"
+#include "intake.h"
+#include "victim.h"
 
 /* pages_public.c: the landing page and the language switch */
 int page_landing(Request *req);
@@ -36,6 +38,43 @@ int api_staff_totp_confirm(Request *req);
 int api_admin_settings(Request *req);
 int api_admin_staff_list(Request *req);
 json_t *api_qr_svg(const char *text, const char *lang);
+
+/* api_victim.c: reports, receipt sessions, /api/v1/my/ */
+int api_cases_create(Request *req);
+int api_receipt_session_create(Request *req);
+int api_receipt_session_delete(Request *req);
+int api_my_case(Request *req);
+int api_my_targets(Request *req);
+int api_my_messages(Request *req);
+int api_my_withdraw(Request *req);
+int api_my_erase(Request *req);
+void victim_set_cookie(Request *req, const char *cookie);
+/* 422 naming the first field at fault, with every problem in "errors". */
+int api_reply_invalid(Request *req, const IntakeErrors *errs);
+/* A receipt sign-in for the API and the follow-up page: limits, then fn in the slow-work pool,
+ * where victim_receipt_job gives the outcome. */
+int victim_receipt_start(Request *req, const char *typed, void (*fn)(Request *req));
+VictimResult victim_receipt_job(Request *req, char cookie[SESSION_COOKIE_MAX], char csrf[65]);
+/* Why a message body is refused ("required", "too_long", "invalid"), or NULL. */
+const char *victim_message_problem(const char *body);
+void victim_clear_cookie(Request *req);
+
+/* pages_victim.c: the victim's pages */
+int page_report(Request *req);
+int page_report_post(Request *req);
+int page_report_saved(Request *req);
+int page_follow_up(Request *req);
+int page_follow_up_post(Request *req);
+int page_my(Request *req);
+int page_my_targets(Request *req);
+int page_my_messages(Request *req);
+int page_my_withdraw(Request *req);
+int page_my_withdraw_post(Request *req);
+int page_my_erase(Request *req);
+int page_my_erase_post(Request *req);
+int page_my_logout(Request *req);
+void victim_format_time(int64_t t, char out[32]);
+void victim_format_date(int64_t t, char out[32]);
 
 /* debug.c: routes for the tests, only with --debug-routes */
 int debug_slow(Request *req);

@@ -41,6 +41,12 @@ struct HttpServer {
 };
 
 static int (*gate_fn)(Request *req);
+static void (*upload_setup_fn)(Request *req);
+
+void http_set_upload_setup(void (*setup)(Request *req))
+{
+    upload_setup_fn = setup;
+}
 
 void http_set_gate(int (*gate)(Request *req))
 {
@@ -239,7 +245,7 @@ static enum MHD_Result form_iterator(void *cls, enum MHD_ValueKind kind, const c
             req->body_state = BODY_BAD_FORM;
             return MHD_NO;
         }
-        int rc = req->file_sink(req, key, filename, content_type, data, size, 0);
+        int rc = req->file_sink(req, key, filename, content_type, data, size, off);
         if (rc != 0) {
             req->resp.status = rc;
             req->body_state = BODY_BAD_FORM;
@@ -339,11 +345,10 @@ static int body_end(Request *req)
         return http_reply_error(req, st, st == 413 ? "too_large" : "bad_form",
                                 st == 413 ? "error.too_large" : "error.bad_form", NULL);
     }
-    if (req->file_sink && req->file_ctx) {
-        int rc = req->file_sink(req, NULL, NULL, NULL, NULL, 0, 1);
+    if (req->file_sink) {
+        int rc = req->file_sink(req, NULL, NULL, NULL, NULL, 0, 0);
         if (rc != 0)
-            return http_reply_error(req, rc, rc == 413 ? "too_large" : "bad_upload",
-                                    rc == 413 ? "error.too_large" : "error.bad_upload", NULL);
+            return http_reply_error(req, rc, "internal", "error.internal", NULL);
     }
     if (req->body_state == BODY_JSON) {
         json_error_t jerr;
@@ -427,6 +432,8 @@ static int request_begin(HttpServer *srv, Request *req, const char *url, const c
         return http_reply_error(req, 404, "not_found", "error.not_found", NULL);
     }
     req->route = req->match.route;
+    if ((req->route->flags & ROUTE_FORM_FILES) && upload_setup_fn)
+        upload_setup_fn(req);
     int st = body_begin(srv, req);
     if (st == 413) {
         req->resp.close = 1;

@@ -38,10 +38,13 @@ typedef struct FormField {
 } FormField;
 
 /* A sink for uploaded file parts on ROUTE_FORM_FILES routes: called with each chunk of a file
- * field (n == 0 and last set at the end of a part). Return 0 to go on, or an HTTP status to stop.
- */
+ * field (off is the chunk's offset in that file, 0 for a new file), and once more with field NULL
+ * when the body has ended. Return 0 to go on, or a 5xx status to stop (our own failure); a
+ * client's mistake (type, size) is recorded by the sink for the handler, so the form can be shown
+ * again with every field kept. */
+struct Request;
 typedef int (*FileSink)(struct Request *req, const char *field, const char *filename,
-                        const char *content_type, const char *data, size_t n, int last);
+                        const char *content_type, const char *data, size_t n, uint64_t off);
 
 typedef struct Request {
     uint64_t id;
@@ -70,6 +73,7 @@ typedef struct Request {
 
     struct Session *session; /* owned: the signed-in staff or victim session, or NULL */
     void (*session_free)(struct Session *s);
+    int session_loaded;
     char anon_csrf[65]; /* a CSRF token set as a cookie by this response (anonymous forms) */
     void *ctx;          /* owned: a handler's state across a suspension */
     void (*ctx_free)(void *ctx);
@@ -115,6 +119,8 @@ int http_run_slow(Request *req, void (*fn)(Request *req));
 void http_resume(Request *req);
 
 /* ---- the server ---- */
+/* Called before the body of a ROUTE_FORM_FILES route is read, to set the request's file sink. */
+void http_set_upload_setup(void (*setup)(Request *req));
 /* The gate every routed request passes before its handler (authorization, CSRF): returns 0 to go
  * on, or a status after filling the reply. Set once before http_start. */
 void http_set_gate(int (*gate)(Request *req));

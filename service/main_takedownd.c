@@ -2,12 +2,14 @@
  * lets in-flight requests finish and closes the database cleanly. */
 #include "auth.h"
 #include "config.h"
+#include "guard.h"
 #include "http.h"
 #include "i18n.h"
 #include "log.h"
 #include "render.h"
 #include "routes.h"
 #include "signin.h"
+#include "uploads.h"
 #include "store.h"
 #include "vault.h"
 #include "workpool.h"
@@ -127,7 +129,9 @@ int main(int argc, char **argv)
         return 1;
     }
     signin_init();
+    guard_init();
     http_set_gate(auth_gate);
+    http_set_upload_setup(uploads_attach);
     size_t nroutes;
     const Route *routes = routes_table(cfg.debug_routes, &nroutes);
     HttpServer *srv = http_start(&cfg, routes, nroutes);
@@ -148,6 +152,7 @@ int main(int argc, char **argv)
     workpool_stop();
     store_close();
     signin_shutdown();
+    guard_shutdown();
     render_shutdown();
     i18n_shutdown();
     log_info("stopped cleanly");

@@ -24,7 +24,7 @@ typedef struct Shard {
 } Shard;
 
 struct RateLimit {
-    unsigned free_failures, base_ms, max_ms;
+    unsigned free_failures, base_ms, max_ms, window_ms;
     Shard shards[SHARDS];
 };
 
@@ -46,9 +46,11 @@ static uint64_t key_hash(const char *s)
     return h ? h : 1;
 }
 
-RateLimit *ratelimit_new(unsigned free_failures, unsigned base_ms, unsigned max_ms)
+RateLimit *ratelimit_new(unsigned free_failures, unsigned base_ms, unsigned max_ms,
+                         unsigned window_ms)
 {
     RateLimit *rl = xcalloc(1, sizeof *rl);
+    rl->window_ms = window_ms;
     rl->free_failures = free_failures;
     rl->base_ms = base_ms;
     rl->max_ms = max_ms;
@@ -103,14 +105,32 @@ void ratelimit_fail(RateLimit *rl, const char *key, int64_t now_ms)
     Shard *sh = &rl->shards[h % SHARDS];
     pthread_mutex_lock(&sh->lock);
     Entry *e = entry_for(sh, h, 1);
+    if (rl->window_ms && e->failures && now_ms - e->last_ms > (int64_t)rl->window_ms &&
+        now_ms >= e->until_ms)
+        e->failures = 0;
     e->failures++;
     e->last_ms = now_ms;
-    if (e->failures > rl->free_failures) {
-        unsigned shift = e->failures - rl->free_failures - 1;
+    /* The free failures are used up: the next attempt waits. */
+    if (e->failures >= rl->free_failures) {
+        unsigned shift = e->failures - rl->free_failures;
         uint64_t delay = shift > 20 ? rl->max_ms : (uint64_t)rl->base_ms << shift;
         if (delay > rl->max_ms)
             delay = rl->max_ms;
         e->until_ms = now_ms + (int64_t)delay;
+    }
+    pthread_mutex_unlock(&sh->lock);
+}
+
+void ratelimit_forgive(RateLimit *rl, const char *key)
+{
+    uint64_t h = key_hash(key);
+    Shard *sh = &rl->shards[h % SHARDS];
+    pthread_mutex_lock(&sh->lock);
+    Entry *e = entry_for(sh, h, 0);
+    if (e && e->failures > 0) {
+        e->failures--;
+        if (e->failures < rl->free_failures)
+            e->until_ms = 0;
     }
     pthread_mutex_unlock(&sh->lock);
 }

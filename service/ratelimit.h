@@ -8,12 +8,16 @@
 
 typedef struct RateLimit RateLimit;
 
-/* free_failures before any wait; then base_ms doubling per failure, capped at max_ms. */
-RateLimit *ratelimit_new(unsigned free_failures, unsigned base_ms, unsigned max_ms);
+/* free_failures before any wait; then base_ms doubling per failure, capped at max_ms. A key
+ * quiet for window_ms starts afresh (0: only ratelimit_clear forgets). */
+RateLimit *ratelimit_new(unsigned free_failures, unsigned base_ms, unsigned max_ms,
+                         unsigned window_ms);
 void ratelimit_free(RateLimit *rl);
 /* 0 when key may try now, else the seconds to wait (at least 1). */
 unsigned ratelimit_wait(RateLimit *rl, const char *key, int64_t now_ms);
 void ratelimit_fail(RateLimit *rl, const char *key, int64_t now_ms);
+/* Takes back one failure (an attempt counted up front turned out well). */
+void ratelimit_forgive(RateLimit *rl, const char *key);
 void ratelimit_clear(RateLimit *rl, const char *key);
 
 /* A token bucket for a whole route ("overall" limits): rate per second, burst tokens. */

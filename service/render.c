@@ -30,6 +30,7 @@ typedef enum NodeKind {
     NODE_INCLUDE, /* a: template name */
     NODE_T,       /* a: translation key */
     NODE_TP,      /* a: translation key, b: path of the value put in place of "{}" */
+    NODE_TV,      /* a: path of a value that names a translation key */
     NODE_STATIC,  /* a: URL of the static file, resolved at compile time (assets never change) */
     NODE_HREF,    /* a: path of a URL that is printed only when its scheme is safe */
     NODE_CONTENT  /* the page's output inside a layout */
@@ -389,6 +390,9 @@ static int render_tag(Compiler *c, const char *s, size_t n, int line)
     if (render_word_is(w, "t")) {
         kind = NODE_T;
         ok = nw == 2 && render_valid_name(&words[1], false);
+    } else if (render_word_is(w, "tv")) {
+        kind = NODE_TV;
+        ok = nw == 2 && render_valid_path(&words[1]);
     } else if (render_word_is(w, "tp")) {
         kind = NODE_TP;
         ok = nw == 3 && render_valid_name(&words[1], false) && render_valid_path(&words[2]);
@@ -853,6 +857,15 @@ static void render_nodes(const Node *n, const Scope *s, Render *r, Buf *out)
         case NODE_TP:
             render_tp(out, i18n_get(r->lang, n->a), render_lookup(s, n->b));
             break;
+        case NODE_TV: {
+            /* The key comes from the context; only its translation is printed, escaped. */
+            const json_t *k = render_lookup(s, n->a);
+            if (json_is_string(k)) {
+                const char *text = i18n_get(r->lang, json_string_value(k));
+                buf_put_html(out, text, strlen(text));
+            }
+            break;
+        }
         case NODE_STATIC:
             buf_put_html(out, n->a, n->a_len);
             break;

@@ -12,6 +12,7 @@
  *                         @number (1-based) inside
  *   {{> name}}            includes templates/name.html with the same context
  *   {{t key}}             the translation of key in the request's language, escaped
+ *   {{tv path}}           the translation of the key found at path (e.g. a state name), escaped
  *   {{tp key path}}       the translation of key with every "{}" replaced by the escaped value at
  * path
  *   {{static name}}       "/static/name?v=<8 hex of its hash>"

@@ -11,12 +11,39 @@
 #define STAFF ACCESS_STAFF
 #define WORKERS (ACCESS_CASEWORKER | ACCESS_ADMIN)
 #define ADMIN ACCESS_ADMIN
+#define VICTIM ACCESS_VICTIM
+/* A report form with ten 10 MiB screenshots and its text; a JSON report with 50 long links. */
+#define REPORT_BODY_MAX (10u * 10 * 1024 * 1024 + 1024 * 1024)
+#define API_REPORT_MAX (1024 * 1024)
 
 static const Route table[] = {
     /* public pages */
     {GET, "/", page_landing, ACCESS_PUBLIC, 0, 0},
     {GET, "/lang/{lang}", page_lang, ACCESS_PUBLIC, 0, 0},
     {GET, "/static/{file}", static_file, ACCESS_PUBLIC, 0, 0},
+    /* victim pages */
+    {GET, "/report", page_report, ACCESS_PUBLIC, 0, 0},
+    {POST, "/report", page_report_post, ACCESS_PUBLIC, REPORT_BODY_MAX, ROUTE_FORM_FILES},
+    {POST, "/report/saved", page_report_saved, VICTIM, 0, 0},
+    {GET, "/follow-up", page_follow_up, ACCESS_PUBLIC, 0, 0},
+    {POST, "/follow-up", page_follow_up_post, ACCESS_PUBLIC, 0, 0},
+    {GET, "/my", page_my, VICTIM, 0, 0},
+    {POST, "/my/targets", page_my_targets, VICTIM, 0, 0},
+    {POST, "/my/messages", page_my_messages, VICTIM, 0, 0},
+    {GET, "/my/withdraw", page_my_withdraw, VICTIM, 0, 0},
+    {POST, "/my/withdraw", page_my_withdraw_post, VICTIM, 0, 0},
+    {GET, "/my/erase", page_my_erase, VICTIM, 0, 0},
+    {POST, "/my/erase", page_my_erase_post, VICTIM, 0, 0},
+    {POST, "/my/logout", page_my_logout, VICTIM, 0, 0},
+    /* victim API */
+    {POST, "/api/v1/cases", api_cases_create, ACCESS_PUBLIC, API_REPORT_MAX, ROUTE_NO_CSRF},
+    {POST, "/api/v1/receipt/session", api_receipt_session_create, ACCESS_PUBLIC, 0, ROUTE_NO_CSRF},
+    {DELETE, "/api/v1/receipt/session", api_receipt_session_delete, VICTIM, 0, 0},
+    {GET, "/api/v1/my/case", api_my_case, VICTIM, 0, 0},
+    {DELETE, "/api/v1/my/case", api_my_erase, VICTIM, 0, 0},
+    {POST, "/api/v1/my/targets", api_my_targets, VICTIM, API_REPORT_MAX, 0},
+    {POST, "/api/v1/my/messages", api_my_messages, VICTIM, 0, 0},
+    {POST, "/api/v1/my/withdraw", api_my_withdraw, VICTIM, 0, 0},
     /* staff pages */
     {GET, "/staff/login", page_staff_login, ACCESS_PUBLIC, 0, 0},
     {POST, "/staff/login", page_staff_login_post, ACCESS_PUBLIC, 0, 0},

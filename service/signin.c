@@ -17,8 +17,8 @@ static RateLimit *by_account, *by_address;
 
 void signin_init(void)
 {
-    by_account = ratelimit_new(5, 1000, 15 * 60 * 1000);
-    by_address = ratelimit_new(20, 1000, 15 * 60 * 1000);
+    by_account = ratelimit_new(5, 1000, 15 * 60 * 1000, 60 * 60 * 1000);
+    by_address = ratelimit_new(20, 1000, 15 * 60 * 1000, 60 * 60 * 1000);
 }
 
 void signin_shutdown(void)
@@ -107,13 +107,15 @@ static void signin_job(Request *req)
     char ka[64], kb[80];
     key_account(si->login, ka);
     key_address(req->client, kb);
-    int64_t now = ratelimit_now_ms();
+    /* Each attempt was counted as a failure before it ran; take it back when it was not one. */
     if (r == STAFF_OK || r == STAFF_TOTP_ENROL) {
         ratelimit_clear(by_account, ka);
+        ratelimit_forgive(by_address, kb);
     } else if (r == STAFF_BAD_CREDENTIALS || r == STAFF_TOTP_BAD) {
-        ratelimit_fail(by_account, ka, now);
-        ratelimit_fail(by_address, kb, now);
         log_info("req=%s sign-in refused", req->id_str);
+    } else {
+        ratelimit_forgive(by_account, ka);
+        ratelimit_forgive(by_address, kb);
     }
     signin_reply(req, si, r, cookie, csrf);
     vault_wipe(cookie, sizeof cookie);
@@ -145,6 +147,9 @@ int signin_start(Request *req, const char *login, const char *password, const ch
     unsigned wb = ratelimit_wait(by_address, kb, now);
     if (wa || wb)
         return too_many(req, wa > wb ? wa : wb);
+    /* Counted before the slow check, so parallel guesses cannot all slip past the limit. */
+    ratelimit_fail(by_account, ka, now);
+    ratelimit_fail(by_address, kb, now);
     SignIn *si = xcalloc(1, sizeof *si);
     snprintf(si->login, sizeof si->login, "%.*s", STAFF_LOGIN_MAX, login);
     size_t n = strlen(password);

@@ -6,6 +6,7 @@
 #include "store_staff.h"
 
 #include <liboath/oath.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,22 +110,33 @@ static StaffResult from_store(StoreStatus s)
     }
 }
 
+static Buf dummy_wrap;
+static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
+
+static void dummy_make(void)
+{
+    unsigned char zero[32] = {0};
+    char pw[33];
+    vault_random_hex(pw, 16);
+    vault_pw_wrap(pw, vault_pw_cost_default(), zero, sizeof zero, "dummy", &dummy_wrap);
+}
+
 /* Unwraps an account's key with its password. A missing account costs the same Argon2id run as
  * a present one, so timing does not reveal which logins exist. */
 static StaffResult unlock_account(StoreConn *c, const char *login, const char *password,
                                   StaffRow *row, unsigned char *key)
 {
-    static const char dummy_pw[] = "not-a-password";
     StoreStatus s =
         staff_login_valid(login) ? store_staff_by_login(c, login, row) : STORE_NOT_FOUND;
     if (s != STORE_OK && s != STORE_NOT_FOUND)
         return from_store(s);
     if (s == STORE_NOT_FOUND || row->disabled || !password) {
-        Buf fake = {0};
-        unsigned char junk[32] = {0};
-        vault_pw_wrap(dummy_pw, vault_pw_cost_default(), junk, sizeof junk, "dummy", &fake);
-        vault_pw_unwrap(password ? password : "", fake.data, fake.len, "other", junk, sizeof junk);
-        buf_free(&fake);
+        /* One unwrap of a dummy wrap made once: the same single Argon2id run as a real account. */
+        pthread_once(&dummy_once, dummy_make);
+        unsigned char *junk = vault_secret_alloc(32);
+        vault_pw_unwrap(password ? password : "", dummy_wrap.data, dummy_wrap.len, "dummy", junk,
+                        32);
+        vault_secret_free(junk);
         return STAFF_BAD_CREDENTIALS;
     }
     char ad[96];
@@ -503,12 +515,15 @@ StaffResult staff_totp_begin(const Session *s, char uri[256], char secret_b32[64
 typedef struct ConfirmArgs {
     int64_t id, step, now;
     const char *login;
+    const Buf *enc; /* the secret encrypted for the totp_secret column */
 } ConfirmArgs;
 
 static StoreStatus confirm_tx(StoreConn *c, void *arg)
 {
     ConfirmArgs *a = arg;
-    StoreStatus s = store_staff_confirm_totp(c, a->id, a->step);
+    StoreStatus s = store_staff_set_totp_pending(c, a->id, a->enc);
+    if (s == STORE_OK)
+        s = store_staff_confirm_totp(c, a->id, a->step);
     if (s != STORE_OK)
         return s;
     char actor[80];
@@ -542,11 +557,9 @@ StaffResult staff_totp_confirm(const Session *s, const char *code, int64_t now)
         Buf enc = {0};
         vault_field_encrypt(k, "staff", "totp_secret", rowid, secret, TOTP_SECRET_BYTES, &enc);
         vault_secret_free(k);
-        r = from_store(store_staff_set_totp_pending(c, s->staff_id, &enc));
+        ConfirmArgs a = {s->staff_id, step, now, s->login, &enc};
+        r = from_store(store_tx(confirm_tx, &a));
         buf_free(&enc);
-        ConfirmArgs a = {s->staff_id, step, now, s->login};
-        if (r == STAFF_OK)
-            r = from_store(store_tx(confirm_tx, &a));
     }
     vault_secret_free(secret);
     staff_row_free(&row);

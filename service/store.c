@@ -164,6 +164,52 @@ StoreStatus store_exec_stmt(StoreConn *c, sqlite3_stmt *st, const char *func)
     return s;
 }
 
+/* Copies a blob column into a Buf (empty for NULL). */
+void store_column_buf(sqlite3_stmt *st, int col, Buf *out)
+{
+    buf_reset(out);
+    const void *p = sqlite3_column_blob(st, col);
+    int n = sqlite3_column_bytes(st, col);
+    if (p && n > 0)
+        buf_append(out, p, (size_t)n);
+}
+
+void store_column_fixed(sqlite3_stmt *st, int col, void *out, size_t n)
+{
+    memset(out, 0, n);
+    const void *p = sqlite3_column_blob(st, col);
+    if (p && (size_t)sqlite3_column_bytes(st, col) == n)
+        memcpy(out, p, n);
+}
+
+void store_column_text(sqlite3_stmt *st, int col, char *out, size_t n)
+{
+    const unsigned char *p = sqlite3_column_text(st, col);
+    snprintf(out, n, "%s", p ? (const char *)p : "");
+}
+
+/* Steps a single-row query; STORE_NOT_FOUND when there is no row. */
+StoreStatus store_step_row(StoreConn *c, sqlite3_stmt *st, const char *func)
+{
+    if (!st)
+        return STORE_ERROR;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        return STORE_OK;
+    StoreStatus s = rc == SQLITE_DONE ? STORE_NOT_FOUND : store_status(c, rc, func);
+    sqlite3_reset(st);
+    return s;
+}
+
+/* An UPDATE that must touch exactly one row. */
+StoreStatus store_exec_one(StoreConn *c, sqlite3_stmt *st, const char *func)
+{
+    StoreStatus s = store_exec_stmt(c, st, func);
+    if (s == STORE_OK && sqlite3_changes(c->db) == 0)
+        return STORE_NOT_FOUND;
+    return s;
+}
+
 /* ---- transactions ---- */
 
 static void sleep_ms(long ms)

@@ -2,6 +2,7 @@
 #ifndef TAKEDOWN_STORE_INTERNAL_H
 #define TAKEDOWN_STORE_INTERNAL_H
 
+#include "buf.h"
 #include "store.h"
 
 #include <sqlite3.h>
@@ -26,5 +27,15 @@ void store_bind_text(sqlite3_stmt *st, int i, const char *s);
 void store_bind_blob(sqlite3_stmt *st, int i, const void *p, size_t n);
 /* Runs a statement that returns no rows; STORE_OK, STORE_CONFLICT on a constraint, ... */
 StoreStatus store_exec_stmt(StoreConn *c, sqlite3_stmt *st, const char *func);
+
+/* Column readers: a blob into a Buf (empty for NULL), a blob of exactly n bytes (zeros
+ * otherwise), text into a fixed buffer (truncated, NUL-terminated). */
+void store_column_buf(sqlite3_stmt *st, int col, Buf *out);
+void store_column_fixed(sqlite3_stmt *st, int col, void *out, size_t n);
+void store_column_text(sqlite3_stmt *st, int col, char *out, size_t n);
+/* Steps a single-row query: STORE_OK with the row ready (the caller resets), or STORE_NOT_FOUND. */
+StoreStatus store_step_row(StoreConn *c, sqlite3_stmt *st, const char *func);
+/* Runs an UPDATE that must touch exactly one row: STORE_NOT_FOUND when it touched none. */
+StoreStatus store_exec_one(StoreConn *c, sqlite3_stmt *st, const char *func);
 
 #endif

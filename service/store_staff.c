@@ -25,55 +25,18 @@ void session_row_free(SessionRow *s)
     buf_free(&s->key_wrap);
 }
 
-/* Copies a blob column into a Buf (empty for NULL). */
-static void column_buf(sqlite3_stmt *st, int col, Buf *out)
-{
-    buf_reset(out);
-    const void *p = sqlite3_column_blob(st, col);
-    int n = sqlite3_column_bytes(st, col);
-    if (p && n > 0)
-        buf_append(out, p, (size_t)n);
-}
-
-static void column_fixed(sqlite3_stmt *st, int col, void *out, size_t n)
-{
-    memset(out, 0, n);
-    const void *p = sqlite3_column_blob(st, col);
-    if (p && (size_t)sqlite3_column_bytes(st, col) == n)
-        memcpy(out, p, n);
-}
-
-static void column_text(sqlite3_stmt *st, int col, char *out, size_t n)
-{
-    const unsigned char *p = sqlite3_column_text(st, col);
-    snprintf(out, n, "%s", p ? (const char *)p : "");
-}
-
-/* Steps a single-row query; STORE_NOT_FOUND when there is no row. */
-static StoreStatus step_row(StoreConn *c, sqlite3_stmt *st, const char *func)
-{
-    if (!st)
-        return STORE_ERROR;
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        return STORE_OK;
-    StoreStatus s = rc == SQLITE_DONE ? STORE_NOT_FOUND : store_status(c, rc, func);
-    sqlite3_reset(st);
-    return s;
-}
-
 /* ---- org ---- */
 
 StoreStatus store_org_get(StoreConn *c, OrgRow *out)
 {
     sqlite3_stmt *st = store_stmt(
         c, "SELECT public_key, recovery_wrap, receipt_salt, require_totp FROM org WHERE id = 1");
-    StoreStatus s = step_row(c, st, __func__);
+    StoreStatus s = store_step_row(c, st, __func__);
     if (s != STORE_OK)
         return s;
-    column_fixed(st, 0, out->public_key, sizeof out->public_key);
-    column_buf(st, 1, &out->recovery_wrap);
-    column_fixed(st, 2, out->receipt_salt, sizeof out->receipt_salt);
+    store_column_fixed(st, 0, out->public_key, sizeof out->public_key);
+    store_column_buf(st, 1, &out->recovery_wrap);
+    store_column_fixed(st, 2, out->receipt_salt, sizeof out->receipt_salt);
     out->require_totp = sqlite3_column_int(st, 3);
     sqlite3_reset(st);
     return STORE_OK;
@@ -124,11 +87,11 @@ StoreStatus store_staff_insert(StoreConn *c, const char *login, const char *role
 static void staff_from_row(sqlite3_stmt *st, StaffRow *out)
 {
     out->id = sqlite3_column_int64(st, 0);
-    column_text(st, 1, out->login, sizeof out->login);
-    column_text(st, 2, out->role, sizeof out->role);
-    column_buf(st, 3, &out->key_wrap);
-    column_buf(st, 4, &out->totp_secret);
-    column_buf(st, 5, &out->totp_pending);
+    store_column_text(st, 1, out->login, sizeof out->login);
+    store_column_text(st, 2, out->role, sizeof out->role);
+    store_column_buf(st, 3, &out->key_wrap);
+    store_column_buf(st, 4, &out->totp_secret);
+    store_column_buf(st, 5, &out->totp_pending);
     out->totp_last_step = sqlite3_column_int64(st, 6);
     out->disabled = sqlite3_column_int(st, 7);
 }
@@ -141,7 +104,7 @@ StoreStatus store_staff_by_login(StoreConn *c, const char *login, StaffRow *out)
     if (!st)
         return STORE_ERROR;
     store_bind_text(st, 1, login);
-    StoreStatus s = step_row(c, st, __func__);
+    StoreStatus s = store_step_row(c, st, __func__);
     if (s != STORE_OK)
         return s;
     staff_from_row(st, out);
@@ -157,21 +120,12 @@ StoreStatus store_staff_by_id(StoreConn *c, int64_t id, StaffRow *out)
     if (!st)
         return STORE_ERROR;
     sqlite3_bind_int64(st, 1, id);
-    StoreStatus s = step_row(c, st, __func__);
+    StoreStatus s = store_step_row(c, st, __func__);
     if (s != STORE_OK)
         return s;
     staff_from_row(st, out);
     sqlite3_reset(st);
     return STORE_OK;
-}
-
-/* An UPDATE that must touch exactly one row. */
-static StoreStatus exec_one(StoreConn *c, sqlite3_stmt *st, const char *func)
-{
-    StoreStatus s = store_exec_stmt(c, st, func);
-    if (s == STORE_OK && sqlite3_changes(c->db) == 0)
-        return STORE_NOT_FOUND;
-    return s;
 }
 
 StoreStatus store_staff_set_wrap(StoreConn *c, int64_t id, const Buf *key_wrap, int64_t now)
@@ -183,7 +137,7 @@ StoreStatus store_staff_set_wrap(StoreConn *c, int64_t id, const Buf *key_wrap, 
     sqlite3_bind_int64(st, 1, id);
     store_bind_blob(st, 2, key_wrap->data, key_wrap->len);
     sqlite3_bind_int64(st, 3, now);
-    return exec_one(c, st, __func__);
+    return store_exec_one(c, st, __func__);
 }
 
 StoreStatus store_staff_set_disabled(StoreConn *c, int64_t id, int disabled)
@@ -193,7 +147,7 @@ StoreStatus store_staff_set_disabled(StoreConn *c, int64_t id, int disabled)
         return STORE_ERROR;
     sqlite3_bind_int64(st, 1, id);
     sqlite3_bind_int(st, 2, disabled ? 1 : 0);
-    return exec_one(c, st, __func__);
+    return store_exec_one(c, st, __func__);
 }
 
 StoreStatus store_staff_set_totp_pending(StoreConn *c, int64_t id, const Buf *enc)
@@ -203,7 +157,7 @@ StoreStatus store_staff_set_totp_pending(StoreConn *c, int64_t id, const Buf *en
         return STORE_ERROR;
     sqlite3_bind_int64(st, 1, id);
     store_bind_blob(st, 2, enc ? enc->data : NULL, enc ? enc->len : 0);
-    return exec_one(c, st, __func__);
+    return store_exec_one(c, st, __func__);
 }
 
 StoreStatus store_staff_confirm_totp(StoreConn *c, int64_t id, int64_t step)
@@ -215,7 +169,7 @@ StoreStatus store_staff_confirm_totp(StoreConn *c, int64_t id, int64_t step)
         return STORE_ERROR;
     sqlite3_bind_int64(st, 1, id);
     sqlite3_bind_int64(st, 2, step);
-    return exec_one(c, st, __func__);
+    return store_exec_one(c, st, __func__);
 }
 
 StoreStatus store_staff_use_totp_step(StoreConn *c, int64_t id, int64_t step)
@@ -226,7 +180,7 @@ StoreStatus store_staff_use_totp_step(StoreConn *c, int64_t id, int64_t step)
         return STORE_ERROR;
     sqlite3_bind_int64(st, 1, id);
     sqlite3_bind_int64(st, 2, step);
-    StoreStatus s = exec_one(c, st, __func__);
+    StoreStatus s = store_exec_one(c, st, __func__);
     return s == STORE_NOT_FOUND ? STORE_CONFLICT : s;
 }
 
@@ -234,7 +188,7 @@ StoreStatus store_staff_count_admins(StoreConn *c, int64_t *n)
 {
     sqlite3_stmt *st =
         store_stmt(c, "SELECT count(*) FROM staff WHERE role = 'admin' AND disabled = 0");
-    StoreStatus s = step_row(c, st, __func__);
+    StoreStatus s = store_step_row(c, st, __func__);
     if (s != STORE_OK)
         return s;
     *n = sqlite3_column_int64(st, 0);
@@ -291,13 +245,13 @@ StoreStatus store_session_get(StoreConn *c, const unsigned char id_hash[32], Ses
     if (!st)
         return STORE_ERROR;
     store_bind_blob(st, 1, id_hash, 32);
-    StoreStatus s = step_row(c, st, __func__);
+    StoreStatus s = store_step_row(c, st, __func__);
     if (s != STORE_OK)
         return s;
-    column_text(st, 0, out->kind, sizeof out->kind);
+    store_column_text(st, 0, out->kind, sizeof out->kind);
     out->staff_id = sqlite3_column_int64(st, 1);
-    column_text(st, 2, out->case_id, sizeof out->case_id);
-    column_buf(st, 3, &out->key_wrap);
+    store_column_text(st, 2, out->case_id, sizeof out->case_id);
+    store_column_buf(st, 3, &out->key_wrap);
     out->created_at = sqlite3_column_int64(st, 4);
     out->last_seen = sqlite3_column_int64(st, 5);
     out->expires_at = sqlite3_column_int64(st, 6);
@@ -385,7 +339,7 @@ StoreStatus store_audit_append(StoreConn *c, int64_t now, const char *actor, con
     int rc = sqlite3_step(q);
     if (rc == SQLITE_ROW) {
         last_id = sqlite3_column_int64(q, 0);
-        column_fixed(q, 1, prev, sizeof prev);
+        store_column_fixed(q, 1, prev, sizeof prev);
     } else if (rc != SQLITE_DONE) {
         sqlite3_reset(q);
         return store_status(c, rc, __func__);
@@ -423,8 +377,8 @@ StoreStatus store_audit_verify(StoreConn *c, int64_t *rows, int64_t *bad_id)
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         int64_t id = sqlite3_column_int64(st, 0);
         unsigned char stored_prev[32], stored[32], computed[32];
-        column_fixed(st, 6, stored_prev, 32);
-        column_fixed(st, 7, stored, 32);
+        store_column_fixed(st, 6, stored_prev, 32);
+        store_column_fixed(st, 7, stored, 32);
         audit_hash(prev, id, sqlite3_column_int64(st, 1), (const char *)sqlite3_column_text(st, 2),
                    (const char *)sqlite3_column_text(st, 3),
                    (const char *)sqlite3_column_text(st, 4),

@@ -1,0 +1,80 @@
+/* Per-address backoff tables and overall token buckets for the anonymous victim endpoints. */
+#include "guard.h"
+
+#include "ratelimit.h"
+
+#include <stdio.h>
+
+/* Submissions: 10 per address, then a doubling wait from 1 min (an hour's quiet forgets);
+ * overall 5 a second with bursts of 50 (the secure-intake peer needs about 0.5 a second). */
+static RateLimit *submit_by_address;
+static TokenBucket *submit_overall;
+/* Receipts: 5 wrong per address, then a doubling wait from 2 s up to an hour; overall 20 tries a
+ * second (about what two cores of Argon2id can do) with bursts of 40. */
+static RateLimit *receipt_by_address;
+static TokenBucket *receipt_overall;
+
+void guard_init(void)
+{
+    submit_by_address = ratelimit_new(10, 60 * 1000, 60 * 60 * 1000, 60 * 60 * 1000);
+    submit_overall = tokenbucket_new(5.0, 50.0);
+    receipt_by_address = ratelimit_new(5, 2000, 60 * 60 * 1000, 24 * 60 * 60 * 1000);
+    receipt_overall = tokenbucket_new(20.0, 40.0);
+}
+
+void guard_shutdown(void)
+{
+    ratelimit_free(submit_by_address);
+    tokenbucket_free(submit_overall);
+    ratelimit_free(receipt_by_address);
+    tokenbucket_free(receipt_overall);
+}
+
+int guard_refuse(Request *req, unsigned seconds)
+{
+    char ra[16];
+    snprintf(ra, sizeof ra, "%u", seconds ? seconds : 1);
+    http_set_header(req, "Retry-After", ra);
+    return http_reply_error(req, 429, "rate_limited", "error.rate_limited", NULL);
+}
+
+static void address_key(Request *req, const char *prefix, char out[96])
+{
+    snprintf(out, 96, "%s:%s", prefix, req->client);
+}
+
+int guard_submission(Request *req)
+{
+    char key[96];
+    address_key(req, "s", key);
+    int64_t now = ratelimit_now_ms();
+    unsigned wait = ratelimit_wait(submit_by_address, key, now);
+    if (!wait)
+        wait = tokenbucket_take(submit_overall, now);
+    if (wait)
+        return guard_refuse(req, wait);
+    ratelimit_fail(submit_by_address, key, now); /* every submission counts */
+    return 0;
+}
+
+int guard_receipt(Request *req)
+{
+    char key[96];
+    address_key(req, "r", key);
+    int64_t now = ratelimit_now_ms();
+    unsigned wait = ratelimit_wait(receipt_by_address, key, now);
+    if (!wait)
+        wait = tokenbucket_take(receipt_overall, now);
+    if (wait)
+        return guard_refuse(req, wait);
+    /* Counted as wrong before the slow check, so parallel guesses cannot slip past the limit. */
+    ratelimit_fail(receipt_by_address, key, now);
+    return 0;
+}
+
+void guard_receipt_ok(Request *req)
+{
+    char key[96];
+    address_key(req, "r", key);
+    ratelimit_forgive(receipt_by_address, key);
+}

@@ -1,0 +1,595 @@
+/* Intake: one validator for the API and the form, then encryption and filing in one transaction.
+ * The report's sensitive parts go into the case body and the target bodies, encrypted under the
+ * case key; only workflow metadata (role, type, risk flags, platform, state) stays in clear. */
+#include "intake.h"
+
+#include "links.h"
+#include "log.h"
+#include "store_case.h"
+#include "store_staff.h"
+#include "uploads.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+size_t intake_chars(const char *s)
+{
+    size_t n = 0;
+    for (; s && *s; s++)
+        if (((unsigned char)*s & 0xC0) != 0x80)
+            n++;
+    return n;
+}
+
+static void add_error(IntakeErrors *errs, const char *field, const char *code)
+{
+    if (errs->n == INTAKE_ERRORS_MAX)
+        return;
+    snprintf(errs->e[errs->n].field, sizeof errs->e[0].field, "%s", field);
+    errs->e[errs->n].code = code;
+    errs->n++;
+}
+
+/* A string at key of obj, trimmed of surrounding ASCII white space, into out (a new string or
+ * absent). Checks type and length; records an error under path. Returns the kept value or NULL. */
+static const char *take_text(json_t *obj, const char *key, const char *path, size_t max,
+                             int required, json_t *out, IntakeErrors *errs)
+{
+    json_t *v = obj ? json_object_get(obj, key) : NULL;
+    if (v && !json_is_string(v) && !json_is_null(v)) {
+        add_error(errs, path, "invalid");
+        return NULL;
+    }
+    const char *s = json_is_string(v) ? json_string_value(v) : "";
+    while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+        s++;
+    size_t len = strlen(s);
+    while (len &&
+           (s[len - 1] == ' ' || s[len - 1] == '\t' || s[len - 1] == '\n' || s[len - 1] == '\r'))
+        len--;
+    if (len == 0) {
+        if (required)
+            add_error(errs, path, "required");
+        return NULL;
+    }
+    char *copy = xstrndup(s, len);
+    for (size_t i = 0; i < len; i++) {
+        unsigned char ch = (unsigned char)copy[i];
+        if ((ch < 0x20 && ch != '\n' && ch != '\r' && ch != '\t') || ch == 0x7f) {
+            add_error(errs, path, "invalid");
+            free(copy);
+            return NULL;
+        }
+    }
+    if (intake_chars(copy) > max) {
+        add_error(errs, path, "too_long");
+        free(copy);
+        return NULL;
+    }
+    json_object_set_new(out, key, json_string(copy));
+    free(copy);
+    return json_string_value(json_object_get(out, key));
+}
+
+/* One of a fixed set of words (def when absent and def is not NULL). */
+static const char *take_enum(json_t *obj, const char *key, const char *path,
+                             const char *const *allowed, const char *def, json_t *out,
+                             IntakeErrors *errs)
+{
+    json_t *v = obj ? json_object_get(obj, key) : NULL;
+    const char *s = json_is_string(v) ? json_string_value(v) : NULL;
+    if (!v || json_is_null(v) || (s && !*s)) {
+        if (!def) {
+            add_error(errs, path, "required");
+            return NULL;
+        }
+        s = def;
+    } else if (!s) {
+        add_error(errs, path, "invalid");
+        return NULL;
+    }
+    for (size_t i = 0; allowed[i]; i++) {
+        if (strcmp(allowed[i], s) == 0) {
+            json_object_set_new(out, key, json_string(s));
+            return allowed[i];
+        }
+    }
+    add_error(errs, path, "invalid");
+    return NULL;
+}
+
+/* A boolean (false when absent). */
+static int take_bool(json_t *obj, const char *key, const char *path, json_t *out,
+                     IntakeErrors *errs)
+{
+    json_t *v = obj ? json_object_get(obj, key) : NULL;
+    if (v && !json_is_boolean(v) && !json_is_null(v)) {
+        add_error(errs, path, "invalid");
+        return 0;
+    }
+    int b = json_is_true(v);
+    json_object_set_new(out, key, json_boolean(b));
+    return b;
+}
+
+/* An object member that must be an object when present (an empty one when absent). */
+static json_t *sub(json_t *obj, const char *key, const char *path, IntakeErrors *errs)
+{
+    json_t *v = obj ? json_object_get(obj, key) : NULL;
+    if (v && !json_is_object(v)) {
+        add_error(errs, path, "invalid");
+        return NULL;
+    }
+    return v;
+}
+
+static int valid_date(const char *s, int64_t now)
+{
+    int y, m, d;
+    char tail;
+    if (strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 || s[4] != '-' ||
+        s[7] != '-')
+        return 0;
+    static const int days[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (y < 1900 || m < 1 || m > 12 || d < 1 || d > days[m - 1])
+        return 0;
+    if (m == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+        return 0;
+    /* Not after tomorrow (UTC), which leaves room for every time zone. */
+    time_t t = (time_t)now + 86400;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    char limit[16];
+    strftime(limit, sizeof limit, "%Y-%m-%d", &tm);
+    return strcmp(s, limit) <= 0;
+}
+
+static int valid_phone(const char *s)
+{
+    size_t digits = 0;
+    for (const char *p = s; *p; p++) {
+        if (*p >= '0' && *p <= '9')
+            digits++;
+        else if (!strchr("+-() ", *p))
+            return 0;
+    }
+    return digits >= 5 && digits <= 20;
+}
+
+static int valid_email(const char *s)
+{
+    const char *at = strchr(s, '@');
+    return at && at != s && !strchr(at + 1, '@') && strchr(at + 1, '.') && !strpbrk(s, " <>\"");
+}
+
+static const char *const ROLES[] = {"self", "guardian", "representative", "relative", NULL};
+static const char *const CHANNELS[] = {"phone", "email", "none", NULL};
+static const char *const INCIDENTS[] = {"crime",      "accident", "intimate", "deepfake",
+                                        "harassment", "other",    NULL};
+static const char *const PRESERVE[] = {"none", "fingerprint", "sealed_copy", "police", NULL};
+static const char *const LANGS[] = {"zh-CN", "en", NULL};
+static const char *const KINDS[] = {"online", "account", "search", "offline", NULL};
+
+static const char *link_error_code(LinkError e)
+{
+    switch (e) {
+    case LINK_EMPTY:
+        return "required";
+    case LINK_TOO_LONG:
+        return "too_long";
+    case LINK_NOT_HTTP:
+        return "not_http";
+    case LINK_BAD_HOST:
+        return "bad_host";
+    default:
+        return "invalid";
+    }
+}
+
+/* Validates one target into out; path is "targets[i]". */
+static void take_target(json_t *t, const char *path, json_t *out, IntakeErrors *errs)
+{
+    char p[64];
+    if (!json_is_object(t)) {
+        add_error(errs, path, "invalid");
+        return;
+    }
+    snprintf(p, sizeof p, "%s.kind", path);
+    const char *kind = take_enum(t, "kind", p, KINDS, "online", out, errs);
+    snprintf(p, sizeof p, "%s.note", path);
+    take_text(t, "note", p, INTAKE_NOTE_MAX, 0, out, errs);
+    if (!kind)
+        return;
+    if (strcmp(kind, "offline") == 0) {
+        snprintf(p, sizeof p, "%s.holder", path);
+        take_text(t, "holder", p, INTAKE_HOLDER_MAX, 1, out, errs);
+        snprintf(p, sizeof p, "%s.where", path);
+        take_text(t, "where", p, INTAKE_WHERE_MAX, 1, out, errs);
+        json_object_set_new(out, "platform", json_string("offline"));
+        return;
+    }
+    snprintf(p, sizeof p, "%s.url", path);
+    json_t *u = json_object_get(t, "url");
+    if (u && !json_is_string(u)) {
+        add_error(errs, p, "invalid");
+        return;
+    }
+    LinkInfo *li = xcalloc(1, sizeof *li);
+    LinkError le = link_canonicalize(u ? json_string_value(u) : "", li);
+    if (le != LINK_OK) {
+        add_error(errs, p, link_error_code(le));
+    } else {
+        json_object_set_new(out, "url", json_string(json_string_value(u)));
+        json_object_set_new(out, "canonical", json_string(li->canonical));
+        json_object_set_new(out, "host", json_string(li->host));
+        /* The platform the victim names wins only when it is a known one. */
+        json_t *pf = json_object_get(t, "platform");
+        const char *platform = li->platform;
+        size_t n;
+        const LinkPlatform *known = link_platforms(&n);
+        if (json_is_string(pf) && *json_string_value(pf)) {
+            int ok = 0;
+            for (size_t i = 0; i < n; i++)
+                if (strcmp(known[i].id, json_string_value(pf)) == 0)
+                    ok = 1;
+            if (!ok)
+                add_error(errs, "targets.platform", "invalid");
+            else if (strcmp(platform, "other") == 0)
+                platform = json_string_value(pf);
+        }
+        json_object_set_new(out, "platform", json_string(platform));
+    }
+    free(li);
+}
+
+json_t *intake_validate_targets(json_t *in, size_t existing, IntakeErrors *errs)
+{
+    json_t *out = json_array();
+    if (!json_is_array(in)) {
+        add_error(errs, "targets", in ? "invalid" : "required");
+        json_decref(out);
+        return NULL;
+    }
+    size_t n = json_array_size(in);
+    if (n == 0)
+        add_error(errs, "targets", "required");
+    if (n + existing > INTAKE_TARGETS_MAX)
+        add_error(errs, "targets", "too_many");
+    for (size_t i = 0; i < n && i < INTAKE_TARGETS_MAX; i++) {
+        char path[32];
+        snprintf(path, sizeof path, "targets[%zu]", i);
+        json_t *t = json_object();
+        take_target(json_array_get(in, i), path, t, errs);
+        json_array_append_new(out, t);
+    }
+    if (errs->n) {
+        json_decref(out);
+        return NULL;
+    }
+    return out;
+}
+
+json_t *intake_validate(json_t *in, int64_t now, IntakeErrors *errs)
+{
+    errs->n = 0;
+    if (!json_is_object(in)) {
+        add_error(errs, "", "invalid");
+        return NULL;
+    }
+    json_t *out = json_object();
+    take_enum(in, "language", "language", LANGS, "zh-CN", out, errs);
+
+    json_t *req = sub(in, "requester", "requester", errs);
+    json_t *oreq = json_object();
+    take_enum(req, "role", "requester.role", ROLES, NULL, oreq, errs);
+    take_text(req, "name", "requester.name", INTAKE_NAME_MAX, 0, oreq, errs);
+    json_t *contact = req ? sub(req, "contact", "requester.contact", errs) : NULL;
+    json_t *oc = json_object();
+    const char *ch =
+        take_enum(contact, "channel", "requester.contact.channel", CHANNELS, "none", oc, errs);
+    const char *value = take_text(contact, "value", "requester.contact.value", INTAKE_CONTACT_MAX,
+                                  ch && strcmp(ch, "none") != 0, oc, errs);
+    if (ch && value && strcmp(ch, "phone") == 0 && !valid_phone(value))
+        add_error(errs, "requester.contact.value", "invalid_phone");
+    if (ch && value && strcmp(ch, "email") == 0 && !valid_email(value))
+        add_error(errs, "requester.contact.value", "invalid_email");
+    take_text(contact, "safe_hours", "requester.contact.safe_hours", INTAKE_SAFE_HOURS_MAX, 0, oc,
+              errs);
+    take_bool(contact, "may_leave_message", "requester.contact.may_leave_message", oc, errs);
+    take_bool(contact, "do_not_contact", "requester.contact.do_not_contact", oc, errs);
+    json_object_set_new(oreq, "contact", oc);
+    json_object_set_new(out, "requester", oreq);
+
+    json_t *inc = sub(in, "incident", "incident", errs);
+    json_t *oi = json_object();
+    take_enum(inc, "type", "incident.type", INCIDENTS, NULL, oi, errs);
+    const char *date = take_text(inc, "date", "incident.date", 10, 0, oi, errs);
+    if (date && !valid_date(date, now))
+        add_error(errs, "incident.date", "invalid_date");
+    take_text(inc, "place", "incident.place", INTAKE_PLACE_MAX, 0, oi, errs);
+    take_text(inc, "police_case_no", "incident.police_case_no", INTAKE_POLICE_NO_MAX, 0, oi, errs);
+    json_object_set_new(out, "incident", oi);
+
+    take_text(in, "description", "description", INTAKE_DESCRIPTION_MAX, 0, out, errs);
+
+    json_t *risk = sub(in, "risk", "risk", errs);
+    json_t *orisk = json_object();
+    take_bool(risk, "danger_now", "risk.danger_now", orisk, errs);
+    take_bool(risk, "self_harm", "risk.self_harm", orisk, errs);
+    take_bool(risk, "extortion", "risk.extortion", orisk, errs);
+    take_bool(risk, "perpetrator_contact", "risk.perpetrator_contact", orisk, errs);
+    json_object_set_new(out, "risk", orisk);
+
+    json_t *consent = sub(in, "consent", "consent", errs);
+    json_t *oco = json_object();
+    take_bool(consent, "share_identity_with_platform", "consent.share_identity_with_platform", oco,
+              errs);
+    take_enum(consent, "preservation", "consent.preservation", PRESERVE, "none", oco, errs);
+    json_object_set_new(out, "consent", oco);
+
+    if (!take_bool(in, "good_faith", "good_faith", out, errs))
+        add_error(errs, "good_faith", "must_be_true");
+    take_text(in, "signature", "signature", INTAKE_SIGNATURE_MAX, 1, out, errs);
+
+    json_t *targets = json_object_get(in, "targets");
+    IntakeErrors terrs = {0};
+    json_t *ot = intake_validate_targets(targets, 0, &terrs);
+    for (size_t i = 0; i < terrs.n; i++)
+        add_error(errs, terrs.e[i].field, terrs.e[i].code);
+    if (ot)
+        json_object_set_new(out, "targets", ot);
+
+    json_t *fps = json_object_get(in, "fingerprints");
+    json_t *ofp = json_array();
+    if (fps && !json_is_array(fps) && !json_is_null(fps))
+        add_error(errs, "fingerprints", "invalid");
+    if (json_array_size(fps) > INTAKE_FINGERPRINTS_MAX)
+        add_error(errs, "fingerprints", "too_many");
+    for (size_t i = 0; i < json_array_size(fps) && i < INTAKE_FINGERPRINTS_MAX; i++) {
+        json_t *f = json_array_get(fps, i);
+        char path[48];
+        snprintf(path, sizeof path, "fingerprints[%zu].value", i);
+        json_t *alg = json_object_get(f, "alg");
+        json_t *val = json_object_get(f, "value");
+        const char *v = json_is_string(val) ? json_string_value(val) : "";
+        int ok = json_is_object(f) &&
+                 (!alg || (json_is_string(alg) && strcmp(json_string_value(alg), "sha256") == 0));
+        ok = ok && strlen(v) == 64 && strspn(v, "0123456789abcdefABCDEF") == 64;
+        if (!ok) {
+            add_error(errs, path, "invalid");
+            continue;
+        }
+        char lower[65];
+        for (int k = 0; k < 64; k++)
+            lower[k] = (char)(v[k] >= 'A' && v[k] <= 'F' ? v[k] - 'A' + 'a' : v[k]);
+        lower[64] = '\0';
+        json_array_append_new(ofp, json_pack("{s:s, s:s}", "alg", "sha256", "value", lower));
+    }
+    json_object_set_new(out, "fingerprints", ofp);
+
+    if (errs->n) {
+        json_decref(out);
+        return NULL;
+    }
+    return out;
+}
+
+/* ---- filing ---- */
+
+static int risk_bits(const json_t *report)
+{
+    json_t *r = json_object_get(report, "risk");
+    return (json_is_true(json_object_get(r, "danger_now")) ? 1 : 0) |
+           (json_is_true(json_object_get(r, "self_harm")) ? 2 : 0) |
+           (json_is_true(json_object_get(r, "extortion")) ? 4 : 0) |
+           (json_is_true(json_object_get(r, "perpetrator_contact")) ? 8 : 0);
+}
+
+/* Encrypts a JSON value as a field of table/column/row. */
+static void seal_json(const unsigned char *key, const char *table, const char *column,
+                      const char *row, const json_t *v, Buf *out)
+{
+    char *s = json_dumps(v, JSON_COMPACT);
+    buf_reset(out);
+    vault_field_encrypt(key, table, column, row, s, strlen(s), out);
+    vault_wipe(s, strlen(s));
+    free(s);
+}
+
+typedef struct FileArgs {
+    const unsigned char *key;
+    const char *case_id;
+    const IntakeFile *files;
+    size_t nfiles;
+    int64_t now;
+} FileArgs;
+
+/* Inserts targets (insert, then the body bound to the new row id) and their "reported" event. */
+static StoreStatus insert_targets(StoreConn *c, const unsigned char *key, const char *case_id,
+                                  const json_t *targets, const char *actor, int64_t now)
+{
+    size_t i;
+    json_t *t;
+    Buf body = {0};
+    StoreStatus s = STORE_OK;
+    json_array_foreach(targets, i, t)
+    {
+        int64_t id = 0;
+        Buf placeholder = {0};
+        buf_putc(&placeholder, 0);
+        s = store_target_insert(c, case_id, json_string_value(json_object_get(t, "kind")),
+                                json_string_value(json_object_get(t, "platform")), "reported", 0,
+                                &placeholder, now, &id);
+        buf_free(&placeholder);
+        if (s != STORE_OK)
+            break;
+        char row[24];
+        snprintf(row, sizeof row, "%lld", (long long)id);
+        seal_json(key, "targets", "body", row, t, &body);
+        if ((s = store_target_set_body(c, id, &body)) != STORE_OK)
+            break;
+        if ((s = store_event_insert(c, case_id, id, now, actor, "target.reported", NULL, "reported",
+                                    NULL)) != STORE_OK)
+            break;
+    }
+    buf_free(&body);
+    return s;
+}
+
+typedef struct SubmitArgs {
+    CaseRow row;
+    const json_t *report;
+    const unsigned char *key;
+    const IntakeFile *files;
+    size_t nfiles;
+    int64_t now;
+    IntakeResult *res;
+} SubmitArgs;
+
+static StoreStatus submit_tx(StoreConn *c, void *arg)
+{
+    SubmitArgs *a = arg;
+    StoreStatus s = store_case_insert(c, &a->row);
+    if (s != STORE_OK)
+        return s;
+    const char *id = a->row.id;
+    if ((s = insert_targets(c, a->key, id, json_object_get(a->report, "targets"), "victim",
+                            a->now)) != STORE_OK)
+        return s;
+    size_t i;
+    json_t *f;
+    Buf body = {0};
+    json_array_foreach(json_object_get(a->report, "fingerprints"), i, f)
+    {
+        char row[48];
+        snprintf(row, sizeof row, "%s:%zu", id, i);
+        const char *v = json_string_value(json_object_get(f, "value"));
+        buf_reset(&body);
+        vault_field_encrypt(a->key, "fingerprints", "body", row, v, strlen(v), &body);
+        if ((s = store_fingerprint_insert(c, id, "sha256", &body)) != STORE_OK)
+            break;
+    }
+    for (size_t k = 0; s == STORE_OK && k < a->nfiles; k++) {
+        json_t *meta = json_pack("{s:s, s:s, s:I}", "name", a->files[k].name, "type",
+                                 a->files[k].type, "size", (json_int_t)a->files[k].size);
+        seal_json(a->key, "files", "meta", a->files[k].id, meta, &body);
+        json_decref(meta);
+        s = store_file_insert(c, a->files[k].id, id, &body, a->now);
+    }
+    buf_free(&body);
+    if (s != STORE_OK)
+        return s;
+    if ((s = store_event_insert(c, id, 0, a->now, "victim", "case.reported", NULL, NULL, NULL)) !=
+        STORE_OK)
+        return s;
+    if ((s = session_create(c, "victim", 0, id, a->key, a->now, a->res->cookie, a->res->csrf)) !=
+        STORE_OK)
+        return s;
+    return store_audit_append(c, a->now, "victim", "case.report", id, "");
+}
+
+/* Moves uploaded files from files/tmp into place after the commit made them part of a case. */
+static void files_commit(const IntakeFile *files, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        uploads_commit_file(files[i].id);
+}
+
+int intake_submit(const json_t *report, const unsigned char *given_key, const IntakeFile *files,
+                  size_t nfiles, const char *channel, int64_t now, IntakeResult *res)
+{
+    StoreConn *c = store_conn();
+    OrgRow org = {0};
+    if (!c || store_org_get(c, &org) != STORE_OK) {
+        log_errorx("the service is not initialised (no org key)");
+        org_row_free(&org);
+        return -1;
+    }
+    unsigned char *key = vault_secret_alloc(32);
+    unsigned char *rkey = vault_secret_alloc(32);
+    if (given_key)
+        memcpy(key, given_key, 32);
+    else
+        vault_key_new(key);
+    SubmitArgs a = {
+        .report = report, .key = key, .files = files, .nfiles = nfiles, .now = now, .res = res};
+    CaseRow *r = &a.row;
+    json_t *req = json_object_get(report, "requester");
+    json_t *inc = json_object_get(report, "incident");
+    snprintf(r->channel, sizeof r->channel, "%s", channel);
+    snprintf(r->requester_role, sizeof r->requester_role, "%s",
+             json_string_value(json_object_get(req, "role")));
+    snprintf(r->language, sizeof r->language, "%s",
+             json_string_value(json_object_get(report, "language")));
+    snprintf(r->incident_type, sizeof r->incident_type, "%s",
+             json_string_value(json_object_get(inc, "type")));
+    r->risk_flags = risk_bits(report);
+    r->created_at = r->updated_at = now;
+    int rc = -1;
+    for (int attempt = 0; attempt < 3; attempt++) {
+        vault_random_hex(r->id, CASE_ID_LEN / 2);
+        char digits[VAULT_RECEIPT_DIGITS + 1];
+        vault_receipt_new(res->receipt);
+        if (vault_receipt_normalize(res->receipt, digits) != 0 ||
+            vault_receipt_derive(digits, org.receipt_salt, r->receipt_lookup, rkey) != 0)
+            break;
+        vault_wipe(digits, sizeof digits);
+        char ad[64];
+        snprintf(ad, sizeof ad, "case-receipt:%s", r->id);
+        buf_reset(&r->receipt_wrap);
+        vault_wrap(rkey, key, 32, ad, &r->receipt_wrap);
+        buf_reset(&r->sealed_key);
+        vault_seal(org.public_key, key, 32, &r->sealed_key);
+        /* The body: everything about the requester and the incident but its type. */
+        json_t *body = json_pack(
+            "{s:O, s:O, s:O, s:O, s:O, s:O}", "requester", req, "incident", inc, "description",
+            json_object_get(report, "description") ? json_object_get(report, "description")
+                                                   : json_null(),
+            "consent", json_object_get(report, "consent"), "risk", json_object_get(report, "risk"),
+            "signature", json_object_get(report, "signature"));
+        json_object_set_new(body, "good_faith", json_true());
+        seal_json(key, "cases", "body", r->id, body, &r->body);
+        json_decref(body);
+        StoreStatus s = store_tx(submit_tx, &a);
+        if (s == STORE_OK) {
+            snprintf(res->case_id, sizeof res->case_id, "%s", r->id);
+            files_commit(files, nfiles);
+            rc = 0;
+            break;
+        }
+        if (s != STORE_CONFLICT) /* a clash of ids or lookups: try fresh ones */
+            break;
+    }
+    if (rc != 0)
+        vault_wipe(res->receipt, sizeof res->receipt);
+    vault_secret_free(key);
+    vault_secret_free(rkey);
+    org_row_free(&org);
+    case_row_free(r);
+    return rc;
+}
+
+typedef struct AddArgs {
+    const Session *s;
+    const json_t *targets;
+    int64_t now;
+} AddArgs;
+
+static StoreStatus add_targets_tx(StoreConn *c, void *arg)
+{
+    AddArgs *a = arg;
+    StoreStatus s = insert_targets(c, a->s->key, a->s->case_id, a->targets, "victim", a->now);
+    if (s != STORE_OK)
+        return s;
+    if ((s = store_case_touch(c, a->s->case_id, a->now)) != STORE_OK)
+        return s;
+    return store_audit_append(c, a->now, "victim", "case.add_targets", a->s->case_id, "");
+}
+
+int intake_add_targets(const Session *s, const json_t *targets, int64_t now)
+{
+    AddArgs a = {s, targets, now};
+    return store_tx(add_targets_tx, &a) == STORE_OK ? 0 : -1;
+}

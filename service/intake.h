@@ -1,0 +1,71 @@
+/* Intake: validating a victim's report (from the API's JSON or the /report form, both turned into
+ * the same JSON shape of DESIGN section 7) and filing it as an encrypted case. No HTTP here. */
+#ifndef TAKEDOWN_INTAKE_H
+#define TAKEDOWN_INTAKE_H
+
+#include "session.h"
+#include "vault.h"
+
+#include <jansson.h>
+#include <stdint.h>
+
+/* Bounds on every field, in Unicode characters unless said otherwise. */
+#define INTAKE_NAME_MAX 100
+#define INTAKE_CONTACT_MAX 254
+#define INTAKE_SAFE_HOURS_MAX 100
+#define INTAKE_PLACE_MAX 200
+#define INTAKE_POLICE_NO_MAX 64
+#define INTAKE_DESCRIPTION_MAX 5000
+#define INTAKE_SIGNATURE_MAX 100
+#define INTAKE_NOTE_MAX 500
+#define INTAKE_HOLDER_MAX 200
+#define INTAKE_WHERE_MAX 300
+#define INTAKE_TARGETS_MAX 50
+#define INTAKE_FINGERPRINTS_MAX 20
+#define INTAKE_MESSAGE_MAX 2000
+#define INTAKE_ERRORS_MAX 64
+
+typedef struct IntakeError {
+    char field[64];   /* a path like "targets[0].url" */
+    const char *code; /* "required", "too_long", "invalid", "not_http", "must_be_true", ... */
+} IntakeError;
+
+typedef struct IntakeErrors {
+    IntakeError e[INTAKE_ERRORS_MAX];
+    size_t n;
+} IntakeErrors;
+
+/* Checks a report and returns its normalised form (links canonicalised, platforms recognised,
+ * defaults filled), or NULL with every problem found in errs. */
+json_t *intake_validate(json_t *in, int64_t now, IntakeErrors *errs);
+/* Checks an array of further targets (the victim adding copies later); NULL with errs on error.
+ * existing is how many targets the case has (the total is bounded). */
+json_t *intake_validate_targets(json_t *in, size_t existing, IntakeErrors *errs);
+
+/* Screenshots already encrypted to disk under key by the upload sink, waiting to be filed. */
+typedef struct IntakeFile {
+    char id[33];    /* random; the file is files/<id>, written as files/tmp/<id> */
+    char name[128]; /* original file name (encrypted in the store) */
+    char type[32];  /* detected from the bytes */
+    size_t size;
+} IntakeFile;
+
+typedef struct IntakeResult {
+    char case_id[24];
+    char receipt[VAULT_RECEIPT_TEXT];
+    char cookie[SESSION_COOKIE_MAX]; /* a victim session, so the reporter lands on the status */
+    char csrf[65];
+} IntakeResult;
+
+/* Files a validated report as a new case: a new case key (or the one the upload sink already
+ * used, when key is not NULL), sealed to the org public key and wrapped under a new receipt's key
+ * (one Argon2id: run it in the slow-work pool). Returns 0, or -1 (logged). */
+int intake_submit(const json_t *report, const unsigned char *key, const IntakeFile *files,
+                  size_t nfiles, const char *channel, int64_t now, IntakeResult *res);
+
+/* Adds validated targets to a victim's case (session holds the case key). */
+int intake_add_targets(const Session *s, const json_t *targets, int64_t now);
+/* Counts Unicode characters of a UTF-8 string. */
+size_t intake_chars(const char *s);
+
+#endif

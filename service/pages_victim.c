@@ -1,0 +1,458 @@
+/* The victim's pages: the report form, the receipt, follow-up by receipt, the status page, adding
+ * copies, messages, withdraw and erase. All work without JavaScript; every error shows the form
+ * again with what was typed and the field marked. */
+#include "handlers.h"
+
+#include "auth.h"
+#include "formjson.h"
+#include "guard.h"
+#include "i18n.h"
+#include "intake.h"
+#include "links.h"
+#include "session.h"
+#include "uploads.h"
+#include "vault.h"
+#include "victim.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* Checkboxes and yes/no radios of the form, as JSON booleans. */
+static const char *const REPORT_BOOLS[] = {"requester.contact.may_leave_message",
+                                           "requester.contact.do_not_contact",
+                                           "risk.danger_now",
+                                           "risk.self_harm",
+                                           "risk.extortion",
+                                           "risk.perpetrator_contact",
+                                           "consent.share_identity_with_platform",
+                                           "good_faith",
+                                           NULL};
+static const char *const FORM_SKIP[] = {"csrf", "action", NULL};
+
+/* "targets[2].url" -> "targets_2_url": a key the templates can look up and an element id. */
+static void path_key(const char *path, char *out, size_t size)
+{
+    size_t o = 0;
+    for (const char *p = path; *p && o + 1 < size; p++) {
+        if (*p == '.' || *p == '[')
+            out[o++] = '_';
+        else if (*p != ']')
+            out[o++] = *p;
+    }
+    out[o] = '\0';
+}
+
+/* Local time for people in China (UTC+8, no daylight saving), as "YYYY-MM-DD HH:MM". */
+void victim_format_time(int64_t t, char out[32])
+{
+    time_t s = (time_t)t + 8 * 3600;
+    struct tm tm;
+    gmtime_r(&s, &tm);
+    strftime(out, 32, "%Y-%m-%d %H:%M", &tm);
+}
+
+void victim_format_date(int64_t t, char out[32])
+{
+    time_t s = (time_t)t + 8 * 3600;
+    struct tm tm;
+    gmtime_r(&s, &tm);
+    strftime(out, 32, "%Y-%m-%d", &tm);
+}
+
+/* {key: "field.<code>"} for every error, and a summary list with anchors. */
+static void add_errors(json_t *ctx, const IntakeErrors *errs)
+{
+    json_t *err = json_object();
+    json_t *list = json_array();
+    for (size_t i = 0; i < errs->n; i++) {
+        char key[80], msg[64];
+        path_key(errs->e[i].field, key, sizeof key);
+        snprintf(msg, sizeof msg, "field.%s", errs->e[i].code);
+        if (!json_object_get(err, key))
+            json_object_set_new(err, key, json_string(msg));
+        char label[96];
+        snprintf(label, sizeof label, "label.%s", key);
+        /* Row fields share one label per column: "label.targets_url". */
+        const char *p = strchr(errs->e[i].field, '.');
+        if (strncmp(errs->e[i].field, "targets[", 8) == 0 && p)
+            snprintf(label, sizeof label, "label.targets_%s", p + 1);
+        json_array_append_new(
+            list, json_pack("{s:s, s:s, s:s}", "anchor", key, "message", msg, "label", label));
+    }
+    json_object_set_new(ctx, "err", err);
+    json_object_set_new(ctx, "errors", list);
+    json_object_set_new(ctx, "has_errors", json_boolean(errs->n > 0));
+}
+
+/* The rows of the copies fieldsets from a targets array, plus blank rows. */
+static void add_rows(json_t *ctx, json_t *targets, int extra_online, int extra_offline)
+{
+    json_t *online = json_array(), *offline = json_array();
+    json_t *err = json_object_get(ctx, "err");
+    size_t i;
+    json_t *t;
+    json_array_foreach(targets, i, t)
+    {
+        const char *kind = json_string_value(json_object_get(t, "kind"));
+        int off = kind && strcmp(kind, "offline") == 0;
+        json_t *row = json_pack("{s:I}", "i", (json_int_t)i);
+        const char *fields[] = {"url", "note", "holder", "where"};
+        for (int f = 0; f < 4; f++) {
+            json_t *v = json_object_get(t, fields[f]);
+            if (json_is_string(v))
+                json_object_set(row, fields[f], v);
+            char key[64], ek[16];
+            snprintf(key, sizeof key, "targets_%zu_%s", i, fields[f]);
+            snprintf(ek, sizeof ek, "err_%s", fields[f]);
+            json_t *e = json_object_get(err, key);
+            if (e)
+                json_object_set(row, ek, e);
+        }
+        json_array_append_new(off ? offline : online, row);
+    }
+    size_t next = json_array_size(targets);
+    if (json_array_size(online) == 0)
+        extra_online++;
+    if (json_array_size(offline) == 0)
+        extra_offline++;
+    for (int k = 0; k < extra_online; k++)
+        json_array_append_new(online, json_pack("{s:I}", "i", (json_int_t)next++));
+    for (int k = 0; k < extra_offline; k++)
+        json_array_append_new(offline, json_pack("{s:I}", "i", (json_int_t)next++));
+    json_object_set_new(ctx, "online", online);
+    json_object_set_new(ctx, "offline", offline);
+}
+
+static json_t *platform_list(Request *req)
+{
+    size_t n;
+    const LinkPlatform *p = link_platforms(&n);
+    json_t *list = json_array();
+    int en = strcmp(req->lang, "en") == 0;
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(
+            list, json_pack("{s:s, s:s}", "id", p[i].id, "name", en ? p[i].name_en : p[i].name_zh));
+    return list;
+}
+
+/* Renders the report form with the values v (stolen; NULL for a fresh form). */
+static int report_form(Request *req, int status, json_t *v, const IntakeErrors *errs,
+                       int extra_online, int extra_offline, const char *upload_error)
+{
+    if (!v)
+        v = json_object();
+    json_t *ctx =
+        json_pack("{s:s, s:s}", "title_key", "report.title", "csrf", auth_form_token(req));
+    IntakeErrors none = {0};
+    add_errors(ctx, errs ? errs : &none);
+    json_t *targets = json_object_get(v, "targets");
+    add_rows(ctx, json_is_array(targets) ? targets : NULL, extra_online, extra_offline);
+    if (upload_error) {
+        char key[64];
+        snprintf(key, sizeof key, "upload.%s", upload_error);
+        json_object_set_new(ctx, "upload_error", json_string(key));
+    }
+    json_object_set_new(ctx, "platforms", platform_list(req));
+    json_object_set_new(ctx, "v", v);
+    return http_reply_page(req, status, "report", ctx);
+}
+
+int page_report(Request *req)
+{
+    return report_form(req, 200, NULL, NULL, 0, 0, NULL);
+}
+
+typedef struct ReportJob {
+    json_t *report;
+    UploadSet *uploads;
+} ReportJob;
+
+static void report_job_free(void *p)
+{
+    ReportJob *j = p;
+    json_decref(j->report);
+    free(j);
+}
+
+/* The receipt page: shown once, in the response to the report, never in a URL. */
+static int receipt_page(Request *req, int status, const char *case_id, const char *receipt,
+                        const char *csrf, int not_confirmed)
+{
+    json_t *ctx =
+        json_pack("{s:s, s:s, s:s, s:s, s:b}", "title_key", "receipt.title", "case", case_id,
+                  "receipt", receipt, "csrf", csrf, "not_confirmed", not_confirmed);
+    return http_reply_page(req, status, "receipt", ctx);
+}
+
+static void report_job(Request *req)
+{
+    ReportJob *j = req->ctx;
+    IntakeResult res = {0};
+    UploadSet *u = j->uploads;
+    if (intake_submit(j->report, u ? u->key : NULL, u ? u->files : NULL, u ? u->nfiles : 0, "web",
+                      auth_now(), &res) != 0) {
+        http_reply_error(req, 500, "internal", "error.internal", NULL);
+        return;
+    }
+    if (u)
+        uploads_mark_committed(u);
+    victim_set_cookie(req, res.cookie);
+    receipt_page(req, 201, res.case_id, res.receipt, res.csrf, 0);
+    vault_wipe(&res, sizeof res);
+}
+
+int page_report_post(Request *req)
+{
+    json_t *v = formjson_build(req, REPORT_BOOLS, FORM_SKIP);
+    json_t *targets = json_object_get(v, "targets");
+    formjson_drop_empty_rows(targets);
+    UploadSet *u = uploads_of(req);
+    const char *action = http_form(req, "action");
+    if (action && (strcmp(action, "add_online") == 0 || strcmp(action, "add_offline") == 0))
+        return report_form(req, 200, v, NULL, strcmp(action, "add_online") == 0,
+                           strcmp(action, "add_offline") == 0,
+                           u && u->nfiles ? "choose_again" : NULL);
+    int st = guard_submission(req);
+    if (st) {
+        json_decref(v);
+        return st;
+    }
+    if (!json_object_get(v, "language"))
+        json_object_set_new(v, "language", json_string(req->lang));
+    IntakeErrors errs;
+    json_t *report = intake_validate(v, auth_now(), &errs);
+    if (!report || (u && u->error)) {
+        json_decref(report);
+        return report_form(req, 422, v, &errs, 0, 0,
+                           u && u->error ? u->error : (u && u->nfiles ? "choose_again" : NULL));
+    }
+    json_decref(v);
+    ReportJob *j = xcalloc(1, sizeof *j);
+    j->report = report;
+    j->uploads = u;
+    req->ctx = j;
+    req->ctx_free = report_job_free;
+    return http_run_slow(req, report_job);
+}
+
+/* "I have saved my receipt": only then does the reporter move on to the status page. */
+int page_report_saved(Request *req)
+{
+    const char *saved = http_form(req, "saved");
+    if (saved && strcmp(saved, "yes") == 0)
+        return http_reply_redirect(req, 303, "/my");
+    const char *receipt = http_form(req, "receipt");
+    char digits[21];
+    if (!receipt || victim_receipt_digits(receipt, digits) != 0)
+        return http_reply_redirect(req, 303, "/my");
+    vault_wipe(digits, sizeof digits);
+    return receipt_page(req, 422, req->session->case_id, receipt, req->session->csrf, 1);
+}
+
+/* ---- follow-up ---- */
+
+static int follow_up_form(Request *req, int status, const char *error_key)
+{
+    json_t *ctx =
+        json_pack("{s:s, s:s}", "title_key", "follow.title", "csrf", auth_form_token(req));
+    if (error_key)
+        json_object_set_new(ctx, "error_key", json_string(error_key));
+    return http_reply_page(req, status, "follow_up", ctx);
+}
+
+int page_follow_up(Request *req)
+{
+    if (req->session && strcmp(req->session->kind, "victim") == 0)
+        return http_reply_redirect(req, 303, "/my");
+    return follow_up_form(req, 200, NULL);
+}
+
+static void follow_up_job(Request *req)
+{
+    char cookie[SESSION_COOKIE_MAX] = "", csrf[65] = "";
+    VictimResult r = victim_receipt_job(req, cookie, csrf);
+    if (r == VICTIM_OK) {
+        victim_set_cookie(req, cookie);
+        http_reply_redirect(req, 303, "/my");
+    } else {
+        follow_up_form(req, r == VICTIM_BAD_RECEIPT ? 401 : 503,
+                       r == VICTIM_BAD_RECEIPT ? "error.bad_receipt" : "error.busy");
+    }
+    vault_wipe(cookie, sizeof cookie);
+}
+
+int page_follow_up_post(Request *req)
+{
+    return victim_receipt_start(req, http_form(req, "receipt"), follow_up_job);
+}
+
+/* ---- the status page ---- */
+
+static int status_page(Request *req, int status, json_t *extra)
+{
+    json_t *view = NULL;
+    if (victim_view(req->session, &view) != VICTIM_OK) {
+        json_decref(extra);
+        victim_clear_cookie(req);
+        return http_reply_redirect(req, 303, "/follow-up");
+    }
+    json_t *ctx = extra ? extra : json_object();
+    json_object_set_new(ctx, "title_key", json_string("my.title"));
+    json_object_set_new(ctx, "csrf", json_string(req->session->csrf));
+    size_t i;
+    json_t *t;
+    json_array_foreach(json_object_get(view, "targets"), i, t)
+    {
+        char when[32];
+        json_t *due = json_object_get(t, "due_at");
+        if (due) {
+            victim_format_time(json_integer_value(due), when);
+            json_object_set_new(t, "due", json_string(when));
+        }
+        victim_format_date(json_integer_value(json_object_get(t, "created_at")), when);
+        json_object_set_new(t, "since", json_string(when));
+        json_object_set_new(
+            t, "offline",
+            json_boolean(strcmp(json_string_value(json_object_get(t, "kind")), "offline") == 0));
+    }
+    json_t *m;
+    json_array_foreach(json_object_get(view, "messages"), i, m)
+    {
+        char when[32];
+        victim_format_time(json_integer_value(json_object_get(m, "at")), when);
+        json_object_set_new(m, "when", json_string(when));
+        json_object_set_new(
+            m, "mine",
+            json_boolean(strcmp(json_string_value(json_object_get(m, "author")), "victim") == 0));
+    }
+    json_t *purge = json_object_get(view, "purge_after");
+    if (purge) {
+        char when[32];
+        victim_format_date(json_integer_value(purge), when);
+        json_object_set_new(ctx, "purge_date", json_string(when));
+    }
+    const char *state = json_string_value(json_object_get(view, "state"));
+    json_object_set_new(ctx, "withdrawn", json_boolean(strcmp(state, "withdrawn") == 0));
+    json_object_set_new(ctx, "case_state_key", json_sprintf("victim.case.%s", state));
+    if (!json_object_get(ctx, "online"))
+        add_rows(ctx, NULL, 0, 0);
+    json_object_set_new(ctx, "view", view);
+    return http_reply_page(req, status, "my", ctx);
+}
+
+int page_my(Request *req)
+{
+    json_t *extra = json_object();
+    const char *note = http_query(req, "done");
+    if (note &&
+        (strcmp(note, "added") == 0 || strcmp(note, "sent") == 0 || strcmp(note, "withdrawn") == 0))
+        json_object_set_new(extra, "done_key", json_sprintf("my.done.%s", note));
+    return status_page(req, 200, extra);
+}
+
+int page_my_targets(Request *req)
+{
+    json_t *v = formjson_build(req, REPORT_BOOLS, FORM_SKIP);
+    json_t *targets = json_object_get(v, "targets");
+    formjson_drop_empty_rows(targets);
+    const char *action = http_form(req, "action");
+    json_t *view = NULL;
+    if (victim_view(req->session, &view) != VICTIM_OK) {
+        json_decref(v);
+        return http_reply_redirect(req, 303, "/follow-up");
+    }
+    size_t existing = (size_t)json_integer_value(json_object_get(view, "total_targets"));
+    int withdrawn = strcmp(json_string_value(json_object_get(view, "state")), "withdrawn") == 0;
+    json_decref(view);
+    json_t *extra = json_object();
+    if (action && (strcmp(action, "add_online") == 0 || strcmp(action, "add_offline") == 0)) {
+        IntakeErrors none = {0};
+        add_errors(extra, &none);
+        add_rows(extra, targets, strcmp(action, "add_online") == 0,
+                 strcmp(action, "add_offline") == 0);
+        json_decref(v);
+        return status_page(req, 200, extra);
+    }
+    IntakeErrors errs = {0};
+    json_t *valid = withdrawn ? NULL : intake_validate_targets(targets, existing, &errs);
+    if (!valid) {
+        if (withdrawn)
+            json_object_set_new(extra, "error_key", json_string("error.withdrawn"));
+        add_errors(extra, &errs);
+        add_rows(extra, targets, 0, 0);
+        json_decref(v);
+        return status_page(req, withdrawn ? 409 : 422, extra);
+    }
+    json_decref(v);
+    json_decref(extra);
+    int rc = intake_add_targets(req->session, valid, auth_now());
+    json_decref(valid);
+    if (rc != 0)
+        return http_reply_error(req, 500, "internal", "error.internal", NULL);
+    return http_reply_redirect(req, 303, "/my?done=added");
+}
+
+int page_my_messages(Request *req)
+{
+    const char *body = http_form(req, "body");
+    const char *problem = victim_message_problem(body);
+    if (problem) {
+        json_t *extra = json_object();
+        json_object_set_new(extra, "message_error", json_sprintf("field.%s", problem));
+        json_object_set_new(extra, "message_body", json_string(body ? body : ""));
+        return status_page(req, 422, extra);
+    }
+    if (victim_add_message(req->session, body, auth_now()) != VICTIM_OK)
+        return http_reply_error(req, 500, "internal", "error.internal", NULL);
+    return http_reply_redirect(req, 303, "/my?done=sent#messages");
+}
+
+/* Withdraw and erase each ask once more on a page of their own before acting. */
+static int confirm_page(Request *req, const char *which, int status, int missing)
+{
+    json_t *ctx = json_pack("{s:s, s:s, s:b}", "title_key",
+                            strcmp(which, "erase") == 0 ? "erase.title" : "withdraw.title", "csrf",
+                            req->session->csrf, "missing", missing);
+    return http_reply_page(req, status, strcmp(which, "erase") == 0 ? "erase" : "withdraw", ctx);
+}
+
+int page_my_withdraw(Request *req)
+{
+    return confirm_page(req, "withdraw", 200, 0);
+}
+
+int page_my_withdraw_post(Request *req)
+{
+    const char *ok = http_form(req, "confirm");
+    if (!ok || strcmp(ok, "yes") != 0)
+        return confirm_page(req, "withdraw", 422, 1);
+    VictimResult r = victim_withdraw(req->session, auth_now());
+    if (r != VICTIM_OK && r != VICTIM_CONFLICT)
+        return http_reply_error(req, 500, "internal", "error.internal", NULL);
+    return http_reply_redirect(req, 303, "/my?done=withdrawn");
+}
+
+int page_my_erase(Request *req)
+{
+    return confirm_page(req, "erase", 200, 0);
+}
+
+int page_my_erase_post(Request *req)
+{
+    const char *ok = http_form(req, "confirm");
+    if (!ok || strcmp(ok, "yes") != 0)
+        return confirm_page(req, "erase", 422, 1);
+    if (victim_erase(req->session, auth_now()) != VICTIM_OK)
+        return http_reply_error(req, 500, "internal", "error.internal", NULL);
+    victim_clear_cookie(req);
+    return http_reply_page(req, 200, "erased", json_pack("{s:s}", "title_key", "erased.title"));
+}
+
+int page_my_logout(Request *req)
+{
+    session_destroy(req->session);
+    victim_clear_cookie(req);
+    return http_reply_redirect(req, 303, "/");
+}

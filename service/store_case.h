@@ -1,0 +1,98 @@
+/* Store queries for cases, targets, fingerprints, messages, files and timeline events. Encrypted
+ * columns pass through as opaque blobs; the vault opens them, never the store. */
+#ifndef TAKEDOWN_STORE_CASE_H
+#define TAKEDOWN_STORE_CASE_H
+
+#include "buf.h"
+#include "store.h"
+
+#include <stdint.h>
+
+#define CASE_ID_LEN 20 /* hex characters of a public case reference */
+
+typedef struct CaseRow {
+    char id[CASE_ID_LEN + 1];
+    char channel[16];
+    char requester_role[16];
+    char language[8];
+    char incident_type[16];
+    int risk_flags;
+    int64_t withdrawn_at; /* 0 when not withdrawn */
+    int legal_hold;
+    int64_t purge_after; /* 0 when none */
+    int64_t assignee;    /* 0 when none */
+    int64_t created_at, updated_at;
+    Buf sealed_key, receipt_wrap, org_wrap, body; /* owned */
+    unsigned char receipt_lookup[32];
+} CaseRow;
+
+typedef struct TargetRow {
+    int64_t id;
+    char case_id[CASE_ID_LEN + 1];
+    char kind[16];
+    char platform[24];
+    char state[24];
+    int64_t parent_id;
+    char route[24];
+    int64_t due_at;
+    int64_t created_at, updated_at;
+    Buf body; /* owned */
+} TargetRow;
+
+typedef struct MessageRow {
+    int64_t id;
+    char author[8];
+    int64_t staff_id;
+    int64_t created_at;
+    Buf body; /* owned */
+} MessageRow;
+
+typedef struct FileRow {
+    char id[33];
+    int64_t created_at;
+    Buf meta; /* owned */
+} FileRow;
+
+void case_row_free(CaseRow *r);
+void target_row_free(TargetRow *r);
+
+StoreStatus store_case_insert(StoreConn *c, const CaseRow *r);
+StoreStatus store_case_get(StoreConn *c, const char *id, CaseRow *out);
+StoreStatus store_case_by_lookup(StoreConn *c, const unsigned char lookup[32], CaseRow *out);
+StoreStatus store_case_touch(StoreConn *c, const char *id, int64_t now);
+StoreStatus store_case_set_withdrawn(StoreConn *c, const char *id, int64_t now,
+                                     int64_t purge_after);
+/* Deletes the case and everything of it (keys, ciphertexts, sessions); appends the ids of its
+ * files to file_ids (one per line) so the caller can unlink them after the commit. */
+StoreStatus store_case_delete(StoreConn *c, const char *id, Buf *file_ids);
+
+StoreStatus store_target_insert(StoreConn *c, const char *case_id, const char *kind,
+                                const char *platform, const char *state, int64_t parent_id,
+                                const Buf *body, int64_t now, int64_t *id);
+/* Replaces a target's encrypted body (its ciphertext is bound to the row id, known only after the
+ * insert). */
+StoreStatus store_target_set_body(StoreConn *c, int64_t id, const Buf *body);
+/* Moves a target from one state to another; STORE_CONFLICT when it is no longer in from. */
+StoreStatus store_target_set_state(StoreConn *c, int64_t id, const char *from, const char *to,
+                                   int64_t now);
+StoreStatus store_targets_of_case(StoreConn *c, const char *case_id,
+                                  void (*cb)(void *arg, const TargetRow *t), void *arg);
+StoreStatus store_targets_count(StoreConn *c, const char *case_id, int64_t *n);
+
+StoreStatus store_fingerprint_insert(StoreConn *c, const char *case_id, const char *alg,
+                                     const Buf *body);
+StoreStatus store_message_insert(StoreConn *c, const char *case_id, const char *author,
+                                 int64_t staff_id, const Buf *body, int64_t now, int64_t *id);
+StoreStatus store_message_set_body(StoreConn *c, int64_t id, const Buf *body);
+StoreStatus store_messages_of_case(StoreConn *c, const char *case_id,
+                                   void (*cb)(void *arg, const MessageRow *m), void *arg);
+StoreStatus store_messages_count(StoreConn *c, const char *case_id, int64_t *n);
+StoreStatus store_file_insert(StoreConn *c, const char *id, const char *case_id, const Buf *meta,
+                              int64_t now);
+StoreStatus store_files_of_case(StoreConn *c, const char *case_id,
+                                void (*cb)(void *arg, const FileRow *f), void *arg);
+StoreStatus store_event_insert(StoreConn *c, const char *case_id, int64_t target_id, int64_t now,
+                               const char *actor, const char *kind, const char *from_state,
+                               const char *to_state, const Buf *body);
+
+#endif

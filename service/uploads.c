@@ -1,0 +1,303 @@
+/* The upload sink: type checked from the first bytes, size and count bounded, encrypted chunk by
+ * chunk as it arrives. */
+#include "uploads.h"
+
+#include "auth.h"
+#include "log.h"
+#include "store.h"
+#include "vault.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static void path_of(const char *id, int tmp, char out[700])
+{
+    snprintf(out, 700, "%s/files/%s%s", store_data_dir(), tmp ? "tmp/" : "", id);
+}
+
+static int ensure_dirs(void)
+{
+    char p[700];
+    snprintf(p, sizeof p, "%s/files", store_data_dir());
+    if (mkdir(p, 0700) != 0 && errno != EEXIST)
+        return -1;
+    snprintf(p, sizeof p, "%s/files/tmp", store_data_dir());
+    if (mkdir(p, 0700) != 0 && errno != EEXIST)
+        return -1;
+    return 0;
+}
+
+/* The image type from its first bytes, or NULL. */
+static const char *sniff(const unsigned char *b, size_t n)
+{
+    if (n >= 8 && memcmp(b, "\x89PNG\r\n\x1a\n", 8) == 0)
+        return "image/png";
+    if (n >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF)
+        return "image/jpeg";
+    if (n >= 6 && (memcmp(b, "GIF87a", 6) == 0 || memcmp(b, "GIF89a", 6) == 0))
+        return "image/gif";
+    if (n >= 12 && memcmp(b, "RIFF", 4) == 0 && memcmp(b + 8, "WEBP", 4) == 0)
+        return "image/webp";
+    if (n >= 12 && memcmp(b + 4, "ftyp", 4) == 0 &&
+        (memcmp(b + 8, "heic", 4) == 0 || memcmp(b + 8, "heix", 4) == 0 ||
+         memcmp(b + 8, "mif1", 4) == 0 || memcmp(b + 8, "heif", 4) == 0))
+        return "image/heic";
+    return NULL;
+}
+
+static int write_all(int fd, const void *p, size_t n)
+{
+    const char *c = p;
+    while (n) {
+        ssize_t w = write(fd, c, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        c += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* Drops the file being received (refused part or failure). */
+static void current_abort(UploadSet *u)
+{
+    if (u->fd >= 0) {
+        close(u->fd);
+        u->fd = -1;
+        char p[700];
+        path_of(u->files[u->nfiles].id, 1, p);
+        unlink(p);
+    }
+    vault_stream_free(u->stream);
+    u->stream = NULL;
+    if (u->pending.data)
+        vault_wipe(u->pending.data, u->pending.len);
+    buf_reset(&u->pending);
+}
+
+/* Encrypts and writes what is pending; last closes the stream and the file. Returns 0 or 500. */
+static int flush_pending(UploadSet *u, int last)
+{
+    Buf ct = {0};
+    if (!u->stream) {
+        if (ensure_dirs() != 0)
+            return 500;
+        vault_random_hex(u->files[u->nfiles].id, 16);
+        char p[700];
+        path_of(u->files[u->nfiles].id, 1, p);
+        u->fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (u->fd < 0) {
+            log_errorx("cannot create an upload file: %s", strerror(errno));
+            return 500;
+        }
+        u->stream = vault_stream_encrypt_start(u->key, &ct);
+    }
+    vault_stream_encrypt_push(u->stream, u->pending.data, u->pending.len, last, &ct);
+    vault_wipe(u->pending.data, u->pending.len);
+    buf_reset(&u->pending);
+    int rc = write_all(u->fd, ct.data, ct.len);
+    buf_free(&ct);
+    if (rc == 0 && last && fsync(u->fd) != 0)
+        rc = -1;
+    if (rc != 0) {
+        log_errorx("cannot write an upload file: %s", strerror(errno));
+        current_abort(u);
+        return 500;
+    }
+    if (last) {
+        close(u->fd);
+        u->fd = -1;
+        vault_stream_free(u->stream);
+        u->stream = NULL;
+        u->nfiles++;
+    }
+    return 0;
+}
+
+/* Ends the file being received, if any. */
+static int current_finish(UploadSet *u)
+{
+    if (u->skipping || (!u->stream && u->pending.len == 0)) {
+        current_abort(u);
+        return 0;
+    }
+    if (!u->files[u->nfiles].type[0]) {
+        const char *t = sniff((const unsigned char *)u->pending.data, u->pending.len);
+        if (!t) {
+            u->error = "type";
+            current_abort(u);
+            return 0;
+        }
+        snprintf(u->files[u->nfiles].type, sizeof u->files[0].type, "%s", t);
+    }
+    u->files[u->nfiles].size = u->size;
+    return flush_pending(u, 1);
+}
+
+static int uploads_sink(Request *req, const char *field, const char *filename,
+                        const char *content_type, const char *data, size_t n, uint64_t off)
+{
+    UploadSet *u = req->file_ctx;
+    (void)content_type; /* the bytes decide the type, not the client's claim */
+    if (!field) {       /* the body ended */
+        if (u->error) {
+            current_abort(u);
+            return 0;
+        }
+        return current_finish(u);
+    }
+    if (off == 0) {
+        int rc = current_finish(u);
+        if (rc)
+            return rc;
+        u->size = 0;
+        u->skipping = 0;
+        if (strcmp(field, "screenshots") != 0 || !filename || !*filename) {
+            u->skipping = 1; /* another field's file, or the empty part of an unused input */
+            if (filename && *filename && strcmp(field, "screenshots") != 0)
+                u->error = "type";
+            return 0;
+        }
+        if (u->nfiles == UPLOADS_MAX_FILES) {
+            u->error = "too_many";
+            u->skipping = 1;
+            return 0;
+        }
+        memset(&u->files[u->nfiles], 0, sizeof u->files[0]);
+        snprintf(u->files[u->nfiles].name, sizeof u->files[0].name, "%s", filename);
+    }
+    if (u->skipping || n == 0)
+        return 0;
+    if (u->size + n > UPLOADS_MAX_BYTES) {
+        u->error = "too_large";
+        u->skipping = 1;
+        current_abort(u);
+        return 0;
+    }
+    u->size += n;
+    while (n) {
+        /* A full chunk waits until more arrives, so the last chunk can carry the FINAL tag. */
+        if (u->pending.len == VAULT_STREAM_CHUNK) {
+            int rc = flush_pending(u, 0);
+            if (rc)
+                return rc;
+        }
+        size_t room = VAULT_STREAM_CHUNK - u->pending.len;
+        size_t take = n < room ? n : room;
+        buf_append(&u->pending, data, take);
+        data += take;
+        n -= take;
+        if (!u->files[u->nfiles].type[0] && u->pending.len >= 12) {
+            const char *t = sniff((const unsigned char *)u->pending.data, u->pending.len);
+            if (!t) {
+                u->error = "type";
+                u->skipping = 1;
+                current_abort(u);
+                return 0;
+            }
+            snprintf(u->files[u->nfiles].type, sizeof u->files[0].type, "%s", t);
+        }
+    }
+    return 0;
+}
+
+static void uploads_free(void *p)
+{
+    UploadSet *u = p;
+    if (!u)
+        return;
+    current_abort(u);
+    if (!u->committed) {
+        for (size_t i = 0; i < u->nfiles; i++) {
+            char path[700];
+            path_of(u->files[i].id, 1, path);
+            unlink(path);
+        }
+    }
+    buf_free(&u->pending);
+    vault_secret_free(u->key);
+    free(u);
+}
+
+void uploads_attach(Request *req)
+{
+    UploadSet *u = xcalloc(1, sizeof *u);
+    u->fd = -1;
+    u->key = vault_secret_alloc(32);
+    /* The gate runs after the body; a victim adding screenshots needs the case key now. */
+    Session *s = auth_load_session(req);
+    if (s && strcmp(s->kind, "victim") == 0)
+        memcpy(u->key, s->key, 32);
+    else
+        vault_key_new(u->key);
+    req->file_sink = uploads_sink;
+    req->file_ctx = u;
+    req->file_ctx_free = uploads_free;
+}
+
+UploadSet *uploads_of(Request *req)
+{
+    return req->file_sink == uploads_sink ? req->file_ctx : NULL;
+}
+
+void uploads_mark_committed(UploadSet *u)
+{
+    u->committed = 1;
+}
+
+void uploads_commit_file(const char *id)
+{
+    char from[700], to[700];
+    path_of(id, 1, from);
+    path_of(id, 0, to);
+    if (rename(from, to) != 0) {
+        log_errorx("cannot move an upload into place: %s", strerror(errno));
+        return;
+    }
+    char dir[700];
+    snprintf(dir, sizeof dir, "%s/files", store_data_dir());
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+}
+
+int uploads_read(const char *id, const unsigned char *key, Buf *out)
+{
+    char p[700];
+    path_of(id, 0, p);
+    FILE *f = fopen(p, "rb");
+    if (!f)
+        return -1;
+    size_t hdr = vault_stream_header_bytes();
+    size_t chunk = VAULT_STREAM_CHUNK + vault_stream_chunk_overhead();
+    unsigned char *buf = xmalloc(chunk);
+    int rc = -1, last = 0;
+    VaultStream *st = NULL;
+    if (fread(buf, 1, hdr, f) == hdr && (st = vault_stream_decrypt_start(key, buf, hdr))) {
+        size_t n;
+        while (!last && (n = fread(buf, 1, chunk, f)) > 0)
+            if (vault_stream_decrypt_pull(st, buf, n, out, &last) != 0)
+                break;
+        rc = last && fgetc(f) == EOF ? 0 : -1;
+    }
+    vault_stream_free(st);
+    free(buf);
+    fclose(f);
+    return rc;
+}
+
+void uploads_remove(const char *id)
+{
+    char p[700];
+    path_of(id, 0, p);
+    unlink(p);
+}

@@ -1,0 +1,42 @@
+/* Screenshots: multipart file parts streamed straight into secretstream encryption under the case
+ * key, written to files/tmp/<id> and moved into files/ only once the case row that names them is
+ * committed. Plaintext never touches the disk. */
+#ifndef TAKEDOWN_UPLOADS_H
+#define TAKEDOWN_UPLOADS_H
+
+#include "buf.h"
+#include "http.h"
+#include "intake.h"
+
+#define UPLOADS_MAX_FILES 10
+#define UPLOADS_MAX_BYTES (10u * 1024 * 1024)
+
+typedef struct UploadSet {
+    unsigned char *key; /* owned, locked: the case key the files are encrypted under */
+    IntakeFile files[UPLOADS_MAX_FILES];
+    size_t nfiles;
+    const char *error; /* the client's mistake, for the form: "too_many", "too_large", "type" */
+    /* the file being received */
+    int fd;
+    void *stream; /* VaultStream */
+    Buf pending;  /* plaintext not yet encrypted (at most one chunk) */
+    size_t size;
+    int skipping; /* this part is refused or empty: ignore its bytes */
+    int committed;
+} UploadSet;
+
+/* Called by http.c for ROUTE_FORM_FILES routes before the body is read: sets the request's file
+ * sink. The key is the signed-in victim's case key, or a new one for a new report. */
+void uploads_attach(Request *req);
+/* The request's upload set (NULL when the route takes no files). */
+UploadSet *uploads_of(Request *req);
+/* Marks the set's files as filed: they are kept when the request ends. */
+void uploads_mark_committed(UploadSet *u);
+/* Moves files/tmp/<id> to files/<id> and makes it durable. */
+void uploads_commit_file(const char *id);
+/* Decrypts a stored file into out; 0 or -1. */
+int uploads_read(const char *id, const unsigned char *key, Buf *out);
+/* Removes a stored file (erase, purge). */
+void uploads_remove(const char *id);
+
+#endif

@@ -1,0 +1,315 @@
+/* The victim's side of a case, opened with the case key their session holds. */
+#include "victim.h"
+
+#include "intake.h"
+#include "log.h"
+#include "states.h"
+#include "store_case.h"
+#include "store_staff.h"
+#include "uploads.h"
+#include "vault.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int victim_receipt_digits(const char *typed, char digits[21])
+{
+    size_t n = 0;
+    const unsigned char *p = (const unsigned char *)(typed ? typed : "");
+    while (*p) {
+        if (*p >= '0' && *p <= '9') {
+            if (n == 20)
+                return -1;
+            digits[n++] = (char)*p++;
+        } else if (*p == ' ' || *p == '-' || *p == '\t') {
+            p++;
+        } else if (p[0] == 0xEF && p[1] == 0xBC && p[2] >= 0x90 && p[2] <= 0x99) {
+            /* Full-width digits from Chinese input methods. */
+            if (n == 20)
+                return -1;
+            digits[n++] = (char)('0' + (p[2] - 0x90));
+            p += 3;
+        } else if (p[0] == 0xEF && p[1] == 0xBC && p[2] == 0x8D) { /* full-width hyphen */
+            p += 3;
+        } else if (p[0] == 0xE3 && p[1] == 0x80 && p[2] == 0x80) { /* ideographic space */
+            p += 3;
+        } else {
+            return -1;
+        }
+    }
+    digits[n] = '\0';
+    return n == 20 ? 0 : -1;
+}
+
+VictimResult victim_sign_in(const char *typed, int64_t now, char cookie[SESSION_COOKIE_MAX],
+                            char csrf[65])
+{
+    char digits[21];
+    StoreConn *c = store_conn();
+    if (!c)
+        return VICTIM_ERROR;
+    OrgRow org = {0};
+    if (store_org_get(c, &org) != STORE_OK) {
+        org_row_free(&org);
+        return VICTIM_ERROR;
+    }
+    unsigned char lookup[32];
+    unsigned char *rkey = vault_secret_alloc(32);
+    unsigned char *key = vault_secret_alloc(32);
+    VictimResult r = VICTIM_BAD_RECEIPT;
+    CaseRow row = {0};
+    /* A malformed receipt costs the same Argon2id run as a well-formed one. */
+    int well_formed = victim_receipt_digits(typed, digits) == 0;
+    if (!well_formed)
+        memcpy(digits, "00000000000000000000", 21);
+    if (vault_receipt_derive(digits, org.receipt_salt, lookup, rkey) != 0) {
+        r = VICTIM_ERROR;
+    } else if (well_formed) {
+        StoreStatus s = store_case_by_lookup(c, lookup, &row);
+        char ad[64];
+        snprintf(ad, sizeof ad, "case-receipt:%s", row.id);
+        if (s == STORE_OK &&
+            vault_unwrap(rkey, row.receipt_wrap.data, row.receipt_wrap.len, ad, key, 32) == 0) {
+            s = session_create(c, "victim", 0, row.id, key, now, cookie, csrf);
+            r = s == STORE_OK ? VICTIM_OK : s == STORE_BUSY ? VICTIM_BUSY : VICTIM_ERROR;
+        } else if (s != STORE_OK && s != STORE_NOT_FOUND) {
+            r = s == STORE_BUSY ? VICTIM_BUSY : VICTIM_ERROR;
+        }
+    }
+    vault_wipe(digits, sizeof digits);
+    vault_secret_free(rkey);
+    vault_secret_free(key);
+    case_row_free(&row);
+    org_row_free(&org);
+    return r;
+}
+
+/* Decrypts a JSON field; NULL when it does not open. */
+static json_t *open_json(const unsigned char *key, const char *table, const char *column,
+                         const char *row, const Buf *ct)
+{
+    Buf pt = {0};
+    json_t *v = NULL;
+    if (vault_field_decrypt(key, table, column, row, ct->data, ct->len, &pt) == 0)
+        v = json_loadb(pt.data, pt.len, 0, NULL);
+    if (pt.data)
+        vault_wipe(pt.data, pt.len);
+    buf_free(&pt);
+    return v;
+}
+
+typedef struct ViewArgs {
+    const Session *s;
+    json_t *targets, *messages;
+    int open, total;
+    int64_t next_due;
+} ViewArgs;
+
+static void view_target(void *arg, const TargetRow *t)
+{
+    ViewArgs *a = arg;
+    char row[24];
+    snprintf(row, sizeof row, "%lld", (long long)t->id);
+    json_t *body = open_json(a->s->key, "targets", "body", row, &t->body);
+    const char *label = "";
+    if (body)
+        label = json_string_value(
+            json_object_get(body, strcmp(t->kind, "offline") == 0 ? "holder" : "canonical"));
+    json_t *o =
+        json_pack("{s:I, s:s, s:s, s:s, s:s, s:I, s:I}", "id", (json_int_t)t->id, "kind", t->kind,
+                  "platform", t->platform, "state", t->state, "label", label ? label : "",
+                  "created_at", (json_int_t)t->created_at, "updated_at", (json_int_t)t->updated_at);
+    json_object_set_new(o, "state_key", json_sprintf("victim.state.%s", t->state));
+    json_object_set_new(o, "next_key", json_sprintf("victim.next.%s", t->state));
+    json_object_set_new(o, "platform_key", json_sprintf("platform.%s", t->platform));
+    if (t->due_at)
+        json_object_set_new(o, "due_at", json_integer(t->due_at));
+    if (t->parent_id)
+        json_object_set_new(o, "parent", json_integer(t->parent_id));
+    json_array_append_new(a->targets, o);
+    json_decref(body);
+    a->total++;
+    if (states_is_open(t->state)) {
+        a->open++;
+        if (t->due_at && (!a->next_due || t->due_at < a->next_due))
+            a->next_due = t->due_at;
+    }
+}
+
+static void view_message(void *arg, const MessageRow *m)
+{
+    ViewArgs *a = arg;
+    char row[24];
+    snprintf(row, sizeof row, "%lld", (long long)m->id);
+    Buf pt = {0};
+    if (vault_field_decrypt(a->s->key, "messages", "body", row, m->body.data, m->body.len, &pt) ==
+        0)
+        json_array_append_new(a->messages,
+                              json_pack("{s:s, s:I, s:s%}", "author", m->author, "at",
+                                        (json_int_t)m->created_at, "body", pt.data, pt.len));
+    buf_free(&pt);
+}
+
+static void count_file(void *arg, const FileRow *f)
+{
+    (void)f;
+    (*(int *)arg)++;
+}
+
+VictimResult victim_view(const Session *s, json_t **out)
+{
+    StoreConn *c = store_conn();
+    CaseRow row = {0};
+    if (!c || store_case_get(c, s->case_id, &row) != STORE_OK) {
+        case_row_free(&row);
+        return VICTIM_BAD_RECEIPT;
+    }
+    ViewArgs a = {s, json_array(), json_array(), 0, 0, 0};
+    int files = 0;
+    if (store_targets_of_case(c, s->case_id, view_target, &a) != STORE_OK ||
+        store_messages_of_case(c, s->case_id, view_message, &a) != STORE_OK ||
+        store_files_of_case(c, s->case_id, count_file, &files) != STORE_OK) {
+        json_decref(a.targets);
+        json_decref(a.messages);
+        case_row_free(&row);
+        return VICTIM_ERROR;
+    }
+    const char *state = row.withdrawn_at ? "withdrawn" : a.open ? "open" : "closed";
+    json_t *o = json_pack("{s:s, s:s, s:o, s:o, s:i, s:i, s:i, s:I}", "case", row.id, "state",
+                          state, "targets", a.targets, "messages", a.messages, "open_targets",
+                          a.open, "total_targets", a.total, "screenshots", files, "created_at",
+                          (json_int_t)row.created_at);
+    if (row.withdrawn_at)
+        json_object_set_new(o, "withdrawn_at", json_integer(row.withdrawn_at));
+    if (row.purge_after)
+        json_object_set_new(o, "purge_after", json_integer(row.purge_after));
+    if (a.next_due)
+        json_object_set_new(o, "next_due", json_integer(a.next_due));
+    *out = o;
+    case_row_free(&row);
+    return VICTIM_OK;
+}
+
+typedef struct MsgArgs {
+    const Session *s;
+    const char *body;
+    int64_t now;
+} MsgArgs;
+
+static StoreStatus message_tx(StoreConn *c, void *arg)
+{
+    MsgArgs *a = arg;
+    Buf ph = {0};
+    buf_putc(&ph, 0);
+    int64_t id = 0;
+    StoreStatus st = store_message_insert(c, a->s->case_id, "victim", 0, &ph, a->now, &id);
+    buf_free(&ph);
+    if (st != STORE_OK)
+        return st;
+    char row[24];
+    snprintf(row, sizeof row, "%lld", (long long)id);
+    Buf ct = {0};
+    vault_field_encrypt(a->s->key, "messages", "body", row, a->body, strlen(a->body), &ct);
+    st = store_message_set_body(c, id, &ct);
+    buf_free(&ct);
+    if (st != STORE_OK)
+        return st;
+    if ((st = store_event_insert(c, a->s->case_id, 0, a->now, "victim", "message.victim", NULL,
+                                 NULL, NULL)) != STORE_OK)
+        return st;
+    return store_case_touch(c, a->s->case_id, a->now);
+}
+
+VictimResult victim_add_message(const Session *s, const char *body, int64_t now)
+{
+    MsgArgs a = {s, body, now};
+    StoreStatus st = store_tx(message_tx, &a);
+    return st == STORE_OK ? VICTIM_OK : st == STORE_BUSY ? VICTIM_BUSY : VICTIM_ERROR;
+}
+
+typedef struct WithdrawArgs {
+    const Session *s;
+    int64_t now;
+    int64_t ids[64];
+    char states[64][24];
+    size_t n;
+} WithdrawArgs;
+
+static void collect_open(void *arg, const TargetRow *t)
+{
+    WithdrawArgs *a = arg;
+    if (a->n < 64 && states_allowed(t->state, "withdrawn")) {
+        a->ids[a->n] = t->id;
+        snprintf(a->states[a->n], sizeof a->states[0], "%s", t->state);
+        a->n++;
+    }
+}
+
+static StoreStatus withdraw_tx(StoreConn *c, void *arg)
+{
+    WithdrawArgs *a = arg;
+    a->n = 0;
+    StoreStatus st = store_case_set_withdrawn(c, a->s->case_id, a->now,
+                                              a->now + (int64_t)VICTIM_RETENTION_DAYS * 86400);
+    if (st != STORE_OK)
+        return st;
+    if ((st = store_targets_of_case(c, a->s->case_id, collect_open, a)) != STORE_OK)
+        return st;
+    for (size_t i = 0; i < a->n; i++) {
+        if ((st = store_target_set_state(c, a->ids[i], a->states[i], "withdrawn", a->now)) !=
+            STORE_OK)
+            return st;
+        if ((st = store_event_insert(c, a->s->case_id, a->ids[i], a->now, "victim",
+                                     "target.transition", a->states[i], "withdrawn", NULL)) !=
+            STORE_OK)
+            return st;
+    }
+    if ((st = store_event_insert(c, a->s->case_id, 0, a->now, "victim", "case.withdrawn", NULL,
+                                 NULL, NULL)) != STORE_OK)
+        return st;
+    return store_audit_append(c, a->now, "victim", "case.withdraw", a->s->case_id, "");
+}
+
+VictimResult victim_withdraw(const Session *s, int64_t now)
+{
+    WithdrawArgs *a = xcalloc(1, sizeof *a);
+    a->s = s;
+    a->now = now;
+    StoreStatus st = store_tx(withdraw_tx, a);
+    free(a);
+    if (st == STORE_CONFLICT)
+        return VICTIM_CONFLICT;
+    return st == STORE_OK ? VICTIM_OK : st == STORE_BUSY ? VICTIM_BUSY : VICTIM_ERROR;
+}
+
+typedef struct EraseArgs {
+    const Session *s;
+    int64_t now;
+    Buf file_ids;
+} EraseArgs;
+
+static StoreStatus erase_tx(StoreConn *c, void *arg)
+{
+    EraseArgs *a = arg;
+    buf_reset(&a->file_ids);
+    StoreStatus st = store_case_delete(c, a->s->case_id, &a->file_ids);
+    if (st != STORE_OK)
+        return st;
+    return store_audit_append(c, a->now, "victim", "case.erase", a->s->case_id, "");
+}
+
+VictimResult victim_erase(const Session *s, int64_t now)
+{
+    EraseArgs a = {s, now, {0}};
+    StoreStatus st = store_tx(erase_tx, &a);
+    if (st == STORE_OK && a.file_ids.data) {
+        /* The rows are gone; the encrypted files go too (their key went with the rows). */
+        char *save = NULL;
+        for (char *line = strtok_r(a.file_ids.data, "\n", &save); line;
+             line = strtok_r(NULL, "\n", &save))
+            uploads_remove(line);
+    }
+    buf_free(&a.file_ids);
+    return st == STORE_OK ? VICTIM_OK : st == STORE_BUSY ? VICTIM_BUSY : VICTIM_ERROR;
+}

@@ -1,0 +1,34 @@
+/* What a victim can do with a receipt: sign in, see the case in plain language, add copies, talk
+ * with the caseworker, withdraw, erase. No HTTP here. */
+#ifndef TAKEDOWN_VICTIM_H
+#define TAKEDOWN_VICTIM_H
+
+#include "session.h"
+
+#include <jansson.h>
+#include <stdint.h>
+
+#define VICTIM_RETENTION_DAYS 180
+
+typedef enum VictimResult {
+    VICTIM_OK = 0,
+    VICTIM_BAD_RECEIPT, /* unknown, erased, or mistyped: never says which */
+    VICTIM_CONFLICT,    /* already withdrawn */
+    VICTIM_BUSY,
+    VICTIM_ERROR,
+} VictimResult;
+
+/* Normalises what was typed (ASCII or full-width digits; spaces, dashes ignored) into 20 digits;
+ * 0 when it has exactly 20 digits and nothing else. */
+int victim_receipt_digits(const char *typed, char digits[21]);
+/* One Argon2id; on success a victim session. */
+VictimResult victim_sign_in(const char *typed, int64_t now, char cookie[SESSION_COOKIE_MAX],
+                            char csrf[65]);
+/* The case as the victim sees it: {case, state, withdrawn, purge_after, targets[{id, kind,
+ * platform, state, label, due_at, created_at}], messages[{author, at, body}], screenshots}. */
+VictimResult victim_view(const Session *s, json_t **out);
+VictimResult victim_add_message(const Session *s, const char *body, int64_t now);
+VictimResult victim_withdraw(const Session *s, int64_t now);
+VictimResult victim_erase(const Session *s, int64_t now);
+
+#endif
