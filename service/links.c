@@ -1,5 +1,4 @@
-/* Link canonicalisation: find the link in a paste, normalise it, drop tracking, name the platform.
- */
+/* Links: find the link in a paste, normalise it, drop tracking parameters, name its platform. */
 #include "links.h"
 
 #include <assert.h>
@@ -569,9 +568,9 @@ static LinkError link_build(const char *t, const Found *f, size_t end, LinkInfo 
     size_t host_len = h_end - f->body;
     if (host_len > 0 && t[h_end - 1] == '.')
         host_len--; /* the root label: "douyin.com." is douyin.com */
-    if (host_len == 0 || host_len > 253)
-        return LINK_BAD_HOST;
     char host[256];
+    if (host_len >= sizeof host)
+        return LINK_BAD_HOST;
     for (size_t i = 0; i < host_len; i++)
         host[i] = (char)ascii_lower((unsigned char)t[f->body + i]);
     host[host_len] = '\0';

@@ -78,6 +78,8 @@ static void add_errors(json_t *ctx, const IntakeErrors *errs)
         const char *p = strchr(errs->e[i].field, '.');
         if (strncmp(errs->e[i].field, "targets[", 8) == 0 && p)
             snprintf(label, sizeof label, "label.targets_%s", p + 1);
+        else if (strncmp(errs->e[i].field, "fingerprints", 12) == 0)
+            snprintf(label, sizeof label, "label.fingerprints");
         json_array_append_new(
             list, json_pack("{s:s, s:s, s:s}", "anchor", key, "message", msg, "label", label));
     }
@@ -155,6 +157,9 @@ static int report_form(Request *req, int status, json_t *v, const IntakeErrors *
         json_object_set_new(ctx, "upload_error", json_string(key));
     }
     json_object_set_new(ctx, "platforms", platform_list(req));
+    json_t *fp = json_object_get(json_array_get(json_object_get(v, "fingerprints"), 0), "value");
+    if (json_is_string(fp))
+        json_object_set(ctx, "fp_value", fp);
     json_object_set_new(ctx, "v", v);
     return http_reply_page(req, status, "report", ctx);
 }
@@ -208,6 +213,8 @@ int page_report_post(Request *req)
     json_t *v = formjson_build(req, REPORT_BOOLS, FORM_SKIP);
     json_t *targets = json_object_get(v, "targets");
     formjson_drop_empty_rows(targets);
+    /* The fingerprint field is empty unless the page's script filled it. */
+    formjson_drop_empty_rows(json_object_get(v, "fingerprints"));
     UploadSet *u = uploads_of(req);
     const char *action = http_form(req, "action");
     if (action && (strcmp(action, "add_online") == 0 || strcmp(action, "add_offline") == 0))
