@@ -61,6 +61,35 @@ static json_t *step(json_t *parent, const char *seg, size_t len, int last, json_
     return json_is_object(child) ? child : NULL;
 }
 
+/* 1 when every segment of name is well formed, so a bad name leaves nothing behind. */
+static int path_ok(const char *name)
+{
+    const char *seg = name;
+    for (;;) {
+        const char *dot = strchr(seg, '.');
+        size_t len = dot ? (size_t)(dot - seg) : strlen(seg);
+        const char *br = memchr(seg, '[', len);
+        size_t name_len = br ? (size_t)(br - seg) : len;
+        if (name_len == 0 || name_len > 63)
+            return 0;
+        for (size_t i = 0; i < name_len; i++)
+            if (!((seg[i] >= 'a' && seg[i] <= 'z') || (seg[i] >= '0' && seg[i] <= '9') ||
+                  seg[i] == '_'))
+                return 0;
+        if (br) {
+            size_t digits = len - name_len - 2;
+            if (seg[len - 1] != ']' || len - name_len < 3 || digits > 2)
+                return 0;
+            for (size_t i = name_len + 1; i < len - 1; i++)
+                if (seg[i] < '0' || seg[i] > '9')
+                    return 0;
+        }
+        if (!dot)
+            return 1;
+        seg = dot + 1;
+    }
+}
+
 static int listed(const char *name, const char *const *list)
 {
     for (size_t i = 0; list && list[i]; i++)
@@ -95,7 +124,7 @@ json_t *formjson_build(Request *req, const char *const *bools, const char *const
     for (size_t i = 0; i < req->nform; i++) {
         const char *name = req->form[i].name;
         const char *value = req->form[i].value;
-        if (listed(name, skip) || strlen(name) > 128)
+        if (listed(name, skip) || strlen(name) > 128 || !path_ok(name))
             continue;
         char plain[160];
         unindexed(name, plain, sizeof plain);

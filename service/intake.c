@@ -129,8 +129,13 @@ static int valid_date(const char *s, int64_t now)
 {
     int y, m, d;
     char tail;
-    if (strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 || s[4] != '-' ||
-        s[7] != '-')
+    if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+        return 0;
+    /* Digits only where digits belong: sscanf alone would take " 9" or "+9". */
+    for (int i = 0; i < 10; i++)
+        if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+            return 0;
+    if (sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3)
         return 0;
     static const int days[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     if (y < 1900 || m < 1 || m > 12 || d < 1 || d > days[m - 1])
@@ -234,9 +239,10 @@ static void take_target(json_t *t, const char *path, json_t *out, IntakeErrors *
             for (size_t i = 0; i < n; i++)
                 if (strcmp(known[i].id, json_string_value(pf)) == 0)
                     ok = 1;
-            if (!ok)
-                add_error(errs, "targets.platform", "invalid");
-            else if (strcmp(platform, "other") == 0)
+            if (!ok) {
+                snprintf(p, sizeof p, "%s.platform", path);
+                add_error(errs, p, "invalid");
+            } else if (strcmp(platform, "other") == 0)
                 platform = json_string_value(pf);
         }
         json_object_set_new(out, "platform", json_string(platform));

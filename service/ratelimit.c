@@ -2,6 +2,7 @@
 #include "ratelimit.h"
 
 #include "buf.h"
+#include "vault.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -25,6 +26,7 @@ typedef struct Shard {
 
 struct RateLimit {
     unsigned free_failures, base_ms, max_ms, window_ms;
+    uint64_t seed; /* random: nobody can choose keys that collide with someone else's */
     Shard shards[SHARDS];
 };
 
@@ -35,10 +37,10 @@ int64_t ratelimit_now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* FNV-1a; never 0 so that 0 can mark an empty slot. */
-static uint64_t key_hash(const char *s)
+/* FNV-1a from a random seed; never 0 so that 0 can mark an empty slot. */
+static uint64_t key_hash(const RateLimit *rl, const char *s)
 {
-    uint64_t h = 1469598103934665603ULL;
+    uint64_t h = 1469598103934665603ULL ^ rl->seed;
     for (; *s; s++) {
         h ^= (unsigned char)*s;
         h *= 1099511628211ULL;
@@ -51,6 +53,7 @@ RateLimit *ratelimit_new(unsigned free_failures, unsigned base_ms, unsigned max_
 {
     RateLimit *rl = xcalloc(1, sizeof *rl);
     rl->window_ms = window_ms;
+    vault_random(&rl->seed, sizeof rl->seed);
     rl->free_failures = free_failures;
     rl->base_ms = base_ms;
     rl->max_ms = max_ms;
@@ -68,32 +71,42 @@ void ratelimit_free(RateLimit *rl)
     free(rl);
 }
 
-/* The entry for h in its shard (locked by the caller); creates it, evicting the stalest. */
-static Entry *entry_for(Shard *sh, uint64_t h, int create)
+/* Which entry a full neighbourhood gives up: an empty one, else one not waiting, the stalest. */
+static int evict_before(const Entry *a, const Entry *b, int64_t now_ms)
+{
+    if ((a->key == 0) != (b->key == 0))
+        return a->key == 0;
+    int aw = a->until_ms > now_ms, bw = b->until_ms > now_ms;
+    if (aw != bw)
+        return !aw;
+    return a->last_ms < b->last_ms;
+}
+
+/* The entry for h in its shard (locked by the caller); creates it when asked. */
+static Entry *entry_for(Shard *sh, uint64_t h, int create, int64_t now_ms)
 {
     size_t start = (size_t)(h >> 6) % SLOTS;
-    Entry *stalest = NULL;
+    Entry *victim = NULL;
     for (size_t i = 0; i < 8; i++) {
         Entry *e = &sh->slots[(start + i) % SLOTS];
         if (e->key == h)
             return e;
-        if (!stalest || e->key == 0 || (stalest->key != 0 && e->last_ms < stalest->last_ms))
-            if (!stalest || stalest->key != 0)
-                stalest = e;
+        if (!victim || evict_before(e, victim, now_ms))
+            victim = e;
     }
     if (!create)
         return NULL;
-    memset(stalest, 0, sizeof *stalest);
-    stalest->key = h;
-    return stalest;
+    memset(victim, 0, sizeof *victim);
+    victim->key = h;
+    return victim;
 }
 
 unsigned ratelimit_wait(RateLimit *rl, const char *key, int64_t now_ms)
 {
-    uint64_t h = key_hash(key);
+    uint64_t h = key_hash(rl, key);
     Shard *sh = &rl->shards[h % SHARDS];
     pthread_mutex_lock(&sh->lock);
-    Entry *e = entry_for(sh, h, 0);
+    Entry *e = entry_for(sh, h, 0, now_ms);
     int64_t wait = e && e->until_ms > now_ms ? e->until_ms - now_ms : 0;
     pthread_mutex_unlock(&sh->lock);
     return wait > 0 ? (unsigned)((wait + 999) / 1000) : 0;
@@ -101,10 +114,10 @@ unsigned ratelimit_wait(RateLimit *rl, const char *key, int64_t now_ms)
 
 void ratelimit_fail(RateLimit *rl, const char *key, int64_t now_ms)
 {
-    uint64_t h = key_hash(key);
+    uint64_t h = key_hash(rl, key);
     Shard *sh = &rl->shards[h % SHARDS];
     pthread_mutex_lock(&sh->lock);
-    Entry *e = entry_for(sh, h, 1);
+    Entry *e = entry_for(sh, h, 1, now_ms);
     if (rl->window_ms && e->failures && now_ms - e->last_ms > (int64_t)rl->window_ms &&
         now_ms >= e->until_ms)
         e->failures = 0;
@@ -112,7 +125,7 @@ void ratelimit_fail(RateLimit *rl, const char *key, int64_t now_ms)
     e->last_ms = now_ms;
     /* The free failures are used up: the next attempt waits. */
     if (e->failures >= rl->free_failures) {
-        unsigned shift = e->failures - rl->free_failures;
+        unsigned shift = e->failures - (rl->free_failures ? rl->free_failures : 1);
         uint64_t delay = shift > 20 ? rl->max_ms : (uint64_t)rl->base_ms << shift;
         if (delay > rl->max_ms)
             delay = rl->max_ms;
@@ -123,10 +136,10 @@ void ratelimit_fail(RateLimit *rl, const char *key, int64_t now_ms)
 
 void ratelimit_forgive(RateLimit *rl, const char *key)
 {
-    uint64_t h = key_hash(key);
+    uint64_t h = key_hash(rl, key);
     Shard *sh = &rl->shards[h % SHARDS];
     pthread_mutex_lock(&sh->lock);
-    Entry *e = entry_for(sh, h, 0);
+    Entry *e = entry_for(sh, h, 0, 0);
     if (e && e->failures > 0) {
         e->failures--;
         if (e->failures < rl->free_failures)
@@ -137,10 +150,10 @@ void ratelimit_forgive(RateLimit *rl, const char *key)
 
 void ratelimit_clear(RateLimit *rl, const char *key)
 {
-    uint64_t h = key_hash(key);
+    uint64_t h = key_hash(rl, key);
     Shard *sh = &rl->shards[h % SHARDS];
     pthread_mutex_lock(&sh->lock);
-    Entry *e = entry_for(sh, h, 0);
+    Entry *e = entry_for(sh, h, 0, 0);
     if (e)
         memset(e, 0, sizeof *e);
     pthread_mutex_unlock(&sh->lock);
@@ -181,10 +194,14 @@ unsigned tokenbucket_take(TokenBucket *tb, int64_t now_ms)
         tb->last_ms = now_ms;
     }
     unsigned wait = 0;
-    if (tb->tokens >= 1.0)
+    if (tb->tokens >= 1.0) {
         tb->tokens -= 1.0;
-    else
-        wait = (unsigned)((1.0 - tb->tokens) / tb->rate) + 1;
+    } else {
+        double secs = (1.0 - tb->tokens) / tb->rate;
+        wait = (unsigned)secs;
+        if ((double)wait < secs || wait == 0)
+            wait++;
+    }
     pthread_mutex_unlock(&tb->lock);
     return wait;
 }

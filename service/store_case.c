@@ -44,7 +44,8 @@ StoreStatus store_case_insert(StoreConn *c, const CaseRow *r)
 #define CASE_COLUMNS                                                                               \
     "id, channel, requester_role, language, incident_type, risk_flags, "                           \
     "coalesce(withdrawn_at, 0), legal_hold, coalesce(purge_after, 0), coalesce(assignee, 0), "     \
-    "created_at, updated_at, sealed_key, receipt_wrap, org_wrap, body, receipt_lookup"
+    "created_at, updated_at, sealed_key, receipt_wrap, org_wrap, body, receipt_lookup, "           \
+    "coalesce(incident_id, 0)"
 
 static void case_from_row(sqlite3_stmt *st, CaseRow *r)
 {
@@ -65,6 +66,7 @@ static void case_from_row(sqlite3_stmt *st, CaseRow *r)
     store_column_buf(st, 14, &r->org_wrap);
     store_column_buf(st, 15, &r->body);
     store_column_fixed(st, 16, r->receipt_lookup, 32);
+    r->incident_id = sqlite3_column_int64(st, 17);
 }
 
 StoreStatus store_case_get(StoreConn *c, const char *id, CaseRow *out)
@@ -379,4 +381,54 @@ StoreStatus store_event_insert(StoreConn *c, const char *case_id, int64_t target
     store_bind_text(st, 7, to_state);
     store_bind_blob(st, 8, body ? body->data : NULL, body ? body->len : 0);
     return store_exec_stmt(c, st, __func__);
+}
+
+StoreStatus store_file_get(StoreConn *c, const char *id, char case_id[CASE_ID_LEN + 1], Buf *meta)
+{
+    sqlite3_stmt *st = store_stmt(c, "SELECT case_id, meta FROM files WHERE id = ?1");
+    if (!st)
+        return STORE_ERROR;
+    store_bind_text(st, 1, id);
+    StoreStatus s = store_step_row(c, st, __func__);
+    if (s != STORE_OK)
+        return s;
+    store_column_text(st, 0, case_id, CASE_ID_LEN + 1);
+    store_column_buf(st, 1, meta);
+    sqlite3_reset(st);
+    return STORE_OK;
+}
+
+StoreStatus store_fingerprints_of_case(StoreConn *c, const char *case_id,
+                                       void (*cb)(void *arg, int64_t id, const Buf *body),
+                                       void *arg)
+{
+    sqlite3_stmt *st =
+        store_stmt(c, "SELECT id, body FROM fingerprints WHERE case_id = ?1 ORDER BY id");
+    if (!st)
+        return STORE_ERROR;
+    store_bind_text(st, 1, case_id);
+    Buf b = {0};
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        store_column_buf(st, 1, &b);
+        cb(arg, sqlite3_column_int64(st, 0), &b);
+    }
+    buf_free(&b);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? STORE_OK : store_status(c, rc, __func__);
+}
+
+StoreStatus store_event_set_body(StoreConn *c, int64_t id, const Buf *body)
+{
+    sqlite3_stmt *st = store_stmt(c, "UPDATE events SET body = ?2 WHERE id = ?1");
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, id);
+    store_bind_blob(st, 2, body->data, body->len);
+    return store_exec_one(c, st, __func__);
+}
+
+int64_t store_last_insert_id(StoreConn *c)
+{
+    return sqlite3_last_insert_rowid(c->db);
 }

@@ -21,6 +21,7 @@ typedef struct CaseRow {
     int legal_hold;
     int64_t purge_after; /* 0 when none */
     int64_t assignee;    /* 0 when none */
+    int64_t incident_id; /* 0 when none */
     int64_t created_at, updated_at;
     Buf sealed_key, receipt_wrap, org_wrap, body; /* owned */
     unsigned char receipt_lookup[32];
@@ -94,5 +95,16 @@ StoreStatus store_files_of_case(StoreConn *c, const char *case_id,
 StoreStatus store_event_insert(StoreConn *c, const char *case_id, int64_t target_id, int64_t now,
                                const char *actor, const char *kind, const char *from_state,
                                const char *to_state, const Buf *body);
+
+/* Sets an event's encrypted detail (bound to the event's row id, known after the insert). */
+StoreStatus store_event_set_body(StoreConn *c, int64_t id, const Buf *body);
+/* The rowid of this connection's last insert. */
+int64_t store_last_insert_id(StoreConn *c);
+/* One file's case and encrypted meta. */
+StoreStatus store_file_get(StoreConn *c, const char *id, char case_id[CASE_ID_LEN + 1], Buf *meta);
+/* Encrypted fingerprint values of a case, in order. */
+StoreStatus store_fingerprints_of_case(StoreConn *c, const char *case_id,
+                                       void (*cb)(void *arg, int64_t id, const Buf *body),
+                                       void *arg);
 
 #endif

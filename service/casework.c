@@ -1,0 +1,1382 @@
+/* Casework over the store and the vault. The case key is opened from the org key in the staff
+ * session: on first open from the sealed box (X25519), after that from a wrap under the org data
+ * key (symmetric), so lists and pages never pay X25519 per row. */
+#include "casework.h"
+
+#include "i18n.h"
+#include "links.h"
+#include "log.h"
+#include "notice.h"
+#include "staff.h"
+#include "states.h"
+#include "store_case.h"
+#include "store_staff.h"
+#include "uploads.h"
+#include "vault.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define ORG_DATA_KEY_ID 1
+#define BLIND_KEY_ID 2
+
+static CaseworkResult from_store(StoreStatus s)
+{
+    switch (s) {
+    case STORE_OK:
+        return CW_OK;
+    case STORE_NOT_FOUND:
+        return CW_NOT_FOUND;
+    case STORE_CONFLICT:
+        return CW_CONFLICT;
+    case STORE_BUSY:
+        return CW_BUSY;
+    default:
+        return CW_ERROR;
+    }
+}
+
+static int can_open(const Session *s)
+{
+    return s && strcmp(s->kind, "staff") == 0 &&
+           (strcmp(s->role, "admin") == 0 || strcmp(s->role, "caseworker") == 0);
+}
+
+static void actor_of(const Session *s, char out[80])
+{
+    snprintf(out, 80, "staff:%s", s->login);
+}
+
+/* Opens a case's key into key (32 bytes of secret memory). *fresh is set when the case was never
+ * opened by staff before: the caller stores org_wrap (in its transaction). */
+static CaseworkResult open_key(StoreConn *c, const Session *s, const CaseRow *row,
+                               unsigned char *key, Buf *new_wrap)
+{
+    char ad[64];
+    snprintf(ad, sizeof ad, "case-org:%s", row->id);
+    unsigned char *dk = vault_secret_alloc(32);
+    vault_derive(s->key, ORG_DATA_KEY_ID, "orgdata1", dk);
+    CaseworkResult r = CW_OK;
+    if (row->org_wrap.len) {
+        if (vault_unwrap(dk, row->org_wrap.data, row->org_wrap.len, ad, key, 32) != 0)
+            r = CW_FORBIDDEN;
+    } else {
+        OrgRow org = {0};
+        if (store_org_get(c, &org) != STORE_OK ||
+            vault_seal_open(org.public_key, s->key, row->sealed_key.data, row->sealed_key.len, key,
+                            32) != 0)
+            r = CW_FORBIDDEN;
+        else if (new_wrap)
+            vault_wrap(dk, key, 32, ad, new_wrap);
+        org_row_free(&org);
+    }
+    vault_secret_free(dk);
+    return r;
+}
+
+/* Decrypts a JSON field; NULL when it does not open. */
+static json_t *open_json(const unsigned char *key, const char *table, const char *column,
+                         const char *row, const Buf *ct)
+{
+    Buf pt = {0};
+    json_t *v = NULL;
+    if (vault_field_decrypt(key, table, column, row, ct->data, ct->len, &pt) == 0)
+        v = json_loadb(pt.data ? pt.data : "", pt.len, 0, NULL);
+    if (pt.data)
+        vault_wipe(pt.data, pt.len);
+    buf_free(&pt);
+    return v;
+}
+
+static char *open_text(const unsigned char *key, const char *table, const char *column,
+                       const char *row, const Buf *ct)
+{
+    Buf pt = {0};
+    if (vault_field_decrypt(key, table, column, row, ct->data, ct->len, &pt) != 0) {
+        buf_free(&pt);
+        return NULL;
+    }
+    return buf_take(&pt);
+}
+
+static void seal_text(const unsigned char *key, const char *table, const char *column,
+                      const char *row, const char *text, Buf *out)
+{
+    buf_reset(out);
+    vault_field_encrypt(key, table, column, row, text, strlen(text), out);
+}
+
+static void seal_json(const unsigned char *key, const char *table, const char *column,
+                      const char *row, const json_t *v, Buf *out)
+{
+    char *s = json_dumps(v, JSON_COMPACT);
+    seal_text(key, table, column, row, s, out);
+    vault_wipe(s, strlen(s));
+    free(s);
+}
+
+static int is_waiting(const char *state)
+{
+    return strcmp(state, "notice_sent") == 0 || strcmp(state, "acknowledged") == 0 ||
+           strcmp(state, "counter_noticed") == 0 || strcmp(state, "visit_planned") == 0;
+}
+
+/* ---- queues ---- */
+
+typedef struct QueueArgs {
+    StoreConn *c;
+    json_t *rows;
+    int64_t now;
+    QueueRow last;
+    int n;
+} QueueArgs;
+
+typedef struct TargetSummary {
+    json_t *platforms, *states;
+    int open, total, overdue;
+    int64_t next_due;
+    char waiting[24];
+} TargetSummary;
+
+static void summarise_target(void *arg, const TargetRow *t)
+{
+    TargetSummary *ts = arg;
+    ts->total++;
+    if (states_is_open(t->state))
+        ts->open++;
+    json_t *n = json_object_get(ts->states, t->state);
+    json_object_set_new(ts->states, t->state, json_integer(n ? json_integer_value(n) + 1 : 1));
+    int seen = 0;
+    size_t i;
+    json_t *p;
+    json_array_foreach(ts->platforms, i, p) if (strcmp(json_string_value(p), t->platform) == 0)
+        seen = 1;
+    if (!seen)
+        json_array_append_new(ts->platforms, json_string(t->platform));
+    if (is_waiting(t->state) && t->due_at) {
+        if (!ts->next_due || t->due_at < ts->next_due) {
+            ts->next_due = t->due_at;
+            snprintf(ts->waiting, sizeof ts->waiting, "%s", t->state);
+        }
+    }
+}
+
+static void queue_row(void *arg, const QueueRow *r)
+{
+    QueueArgs *a = arg;
+    TargetSummary ts = {json_array(), json_object(), 0, 0, 0, 0, ""};
+    store_targets_of_case(a->c, r->id, summarise_target, &ts);
+    json_t *o = json_pack("{s:s, s:I, s:i, s:s, s:o, s:o, s:i, s:i}", "case", r->id, "created_at",
+                          (json_int_t)r->created_at, "risk_flags", r->risk_flags, "incident_type",
+                          r->incident_type, "platforms", ts.platforms, "states", ts.states,
+                          "open_targets", ts.open, "targets", ts.total);
+    json_object_set_new(o, "urgent", json_boolean(r->risk_flags != 0));
+    json_object_set_new(o, "assignee", r->assignee[0] ? json_string(r->assignee) : json_null());
+    json_object_set_new(o, "withdrawn", json_boolean(r->withdrawn_at != 0));
+    if (r->incident_id)
+        json_object_set_new(o, "incident", json_integer(r->incident_id));
+    if (ts.next_due) {
+        json_object_set_new(o, "next_due", json_integer(ts.next_due));
+        json_object_set_new(o, "waiting_on", json_string(ts.waiting));
+        json_object_set_new(o, "overdue", json_boolean(ts.next_due <= a->now));
+    } else {
+        json_object_set_new(o, "overdue", json_false());
+    }
+    json_array_append_new(a->rows, o);
+    a->last = *r;
+    a->n++;
+}
+
+static const char *const QUEUES[] = {"new",        "mine", "overdue", "awaiting",
+                                     "monitoring", "all",  NULL};
+
+CaseworkResult casework_queue(const Session *s, QueueFilter *f, const char *cursor, int64_t now,
+                              json_t **out)
+{
+    int known = 0;
+    for (int i = 0; QUEUES[i]; i++)
+        if (f->queue && strcmp(f->queue, QUEUES[i]) == 0)
+            known = 1;
+    if (!known || f->limit < 1 || f->limit > CASEWORK_QUEUE_MAX)
+        return CW_INVALID;
+    f->me = s->staff_id;
+    f->now = now;
+    f->prio = -1;
+    f->due = 0;
+    f->created = 0;
+    f->after_id[0] = '\0';
+    if (cursor && *cursor) {
+        /* The cursor is the sort key of the last row shown: "prio.due.created.id". */
+        long long due, created;
+        int prio;
+        char id[24];
+        char tail;
+        if (strlen(cursor) > 80 ||
+            sscanf(cursor, "%d.%lld.%lld.%23[0-9a-f]%c", &prio, &due, &created, id, &tail) != 4 ||
+            prio < 0 || prio > 1)
+            return CW_INVALID;
+        f->prio = prio;
+        f->due = due;
+        f->created = created;
+        snprintf(f->after_id, sizeof f->after_id, "%s", id);
+    }
+    StoreConn *c = store_conn();
+    if (!c)
+        return CW_ERROR;
+    QueueArgs a = {.c = c, .rows = json_array(), .now = now};
+    StoreStatus st = store_queue(c, f, queue_row, &a);
+    if (st != STORE_OK) {
+        json_decref(a.rows);
+        return from_store(st);
+    }
+    json_t *next = json_null();
+    if (a.n == f->limit)
+        next = json_sprintf("%d.%lld.%lld.%s", a.last.prio, (long long)a.last.due,
+                            (long long)a.last.created_at, a.last.id);
+    *out = json_pack("{s:o, s:o}", "cases", a.rows, "next", next);
+    return CW_OK;
+}
+
+/* ---- viewing a case ---- */
+
+typedef struct ViewArgs {
+    const unsigned char *key;
+    const char *case_id;
+    json_t *targets, *messages, *notes, *files, *timeline, *fingerprints, *matches;
+    int64_t now, next_due;
+    int fp_index;
+    StoreConn *c;
+} ViewArgs;
+
+static void add_notice(void *arg, const NoticeRow *n);
+
+typedef struct NoticeArgs {
+    const unsigned char *key;
+    json_t *list;
+} NoticeArgs;
+
+static void view_target(void *arg, const TargetRow *t)
+{
+    ViewArgs *a = arg;
+    char row[24];
+    snprintf(row, sizeof row, "%lld", (long long)t->id);
+    json_t *body = open_json(a->key, "targets", "body", row, &t->body);
+    json_t *next = json_array();
+    size_t n;
+    const char *const *all = states_all(&n);
+    for (size_t i = 0; i < n; i++)
+        if (states_allowed(t->state, all[i]) && strcmp(all[i], "withdrawn") != 0)
+            json_array_append_new(next, json_string(all[i]));
+    json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:o, s:o}", "id", (json_int_t)t->id, "kind",
+                          t->kind, "platform", t->platform, "state", t->state, "body",
+                          body ? body : json_object(), "next", next);
+    json_object_set_new(o, "route", t->route[0] ? json_string(t->route) : json_null());
+    json_object_set_new(o, "open", json_boolean(states_is_open(t->state)));
+    if (t->due_at) {
+        json_object_set_new(o, "due_at", json_integer(t->due_at));
+        int overdue = is_waiting(t->state) && t->due_at <= a->now;
+        json_object_set_new(o, "overdue", json_boolean(overdue));
+        if (is_waiting(t->state) && (!a->next_due || t->due_at < a->next_due))
+            a->next_due = t->due_at;
+    }
+    if (t->parent_id)
+        json_object_set_new(o, "parent", json_integer(t->parent_id));
+    NoticeArgs na = {a->key, json_array()};
+    store_notices_of_target(a->c, t->id, add_notice, &na);
+    json_object_set_new(o, "notices", na.list);
+    json_array_append_new(a->targets, o);
+}
+
+static void add_notice(void *arg, const NoticeRow *n)
+{
+    NoticeArgs *a = arg;
+    char row[24];
+    snprintf(row, sizeof row, "%lld", (long long)n->id);
+    json_t *body = open_json(a->key, "notices", "body", row, &n->body);
+    json_t *o = json_pack("{s:I, s:s, s:s, s:I, s:s}", "id", (json_int_t)n->id, "route", n->route,
+                          "language", n->language, "sent_at", (json_int_t)n->sent_at, "sent_by",
+                          n->sent_by);
+    if (body)
+        json_object_update(o, body);
+    json_decref(body);
+    json_array_append_new(a->list, o);
+}
+
+static void view_message(void *arg, const MessageRow *m)
+{
+    ViewArgs *a = arg;
+    char row[24];
+    snprintf(row, sizeof row, "%lld", (long long)m->id);
+    char *text = open_text(a->key, "messages", "body", row, &m->body);
+    if (text)
+        json_array_append_new(a->messages, json_pack("{s:s, s:I, s:s}", "author", m->author, "at",
+                                                     (json_int_t)m->created_at, "body", text));
+    free(text);
+}
+
+static void view_note(void *arg, const NoteRow *n)
+{
+    ViewArgs *a = arg;
+    char row[24];
+    snprintf(row, sizeof row, "%lld", (long long)n->id);
+    char *text = open_text(a->key, "notes", "body", row, &n->body);
+    if (text)
+        json_array_append_new(a->notes, json_pack("{s:s, s:I, s:s}", "author", n->author, "at",
+                                                  (json_int_t)n->created_at, "body", text));
+    free(text);
+}
+
+static void view_file(void *arg, const FileRow *f)
+{
+    ViewArgs *a = arg;
+    json_t *meta = open_json(a->key, "files", "meta", f->id, &f->meta);
+    json_t *o = json_pack("{s:s, s:I}", "id", f->id, "at", (json_int_t)f->created_at);
+    if (meta)
+        json_object_update(o, meta);
+    json_decref(meta);
+    json_array_append_new(a->files, o);
+}
+
+static void view_event(void *arg, const EventRow *e)
+{
+    ViewArgs *a = arg;
+    json_t *o =
+        json_pack("{s:I, s:s, s:s}", "at", (json_int_t)e->at, "actor", e->actor, "kind", e->kind);
+    if (e->target_id)
+        json_object_set_new(o, "target", json_integer(e->target_id));
+    if (e->from_state[0])
+        json_object_set_new(o, "from", json_string(e->from_state));
+    if (e->to_state[0])
+        json_object_set_new(o, "to", json_string(e->to_state));
+    if (e->body.len) {
+        char row[64];
+        snprintf(row, sizeof row, "%lld", (long long)e->id);
+        json_t *d = open_json(a->key, "events", "body", row, &e->body);
+        if (d)
+            json_object_set_new(o, "detail", d);
+    }
+    json_array_append_new(a->timeline, o);
+}
+
+static void view_fingerprint(void *arg, int64_t id, const Buf *body)
+{
+    ViewArgs *a = arg;
+    (void)id;
+    char row[48];
+    snprintf(row, sizeof row, "%s:%d", a->case_id, a->fp_index++);
+    char *v = open_text(a->key, "fingerprints", "body", row, body);
+    if (v)
+        json_array_append_new(a->fingerprints,
+                              json_pack("{s:s, s:s}", "alg", "sha256", "value", v));
+    free(v);
+}
+
+static void view_match(void *arg, const char *other, const char *domain, int64_t target_id)
+{
+    ViewArgs *a = arg;
+    json_t *o = json_pack("{s:s, s:s}", "case", other, "on", domain);
+    if (target_id)
+        json_object_set_new(o, "target", json_integer(target_id));
+    json_array_append_new(a->matches, o);
+}
+
+/* Blind indexes of what the case holds, for matching across cases; keyed by the org key. */
+typedef struct BlindArgs {
+    StoreConn *c;
+    const unsigned char *key, *bkey;
+    const char *case_id;
+    StoreStatus st;
+    int fp_index;
+} BlindArgs;
+
+static void blind_put(BlindArgs *b, const char *domain, const char *value, int64_t target_id)
+{
+    if (!value || !*value || b->st != STORE_OK)
+        return;
+    unsigned char idx[32];
+    vault_blind_index(b->bkey, domain, value, strlen(value), idx);
+    b->st = store_blind_replace(b->c, b->case_id, domain, idx, target_id);
+}
+
+static void blind_target(void *arg, const TargetRow *t)
+{
+    BlindArgs *b = arg;
+    char row[24];
+    snprintf(row, sizeof row, "%lld", (long long)t->id);
+    json_t *body = open_json(b->key, "targets", "body", row, &t->body);
+    blind_put(b, "url", json_string_value(json_object_get(body, "canonical")), t->id);
+    json_decref(body);
+}
+
+static void blind_fingerprint(void *arg, int64_t id, const Buf *body)
+{
+    BlindArgs *b = arg;
+    (void)id;
+    char row[48];
+    snprintf(row, sizeof row, "%s:%d", b->case_id, b->fp_index++);
+    char *v = open_text(b->key, "fingerprints", "body", row, body);
+    blind_put(b, "sha256", v, 0);
+    free(v);
+}
+
+/* A contact in a form that matches however it was typed: lower case, phone digits only. */
+static void contact_norm(const json_t *contact, char out[300])
+{
+    out[0] = '\0';
+    const char *ch = json_string_value(json_object_get(contact, "channel"));
+    const char *v = json_string_value(json_object_get(contact, "value"));
+    if (!ch || !v)
+        return;
+    size_t o = 0;
+    for (const char *p = v; *p && o + 1 < 300; p++) {
+        if (strcmp(ch, "phone") == 0 && (*p < '0' || *p > '9'))
+            continue;
+        out[o++] = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
+    }
+    out[o] = '\0';
+}
+
+typedef struct OpenArgs {
+    const Session *s;
+    const char *case_id;
+    const unsigned char *key;
+    const Buf *new_wrap;
+    const json_t *body;
+    int64_t now;
+} OpenArgs;
+
+/* One transaction per view: the audit entry, the org wrap on first open, fresh blind indexes. */
+static StoreStatus view_tx(StoreConn *c, void *arg)
+{
+    OpenArgs *a = arg;
+    StoreStatus st = STORE_OK;
+    if (a->new_wrap && a->new_wrap->len)
+        st = store_case_set_org_wrap(c, a->case_id, a->new_wrap);
+    if (st == STORE_OK)
+        st = store_blind_clear(c, a->case_id);
+    if (st != STORE_OK)
+        return st;
+    unsigned char *bkey = vault_secret_alloc(32);
+    vault_derive(a->s->key, BLIND_KEY_ID, "blindidx", bkey);
+    BlindArgs b = {c, a->key, bkey, a->case_id, STORE_OK, 0};
+    store_targets_of_case(c, a->case_id, blind_target, &b);
+    store_fingerprints_of_case(c, a->case_id, blind_fingerprint, &b);
+    char contact[300];
+    contact_norm(json_object_get(json_object_get(a->body, "requester"), "contact"), contact);
+    blind_put(&b, "contact", contact, 0);
+    vault_secret_free(bkey);
+    if (b.st != STORE_OK)
+        return b.st;
+    char actor[80];
+    actor_of(a->s, actor);
+    return store_audit_append(c, a->now, actor, "case.view", a->case_id, "");
+}
+
+CaseworkResult casework_view(const Session *s, const char *case_id, int64_t now, json_t **out)
+{
+    if (!can_open(s))
+        return CW_FORBIDDEN;
+    StoreConn *c = store_conn();
+    if (!c)
+        return CW_ERROR;
+    CaseRow row = {0};
+    CaseworkResult r = from_store(store_case_get(c, case_id, &row));
+    unsigned char *key = vault_secret_alloc(32);
+    Buf wrap = {0};
+    if (r == CW_OK)
+        r = open_key(c, s, &row, key, &wrap);
+    json_t *body = NULL;
+    if (r == CW_OK && !(body = open_json(key, "cases", "body", row.id, &row.body)))
+        r = CW_ERROR;
+    if (r == CW_OK) {
+        OpenArgs oa = {s, row.id, key, &wrap, body, now};
+        r = from_store(store_tx(view_tx, &oa));
+    }
+    if (r == CW_OK) {
+        ViewArgs a = {.key = key,
+                      .case_id = row.id,
+                      .targets = json_array(),
+                      .messages = json_array(),
+                      .notes = json_array(),
+                      .files = json_array(),
+                      .timeline = json_array(),
+                      .fingerprints = json_array(),
+                      .matches = json_array(),
+                      .now = now,
+                      .c = c};
+        store_targets_of_case(c, row.id, view_target, &a);
+        store_messages_of_case(c, row.id, view_message, &a);
+        store_notes_of_case(c, row.id, view_note, &a);
+        store_files_of_case(c, row.id, view_file, &a);
+        store_events_of_case(c, row.id, view_event, &a);
+        store_fingerprints_of_case(c, row.id, view_fingerprint, &a);
+        store_blind_matches(c, row.id, view_match, &a);
+        StaffRow assignee = {0};
+        if (row.assignee)
+            store_staff_by_id(c, row.assignee, &assignee);
+        json_t *o = json_pack(
+            "{s:s, s:I, s:s, s:s, s:s, s:s, s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "case",
+            row.id, "created_at", (json_int_t)row.created_at, "channel", row.channel,
+            "requester_role", row.requester_role, "language", row.language, "incident_type",
+            row.incident_type, "risk_flags", row.risk_flags, "request", body, "targets", a.targets,
+            "messages", a.messages, "notes", a.notes, "screenshots", a.files, "timeline",
+            a.timeline, "fingerprints", a.fingerprints, "matches", a.matches);
+        body = NULL;
+        json_object_set_new(o, "assignee",
+                            row.assignee ? json_string(assignee.login) : json_null());
+        json_object_set_new(o, "incident",
+                            row.incident_id ? json_integer(row.incident_id) : json_null());
+        json_object_set_new(o, "withdrawn_at",
+                            row.withdrawn_at ? json_integer(row.withdrawn_at) : json_null());
+        json_object_set_new(o, "purge_after",
+                            row.purge_after ? json_integer(row.purge_after) : json_null());
+        json_object_set_new(o, "legal_hold", json_boolean(row.legal_hold));
+        json_object_set_new(o, "next_due", a.next_due ? json_integer(a.next_due) : json_null());
+        staff_row_free(&assignee);
+        *out = o;
+    }
+    json_decref(body);
+    buf_free(&wrap);
+    vault_secret_free(key);
+    case_row_free(&row);
+    return r;
+}
+
+/* ---- transitions ---- */
+
+/* A text field of fields, trimmed to a bound; NULL when absent or empty. */
+static const char *field_text(const json_t *fields, const char *name)
+{
+    const json_t *v = json_object_get(fields, name);
+    return json_is_string(v) && *json_string_value(v) ? json_string_value(v) : NULL;
+}
+
+static const char *const FIELD_NAMES[] = {"reason",   "ticket",         "channel", "route",
+                                          "evidence", "representative", "name",    "email",
+                                          "contact",  "signature",      NULL};
+#define FIELD_MAX 2000
+
+/* Checks the caseworker's fields: known names, strings, bounded. */
+static int fields_valid(const json_t *fields, json_t *detail)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)fields, k, v)
+    {
+        int known = 0;
+        for (int i = 0; FIELD_NAMES[i]; i++)
+            if (strcmp(k, FIELD_NAMES[i]) == 0)
+                known = 1;
+        if (strcmp(k, "to") == 0)
+            continue;
+        if (!known || (!json_is_string(v) && !json_is_null(v)) ||
+            (json_is_string(v) && strlen(json_string_value(v)) > FIELD_MAX)) {
+            json_object_set_new(detail, "field", json_string(k));
+            return 0;
+        }
+    }
+    return 1;
+}
+
+typedef struct Loaded {
+    CaseRow row;
+    TargetRow target;
+    unsigned char *key; /* secret memory */
+    json_t *case_body, *target_body;
+    int screenshots, fingerprints;
+} Loaded;
+
+static void count_file(void *arg, const FileRow *f)
+{
+    (void)f;
+    (*(int *)arg)++;
+}
+
+static void count_fp(void *arg, int64_t id, const Buf *b)
+{
+    (void)id;
+    (void)b;
+    (*(int *)arg)++;
+}
+
+static void loaded_free(Loaded *l)
+{
+    case_row_free(&l->row);
+    target_row_free(&l->target);
+    vault_secret_free(l->key);
+    json_decref(l->case_body);
+    json_decref(l->target_body);
+}
+
+/* Loads a target, its case, the case key and both decrypted bodies. */
+static CaseworkResult load_target(StoreConn *c, const Session *s, int64_t target_id, Loaded *l)
+{
+    memset(l, 0, sizeof *l);
+    l->key = vault_secret_alloc(32);
+    CaseworkResult r = from_store(store_target_get(c, target_id, &l->target));
+    if (r == CW_OK)
+        r = from_store(store_case_get(c, l->target.case_id, &l->row));
+    if (r == CW_OK)
+        r = open_key(c, s, &l->row, l->key, NULL);
+    if (r == CW_OK) {
+        char row[24];
+        snprintf(row, sizeof row, "%lld", (long long)target_id);
+        l->case_body = open_json(l->key, "cases", "body", l->row.id, &l->row.body);
+        l->target_body = open_json(l->key, "targets", "body", row, &l->target.body);
+        if (!l->case_body || !l->target_body)
+            r = CW_ERROR;
+    }
+    if (r == CW_OK) {
+        store_files_of_case(c, l->row.id, count_file, &l->screenshots);
+        store_fingerprints_of_case(c, l->row.id, count_fp, &l->fingerprints);
+    }
+    return r;
+}
+
+/* The route for a target: the one given, else the target's, else the platform's default. */
+static CaseworkResult pick_route(StoreConn *c, const Loaded *l, const json_t *fields,
+                                 RouteRow *route, PlatformRow *platform, json_t *detail)
+{
+    memset(platform, 0, sizeof *platform);
+    if (store_platform_get(c, l->target.platform, platform) != STORE_OK)
+        store_platform_get(c, "other", platform);
+    const char *want = field_text(fields, "route");
+    if (!want)
+        want = l->target.route[0] ? l->target.route : platform->route;
+    if (store_route_get(c, want, route) != STORE_OK) {
+        json_object_set_new(detail, "field", json_string("route"));
+        return CW_INVALID;
+    }
+    return CW_OK;
+}
+
+static void today(int64_t now, char out[16])
+{
+    time_t t = (time_t)now + 8 * 3600;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 16, "%Y-%m-%d", &tm);
+}
+
+/* Builds the notice for a loaded target; NULL with detail.missing when incomplete. */
+static char *build_notice(const Loaded *l, const RouteRow *route, const PlatformRow *platform,
+                          const char *lang, const json_t *fields, int64_t now, json_t *missing)
+{
+    char date[16], key[48];
+    today(now, date);
+    snprintf(key, sizeof key, "platform.%s", platform->id);
+    NoticeInput in = {route->id,
+                      route->elements,
+                      lang,
+                      i18n_get(lang, key),
+                      i18n_get(lang, "notice.org_name"),
+                      date,
+                      l->case_body,
+                      l->target_body,
+                      l->screenshots,
+                      l->fingerprints,
+                      fields};
+    return notice_build(&in, missing);
+}
+
+typedef struct TransitionArgs {
+    const Session *s;
+    Loaded *l;
+    const char *to;
+    const json_t *fields;
+    int64_t now;
+    const RouteRow *route; /* set for notice_sent */
+    int64_t due_at;        /* -1: leave as it is */
+    const char *notice_text;
+    const char *lang;
+    const char *victim_message; /* declined: the reason, shown to the victim */
+} TransitionArgs;
+
+static StoreStatus insert_message(StoreConn *c, const unsigned char *key, const char *case_id,
+                                  const char *author, int64_t staff_id, const char *text,
+                                  int64_t now)
+{
+    Buf ph = {0};
+    buf_putc(&ph, 0);
+    int64_t id = 0;
+    StoreStatus st = store_message_insert(c, case_id, author, staff_id, &ph, now, &id);
+    buf_free(&ph);
+    if (st != STORE_OK)
+        return st;
+    char row[24];
+    snprintf(row, sizeof row, "%lld", (long long)id);
+    Buf ct = {0};
+    seal_text(key, "messages", "body", row, text, &ct);
+    st = store_message_set_body(c, id, &ct);
+    buf_free(&ct);
+    return st;
+}
+
+/* An event with an encrypted detail (or none). */
+static StoreStatus insert_event(StoreConn *c, const unsigned char *key, const char *case_id,
+                                int64_t target_id, int64_t now, const char *actor, const char *kind,
+                                const char *from, const char *to, const json_t *detail)
+{
+    StoreStatus st = store_event_insert(c, case_id, target_id, now, actor, kind, from, to, NULL);
+    if (st != STORE_OK || !detail || json_object_size(detail) == 0)
+        return st;
+    int64_t id = store_last_insert_id(c);
+    char row[24];
+    snprintf(row, sizeof row, "%lld", (long long)id);
+    Buf ct = {0};
+    seal_json(key, "events", "body", row, detail, &ct);
+    st = store_event_set_body(c, id, &ct);
+    buf_free(&ct);
+    return st;
+}
+
+static StoreStatus transition_tx(StoreConn *c, void *arg)
+{
+    TransitionArgs *a = arg;
+    Loaded *l = a->l;
+    char actor[80];
+    actor_of(a->s, actor);
+    StoreStatus st = store_target_set_state(c, l->target.id, l->target.state, a->to, a->now);
+    if (st != STORE_OK)
+        return st;
+    if (a->due_at >= 0 &&
+        (st = store_target_set_clock(
+             c, l->target.id,
+             a->route ? a->route->id : (l->target.route[0] ? l->target.route : NULL), a->due_at)) !=
+            STORE_OK)
+        return st;
+    if (!strcmp(a->to, "removed") || !strcmp(a->to, "restricted") || !strcmp(a->to, "rejected"))
+        if ((st = store_target_set_decision(c, l->target.id, a->now)) != STORE_OK)
+            return st;
+    json_t *detail = json_object();
+    const char *keep[] = {"reason", "ticket", "channel", "route", NULL};
+    for (int i = 0; keep[i]; i++)
+        if (field_text(a->fields, keep[i]))
+            json_object_set_new(detail, keep[i], json_string(field_text(a->fields, keep[i])));
+    if (a->notice_text) {
+        /* The notice as sent, with how and the platform's ticket id. */
+        json_t *sent =
+            json_pack("{s:s, s:s?, s:s?}", "text", a->notice_text, "channel",
+                      field_text(a->fields, "channel"), "ticket", field_text(a->fields, "ticket"));
+        Buf ph = {0};
+        buf_putc(&ph, 0);
+        int64_t nid = 0;
+        st = store_notice_insert(c, l->target.id, l->row.id, a->route->id, a->lang, a->now,
+                                 a->s->staff_id, &ph, &nid);
+        buf_free(&ph);
+        if (st == STORE_OK) {
+            char row[24];
+            snprintf(row, sizeof row, "%lld", (long long)nid);
+            Buf ct = {0};
+            seal_json(l->key, "notices", "body", row, sent, &ct);
+            st = store_notice_set_body(c, nid, &ct);
+            buf_free(&ct);
+            json_object_set_new(detail, "notice", json_integer(nid));
+        }
+        json_decref(sent);
+    }
+    if (st == STORE_OK && a->victim_message)
+        st = insert_message(c, l->key, l->row.id, "staff", a->s->staff_id, a->victim_message,
+                            a->now);
+    if (st == STORE_OK)
+        st = insert_event(c, l->key, l->row.id, l->target.id, a->now, actor, "target.transition",
+                          l->target.state, a->to, detail);
+    json_decref(detail);
+    if (st != STORE_OK)
+        return st;
+    if ((st = store_case_touch(c, l->row.id, a->now)) != STORE_OK)
+        return st;
+    char what[96];
+    snprintf(what, sizeof what, "target %lld %s -> %s", (long long)l->target.id, l->target.state,
+             a->to);
+    return store_audit_append(c, a->now, actor, "target.transition", l->row.id, what);
+}
+
+#define COUNTER_NOTICE_DAYS 15
+
+CaseworkResult casework_transition(const Session *s, int64_t target_id, const char *to,
+                                   const json_t *fields, int64_t now, json_t *detail)
+{
+    if (!can_open(s))
+        return CW_FORBIDDEN;
+    if (!to || !states_known(to)) {
+        json_object_set_new(detail, "field", json_string("to"));
+        return CW_INVALID;
+    }
+    if (fields && !fields_valid(fields, detail))
+        return CW_INVALID;
+    StoreConn *c = store_conn();
+    if (!c)
+        return CW_ERROR;
+    Loaded l;
+    CaseworkResult r = load_target(c, s, target_id, &l);
+    if (r != CW_OK) {
+        loaded_free(&l);
+        return r;
+    }
+    if (!states_allowed(l.target.state, to) || strcmp(to, "withdrawn") == 0 ||
+        (!strcmp(to, "notice_sent") && !strcmp(l.target.kind, "offline")) ||
+        (!strcmp(to, "visit_planned") && strcmp(l.target.kind, "offline")) ||
+        (!strcmp(to, "ready") && !strcmp(l.target.kind, "offline"))) {
+        json_object_set_new(detail, "from", json_string(l.target.state));
+        json_object_set_new(detail, "to", json_string(to));
+        loaded_free(&l);
+        return CW_CONFLICT;
+    }
+    TransitionArgs a = {s, &l, to, fields, now, NULL, -1, NULL, l.row.language, NULL};
+    RouteRow route;
+    PlatformRow platform;
+    char *text = NULL;
+    if (!strcmp(to, "notice_sent") || !strcmp(to, "ready")) {
+        r = pick_route(c, &l, fields, &route, &platform, detail);
+        a.route = &route;
+        a.due_at = 0;
+    }
+    if (r == CW_OK && !strcmp(to, "notice_sent")) {
+        json_t *missing = json_array();
+        text = build_notice(&l, &route, &platform, l.row.language, fields, now, missing);
+        if (!text) {
+            json_object_set_new(detail, "missing", missing);
+            r = CW_MISSING;
+        } else {
+            json_decref(missing);
+            int hours = platform.clock_hours >= 0 && !field_text(fields, "route")
+                            ? platform.clock_hours
+                            : route.clock_hours;
+            a.due_at = now + (int64_t)hours * 3600;
+            a.notice_text = text;
+        }
+    }
+    if (r == CW_OK && !strcmp(to, "counter_noticed"))
+        a.due_at = now + (int64_t)COUNTER_NOTICE_DAYS * 86400;
+    if (r == CW_OK &&
+        (!strcmp(to, "removed") || !strcmp(to, "restricted") || !strcmp(to, "rejected") ||
+         !strcmp(to, "needs_info") || !strcmp(to, "upheld") || !strcmp(to, "restored")))
+        a.due_at = 0; /* the platform answered: its clock stops */
+    if (r == CW_OK && !strcmp(to, "declined")) {
+        a.victim_message = field_text(fields, "reason");
+        if (!a.victim_message) {
+            json_object_set_new(detail, "field", json_string("reason"));
+            r = CW_INVALID;
+        }
+    }
+    if (r == CW_OK)
+        r = from_store(store_tx(transition_tx, &a));
+    if (text) {
+        vault_wipe(text, strlen(text));
+        free(text);
+    }
+    loaded_free(&l);
+    return r;
+}
+
+CaseworkResult casework_notice(const Session *s, int64_t target_id, const char *lang,
+                               const json_t *fields, int64_t now, json_t **out)
+{
+    if (!can_open(s))
+        return CW_FORBIDDEN;
+    StoreConn *c = store_conn();
+    if (!c)
+        return CW_ERROR;
+    Loaded l;
+    CaseworkResult r = load_target(c, s, target_id, &l);
+    json_t *detail = json_object();
+    RouteRow route;
+    PlatformRow platform;
+    if (r == CW_OK && !strcmp(l.target.kind, "offline"))
+        r = CW_CONFLICT;
+    if (r == CW_OK)
+        r = pick_route(c, &l, fields, &route, &platform, detail);
+    if (r == CW_OK) {
+        const char *use = lang ? lang : l.row.language;
+        json_t *missing = json_array();
+        char *text = build_notice(&l, &route, &platform, use, fields, now, missing);
+        NoticeArgs na = {l.key, json_array()};
+        store_notices_of_target(c, target_id, add_notice, &na);
+        *out = json_pack("{s:I, s:s, s:s, s:s, s:o, s:o}", "target", (json_int_t)target_id, "route",
+                         route.id, "language", use, "channel", platform.channel, "missing", missing,
+                         "sent", na.list);
+        json_object_set_new(*out, "text", text ? json_string(text) : json_null());
+        if (text) {
+            vault_wipe(text, strlen(text));
+            free(text);
+        }
+        char actor[80];
+        actor_of(s, actor);
+        char what[48];
+        snprintf(what, sizeof what, "notice preview, target %lld", (long long)target_id);
+        /* A preview shows case content: it is a view like any other. */
+        staff_audit(actor, "case.view", l.row.id, what, now);
+    }
+    json_decref(detail);
+    loaded_free(&l);
+    return r;
+}
+
+/* ---- assignment, notes, messages, files ---- */
+
+typedef struct SimpleArgs {
+    const Session *s;
+    const char *case_id;
+    const unsigned char *key;
+    const char *text;
+    int64_t staff_id, now, number;
+} SimpleArgs;
+
+static StoreStatus assign_tx(StoreConn *c, void *arg)
+{
+    SimpleArgs *a = arg;
+    StoreStatus st = store_case_set_assignee(c, a->case_id, a->staff_id, a->now);
+    if (st != STORE_OK)
+        return st;
+    char actor[80];
+    actor_of(a->s, actor);
+    if ((st = store_event_insert(c, a->case_id, 0, a->now, actor, "case.assign", NULL, NULL,
+                                 NULL)) != STORE_OK)
+        return st;
+    return store_audit_append(c, a->now, actor, "case.assign", a->case_id, a->text ? a->text : "");
+}
+
+CaseworkResult casework_assign(const Session *s, const char *case_id, const char *login,
+                               int64_t now)
+{
+    if (!can_open(s))
+        return CW_FORBIDDEN;
+    StoreConn *c = store_conn();
+    if (!c)
+        return CW_ERROR;
+    int64_t id = 0;
+    if (login && *login) {
+        StaffRow row = {0};
+        StoreStatus st = store_staff_by_login(c, login, &row);
+        int ok = st == STORE_OK && !row.disabled && strcmp(row.role, "auditor") != 0;
+        id = row.id;
+        staff_row_free(&row);
+        if (!ok)
+            return st == STORE_OK || st == STORE_NOT_FOUND ? CW_INVALID : from_store(st);
+    }
+    SimpleArgs a = {s, case_id, NULL, login, id, now, 0};
+    return from_store(store_tx(assign_tx, &a));
+}
+
+/* Opens a case's key for a write; CW_NOT_FOUND when there is no such case. */
+static CaseworkResult key_of_case(StoreConn *c, const Session *s, const char *case_id,
+                                  unsigned char *key)
+{
+    CaseRow row = {0};
+    CaseworkResult r = from_store(store_case_get(c, case_id, &row));
+    if (r == CW_OK)
+        r = open_key(c, s, &row, key, NULL);
+    case_row_free(&row);
+    return r;
+}
+
+static StoreStatus note_tx(StoreConn *c, void *arg)
+{
+    SimpleArgs *a = arg;
+    Buf ph = {0};
+    buf_putc(&ph, 0);
+    int64_t id = 0;
+    StoreStatus st = store_note_insert(c, a->case_id, a->s->staff_id, a->now, &ph, &id);
+    buf_free(&ph);
+    if (st != STORE_OK)
+        return st;
+    char row[24];
+    snprintf(row, sizeof row, "%lld", (long long)id);
+    Buf ct = {0};
+    seal_text(a->key, "notes", "body", row, a->text, &ct);
+    st = store_note_set_body(c, id, &ct);
+    buf_free(&ct);
+    char actor[80];
+    actor_of(a->s, actor);
+    if (st == STORE_OK)
+        st = store_event_insert(c, a->case_id, 0, a->now, actor, "note.added", NULL, NULL, NULL);
+    return st == STORE_OK ? store_audit_append(c, a->now, actor, "case.note", a->case_id, "") : st;
+}
+
+static StoreStatus message_tx(StoreConn *c, void *arg)
+{
+    SimpleArgs *a = arg;
+    StoreStatus st =
+        insert_message(c, a->key, a->case_id, "staff", a->s->staff_id, a->text, a->now);
+    char actor[80];
+    actor_of(a->s, actor);
+    if (st == STORE_OK)
+        st = store_event_insert(c, a->case_id, 0, a->now, actor, "message.staff", NULL, NULL, NULL);
+    if (st == STORE_OK)
+        st = store_case_touch(c, a->case_id, a->now);
+    return st == STORE_OK ? store_audit_append(c, a->now, actor, "case.message", a->case_id, "")
+                          : st;
+}
+
+static CaseworkResult write_text(const Session *s, const char *case_id, const char *text,
+                                 int64_t now, StoreTxFn fn)
+{
+    if (!can_open(s))
+        return CW_FORBIDDEN;
+    if (!text || !*text || strlen(text) > CASEWORK_NOTE_MAX * 4)
+        return CW_INVALID;
+    StoreConn *c = store_conn();
+    if (!c)
+        return CW_ERROR;
+    unsigned char *key = vault_secret_alloc(32);
+    CaseworkResult r = key_of_case(c, s, case_id, key);
+    if (r == CW_OK) {
+        SimpleArgs a = {s, case_id, key, text, 0, now, 0};
+        r = from_store(store_tx(fn, &a));
+    }
+    vault_secret_free(key);
+    return r;
+}
+
+CaseworkResult casework_note(const Session *s, const char *case_id, const char *body, int64_t now)
+{
+    return write_text(s, case_id, body, now, note_tx);
+}
+
+CaseworkResult casework_message(const Session *s, const char *case_id, const char *body,
+                                int64_t now)
+{
+    return write_text(s, case_id, body, now, message_tx);
+}
+
+CaseworkResult casework_file(const Session *s, const char *file_id, int64_t now, Buf *bytes,
+                             char type[32])
+{
+    if (!can_open(s))
+        return CW_FORBIDDEN;
+    StoreConn *c = store_conn();
+    if (!c)
+        return CW_ERROR;
+    char case_id[CASE_ID_LEN + 1];
+    Buf meta = {0};
+    CaseworkResult r = from_store(store_file_get(c, file_id, case_id, &meta));
+    unsigned char *key = vault_secret_alloc(32);
+    if (r == CW_OK)
+        r = key_of_case(c, s, case_id, key);
+    if (r == CW_OK) {
+        json_t *m = open_json(key, "files", "meta", file_id, &meta);
+        snprintf(type, 32, "%s", m ? json_string_value(json_object_get(m, "type")) : "");
+        json_decref(m);
+        if (!type[0] || uploads_read(file_id, key, bytes) != 0)
+            r = CW_ERROR;
+    }
+    if (r == CW_OK) {
+        char actor[80];
+        actor_of(s, actor);
+        staff_audit(actor, "case.view_file", case_id, file_id, now);
+    }
+    vault_secret_free(key);
+    buf_free(&meta);
+    return r;
+}
+
+/* ---- incidents ---- */
+
+static const char INCIDENT_AD_TABLE[] = "incidents";
+
+static StoreStatus incident_tx(StoreConn *c, void *arg)
+{
+    SimpleArgs *a = arg;
+    Buf ph = {0};
+    buf_putc(&ph, 0);
+    StoreStatus st = store_incident_insert(c, a->now, &ph, &a->number);
+    buf_free(&ph);
+    if (st != STORE_OK)
+        return st;
+    char row[24];
+    snprintf(row, sizeof row, "%lld", (long long)a->number);
+    Buf ct = {0};
+    seal_text(a->key, INCIDENT_AD_TABLE, "label", row, a->text, &ct);
+    st = store_incident_set_label(c, a->number, &ct);
+    buf_free(&ct);
+    char actor[80];
+    actor_of(a->s, actor);
+    return st == STORE_OK ? store_audit_append(c, a->now, actor, "incident.create", row, "") : st;
+}
+
+CaseworkResult casework_incident_create(const Session *s, const char *label, int64_t now,
+                                        int64_t *id)
+{
+    if (!can_open(s))
+        return CW_FORBIDDEN;
+    if (!label || !*label || strlen(label) > 600)
+        return CW_INVALID;
+    unsigned char *dk = vault_secret_alloc(32);
+    vault_derive(s->key, ORG_DATA_KEY_ID, "orgdata1", dk);
+    SimpleArgs a = {s, NULL, dk, label, 0, now, 0};
+    CaseworkResult r = from_store(store_tx(incident_tx, &a));
+    vault_secret_free(dk);
+    *id = a.number;
+    return r;
+}
+
+static StoreStatus attach_tx(StoreConn *c, void *arg)
+{
+    SimpleArgs *a = arg;
+    StoreStatus st = store_case_set_incident(c, a->case_id, a->number);
+    char actor[80], what[32];
+    actor_of(a->s, actor);
+    snprintf(what, sizeof what, "incident %lld", (long long)a->number);
+    if (st == STORE_OK)
+        st = store_event_insert(c, a->case_id, 0, a->now, actor, "case.incident", NULL, NULL, NULL);
+    return st == STORE_OK ? store_audit_append(c, a->now, actor, "case.incident", a->case_id, what)
+                          : st;
+}
+
+CaseworkResult casework_incident_attach(const Session *s, const char *case_id, int64_t incident,
+                                        int64_t now)
+{
+    if (!can_open(s))
+        return CW_FORBIDDEN;
+    StoreConn *c = store_conn();
+    if (!c)
+        return CW_ERROR;
+    if (incident) {
+        IncidentRow ir = {0};
+        StoreStatus st = store_incident_get(c, incident, &ir);
+        buf_free(&ir.label);
+        if (st != STORE_OK)
+            return st == STORE_NOT_FOUND ? CW_INVALID : from_store(st);
+    }
+    SimpleArgs a = {s, case_id, NULL, NULL, 0, now, incident};
+    return from_store(store_tx(attach_tx, &a));
+}
+
+typedef struct IncidentArgs {
+    const unsigned char *dk;
+    json_t *list;
+} IncidentArgs;
+
+static void incident_row(void *arg, const IncidentRow *r)
+{
+    IncidentArgs *a = arg;
+    char row[24];
+    snprintf(row, sizeof row, "%lld", (long long)r->id);
+    char *label = open_text(a->dk, INCIDENT_AD_TABLE, "label", row, &r->label);
+    json_array_append_new(a->list, json_pack("{s:I, s:I, s:I, s:s}", "id", (json_int_t)r->id,
+                                             "created_at", (json_int_t)r->created_at, "cases",
+                                             (json_int_t)r->cases, "label", label ? label : ""));
+    free(label);
+}
+
+CaseworkResult casework_incidents(const Session *s, json_t **out)
+{
+    if (!can_open(s))
+        return CW_FORBIDDEN;
+    StoreConn *c = store_conn();
+    if (!c)
+        return CW_ERROR;
+    unsigned char *dk = vault_secret_alloc(32);
+    vault_derive(s->key, ORG_DATA_KEY_ID, "orgdata1", dk);
+    IncidentArgs a = {dk, json_array()};
+    StoreStatus st = store_incidents(c, incident_row, &a);
+    vault_secret_free(dk);
+    if (st != STORE_OK) {
+        json_decref(a.list);
+        return from_store(st);
+    }
+    *out = json_pack("{s:o}", "incidents", a.list);
+    return CW_OK;
+}
+
+typedef struct IncidentViewArgs {
+    const Session *s;
+    StoreConn *c;
+    json_t *by_platform;
+    json_t *cases;
+    const unsigned char *key;
+    const char *case_id;
+} IncidentViewArgs;
+
+static void incident_target(void *arg, const TargetRow *t)
+{
+    IncidentViewArgs *a = arg;
+    char row[24];
+    snprintf(row, sizeof row, "%lld", (long long)t->id);
+    json_t *body = open_json(a->key, "targets", "body", row, &t->body);
+    json_t *list = json_object_get(a->by_platform, t->platform);
+    if (!list) {
+        list = json_array();
+        json_object_set_new(a->by_platform, t->platform, list);
+    }
+    const char *label = json_string_value(
+        json_object_get(body, strcmp(t->kind, "offline") == 0 ? "holder" : "canonical"));
+    json_t *o = json_pack("{s:s, s:I, s:s, s:s}", "case", a->case_id, "target", (json_int_t)t->id,
+                          "state", t->state, "label", label ? label : "");
+    if (t->due_at)
+        json_object_set_new(o, "due_at", json_integer(t->due_at));
+    json_array_append_new(list, o);
+    json_decref(body);
+}
+
+static void incident_case(void *arg, const char *case_id)
+{
+    IncidentViewArgs *a = arg;
+    json_array_append_new(a->cases, json_string(case_id));
+}
+
+CaseworkResult casework_incident_view(const Session *s, int64_t id, int64_t now, json_t **out)
+{
+    if (!can_open(s))
+        return CW_FORBIDDEN;
+    StoreConn *c = store_conn();
+    if (!c)
+        return CW_ERROR;
+    IncidentRow ir = {0};
+    CaseworkResult r = from_store(store_incident_get(c, id, &ir));
+    if (r != CW_OK) {
+        buf_free(&ir.label);
+        return r;
+    }
+    unsigned char *dk = vault_secret_alloc(32);
+    vault_derive(s->key, ORG_DATA_KEY_ID, "orgdata1", dk);
+    char row[24];
+    snprintf(row, sizeof row, "%lld", (long long)id);
+    char *label = open_text(dk, INCIDENT_AD_TABLE, "label", row, &ir.label);
+    vault_secret_free(dk);
+    IncidentViewArgs a = {s, c, json_object(), json_array(), NULL, NULL};
+    store_cases_of_incident(c, id, incident_case, &a);
+    unsigned char *key = vault_secret_alloc(32);
+    size_t i;
+    json_t *cid;
+    json_array_foreach(a.cases, i, cid)
+    {
+        a.case_id = json_string_value(cid);
+        if (key_of_case(c, s, a.case_id, key) != CW_OK)
+            continue;
+        a.key = key;
+        store_targets_of_case(c, a.case_id, incident_target, &a);
+    }
+    vault_secret_free(key);
+    *out = json_pack("{s:I, s:s, s:o, s:o}", "id", (json_int_t)id, "label", label ? label : "",
+                     "cases", a.cases, "platforms", a.by_platform);
+    free(label);
+    buf_free(&ir.label);
+    char actor[80];
+    actor_of(s, actor);
+    staff_audit(actor, "incident.view", row, "", now);
+    return CW_OK;
+}
+
+/* ---- platforms and routes ---- */
+
+static void registry_route(void *arg, const RouteRow *r)
+{
+    json_array_append_new(arg, json_pack("{s:s, s:i, s:s}", "id", r->id, "clock_hours",
+                                         r->clock_hours, "elements", r->elements));
+}
+
+static void registry_platform(void *arg, const PlatformRow *p)
+{
+    json_t *o = json_pack("{s:s, s:s, s:s}", "id", p->id, "route", p->route, "channel", p->channel);
+    json_object_set_new(o, "clock_hours",
+                        p->clock_hours >= 0 ? json_integer(p->clock_hours) : json_null());
+    json_array_append_new(arg, o);
+}
+
+CaseworkResult casework_registry(json_t **out)
+{
+    StoreConn *c = store_conn();
+    if (!c)
+        return CW_ERROR;
+    json_t *routes = json_array(), *platforms = json_array();
+    StoreStatus st = store_routes(c, registry_route, routes);
+    if (st == STORE_OK)
+        st = store_platforms(c, registry_platform, platforms);
+    if (st != STORE_OK) {
+        json_decref(routes);
+        json_decref(platforms);
+        return from_store(st);
+    }
+    *out = json_pack("{s:o, s:o}", "routes", routes, "platforms", platforms);
+    return CW_OK;
+}
+
+CaseworkResult casework_platform_update(const Session *s, const char *id, const char *route,
+                                        int clock_hours, const char *channel, int64_t now,
+                                        json_t *detail)
+{
+    StoreConn *c = store_conn();
+    if (!c)
+        return CW_ERROR;
+    PlatformRow p = {0};
+    CaseworkResult r = from_store(store_platform_get(c, id, &p));
+    if (r != CW_OK)
+        return r;
+    RouteRow rr;
+    if (route && store_route_get(c, route, &rr) != STORE_OK) {
+        json_object_set_new(detail, "field", json_string("route"));
+        return CW_INVALID;
+    }
+    if (clock_hours < -1 || clock_hours > 8760) {
+        json_object_set_new(detail, "field", json_string("clock_hours"));
+        return CW_INVALID;
+    }
+    if (channel && strlen(channel) >= sizeof p.channel) {
+        json_object_set_new(detail, "field", json_string("channel"));
+        return CW_INVALID;
+    }
+    if (route)
+        snprintf(p.route, sizeof p.route, "%s", route);
+    if (channel)
+        snprintf(p.channel, sizeof p.channel, "%s", channel);
+    p.clock_hours = clock_hours;
+    r = from_store(store_platform_update(c, &p));
+    if (r == CW_OK) {
+        char actor[80], what[64];
+        actor_of(s, actor);
+        snprintf(what, sizeof what, "route %s, clock %d", p.route, clock_hours);
+        staff_audit(actor, "platform.update", id, what, now);
+    }
+    return r;
+}
+
+CaseworkResult casework_route_update(const Session *s, const char *id, int clock_hours, int64_t now)
+{
+    if (clock_hours < 0 || clock_hours > 8760)
+        return CW_INVALID;
+    StoreConn *c = store_conn();
+    if (!c)
+        return CW_ERROR;
+    CaseworkResult r = from_store(store_route_set_clock(c, id, clock_hours));
+    if (r == CW_OK) {
+        char actor[80], what[32];
+        actor_of(s, actor);
+        snprintf(what, sizeof what, "clock %d", clock_hours);
+        staff_audit(actor, "route.update", id, what, now);
+    }
+    return r;
+}
+
+/* ---- audit ---- */
+
+static void audit_row(void *arg, const AuditRow *r)
+{
+    json_array_append_new(arg, json_pack("{s:I, s:I, s:s, s:s, s:s, s:s}", "id", (json_int_t)r->id,
+                                         "at", (json_int_t)r->at, "actor", r->actor, "action",
+                                         r->action, "subject", r->subject, "detail", r->detail));
+}
+
+CaseworkResult casework_audit(int64_t before, int limit, json_t **out)
+{
+    if (limit < 1 || limit > 500 || before < 0)
+        return CW_INVALID;
+    StoreConn *c = store_conn();
+    if (!c)
+        return CW_ERROR;
+    json_t *list = json_array();
+    StoreStatus st = store_audit_page(c, before, limit, audit_row, list);
+    if (st != STORE_OK) {
+        json_decref(list);
+        return from_store(st);
+    }
+    json_t *next = json_null();
+    if ((int)json_array_size(list) == limit)
+        next = json_integer(json_integer_value(
+            json_object_get(json_array_get(list, json_array_size(list) - 1), "id")));
+    *out = json_pack("{s:o, s:o}", "entries", list, "next", next);
+    return CW_OK;
+}

@@ -1,0 +1,74 @@
+/* Casework: what caseworkers and admins do with a case (DESIGN sections 4 and 5). Opens case keys
+ * with the org key a staff session holds, decrypts only what a page shows, and writes every change
+ * with its timeline event and audit entry in one transaction. No HTTP here. */
+#ifndef TAKEDOWN_CASEWORK_H
+#define TAKEDOWN_CASEWORK_H
+
+#include "session.h"
+#include "store_work.h"
+
+#include <jansson.h>
+#include <stdint.h>
+
+typedef enum CaseworkResult {
+    CW_OK = 0,
+    CW_NOT_FOUND,
+    CW_CONFLICT,  /* the transition table forbids it, or the state changed meanwhile */
+    CW_MISSING,   /* the route's elements are missing (named in the detail) */
+    CW_INVALID,   /* a field is wrong (named in the detail) */
+    CW_FORBIDDEN, /* the session cannot open case keys */
+    CW_BUSY,
+    CW_ERROR,
+} CaseworkResult;
+
+#define CASEWORK_QUEUE_MAX 100
+#define CASEWORK_NOTE_MAX 5000
+
+/* A queue page: {"cases": [...], "next": cursor or null}. Decrypts nothing: rows carry workflow
+ * metadata only. cursor is NULL for the first page; CW_INVALID for a bad queue, cursor or limit. */
+CaseworkResult casework_queue(const Session *s, QueueFilter *f, const char *cursor, int64_t now,
+                              json_t **out);
+
+/* The whole case for a staff member (and an audit entry saying they viewed it). */
+CaseworkResult casework_view(const Session *s, const char *case_id, int64_t now, json_t **out);
+
+/* Moves a target to another state. fields: reason, ticket, channel, route, evidence,
+ * representative, name, email, contact, signature. detail receives {"missing": [...]} or
+ * {"field": "..."} when refused. */
+CaseworkResult casework_transition(const Session *s, int64_t target_id, const char *to,
+                                   const json_t *fields, int64_t now, json_t *detail);
+
+/* The notice a target's route would send now, for preview: {"route", "language", "text",
+ * "missing": [...], "sent": [notices as sent]}. lang NULL: the case's language. */
+CaseworkResult casework_notice(const Session *s, int64_t target_id, const char *lang,
+                               const json_t *fields, int64_t now, json_t **out);
+
+CaseworkResult casework_assign(const Session *s, const char *case_id, const char *login,
+                               int64_t now);
+CaseworkResult casework_note(const Session *s, const char *case_id, const char *body, int64_t now);
+CaseworkResult casework_message(const Session *s, const char *case_id, const char *body,
+                                int64_t now);
+/* A screenshot decrypted in memory: its bytes and type. */
+CaseworkResult casework_file(const Session *s, const char *file_id, int64_t now, Buf *bytes,
+                             char type[32]);
+
+/* Incidents: create (label encrypted under the org data key), attach a case, list, view. */
+CaseworkResult casework_incident_create(const Session *s, const char *label, int64_t now,
+                                        int64_t *id);
+CaseworkResult casework_incident_attach(const Session *s, const char *case_id, int64_t incident,
+                                        int64_t now);
+CaseworkResult casework_incidents(const Session *s, json_t **out);
+CaseworkResult casework_incident_view(const Session *s, int64_t id, int64_t now, json_t **out);
+
+/* Platforms and routes (admins edit them). */
+CaseworkResult casework_registry(json_t **out);
+CaseworkResult casework_platform_update(const Session *s, const char *id, const char *route,
+                                        int clock_hours, const char *channel, int64_t now,
+                                        json_t *detail);
+CaseworkResult casework_route_update(const Session *s, const char *id, int clock_hours,
+                                     int64_t now);
+
+/* The audit log, newest first: {"entries": [...], "next": id or null}. */
+CaseworkResult casework_audit(int64_t before, int limit, json_t **out);
+
+#endif

@@ -1,0 +1,594 @@
+/* Queries for casework: one function per query, every value bound. */
+#include "store_work.h"
+
+#include "store_internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* States where the clock runs and a decision is awaited; kept in step with states.c. */
+#define WAITING "('notice_sent', 'acknowledged', 'counter_noticed', 'visit_planned')"
+#define OPEN_STATES                                                                                \
+    "('reported', 'in_review', 'ready', 'notice_sent', 'acknowledged', 'needs_info', 'rejected', " \
+    "'escalated', 'removed', 'counter_noticed', 'verified_gone', 'monitoring', 'visit_planned')"
+
+static void bind_opt_text(sqlite3_stmt *st, int i, const char *s)
+{
+    if (s && *s)
+        sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+static void bind_opt_int(sqlite3_stmt *st, int i, int64_t v)
+{
+    if (v)
+        sqlite3_bind_int64(st, i, v);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+StoreStatus store_queue(StoreConn *c, const QueueFilter *f,
+                        void (*cb)(void *arg, const QueueRow *r), void *arg)
+{
+    sqlite3_stmt *st = store_stmt(
+        c, "WITH q AS (SELECT c.id, c.created_at, c.risk_flags, c.incident_type, "
+           "  coalesce(c.withdrawn_at, 0) AS withdrawn_at, coalesce(c.incident_id, 0) AS incident, "
+           "  coalesce((SELECT login FROM staff s WHERE s.id = c.assignee), '') AS assignee, "
+           "  CASE WHEN c.risk_flags != 0 THEN 0 ELSE 1 END AS prio, "
+           "  coalesce((SELECT min(t.due_at) FROM targets t WHERE t.case_id = c.id AND t.state "
+           "IN " WAITING " AND t.due_at IS NOT NULL), 9000000000000000) AS due "
+           " FROM cases c WHERE "
+           " (?1 = 'all' "
+           "  OR (?1 = 'new' AND c.withdrawn_at IS NULL AND EXISTS (SELECT 1 FROM targets t "
+           "      WHERE t.case_id = c.id AND t.state = 'reported')) "
+           "  OR (?1 = 'mine' AND c.assignee = ?2 AND EXISTS (SELECT 1 FROM targets t "
+           "      WHERE t.case_id = c.id AND t.state IN " OPEN_STATES ")) "
+           "  OR (?1 = 'overdue' AND EXISTS (SELECT 1 FROM targets t WHERE t.case_id = c.id "
+           "      AND t.state IN " WAITING " AND t.due_at <= ?3)) "
+           "  OR (?1 = 'awaiting' AND EXISTS (SELECT 1 FROM targets t WHERE t.case_id = c.id "
+           "      AND t.state IN ('notice_sent', 'acknowledged'))) "
+           "  OR (?1 = 'monitoring' AND EXISTS (SELECT 1 FROM targets t WHERE t.case_id = c.id "
+           "      AND t.state IN ('verified_gone', 'monitoring')))) "
+           " AND (?4 IS NULL OR EXISTS (SELECT 1 FROM targets t WHERE t.case_id = c.id "
+           "      AND t.platform = ?4)) "
+           " AND (?5 IS NULL OR EXISTS (SELECT 1 FROM targets t WHERE t.case_id = c.id "
+           "      AND t.route = ?5)) "
+           " AND (?6 IS NULL OR EXISTS (SELECT 1 FROM targets t WHERE t.case_id = c.id "
+           "      AND t.state = ?6)) "
+           " AND (?7 IS NULL OR c.incident_id = ?7) "
+           " AND (?8 IS NULL OR c.assignee = ?8)) "
+           "SELECT id, prio, due, created_at, risk_flags, incident_type, withdrawn_at, assignee, "
+           "incident FROM q WHERE (prio, due, created_at, id) > (?9, ?10, ?11, ?12) "
+           "ORDER BY prio, due, created_at, id LIMIT ?13");
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_text(st, 1, f->queue, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, f->me);
+    sqlite3_bind_int64(st, 3, f->now);
+    bind_opt_text(st, 4, f->platform);
+    bind_opt_text(st, 5, f->route);
+    bind_opt_text(st, 6, f->state);
+    bind_opt_int(st, 7, f->incident);
+    bind_opt_int(st, 8, f->assignee);
+    sqlite3_bind_int(st, 9, f->prio);
+    sqlite3_bind_int64(st, 10, f->due);
+    sqlite3_bind_int64(st, 11, f->created);
+    sqlite3_bind_text(st, 12, f->after_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 13, f->limit);
+    QueueRow r;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        memset(&r, 0, sizeof r);
+        store_column_text(st, 0, r.id, sizeof r.id);
+        r.prio = sqlite3_column_int(st, 1);
+        r.due = sqlite3_column_int64(st, 2);
+        r.created_at = sqlite3_column_int64(st, 3);
+        r.risk_flags = sqlite3_column_int(st, 4);
+        store_column_text(st, 5, r.incident_type, sizeof r.incident_type);
+        r.withdrawn_at = sqlite3_column_int64(st, 6);
+        store_column_text(st, 7, r.assignee, sizeof r.assignee);
+        r.incident_id = sqlite3_column_int64(st, 8);
+        cb(arg, &r);
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? STORE_OK : store_status(c, rc, __func__);
+}
+
+/* ---- routes and platforms ---- */
+
+static void route_from(sqlite3_stmt *st, RouteRow *r)
+{
+    store_column_text(st, 0, r->id, sizeof r->id);
+    r->clock_hours = sqlite3_column_int(st, 1);
+    store_column_text(st, 2, r->elements, sizeof r->elements);
+}
+
+StoreStatus store_route_get(StoreConn *c, const char *id, RouteRow *out)
+{
+    sqlite3_stmt *st = store_stmt(c, "SELECT id, clock_hours, elements FROM routes WHERE id = ?1");
+    if (!st)
+        return STORE_ERROR;
+    store_bind_text(st, 1, id);
+    StoreStatus s = store_step_row(c, st, __func__);
+    if (s != STORE_OK)
+        return s;
+    route_from(st, out);
+    sqlite3_reset(st);
+    return STORE_OK;
+}
+
+StoreStatus store_routes(StoreConn *c, void (*cb)(void *arg, const RouteRow *r), void *arg)
+{
+    sqlite3_stmt *st = store_stmt(c, "SELECT id, clock_hours, elements FROM routes ORDER BY id");
+    if (!st)
+        return STORE_ERROR;
+    RouteRow r;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        route_from(st, &r);
+        cb(arg, &r);
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? STORE_OK : store_status(c, rc, __func__);
+}
+
+StoreStatus store_route_set_clock(StoreConn *c, const char *id, int hours)
+{
+    sqlite3_stmt *st = store_stmt(c, "UPDATE routes SET clock_hours = ?2 WHERE id = ?1");
+    if (!st)
+        return STORE_ERROR;
+    store_bind_text(st, 1, id);
+    sqlite3_bind_int(st, 2, hours);
+    return store_exec_one(c, st, __func__);
+}
+
+static void platform_from(sqlite3_stmt *st, PlatformRow *p)
+{
+    store_column_text(st, 0, p->id, sizeof p->id);
+    store_column_text(st, 1, p->route, sizeof p->route);
+    p->clock_hours = sqlite3_column_type(st, 2) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 2);
+    store_column_text(st, 3, p->channel, sizeof p->channel);
+}
+
+StoreStatus store_platform_get(StoreConn *c, const char *id, PlatformRow *out)
+{
+    sqlite3_stmt *st =
+        store_stmt(c, "SELECT id, route, clock_hours, channel FROM platforms WHERE id = ?1");
+    if (!st)
+        return STORE_ERROR;
+    store_bind_text(st, 1, id);
+    StoreStatus s = store_step_row(c, st, __func__);
+    if (s != STORE_OK)
+        return s;
+    platform_from(st, out);
+    sqlite3_reset(st);
+    return STORE_OK;
+}
+
+StoreStatus store_platforms(StoreConn *c, void (*cb)(void *arg, const PlatformRow *p), void *arg)
+{
+    sqlite3_stmt *st =
+        store_stmt(c, "SELECT id, route, clock_hours, channel FROM platforms ORDER BY rowid");
+    if (!st)
+        return STORE_ERROR;
+    PlatformRow p;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        platform_from(st, &p);
+        cb(arg, &p);
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? STORE_OK : store_status(c, rc, __func__);
+}
+
+StoreStatus store_platform_update(StoreConn *c, const PlatformRow *p)
+{
+    sqlite3_stmt *st = store_stmt(
+        c, "UPDATE platforms SET route = ?2, clock_hours = ?3, channel = ?4 WHERE id = ?1");
+    if (!st)
+        return STORE_ERROR;
+    store_bind_text(st, 1, p->id);
+    store_bind_text(st, 2, p->route);
+    if (p->clock_hours < 0)
+        sqlite3_bind_null(st, 3);
+    else
+        sqlite3_bind_int(st, 3, p->clock_hours);
+    store_bind_text(st, 4, p->channel);
+    return store_exec_one(c, st, __func__);
+}
+
+/* ---- targets ---- */
+
+StoreStatus store_target_get(StoreConn *c, int64_t id, TargetRow *out)
+{
+    sqlite3_stmt *st =
+        store_stmt(c, "SELECT id, case_id, kind, platform, state, coalesce(parent_id, 0), "
+                      "coalesce(route, ''), coalesce(due_at, 0), created_at, updated_at, body "
+                      "FROM targets WHERE id = ?1");
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, id);
+    StoreStatus s = store_step_row(c, st, __func__);
+    if (s != STORE_OK)
+        return s;
+    out->id = sqlite3_column_int64(st, 0);
+    store_column_text(st, 1, out->case_id, sizeof out->case_id);
+    store_column_text(st, 2, out->kind, sizeof out->kind);
+    store_column_text(st, 3, out->platform, sizeof out->platform);
+    store_column_text(st, 4, out->state, sizeof out->state);
+    out->parent_id = sqlite3_column_int64(st, 5);
+    store_column_text(st, 6, out->route, sizeof out->route);
+    out->due_at = sqlite3_column_int64(st, 7);
+    out->created_at = sqlite3_column_int64(st, 8);
+    out->updated_at = sqlite3_column_int64(st, 9);
+    store_column_buf(st, 10, &out->body);
+    sqlite3_reset(st);
+    return STORE_OK;
+}
+
+StoreStatus store_target_set_clock(StoreConn *c, int64_t id, const char *route, int64_t due_at)
+{
+    sqlite3_stmt *st = store_stmt(c, "UPDATE targets SET route = ?2, due_at = ?3 WHERE id = ?1");
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, id);
+    bind_opt_text(st, 2, route);
+    bind_opt_int(st, 3, due_at);
+    return store_exec_one(c, st, __func__);
+}
+
+StoreStatus store_target_set_decision(StoreConn *c, int64_t id, int64_t at)
+{
+    sqlite3_stmt *st = store_stmt(c, "UPDATE targets SET decision_at = ?2 WHERE id = ?1");
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int64(st, 2, at);
+    return store_exec_one(c, st, __func__);
+}
+
+/* ---- notices, notes, events ---- */
+
+StoreStatus store_notice_insert(StoreConn *c, int64_t target_id, const char *case_id,
+                                const char *route, const char *language, int64_t sent_at,
+                                int64_t sent_by, const Buf *body, int64_t *id)
+{
+    sqlite3_stmt *st = store_stmt(c, "INSERT INTO notices (target_id, case_id, route, language, "
+                                     "sent_at, sent_by, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, target_id);
+    store_bind_text(st, 2, case_id);
+    store_bind_text(st, 3, route);
+    store_bind_text(st, 4, language);
+    sqlite3_bind_int64(st, 5, sent_at);
+    bind_opt_int(st, 6, sent_by);
+    store_bind_blob(st, 7, body->data, body->len);
+    StoreStatus s = store_exec_stmt(c, st, __func__);
+    if (s == STORE_OK && id)
+        *id = sqlite3_last_insert_rowid(c->db);
+    return s;
+}
+
+StoreStatus store_notice_set_body(StoreConn *c, int64_t id, const Buf *body)
+{
+    sqlite3_stmt *st = store_stmt(c, "UPDATE notices SET body = ?2 WHERE id = ?1");
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, id);
+    store_bind_blob(st, 2, body->data, body->len);
+    return store_exec_one(c, st, __func__);
+}
+
+StoreStatus store_notices_of_target(StoreConn *c, int64_t target_id,
+                                    void (*cb)(void *arg, const NoticeRow *n), void *arg)
+{
+    sqlite3_stmt *st =
+        store_stmt(c, "SELECT n.id, n.route, n.language, n.sent_at, coalesce(s.login, ''), n.body "
+                      "FROM notices n LEFT JOIN staff s ON s.id = n.sent_by WHERE n.target_id = ?1 "
+                      "ORDER BY n.id");
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, target_id);
+    NoticeRow n = {0};
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        n.id = sqlite3_column_int64(st, 0);
+        store_column_text(st, 1, n.route, sizeof n.route);
+        store_column_text(st, 2, n.language, sizeof n.language);
+        n.sent_at = sqlite3_column_int64(st, 3);
+        store_column_text(st, 4, n.sent_by, sizeof n.sent_by);
+        store_column_buf(st, 5, &n.body);
+        cb(arg, &n);
+    }
+    buf_free(&n.body);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? STORE_OK : store_status(c, rc, __func__);
+}
+
+StoreStatus store_note_insert(StoreConn *c, const char *case_id, int64_t staff_id, int64_t now,
+                              const Buf *placeholder, int64_t *id)
+{
+    sqlite3_stmt *st = store_stmt(
+        c, "INSERT INTO notes (case_id, staff_id, created_at, body) VALUES (?1, ?2, ?3, ?4)");
+    if (!st)
+        return STORE_ERROR;
+    store_bind_text(st, 1, case_id);
+    bind_opt_int(st, 2, staff_id);
+    sqlite3_bind_int64(st, 3, now);
+    store_bind_blob(st, 4, placeholder->data, placeholder->len);
+    StoreStatus s = store_exec_stmt(c, st, __func__);
+    if (s == STORE_OK && id)
+        *id = sqlite3_last_insert_rowid(c->db);
+    return s;
+}
+
+StoreStatus store_note_set_body(StoreConn *c, int64_t id, const Buf *body)
+{
+    sqlite3_stmt *st = store_stmt(c, "UPDATE notes SET body = ?2 WHERE id = ?1");
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, id);
+    store_bind_blob(st, 2, body->data, body->len);
+    return store_exec_one(c, st, __func__);
+}
+
+StoreStatus store_notes_of_case(StoreConn *c, const char *case_id,
+                                void (*cb)(void *arg, const NoteRow *n), void *arg)
+{
+    sqlite3_stmt *st =
+        store_stmt(c, "SELECT n.id, coalesce(s.login, ''), n.created_at, n.body FROM notes n "
+                      "LEFT JOIN staff s ON s.id = n.staff_id WHERE n.case_id = ?1 ORDER BY n.id");
+    if (!st)
+        return STORE_ERROR;
+    store_bind_text(st, 1, case_id);
+    NoteRow n = {0};
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        n.id = sqlite3_column_int64(st, 0);
+        store_column_text(st, 1, n.author, sizeof n.author);
+        n.created_at = sqlite3_column_int64(st, 2);
+        store_column_buf(st, 3, &n.body);
+        cb(arg, &n);
+    }
+    buf_free(&n.body);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? STORE_OK : store_status(c, rc, __func__);
+}
+
+StoreStatus store_events_of_case(StoreConn *c, const char *case_id,
+                                 void (*cb)(void *arg, const EventRow *e), void *arg)
+{
+    sqlite3_stmt *st = store_stmt(
+        c, "SELECT id, coalesce(target_id, 0), at, actor, kind, coalesce(from_state, ''), "
+           "coalesce(to_state, ''), body FROM events WHERE case_id = ?1 ORDER BY id");
+    if (!st)
+        return STORE_ERROR;
+    store_bind_text(st, 1, case_id);
+    EventRow e = {0};
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        e.id = sqlite3_column_int64(st, 0);
+        e.target_id = sqlite3_column_int64(st, 1);
+        e.at = sqlite3_column_int64(st, 2);
+        store_column_text(st, 3, e.actor, sizeof e.actor);
+        store_column_text(st, 4, e.kind, sizeof e.kind);
+        store_column_text(st, 5, e.from_state, sizeof e.from_state);
+        store_column_text(st, 6, e.to_state, sizeof e.to_state);
+        store_column_buf(st, 7, &e.body);
+        cb(arg, &e);
+    }
+    buf_free(&e.body);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? STORE_OK : store_status(c, rc, __func__);
+}
+
+/* ---- cases ---- */
+
+StoreStatus store_case_set_org_wrap(StoreConn *c, const char *id, const Buf *wrap)
+{
+    sqlite3_stmt *st = store_stmt(c, "UPDATE cases SET org_wrap = ?2 WHERE id = ?1");
+    if (!st)
+        return STORE_ERROR;
+    store_bind_text(st, 1, id);
+    store_bind_blob(st, 2, wrap->data, wrap->len);
+    return store_exec_one(c, st, __func__);
+}
+
+StoreStatus store_case_set_assignee(StoreConn *c, const char *id, int64_t staff_id, int64_t now)
+{
+    sqlite3_stmt *st =
+        store_stmt(c, "UPDATE cases SET assignee = ?2, updated_at = ?3 WHERE id = ?1");
+    if (!st)
+        return STORE_ERROR;
+    store_bind_text(st, 1, id);
+    bind_opt_int(st, 2, staff_id);
+    sqlite3_bind_int64(st, 3, now);
+    return store_exec_one(c, st, __func__);
+}
+
+StoreStatus store_case_set_incident(StoreConn *c, const char *id, int64_t incident_id)
+{
+    sqlite3_stmt *st = store_stmt(c, "UPDATE cases SET incident_id = ?2 WHERE id = ?1");
+    if (!st)
+        return STORE_ERROR;
+    store_bind_text(st, 1, id);
+    bind_opt_int(st, 2, incident_id);
+    return store_exec_one(c, st, __func__);
+}
+
+/* ---- blind indexes ---- */
+
+StoreStatus store_blind_replace(StoreConn *c, const char *case_id, const char *domain,
+                                const unsigned char value[32], int64_t target_id)
+{
+    sqlite3_stmt *st = store_stmt(c, "INSERT OR IGNORE INTO blind_index (domain, value, case_id, "
+                                     "target_id) VALUES (?1, ?2, ?3, ?4)");
+    if (!st)
+        return STORE_ERROR;
+    store_bind_text(st, 1, domain);
+    store_bind_blob(st, 2, value, 32);
+    store_bind_text(st, 3, case_id);
+    bind_opt_int(st, 4, target_id);
+    return store_exec_stmt(c, st, __func__);
+}
+
+StoreStatus store_blind_clear(StoreConn *c, const char *case_id)
+{
+    sqlite3_stmt *st = store_stmt(c, "DELETE FROM blind_index WHERE case_id = ?1");
+    if (!st)
+        return STORE_ERROR;
+    store_bind_text(st, 1, case_id);
+    return store_exec_stmt(c, st, __func__);
+}
+
+StoreStatus store_blind_matches(StoreConn *c, const char *case_id,
+                                void (*cb)(void *arg, const char *other_case, const char *domain,
+                                           int64_t target_id),
+                                void *arg)
+{
+    sqlite3_stmt *st = store_stmt(
+        c, "SELECT DISTINCT o.case_id, o.domain, coalesce(m.target_id, 0) FROM blind_index m "
+           "JOIN blind_index o ON o.domain = m.domain AND o.value = m.value AND o.case_id != "
+           "m.case_id WHERE m.case_id = ?1 ORDER BY o.case_id, o.domain");
+    if (!st)
+        return STORE_ERROR;
+    store_bind_text(st, 1, case_id);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        cb(arg, (const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1),
+           sqlite3_column_int64(st, 2));
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? STORE_OK : store_status(c, rc, __func__);
+}
+
+/* ---- incidents ---- */
+
+StoreStatus store_incident_insert(StoreConn *c, int64_t now, const Buf *placeholder, int64_t *id)
+{
+    sqlite3_stmt *st = store_stmt(c, "INSERT INTO incidents (created_at, label) VALUES (?1, ?2)");
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, now);
+    store_bind_blob(st, 2, placeholder->data, placeholder->len);
+    StoreStatus s = store_exec_stmt(c, st, __func__);
+    if (s == STORE_OK && id)
+        *id = sqlite3_last_insert_rowid(c->db);
+    return s;
+}
+
+StoreStatus store_incident_set_label(StoreConn *c, int64_t id, const Buf *label)
+{
+    sqlite3_stmt *st = store_stmt(c, "UPDATE incidents SET label = ?2 WHERE id = ?1");
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, id);
+    store_bind_blob(st, 2, label->data, label->len);
+    return store_exec_one(c, st, __func__);
+}
+
+static void incident_from(sqlite3_stmt *st, IncidentRow *r)
+{
+    r->id = sqlite3_column_int64(st, 0);
+    r->created_at = sqlite3_column_int64(st, 1);
+    r->cases = sqlite3_column_int64(st, 2);
+    store_column_buf(st, 3, &r->label);
+}
+
+StoreStatus store_incidents(StoreConn *c, void (*cb)(void *arg, const IncidentRow *r), void *arg)
+{
+    sqlite3_stmt *st = store_stmt(
+        c, "SELECT i.id, i.created_at, (SELECT count(*) FROM cases c WHERE c.incident_id = i.id), "
+           "i.label FROM incidents i ORDER BY i.id DESC");
+    if (!st)
+        return STORE_ERROR;
+    IncidentRow r = {0};
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        incident_from(st, &r);
+        cb(arg, &r);
+    }
+    buf_free(&r.label);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? STORE_OK : store_status(c, rc, __func__);
+}
+
+StoreStatus store_incident_get(StoreConn *c, int64_t id, IncidentRow *out)
+{
+    sqlite3_stmt *st = store_stmt(
+        c, "SELECT i.id, i.created_at, (SELECT count(*) FROM cases c WHERE c.incident_id = i.id), "
+           "i.label FROM incidents i WHERE i.id = ?1");
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, id);
+    StoreStatus s = store_step_row(c, st, __func__);
+    if (s != STORE_OK)
+        return s;
+    incident_from(st, out);
+    sqlite3_reset(st);
+    return STORE_OK;
+}
+
+StoreStatus store_cases_of_incident(StoreConn *c, int64_t id,
+                                    void (*cb)(void *arg, const char *case_id), void *arg)
+{
+    sqlite3_stmt *st =
+        store_stmt(c, "SELECT id FROM cases WHERE incident_id = ?1 ORDER BY created_at, id");
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, id);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        cb(arg, (const char *)sqlite3_column_text(st, 0));
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? STORE_OK : store_status(c, rc, __func__);
+}
+
+/* ---- audit and statistics ---- */
+
+StoreStatus store_audit_page(StoreConn *c, int64_t before, int limit,
+                             void (*cb)(void *arg, const AuditRow *r), void *arg)
+{
+    sqlite3_stmt *st = store_stmt(c, "SELECT id, at, actor, action, subject, detail FROM audit "
+                                     "WHERE (?1 = 0 OR id < ?1) ORDER BY id DESC LIMIT ?2");
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, before);
+    sqlite3_bind_int(st, 2, limit);
+    AuditRow r;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        memset(&r, 0, sizeof r);
+        r.id = sqlite3_column_int64(st, 0);
+        r.at = sqlite3_column_int64(st, 1);
+        store_column_text(st, 2, r.actor, sizeof r.actor);
+        store_column_text(st, 3, r.action, sizeof r.action);
+        store_column_text(st, 4, r.subject, sizeof r.subject);
+        store_column_text(st, 5, r.detail, sizeof r.detail);
+        cb(arg, &r);
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? STORE_OK : store_status(c, rc, __func__);
+}
+
+StoreStatus store_stats(StoreConn *c,
+                        void (*cb)(void *arg, const char *group, const char *key, int64_t n),
+                        void *arg)
+{
+    sqlite3_stmt *st = store_stmt(
+        c, "SELECT 'state', state, count(*) FROM targets GROUP BY state "
+           "UNION ALL SELECT 'platform', platform, count(*) FROM targets GROUP BY platform "
+           "UNION ALL SELECT 'route', coalesce(route, 'none'), count(*) FROM targets GROUP BY 2 "
+           "UNION ALL SELECT 'incident_type', incident_type, count(*) FROM cases GROUP BY 2 "
+           "UNION ALL SELECT 'cases', CASE WHEN withdrawn_at IS NULL THEN 'active' ELSE "
+           "'withdrawn' END, count(*) FROM cases GROUP BY 2");
+    if (!st)
+        return STORE_ERROR;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        cb(arg, (const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1),
+           sqlite3_column_int64(st, 2));
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? STORE_OK : store_status(c, rc, __func__);
+}

@@ -1,0 +1,150 @@
+/* Store queries for casework: queues, routes and platforms, notices, notes, blind indexes,
+ * incidents, assignment, target updates. */
+#ifndef TAKEDOWN_STORE_WORK_H
+#define TAKEDOWN_STORE_WORK_H
+
+#include "buf.h"
+#include "store.h"
+#include "store_case.h"
+
+#include <stdint.h>
+
+#define WORK_DUE_NONE 9000000000000000LL /* sorts after every real deadline */
+
+typedef struct QueueFilter {
+    const char *queue;    /* new, mine, overdue, awaiting, monitoring, all */
+    int64_t me;           /* the caller's staff id (mine) */
+    int64_t now;          /* for overdue */
+    const char *platform; /* NULL: any */
+    const char *route;
+    const char *state;
+    int64_t incident; /* 0: any */
+    int64_t assignee; /* 0: any */
+    /* the cursor: rows after (prio, due, created, id) */
+    int prio;
+    int64_t due, created;
+    char after_id[24];
+    int limit;
+} QueueFilter;
+
+typedef struct QueueRow {
+    char id[24];
+    int prio;
+    int64_t due; /* WORK_DUE_NONE when no deadline */
+    int64_t created_at;
+    int risk_flags;
+    char incident_type[16];
+    int64_t withdrawn_at;
+    char assignee[64]; /* login or "" */
+    int64_t incident_id;
+} QueueRow;
+
+typedef struct RouteRow {
+    char id[24];
+    int clock_hours;
+    char elements[128];
+} RouteRow;
+
+typedef struct PlatformRow {
+    char id[24];
+    char route[24];
+    int clock_hours; /* -1: the route's */
+    char channel[512];
+} PlatformRow;
+
+typedef struct NoticeRow {
+    int64_t id;
+    char route[24];
+    char language[8];
+    int64_t sent_at;
+    char sent_by[64];
+    Buf body; /* owned */
+} NoticeRow;
+
+StoreStatus store_queue(StoreConn *c, const QueueFilter *f,
+                        void (*cb)(void *arg, const QueueRow *r), void *arg);
+
+StoreStatus store_route_get(StoreConn *c, const char *id, RouteRow *out);
+StoreStatus store_routes(StoreConn *c, void (*cb)(void *arg, const RouteRow *r), void *arg);
+StoreStatus store_route_set_clock(StoreConn *c, const char *id, int hours);
+StoreStatus store_platform_get(StoreConn *c, const char *id, PlatformRow *out);
+StoreStatus store_platforms(StoreConn *c, void (*cb)(void *arg, const PlatformRow *p), void *arg);
+StoreStatus store_platform_update(StoreConn *c, const PlatformRow *p);
+
+StoreStatus store_target_get(StoreConn *c, int64_t id, TargetRow *out);
+/* Sets route and due time (0 clears the due time). */
+StoreStatus store_target_set_clock(StoreConn *c, int64_t id, const char *route, int64_t due_at);
+StoreStatus store_target_set_decision(StoreConn *c, int64_t id, int64_t at);
+
+StoreStatus store_notice_insert(StoreConn *c, int64_t target_id, const char *case_id,
+                                const char *route, const char *language, int64_t sent_at,
+                                int64_t sent_by, const Buf *body, int64_t *id);
+StoreStatus store_notice_set_body(StoreConn *c, int64_t id, const Buf *body);
+StoreStatus store_notices_of_target(StoreConn *c, int64_t target_id,
+                                    void (*cb)(void *arg, const NoticeRow *n), void *arg);
+
+StoreStatus store_note_insert(StoreConn *c, const char *case_id, int64_t staff_id, int64_t now,
+                              const Buf *placeholder, int64_t *id);
+StoreStatus store_note_set_body(StoreConn *c, int64_t id, const Buf *body);
+typedef struct NoteRow {
+    int64_t id;
+    char author[64];
+    int64_t created_at;
+    Buf body;
+} NoteRow;
+StoreStatus store_notes_of_case(StoreConn *c, const char *case_id,
+                                void (*cb)(void *arg, const NoteRow *n), void *arg);
+
+typedef struct EventRow {
+    int64_t id;
+    int64_t target_id;
+    int64_t at;
+    char actor[80];
+    char kind[32];
+    char from_state[24];
+    char to_state[24];
+    Buf body;
+} EventRow;
+StoreStatus store_events_of_case(StoreConn *c, const char *case_id,
+                                 void (*cb)(void *arg, const EventRow *e), void *arg);
+
+StoreStatus store_case_set_org_wrap(StoreConn *c, const char *id, const Buf *wrap);
+StoreStatus store_case_set_assignee(StoreConn *c, const char *id, int64_t staff_id, int64_t now);
+StoreStatus store_case_set_incident(StoreConn *c, const char *id, int64_t incident_id);
+
+StoreStatus store_blind_replace(StoreConn *c, const char *case_id, const char *domain,
+                                const unsigned char value[32], int64_t target_id);
+StoreStatus store_blind_clear(StoreConn *c, const char *case_id);
+/* Other cases sharing a blind index value with this case: (case id, domain) pairs. */
+StoreStatus store_blind_matches(StoreConn *c, const char *case_id,
+                                void (*cb)(void *arg, const char *other_case, const char *domain,
+                                           int64_t target_id),
+                                void *arg);
+
+StoreStatus store_incident_insert(StoreConn *c, int64_t now, const Buf *placeholder, int64_t *id);
+StoreStatus store_incident_set_label(StoreConn *c, int64_t id, const Buf *label);
+typedef struct IncidentRow {
+    int64_t id;
+    int64_t created_at;
+    int64_t cases;
+    Buf label;
+} IncidentRow;
+StoreStatus store_incidents(StoreConn *c, void (*cb)(void *arg, const IncidentRow *r), void *arg);
+StoreStatus store_incident_get(StoreConn *c, int64_t id, IncidentRow *out);
+StoreStatus store_cases_of_incident(StoreConn *c, int64_t id,
+                                    void (*cb)(void *arg, const char *case_id), void *arg);
+
+typedef struct AuditRow {
+    int64_t id, at;
+    char actor[80], action[48], subject[64], detail[128];
+} AuditRow;
+/* Newest first, before id (0: from the newest). */
+StoreStatus store_audit_page(StoreConn *c, int64_t before, int limit,
+                             void (*cb)(void *arg, const AuditRow *r), void *arg);
+
+/* Aggregate counts for statistics (no content): by state, platform, route, incident type. */
+StoreStatus store_stats(StoreConn *c,
+                        void (*cb)(void *arg, const char *group, const char *key, int64_t n),
+                        void *arg);
+
+#endif

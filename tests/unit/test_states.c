@@ -1,0 +1,202 @@
+/* The transition table against DESIGN section 4: every allowed edge, every other pair refused,
+ * "any open -> withdrawn", which states are open, unknown names. */
+#include "states.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+/* The edges of DESIGN section 4, written out row by row (withdrawn is tested on its own). */
+static const struct {
+    const char *from, *to;
+} design_edges[] = {
+    /* reported -> in_review -> ready -> notice_sent -> acknowledged */
+    {"reported", "in_review"},
+    {"in_review", "ready"},
+    {"ready", "notice_sent"},
+    {"notice_sent", "acknowledged"},
+    /* in_review -> declined */
+    {"in_review", "declined"},
+    /* notice_sent|acknowledged -> needs_info -> notice_sent */
+    {"notice_sent", "needs_info"},
+    {"acknowledged", "needs_info"},
+    {"needs_info", "notice_sent"},
+    /* notice_sent|acknowledged -> removed | restricted | rejected */
+    {"notice_sent", "removed"},
+    {"notice_sent", "restricted"},
+    {"notice_sent", "rejected"},
+    {"acknowledged", "removed"},
+    {"acknowledged", "restricted"},
+    {"acknowledged", "rejected"},
+    /* rejected -> escalated -> notice_sent | closed_unresolved */
+    {"rejected", "escalated"},
+    {"escalated", "notice_sent"},
+    {"escalated", "closed_unresolved"},
+    /* removed -> counter_noticed -> restored | upheld */
+    {"removed", "counter_noticed"},
+    {"counter_noticed", "restored"},
+    {"counter_noticed", "upheld"},
+    /* removed -> verified_gone -> monitoring (a re-upload is a new target, not a transition) */
+    {"removed", "verified_gone"},
+    {"verified_gone", "monitoring"},
+    /* offline: in_review -> visit_planned -> visited_deleted | ... | unreachable */
+    {"in_review", "visit_planned"},
+    {"visit_planned", "visited_deleted"},
+    {"visit_planned", "visited_sealed"},
+    {"visit_planned", "visited_refused"},
+    {"visit_planned", "unreachable"},
+};
+#define NEDGES (sizeof design_edges / sizeof design_edges[0])
+
+static const char *const open_states[] = {
+    "reported",      "in_review",  "ready",         "notice_sent",     "acknowledged",
+    "needs_info",    "rejected",   "removed",       "counter_noticed", "escalated",
+    "verified_gone", "monitoring", "visit_planned",
+};
+static const char *const closed_states[] = {
+    "declined",        "restricted",     "closed_unresolved", "restored",    "upheld",
+    "visited_deleted", "visited_sealed", "visited_refused",   "unreachable", "withdrawn",
+};
+#define NOPEN (sizeof open_states / sizeof open_states[0])
+#define NCLOSED (sizeof closed_states / sizeof closed_states[0])
+
+static int in_design(const char *from, const char *to)
+{
+    for (size_t i = 0; i < NEDGES; i++)
+        if (strcmp(design_edges[i].from, from) == 0 && strcmp(design_edges[i].to, to) == 0)
+            return 1;
+    return 0;
+}
+
+static void test_every_design_edge_allowed(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < NEDGES; i++) {
+        if (!states_allowed(design_edges[i].from, design_edges[i].to))
+            fail_msg("%s -> %s refused", design_edges[i].from, design_edges[i].to);
+    }
+}
+
+static void test_representative_forbidden(void **state)
+{
+    (void)state;
+    assert_false(states_allowed("reported", "notice_sent")); /* skips review */
+    assert_false(states_allowed("reported", "ready"));
+    assert_false(states_allowed("removed", "reported"));
+    assert_false(states_allowed("declined", "in_review"));
+    assert_false(states_allowed("ready", "removed")); /* no decision before a notice */
+    assert_false(states_allowed("needs_info", "removed"));
+    assert_false(states_allowed("rejected", "notice_sent")); /* only via escalated */
+    assert_false(states_allowed("acknowledged", "notice_sent"));
+    assert_false(states_allowed("monitoring", "reported")); /* a re-upload is a new target */
+    assert_false(states_allowed("visit_planned", "removed"));
+    assert_false(states_allowed("in_review", "in_review")); /* no self loops */
+    size_t n;
+    const char *const *all = states_all(&n);
+    for (size_t i = 0; i < n; i++)
+        assert_false(states_allowed("withdrawn", all[i]));
+}
+
+/* The table allows exactly the DESIGN edges plus "open -> withdrawn": nothing more. */
+static void test_full_matrix(void **state)
+{
+    (void)state;
+    size_t n;
+    const char *const *all = states_all(&n);
+    assert_int_equal(n, NOPEN + NCLOSED);
+    size_t allowed = 0;
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < n; j++) {
+            int want = in_design(all[i], all[j]) ||
+                       (strcmp(all[j], "withdrawn") == 0 && states_is_open(all[i]));
+            int got = states_allowed(all[i], all[j]);
+            if (want != got)
+                fail_msg("%s -> %s: table says %d, DESIGN says %d", all[i], all[j], got, want);
+            allowed += (size_t)got;
+        }
+    }
+    assert_int_equal(allowed, NEDGES + NOPEN);
+}
+
+static void test_withdrawn_from_open_only(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < NOPEN; i++)
+        if (!states_allowed(open_states[i], "withdrawn"))
+            fail_msg("%s -> withdrawn refused", open_states[i]);
+    for (size_t i = 0; i < NCLOSED; i++)
+        if (states_allowed(closed_states[i], "withdrawn"))
+            fail_msg("%s -> withdrawn allowed", closed_states[i]);
+}
+
+static void test_is_open(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < NOPEN; i++) {
+        assert_true(states_known(open_states[i]));
+        if (!states_is_open(open_states[i]))
+            fail_msg("%s should be open", open_states[i]);
+    }
+    for (size_t i = 0; i < NCLOSED; i++) {
+        assert_true(states_known(closed_states[i]));
+        if (states_is_open(closed_states[i]))
+            fail_msg("%s should be closed", closed_states[i]);
+    }
+    /* A closed state is final: nothing leaves it. */
+    size_t n;
+    const char *const *all = states_all(&n);
+    for (size_t i = 0; i < NCLOSED; i++)
+        for (size_t j = 0; j < n; j++)
+            assert_false(states_allowed(closed_states[i], all[j]));
+}
+
+static void test_unknown(void **state)
+{
+    (void)state;
+    assert_false(states_known("overdue")); /* derived, never stored */
+    assert_false(states_known("Reported"));
+    assert_false(states_known("reported "));
+    assert_false(states_known(""));
+    assert_false(states_known(NULL));
+    assert_false(states_is_open("nope"));
+    assert_false(states_is_open(NULL));
+    assert_false(states_allowed("nope", "withdrawn"));
+    assert_false(states_allowed("reported", "nope"));
+    assert_false(states_allowed("nope", "in_review"));
+    assert_false(states_allowed(NULL, "in_review"));
+    assert_false(states_allowed("reported", NULL));
+    assert_false(states_allowed("in_reviewx", "ready"));
+    assert_true(states_allowed("reported", "in_review")); /* the control for the lines above */
+}
+
+static void test_all_names_unique_and_known(void **state)
+{
+    (void)state;
+    size_t n;
+    const char *const *all = states_all(&n);
+    assert_string_equal(all[0], "reported");
+    for (size_t i = 0; i < n; i++) {
+        assert_true(states_known(all[i]));
+        for (size_t j = i + 1; j < n; j++)
+            assert_string_not_equal(all[i], all[j]);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_every_design_edge_allowed),
+        cmocka_unit_test(test_representative_forbidden),
+        cmocka_unit_test(test_full_matrix),
+        cmocka_unit_test(test_withdrawn_from_open_only),
+        cmocka_unit_test(test_is_open),
+        cmocka_unit_test(test_unknown),
+        cmocka_unit_test(test_all_names_unique_and_known),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,509 @@
+/* The store on a temporary data directory: opening and migrations, refusal to open under a file,
+ * transactions (commit, rollback, retries, idle), the audit chain and its tamper detection,
+ * guarded state changes, and erasing a case with everything of it. A second, raw SQLite
+ * connection looks at the file the way an outsider would. */
+#include "store.h"
+#include "store_case.h"
+#include "store_staff.h"
+#include "vault.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <dirent.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define NOW 1741600000
+
+static char base_dir[256]; /* mkdtemp: removed at the end */
+static char data_dir[512]; /* base_dir/data/store: created by store_open */
+static char db_file[600];
+
+static void remove_tree(const char *path)
+{
+    DIR *d = opendir(path);
+    if (!d) {
+        unlink(path);
+        return;
+    }
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        char child[1024];
+        snprintf(child, sizeof child, "%s/%s", path, e->d_name);
+        remove_tree(child);
+    }
+    closedir(d);
+    rmdir(path);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    if (vault_init() != 0)
+        return -1;
+    snprintf(base_dir, sizeof base_dir, "/tmp/takedown-store-XXXXXX");
+    if (!mkdtemp(base_dir))
+        return -1;
+    snprintf(data_dir, sizeof data_dir, "%s/data/store", base_dir);
+    snprintf(db_file, sizeof db_file, "%s/takedown.db", data_dir);
+    char err[256];
+    if (store_open(data_dir, err, sizeof err) != 0) {
+        fprintf(stderr, "store_open: %s\n", err);
+        return -1;
+    }
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    store_close();
+    remove_tree(base_dir);
+    return 0;
+}
+
+/* ---- a raw look at the file ---- */
+
+static sqlite3 *raw_open(void)
+{
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open_v2(db_file, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    return db;
+}
+
+/* The single integer a query returns; ?1 is bound to arg when arg is not NULL. */
+static int64_t raw_int(const char *sql, const char *arg)
+{
+    sqlite3 *db = raw_open();
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        fail_msg("prepare %s: %s", sql, sqlite3_errmsg(db));
+    if (arg)
+        sqlite3_bind_text(st, 1, arg, -1, SQLITE_TRANSIENT);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    int64_t v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return v;
+}
+
+static void raw_exec(const char *sql)
+{
+    sqlite3 *db = raw_open();
+    char *msg = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+        fail_msg("%s: %s", sql, msg ? msg : "?");
+    sqlite3_close(db);
+}
+
+/* ---- rows ---- */
+
+static StoreStatus insert_case(StoreConn *c, const char *id, unsigned char lookup_byte)
+{
+    CaseRow r;
+    memset(&r, 0, sizeof r);
+    snprintf(r.id, sizeof r.id, "%s", id);
+    snprintf(r.channel, sizeof r.channel, "web");
+    snprintf(r.requester_role, sizeof r.requester_role, "self");
+    snprintf(r.language, sizeof r.language, "zh-CN");
+    snprintf(r.incident_type, sizeof r.incident_type, "crime");
+    r.created_at = NOW;
+    memset(r.receipt_lookup, lookup_byte, sizeof r.receipt_lookup);
+    buf_puts(&r.sealed_key, "sealed");
+    buf_puts(&r.receipt_wrap, "wrap");
+    buf_puts(&r.body, "body");
+    StoreStatus s = store_case_insert(c, &r);
+    case_row_free(&r);
+    return s;
+}
+
+#define CASE_A "aaaaaaaaaaaaaaaaaaaa"
+#define CASE_B "bbbbbbbbbbbbbbbbbbbb"
+#define CASE_C "cccccccccccccccccccc"
+
+/* ---- opening ---- */
+
+/* The number of NNNN_name.sql files in the source tree's schema/ directory. */
+static int schema_files(void)
+{
+    char root[512];
+    snprintf(root, sizeof root, "%s", __FILE__);
+    char *at = strstr(root, "tests/unit/");
+    assert_non_null(at);
+    snprintf(at, sizeof root - (size_t)(at - root), "schema");
+    DIR *d = opendir(root);
+    if (!d)
+        fail_msg("cannot read %s", root);
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        size_t len = strlen(e->d_name);
+        if (len > 9 && strspn(e->d_name, "0123456789") == 4 && e->d_name[4] == '_' &&
+            strcmp(e->d_name + len - 4, ".sql") == 0)
+            n++;
+    }
+    closedir(d);
+    return n;
+}
+
+static void test_open_creates_and_migrates(void **state)
+{
+    (void)state;
+    struct stat st;
+    assert_int_equal(stat(data_dir, &st), 0);
+    assert_true(S_ISDIR(st.st_mode));
+    assert_int_equal(st.st_mode & 0777, 0700);
+    assert_int_equal(stat(db_file, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    assert_string_equal(store_data_dir(), data_dir);
+
+    int files = schema_files();
+    assert_true(files >= 1);
+    assert_int_equal(store_schema_version(), files);
+    assert_int_equal(raw_int("PRAGMA user_version", NULL), files);
+    /* The last migration's tables exist. */
+    assert_int_equal(raw_int("SELECT count(*) FROM sqlite_schema WHERE name IN "
+                             "('meta', 'org', 'staff', 'audit', 'cases', 'targets', 'files')",
+                             NULL),
+                     7);
+    assert_int_equal(store_health(), STORE_OK);
+
+    /* Opening again applies nothing twice and keeps the version. */
+    store_close();
+    char err[256] = "";
+    assert_int_equal(store_open(data_dir, err, sizeof err), 0);
+    assert_int_equal(store_schema_version(), files);
+    assert_int_equal(raw_int("SELECT count(*) FROM meta WHERE key = 'created_at'", NULL), 1);
+    assert_int_equal(store_health(), STORE_OK);
+}
+
+static void test_open_under_a_file_fails(void **state)
+{
+    (void)state;
+    char file[600], under[700];
+    snprintf(file, sizeof file, "%s/plain-file", base_dir);
+    FILE *f = fopen(file, "w");
+    assert_non_null(f);
+    fputs("x", f);
+    fclose(f);
+    snprintf(under, sizeof under, "%s/sub", file);
+    char err[1024] = "";
+    assert_int_equal(store_open(under, err, sizeof err), -1);
+    assert_non_null(strstr(err, "cannot create data directory"));
+    assert_non_null(strstr(err, under));
+    /* The file itself is not a directory either. */
+    err[0] = '\0';
+    assert_int_equal(store_open(file, err, sizeof err), -1);
+    assert_true(err[0] != '\0');
+    unlink(file);
+}
+
+/* ---- transactions ---- */
+
+typedef struct TxProbe {
+    const char *id;
+    unsigned char lookup;
+    StoreStatus ret; /* what fn returns after the insert */
+    int calls;
+    int idle_inside;
+} TxProbe;
+
+static StoreStatus tx_insert(StoreConn *c, void *arg)
+{
+    TxProbe *p = arg;
+    p->calls++;
+    p->idle_inside = store_idle();
+    StoreStatus s = insert_case(c, p->id, p->lookup);
+    return s != STORE_OK ? s : p->ret;
+}
+
+static void test_tx_commit_and_rollback(void **state)
+{
+    (void)state;
+    const char *count = "SELECT count(*) FROM cases WHERE id = ?1";
+    assert_true(store_idle());
+    TxProbe ok = {"1000000000000000000a", 0x10, STORE_OK, 0, -1};
+    assert_int_equal(store_tx(tx_insert, &ok), STORE_OK);
+    assert_int_equal(ok.calls, 1);
+    assert_int_equal(ok.idle_inside, 0);
+    assert_true(store_idle());
+    assert_int_equal(raw_int(count, ok.id), 1);
+
+    /* Anything but STORE_OK rolls back: the row inserted inside is gone. */
+    static const StoreStatus refusals[] = {STORE_CONFLICT, STORE_NOT_FOUND, STORE_ERROR};
+    for (size_t i = 0; i < 3; i++) {
+        TxProbe no = {"1000000000000000000b", 0x11, refusals[i], 0, -1};
+        assert_int_equal(store_tx(tx_insert, &no), refusals[i]);
+        assert_int_equal(no.calls, 1);
+        assert_true(store_idle());
+        assert_int_equal(raw_int(count, no.id), 0);
+        CaseRow r;
+        memset(&r, 0, sizeof r);
+        assert_int_equal(store_case_get(store_conn(), no.id, &r), STORE_NOT_FOUND);
+    }
+
+    /* STORE_BUSY: the whole transaction is retried, then given up, never half applied. */
+    TxProbe busy = {"1000000000000000000c", 0x12, STORE_BUSY, 0, -1};
+    assert_int_equal(store_tx(tx_insert, &busy), STORE_BUSY);
+    assert_true(busy.calls > 1);
+    assert_true(store_idle());
+    assert_int_equal(raw_int(count, busy.id), 0);
+
+    /* A uniqueness violation is a conflict, and the first row stays as it was. */
+    TxProbe dup = {ok.id, 0x13, STORE_OK, 0, -1};
+    assert_int_equal(store_tx(tx_insert, &dup), STORE_CONFLICT);
+    TxProbe dup_lookup = {"1000000000000000000d", 0x10, STORE_OK, 0, -1};
+    assert_int_equal(store_tx(tx_insert, &dup_lookup), STORE_CONFLICT);
+    assert_int_equal(raw_int(count, dup_lookup.id), 0);
+    assert_int_equal(raw_int("SELECT count(*) FROM cases WHERE id LIKE '1000%'", NULL), 1);
+}
+
+/* ---- audit ---- */
+
+typedef struct AuditBatch {
+    int first, n;
+    StoreStatus ret; /* what the transaction returns after appending */
+} AuditBatch;
+
+static StoreStatus tx_audit(StoreConn *c, void *arg)
+{
+    AuditBatch *b = arg;
+    for (int i = b->first; i < b->first + b->n; i++) {
+        char detail[32];
+        snprintf(detail, sizeof detail, "detail %d", i);
+        StoreStatus s = store_audit_append(c, NOW + i, "staff:alice", "case.view", CASE_A, detail);
+        if (s != STORE_OK)
+            return s;
+    }
+    return b->ret;
+}
+
+static void verify(int64_t want_rows, int64_t want_bad)
+{
+    int64_t rows = -1, bad = -1;
+    assert_int_equal(store_audit_verify(store_conn(), &rows, &bad), STORE_OK);
+    if (rows != want_rows || bad != want_bad)
+        fail_msg("verify: %lld rows, bad %lld; wanted %lld rows, bad %lld", (long long)rows,
+                 (long long)bad, (long long)want_rows, (long long)want_bad);
+}
+
+static void test_audit_chain(void **state)
+{
+    (void)state;
+    verify(0, 0); /* empty: intact */
+    AuditBatch b = {1, 5, STORE_OK};
+    assert_int_equal(store_tx(tx_audit, &b), STORE_OK);
+    verify(5, 0);
+    assert_int_equal(raw_int("SELECT count(*) FROM audit", NULL), 5);
+
+    /* A changed detail in row 3 is found, at row 3. */
+    raw_exec("UPDATE audit SET detail = 'detail 33' WHERE id = 3");
+    verify(3, 3);
+    raw_exec("UPDATE audit SET detail = 'detail 3' WHERE id = 3"); /* put back: intact again */
+    verify(5, 0);
+    /* Every column counts. */
+    raw_exec("UPDATE audit SET actor = 'staff:bob' WHERE id = 5");
+    verify(5, 5);
+    raw_exec("UPDATE audit SET actor = 'staff:alice' WHERE id = 5");
+    raw_exec("UPDATE audit SET at = at + 1 WHERE id = 2");
+    verify(2, 2);
+    raw_exec("UPDATE audit SET at = at - 1 WHERE id = 2");
+    raw_exec("UPDATE audit SET subject = '' WHERE id = 1");
+    verify(1, 1);
+    raw_exec("UPDATE audit SET subject = '" CASE_A "' WHERE id = 1");
+    verify(5, 0);
+    /* A row appended in a rolled-back transaction leaves no trace; a committed one chains on. */
+    b = (AuditBatch){6, 1, STORE_CONFLICT};
+    assert_int_equal(store_tx(tx_audit, &b), STORE_CONFLICT);
+    verify(5, 0);
+    b = (AuditBatch){6, 1, STORE_OK};
+    assert_int_equal(store_tx(tx_audit, &b), STORE_OK);
+    verify(6, 0);
+    /* A deleted row breaks the chain at the next one. */
+    raw_exec("DELETE FROM audit WHERE id = 4");
+    verify(4, 5);
+}
+
+/* ---- targets ---- */
+
+typedef struct TargetTx {
+    const char *case_id;
+    unsigned char lookup;
+    int64_t target;
+    const char *from, *to;
+} TargetTx;
+
+static StoreStatus tx_case_with_target(StoreConn *c, void *arg)
+{
+    TargetTx *t = arg;
+    StoreStatus s = insert_case(c, t->case_id, t->lookup);
+    if (s != STORE_OK)
+        return s;
+    Buf body = {0};
+    buf_puts(&body, "enc");
+    s = store_target_insert(c, t->case_id, "online", "douyin", "reported", 0, &body, NOW,
+                            &t->target);
+    buf_free(&body);
+    return s;
+}
+
+static StoreStatus tx_set_state(StoreConn *c, void *arg)
+{
+    TargetTx *t = arg;
+    return store_target_set_state(c, t->target, t->from, t->to, NOW + 1);
+}
+
+static void test_target_set_state_conflict(void **state)
+{
+    (void)state;
+    TargetTx t = {CASE_C, 0xcc, 0, NULL, NULL};
+    assert_int_equal(store_tx(tx_case_with_target, &t), STORE_OK);
+    assert_true(t.target > 0);
+    const char *q = "SELECT state = 'in_review' FROM targets WHERE id = (SELECT max(id) FROM "
+                    "targets WHERE case_id = ?1)";
+    t.from = "reported";
+    t.to = "in_review";
+    assert_int_equal(store_tx(tx_set_state, &t), STORE_OK);
+    assert_int_equal(raw_int(q, CASE_C), 1);
+    /* The same move again: the target is no longer in "reported". */
+    assert_int_equal(store_tx(tx_set_state, &t), STORE_CONFLICT);
+    t.from = "ready";
+    t.to = "notice_sent";
+    assert_int_equal(store_tx(tx_set_state, &t), STORE_CONFLICT);
+    assert_int_equal(raw_int(q, CASE_C), 1); /* unchanged */
+    t.from = "in_review";
+    t.to = "ready";
+    assert_int_equal(store_tx(tx_set_state, &t), STORE_OK);
+    assert_int_equal(
+        raw_int(
+            "SELECT state = 'ready' AND updated_at = 1741600001 FROM targets WHERE case_id = ?1",
+            CASE_C),
+        1);
+}
+
+/* ---- erasing a case ---- */
+
+typedef struct CaseTree {
+    const char *id;
+    unsigned char lookup;
+    const char *file_ids[2];
+} CaseTree;
+
+static StoreStatus tx_case_tree(StoreConn *c, void *arg)
+{
+    CaseTree *t = arg;
+    StoreStatus s = insert_case(c, t->id, t->lookup);
+    Buf body = {0};
+    buf_puts(&body, "enc");
+    int64_t tid[2] = {0, 0}, mid = 0;
+    for (int i = 0; i < 2 && s == STORE_OK; i++)
+        s = store_target_insert(c, t->id, "online", "weibo", "reported", i ? tid[0] : 0, &body, NOW,
+                                &tid[i]);
+    for (int i = 0; i < 2 && s == STORE_OK; i++)
+        s = store_message_insert(c, t->id, "victim", 0, &body, NOW, &mid);
+    for (int i = 0; i < 2 && s == STORE_OK; i++)
+        s = store_file_insert(c, t->file_ids[i], t->id, &body, NOW);
+    if (s == STORE_OK)
+        s = store_fingerprint_insert(c, t->id, "sha256", &body);
+    if (s == STORE_OK)
+        s = store_event_insert(c, t->id, tid[1], NOW, "victim", "reported", NULL, "reported", NULL);
+    if (s == STORE_OK) {
+        unsigned char h[32];
+        memset(h, t->lookup, sizeof h);
+        s = store_session_insert(c, h, "victim", 0, t->id, &body, NOW, NOW + 3600);
+    }
+    buf_free(&body);
+    return s;
+}
+
+typedef struct DeleteTx {
+    const char *id;
+    Buf files;
+} DeleteTx;
+
+static StoreStatus tx_delete(StoreConn *c, void *arg)
+{
+    DeleteTx *d = arg;
+    return store_case_delete(c, d->id, &d->files);
+}
+
+static int64_t rows_of(const char *table, const char *case_id)
+{
+    char sql[128];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM %s WHERE case_id = ?1", table);
+    return raw_int(sql, case_id);
+}
+
+static const char *const case_tables[] = {"targets",      "messages", "files",
+                                          "fingerprints", "events",   "sessions"};
+
+static void test_case_delete_cascades(void **state)
+{
+    (void)state;
+    CaseTree a = {
+        CASE_A, 0xaa, {"f0000000000000000000000000000001", "f0000000000000000000000000000002"}};
+    CaseTree b = {
+        CASE_B, 0xbb, {"f0000000000000000000000000000003", "f0000000000000000000000000000004"}};
+    assert_int_equal(store_tx(tx_case_tree, &a), STORE_OK);
+    assert_int_equal(store_tx(tx_case_tree, &b), STORE_OK);
+    for (size_t i = 0; i < sizeof case_tables / sizeof case_tables[0]; i++) {
+        assert_true(rows_of(case_tables[i], CASE_A) > 0);
+        assert_true(rows_of(case_tables[i], CASE_B) > 0);
+    }
+
+    DeleteTx d = {CASE_A, {0}};
+    assert_int_equal(store_tx(tx_delete, &d), STORE_OK);
+    /* Both file ids, one per line, in any order. */
+    assert_non_null(d.files.data);
+    assert_int_equal(d.files.len, 2 * 33);
+    assert_non_null(strstr(d.files.data, "f0000000000000000000000000000001\n"));
+    assert_non_null(strstr(d.files.data, "f0000000000000000000000000000002\n"));
+    assert_null(strstr(d.files.data, "f0000000000000000000000000000003"));
+    buf_free(&d.files);
+
+    assert_int_equal(raw_int("SELECT count(*) FROM cases WHERE id = ?1", CASE_A), 0);
+    for (size_t i = 0; i < sizeof case_tables / sizeof case_tables[0]; i++) {
+        if (rows_of(case_tables[i], CASE_A) != 0)
+            fail_msg("%s rows of the erased case remain", case_tables[i]);
+        if (rows_of(case_tables[i], CASE_B) == 0)
+            fail_msg("%s rows of the other case went too", case_tables[i]);
+    }
+    assert_int_equal(raw_int("SELECT count(*) FROM cases WHERE id = ?1", CASE_B), 1);
+
+    /* Gone is gone: a second erase finds nothing and lists no files. */
+    DeleteTx again = {CASE_A, {0}};
+    assert_int_equal(store_tx(tx_delete, &again), STORE_NOT_FOUND);
+    assert_int_equal(again.files.len, 0);
+    buf_free(&again.files);
+    /* A case without files (the one of the state test): nothing listed, still erased. */
+    assert_int_equal(raw_int("SELECT count(*) FROM cases WHERE id = ?1", CASE_C), 1);
+    DeleteTx c = {CASE_C, {0}};
+    assert_int_equal(store_tx(tx_delete, &c), STORE_OK);
+    assert_int_equal(c.files.len, 0);
+    buf_free(&c.files);
+    assert_int_equal(rows_of("targets", CASE_C), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_open_creates_and_migrates),
+        cmocka_unit_test(test_open_under_a_file_fails),
+        cmocka_unit_test(test_tx_commit_and_rollback),
+        cmocka_unit_test(test_audit_chain),
+        cmocka_unit_test(test_target_set_state_conflict),
+        cmocka_unit_test(test_case_delete_cascades),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
