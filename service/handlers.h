@@ -3,6 +3,7 @@
 #define TAKEDOWN_HANDLERS_H
 
 #include "http.h"
+#include "casework.h"
 #include "intake.h"
 #include "victim.h"
 
@@ -23,7 +24,6 @@ json_t *page_staff_ctx(Request *req, const char *title_key);
 int page_staff_login(Request *req);
 int page_staff_login_post(Request *req);
 int page_staff_logout(Request *req);
-int page_staff_home(Request *req);
 int page_staff_totp(Request *req);
 int page_staff_totp_post(Request *req);
 int page_staff_settings(Request *req);
@@ -75,6 +75,44 @@ int page_my_erase_post(Request *req);
 int page_my_logout(Request *req);
 void victim_format_time(int64_t t, char out[32]);
 void victim_format_date(int64_t t, char out[32]);
+
+/* api_casework.c: queues, cases, targets, notices, incidents, registry, audit */
+int api_casework_error(Request *req, CaseworkResult r, json_t *detail);
+int api_queue_filter(Request *req, QueueFilter *f);
+int api_staff_cases(Request *req);
+int api_staff_case(Request *req);
+int api_staff_assign(Request *req);
+int api_staff_note(Request *req);
+int api_staff_message(Request *req);
+int api_staff_case_incident(Request *req);
+int api_staff_transition(Request *req);
+int api_staff_notice(Request *req);
+int api_staff_file(Request *req);
+int api_staff_incidents(Request *req);
+int api_staff_incident_create(Request *req);
+int api_staff_incident(Request *req);
+int api_registry(Request *req);
+int api_admin_platform(Request *req);
+int api_admin_route(Request *req);
+int api_audit(Request *req);
+
+/* pages_casework.c: queues, case page, notices, incidents, platforms, audit */
+int page_staff_queue(Request *req);
+int page_staff_case(Request *req);
+int page_staff_assign(Request *req);
+int page_staff_note(Request *req);
+int page_staff_message(Request *req);
+int page_staff_case_incident(Request *req);
+int page_staff_transition(Request *req);
+int page_staff_notice(Request *req);
+int page_staff_file(Request *req);
+int page_staff_incidents(Request *req);
+int page_staff_incident_create(Request *req);
+int page_staff_incident(Request *req);
+int page_staff_platforms(Request *req);
+int page_staff_platform_post(Request *req);
+int page_staff_route_post(Request *req);
+int page_staff_audit(Request *req);
 
 /* debug.c: routes for the tests, only with --debug-routes */
 int debug_slow(Request *req);

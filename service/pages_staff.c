@@ -56,11 +56,6 @@ json_t *page_staff_ctx(Request *req, const char *title_key)
                      "is_auditor", strcmp(s->role, "auditor") == 0);
 }
 
-int page_staff_home(Request *req)
-{
-    return http_reply_page(req, 200, "staff_home", page_staff_ctx(req, "staff.home.title"));
-}
-
 static int totp_page(Request *req, int status, const char *error_key)
 {
     char uri[256], secret[64];

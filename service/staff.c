@@ -640,3 +640,12 @@ StaffResult staff_sign_in(const char *login, const char *password, const char *t
     org_row_free(&org);
     return r;
 }
+
+int64_t staff_id_of(const char *login)
+{
+    StoreConn *c = store_conn();
+    StaffRow row = {0};
+    int64_t id = c && store_staff_by_login(c, login, &row) == STORE_OK ? row.id : 0;
+    staff_row_free(&row);
+    return id;
+}

@@ -70,6 +70,9 @@ StaffResult staff_totp_confirm(const Session *s, const char *code, int64_t now);
 /* Admin: require TOTP of every account. */
 StaffResult staff_require_totp(const Session *admin, int on, int64_t now);
 
+/* The id of the account with that login, or 0. */
+int64_t staff_id_of(const char *login);
+
 /* Appends an audit row in its own transaction ("staff:<login>" as actor). */
 void staff_audit(const char *actor, const char *action, const char *subject, const char *detail,
                  int64_t now);

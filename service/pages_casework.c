@@ -1,0 +1,378 @@
+/* Caseworkers' pages: queues, the case page and its forms, notices, incidents, platforms and
+ * routes, the audit log. The forms post to these pages and come back here; the same casework
+ * functions serve the JSON API. */
+#include "handlers.h"
+
+#include "auth.h"
+#include "casework.h"
+#include "states.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Adds readable times next to every integer member named like a time in a JSON tree. */
+static void add_times(json_t *v)
+{
+    if (json_is_array(v)) {
+        size_t i;
+        json_t *x;
+        json_array_foreach(v, i, x) add_times(x);
+        return;
+    }
+    if (!json_is_object(v))
+        return;
+    const char *names[] = {"at",       "created_at",   "due_at",     "sent_at",
+                           "next_due", "withdrawn_at", "purge_after"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        json_t *t = json_object_get(v, names[i]);
+        if (json_is_integer(t)) {
+            char when[32], key[48];
+            victim_format_time(json_integer_value(t), when);
+            snprintf(key, sizeof key, "%s_text", names[i]);
+            json_object_set_new(v, key, json_string(when));
+        }
+    }
+    const char *k;
+    json_t *x;
+    json_object_foreach(v, k, x) if (json_is_object(x) || json_is_array(x)) add_times(x);
+}
+
+/* Every state for a select, the chosen one marked. */
+static json_t *state_options(const char *chosen)
+{
+    size_t n;
+    const char *const *all = states_all(&n);
+    json_t *list = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(list, json_pack("{s:s, s:b}", "name", all[i], "selected",
+                                              chosen && strcmp(chosen, all[i]) == 0));
+    return list;
+}
+
+/* ---- queues ---- */
+
+static const char *const QUEUE_TABS[] = {"new",        "mine", "overdue", "awaiting",
+                                         "monitoring", "all",  NULL};
+
+int page_staff_queue(Request *req)
+{
+    Session *s = req->session;
+    if (strcmp(s->role, "auditor") == 0)
+        return http_reply_page(req, 200, "staff_home", page_staff_ctx(req, "staff.home.title"));
+    QueueFilter f;
+    int bad = api_queue_filter(req, &f);
+    if (!http_query(req, "queue"))
+        f.queue = "new";
+    json_t *list = NULL;
+    CaseworkResult r =
+        bad ? CW_INVALID : casework_queue(s, &f, http_query(req, "cursor"), auth_now(), &list);
+    if (r == CW_INVALID)
+        return http_reply_error(req, 400, "invalid", "error.invalid", NULL);
+    if (r != CW_OK)
+        return api_casework_error(req, r, NULL);
+    add_times(list);
+    json_t *cases = json_object_get(list, "cases");
+    size_t i;
+    json_t *c;
+    json_array_foreach(cases, i, c)
+    {
+        json_t *states = json_object_get(c, "states"), *summary = json_array();
+        const char *k;
+        json_t *n;
+        json_object_foreach(states, k, n) json_array_append_new(
+            summary, json_pack("{s:s, s:I}", "state", k, "n", (json_int_t)json_integer_value(n)));
+        json_object_set_new(c, "state_list", summary);
+    }
+    json_t *ctx = page_staff_ctx(req, "cw.queue.title");
+    json_t *tabs = json_array();
+    for (int q = 0; QUEUE_TABS[q]; q++)
+        json_array_append_new(tabs, json_pack("{s:s, s:b, s:o}", "id", QUEUE_TABS[q], "current",
+                                              strcmp(QUEUE_TABS[q], f.queue) == 0, "key",
+                                              json_sprintf("cw.queue.%s", QUEUE_TABS[q])));
+    json_object_set_new(ctx, "tabs", tabs);
+    json_object_set_new(ctx, "queue", json_string(f.queue));
+    json_object_set_new(ctx, "cases", json_incref(cases));
+    json_t *next = json_object_get(list, "next");
+    if (json_is_string(next))
+        json_object_set(ctx, "next", next);
+    json_t *filter = json_object();
+    const char *names[] = {"platform", "route", "state", "assignee", "incident"};
+    for (int k = 0; k < 5; k++)
+        if (http_query(req, names[k]))
+            json_object_set_new(filter, names[k], json_string(http_query(req, names[k])));
+    json_object_set_new(ctx, "filter", filter);
+    json_object_set_new(ctx, "states", state_options(f.state));
+    json_decref(list);
+    return http_reply_page(req, 200, "staff_queue", ctx);
+}
+
+/* ---- the case page ---- */
+
+static int case_page(Request *req, int status, const char *case_id, const char *error_key,
+                     json_t *error_detail)
+{
+    json_t *view = NULL;
+    CaseworkResult r = casework_view(req->session, case_id, auth_now(), &view);
+    if (r != CW_OK) {
+        json_decref(error_detail);
+        return api_casework_error(req, r, NULL);
+    }
+    add_times(view);
+    json_t *ctx = page_staff_ctx(req, "cw.case.title");
+    json_object_set_new(ctx, "c", view);
+    if (error_key)
+        json_object_set_new(ctx, "error_key", json_string(error_key));
+    if (error_detail)
+        json_object_set_new(ctx, "error_detail", error_detail);
+    return http_reply_page(req, status, "staff_case", ctx);
+}
+
+int page_staff_case(Request *req)
+{
+    return case_page(req, 200, http_param(req, "case"), NULL, NULL);
+}
+
+/* After a form on the case page: back to it, or the page again with the error. */
+static int case_after(Request *req, const char *case_id, CaseworkResult r, json_t *detail,
+                      const char *anchor)
+{
+    if (r == CW_OK) {
+        json_decref(detail);
+        char loc[128];
+        snprintf(loc, sizeof loc, "/staff/cases/%s%s%s", case_id, anchor ? "#" : "",
+                 anchor ? anchor : "");
+        return http_reply_redirect(req, 303, loc);
+    }
+    if (r == CW_NOT_FOUND || r == CW_FORBIDDEN || r == CW_ERROR || r == CW_BUSY) {
+        json_decref(detail);
+        return api_casework_error(req, r, NULL);
+    }
+    const char *key = r == CW_CONFLICT  ? "error.transition"
+                      : r == CW_MISSING ? "error.missing_elements"
+                                        : "error.invalid";
+    return case_page(req, r == CW_CONFLICT ? 409 : 422, case_id, key, detail);
+}
+
+int page_staff_assign(Request *req)
+{
+    const char *id = http_param(req, "case");
+    CaseworkResult r = casework_assign(req->session, id, http_form(req, "login"), auth_now());
+    return case_after(req, id, r, NULL, "assign");
+}
+
+int page_staff_note(Request *req)
+{
+    const char *id = http_param(req, "case");
+    CaseworkResult r = casework_note(req->session, id, http_form(req, "body"), auth_now());
+    return case_after(req, id, r, NULL, "notes");
+}
+
+int page_staff_message(Request *req)
+{
+    const char *id = http_param(req, "case");
+    CaseworkResult r = casework_message(req->session, id, http_form(req, "body"), auth_now());
+    return case_after(req, id, r, NULL, "messages");
+}
+
+int page_staff_case_incident(Request *req)
+{
+    const char *id = http_param(req, "case");
+    const char *inc = http_form(req, "incident");
+    char *end = NULL;
+    long long n = inc && *inc ? strtoll(inc, &end, 10) : 0;
+    CaseworkResult r = (inc && *inc && (*end || n <= 0))
+                           ? CW_INVALID
+                           : casework_incident_attach(req->session, id, n, auth_now());
+    return case_after(req, id, r, NULL, "incident");
+}
+
+/* The transition fields a form may carry. */
+static json_t *form_fields(Request *req)
+{
+    const char *names[] = {"to",    "reason",   "ticket",         "channel",
+                           "route", "evidence", "representative", "name",
+                           "email", "contact",  "signature",      NULL};
+    json_t *f = json_object();
+    for (int i = 0; names[i]; i++) {
+        const char *v = http_form(req, names[i]);
+        if (v && *v)
+            json_object_set_new(f, names[i], json_string(v));
+    }
+    return f;
+}
+
+static int64_t param_int(Request *req, const char *name)
+{
+    const char *s = http_param(req, name);
+    char *end;
+    long long v = s ? strtoll(s, &end, 10) : 0;
+    return s && *end == '\0' && v > 0 ? v : 0;
+}
+
+int page_staff_transition(Request *req)
+{
+    int64_t id = param_int(req, "id");
+    const char *case_id = http_form(req, "case");
+    if (!id || !case_id)
+        return http_reply_error(req, 404, "not_found", "error.not_found", NULL);
+    json_t *fields = form_fields(req);
+    json_t *detail = json_object();
+    CaseworkResult r =
+        casework_transition(req->session, id, http_form(req, "to"), fields, auth_now(), detail);
+    json_decref(fields);
+    char anchor[32];
+    snprintf(anchor, sizeof anchor, "target-%lld", (long long)id);
+    return case_after(req, case_id, r, detail, anchor);
+}
+
+/* ---- notices ---- */
+
+int page_staff_notice(Request *req)
+{
+    int64_t id = param_int(req, "id");
+    json_t *fields = json_object();
+    const char *names[] = {"reason",  "evidence",  "representative", "name", "email",
+                           "contact", "signature", "route",          NULL};
+    for (int i = 0; names[i]; i++)
+        if (http_query(req, names[i]) && *http_query(req, names[i]))
+            json_object_set_new(fields, names[i], json_string(http_query(req, names[i])));
+    const char *lang = http_query(req, "lang");
+    if (lang && strcmp(lang, "zh-CN") != 0 && strcmp(lang, "en") != 0)
+        lang = NULL;
+    json_t *out = NULL;
+    CaseworkResult r =
+        id ? casework_notice(req->session, id, lang, fields, auth_now(), &out) : CW_NOT_FOUND;
+    if (r != CW_OK) {
+        json_decref(fields);
+        return api_casework_error(req, r, NULL);
+    }
+    add_times(out);
+    json_t *ctx = page_staff_ctx(req, "cw.notice.title");
+    json_object_set_new(ctx, "n", out);
+    json_object_set_new(ctx, "f", fields);
+    json_object_set_new(ctx, "case",
+                        json_string(http_query(req, "case") ? http_query(req, "case") : ""));
+    return http_reply_page(req, 200, "staff_notice", ctx);
+}
+
+int page_staff_file(Request *req)
+{
+    return api_staff_file(req);
+}
+
+/* ---- incidents ---- */
+
+int page_staff_incidents(Request *req)
+{
+    json_t *out = NULL;
+    CaseworkResult r = casework_incidents(req->session, &out);
+    if (r != CW_OK)
+        return api_casework_error(req, r, NULL);
+    add_times(out);
+    json_t *ctx = page_staff_ctx(req, "cw.incidents.title");
+    json_object_set_new(ctx, "list", out);
+    return http_reply_page(req, 200, "staff_incidents", ctx);
+}
+
+int page_staff_incident_create(Request *req)
+{
+    int64_t id = 0;
+    CaseworkResult r =
+        casework_incident_create(req->session, http_form(req, "label"), auth_now(), &id);
+    if (r == CW_INVALID)
+        return http_reply_error(req, 422, "invalid", "error.invalid", "label");
+    if (r != CW_OK)
+        return api_casework_error(req, r, NULL);
+    char loc[64];
+    snprintf(loc, sizeof loc, "/staff/incidents/%lld", (long long)id);
+    return http_reply_redirect(req, 303, loc);
+}
+
+int page_staff_incident(Request *req)
+{
+    int64_t id = param_int(req, "id");
+    json_t *out = NULL;
+    CaseworkResult r =
+        id ? casework_incident_view(req->session, id, auth_now(), &out) : CW_NOT_FOUND;
+    if (r != CW_OK)
+        return api_casework_error(req, r, NULL);
+    add_times(out);
+    /* The platforms object as a list, for the template. */
+    json_t *groups = json_array();
+    const char *k;
+    json_t *v;
+    json_object_foreach(json_object_get(out, "platforms"), k, v)
+        json_array_append_new(groups, json_pack("{s:s, s:O}", "platform", k, "targets", v));
+    json_t *ctx = page_staff_ctx(req, "cw.incident.title");
+    json_object_set_new(ctx, "i", out);
+    json_object_set_new(ctx, "groups", groups);
+    return http_reply_page(req, 200, "staff_incident", ctx);
+}
+
+/* ---- platforms and routes ---- */
+
+int page_staff_platforms(Request *req)
+{
+    json_t *out = NULL;
+    CaseworkResult r = casework_registry(&out);
+    if (r != CW_OK)
+        return api_casework_error(req, r, NULL);
+    json_t *ctx = page_staff_ctx(req, "cw.platforms.title");
+    json_object_set_new(ctx, "reg", out);
+    return http_reply_page(req, 200, "staff_platforms", ctx);
+}
+
+int page_staff_platform_post(Request *req)
+{
+    const char *clock = http_form(req, "clock_hours");
+    char *end = NULL;
+    long v = clock && *clock ? strtol(clock, &end, 10) : -1;
+    json_t *detail = json_object();
+    CaseworkResult r =
+        (clock && *clock && *end)
+            ? CW_INVALID
+            : casework_platform_update(req->session, http_param(req, "id"), http_form(req, "route"),
+                                       (int)v, http_form(req, "channel"), auth_now(), detail);
+    json_decref(detail);
+    if (r == CW_INVALID)
+        return http_reply_error(req, 422, "invalid", "error.invalid", NULL);
+    if (r != CW_OK)
+        return api_casework_error(req, r, NULL);
+    return http_reply_redirect(req, 303, "/staff/platforms");
+}
+
+int page_staff_route_post(Request *req)
+{
+    const char *clock = http_form(req, "clock_hours");
+    char *end = NULL;
+    long v = clock ? strtol(clock, &end, 10) : -1;
+    CaseworkResult r =
+        (!clock || !*clock || *end)
+            ? CW_INVALID
+            : casework_route_update(req->session, http_param(req, "id"), (int)v, auth_now());
+    if (r == CW_INVALID)
+        return http_reply_error(req, 422, "invalid", "error.invalid", "clock_hours");
+    if (r != CW_OK)
+        return api_casework_error(req, r, NULL);
+    return http_reply_redirect(req, 303, "/staff/platforms");
+}
+
+/* ---- audit ---- */
+
+int page_staff_audit(Request *req)
+{
+    const char *b = http_query(req, "before");
+    char *end = NULL;
+    long long before = b ? strtoll(b, &end, 10) : 0;
+    if (b && (*end || before < 0))
+        return http_reply_error(req, 400, "invalid", "error.invalid", "before");
+    json_t *out = NULL;
+    CaseworkResult r = casework_audit(before, 100, &out);
+    if (r != CW_OK)
+        return api_casework_error(req, r, NULL);
+    add_times(out);
+    json_t *ctx = page_staff_ctx(req, "cw.audit.title");
+    json_object_set_new(ctx, "log", out);
+    return http_reply_page(req, 200, "staff_audit", ctx);
+}
