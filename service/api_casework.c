@@ -7,6 +7,7 @@
 #include "i18n.h"
 #include "staff.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -320,6 +321,70 @@ int api_audit(Request *req)
     CaseworkResult r = bad ? CW_INVALID : casework_audit(before, (int)limit, &out);
     if (r == CW_INVALID)
         return http_reply_error(req, 422, "invalid", "error.invalid", "limit");
+    if (r != CW_OK)
+        return api_casework_error(req, r, NULL);
+    return http_reply_json(req, 200, out);
+}
+
+int api_staff_reupload(Request *req)
+{
+    int64_t id = param_id(req, "id"), child = 0;
+    CaseworkResult r =
+        id ? casework_reupload(req->session, id, body_str(req, "url"), auth_now(), &child)
+           : CW_NOT_FOUND;
+    if (r == CW_INVALID)
+        return http_reply_error(req, 422, "invalid", "error.invalid", "url");
+    if (r != CW_OK)
+        return api_casework_error(req, r, NULL);
+    return http_reply_json(
+        req, 201, json_pack("{s:I, s:I}", "target", (json_int_t)child, "parent", (json_int_t)id));
+}
+
+/* The check runs in the slow-work pool: a platform may take seconds to answer. */
+static void check_job(Request *req)
+{
+    int64_t id = param_id(req, "id");
+    json_t *out = NULL;
+    CaseworkResult r = casework_check_now(req->session, id, auth_now(), &out);
+    if (r != CW_OK) {
+        api_casework_error(req, r, NULL);
+        return;
+    }
+    const char *case_id = http_form(req, "case");
+    if (!req->is_api && case_id) {
+        json_decref(out);
+        char loc[96];
+        snprintf(loc, sizeof loc, "/staff/cases/%.24s#target-%lld", case_id, (long long)id);
+        http_reply_redirect(req, 303, loc);
+        return;
+    }
+    http_reply_json(req, 200, out);
+}
+
+int api_staff_check(Request *req)
+{
+    if (!param_id(req, "id"))
+        return http_reply_error(req, 404, "not_found", "error.not_found", NULL);
+    return http_run_slow(req, check_job);
+}
+
+int api_staff_hold(Request *req)
+{
+    json_t *v = json_object_get(req->json, "hold");
+    if (!json_is_boolean(v))
+        return http_reply_error(req, 422, "invalid", "error.invalid", "hold");
+    CaseworkResult r =
+        casework_hold(req->session, http_param(req, "case"), json_is_true(v), auth_now());
+    if (r != CW_OK)
+        return api_casework_error(req, r, NULL);
+    return http_reply_json(req, 200, json_pack("{s:b}", "hold", json_is_true(v)));
+}
+
+int api_staff_visit_sheet(Request *req)
+{
+    int64_t id = param_id(req, "id");
+    json_t *out = NULL;
+    CaseworkResult r = id ? casework_visit_sheet(req->session, id, auth_now(), &out) : CW_NOT_FOUND;
     if (r != CW_OK)
         return api_casework_error(req, r, NULL);
     return http_reply_json(req, 200, out);

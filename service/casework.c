@@ -3,6 +3,7 @@
  * key (symmetric), so lists and pages never pay X25519 per row. */
 #include "casework.h"
 
+#include "checker.h"
 #include "i18n.h"
 #include "links.h"
 #include "log.h"
@@ -117,10 +118,10 @@ static void seal_json(const unsigned char *key, const char *table, const char *c
     free(s);
 }
 
+/* A clock runs while a due time is set on an open target (transitions set and clear it). */
 static int is_waiting(const char *state)
 {
-    return strcmp(state, "notice_sent") == 0 || strcmp(state, "acknowledged") == 0 ||
-           strcmp(state, "counter_noticed") == 0 || strcmp(state, "visit_planned") == 0;
+    return states_is_open(state);
 }
 
 /* ---- queues ---- */
@@ -513,6 +514,19 @@ CaseworkResult casework_view(const Session *s, const char *case_id, int64_t now,
         store_events_of_case(c, row.id, view_event, &a);
         store_fingerprints_of_case(c, row.id, view_fingerprint, &a);
         store_blind_matches(c, row.id, view_match, &a);
+        /* The family of each copy: re-uploads and onward copies under their parent. */
+        size_t ti, tj;
+        json_t *tp, *tc;
+        json_array_foreach(a.targets, ti, tp)
+        {
+            json_t *kids = json_array();
+            json_array_foreach(a.targets, tj,
+                               tc) if (json_integer_value(json_object_get(tc, "parent")) ==
+                                       json_integer_value(json_object_get(tp, "id")))
+                json_array_append_new(kids,
+                                      json_integer(json_integer_value(json_object_get(tc, "id"))));
+            json_object_set_new(tp, "children", kids);
+        }
         StaffRow assignee = {0};
         if (row.assignee)
             store_staff_by_id(c, row.assignee, &assignee);
@@ -692,6 +706,12 @@ typedef struct TransitionArgs {
     const char *notice_text;
     const char *lang;
     const char *victim_message; /* declined: the reason, shown to the victim */
+    int64_t next_check;         /* -1: leave, 0: none, else when the link is checked next */
+    int monitor;                /* entering monitoring: the schedule starts now */
+    int64_t visit_a, visit_b;   /* visit_planned: the two staff ids */
+    int64_t planned_at;
+    const json_t *visit_detail; /* encrypted into the visit: place, notes, statement */
+    const json_t *onward;       /* recorded visit: canonical links shared onward */
 } TransitionArgs;
 
 static StoreStatus insert_message(StoreConn *c, const unsigned char *key, const char *case_id,
@@ -732,6 +752,104 @@ static StoreStatus insert_event(StoreConn *c, const unsigned char *key, const ch
     return st;
 }
 
+/* A visit planned (two staff, a time, the place encrypted) or recorded (outcome, notes). */
+static StoreStatus visit_write(StoreConn *c, TransitionArgs *a)
+{
+    Loaded *l = a->l;
+    StoreStatus st = STORE_OK;
+    char row[24];
+    if (!strcmp(a->to, "visit_planned")) {
+        Buf ph = {0};
+        buf_putc(&ph, 0);
+        int64_t id = 0;
+        st = store_visit_insert(c, l->target.id, l->row.id, a->planned_at, a->visit_a, a->visit_b,
+                                &ph, &id);
+        buf_free(&ph);
+        if (st != STORE_OK)
+            return st;
+        snprintf(row, sizeof row, "%lld", (long long)id);
+        Buf ct = {0};
+        seal_json(l->key, "visits", "body", row, a->visit_detail, &ct);
+        st = store_visit_set_body(c, id, &ct);
+        buf_free(&ct);
+        return st;
+    }
+    if (strcmp(l->target.state, "visit_planned") != 0)
+        return STORE_OK;
+    /* Leaving visit_planned: the visit's outcome and what the team noted. */
+    VisitRow v = {0};
+    st = store_visit_latest(c, l->target.id, &v);
+    if (st == STORE_OK) {
+        snprintf(row, sizeof row, "%lld", (long long)v.id);
+        json_t *body = open_json(l->key, "visits", "body", row, &v.body);
+        if (!body)
+            body = json_object();
+        const char *k;
+        json_t *val;
+        json_object_foreach((json_t *)a->visit_detail, k, val) json_object_set(body, k, val);
+        Buf ct = {0};
+        seal_json(l->key, "visits", "body", row, body, &ct);
+        json_decref(body);
+        st = store_visit_set_body(c, v.id, &ct);
+        buf_free(&ct);
+        if (st == STORE_OK)
+            st = store_visit_record(c, v.id, a->to, a->now);
+    } else if (st == STORE_NOT_FOUND) {
+        st = STORE_OK;
+    }
+    buf_free(&v.body);
+    return st;
+}
+
+/* Copies the holder had already shared onward: each becomes an online target linked to this one. */
+static StoreStatus onward_write(StoreConn *c, TransitionArgs *a)
+{
+    Loaded *l = a->l;
+    size_t i;
+    json_t *link;
+    char actor[80];
+    actor_of(a->s, actor);
+    json_array_foreach((json_t *)a->onward, i, link)
+    {
+        Buf ph = {0};
+        buf_putc(&ph, 0);
+        int64_t id = 0;
+        StoreStatus st = store_target_insert_child(
+            c, l->row.id, l->target.id, json_string_value(json_object_get(link, "platform")), &ph,
+            a->now, &id);
+        buf_free(&ph);
+        if (st != STORE_OK)
+            return st;
+        char row[24];
+        snprintf(row, sizeof row, "%lld", (long long)id);
+        Buf ct = {0};
+        seal_json(l->key, "targets", "body", row, link, &ct);
+        st = store_target_set_body(c, id, &ct);
+        buf_free(&ct);
+        if (st == STORE_OK)
+            st = store_event_insert(c, l->row.id, id, a->now, actor, "target.onward", NULL,
+                                    "reported", NULL);
+        if (st != STORE_OK)
+            return st;
+    }
+    return STORE_OK;
+}
+
+/* A case with no open target gets its purge date; one with open targets again loses it. */
+static StoreStatus retention_update(StoreConn *c, const char *case_id, int64_t now)
+{
+    int64_t open = 0;
+    StoreStatus st = store_case_open_targets(c, case_id, &open);
+    if (st != STORE_OK)
+        return st;
+    char days[24] = "180";
+    store_meta_get(c, "retention_days", days, sizeof days);
+    int64_t d = strtoll(days, NULL, 10);
+    if (d <= 0)
+        d = 180;
+    return store_case_set_purge(c, case_id, open ? 0 : now + d * 86400);
+}
+
 static StoreStatus transition_tx(StoreConn *c, void *arg)
 {
     TransitionArgs *a = arg;
@@ -750,6 +868,15 @@ static StoreStatus transition_tx(StoreConn *c, void *arg)
     if (!strcmp(a->to, "removed") || !strcmp(a->to, "restricted") || !strcmp(a->to, "rejected"))
         if ((st = store_target_set_decision(c, l->target.id, a->now)) != STORE_OK)
             return st;
+    if (a->monitor)
+        st =
+            store_target_set_monitor(c, l->target.id, a->now, checker_next_monitor(a->now, a->now));
+    else if (a->next_check >= 0)
+        st = store_target_set_check(c, l->target.id, a->next_check, 0);
+    if (st != STORE_OK)
+        return st;
+    if ((st = visit_write(c, a)) != STORE_OK || (st = onward_write(c, a)) != STORE_OK)
+        return st;
     json_t *detail = json_object();
     const char *keep[] = {"reason", "ticket", "channel", "route", NULL};
     for (int i = 0; keep[i]; i++)
@@ -786,7 +913,8 @@ static StoreStatus transition_tx(StoreConn *c, void *arg)
     json_decref(detail);
     if (st != STORE_OK)
         return st;
-    if ((st = store_case_touch(c, l->row.id, a->now)) != STORE_OK)
+    if ((st = store_case_touch(c, l->row.id, a->now)) != STORE_OK ||
+        (st = retention_update(c, l->row.id, a->now)) != STORE_OK)
         return st;
     char what[96];
     snprintf(what, sizeof what, "target %lld %s -> %s", (long long)l->target.id, l->target.state,
@@ -794,7 +922,95 @@ static StoreStatus transition_tx(StoreConn *c, void *arg)
     return store_audit_append(c, a->now, actor, "target.transition", l->row.id, what);
 }
 
-#define COUNTER_NOTICE_DAYS 15
+/* "2026-12-01 14:30" or "2026-12-01T14:30" in China time (UTC+8) to seconds; -1 if malformed. */
+static int64_t parse_local_time(const char *s)
+{
+    int y, mo, d, h, mi;
+    char sep, tail;
+    if (!s || strlen(s) != 16 ||
+        sscanf(s, "%4d-%2d-%2d%c%2d:%2d%c", &y, &mo, &d, &sep, &h, &mi, &tail) != 6 ||
+        (sep != ' ' && sep != 'T') || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
+        y < 2000 || y > 2200)
+        return -1;
+    for (int i = 0; i < 16; i++)
+        if (i != 4 && i != 7 && i != 10 && i != 13 && (s[i] < '0' || s[i] > '9'))
+            return -1;
+    struct tm tm = {
+        .tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h, .tm_min = mi};
+    return (int64_t)timegm(&tm) - 8 * 3600;
+}
+
+/* Planning a visit: a time, a place, exactly two different staff members. */
+static CaseworkResult visit_plan(StoreConn *c, const json_t *fields, int64_t now, TransitionArgs *a,
+                                 json_t *visit, json_t *detail)
+{
+    const char *when = field_text(fields, "planned_at"), *place = field_text(fields, "place");
+    const char *sa = field_text(fields, "staff_a"), *sb = field_text(fields, "staff_b");
+    const char *bad = NULL;
+    int64_t planned = parse_local_time(when);
+    if (planned < 0)
+        bad = "planned_at";
+    else if (!place)
+        bad = "place";
+    else if (!sa || !(a->visit_a = staff_id_of(sa)))
+        bad = "staff_a";
+    else if (!sb || !(a->visit_b = staff_id_of(sb)) || a->visit_a == a->visit_b)
+        bad = "staff_b"; /* evidence rules need two different people */
+    if (!bad) {
+        StaffRow ra = {0}, rb = {0};
+        store_staff_by_id(c, a->visit_a, &ra);
+        store_staff_by_id(c, a->visit_b, &rb);
+        if (ra.disabled || !strcmp(ra.role, "auditor"))
+            bad = "staff_a";
+        else if (rb.disabled || !strcmp(rb.role, "auditor"))
+            bad = "staff_b";
+        staff_row_free(&ra);
+        staff_row_free(&rb);
+    }
+    if (bad) {
+        json_object_set_new(detail, "field", json_string(bad));
+        return CW_INVALID;
+    }
+    (void)now;
+    a->planned_at = planned;
+    a->due_at = planned; /* the visit is due when it was planned for */
+    json_object_set_new(visit, "place", json_string(place));
+    json_object_set_new(visit, "planned", json_string(when));
+    return CW_OK;
+}
+
+/* Recording a visit: notes, the voluntary statement, links already shared onward. */
+static CaseworkResult visit_outcome(const json_t *fields, json_t *visit, json_t *onward,
+                                    json_t *detail)
+{
+    if (field_text(fields, "reason"))
+        json_object_set_new(visit, "notes", json_string(field_text(fields, "reason")));
+    const char *stmt = field_text(fields, "statement");
+    json_object_set_new(visit, "statement",
+                        json_boolean(stmt && (!strcmp(stmt, "yes") || !strcmp(stmt, "on"))));
+    const char *links = field_text(fields, "onward");
+    if (!links)
+        return CW_OK;
+    char *copy = xstrdup(links), *save = NULL;
+    CaseworkResult r = CW_OK;
+    LinkInfo *li = xcalloc(1, sizeof *li);
+    for (char *line = strtok_r(copy, "\r\n", &save); line && r == CW_OK;
+         line = strtok_r(NULL, "\r\n", &save)) {
+        if (strspn(line, " \t") == strlen(line))
+            continue;
+        if (link_canonicalize(line, li) != LINK_OK || json_array_size(onward) >= 20) {
+            json_object_set_new(detail, "field", json_string("onward"));
+            r = CW_INVALID;
+            break;
+        }
+        json_array_append_new(onward, json_pack("{s:s, s:s, s:s, s:s, s:s}", "kind", "online",
+                                                "url", line, "canonical", li->canonical, "host",
+                                                li->host, "platform", li->platform));
+    }
+    free(li);
+    free(copy);
+    return r;
+}
 
 CaseworkResult casework_transition(const Session *s, int64_t target_id, const char *to,
                                    const json_t *fields, int64_t now, json_t *detail)
@@ -825,14 +1041,23 @@ CaseworkResult casework_transition(const Session *s, int64_t target_id, const ch
         loaded_free(&l);
         return CW_CONFLICT;
     }
-    TransitionArgs a = {s, &l, to, fields, now, NULL, -1, NULL, l.row.language, NULL};
+    TransitionArgs a = {.s = s,
+                        .l = &l,
+                        .to = to,
+                        .fields = fields,
+                        .now = now,
+                        .due_at = 0,     /* a clock runs only where a state starts one */
+                        .next_check = 0, /* likewise the link checks */
+                        .lang = l.row.language};
     RouteRow route;
     PlatformRow platform;
     char *text = NULL;
+    json_t *visit = json_object(), *onward = json_array();
+    a.visit_detail = visit;
+    a.onward = onward;
     if (!strcmp(to, "notice_sent") || !strcmp(to, "ready")) {
         r = pick_route(c, &l, fields, &route, &platform, detail);
         a.route = &route;
-        a.due_at = 0;
     }
     if (r == CW_OK && !strcmp(to, "notice_sent")) {
         json_t *missing = json_array();
@@ -846,15 +1071,27 @@ CaseworkResult casework_transition(const Session *s, int64_t target_id, const ch
                             ? platform.clock_hours
                             : route.clock_hours;
             a.due_at = now + (int64_t)hours * 3600;
+            a.next_check = a.due_at + 3600; /* the checker looks an hour after the deadline */
             a.notice_text = text;
         }
     }
-    if (r == CW_OK && !strcmp(to, "counter_noticed"))
-        a.due_at = now + (int64_t)COUNTER_NOTICE_DAYS * 86400;
-    if (r == CW_OK &&
-        (!strcmp(to, "removed") || !strcmp(to, "restricted") || !strcmp(to, "rejected") ||
-         !strcmp(to, "needs_info") || !strcmp(to, "upheld") || !strcmp(to, "restored")))
-        a.due_at = 0; /* the platform answered: its clock stops */
+    if (r == CW_OK && !strcmp(to, "acknowledged"))
+        a.due_at = -1, a.next_check = -1; /* the platform's clock runs on */
+    if (r == CW_OK && !strcmp(to, "removed"))
+        a.next_check = now + 3600; /* verify that it is really gone */
+    if (r == CW_OK && !strcmp(to, "monitoring"))
+        a.monitor = 1;
+    if (r == CW_OK && (!strcmp(to, "counter_noticed") ||
+                       (!strcmp(to, "in_review") && !strcmp(l.target.kind, "offline")))) {
+        RouteRow clock;
+        const char *which = !strcmp(to, "counter_noticed") ? "counter_notice" : "offline_visit";
+        a.due_at = now + (store_route_get(c, which, &clock) == STORE_OK ? clock.clock_hours : 24) *
+                             (int64_t)3600;
+    }
+    if (r == CW_OK && !strcmp(to, "visit_planned"))
+        r = visit_plan(c, fields, now, &a, visit, detail);
+    if (r == CW_OK && !strcmp(l.target.state, "visit_planned"))
+        r = visit_outcome(fields, visit, onward, detail);
     if (r == CW_OK && !strcmp(to, "declined")) {
         a.victim_message = field_text(fields, "reason");
         if (!a.victim_message) {
@@ -868,6 +1105,8 @@ CaseworkResult casework_transition(const Session *s, int64_t target_id, const ch
         vault_wipe(text, strlen(text));
         free(text);
     }
+    json_decref(visit);
+    json_decref(onward);
     loaded_free(&l);
     return r;
 }
@@ -1379,4 +1618,303 @@ CaseworkResult casework_audit(int64_t before, int limit, json_t **out)
             json_object_get(json_array_get(list, json_array_size(list) - 1), "id")));
     *out = json_pack("{s:o, s:o}", "entries", list, "next", next);
     return CW_OK;
+}
+
+/* ---- re-uploads, checks, holds, visit sheets ---- */
+
+typedef struct ChildArgs {
+    const Session *s; /* NULL for the system (the checker) */
+    const unsigned char *key;
+    const char *case_id;
+    int64_t parent, now, child;
+    const json_t *link;
+    const char *kind;
+} ChildArgs;
+
+static StoreStatus child_tx(StoreConn *c, void *arg)
+{
+    ChildArgs *a = arg;
+    Buf ph = {0};
+    buf_putc(&ph, 0);
+    StoreStatus st = store_target_insert_child(
+        c, a->case_id, a->parent, json_string_value(json_object_get(a->link, "platform")), &ph,
+        a->now, &a->child);
+    buf_free(&ph);
+    if (st != STORE_OK)
+        return st;
+    char row[24], actor[80];
+    snprintf(row, sizeof row, "%lld", (long long)a->child);
+    Buf ct = {0};
+    seal_json(a->key, "targets", "body", row, a->link, &ct);
+    st = store_target_set_body(c, a->child, &ct);
+    buf_free(&ct);
+    if (a->s)
+        actor_of(a->s, actor);
+    else
+        snprintf(actor, sizeof actor, "system");
+    if (st == STORE_OK)
+        st = store_event_insert(c, a->case_id, a->child, a->now, actor, a->kind, NULL, "reported",
+                                NULL);
+    if (st == STORE_OK)
+        st = retention_update(c, a->case_id, a->now);
+    char what[48];
+    snprintf(what, sizeof what, "target %lld from %lld", (long long)a->child, (long long)a->parent);
+    return st == STORE_OK ? store_audit_append(c, a->now, actor, a->kind, a->case_id, what) : st;
+}
+
+CaseworkResult casework_reupload(const Session *s, int64_t parent_id, const char *url, int64_t now,
+                                 int64_t *child)
+{
+    if (!can_open(s))
+        return CW_FORBIDDEN;
+    StoreConn *c = store_conn();
+    if (!c)
+        return CW_ERROR;
+    LinkInfo *li = xcalloc(1, sizeof *li);
+    if (!url || link_canonicalize(url, li) != LINK_OK) {
+        free(li);
+        return CW_INVALID;
+    }
+    Loaded l;
+    CaseworkResult r = load_target(c, s, parent_id, &l);
+    if (r == CW_OK) {
+        json_t *link =
+            json_pack("{s:s, s:s, s:s, s:s, s:s}", "kind", "online", "url", url, "canonical",
+                      li->canonical, "host", li->host, "platform", li->platform);
+        ChildArgs a = {s, l.key, l.row.id, parent_id, now, 0, link, "target.reupload"};
+        r = from_store(store_tx(child_tx, &a));
+        *child = a.child;
+        json_decref(link);
+    }
+    free(li);
+    loaded_free(&l);
+    return r;
+}
+
+typedef struct CheckArgs {
+    const char *case_id;
+    int64_t target_id, now;
+    const char *state;
+    const unsigned char *key;
+    CheckReport rep;
+    int64_t next;
+} CheckArgs;
+
+/* Records a check: an event with the result, the next check time, and what the result means. */
+static StoreStatus check_tx(StoreConn *c, void *arg)
+{
+    CheckArgs *a = arg;
+    json_t *d = json_pack("{s:s, s:s, s:I}", "result", checker_result_name(a->rep.result), "how",
+                          a->rep.reason, "status", (json_int_t)a->rep.status);
+    StoreStatus st = insert_event(c, a->key, a->case_id, a->target_id, a->now, "system:checker",
+                                  "check", NULL, NULL, d);
+    json_decref(d);
+    if (st != STORE_OK)
+        return st;
+    if ((st = store_target_set_check(c, a->target_id, a->next, a->now)) != STORE_OK)
+        return st;
+    /* Removed and now checked gone: verified, then watched for re-uploads. */
+    if (a->rep.result == CHECK_GONE && !strcmp(a->state, "removed")) {
+        if ((st = store_target_set_state(c, a->target_id, "removed", "verified_gone", a->now)) ||
+            (st = store_event_insert(c, a->case_id, a->target_id, a->now, "system:checker",
+                                     "target.transition", "removed", "verified_gone", NULL)) ||
+            (st = store_target_set_state(c, a->target_id, "verified_gone", "monitoring", a->now)) ||
+            (st = store_event_insert(c, a->case_id, a->target_id, a->now, "system:checker",
+                                     "target.transition", "verified_gone", "monitoring", NULL)) ||
+            (st = store_target_set_monitor(c, a->target_id, a->now,
+                                           checker_next_monitor(a->now, a->now))))
+            return st;
+    }
+    char what[64];
+    snprintf(what, sizeof what, "target %lld %s", (long long)a->target_id,
+             checker_result_name(a->rep.result));
+    return store_audit_append(c, a->now, "system:checker", "target.check", a->case_id, what);
+}
+
+/* The next check after this one: monitoring keeps its schedule, a failed try comes back in an
+ * hour, anything else is checked once. */
+static int64_t next_check_after(const TargetRow *t, CheckResult r, int64_t monitor_since,
+                                int64_t now)
+{
+    if (!strcmp(t->state, "monitoring"))
+        return checker_next_monitor(monitor_since ? monitor_since : now, now);
+    if (r == CHECK_UNKNOWN)
+        return now + 3600;
+    if (r == CHECK_GONE && !strcmp(t->state, "removed"))
+        return 0; /* check_tx starts the monitoring schedule */
+    return 0;
+}
+
+/* Checks one target with its case key; a monitored link that is up again becomes a re-upload. */
+static CaseworkResult check_one(StoreConn *c, const unsigned char *key, const TargetRow *t,
+                                int64_t now, CheckReport *out)
+{
+    char row[24];
+    snprintf(row, sizeof row, "%lld", (long long)t->id);
+    json_t *body = open_json(key, "targets", "body", row, &t->body);
+    const char *url = json_string_value(json_object_get(body, "canonical"));
+    if (!url) {
+        json_decref(body);
+        return CW_INVALID;
+    }
+    CheckReport rep = checker_check(url);
+    CheckArgs a = {t->case_id,
+                   t->id,
+                   now,
+                   t->state,
+                   key,
+                   rep,
+                   next_check_after(t, rep.result, t->monitor_since, now)};
+    CaseworkResult r = from_store(store_tx(check_tx, &a));
+    if (r == CW_OK && rep.result == CHECK_UP && !strcmp(t->state, "monitoring")) {
+        ChildArgs ca = {NULL, key, t->case_id, t->id, now, 0, body, "target.reupload"};
+        r = from_store(store_tx(child_tx, &ca));
+    }
+    json_decref(body);
+    if (out)
+        *out = rep;
+    return r;
+}
+
+CaseworkResult casework_check_now(const Session *s, int64_t target_id, int64_t now, json_t **out)
+{
+    if (!can_open(s))
+        return CW_FORBIDDEN;
+    StoreConn *c = store_conn();
+    if (!c)
+        return CW_ERROR;
+    Loaded l;
+    CaseworkResult r = load_target(c, s, target_id, &l);
+    if (r == CW_OK && !strcmp(l.target.kind, "offline"))
+        r = CW_CONFLICT;
+    CheckReport rep;
+    if (r == CW_OK)
+        r = check_one(c, l.key, &l.target, now, &rep);
+    if (r == CW_OK)
+        *out = json_pack("{s:I, s:s, s:s, s:I}", "target", (json_int_t)target_id, "result",
+                         checker_result_name(rep.result), "how", rep.reason, "status",
+                         (json_int_t)rep.status);
+    loaded_free(&l);
+    return r;
+}
+
+typedef struct DueArgs {
+    CheckDue list[64];
+    int n;
+} DueArgs;
+
+static void collect_due(void *arg, const CheckDue *d)
+{
+    DueArgs *a = arg;
+    if (a->n < 64)
+        a->list[a->n++] = *d;
+}
+
+int casework_run_due_checks(const unsigned char *org_key, int64_t now, int limit)
+{
+    StoreConn *c = store_conn();
+    if (!c || limit < 1)
+        return 0;
+    DueArgs due = {.n = 0};
+    if (store_checks_due(c, now, limit > 64 ? 64 : limit, collect_due, &due) != STORE_OK)
+        return 0;
+    Session sys = {.kind = "staff", .role = "caseworker", .key = (unsigned char *)org_key};
+    unsigned char *key = vault_secret_alloc(32);
+    int ran = 0;
+    for (int i = 0; i < due.n; i++) {
+        CaseRow row = {0};
+        TargetRow t = {0};
+        if (store_case_get(c, due.list[i].case_id, &row) == STORE_OK &&
+            store_target_get(c, due.list[i].target_id, &t) == STORE_OK &&
+            open_key(c, &sys, &row, key, NULL) == CW_OK &&
+            check_one(c, key, &t, now, NULL) == CW_OK)
+            ran++;
+        else /* never spin on one target: try again in an hour */
+            store_target_set_check(c, due.list[i].target_id, now + 3600, 0);
+        case_row_free(&row);
+        target_row_free(&t);
+    }
+    vault_secret_free(key);
+    return ran;
+}
+
+typedef struct HoldArgs {
+    const Session *s;
+    const char *case_id;
+    int on;
+    int64_t now;
+} HoldArgs;
+
+static StoreStatus hold_tx(StoreConn *c, void *arg)
+{
+    HoldArgs *a = arg;
+    StoreStatus st = store_case_set_hold(c, a->case_id, a->on);
+    char actor[80];
+    actor_of(a->s, actor);
+    if (st == STORE_OK)
+        st = store_event_insert(c, a->case_id, 0, a->now, actor,
+                                a->on ? "case.legal_hold" : "case.legal_hold_lifted", NULL, NULL,
+                                NULL);
+    return st == STORE_OK ? store_audit_append(c, a->now, actor,
+                                               a->on ? "case.legal_hold" : "case.legal_hold_lifted",
+                                               a->case_id, "")
+                          : st;
+}
+
+CaseworkResult casework_hold(const Session *s, const char *case_id, int on, int64_t now)
+{
+    if (!can_open(s))
+        return CW_FORBIDDEN;
+    HoldArgs a = {s, case_id, on, now};
+    return from_store(store_tx(hold_tx, &a));
+}
+
+typedef struct SheetArgs {
+    const unsigned char *key;
+    json_t *visits;
+} SheetArgs;
+
+static void sheet_visit(void *arg, const VisitRow *v)
+{
+    SheetArgs *a = arg;
+    char row[24];
+    snprintf(row, sizeof row, "%lld", (long long)v->id);
+    json_t *body = open_json(a->key, "visits", "body", row, &v->body);
+    json_t *o = json_pack("{s:I, s:I, s:s, s:s, s:s}", "id", (json_int_t)v->id, "planned_at",
+                          (json_int_t)v->planned_at, "staff_a", v->staff_a, "staff_b", v->staff_b,
+                          "outcome", v->outcome);
+    if (v->recorded_at)
+        json_object_set_new(o, "recorded_at", json_integer(v->recorded_at));
+    if (body)
+        json_object_update(o, body);
+    json_decref(body);
+    json_array_append_new(a->visits, o);
+}
+
+CaseworkResult casework_visit_sheet(const Session *s, int64_t target_id, int64_t now, json_t **out)
+{
+    if (!can_open(s))
+        return CW_FORBIDDEN;
+    StoreConn *c = store_conn();
+    if (!c)
+        return CW_ERROR;
+    Loaded l;
+    CaseworkResult r = load_target(c, s, target_id, &l);
+    if (r == CW_OK && strcmp(l.target.kind, "offline") != 0)
+        r = CW_CONFLICT;
+    if (r == CW_OK) {
+        SheetArgs a = {l.key, json_array()};
+        store_visits_of_target(c, target_id, sheet_visit, &a);
+        /* Only what the team needs: who holds it and where, not the requester or the incident. */
+        *out = json_pack("{s:s, s:I, s:s, s:O?, s:O?, s:o}", "case", l.row.id, "target",
+                         (json_int_t)target_id, "state", l.target.state, "holder",
+                         json_object_get(l.target_body, "holder"), "where",
+                         json_object_get(l.target_body, "where"), "visits", a.visits);
+        char actor[80], what[32];
+        actor_of(s, actor);
+        snprintf(what, sizeof what, "visit sheet, target %lld", (long long)target_id);
+        staff_audit(actor, "case.view", l.row.id, what, now);
+    }
+    loaded_free(&l);
+    return r;
 }

@@ -68,6 +68,19 @@ CaseworkResult casework_platform_update(const Session *s, const char *id, const 
 CaseworkResult casework_route_update(const Session *s, const char *id, int clock_hours,
                                      int64_t now);
 
+/* A re-upload found by staff: a new child target (reported) linked to its parent. */
+CaseworkResult casework_reupload(const Session *s, int64_t parent_id, const char *url, int64_t now,
+                                 int64_t *child);
+/* Checks a target's link now (slow: network) and records the result in the timeline. */
+CaseworkResult casework_check_now(const Session *s, int64_t target_id, int64_t now, json_t **out);
+/* Runs the checks that are due, opening links with org_key (from the keyring); returns how many
+ * ran. Called by the scheduler and by the tests' tick. */
+int casework_run_due_checks(const unsigned char *org_key, int64_t now, int limit);
+/* Sets or lifts a legal hold (a held case is never purged). */
+CaseworkResult casework_hold(const Session *s, const char *case_id, int on, int64_t now);
+/* The visits of a target, and a visit sheet carrying only what the team needs. */
+CaseworkResult casework_visit_sheet(const Session *s, int64_t target_id, int64_t now, json_t **out);
+
 /* The audit log, newest first: {"entries": [...], "next": id or null}. */
 CaseworkResult casework_audit(int64_t before, int limit, json_t **out);
 

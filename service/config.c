@@ -24,6 +24,8 @@ void config_defaults(Config *cfg)
     cfg->conn_timeout = 30;
     cfg->log_level = LOG_LEVEL_INFO;
     cfg->grace_ms = 10000;
+    cfg->tick_seconds = 60;
+    cfg->check_timeout = 10;
 }
 
 /* Parses a whole unsigned number in [lo, hi]. */
@@ -67,7 +69,7 @@ static int set_listen(Config *cfg, const char *value)
     return 0;
 }
 
-static const char *bool_keys[] = {"trust-proxy", "debug-routes", "verbose", NULL};
+static const char *bool_keys[] = {"trust-proxy", "debug-routes", "verbose", "check-private", NULL};
 
 int config_is_bool(const char *key)
 {
@@ -94,6 +96,8 @@ int config_set(Config *cfg, const char *key, const char *value, char *err, size_
             cfg->trust_proxy = on;
         else if (strcmp(key, "debug-routes") == 0)
             cfg->debug_routes = on;
+        else if (strcmp(key, "check-private") == 0)
+            cfg->check_private = on;
         else
             cfg->log_level = on ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO;
         return 0;
@@ -111,6 +115,9 @@ int config_set(Config *cfg, const char *key, const char *value, char *err, size_
         {"max-connections", 1, 100000, offsetof(Config, max_connections), sizeof(unsigned)},
         {"timeout", 1, 3600, offsetof(Config, conn_timeout), sizeof(unsigned)},
         {"grace-ms", 0, 600000, offsetof(Config, grace_ms), sizeof(unsigned)},
+        {"tick-seconds", 1, 86400, offsetof(Config, tick_seconds), sizeof(unsigned)},
+        {"check-timeout", 1, 120, offsetof(Config, check_timeout), sizeof(unsigned)},
+        {"retention-days", 1, 3650, offsetof(Config, retention_days), sizeof(unsigned)},
     };
     for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
         if (strcmp(key, nums[i].key) != 0)
@@ -204,5 +211,9 @@ const char *config_help(void)
            "  --tls-cert FILE       serve HTTPS with this certificate (PEM)\n"
            "  --tls-key FILE        and this key (PEM)\n"
            "  --trust-proxy         take the client address from X-Forwarded-For\n"
+           "  --tick-seconds N      how often background work runs (default 60)\n"
+           "  --check-timeout S     seconds a link check may take (default 10)\n"
+           "  --check-private       let the link checker reach private addresses (tests)\n"
+           "  --retention-days N    days a closed or withdrawn case is kept (default 180)\n"
            "  --verbose             debug logging\n";
 }

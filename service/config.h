@@ -18,9 +18,13 @@ typedef struct Config {
     int trust_proxy;       /* take the client address from X-Forwarded-For */
     char tls_cert[512];
     char tls_key[512];
-    int debug_routes;  /* enables /debug/ routes used by the tests */
-    int log_level;     /* LogLevel */
-    unsigned grace_ms; /* shutdown grace for in-flight requests */
+    int debug_routes;        /* enables /debug/ routes used by the tests */
+    int log_level;           /* LogLevel */
+    unsigned grace_ms;       /* shutdown grace for in-flight requests */
+    unsigned tick_seconds;   /* how often background work runs */
+    unsigned check_timeout;  /* seconds a link check may take */
+    int check_private;       /* the checker may reach loopback/private addresses (tests only) */
+    unsigned retention_days; /* 0: keep the stored setting (default 180) */
 } Config;
 
 /* Fills the defaults. */

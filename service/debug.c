@@ -3,6 +3,7 @@
 
 #include "auth.h"
 #include "routes.h"
+#include "scheduler.h"
 
 #include <stdlib.h>
 #include <time.h>
@@ -57,4 +58,12 @@ int debug_routes(Request *req)
                               json_pack("{s:s, s:i, s:i, s:i}", "pattern", t[i].pattern, "methods",
                                         t[i].methods, "access", t[i].access, "flags", t[i].flags));
     return http_reply_json(req, 200, json_pack("{s:o}", "routes", rows));
+}
+
+/* One pass of the background work now, at the (possibly shifted) service clock. */
+int debug_tick(Request *req)
+{
+    int ran = scheduler_tick(auth_now());
+    return http_reply_json(req, 200,
+                           json_pack("{s:i, s:I}", "checks", ran, "now", (json_int_t)auth_now()));
 }

@@ -95,6 +95,10 @@ int api_registry(Request *req);
 int api_admin_platform(Request *req);
 int api_admin_route(Request *req);
 int api_audit(Request *req);
+int api_staff_reupload(Request *req);
+int api_staff_check(Request *req);
+int api_staff_hold(Request *req);
+int api_staff_visit_sheet(Request *req);
 
 /* pages_casework.c: queues, case page, notices, incidents, platforms, audit */
 int page_staff_queue(Request *req);
@@ -113,11 +117,15 @@ int page_staff_platforms(Request *req);
 int page_staff_platform_post(Request *req);
 int page_staff_route_post(Request *req);
 int page_staff_audit(Request *req);
+int page_staff_reupload(Request *req);
+int page_staff_hold(Request *req);
+int page_staff_visit_sheet(Request *req);
 
 /* debug.c: routes for the tests, only with --debug-routes */
 int debug_slow(Request *req);
 int debug_echo(Request *req);
 int debug_clock(Request *req);
 int debug_routes(Request *req);
+int debug_tick(Request *req);
 
 #endif

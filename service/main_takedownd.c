@@ -1,6 +1,7 @@
 /* takedownd: the service. Reads settings, opens the store, serves until SIGINT or SIGTERM, then
  * lets in-flight requests finish and closes the database cleanly. */
 #include "auth.h"
+#include "checker.h"
 #include "config.h"
 #include "guard.h"
 #include "http.h"
@@ -8,9 +9,11 @@
 #include "log.h"
 #include "render.h"
 #include "routes.h"
+#include "scheduler.h"
 #include "signin.h"
 #include "uploads.h"
 #include "store.h"
+#include "store_work.h"
 #include "vault.h"
 #include "workpool.h"
 
@@ -130,6 +133,12 @@ int main(int argc, char **argv)
     }
     signin_init();
     guard_init();
+    checker_configure(cfg.check_timeout, cfg.check_private);
+    if (cfg.retention_days) {
+        char days[16];
+        snprintf(days, sizeof days, "%u", cfg.retention_days);
+        store_meta_set(store_conn(), "retention_days", days);
+    }
     http_set_gate(auth_gate);
     http_set_upload_setup(uploads_attach);
     size_t nroutes;
@@ -142,12 +151,14 @@ int main(int argc, char **argv)
     }
     log_info("takedownd %s listening on %s:%u, data in %s", TAKEDOWN_VERSION, cfg.listen_host,
              cfg.listen_port, cfg.data_dir);
+    scheduler_start(cfg.tick_seconds);
 
     int sig = 0;
     do {
         sigwait(&sigs, &sig);
     } while (sig == SIGPIPE);
     log_info("signal %d: finishing in-flight requests", sig);
+    scheduler_stop();
     http_stop(srv, (int)cfg.grace_ms);
     workpool_stop();
     store_close();

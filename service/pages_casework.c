@@ -376,3 +376,38 @@ int page_staff_audit(Request *req)
     json_object_set_new(ctx, "log", out);
     return http_reply_page(req, 200, "staff_audit", ctx);
 }
+
+int page_staff_reupload(Request *req)
+{
+    int64_t id = param_int(req, "id"), child = 0;
+    const char *case_id = http_form(req, "case");
+    if (!id || !case_id)
+        return http_reply_error(req, 404, "not_found", "error.not_found", NULL);
+    json_t *detail = json_pack("{s:s}", "field", "url");
+    CaseworkResult r =
+        casework_reupload(req->session, id, http_form(req, "url"), auth_now(), &child);
+    char anchor[32];
+    snprintf(anchor, sizeof anchor, "target-%lld", (long long)(child ? child : id));
+    return case_after(req, case_id, r, detail, anchor);
+}
+
+int page_staff_hold(Request *req)
+{
+    const char *id = http_param(req, "case");
+    const char *on = http_form(req, "hold");
+    CaseworkResult r = casework_hold(req->session, id, on && !strcmp(on, "on"), auth_now());
+    return case_after(req, id, r, NULL, "hold");
+}
+
+int page_staff_visit_sheet(Request *req)
+{
+    int64_t id = param_int(req, "id");
+    json_t *out = NULL;
+    CaseworkResult r = id ? casework_visit_sheet(req->session, id, auth_now(), &out) : CW_NOT_FOUND;
+    if (r != CW_OK)
+        return api_casework_error(req, r, NULL);
+    add_times(out);
+    json_t *ctx = page_staff_ctx(req, "cw.visit.title");
+    json_object_set_new(ctx, "v", out);
+    return http_reply_page(req, 200, "staff_visit_sheet", ctx);
+}

@@ -64,6 +64,10 @@ static const Route table[] = {
     {POST, "/staff/platforms/{id}", page_staff_platform_post, ADMIN, 0, 0},
     {POST, "/staff/routes/{id}", page_staff_route_post, ADMIN, 0, 0},
     {GET, "/staff/audit", page_staff_audit, ACCESS_AUDITOR | ACCESS_ADMIN, 0, 0},
+    {POST, "/staff/targets/{id}/reupload", page_staff_reupload, WORKERS, 0, 0},
+    {POST, "/staff/targets/{id}/check", api_staff_check, WORKERS, 0, 0},
+    {POST, "/staff/cases/{case}/hold", page_staff_hold, WORKERS, 0, 0},
+    {GET, "/staff/targets/{id}/visit-sheet", page_staff_visit_sheet, WORKERS, 0, 0},
     {GET, "/staff/totp", page_staff_totp, STAFF, 0, ROUTE_ENROL},
     {POST, "/staff/totp", page_staff_totp_post, STAFF, 0, ROUTE_ENROL},
     {GET, "/staff/settings", page_staff_settings, ADMIN, 0, 0},
@@ -92,6 +96,10 @@ static const Route table[] = {
     {POST, "/api/v1/staff/incidents", api_staff_incident_create, WORKERS, 0, 0},
     {GET, "/api/v1/staff/incidents/{id}", api_staff_incident, WORKERS, 0, 0},
     {GET, "/api/v1/registry", api_registry, STAFF, 0, 0},
+    {POST, "/api/v1/staff/targets/{id}/reupload", api_staff_reupload, WORKERS, 0, 0},
+    {POST, "/api/v1/staff/targets/{id}/check", api_staff_check, WORKERS, 0, 0},
+    {POST, "/api/v1/staff/cases/{case}/hold", api_staff_hold, WORKERS, 0, 0},
+    {GET, "/api/v1/staff/targets/{id}/visit-sheet", api_staff_visit_sheet, WORKERS, 0, 0},
     {GET, "/api/v1/audit", api_audit, ACCESS_AUDITOR | ACCESS_ADMIN, 0, 0},
     /* operations */
     {GET, "/healthz", ops_healthz, ACCESS_PUBLIC, 0, 0},
@@ -102,9 +110,10 @@ static const Route table[] = {
     {POST, "/api/v1/debug/echo", debug_echo, ACCESS_PUBLIC, 0, ROUTE_NO_CSRF},
     {POST, "/debug/clock", debug_clock, ACCESS_PUBLIC, 0, ROUTE_NO_CSRF},
     {GET, "/debug/routes", debug_routes, ACCESS_PUBLIC, 0, 0},
+    {POST, "/debug/tick", debug_tick, ACCESS_PUBLIC, 0, ROUTE_NO_CSRF},
 };
 
-#define DEBUG_ROUTES 5
+#define DEBUG_ROUTES 6
 
 const Route *routes_table(int debug, size_t *n)
 {

@@ -21,7 +21,7 @@ static const StateRow rows[] = {
     {"removed", 1, {"counter_noticed", "verified_gone"}},
     {"counter_noticed", 1, {"restored", "upheld"}},
     {"verified_gone", 1, {"monitoring"}},
-    {"monitoring", 1, {NULL}},
+    {"monitoring", 1, {"closed"}},
     {"visit_planned", 1, {"visited_deleted", "visited_sealed", "visited_refused", "unreachable"}},
     {"declined", 0, {NULL}},
     {"restricted", 0, {NULL}},
@@ -30,9 +30,10 @@ static const StateRow rows[] = {
     {"upheld", 0, {NULL}},
     {"visited_deleted", 0, {NULL}},
     {"visited_sealed", 0, {NULL}},
-    {"visited_refused", 0, {NULL}},
-    {"unreachable", 0, {NULL}},
+    {"visited_refused", 1, {"visit_planned", "closed_unresolved"}},
+    {"unreachable", 1, {"visit_planned", "closed_unresolved"}},
     {"withdrawn", 0, {NULL}},
+    {"closed", 0, {NULL}},
 };
 #define NROWS (sizeof rows / sizeof rows[0])
 
@@ -76,7 +77,7 @@ const char *const *states_all(size_t *n)
         "needs_info",        "rejected",    "escalated",     "removed",         "counter_noticed",
         "verified_gone",     "monitoring",  "visit_planned", "declined",        "restricted",
         "closed_unresolved", "restored",    "upheld",        "visited_deleted", "visited_sealed",
-        "visited_refused",   "unreachable", "withdrawn"};
+        "visited_refused",   "unreachable", "withdrawn",     "closed"};
     _Static_assert(sizeof names / sizeof names[0] == NROWS, "one name per row");
     *n = NROWS;
     return names;

@@ -252,6 +252,81 @@ int store_idle(void)
     return !tl_conn || sqlite3_get_autocommit(tl_conn->db);
 }
 
+static int mkdir_p(const char *dir);
+
+int store_backup(const char *path)
+{
+    StoreConn *c = store_conn();
+    if (!c)
+        return -1;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(c->db, "VACUUM INTO ?1", -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_text(st, 1, path, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        log_warnx("backup failed: %s", sqlite3_errmsg(c->db));
+        return -1;
+    }
+    chmod(path, 0600);
+    return 0;
+}
+
+int store_restore(const char *path, const char *dir)
+{
+    sqlite3 *src = NULL;
+    int ok = sqlite3_open_v2(path, &src, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK;
+    sqlite3_stmt *st = NULL;
+    ok = ok &&
+         sqlite3_prepare_v2(src,
+                            "SELECT (SELECT count(*) FROM org), "
+                            "(SELECT count(*) FROM staff)",
+                            -1, &st, NULL) == SQLITE_OK &&
+         sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 1 &&
+         sqlite3_column_int(st, 1) > 0;
+    sqlite3_finalize(st);
+    if (!ok) {
+        sqlite3_close(src);
+        return -1;
+    }
+    if (mkdir_p(dir) != 0) {
+        sqlite3_close(src);
+        return -1;
+    }
+    char db[600], tmp[620];
+    snprintf(db, sizeof db, "%s/takedown.db", dir);
+    snprintf(tmp, sizeof tmp, "%s/takedown.db.restore", dir);
+    unlink(tmp);
+    sqlite3 *dst = NULL;
+    int rc = -1;
+    if (sqlite3_open_v2(tmp, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) == SQLITE_OK) {
+        sqlite3_backup *b = sqlite3_backup_init(dst, "main", src, "main");
+        if (b && sqlite3_backup_step(b, -1) == SQLITE_DONE)
+            rc = 0;
+        sqlite3_backup_finish(b);
+    }
+    sqlite3_close(dst);
+    sqlite3_close(src);
+    if (rc == 0) {
+        char side[640];
+        snprintf(side, sizeof side, "%s-wal", db);
+        unlink(side);
+        snprintf(side, sizeof side, "%s-shm", db);
+        unlink(side);
+        chmod(tmp, 0600);
+        rc = rename(tmp, db) == 0 ? 0 : -1;
+    }
+    return rc;
+}
+
+void store_checkpoint(void)
+{
+    StoreConn *c = store_conn();
+    if (c && sqlite3_exec(c->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL) != SQLITE_OK)
+        log_warnx("checkpoint: %s", sqlite3_errmsg(c->db));
+}
+
 void store_rollback_stray(void)
 {
     if (tl_conn && !sqlite3_get_autocommit(tl_conn->db))

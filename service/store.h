@@ -42,6 +42,13 @@ typedef StoreStatus (*StoreTxFn)(StoreConn *c, void *arg);
 StoreStatus store_tx(StoreTxFn fn, void *arg);
 /* 1 when this thread's connection has no open transaction (checked after every request). */
 int store_idle(void);
+/* Writes a consistent copy of the open database to path (VACUUM INTO). 0 or -1. */
+int store_backup(const char *path);
+/* Checks that path is a takedown database (schema and org keys present) and copies it into
+ * data_dir as the database, removing any WAL. Run with takedownd stopped. 0 or -1. */
+int store_restore(const char *path, const char *data_dir);
+/* Moves the WAL into the database and truncates it, so erased rows leave no old page behind. */
+void store_checkpoint(void);
 /* Rolls back a transaction left open by mistake. */
 void store_rollback_stray(void);
 

@@ -37,7 +37,8 @@ typedef struct TargetRow {
     char route[24];
     int64_t due_at;
     int64_t created_at, updated_at;
-    Buf body; /* owned */
+    int64_t monitor_since; /* store_target_get only */
+    Buf body;              /* owned */
 } TargetRow;
 
 typedef struct MessageRow {

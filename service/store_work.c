@@ -6,11 +6,17 @@
 #include <stdio.h>
 #include <string.h>
 
-/* States where the clock runs and a decision is awaited; kept in step with states.c. */
-#define WAITING "('notice_sent', 'acknowledged', 'counter_noticed', 'visit_planned')"
+/* The open states of states.c (a unit test holds the two together). A clock runs exactly while a
+ * target's due_at is set: transitions set or clear it, so "overdue" needs no list of states. */
 #define OPEN_STATES                                                                                \
     "('reported', 'in_review', 'ready', 'notice_sent', 'acknowledged', 'needs_info', 'rejected', " \
-    "'escalated', 'removed', 'counter_noticed', 'verified_gone', 'monitoring', 'visit_planned')"
+    "'escalated', 'removed', 'counter_noticed', 'verified_gone', 'monitoring', 'visit_planned', "  \
+    "'visited_refused', 'unreachable')"
+
+const char *store_open_states_sql(void)
+{
+    return OPEN_STATES;
+}
 
 static void bind_opt_text(sqlite3_stmt *st, int i, const char *s)
 {
@@ -36,8 +42,8 @@ StoreStatus store_queue(StoreConn *c, const QueueFilter *f,
            "  coalesce(c.withdrawn_at, 0) AS withdrawn_at, coalesce(c.incident_id, 0) AS incident, "
            "  coalesce((SELECT login FROM staff s WHERE s.id = c.assignee), '') AS assignee, "
            "  CASE WHEN c.risk_flags != 0 THEN 0 ELSE 1 END AS prio, "
-           "  coalesce((SELECT min(t.due_at) FROM targets t WHERE t.case_id = c.id AND t.state "
-           "IN " WAITING " AND t.due_at IS NOT NULL), 9000000000000000) AS due "
+           "  coalesce((SELECT min(t.due_at) FROM targets t WHERE t.case_id = c.id "
+           "   AND t.due_at IS NOT NULL), 9000000000000000) AS due "
            " FROM cases c WHERE "
            " (?1 = 'all' "
            "  OR (?1 = 'new' AND c.withdrawn_at IS NULL AND EXISTS (SELECT 1 FROM targets t "
@@ -45,7 +51,7 @@ StoreStatus store_queue(StoreConn *c, const QueueFilter *f,
            "  OR (?1 = 'mine' AND c.assignee = ?2 AND EXISTS (SELECT 1 FROM targets t "
            "      WHERE t.case_id = c.id AND t.state IN " OPEN_STATES ")) "
            "  OR (?1 = 'overdue' AND EXISTS (SELECT 1 FROM targets t WHERE t.case_id = c.id "
-           "      AND t.state IN " WAITING " AND t.due_at <= ?3)) "
+           "      AND t.due_at <= ?3)) "
            "  OR (?1 = 'awaiting' AND EXISTS (SELECT 1 FROM targets t WHERE t.case_id = c.id "
            "      AND t.state IN ('notice_sent', 'acknowledged'))) "
            "  OR (?1 = 'monitoring' AND EXISTS (SELECT 1 FROM targets t WHERE t.case_id = c.id "
@@ -223,6 +229,7 @@ StoreStatus store_target_get(StoreConn *c, int64_t id, TargetRow *out)
     out->created_at = sqlite3_column_int64(st, 8);
     out->updated_at = sqlite3_column_int64(st, 9);
     store_column_buf(st, 10, &out->body);
+    out->monitor_since = sqlite3_column_int64(st, 11);
     sqlite3_reset(st);
     return STORE_OK;
 }
@@ -591,4 +598,240 @@ StoreStatus store_stats(StoreConn *c,
            sqlite3_column_int64(st, 2));
     sqlite3_reset(st);
     return rc == SQLITE_DONE ? STORE_OK : store_status(c, rc, __func__);
+}
+
+/* ---- checks, monitoring, visits, retention ---- */
+
+StoreStatus store_checks_due(StoreConn *c, int64_t now, int limit,
+                             void (*cb)(void *arg, const CheckDue *d), void *arg)
+{
+    sqlite3_stmt *st = store_stmt(
+        c, "SELECT id, case_id, state FROM targets WHERE next_check_at IS NOT NULL AND "
+           "next_check_at <= ?1 AND kind != 'offline' ORDER BY next_check_at, id LIMIT ?2");
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, now);
+    sqlite3_bind_int(st, 2, limit);
+    CheckDue d;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        d.target_id = sqlite3_column_int64(st, 0);
+        store_column_text(st, 1, d.case_id, sizeof d.case_id);
+        store_column_text(st, 2, d.state, sizeof d.state);
+        cb(arg, &d);
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? STORE_OK : store_status(c, rc, __func__);
+}
+
+StoreStatus store_target_set_check(StoreConn *c, int64_t id, int64_t next_check_at,
+                                   int64_t last_check_at)
+{
+    sqlite3_stmt *st = store_stmt(c, "UPDATE targets SET next_check_at = ?2, "
+                                     "last_check_at = coalesce(?3, last_check_at) WHERE id = ?1");
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, id);
+    bind_opt_int(st, 2, next_check_at);
+    bind_opt_int(st, 3, last_check_at);
+    return store_exec_one(c, st, __func__);
+}
+
+StoreStatus store_target_set_monitor(StoreConn *c, int64_t id, int64_t since, int64_t next)
+{
+    sqlite3_stmt *st =
+        store_stmt(c, "UPDATE targets SET monitor_since = ?2, next_check_at = ?3 WHERE id = ?1");
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, id);
+    bind_opt_int(st, 2, since);
+    bind_opt_int(st, 3, next);
+    return store_exec_one(c, st, __func__);
+}
+
+StoreStatus store_target_clear_due(StoreConn *c, int64_t id)
+{
+    sqlite3_stmt *st = store_stmt(c, "UPDATE targets SET due_at = NULL WHERE id = ?1");
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, id);
+    return store_exec_stmt(c, st, __func__);
+}
+
+StoreStatus store_target_insert_child(StoreConn *c, const char *case_id, int64_t parent_id,
+                                      const char *platform, const Buf *placeholder, int64_t now,
+                                      int64_t *id)
+{
+    return store_target_insert(c, case_id, "online", platform, "reported", parent_id, placeholder,
+                               now, id);
+}
+
+StoreStatus store_case_open_targets(StoreConn *c, const char *case_id, int64_t *n)
+{
+    sqlite3_stmt *st = store_stmt(c, "SELECT count(*) FROM targets WHERE case_id = ?1 AND state "
+                                     "IN " OPEN_STATES);
+    if (!st)
+        return STORE_ERROR;
+    store_bind_text(st, 1, case_id);
+    StoreStatus s = store_step_row(c, st, __func__);
+    if (s != STORE_OK)
+        return s;
+    *n = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return STORE_OK;
+}
+
+StoreStatus store_case_set_purge(StoreConn *c, const char *case_id, int64_t purge_after)
+{
+    sqlite3_stmt *st =
+        store_stmt(c, "UPDATE cases SET purge_after = ?2 WHERE id = ?1 AND withdrawn_at IS NULL");
+    if (!st)
+        return STORE_ERROR;
+    store_bind_text(st, 1, case_id);
+    bind_opt_int(st, 2, purge_after);
+    return store_exec_stmt(c, st, __func__);
+}
+
+StoreStatus store_case_set_hold(StoreConn *c, const char *case_id, int on)
+{
+    sqlite3_stmt *st = store_stmt(c, "UPDATE cases SET legal_hold = ?2 WHERE id = ?1");
+    if (!st)
+        return STORE_ERROR;
+    store_bind_text(st, 1, case_id);
+    sqlite3_bind_int(st, 2, on ? 1 : 0);
+    return store_exec_one(c, st, __func__);
+}
+
+StoreStatus store_cases_to_purge(StoreConn *c, int64_t now,
+                                 void (*cb)(void *arg, const char *case_id), void *arg)
+{
+    sqlite3_stmt *st = store_stmt(c, "SELECT id FROM cases WHERE purge_after IS NOT NULL AND "
+                                     "purge_after <= ?1 AND legal_hold = 0 ORDER BY purge_after");
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, now);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        cb(arg, (const char *)sqlite3_column_text(st, 0));
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? STORE_OK : store_status(c, rc, __func__);
+}
+
+StoreStatus store_visit_insert(StoreConn *c, int64_t target_id, const char *case_id,
+                               int64_t planned_at, int64_t staff_a, int64_t staff_b,
+                               const Buf *placeholder, int64_t *id)
+{
+    sqlite3_stmt *st = store_stmt(c, "INSERT INTO visits (target_id, case_id, planned_at, "
+                                     "staff_a, staff_b, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, target_id);
+    store_bind_text(st, 2, case_id);
+    sqlite3_bind_int64(st, 3, planned_at);
+    sqlite3_bind_int64(st, 4, staff_a);
+    sqlite3_bind_int64(st, 5, staff_b);
+    store_bind_blob(st, 6, placeholder->data, placeholder->len);
+    StoreStatus s = store_exec_stmt(c, st, __func__);
+    if (s == STORE_OK && id)
+        *id = sqlite3_last_insert_rowid(c->db);
+    return s;
+}
+
+StoreStatus store_visit_set_body(StoreConn *c, int64_t id, const Buf *body)
+{
+    sqlite3_stmt *st = store_stmt(c, "UPDATE visits SET body = ?2 WHERE id = ?1");
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, id);
+    store_bind_blob(st, 2, body->data, body->len);
+    return store_exec_one(c, st, __func__);
+}
+
+StoreStatus store_visit_record(StoreConn *c, int64_t id, const char *outcome, int64_t at)
+{
+    sqlite3_stmt *st =
+        store_stmt(c, "UPDATE visits SET outcome = ?2, recorded_at = ?3 WHERE id = ?1");
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, id);
+    store_bind_text(st, 2, outcome);
+    sqlite3_bind_int64(st, 3, at);
+    return store_exec_one(c, st, __func__);
+}
+
+#define VISIT_COLUMNS                                                                              \
+    "v.id, v.target_id, v.planned_at, coalesce(v.recorded_at, 0), coalesce(a.login, ''), "         \
+    "coalesce(b.login, ''), coalesce(v.outcome, ''), v.body FROM visits v "                        \
+    "LEFT JOIN staff a ON a.id = v.staff_a LEFT JOIN staff b ON b.id = v.staff_b "
+
+static void visit_from(sqlite3_stmt *st, VisitRow *v)
+{
+    v->id = sqlite3_column_int64(st, 0);
+    v->target_id = sqlite3_column_int64(st, 1);
+    v->planned_at = sqlite3_column_int64(st, 2);
+    v->recorded_at = sqlite3_column_int64(st, 3);
+    store_column_text(st, 4, v->staff_a, sizeof v->staff_a);
+    store_column_text(st, 5, v->staff_b, sizeof v->staff_b);
+    store_column_text(st, 6, v->outcome, sizeof v->outcome);
+    store_column_buf(st, 7, &v->body);
+}
+
+StoreStatus store_visit_latest(StoreConn *c, int64_t target_id, VisitRow *out)
+{
+    sqlite3_stmt *st =
+        store_stmt(c, "SELECT " VISIT_COLUMNS "WHERE v.target_id = ?1 ORDER BY v.id DESC LIMIT 1");
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, target_id);
+    StoreStatus s = store_step_row(c, st, __func__);
+    if (s != STORE_OK)
+        return s;
+    visit_from(st, out);
+    sqlite3_reset(st);
+    return STORE_OK;
+}
+
+StoreStatus store_visits_of_target(StoreConn *c, int64_t target_id,
+                                   void (*cb)(void *arg, const VisitRow *v), void *arg)
+{
+    sqlite3_stmt *st =
+        store_stmt(c, "SELECT " VISIT_COLUMNS "WHERE v.target_id = ?1 ORDER BY v.id");
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, target_id);
+    VisitRow v = {0};
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        visit_from(st, &v);
+        cb(arg, &v);
+    }
+    buf_free(&v.body);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? STORE_OK : store_status(c, rc, __func__);
+}
+
+StoreStatus store_meta_get(StoreConn *c, const char *key, char *out, size_t n)
+{
+    sqlite3_stmt *st = store_stmt(c, "SELECT value FROM meta WHERE key = ?1");
+    if (!st)
+        return STORE_ERROR;
+    store_bind_text(st, 1, key);
+    StoreStatus s = store_step_row(c, st, __func__);
+    if (s != STORE_OK)
+        return s;
+    store_column_text(st, 0, out, n);
+    sqlite3_reset(st);
+    return STORE_OK;
+}
+
+StoreStatus store_meta_set(StoreConn *c, const char *key, const char *value)
+{
+    sqlite3_stmt *st = store_stmt(
+        c, "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET "
+           "value = excluded.value");
+    if (!st)
+        return STORE_ERROR;
+    store_bind_text(st, 1, key);
+    store_bind_text(st, 2, value);
+    return store_exec_stmt(c, st, __func__);
 }

@@ -61,6 +61,9 @@ typedef struct NoticeRow {
     Buf body; /* owned */
 } NoticeRow;
 
+/* The SQL list of open states, for the test that holds it in step with states.c. */
+const char *store_open_states_sql(void);
+
 StoreStatus store_queue(StoreConn *c, const QueueFilter *f,
                         void (*cb)(void *arg, const QueueRow *r), void *arg);
 
@@ -146,5 +149,50 @@ StoreStatus store_audit_page(StoreConn *c, int64_t before, int limit,
 StoreStatus store_stats(StoreConn *c,
                         void (*cb)(void *arg, const char *group, const char *key, int64_t n),
                         void *arg);
+
+/* ---- checks, monitoring, visits, retention (offline copies and monitoring) ---- */
+
+typedef struct CheckDue {
+    int64_t target_id;
+    char case_id[CASE_ID_LEN + 1];
+    char state[24];
+} CheckDue;
+/* Online targets whose next check time has come, oldest first, at most limit. */
+StoreStatus store_checks_due(StoreConn *c, int64_t now, int limit,
+                             void (*cb)(void *arg, const CheckDue *d), void *arg);
+/* Sets when a target is checked next (0: not again) and when it was last checked (0: keep). */
+StoreStatus store_target_set_check(StoreConn *c, int64_t id, int64_t next_check_at,
+                                   int64_t last_check_at);
+StoreStatus store_target_set_monitor(StoreConn *c, int64_t id, int64_t since, int64_t next);
+StoreStatus store_target_clear_due(StoreConn *c, int64_t id);
+StoreStatus store_target_insert_child(StoreConn *c, const char *case_id, int64_t parent_id,
+                                      const char *platform, const Buf *placeholder, int64_t now,
+                                      int64_t *id);
+StoreStatus store_case_open_targets(StoreConn *c, const char *case_id, int64_t *n);
+/* Sets (0 clears) the purge date; a withdrawn case keeps the one it has. */
+StoreStatus store_case_set_purge(StoreConn *c, const char *case_id, int64_t purge_after);
+StoreStatus store_case_set_hold(StoreConn *c, const char *case_id, int on);
+/* Cases whose purge date has passed and that no legal hold keeps. */
+StoreStatus store_cases_to_purge(StoreConn *c, int64_t now,
+                                 void (*cb)(void *arg, const char *case_id), void *arg);
+
+typedef struct VisitRow {
+    int64_t id, target_id, planned_at, recorded_at;
+    char staff_a[64], staff_b[64], outcome[24];
+    Buf body; /* owned */
+} VisitRow;
+StoreStatus store_visit_insert(StoreConn *c, int64_t target_id, const char *case_id,
+                               int64_t planned_at, int64_t staff_a, int64_t staff_b,
+                               const Buf *placeholder, int64_t *id);
+StoreStatus store_visit_set_body(StoreConn *c, int64_t id, const Buf *body);
+StoreStatus store_visit_record(StoreConn *c, int64_t id, const char *outcome, int64_t at);
+/* The latest visit of a target; STORE_NOT_FOUND when none. */
+StoreStatus store_visit_latest(StoreConn *c, int64_t target_id, VisitRow *out);
+StoreStatus store_visits_of_target(StoreConn *c, int64_t target_id,
+                                   void (*cb)(void *arg, const VisitRow *v), void *arg);
+
+/* Settings kept in the meta table (not secret). */
+StoreStatus store_meta_get(StoreConn *c, const char *key, char *out, size_t n);
+StoreStatus store_meta_set(StoreConn *c, const char *key, const char *value);
 
 #endif

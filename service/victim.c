@@ -6,6 +6,7 @@
 #include "states.h"
 #include "store_case.h"
 #include "store_staff.h"
+#include "store_work.h"
 #include "uploads.h"
 #include "vault.h"
 
@@ -260,6 +261,10 @@ static StoreStatus withdraw_tx(StoreConn *c, void *arg)
         if ((st = store_target_set_state(c, a->ids[i], a->states[i], "withdrawn", a->now)) !=
             STORE_OK)
             return st;
+        /* Withdrawn: no clock runs and nothing is checked any more. */
+        if ((st = store_target_clear_due(c, a->ids[i])) != STORE_OK ||
+            (st = store_target_set_check(c, a->ids[i], 0, 0)) != STORE_OK)
+            return st;
         if ((st = store_event_insert(c, a->s->case_id, a->ids[i], a->now, "victim",
                                      "target.transition", a->states[i], "withdrawn", NULL)) !=
             STORE_OK)
@@ -311,5 +316,7 @@ VictimResult victim_erase(const Session *s, int64_t now)
             uploads_remove(line);
     }
     buf_free(&a.file_ids);
+    if (st == STORE_OK)
+        store_checkpoint();
     return st == STORE_OK ? VICTIM_OK : st == STORE_BUSY ? VICTIM_BUSY : VICTIM_ERROR;
 }
