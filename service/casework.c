@@ -1032,10 +1032,11 @@ CaseworkResult casework_transition(const Session *s, int64_t target_id, const ch
         loaded_free(&l);
         return r;
     }
+    /* The table, then the kind: notices are for online copies, visits for offline ones. */
+    int offline = strcmp(l.target.kind, "offline") == 0;
+    int online_only = !strcmp(to, "notice_sent") || !strcmp(to, "ready");
     if (!states_allowed(l.target.state, to) || strcmp(to, "withdrawn") == 0 ||
-        (!strcmp(to, "notice_sent") && !strcmp(l.target.kind, "offline")) ||
-        (!strcmp(to, "visit_planned") && strcmp(l.target.kind, "offline")) ||
-        (!strcmp(to, "ready") && !strcmp(l.target.kind, "offline"))) {
+        (online_only && offline) || (!strcmp(to, "visit_planned") && !offline)) {
         json_object_set_new(detail, "from", json_string(l.target.state));
         json_object_set_new(detail, "to", json_string(to));
         loaded_free(&l);

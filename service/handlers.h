@@ -100,6 +100,9 @@ int api_staff_check(Request *req);
 int api_staff_hold(Request *req);
 int api_staff_visit_sheet(Request *req);
 
+/* api_openapi.c: the OpenAPI document of the JSON API */
+int api_openapi(Request *req);
+
 /* pages_casework.c: queues, case page, notices, incidents, platforms, audit */
 int page_staff_queue(Request *req);
 int page_staff_case(Request *req);

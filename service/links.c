@@ -543,8 +543,8 @@ static bool last_would_strip(const char *s, size_t n)
         return false;
     size_t open = 0, close = 0;
     for (size_t i = 0; i < n; i++) {
-        open += s[i] == (c == ')' ? '(' : '[');
-        close += s[i] == c;
+        open += (unsigned char)s[i] == (c == ')' ? '(' : '[');
+        close += (unsigned char)s[i] == c;
     }
     return close > open;
 }

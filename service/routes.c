@@ -101,6 +101,7 @@ static const Route table[] = {
     {POST, "/api/v1/staff/cases/{case}/hold", api_staff_hold, WORKERS, 0, 0},
     {GET, "/api/v1/staff/targets/{id}/visit-sheet", api_staff_visit_sheet, WORKERS, 0, 0},
     {GET, "/api/v1/audit", api_audit, ACCESS_AUDITOR | ACCESS_ADMIN, 0, 0},
+    {GET, "/api/v1/openapi.json", api_openapi, ACCESS_PUBLIC, 0, 0},
     /* operations */
     {GET, "/healthz", ops_healthz, ACCESS_PUBLIC, 0, 0},
     {GET, "/metrics", ops_metrics, ACCESS_PUBLIC, 0, 0},

@@ -430,8 +430,9 @@ StoreStatus store_case_set_incident(StoreConn *c, const char *id, int64_t incide
 StoreStatus store_blind_replace(StoreConn *c, const char *case_id, const char *domain,
                                 const unsigned char value[32], int64_t target_id)
 {
-    sqlite3_stmt *st = store_stmt(c, "INSERT OR IGNORE INTO blind_index (domain, value, case_id, "
-                                     "target_id) VALUES (?1, ?2, ?3, ?4)");
+    /* Only a repeat of the same value may be skipped; any other refusal is an error. */
+    sqlite3_stmt *st = store_stmt(c, "INSERT INTO blind_index (domain, value, case_id, target_id) "
+                                     "VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING");
     if (!st)
         return STORE_ERROR;
     store_bind_text(st, 1, domain);

@@ -31,9 +31,8 @@ int victim_receipt_digits(const char *typed, char digits[21])
                 return -1;
             digits[n++] = (char)('0' + (p[2] - 0x90));
             p += 3;
-        } else if (p[0] == 0xEF && p[1] == 0xBC && p[2] == 0x8D) { /* full-width hyphen */
-            p += 3;
-        } else if (p[0] == 0xE3 && p[1] == 0x80 && p[2] == 0x80) { /* ideographic space */
+        } else if ((p[0] == 0xEF && p[1] == 0xBC && p[2] == 0x8D) || /* full-width hyphen */
+                   (p[0] == 0xE3 && p[1] == 0x80 && p[2] == 0x80)) { /* ideographic space */
             p += 3;
         } else {
             return -1;

@@ -348,7 +348,7 @@ test('journey: a victim reports, a caseworker triages, sends a notice, records t
   assert.equal(n.route, 'cn_complaint');
   assert.equal(n.ticket, 'DY-2024-0001');
   assert.equal(n.channel, '抖音侵权举报中心');
-  assert.equal(n.text, pre.body.text.replace(/日期:.*\n/, (m) => m), 'the notice as previewed');
+  assert.equal(n.text, pre.body.text, 'the notice as previewed');
   assert.ok(n.text.includes(v.url) && n.text.includes(reason));
   assert.equal(sent.due_at, n.sent_at + 72 * HOUR, 'due = sent + 72 h');
   assert.ok(Math.abs(sent.due_at - (before + 72 * HOUR)) <= 5, 'within a few seconds of now + 72 h');
@@ -636,7 +636,9 @@ test('clocks: a 0-hour route clock makes a new notice overdue at once; deadlines
     // The queue page marks it.
     const page = await as('cw1', 'GET', '/staff?queue=overdue');
     assert.equal(page.status, 200);
-    assert.match(page.text, new RegExp(`overdue-row[^]*?${v.caseId}`));
+    const tr = page.text.split('<tr').find((x) => x.includes(v.caseId));
+    assert.ok(tr, 'a row for the case on the page');
+    assert.match(tr, /^ class="[^"]*overdue-row/, 'marked overdue');
 
     // An answer stops the clock: no longer overdue.
     await moveOk(tid, 'rejected', { reason: '平台认为不违规' });
@@ -652,7 +654,7 @@ test('clocks: a 0-hour route clock makes a new notice overdue at once; deadlines
   }
 });
 
-test('clocks: a withdrawn target is no longer overdue', { todo: TODO_WITHDRAWN_OVERDUE() }, async () => {
+test('clocks: a withdrawn target is no longer overdue', async () => {
   await as('admin', 'PUT', '/api/v1/admin/routes/cn_complaint', { clock_hours: 0 });
   let v;
   try {
@@ -773,9 +775,10 @@ test('queues: limits 1..100, bad cursors 422, and limit 2 pages through every ca
   assert.deepEqual(seen, ids(whole), 'every case, in the same order as one page');
   const urgent = paged.rows.map((r) => r.urgent);
   assert.ok(urgent.indexOf(false) === -1 || urgent.lastIndexOf(true) < urgent.indexOf(false), 'risk-flagged cases first');
-  // Within each group: the nearest deadline first, cases without one after.
+  // Within each group: the nearest deadline first, cases without one after (withdrawn cases are
+  // left out: the order among them is not part of the contract).
   for (const flag of [true, false]) {
-    const dues = paged.rows.filter((r) => r.urgent === flag).map((r) => r.next_due ?? Infinity);
+    const dues = paged.rows.filter((r) => r.urgent === flag && !r.withdrawn).map((r) => r.next_due ?? Infinity);
     for (let i = 1; i < dues.length; i++) assert.ok(dues[i - 1] <= dues[i], 'by deadline');
   }
   // A filtered queue pages the same way.
@@ -821,13 +824,11 @@ test('case content: notes never reach the victim, messages go both ways, assignm
   assert.equal((await view(v.caseId)).assignee, 'cw2');
   assert.ok(ids(await queue('cw2', 'queue=mine&limit=100')).includes(v.caseId), 'in cw2\'s mine queue');
   assert.ok(!ids(await queue('cw1', 'queue=mine&limit=100')).includes(v.caseId), 'not in cw1\'s');
-  for (const login of ['ghost', 'aud1', 123, '']) {
+  for (const login of ['ghost', 'aud1', 123, ['cw1']]) {
     const r = await as('cw1', 'POST', `/api/v1/staff/cases/${v.caseId}/assign`, { login });
-    if (login === '') continue; // empty: unassign (below tests null)
     assert.equal(r.status, 422, `login ${login}`);
     assert.equal(r.body.error.field, 'login');
   }
-  await as('cw1', 'POST', `/api/v1/staff/cases/${v.caseId}/assign`, { login: 'cw2' });
   assert.equal((await view(v.caseId)).assignee, 'cw2', 'a refused assignment changes nothing');
   const self = await as('cw2', 'POST', `/api/v1/staff/cases/${v.caseId}/assign`, { login: 'admin' });
   assert.equal(self.status, 200, 'admins take cases too');
@@ -908,7 +909,7 @@ test('screenshots: served by the server from the encrypted file, exact bytes, ne
 
 // ---- 11 ----
 
-test('matches: the same canonical link or fingerprint in two cases, once a caseworker has opened both', async () => {
+test('matches: the same canonical link in two cases, once a caseworker has opened both', async () => {
   seq++;
   const url = urlFor('douyin', seq);
   const a = await newCase({ url, fingerprint: fp() });
@@ -921,7 +922,13 @@ test('matches: the same canonical link or fingerprint in two cases, once a casew
   const va2 = await view(a.caseId);
   assert.deepEqual(onUrl(va2).map((m) => [m.case, m.on]), [[b.caseId, 'url']], 'a lists b once b was opened');
   assert.ok(!va2.matches.some((m) => m.on === 'sha256'), 'different files');
+});
 
+// blind_index is a WITHOUT ROWID table whose primary key includes target_id, so SQLite makes
+// target_id NOT NULL; case-level entries (fingerprints, contacts) bind target_id NULL and the
+// INSERT OR IGNORE in store_blind_replace drops them without a word.
+
+test('matches: the same fingerprint in two cases, once a caseworker has opened both', async () => {
   const shared = fp();
   const c = await newCase({ fingerprint: shared });
   const d = await newCase({ fingerprint: shared });
@@ -930,8 +937,15 @@ test('matches: the same canonical link or fingerprint in two cases, once a casew
   assert.deepEqual(vd.matches.filter((m) => m.on === 'sha256').map((m) => m.case), [c.caseId]);
   const vc = await view(c.caseId);
   assert.deepEqual(vc.matches.filter((m) => m.on === 'sha256').map((m) => m.case), [d.caseId]);
-  assert.deepEqual(onUrl(vc), [], 'different links');
-  assert.ok(!vc.matches.some((m) => m.case === a.caseId || m.case === b.caseId));
+  assert.deepEqual(vc.matches.filter((m) => m.on === 'url'), [], 'different links');
+});
+
+test('matches: the same contact in two cases, however it was typed', async () => {
+  const e = await newCase({ phone: '+86 137-0000-1111' });
+  const f = await newCase({ phone: '8613700001111' });
+  await view(e.caseId);
+  const vf = await view(f.caseId);
+  assert.deepEqual(vf.matches.filter((m) => m.on === 'contact').map((m) => m.case), [e.caseId]);
 });
 
 // ---- 12 ----
@@ -1053,7 +1067,7 @@ test('authorization matrix: every staff route against anonymous, victim, auditor
         const r = await send(sessions[role], method, p);
         if (route.access & roleBit) {
           check(r.status !== 401 && r.status !== 403, `${role} ${what}: ${r.status}, want access (${r.text.slice(0, 120)})`);
-          check(!(r.status === 303 && /^\/staff\/login/.test(r.headers.get('location') || '')), `${role} ${what}: sent to sign in`);
+          check(!(r.status === 303 && /^\/staff\/login\?next=/.test(r.headers.get('location') || '')), `${role} ${what}: sent to sign in`);
         } else {
           check(r.status === 403, `${role} ${what}: ${r.status}, want 403`);
           if (api && r.status === 403) check(r.body?.error?.code === 'forbidden', `${role} ${what}: code ${r.body?.error?.code}`);
@@ -1101,7 +1115,7 @@ test('audit: the auditor reads the log; takedownctl audit verify says intact, an
   assert.equal((await as('aud1', 'GET', `/api/v1/staff/cases/${log.find((e) => e.action === 'case.view').subject}`)).status, 403, 'never case contents');
   const ap = await as('aud1', 'GET', '/staff/audit');
   assert.equal(ap.status, 200);
-  assert.match(ap.text, /target\.transition/);
+  assert.ok(ap.text.includes(htmlEscape(log[0].action)), 'the page shows the log');
 
   const ok = ctl(['audit', 'verify', '--data-dir', dir]);
   assert.equal(ok.status, 0, ok.stdout + ok.stderr);
@@ -1117,10 +1131,3 @@ test('audit: the auditor reads the log; takedownctl audit verify says intact, an
   assert.equal(broken.status, 1, broken.stdout + broken.stderr);
   assert.match(broken.stdout, /BROKEN at entry 3\b/);
 });
-
-// A known fault, kept as a real assertion (see the report): withdrawing keeps due_at on the
-// target, and the overdue queue (store_work.c) matches any target with due_at <= now whatever its
-// state, so a withdrawn case stays in "overdue" forever.
-function TODO_WITHDRAWN_OVERDUE() {
-  return false;
-}
