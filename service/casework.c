@@ -567,9 +567,15 @@ static const char *field_text(const json_t *fields, const char *name)
     return json_is_string(v) && *json_string_value(v) ? json_string_value(v) : NULL;
 }
 
-static const char *const FIELD_NAMES[] = {"reason",   "ticket",         "channel", "route",
-                                          "evidence", "representative", "name",    "email",
-                                          "contact",  "signature",      NULL};
+static const char *const FIELD_NAMES[] = {
+    "reason",  "ticket",  "channel",   "route",     "evidence",   "representative",
+    "name",    "email",   "contact",   "signature", "planned_at", "place",
+    "staff_a", "staff_b", "statement", "onward",    NULL};
+
+const char *const *casework_field_names(void)
+{
+    return FIELD_NAMES;
+}
 #define FIELD_MAX 2000
 
 /* Checks the caseworker's fields: known names, strings, bounded. */

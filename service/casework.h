@@ -32,8 +32,12 @@ CaseworkResult casework_queue(const Session *s, QueueFilter *f, const char *curs
 /* The whole case for a staff member (and an audit entry saying they viewed it). */
 CaseworkResult casework_view(const Session *s, const char *case_id, int64_t now, json_t **out);
 
+/* The names a transition's fields may have (NULL-terminated): forms take these and no others. */
+const char *const *casework_field_names(void);
+
 /* Moves a target to another state. fields: reason, ticket, channel, route, evidence,
- * representative, name, email, contact, signature. detail receives {"missing": [...]} or
+ * representative, name, email, contact, signature, and for visits planned_at, place, staff_a,
+ * staff_b, statement, onward. detail receives {"missing": [...]} or
  * {"field": "..."} when refused. */
 CaseworkResult casework_transition(const Session *s, int64_t target_id, const char *to,
                                    const json_t *fields, int64_t now, json_t *detail);

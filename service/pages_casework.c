@@ -190,10 +190,11 @@ int page_staff_case_incident(Request *req)
 /* The transition fields a form may carry. */
 static json_t *form_fields(Request *req)
 {
-    const char *names[] = {"to",    "reason",   "ticket",         "channel",
-                           "route", "evidence", "representative", "name",
-                           "email", "contact",  "signature",      NULL};
+    const char *const *names = casework_field_names();
     json_t *f = json_object();
+    const char *to = http_form(req, "to");
+    if (to && *to)
+        json_object_set_new(f, "to", json_string(to));
     for (int i = 0; names[i]; i++) {
         const char *v = http_form(req, names[i]);
         if (v && *v)

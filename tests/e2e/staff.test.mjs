@@ -246,11 +246,7 @@ test('a transition the table forbids is refused with 409 and the error shown', a
   assert.equal(await stateOf(desk, ids.onB), 'in_review', 'nothing changed');
 });
 
-const VISIT_TODO = 'no visit can be planned or recorded with its details: service/casework.c FIELD_NAMES ' +
-  '(fields_valid) lacks planned_at/place/staff_a/staff_b/statement/onward, so the API answers 422 ' +
-  'field "place"/"planned_at"; and service/pages_casework.c form_fields drops the same names from the form';
-
-test('offline copy: a visit needs two different staff; planned with cw1 and cw2', { todo: VISIT_TODO }, async () => {
+test('offline copy: a visit needs two different staff; planned with cw1 and cw2', async () => {
   await openCase(desk, A.case);
   await move(desk, ids.offA, 'in_review');
   const form = `#target-${ids.offA} form.visit`;
@@ -273,7 +269,7 @@ test('offline copy: a visit needs two different staff; planned with cw1 and cw2'
   assert.equal(await stateOf(desk, ids.offA), 'visit_planned');
 });
 
-test('the visit sheet carries the holder, the place and the two staff, never the requester', { todo: VISIT_TODO }, async () => {
+test('the visit sheet carries the holder, the place and the two staff, never the requester', async () => {
   await openCase(desk, A.case);
   if ((await stateOf(desk, ids.offA)) === 'reported') await move(desk, ids.offA, 'in_review');
   const sheet = async () => {
@@ -312,8 +308,7 @@ test('the visit sheet carries the holder, the place and the two staff, never the
   assert.ok(facts.includes('cw1 · cw2'), 'the team of two: ' + facts.join(' | '));
 });
 
-test('recording the visit: deleted, statement signed, an onward link becomes a linked online copy',
-  { todo: VISIT_TODO }, async () => {
+test('recording the visit: deleted, statement signed, an onward link becomes a linked copy', async () => {
   await openCase(desk, A.case);
   assert.equal(await stateOf(desk, ids.offA), 'visit_planned');
   const before = await desk.locator('section.target').count();
