@@ -65,10 +65,10 @@ static int64_t query_int(Request *req, const char *name, int64_t def, int *bad)
     return v;
 }
 
-/* A queue filter from the query string; 0, or 1 when a value is malformed. */
-int api_queue_filter(Request *req, QueueFilter *f)
+/* A queue filter from the query string; NULL, or the name of the malformed parameter. */
+const char *api_queue_filter(Request *req, QueueFilter *f)
 {
-    int bad = 0;
+    int bad = 0, bad_incident = 0;
     memset(f, 0, sizeof *f);
     f->queue = http_query(req, "queue");
     if (!f->queue || !*f->queue)
@@ -77,21 +77,22 @@ int api_queue_filter(Request *req, QueueFilter *f)
     f->platform = http_query(req, "platform");
     f->route = http_query(req, "route");
     f->state = http_query(req, "state");
-    f->incident = query_int(req, "incident", 0, &bad);
+    f->incident = query_int(req, "incident", 0, &bad_incident);
     const char *assignee = http_query(req, "assignee");
     if (assignee && *assignee) {
         /* By login: resolved to an id so the query stays one prepared statement. */
         int64_t id = staff_id_of(assignee);
         f->assignee = id > 0 ? id : -1; /* nobody: an empty queue, not every case */
     }
-    return bad;
+    return bad ? "limit" : bad_incident ? "incident" : NULL;
 }
 
 int api_staff_cases(Request *req)
 {
     QueueFilter f;
-    if (api_queue_filter(req, &f))
-        return http_reply_error(req, 422, "invalid", "error.invalid", "limit");
+    const char *bad = api_queue_filter(req, &f);
+    if (bad)
+        return http_reply_error(req, 422, "invalid", "error.invalid", bad);
     json_t *out = NULL;
     CaseworkResult r =
         casework_queue(req->session, &f, http_query(req, "cursor"), auth_now(), &out);
@@ -314,11 +315,13 @@ int api_admin_route(Request *req)
 
 int api_audit(Request *req)
 {
-    int bad = 0;
-    int64_t before = query_int(req, "before", 0, &bad);
-    int64_t limit = query_int(req, "limit", 100, &bad);
+    int bad_before = 0, bad_limit = 0;
+    int64_t before = query_int(req, "before", 0, &bad_before);
+    int64_t limit = query_int(req, "limit", 100, &bad_limit);
+    if (bad_before)
+        return http_reply_error(req, 422, "invalid", "error.invalid", "before");
     json_t *out = NULL;
-    CaseworkResult r = bad ? CW_INVALID : casework_audit(before, (int)limit, &out);
+    CaseworkResult r = bad_limit ? CW_INVALID : casework_audit(before, (int)limit, &out);
     if (r == CW_INVALID)
         return http_reply_error(req, 422, "invalid", "error.invalid", "limit");
     if (r != CW_OK)

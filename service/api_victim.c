@@ -118,6 +118,7 @@ static void api_receipt_job(Request *req)
     } else if (r == VICTIM_BAD_RECEIPT) {
         http_reply_error(req, 401, "bad_receipt", "error.bad_receipt", "receipt");
     } else {
+        http_set_header(req, "Retry-After", "1");
         http_reply_error(req, 503, "busy", "error.busy", NULL);
     }
     vault_wipe(cookie, sizeof cookie);

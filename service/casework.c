@@ -258,6 +258,15 @@ typedef struct NoticeArgs {
     json_t *list;
 } NoticeArgs;
 
+/* The table, then the kind: notices are for online copies, visits for offline ones. */
+static int move_allowed(const char *kind, const char *from, const char *to)
+{
+    int offline = strcmp(kind, "offline") == 0;
+    int online_only = !strcmp(to, "notice_sent") || !strcmp(to, "ready");
+    return states_allowed(from, to) && strcmp(to, "withdrawn") != 0 && !(online_only && offline) &&
+           !(!strcmp(to, "visit_planned") && !offline);
+}
+
 static void view_target(void *arg, const TargetRow *t)
 {
     ViewArgs *a = arg;
@@ -268,7 +277,7 @@ static void view_target(void *arg, const TargetRow *t)
     size_t n;
     const char *const *all = states_all(&n);
     for (size_t i = 0; i < n; i++)
-        if (states_allowed(t->state, all[i]) && strcmp(all[i], "withdrawn") != 0)
+        if (move_allowed(t->kind, t->state, all[i]))
             json_array_append_new(next, json_string(all[i]));
     json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:o, s:o}", "id", (json_int_t)t->id, "kind",
                           t->kind, "platform", t->platform, "state", t->state, "body",
@@ -1038,11 +1047,7 @@ CaseworkResult casework_transition(const Session *s, int64_t target_id, const ch
         loaded_free(&l);
         return r;
     }
-    /* The table, then the kind: notices are for online copies, visits for offline ones. */
-    int offline = strcmp(l.target.kind, "offline") == 0;
-    int online_only = !strcmp(to, "notice_sent") || !strcmp(to, "ready");
-    if (!states_allowed(l.target.state, to) || strcmp(to, "withdrawn") == 0 ||
-        (online_only && offline) || (!strcmp(to, "visit_planned") && !offline)) {
+    if (!move_allowed(l.target.kind, l.target.state, to)) {
         json_object_set_new(detail, "from", json_string(l.target.state));
         json_object_set_new(detail, "to", json_string(to));
         loaded_free(&l);
@@ -1557,7 +1562,7 @@ CaseworkResult casework_platform_update(const Session *s, const char *id, const 
         json_object_set_new(detail, "field", json_string("route"));
         return CW_INVALID;
     }
-    if (clock_hours < -1 || clock_hours > 8760) {
+    if (clock_hours < -2 || clock_hours > 8760) {
         json_object_set_new(detail, "field", json_string("clock_hours"));
         return CW_INVALID;
     }
@@ -1569,12 +1574,13 @@ CaseworkResult casework_platform_update(const Session *s, const char *id, const 
         snprintf(p.route, sizeof p.route, "%s", route);
     if (channel)
         snprintf(p.channel, sizeof p.channel, "%s", channel);
-    p.clock_hours = clock_hours;
+    if (clock_hours != -2) /* -2: keep the platform's clock as it is */
+        p.clock_hours = clock_hours;
     r = from_store(store_platform_update(c, &p));
     if (r == CW_OK) {
         char actor[80], what[64];
         actor_of(s, actor);
-        snprintf(what, sizeof what, "route %s, clock %d", p.route, clock_hours);
+        snprintf(what, sizeof what, "route %s, clock %d", p.route, p.clock_hours);
         staff_audit(actor, "platform.update", id, what, now);
     }
     return r;
@@ -1743,6 +1749,9 @@ static StoreStatus check_tx(StoreConn *c, void *arg)
 static int64_t next_check_after(const TargetRow *t, CheckResult r, int64_t monitor_since,
                                 int64_t now)
 {
+    /* Up again while monitored: the re-upload child made from it carries the work from here. */
+    if (!strcmp(t->state, "monitoring") && r == CHECK_UP)
+        return 0;
     if (!strcmp(t->state, "monitoring"))
         return checker_next_monitor(monitor_since ? monitor_since : now, now);
     if (r == CHECK_UNKNOWN)

@@ -64,7 +64,8 @@ CaseworkResult casework_incident_attach(const Session *s, const char *case_id, i
 CaseworkResult casework_incidents(const Session *s, json_t **out);
 CaseworkResult casework_incident_view(const Session *s, int64_t id, int64_t now, json_t **out);
 
-/* Platforms and routes (admins edit them). */
+/* Platforms and routes (admins edit them). A platform's clock_hours: -1 the route's clock,
+ * -2 unchanged. */
 CaseworkResult casework_registry(json_t **out);
 CaseworkResult casework_platform_update(const Session *s, const char *id, const char *route,
                                         int clock_hours, const char *channel, int64_t now,

@@ -78,7 +78,7 @@ void victim_format_date(int64_t t, char out[32]);
 
 /* api_casework.c: queues, cases, targets, notices, incidents, registry, audit */
 int api_casework_error(Request *req, CaseworkResult r, json_t *detail);
-int api_queue_filter(Request *req, QueueFilter *f);
+const char *api_queue_filter(Request *req, QueueFilter *f);
 int api_staff_cases(Request *req);
 int api_staff_case(Request *req);
 int api_staff_assign(Request *req);

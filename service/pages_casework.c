@@ -22,8 +22,8 @@ static void add_times(json_t *v)
     }
     if (!json_is_object(v))
         return;
-    const char *names[] = {"at",       "created_at",   "due_at",     "sent_at",
-                           "next_due", "withdrawn_at", "purge_after"};
+    const char *names[] = {"at",           "created_at",  "due_at",      "sent_at",   "next_due",
+                           "withdrawn_at", "purge_after", "recorded_at", "planned_at"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         json_t *t = json_object_get(v, names[i]);
         if (json_is_integer(t)) {
@@ -61,7 +61,7 @@ int page_staff_queue(Request *req)
     if (strcmp(s->role, "auditor") == 0)
         return http_reply_page(req, 200, "staff_home", page_staff_ctx(req, "staff.home.title"));
     QueueFilter f;
-    int bad = api_queue_filter(req, &f);
+    int bad = api_queue_filter(req, &f) != NULL;
     if (!http_query(req, "queue"))
         f.queue = "new";
     json_t *list = NULL;

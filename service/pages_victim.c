@@ -284,6 +284,8 @@ static void follow_up_job(Request *req)
         victim_set_cookie(req, cookie);
         http_reply_redirect(req, 303, "/my");
     } else {
+        if (r != VICTIM_BAD_RECEIPT)
+            http_set_header(req, "Retry-After", "1");
         follow_up_form(req, r == VICTIM_BAD_RECEIPT ? 401 : 503,
                        r == VICTIM_BAD_RECEIPT ? "error.bad_receipt" : "error.busy");
     }

@@ -89,9 +89,10 @@ static void signin_reply(Request *req, SignIn *si, StaffResult r, const char *co
         code = "totp_required", key = "error.totp_required", field = "totp";
     else if (r == STAFF_TOTP_BAD)
         code = "totp_bad", key = "error.totp_bad", field = "totp";
-    else if (r == STAFF_BUSY)
+    else if (r == STAFF_BUSY) {
         code = "busy", key = "error.busy", status = 503;
-    else if (r != STAFF_BAD_CREDENTIALS)
+        http_set_header(req, "Retry-After", "1");
+    } else if (r != STAFF_BAD_CREDENTIALS)
         code = "internal", key = "error.internal", status = 500;
     if (req->is_api)
         http_reply_error(req, status, code, key, field);

@@ -210,8 +210,8 @@ StoreStatus store_target_get(StoreConn *c, int64_t id, TargetRow *out)
 {
     sqlite3_stmt *st =
         store_stmt(c, "SELECT id, case_id, kind, platform, state, coalesce(parent_id, 0), "
-                      "coalesce(route, ''), coalesce(due_at, 0), created_at, updated_at, body "
-                      "FROM targets WHERE id = ?1");
+                      "coalesce(route, ''), coalesce(due_at, 0), created_at, updated_at, body, "
+                      "coalesce(monitor_since, 0) FROM targets WHERE id = ?1");
     if (!st)
         return STORE_ERROR;
     sqlite3_bind_int64(st, 1, id);

@@ -250,8 +250,14 @@ static StoreStatus withdraw_tx(StoreConn *c, void *arg)
 {
     WithdrawArgs *a = arg;
     a->n = 0;
-    StoreStatus st = store_case_set_withdrawn(c, a->s->case_id, a->now,
-                                              a->now + (int64_t)VICTIM_RETENTION_DAYS * 86400);
+    /* Kept as long as any closed case: the retention setting (default 180 days). */
+    char days[24] = "";
+    int64_t d = store_meta_get(c, "retention_days", days, sizeof days) == STORE_OK
+                    ? strtoll(days, NULL, 10)
+                    : 0;
+    if (d <= 0)
+        d = VICTIM_RETENTION_DAYS;
+    StoreStatus st = store_case_set_withdrawn(c, a->s->case_id, a->now, a->now + d * 86400);
     if (st != STORE_OK)
         return st;
     if ((st = store_targets_of_case(c, a->s->case_id, collect_open, a)) != STORE_OK)

@@ -11,13 +11,13 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { startServer, ctl, tempDir } from './lib.mjs';
+import { startServer, ctl, tempDir, REPO } from './lib.mjs';
 
 const SERVER_ARGS = ['--debug-routes', '--trust-proxy'];
 const HOUR = 3600;
 const I18N = {
-  'zh-CN': JSON.parse(readFileSync(path.resolve('web/i18n/zh-CN.json'), 'utf8')),
-  en: JSON.parse(readFileSync(path.resolve('web/i18n/en.json'), 'utf8')),
+  'zh-CN': JSON.parse(readFileSync(path.join(REPO, 'web/i18n/zh-CN.json'), 'utf8')),
+  en: JSON.parse(readFileSync(path.join(REPO, 'web/i18n/en.json'), 'utf8')),
 };
 const t = (key, lang = 'zh-CN') => {
   const v = I18N[lang][key];

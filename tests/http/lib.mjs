@@ -4,6 +4,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+// The repository, wherever the tests run from (ctest runs them inside the build directory).
+export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 export const TAKEDOWND = process.env.TAKEDOWND || path.resolve('build/takedownd');
 export const TAKEDOWNCTL = process.env.TAKEDOWNCTL || path.resolve('build/takedownctl');
