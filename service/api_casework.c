@@ -392,3 +392,12 @@ int api_staff_visit_sheet(Request *req)
         return api_casework_error(req, r, NULL);
     return http_reply_json(req, 200, out);
 }
+
+int api_stats(Request *req)
+{
+    json_t *out = NULL;
+    CaseworkResult r = casework_stats(&out);
+    if (r != CW_OK)
+        return api_casework_error(req, r, NULL);
+    return http_reply_json(req, 200, out);
+}

@@ -1934,3 +1934,45 @@ CaseworkResult casework_visit_sheet(const Session *s, int64_t target_id, int64_t
     loaded_free(&l);
     return r;
 }
+
+/* ---- statistics ---- */
+
+static void stat_row(void *arg, const char *group, const char *key, int64_t n)
+{
+    json_t *groups = arg;
+    json_t *g = json_object_get(groups, group);
+    if (!g) {
+        g = json_pack("{s:s, s:I, s:[]}", "name", group, "max", (json_int_t)0, "rows");
+        json_object_set_new(groups, group, g);
+    }
+    json_array_append_new(json_object_get(g, "rows"),
+                          json_pack("{s:s, s:I}", "key", key ? key : "", "n", (json_int_t)n));
+    if (n > json_integer_value(json_object_get(g, "max")))
+        json_object_set_new(g, "max", json_integer(n));
+}
+
+CaseworkResult casework_stats(json_t **out)
+{
+    StoreConn *c = store_conn();
+    if (!c)
+        return CW_ERROR;
+    json_t *groups = json_object();
+    StoreStatus st = store_stats(c, stat_row, groups);
+    if (st != STORE_OK) {
+        json_decref(groups);
+        return from_store(st);
+    }
+    /* In a fixed order, so pages and clients can rely on it. */
+    json_t *list = json_array();
+    const char *order[] = {"cases", "state", "platform", "route", "incident_type"};
+    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
+        json_t *g = json_object_get(groups, order[i]);
+        json_array_append(
+            list, g ? g : json_pack("{s:s, s:i, s:[]}", "name", order[i], "max", 0, "rows"));
+        if (!g)
+            json_decref(json_array_get(list, json_array_size(list) - 1));
+    }
+    json_decref(groups);
+    *out = json_pack("{s:o}", "groups", list);
+    return CW_OK;
+}

@@ -86,6 +86,9 @@ CaseworkResult casework_hold(const Session *s, const char *case_id, int on, int6
 /* The visits of a target, and a visit sheet carrying only what the team needs. */
 CaseworkResult casework_visit_sheet(const Session *s, int64_t target_id, int64_t now, json_t **out);
 
+/* Aggregate counts, no content: {"groups": [{"name", "max", "rows": [{"key", "n"}]}]}. */
+CaseworkResult casework_stats(json_t **out);
+
 /* The audit log, newest first: {"entries": [...], "next": id or null}. */
 CaseworkResult casework_audit(int64_t before, int limit, json_t **out);
 

@@ -99,6 +99,7 @@ int api_staff_reupload(Request *req);
 int api_staff_check(Request *req);
 int api_staff_hold(Request *req);
 int api_staff_visit_sheet(Request *req);
+int api_stats(Request *req);
 
 /* api_openapi.c: the OpenAPI document of the JSON API */
 int api_openapi(Request *req);
@@ -123,6 +124,7 @@ int page_staff_audit(Request *req);
 int page_staff_reupload(Request *req);
 int page_staff_hold(Request *req);
 int page_staff_visit_sheet(Request *req);
+int page_staff_stats(Request *req);
 
 /* debug.c: routes for the tests, only with --debug-routes */
 int debug_slow(Request *req);

@@ -412,3 +412,27 @@ int page_staff_visit_sheet(Request *req)
     json_object_set_new(ctx, "v", out);
     return http_reply_page(req, 200, "staff_visit_sheet", ctx);
 }
+
+int page_staff_stats(Request *req)
+{
+    json_t *out = NULL;
+    CaseworkResult r = casework_stats(&out);
+    if (r != CW_OK)
+        return api_casework_error(req, r, NULL);
+    size_t i;
+    json_t *g;
+    json_array_foreach(json_object_get(out, "groups"), i, g)
+    {
+        /* Each row's bar is drawn against its group's largest count. */
+        json_object_set_new(
+            g, "title_key",
+            json_sprintf("cw.stats.%s", json_string_value(json_object_get(g, "name"))));
+        size_t j;
+        json_t *row;
+        json_array_foreach(json_object_get(g, "rows"), j, row)
+            json_object_set(row, "max", json_object_get(g, "max"));
+    }
+    json_t *ctx = page_staff_ctx(req, "cw.stats.title");
+    json_object_set_new(ctx, "s", out);
+    return http_reply_page(req, 200, "staff_stats", ctx);
+}

@@ -1131,3 +1131,23 @@ test('audit: the auditor reads the log; takedownctl audit verify says intact, an
   assert.equal(broken.status, 1, broken.stdout + broken.stderr);
   assert.match(broken.stdout, /BROKEN at entry 3\b/);
 });
+
+test('statistics: counts only, and they move with the work', async () => {
+  const before = await as('aud1', 'GET', '/api/v1/stats');
+  assert.equal(before.status, 200, before.text);
+  const count = (s, group, key) =>
+    s.groups.find((g) => g.name === group).rows.find((r) => r.key === key)?.n ?? 0;
+  assert.deepEqual(before.body.groups.map((g) => g.name), ['cases', 'state', 'platform', 'route', 'incident_type']);
+  const c = await newCase();
+  const after = (await as('aud1', 'GET', '/api/v1/stats')).body;
+  assert.equal(count(after, 'cases', 'active'), count(before.body, 'cases', 'active') + 1);
+  assert.equal(count(after, 'state', 'reported'), count(before.body, 'state', 'reported') + (await view(c.caseId)).targets.length);
+  for (const g of after.groups) for (const r of g.rows) assert.ok(r.n <= g.max, 'max bounds every row');
+  // Nothing of a case's content: no link, no phone, no description.
+  const text = JSON.stringify(after);
+  assert.ok(!text.includes(c.url) && !text.includes(c.phone), 'no content in statistics');
+  const page = await call('GET', '/staff/stats', { cookie: staff.aud1.cookie, xff: staff.aud1.xff });
+  assert.equal(page.status, 200);
+  assert.match(page.text, /<meter min="0" max="\d+" value="\d+"/);
+  assert.equal((await call('GET', '/api/v1/stats')).status, 401);
+});
