@@ -8,6 +8,7 @@
 #include "links.h"
 #include "log.h"
 #include "notice.h"
+#include "sealed.h"
 #include "staff.h"
 #include "states.h"
 #include "store_case.h"
@@ -75,47 +76,6 @@ static CaseworkResult open_key(StoreConn *c, const Session *s, const CaseRow *ro
     }
     vault_secret_free(dk);
     return r;
-}
-
-/* Decrypts a JSON field; NULL when it does not open. */
-static json_t *open_json(const unsigned char *key, const char *table, const char *column,
-                         const char *row, const Buf *ct)
-{
-    Buf pt = {0};
-    json_t *v = NULL;
-    if (vault_field_decrypt(key, table, column, row, ct->data, ct->len, &pt) == 0)
-        v = json_loadb(pt.data ? pt.data : "", pt.len, 0, NULL);
-    if (pt.data)
-        vault_wipe(pt.data, pt.len);
-    buf_free(&pt);
-    return v;
-}
-
-static char *open_text(const unsigned char *key, const char *table, const char *column,
-                       const char *row, const Buf *ct)
-{
-    Buf pt = {0};
-    if (vault_field_decrypt(key, table, column, row, ct->data, ct->len, &pt) != 0) {
-        buf_free(&pt);
-        return NULL;
-    }
-    return buf_take(&pt);
-}
-
-static void seal_text(const unsigned char *key, const char *table, const char *column,
-                      const char *row, const char *text, Buf *out)
-{
-    buf_reset(out);
-    vault_field_encrypt(key, table, column, row, text, strlen(text), out);
-}
-
-static void seal_json(const unsigned char *key, const char *table, const char *column,
-                      const char *row, const json_t *v, Buf *out)
-{
-    char *s = json_dumps(v, JSON_COMPACT);
-    seal_text(key, table, column, row, s, out);
-    vault_wipe(s, strlen(s));
-    free(s);
 }
 
 /* A clock runs while a due time is set on an open target (transitions set and clear it). */
@@ -272,7 +232,7 @@ static void view_target(void *arg, const TargetRow *t)
     ViewArgs *a = arg;
     char row[24];
     snprintf(row, sizeof row, "%lld", (long long)t->id);
-    json_t *body = open_json(a->key, "targets", "body", row, &t->body);
+    json_t *body = sealed_open_json(a->key, "targets", "body", row, &t->body);
     json_t *next = json_array();
     size_t n;
     const char *const *all = states_all(&n);
@@ -304,7 +264,7 @@ static void add_notice(void *arg, const NoticeRow *n)
     NoticeArgs *a = arg;
     char row[24];
     snprintf(row, sizeof row, "%lld", (long long)n->id);
-    json_t *body = open_json(a->key, "notices", "body", row, &n->body);
+    json_t *body = sealed_open_json(a->key, "notices", "body", row, &n->body);
     json_t *o = json_pack("{s:I, s:s, s:s, s:I, s:s}", "id", (json_int_t)n->id, "route", n->route,
                           "language", n->language, "sent_at", (json_int_t)n->sent_at, "sent_by",
                           n->sent_by);
@@ -319,7 +279,7 @@ static void view_message(void *arg, const MessageRow *m)
     ViewArgs *a = arg;
     char row[24];
     snprintf(row, sizeof row, "%lld", (long long)m->id);
-    char *text = open_text(a->key, "messages", "body", row, &m->body);
+    char *text = sealed_open_text(a->key, "messages", "body", row, &m->body);
     if (text)
         json_array_append_new(a->messages, json_pack("{s:s, s:I, s:s}", "author", m->author, "at",
                                                      (json_int_t)m->created_at, "body", text));
@@ -331,7 +291,7 @@ static void view_note(void *arg, const NoteRow *n)
     ViewArgs *a = arg;
     char row[24];
     snprintf(row, sizeof row, "%lld", (long long)n->id);
-    char *text = open_text(a->key, "notes", "body", row, &n->body);
+    char *text = sealed_open_text(a->key, "notes", "body", row, &n->body);
     if (text)
         json_array_append_new(a->notes, json_pack("{s:s, s:I, s:s}", "author", n->author, "at",
                                                   (json_int_t)n->created_at, "body", text));
@@ -341,7 +301,7 @@ static void view_note(void *arg, const NoteRow *n)
 static void view_file(void *arg, const FileRow *f)
 {
     ViewArgs *a = arg;
-    json_t *meta = open_json(a->key, "files", "meta", f->id, &f->meta);
+    json_t *meta = sealed_open_json(a->key, "files", "meta", f->id, &f->meta);
     json_t *o = json_pack("{s:s, s:I}", "id", f->id, "at", (json_int_t)f->created_at);
     if (meta)
         json_object_update(o, meta);
@@ -363,7 +323,7 @@ static void view_event(void *arg, const EventRow *e)
     if (e->body.len) {
         char row[64];
         snprintf(row, sizeof row, "%lld", (long long)e->id);
-        json_t *d = open_json(a->key, "events", "body", row, &e->body);
+        json_t *d = sealed_open_json(a->key, "events", "body", row, &e->body);
         if (d)
             json_object_set_new(o, "detail", d);
     }
@@ -376,7 +336,7 @@ static void view_fingerprint(void *arg, int64_t id, const Buf *body)
     (void)id;
     char row[48];
     snprintf(row, sizeof row, "%s:%d", a->case_id, a->fp_index++);
-    char *v = open_text(a->key, "fingerprints", "body", row, body);
+    char *v = sealed_open_text(a->key, "fingerprints", "body", row, body);
     if (v)
         json_array_append_new(a->fingerprints,
                               json_pack("{s:s, s:s}", "alg", "sha256", "value", v));
@@ -415,7 +375,7 @@ static void blind_target(void *arg, const TargetRow *t)
     BlindArgs *b = arg;
     char row[24];
     snprintf(row, sizeof row, "%lld", (long long)t->id);
-    json_t *body = open_json(b->key, "targets", "body", row, &t->body);
+    json_t *body = sealed_open_json(b->key, "targets", "body", row, &t->body);
     blind_put(b, "url", json_string_value(json_object_get(body, "canonical")), t->id);
     json_decref(body);
 }
@@ -426,7 +386,7 @@ static void blind_fingerprint(void *arg, int64_t id, const Buf *body)
     (void)id;
     char row[48];
     snprintf(row, sizeof row, "%s:%d", b->case_id, b->fp_index++);
-    char *v = open_text(b->key, "fingerprints", "body", row, body);
+    char *v = sealed_open_text(b->key, "fingerprints", "body", row, body);
     blind_put(b, "sha256", v, 0);
     free(v);
 }
@@ -498,7 +458,7 @@ CaseworkResult casework_view(const Session *s, const char *case_id, int64_t now,
     if (r == CW_OK)
         r = open_key(c, s, &row, key, &wrap);
     json_t *body = NULL;
-    if (r == CW_OK && !(body = open_json(key, "cases", "body", row.id, &row.body)))
+    if (r == CW_OK && !(body = sealed_open_json(key, "cases", "body", row.id, &row.body)))
         r = CW_ERROR;
     if (r == CW_OK) {
         OpenArgs oa = {s, row.id, key, &wrap, body, now};
@@ -652,8 +612,8 @@ static CaseworkResult load_target(StoreConn *c, const Session *s, int64_t target
     if (r == CW_OK) {
         char row[24];
         snprintf(row, sizeof row, "%lld", (long long)target_id);
-        l->case_body = open_json(l->key, "cases", "body", l->row.id, &l->row.body);
-        l->target_body = open_json(l->key, "targets", "body", row, &l->target.body);
+        l->case_body = sealed_open_json(l->key, "cases", "body", l->row.id, &l->row.body);
+        l->target_body = sealed_open_json(l->key, "targets", "body", row, &l->target.body);
         if (!l->case_body || !l->target_body)
             r = CW_ERROR;
     }
@@ -743,7 +703,7 @@ static StoreStatus insert_message(StoreConn *c, const unsigned char *key, const 
     char row[24];
     snprintf(row, sizeof row, "%lld", (long long)id);
     Buf ct = {0};
-    seal_text(key, "messages", "body", row, text, &ct);
+    sealed_text(key, "messages", "body", row, text, &ct);
     st = store_message_set_body(c, id, &ct);
     buf_free(&ct);
     return st;
@@ -761,7 +721,7 @@ static StoreStatus insert_event(StoreConn *c, const unsigned char *key, const ch
     char row[24];
     snprintf(row, sizeof row, "%lld", (long long)id);
     Buf ct = {0};
-    seal_json(key, "events", "body", row, detail, &ct);
+    sealed_json(key, "events", "body", row, detail, &ct);
     st = store_event_set_body(c, id, &ct);
     buf_free(&ct);
     return st;
@@ -784,7 +744,7 @@ static StoreStatus visit_write(StoreConn *c, TransitionArgs *a)
             return st;
         snprintf(row, sizeof row, "%lld", (long long)id);
         Buf ct = {0};
-        seal_json(l->key, "visits", "body", row, a->visit_detail, &ct);
+        sealed_json(l->key, "visits", "body", row, a->visit_detail, &ct);
         st = store_visit_set_body(c, id, &ct);
         buf_free(&ct);
         return st;
@@ -796,14 +756,14 @@ static StoreStatus visit_write(StoreConn *c, TransitionArgs *a)
     st = store_visit_latest(c, l->target.id, &v);
     if (st == STORE_OK) {
         snprintf(row, sizeof row, "%lld", (long long)v.id);
-        json_t *body = open_json(l->key, "visits", "body", row, &v.body);
+        json_t *body = sealed_open_json(l->key, "visits", "body", row, &v.body);
         if (!body)
             body = json_object();
         const char *k;
         json_t *val;
         json_object_foreach((json_t *)a->visit_detail, k, val) json_object_set(body, k, val);
         Buf ct = {0};
-        seal_json(l->key, "visits", "body", row, body, &ct);
+        sealed_json(l->key, "visits", "body", row, body, &ct);
         json_decref(body);
         st = store_visit_set_body(c, v.id, &ct);
         buf_free(&ct);
@@ -838,7 +798,7 @@ static StoreStatus onward_write(StoreConn *c, TransitionArgs *a)
         char row[24];
         snprintf(row, sizeof row, "%lld", (long long)id);
         Buf ct = {0};
-        seal_json(l->key, "targets", "body", row, link, &ct);
+        sealed_json(l->key, "targets", "body", row, link, &ct);
         st = store_target_set_body(c, id, &ct);
         buf_free(&ct);
         if (st == STORE_OK)
@@ -912,7 +872,7 @@ static StoreStatus transition_tx(StoreConn *c, void *arg)
             char row[24];
             snprintf(row, sizeof row, "%lld", (long long)nid);
             Buf ct = {0};
-            seal_json(l->key, "notices", "body", row, sent, &ct);
+            sealed_json(l->key, "notices", "body", row, sent, &ct);
             st = store_notice_set_body(c, nid, &ct);
             buf_free(&ct);
             json_object_set_new(detail, "notice", json_integer(nid));
@@ -1237,7 +1197,7 @@ static StoreStatus note_tx(StoreConn *c, void *arg)
     char row[24];
     snprintf(row, sizeof row, "%lld", (long long)id);
     Buf ct = {0};
-    seal_text(a->key, "notes", "body", row, a->text, &ct);
+    sealed_text(a->key, "notes", "body", row, a->text, &ct);
     st = store_note_set_body(c, id, &ct);
     buf_free(&ct);
     char actor[80];
@@ -1308,7 +1268,7 @@ CaseworkResult casework_file(const Session *s, const char *file_id, int64_t now,
     if (r == CW_OK)
         r = key_of_case(c, s, case_id, key);
     if (r == CW_OK) {
-        json_t *m = open_json(key, "files", "meta", file_id, &meta);
+        json_t *m = sealed_open_json(key, "files", "meta", file_id, &meta);
         snprintf(type, 32, "%s", m ? json_string_value(json_object_get(m, "type")) : "");
         json_decref(m);
         if (!type[0] || uploads_read(file_id, key, bytes) != 0)
@@ -1340,7 +1300,7 @@ static StoreStatus incident_tx(StoreConn *c, void *arg)
     char row[24];
     snprintf(row, sizeof row, "%lld", (long long)a->number);
     Buf ct = {0};
-    seal_text(a->key, INCIDENT_AD_TABLE, "label", row, a->text, &ct);
+    sealed_text(a->key, INCIDENT_AD_TABLE, "label", row, a->text, &ct);
     st = store_incident_set_label(c, a->number, &ct);
     buf_free(&ct);
     char actor[80];
@@ -1406,7 +1366,7 @@ static void incident_row(void *arg, const IncidentRow *r)
     IncidentArgs *a = arg;
     char row[24];
     snprintf(row, sizeof row, "%lld", (long long)r->id);
-    char *label = open_text(a->dk, INCIDENT_AD_TABLE, "label", row, &r->label);
+    char *label = sealed_open_text(a->dk, INCIDENT_AD_TABLE, "label", row, &r->label);
     json_array_append_new(a->list, json_pack("{s:I, s:I, s:I, s:s}", "id", (json_int_t)r->id,
                                              "created_at", (json_int_t)r->created_at, "cases",
                                              (json_int_t)r->cases, "label", label ? label : ""));
@@ -1447,7 +1407,7 @@ static void incident_target(void *arg, const TargetRow *t)
     IncidentViewArgs *a = arg;
     char row[24];
     snprintf(row, sizeof row, "%lld", (long long)t->id);
-    json_t *body = open_json(a->key, "targets", "body", row, &t->body);
+    json_t *body = sealed_open_json(a->key, "targets", "body", row, &t->body);
     json_t *list = json_object_get(a->by_platform, t->platform);
     if (!list) {
         list = json_array();
@@ -1486,7 +1446,7 @@ CaseworkResult casework_incident_view(const Session *s, int64_t id, int64_t now,
     vault_derive(s->key, ORG_DATA_KEY_ID, "orgdata1", dk);
     char row[24];
     snprintf(row, sizeof row, "%lld", (long long)id);
-    char *label = open_text(dk, INCIDENT_AD_TABLE, "label", row, &ir.label);
+    char *label = sealed_open_text(dk, INCIDENT_AD_TABLE, "label", row, &ir.label);
     vault_secret_free(dk);
     IncidentViewArgs a = {s, c, json_object(), json_array(), NULL, NULL};
     store_cases_of_incident(c, id, incident_case, &a);
@@ -1658,7 +1618,7 @@ static StoreStatus child_tx(StoreConn *c, void *arg)
     char row[24], actor[80];
     snprintf(row, sizeof row, "%lld", (long long)a->child);
     Buf ct = {0};
-    seal_json(a->key, "targets", "body", row, a->link, &ct);
+    sealed_json(a->key, "targets", "body", row, a->link, &ct);
     st = store_target_set_body(c, a->child, &ct);
     buf_free(&ct);
     if (a->s)
@@ -1767,7 +1727,7 @@ static CaseworkResult check_one(StoreConn *c, const unsigned char *key, const Ta
 {
     char row[24];
     snprintf(row, sizeof row, "%lld", (long long)t->id);
-    json_t *body = open_json(key, "targets", "body", row, &t->body);
+    json_t *body = sealed_open_json(key, "targets", "body", row, &t->body);
     const char *url = json_string_value(json_object_get(body, "canonical"));
     if (!url) {
         json_decref(body);
@@ -1895,7 +1855,7 @@ static void sheet_visit(void *arg, const VisitRow *v)
     SheetArgs *a = arg;
     char row[24];
     snprintf(row, sizeof row, "%lld", (long long)v->id);
-    json_t *body = open_json(a->key, "visits", "body", row, &v->body);
+    json_t *body = sealed_open_json(a->key, "visits", "body", row, &v->body);
     json_t *o = json_pack("{s:I, s:I, s:s, s:s, s:s}", "id", (json_int_t)v->id, "planned_at",
                           (json_int_t)v->planned_at, "staff_a", v->staff_a, "staff_b", v->staff_b,
                           "outcome", v->outcome);

@@ -5,6 +5,7 @@
 
 #include "links.h"
 #include "log.h"
+#include "sealed.h"
 #include "store_case.h"
 #include "store_staff.h"
 #include "uploads.h"
@@ -393,17 +394,6 @@ static int risk_bits(const json_t *report)
            (json_is_true(json_object_get(r, "perpetrator_contact")) ? 8 : 0);
 }
 
-/* Encrypts a JSON value as a field of table/column/row. */
-static void seal_json(const unsigned char *key, const char *table, const char *column,
-                      const char *row, const json_t *v, Buf *out)
-{
-    char *s = json_dumps(v, JSON_COMPACT);
-    buf_reset(out);
-    vault_field_encrypt(key, table, column, row, s, strlen(s), out);
-    vault_wipe(s, strlen(s));
-    free(s);
-}
-
 typedef struct FileArgs {
     const unsigned char *key;
     const char *case_id;
@@ -433,7 +423,7 @@ static StoreStatus insert_targets(StoreConn *c, const unsigned char *key, const 
             break;
         char row[24];
         snprintf(row, sizeof row, "%lld", (long long)id);
-        seal_json(key, "targets", "body", row, t, &body);
+        sealed_json(key, "targets", "body", row, t, &body);
         if ((s = store_target_set_body(c, id, &body)) != STORE_OK)
             break;
         if ((s = store_event_insert(c, case_id, id, now, actor, "target.reported", NULL, "reported",
@@ -480,7 +470,7 @@ static StoreStatus submit_tx(StoreConn *c, void *arg)
     for (size_t k = 0; s == STORE_OK && k < a->nfiles; k++) {
         json_t *meta = json_pack("{s:s, s:s, s:I}", "name", a->files[k].name, "type",
                                  a->files[k].type, "size", (json_int_t)a->files[k].size);
-        seal_json(a->key, "files", "meta", a->files[k].id, meta, &body);
+        sealed_json(a->key, "files", "meta", a->files[k].id, meta, &body);
         json_decref(meta);
         s = store_file_insert(c, a->files[k].id, id, &body, a->now);
     }
@@ -556,7 +546,7 @@ int intake_submit(const json_t *report, const unsigned char *given_key, const In
             "consent", json_object_get(report, "consent"), "risk", json_object_get(report, "risk"),
             "signature", json_object_get(report, "signature"));
         json_object_set_new(body, "good_faith", json_true());
-        seal_json(key, "cases", "body", r->id, body, &r->body);
+        sealed_json(key, "cases", "body", r->id, body, &r->body);
         json_decref(body);
         StoreStatus s = store_tx(submit_tx, &a);
         if (s == STORE_OK) {

@@ -63,10 +63,7 @@ long retention_purge(int64_t now, int dry_run, PurgeProgress progress, void *arg
         }
         PurgeArgs a = {e.ids[i], now, {0}};
         if (store_tx(purge_tx, &a) == STORE_OK) {
-            char *save = NULL;
-            for (char *id = a.files.data ? strtok_r(a.files.data, "\n", &save) : NULL; id;
-                 id = strtok_r(NULL, "\n", &save))
-                uploads_remove(id);
+            uploads_remove_list(&a.files);
             done++;
         } else {
             log_warnx("could not purge a case; it stays for the next run");

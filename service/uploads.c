@@ -301,3 +301,11 @@ void uploads_remove(const char *id)
     path_of(id, 0, p);
     unlink(p);
 }
+
+void uploads_remove_list(Buf *ids)
+{
+    char *save = NULL;
+    for (char *id = ids->data ? strtok_r(ids->data, "\n", &save) : NULL; id;
+         id = strtok_r(NULL, "\n", &save))
+        uploads_remove(id);
+}

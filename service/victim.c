@@ -3,6 +3,7 @@
 
 #include "intake.h"
 #include "log.h"
+#include "sealed.h"
 #include "states.h"
 #include "store_case.h"
 #include "store_staff.h"
@@ -85,20 +86,6 @@ VictimResult victim_sign_in(const char *typed, int64_t now, char cookie[SESSION_
     return r;
 }
 
-/* Decrypts a JSON field; NULL when it does not open. */
-static json_t *open_json(const unsigned char *key, const char *table, const char *column,
-                         const char *row, const Buf *ct)
-{
-    Buf pt = {0};
-    json_t *v = NULL;
-    if (vault_field_decrypt(key, table, column, row, ct->data, ct->len, &pt) == 0)
-        v = json_loadb(pt.data, pt.len, 0, NULL);
-    if (pt.data)
-        vault_wipe(pt.data, pt.len);
-    buf_free(&pt);
-    return v;
-}
-
 typedef struct ViewArgs {
     const Session *s;
     json_t *targets, *messages;
@@ -111,7 +98,7 @@ static void view_target(void *arg, const TargetRow *t)
     ViewArgs *a = arg;
     char row[24];
     snprintf(row, sizeof row, "%lld", (long long)t->id);
-    json_t *body = open_json(a->s->key, "targets", "body", row, &t->body);
+    json_t *body = sealed_open_json(a->s->key, "targets", "body", row, &t->body);
     const char *label = "";
     if (body)
         label = json_string_value(
@@ -313,13 +300,9 @@ VictimResult victim_erase(const Session *s, int64_t now)
 {
     EraseArgs a = {s, now, {0}};
     StoreStatus st = store_tx(erase_tx, &a);
-    if (st == STORE_OK && a.file_ids.data) {
-        /* The rows are gone; the encrypted files go too (their key went with the rows). */
-        char *save = NULL;
-        for (char *line = strtok_r(a.file_ids.data, "\n", &save); line;
-             line = strtok_r(NULL, "\n", &save))
-            uploads_remove(line);
-    }
+    /* The rows are gone; the encrypted files go too (their key went with the rows). */
+    if (st == STORE_OK)
+        uploads_remove_list(&a.file_ids);
     buf_free(&a.file_ids);
     if (st == STORE_OK)
         store_checkpoint();

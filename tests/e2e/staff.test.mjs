@@ -7,13 +7,9 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { startServer, ctl, tempDir, REPO } from '../http/lib.mjs';
+import { startServer, ctl, tempDir, REPO, I18N } from '../http/lib.mjs';
 import { launch } from './browser.mjs';
 
-const I18N = {
-  'zh-CN': JSON.parse(readFileSync(path.join(REPO, 'web/i18n/zh-CN.json'), 'utf8')),
-  en: JSON.parse(readFileSync(path.join(REPO, 'web/i18n/en.json'), 'utf8')),
-};
 const t = (key, lang = 'zh-CN') => {
   const v = I18N[lang][key];
   assert.ok(typeof v === 'string', `i18n key ${key} exists in ${lang}`);

@@ -11,14 +11,10 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { startServer, ctl, tempDir, REPO } from './lib.mjs';
+import { startServer, ctl, tempDir, REPO, I18N } from './lib.mjs';
 
 const SERVER_ARGS = ['--debug-routes', '--trust-proxy'];
 const HOUR = 3600;
-const I18N = {
-  'zh-CN': JSON.parse(readFileSync(path.join(REPO, 'web/i18n/zh-CN.json'), 'utf8')),
-  en: JSON.parse(readFileSync(path.join(REPO, 'web/i18n/en.json'), 'utf8')),
-};
 const t = (key, lang = 'zh-CN') => {
   const v = I18N[lang][key];
   assert.ok(typeof v === 'string', `i18n key ${key} exists in ${lang}`);

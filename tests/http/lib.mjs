@@ -1,6 +1,6 @@
 // Starts the real takedownd on a free port with a fresh data directory, for HTTP tests.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,6 +8,12 @@ import { fileURLToPath } from 'node:url';
 
 // The repository, wherever the tests run from (ctest runs them inside the build directory).
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+// The translations, to check pages against the same words the service uses.
+export const I18N = {
+  'zh-CN': JSON.parse(readFileSync(path.join(REPO, 'web/i18n/zh-CN.json'), 'utf8')),
+  en: JSON.parse(readFileSync(path.join(REPO, 'web/i18n/en.json'), 'utf8')),
+};
 
 export const TAKEDOWND = process.env.TAKEDOWND || path.resolve('build/takedownd');
 export const TAKEDOWNCTL = process.env.TAKEDOWNCTL || path.resolve('build/takedownctl');

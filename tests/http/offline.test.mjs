@@ -16,7 +16,7 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { startServer, ctl, tempDir, freePort, REPO } from './lib.mjs';
+import { startServer, ctl, tempDir, freePort, REPO, I18N } from './lib.mjs';
 
 const HOUR = 3600;
 const DAY = 86400;
@@ -26,9 +26,9 @@ const BASE_ARGS = ['--debug-routes', '--trust-proxy', '--check-timeout', String(
 const SERVER_ARGS = [...BASE_ARGS, '--check-private'];
 const RETENTION_DAYS_C = 2; // the retention server runs with --retention-days 2
 
-const I18N = JSON.parse(readFileSync(path.join(REPO, 'web/i18n/zh-CN.json'), 'utf8'));
+const ZH = I18N['zh-CN'];
 const t = (key) => {
-  const v = I18N[key];
+  const v = ZH[key];
   assert.ok(typeof v === 'string', `i18n key ${key} exists`);
   return v;
 };

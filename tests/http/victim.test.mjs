@@ -8,13 +8,9 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { startServer, ctl, tempDir, REPO } from './lib.mjs';
+import { startServer, ctl, tempDir, REPO, I18N } from './lib.mjs';
 
 const SERVER_ARGS = ['--debug-routes', '--trust-proxy'];
-const I18N = {
-  'zh-CN': JSON.parse(readFileSync(path.join(REPO, 'web/i18n/zh-CN.json'), 'utf8')),
-  en: JSON.parse(readFileSync(path.join(REPO, 'web/i18n/en.json'), 'utf8')),
-};
 const t = (key, lang = 'zh-CN') => {
   const v = I18N[lang][key];
   assert.ok(typeof v === 'string', `i18n key ${key} exists in ${lang}`);

@@ -1,0 +1,47 @@
+/* JSON and text over vault_field_encrypt/decrypt. */
+#include "sealed.h"
+
+#include "vault.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+json_t *sealed_open_json(const unsigned char *key, const char *table, const char *column,
+                         const char *row, const Buf *ct)
+{
+    Buf pt = {0};
+    json_t *v = NULL;
+    if (vault_field_decrypt(key, table, column, row, ct->data, ct->len, &pt) == 0)
+        v = json_loadb(pt.data ? pt.data : "", pt.len, 0, NULL);
+    if (pt.data)
+        vault_wipe(pt.data, pt.len);
+    buf_free(&pt);
+    return v;
+}
+
+char *sealed_open_text(const unsigned char *key, const char *table, const char *column,
+                       const char *row, const Buf *ct)
+{
+    Buf pt = {0};
+    if (vault_field_decrypt(key, table, column, row, ct->data, ct->len, &pt) != 0) {
+        buf_free(&pt);
+        return NULL;
+    }
+    return buf_take(&pt);
+}
+
+void sealed_text(const unsigned char *key, const char *table, const char *column, const char *row,
+                 const char *text, Buf *out)
+{
+    buf_reset(out);
+    vault_field_encrypt(key, table, column, row, text, strlen(text), out);
+}
+
+void sealed_json(const unsigned char *key, const char *table, const char *column, const char *row,
+                 const json_t *v, Buf *out)
+{
+    char *s = json_dumps(v, JSON_COMPACT);
+    sealed_text(key, table, column, row, s, out);
+    vault_wipe(s, strlen(s));
+    free(s);
+}

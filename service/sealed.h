@@ -1,0 +1,22 @@
+/* Encrypted fields as JSON or text: the vault's field encryption with the (de)serialising every
+ * module that stores case content needs. Plaintext copies are wiped after use. */
+#ifndef TAKEDOWN_SEALED_H
+#define TAKEDOWN_SEALED_H
+
+#include "buf.h"
+
+#include <jansson.h>
+
+/* Decrypts a field of table/column/row; NULL when it does not open. */
+json_t *sealed_open_json(const unsigned char *key, const char *table, const char *column,
+                         const char *row, const Buf *ct);
+/* The decrypted text (owned by the caller), or NULL. */
+char *sealed_open_text(const unsigned char *key, const char *table, const char *column,
+                       const char *row, const Buf *ct);
+/* Encrypts into out (replacing what it held). */
+void sealed_text(const unsigned char *key, const char *table, const char *column, const char *row,
+                 const char *text, Buf *out);
+void sealed_json(const unsigned char *key, const char *table, const char *column, const char *row,
+                 const json_t *v, Buf *out);
+
+#endif
