@@ -19,7 +19,6 @@ int ops_healthz(Request *req);
 int ops_metrics(Request *req);
 
 /* pages_staff.c: staff sign-in, home, TOTP, settings */
-int page_staff_login_form(Request *req, int status, const char *login, const char *error_key);
 json_t *page_staff_ctx(Request *req, const char *title_key);
 int page_staff_login(Request *req);
 int page_staff_login_post(Request *req);

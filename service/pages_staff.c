@@ -9,27 +9,11 @@
 
 #include <string.h>
 
-int page_staff_login_form(Request *req, int status, const char *login, const char *error_key)
-{
-    json_t *ctx =
-        json_pack("{s:s, s:s}", "title_key", "staff.login.title", "csrf", auth_form_token(req));
-    if (login)
-        json_object_set_new(ctx, "login", json_string(login));
-    if (error_key)
-        json_object_set_new(ctx, "error_key", json_string(error_key));
-    const char *next = http_query(req, "next");
-    if (!next)
-        next = http_form(req, "next");
-    if (next)
-        json_object_set_new(ctx, "next", json_string(next));
-    return http_reply_page(req, status, "staff_login", ctx);
-}
-
 int page_staff_login(Request *req)
 {
     if (req->session && strcmp(req->session->kind, "staff") == 0)
         return http_reply_redirect(req, 303, "/staff");
-    return page_staff_login_form(req, 200, NULL, NULL);
+    return signin_form(req, 200, NULL, NULL);
 }
 
 int page_staff_login_post(Request *req)

@@ -2,7 +2,6 @@
 #include "signin.h"
 
 #include "auth.h"
-#include "handlers.h"
 #include "log.h"
 #include "ratelimit.h"
 #include "staff.h"
@@ -54,6 +53,23 @@ static void key_address(const char *client, char out[80])
     snprintf(out, 80, "ip:%s", client);
 }
 
+/* The sign-in page, with what was typed and why it was refused (page_staff_login shows it too). */
+int signin_form(Request *req, int status, const char *login, const char *error_key)
+{
+    json_t *ctx =
+        json_pack("{s:s, s:s}", "title_key", "staff.login.title", "csrf", auth_form_token(req));
+    if (login)
+        json_object_set_new(ctx, "login", json_string(login));
+    if (error_key)
+        json_object_set_new(ctx, "error_key", json_string(error_key));
+    const char *next = http_query(req, "next");
+    if (!next)
+        next = http_form(req, "next");
+    if (next)
+        json_object_set_new(ctx, "next", json_string(next));
+    return http_reply_page(req, status, "staff_login", ctx);
+}
+
 static int too_many(Request *req, unsigned wait)
 {
     char ra[16];
@@ -61,7 +77,7 @@ static int too_many(Request *req, unsigned wait)
     http_set_header(req, "Retry-After", ra);
     if (req->is_api)
         return http_reply_error(req, 429, "rate_limited", "error.rate_limited", NULL);
-    return page_staff_login_form(req, 429, NULL, "error.rate_limited");
+    return signin_form(req, 429, NULL, "error.rate_limited");
 }
 
 /* The result as the caller sees it: a page or JSON. */
@@ -97,7 +113,7 @@ static void signin_reply(Request *req, SignIn *si, StaffResult r, const char *co
     if (req->is_api)
         http_reply_error(req, status, code, key, field);
     else
-        page_staff_login_form(req, status, si->login, key);
+        signin_form(req, status, si->login, key);
 }
 
 static void signin_job(Request *req)
@@ -135,11 +151,11 @@ int signin_start(Request *req, const char *login, const char *password, const ch
         if (req->is_api)
             return http_reply_error(req, 400, "missing", "error.missing",
                                     !login || !*login ? "login" : "password");
-        return page_staff_login_form(req, 400, login, "error.missing");
+        return signin_form(req, 400, login, "error.missing");
     }
     if (strlen(password) > STAFF_PASSWORD_MAX || (totp && strlen(totp) > 10))
         return req->is_api ? http_reply_error(req, 400, "too_long", "error.too_long", NULL)
-                           : page_staff_login_form(req, 400, NULL, "error.bad_credentials");
+                           : signin_form(req, 400, NULL, "error.bad_credentials");
     char ka[64], kb[80];
     key_account(login, ka);
     key_address(req->client, kb);

@@ -325,12 +325,12 @@ test('Report enums equal intake.c; target states equal states.c; platforms equal
 
   const states = /states_all[^]*?names\[\] = \{([^}]*)\}/.exec(source('service/states.c'));
   assert.deepEqual([...doc.components.schemas.TargetState.enum].sort(), [...states[1].matchAll(/"(\w+)"/g)].map((x) => x[1]).sort());
-  const fields = /FIELD_NAMES\[\] = \{([^}]*)\}/.exec(source('service/casework.c'));
+  const fields = /FIELD_NAMES\[\] = \{([^}]*)\}/.exec(source('service/casework_transition.c'));
   const tr = doc.components.schemas.TransitionRequest;
   assert.deepEqual(
     Object.keys(tr.properties).filter((k) => k !== 'to').sort(),
     [...fields[1].matchAll(/"(\w+)"/g)].map((x) => x[1]).sort(),
-    'TransitionRequest names the transition fields of casework.c',
+    'TransitionRequest names the transition fields of casework_transition.c',
   );
   assert.equal(tr.additionalProperties, false, 'other fields are refused');
   const platforms = /static const LinkPlatform platforms\[\] = \{([^;]*)\};/.exec(source('service/links.c'));

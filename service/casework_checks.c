@@ -1,0 +1,292 @@
+/* Link checks (on demand and when due), monitoring, re-uploads, visit sheets. */
+#include "casework_internal.h"
+
+#include "checker.h"
+#include "i18n.h"
+#include "links.h"
+#include "log.h"
+#include "notice.h"
+#include "sealed.h"
+#include "staff.h"
+#include "states.h"
+#include "store_case.h"
+#include "store_staff.h"
+#include "store_work.h"
+#include "uploads.h"
+#include "vault.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* ---- re-uploads, checks, holds, visit sheets ---- */
+
+typedef struct ChildArgs {
+    const Session *s; /* NULL for the system (the checker) */
+    const unsigned char *key;
+    const char *case_id;
+    int64_t parent, now, child;
+    const json_t *link;
+    const char *kind;
+} ChildArgs;
+
+static StoreStatus child_tx(StoreConn *c, void *arg)
+{
+    ChildArgs *a = arg;
+    Buf ph = {0};
+    buf_putc(&ph, 0);
+    StoreStatus st = store_target_insert_child(
+        c, a->case_id, a->parent, json_string_value(json_object_get(a->link, "platform")), &ph,
+        a->now, &a->child);
+    buf_free(&ph);
+    if (st != STORE_OK)
+        return st;
+    char row[24], actor[80];
+    snprintf(row, sizeof row, "%lld", (long long)a->child);
+    Buf ct = {0};
+    sealed_json(a->key, "targets", "body", row, a->link, &ct);
+    st = store_target_set_body(c, a->child, &ct);
+    buf_free(&ct);
+    if (a->s)
+        cw_actor_of(a->s, actor);
+    else
+        snprintf(actor, sizeof actor, "system");
+    if (st == STORE_OK)
+        st = store_event_insert(c, a->case_id, a->child, a->now, actor, a->kind, NULL, "reported",
+                                NULL);
+    if (st == STORE_OK)
+        st = cw_retention_update(c, a->case_id, a->now);
+    char what[48];
+    snprintf(what, sizeof what, "target %lld from %lld", (long long)a->child, (long long)a->parent);
+    return st == STORE_OK ? store_audit_append(c, a->now, actor, a->kind, a->case_id, what) : st;
+}
+
+CaseworkResult casework_reupload(const Session *s, int64_t parent_id, const char *url, int64_t now,
+                                 int64_t *child)
+{
+    if (!cw_can_open(s))
+        return CW_FORBIDDEN;
+    StoreConn *c = store_conn();
+    if (!c)
+        return CW_ERROR;
+    LinkInfo *li = xcalloc(1, sizeof *li);
+    if (!url || link_canonicalize(url, li) != LINK_OK) {
+        free(li);
+        return CW_INVALID;
+    }
+    CwLoaded l;
+    CaseworkResult r = cw_load_target(c, s, parent_id, &l);
+    if (r == CW_OK) {
+        json_t *link =
+            json_pack("{s:s, s:s, s:s, s:s, s:s}", "kind", "online", "url", url, "canonical",
+                      li->canonical, "host", li->host, "platform", li->platform);
+        ChildArgs a = {s, l.key, l.row.id, parent_id, now, 0, link, "target.reupload"};
+        r = cw_from_store(store_tx(child_tx, &a));
+        *child = a.child;
+        json_decref(link);
+    }
+    free(li);
+    cw_loaded_free(&l);
+    return r;
+}
+
+typedef struct CheckArgs {
+    const char *case_id;
+    int64_t target_id, now;
+    const char *state;
+    const unsigned char *key;
+    CheckReport rep;
+    int64_t next;
+} CheckArgs;
+
+/* Records a check: an event with the result, the next check time, and what the result means. */
+static StoreStatus check_tx(StoreConn *c, void *arg)
+{
+    CheckArgs *a = arg;
+    json_t *d = json_pack("{s:s, s:s, s:I}", "result", checker_result_name(a->rep.result), "how",
+                          a->rep.reason, "status", (json_int_t)a->rep.status);
+    StoreStatus st = cw_insert_event(c, a->key, a->case_id, a->target_id, a->now, "system:checker",
+                                     "check", NULL, NULL, d);
+    json_decref(d);
+    if (st != STORE_OK)
+        return st;
+    if ((st = store_target_set_check(c, a->target_id, a->next, a->now)) != STORE_OK)
+        return st;
+    /* Removed and now checked gone: verified, then watched for re-uploads. */
+    if (a->rep.result == CHECK_GONE && !strcmp(a->state, "removed")) {
+        if ((st = store_target_set_state(c, a->target_id, "removed", "verified_gone", a->now)) ||
+            (st = store_event_insert(c, a->case_id, a->target_id, a->now, "system:checker",
+                                     "target.transition", "removed", "verified_gone", NULL)) ||
+            (st = store_target_set_state(c, a->target_id, "verified_gone", "monitoring", a->now)) ||
+            (st = store_event_insert(c, a->case_id, a->target_id, a->now, "system:checker",
+                                     "target.transition", "verified_gone", "monitoring", NULL)) ||
+            (st = store_target_set_monitor(c, a->target_id, a->now,
+                                           checker_next_monitor(a->now, a->now))))
+            return st;
+    }
+    char what[64];
+    snprintf(what, sizeof what, "target %lld %s", (long long)a->target_id,
+             checker_result_name(a->rep.result));
+    return store_audit_append(c, a->now, "system:checker", "target.check", a->case_id, what);
+}
+
+/* The next check after this one: monitoring keeps its schedule, a failed try comes back in an
+ * hour, anything else is checked once. */
+static int64_t next_check_after(const TargetRow *t, CheckResult r, int64_t monitor_since,
+                                int64_t now)
+{
+    /* Up again while monitored: the re-upload child made from it carries the work from here. */
+    if (!strcmp(t->state, "monitoring") && r == CHECK_UP)
+        return 0;
+    if (!strcmp(t->state, "monitoring"))
+        return checker_next_monitor(monitor_since ? monitor_since : now, now);
+    if (r == CHECK_UNKNOWN)
+        return now + 3600;
+    if (r == CHECK_GONE && !strcmp(t->state, "removed"))
+        return 0; /* check_tx starts the monitoring schedule */
+    return 0;
+}
+
+/* Checks one target with its case key; a monitored link that is up again becomes a re-upload. */
+static CaseworkResult check_one(StoreConn *c, const unsigned char *key, const TargetRow *t,
+                                int64_t now, CheckReport *out)
+{
+    char row[24];
+    snprintf(row, sizeof row, "%lld", (long long)t->id);
+    json_t *body = sealed_open_json(key, "targets", "body", row, &t->body);
+    const char *url = json_string_value(json_object_get(body, "canonical"));
+    if (!url) {
+        json_decref(body);
+        return CW_INVALID;
+    }
+    CheckReport rep = checker_check(url);
+    CheckArgs a = {t->case_id,
+                   t->id,
+                   now,
+                   t->state,
+                   key,
+                   rep,
+                   next_check_after(t, rep.result, t->monitor_since, now)};
+    CaseworkResult r = cw_from_store(store_tx(check_tx, &a));
+    if (r == CW_OK && rep.result == CHECK_UP && !strcmp(t->state, "monitoring")) {
+        ChildArgs ca = {NULL, key, t->case_id, t->id, now, 0, body, "target.reupload"};
+        r = cw_from_store(store_tx(child_tx, &ca));
+    }
+    json_decref(body);
+    if (out)
+        *out = rep;
+    return r;
+}
+
+CaseworkResult casework_check_now(const Session *s, int64_t target_id, int64_t now, json_t **out)
+{
+    if (!cw_can_open(s))
+        return CW_FORBIDDEN;
+    StoreConn *c = store_conn();
+    if (!c)
+        return CW_ERROR;
+    CwLoaded l;
+    CaseworkResult r = cw_load_target(c, s, target_id, &l);
+    if (r == CW_OK && !strcmp(l.target.kind, "offline"))
+        r = CW_CONFLICT;
+    CheckReport rep;
+    if (r == CW_OK)
+        r = check_one(c, l.key, &l.target, now, &rep);
+    if (r == CW_OK)
+        *out = json_pack("{s:I, s:s, s:s, s:I}", "target", (json_int_t)target_id, "result",
+                         checker_result_name(rep.result), "how", rep.reason, "status",
+                         (json_int_t)rep.status);
+    cw_loaded_free(&l);
+    return r;
+}
+
+typedef struct DueArgs {
+    CheckDue list[64];
+    int n;
+} DueArgs;
+
+static void collect_due(void *arg, const CheckDue *d)
+{
+    DueArgs *a = arg;
+    if (a->n < 64)
+        a->list[a->n++] = *d;
+}
+
+int casework_run_due_checks(const unsigned char *org_key, int64_t now, int limit)
+{
+    StoreConn *c = store_conn();
+    if (!c || limit < 1)
+        return 0;
+    DueArgs due = {.n = 0};
+    if (store_checks_due(c, now, limit > 64 ? 64 : limit, collect_due, &due) != STORE_OK)
+        return 0;
+    Session sys = {.kind = "staff", .role = "caseworker", .key = (unsigned char *)org_key};
+    unsigned char *key = vault_secret_alloc(32);
+    int ran = 0;
+    for (int i = 0; i < due.n; i++) {
+        CaseRow row = {0};
+        TargetRow t = {0};
+        if (store_case_get(c, due.list[i].case_id, &row) == STORE_OK &&
+            store_target_get(c, due.list[i].target_id, &t) == STORE_OK &&
+            cw_open_key(c, &sys, &row, key, NULL) == CW_OK &&
+            check_one(c, key, &t, now, NULL) == CW_OK)
+            ran++;
+        else /* never spin on one target: try again in an hour */
+            store_target_set_check(c, due.list[i].target_id, now + 3600, 0);
+        case_row_free(&row);
+        target_row_free(&t);
+    }
+    vault_secret_free(key);
+    return ran;
+}
+
+typedef struct SheetArgs {
+    const unsigned char *key;
+    json_t *visits;
+} SheetArgs;
+
+static void sheet_visit(void *arg, const VisitRow *v)
+{
+    SheetArgs *a = arg;
+    char row[24];
+    snprintf(row, sizeof row, "%lld", (long long)v->id);
+    json_t *body = sealed_open_json(a->key, "visits", "body", row, &v->body);
+    json_t *o = json_pack("{s:I, s:I, s:s, s:s, s:s}", "id", (json_int_t)v->id, "planned_at",
+                          (json_int_t)v->planned_at, "staff_a", v->staff_a, "staff_b", v->staff_b,
+                          "outcome", v->outcome);
+    if (v->recorded_at)
+        json_object_set_new(o, "recorded_at", json_integer(v->recorded_at));
+    if (body)
+        json_object_update(o, body);
+    json_decref(body);
+    json_array_append_new(a->visits, o);
+}
+
+CaseworkResult casework_visit_sheet(const Session *s, int64_t target_id, int64_t now, json_t **out)
+{
+    if (!cw_can_open(s))
+        return CW_FORBIDDEN;
+    StoreConn *c = store_conn();
+    if (!c)
+        return CW_ERROR;
+    CwLoaded l;
+    CaseworkResult r = cw_load_target(c, s, target_id, &l);
+    if (r == CW_OK && strcmp(l.target.kind, "offline") != 0)
+        r = CW_CONFLICT;
+    if (r == CW_OK) {
+        SheetArgs a = {l.key, json_array()};
+        store_visits_of_target(c, target_id, sheet_visit, &a);
+        /* Only what the team needs: who holds it and where, not the requester or the incident. */
+        *out = json_pack("{s:s, s:I, s:s, s:O?, s:O?, s:o}", "case", l.row.id, "target",
+                         (json_int_t)target_id, "state", l.target.state, "holder",
+                         json_object_get(l.target_body, "holder"), "where",
+                         json_object_get(l.target_body, "where"), "visits", a.visits);
+        char actor[80], what[32];
+        cw_actor_of(s, actor);
+        snprintf(what, sizeof what, "visit sheet, target %lld", (long long)target_id);
+        staff_audit(actor, "case.view", l.row.id, what, now);
+    }
+    cw_loaded_free(&l);
+    return r;
+}

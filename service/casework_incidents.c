@@ -1,0 +1,209 @@
+/* Incidents: several cases of one event, their copies grouped by platform. */
+#include "casework_internal.h"
+
+#include "checker.h"
+#include "i18n.h"
+#include "links.h"
+#include "log.h"
+#include "notice.h"
+#include "sealed.h"
+#include "staff.h"
+#include "states.h"
+#include "store_case.h"
+#include "store_staff.h"
+#include "store_work.h"
+#include "uploads.h"
+#include "vault.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* ---- incidents ---- */
+
+static const char INCIDENT_AD_TABLE[] = "incidents";
+
+static StoreStatus incident_tx(StoreConn *c, void *arg)
+{
+    CwSimpleArgs *a = arg;
+    Buf ph = {0};
+    buf_putc(&ph, 0);
+    StoreStatus st = store_incident_insert(c, a->now, &ph, &a->number);
+    buf_free(&ph);
+    if (st != STORE_OK)
+        return st;
+    char row[24];
+    snprintf(row, sizeof row, "%lld", (long long)a->number);
+    Buf ct = {0};
+    sealed_text(a->key, INCIDENT_AD_TABLE, "label", row, a->text, &ct);
+    st = store_incident_set_label(c, a->number, &ct);
+    buf_free(&ct);
+    char actor[80];
+    cw_actor_of(a->s, actor);
+    return st == STORE_OK ? store_audit_append(c, a->now, actor, "incident.create", row, "") : st;
+}
+
+CaseworkResult casework_incident_create(const Session *s, const char *label, int64_t now,
+                                        int64_t *id)
+{
+    if (!cw_can_open(s))
+        return CW_FORBIDDEN;
+    if (!label || !*label || strlen(label) > 600)
+        return CW_INVALID;
+    unsigned char *dk = vault_secret_alloc(32);
+    vault_derive(s->key, ORG_DATA_KEY_ID, "orgdata1", dk);
+    CwSimpleArgs a = {s, NULL, dk, label, 0, now, 0};
+    CaseworkResult r = cw_from_store(store_tx(incident_tx, &a));
+    vault_secret_free(dk);
+    *id = a.number;
+    return r;
+}
+
+static StoreStatus attach_tx(StoreConn *c, void *arg)
+{
+    CwSimpleArgs *a = arg;
+    StoreStatus st = store_case_set_incident(c, a->case_id, a->number);
+    char actor[80], what[32];
+    cw_actor_of(a->s, actor);
+    snprintf(what, sizeof what, "incident %lld", (long long)a->number);
+    if (st == STORE_OK)
+        st = store_event_insert(c, a->case_id, 0, a->now, actor, "case.incident", NULL, NULL, NULL);
+    return st == STORE_OK ? store_audit_append(c, a->now, actor, "case.incident", a->case_id, what)
+                          : st;
+}
+
+CaseworkResult casework_incident_attach(const Session *s, const char *case_id, int64_t incident,
+                                        int64_t now)
+{
+    if (!cw_can_open(s))
+        return CW_FORBIDDEN;
+    StoreConn *c = store_conn();
+    if (!c)
+        return CW_ERROR;
+    if (incident) {
+        IncidentRow ir = {0};
+        StoreStatus st = store_incident_get(c, incident, &ir);
+        buf_free(&ir.label);
+        if (st != STORE_OK)
+            return st == STORE_NOT_FOUND ? CW_INVALID : cw_from_store(st);
+    }
+    CwSimpleArgs a = {s, case_id, NULL, NULL, 0, now, incident};
+    return cw_from_store(store_tx(attach_tx, &a));
+}
+
+typedef struct IncidentArgs {
+    const unsigned char *dk;
+    json_t *list;
+} IncidentArgs;
+
+static void incident_row(void *arg, const IncidentRow *r)
+{
+    IncidentArgs *a = arg;
+    char row[24];
+    snprintf(row, sizeof row, "%lld", (long long)r->id);
+    char *label = sealed_open_text(a->dk, INCIDENT_AD_TABLE, "label", row, &r->label);
+    json_array_append_new(a->list, json_pack("{s:I, s:I, s:I, s:s}", "id", (json_int_t)r->id,
+                                             "created_at", (json_int_t)r->created_at, "cases",
+                                             (json_int_t)r->cases, "label", label ? label : ""));
+    free(label);
+}
+
+CaseworkResult casework_incidents(const Session *s, json_t **out)
+{
+    if (!cw_can_open(s))
+        return CW_FORBIDDEN;
+    StoreConn *c = store_conn();
+    if (!c)
+        return CW_ERROR;
+    unsigned char *dk = vault_secret_alloc(32);
+    vault_derive(s->key, ORG_DATA_KEY_ID, "orgdata1", dk);
+    IncidentArgs a = {dk, json_array()};
+    StoreStatus st = store_incidents(c, incident_row, &a);
+    vault_secret_free(dk);
+    if (st != STORE_OK) {
+        json_decref(a.list);
+        return cw_from_store(st);
+    }
+    *out = json_pack("{s:o}", "incidents", a.list);
+    return CW_OK;
+}
+
+typedef struct IncidentViewArgs {
+    const Session *s;
+    StoreConn *c;
+    json_t *by_platform;
+    json_t *cases;
+    const unsigned char *key;
+    const char *case_id;
+} IncidentViewArgs;
+
+static void incident_target(void *arg, const TargetRow *t)
+{
+    IncidentViewArgs *a = arg;
+    char row[24];
+    snprintf(row, sizeof row, "%lld", (long long)t->id);
+    json_t *body = sealed_open_json(a->key, "targets", "body", row, &t->body);
+    json_t *list = json_object_get(a->by_platform, t->platform);
+    if (!list) {
+        list = json_array();
+        json_object_set_new(a->by_platform, t->platform, list);
+    }
+    const char *label = json_string_value(
+        json_object_get(body, strcmp(t->kind, "offline") == 0 ? "holder" : "canonical"));
+    json_t *o = json_pack("{s:s, s:I, s:s, s:s}", "case", a->case_id, "target", (json_int_t)t->id,
+                          "state", t->state, "label", label ? label : "");
+    if (t->due_at)
+        json_object_set_new(o, "due_at", json_integer(t->due_at));
+    json_array_append_new(list, o);
+    json_decref(body);
+}
+
+static void incident_case(void *arg, const char *case_id)
+{
+    IncidentViewArgs *a = arg;
+    json_array_append_new(a->cases, json_string(case_id));
+}
+
+CaseworkResult casework_incident_view(const Session *s, int64_t id, int64_t now, json_t **out)
+{
+    if (!cw_can_open(s))
+        return CW_FORBIDDEN;
+    StoreConn *c = store_conn();
+    if (!c)
+        return CW_ERROR;
+    IncidentRow ir = {0};
+    CaseworkResult r = cw_from_store(store_incident_get(c, id, &ir));
+    if (r != CW_OK) {
+        buf_free(&ir.label);
+        return r;
+    }
+    unsigned char *dk = vault_secret_alloc(32);
+    vault_derive(s->key, ORG_DATA_KEY_ID, "orgdata1", dk);
+    char row[24];
+    snprintf(row, sizeof row, "%lld", (long long)id);
+    char *label = sealed_open_text(dk, INCIDENT_AD_TABLE, "label", row, &ir.label);
+    vault_secret_free(dk);
+    IncidentViewArgs a = {s, c, json_object(), json_array(), NULL, NULL};
+    store_cases_of_incident(c, id, incident_case, &a);
+    unsigned char *key = vault_secret_alloc(32);
+    size_t i;
+    json_t *cid;
+    json_array_foreach(a.cases, i, cid)
+    {
+        a.case_id = json_string_value(cid);
+        if (cw_key_of_case(c, s, a.case_id, key) != CW_OK)
+            continue;
+        a.key = key;
+        store_targets_of_case(c, a.case_id, incident_target, &a);
+    }
+    vault_secret_free(key);
+    *out = json_pack("{s:I, s:s, s:o, s:o}", "id", (json_int_t)id, "label", label ? label : "",
+                     "cases", a.cases, "platforms", a.by_platform);
+    free(label);
+    buf_free(&ir.label);
+    char actor[80];
+    cw_actor_of(s, actor);
+    staff_audit(actor, "incident.view", row, "", now);
+    return CW_OK;
+}

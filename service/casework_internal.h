@@ -1,0 +1,70 @@
+/* Shared by the casework_*.c files only: the case key from the org key, a target with its case
+ * loaded and decrypted, timeline events and messages, the retention date. */
+#ifndef TAKEDOWN_CASEWORK_INTERNAL_H
+#define TAKEDOWN_CASEWORK_INTERNAL_H
+
+#include "casework.h"
+#include "store_case.h"
+
+#include <jansson.h>
+#include <stdint.h>
+
+#define ORG_DATA_KEY_ID 1 /* subkey of the org key that wraps case keys */
+#define BLIND_KEY_ID 2    /* subkey of the org key that keys the blind indexes */
+
+CaseworkResult cw_from_store(StoreStatus s);
+/* 1 for a session that holds the org key (caseworkers and admins). */
+int cw_can_open(const Session *s);
+/* "staff:<login>" for the timeline and the audit log. */
+void cw_actor_of(const Session *s, char out[80]);
+/* Opens a case's key into key (32 bytes of secret memory). When new_wrap is given and the case was
+ * never opened by staff, it receives the wrap under the org data key to store. */
+CaseworkResult cw_open_key(StoreConn *c, const Session *s, const CaseRow *row, unsigned char *key,
+                           Buf *new_wrap);
+CaseworkResult cw_key_of_case(StoreConn *c, const Session *s, const char *case_id,
+                              unsigned char *key);
+/* A clock runs while a due time is set on an open target. */
+int cw_is_waiting(const char *state);
+/* The transition table, then the copy's kind (notices for online copies, visits for offline). */
+int cw_move_allowed(const char *kind, const char *from, const char *to);
+/* A text member of a transition's fields, or NULL when absent or empty. */
+const char *cw_field_text(const json_t *fields, const char *name);
+
+typedef struct CwNoticeArgs {
+    const unsigned char *key;
+    json_t *list;
+} CwNoticeArgs;
+void cw_add_notice(void *arg, const NoticeRow *n);
+
+/* A target with its case, the case key and both decrypted bodies. */
+typedef struct CwLoaded {
+    CaseRow row;
+    TargetRow target;
+    unsigned char *key; /* secret memory */
+    json_t *case_body, *target_body;
+    int screenshots, fingerprints;
+} CwLoaded;
+CaseworkResult cw_load_target(StoreConn *c, const Session *s, int64_t target_id, CwLoaded *l);
+void cw_loaded_free(CwLoaded *l);
+void cw_count_file(void *arg, const FileRow *f);
+void cw_count_fp(void *arg, int64_t id, const Buf *b);
+
+StoreStatus cw_insert_message(StoreConn *c, const unsigned char *key, const char *case_id,
+                              const char *author, int64_t staff_id, const char *text, int64_t now);
+/* An event with an encrypted detail (or none). */
+StoreStatus cw_insert_event(StoreConn *c, const unsigned char *key, const char *case_id,
+                            int64_t target_id, int64_t now, const char *actor, const char *kind,
+                            const char *from, const char *to, const json_t *detail);
+/* A case with no open target gets its purge date; one with open targets again loses it. */
+StoreStatus cw_retention_update(StoreConn *c, const char *case_id, int64_t now);
+
+/* Arguments of the small write transactions. */
+typedef struct CwSimpleArgs {
+    const Session *s;
+    const char *case_id;
+    const unsigned char *key;
+    const char *text;
+    int64_t staff_id, now, number;
+} CwSimpleArgs;
+
+#endif

@@ -1,0 +1,317 @@
+/* The case page: the case decrypted for staff, its blind indexes refreshed, the view audited. */
+#include "casework_internal.h"
+
+#include "checker.h"
+#include "i18n.h"
+#include "links.h"
+#include "log.h"
+#include "notice.h"
+#include "sealed.h"
+#include "staff.h"
+#include "states.h"
+#include "store_case.h"
+#include "store_staff.h"
+#include "store_work.h"
+#include "uploads.h"
+#include "vault.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* ---- viewing a case ---- */
+
+typedef struct ViewArgs {
+    const unsigned char *key;
+    const char *case_id;
+    json_t *targets, *messages, *notes, *files, *timeline, *fingerprints, *matches;
+    int64_t now, next_due;
+    int fp_index;
+    StoreConn *c;
+} ViewArgs;
+
+static void view_target(void *arg, const TargetRow *t)
+{
+    ViewArgs *a = arg;
+    char row[24];
+    snprintf(row, sizeof row, "%lld", (long long)t->id);
+    json_t *body = sealed_open_json(a->key, "targets", "body", row, &t->body);
+    json_t *next = json_array();
+    size_t n;
+    const char *const *all = states_all(&n);
+    for (size_t i = 0; i < n; i++)
+        if (cw_move_allowed(t->kind, t->state, all[i]))
+            json_array_append_new(next, json_string(all[i]));
+    json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:o, s:o}", "id", (json_int_t)t->id, "kind",
+                          t->kind, "platform", t->platform, "state", t->state, "body",
+                          body ? body : json_object(), "next", next);
+    json_object_set_new(o, "route", t->route[0] ? json_string(t->route) : json_null());
+    json_object_set_new(o, "open", json_boolean(states_is_open(t->state)));
+    if (t->due_at) {
+        json_object_set_new(o, "due_at", json_integer(t->due_at));
+        int overdue = cw_is_waiting(t->state) && t->due_at <= a->now;
+        json_object_set_new(o, "overdue", json_boolean(overdue));
+        if (cw_is_waiting(t->state) && (!a->next_due || t->due_at < a->next_due))
+            a->next_due = t->due_at;
+    }
+    if (t->parent_id)
+        json_object_set_new(o, "parent", json_integer(t->parent_id));
+    CwNoticeArgs na = {a->key, json_array()};
+    store_notices_of_target(a->c, t->id, cw_add_notice, &na);
+    json_object_set_new(o, "notices", na.list);
+    json_array_append_new(a->targets, o);
+}
+
+static void view_message(void *arg, const MessageRow *m)
+{
+    ViewArgs *a = arg;
+    char row[24];
+    snprintf(row, sizeof row, "%lld", (long long)m->id);
+    char *text = sealed_open_text(a->key, "messages", "body", row, &m->body);
+    if (text)
+        json_array_append_new(a->messages, json_pack("{s:s, s:I, s:s}", "author", m->author, "at",
+                                                     (json_int_t)m->created_at, "body", text));
+    free(text);
+}
+
+static void view_note(void *arg, const NoteRow *n)
+{
+    ViewArgs *a = arg;
+    char row[24];
+    snprintf(row, sizeof row, "%lld", (long long)n->id);
+    char *text = sealed_open_text(a->key, "notes", "body", row, &n->body);
+    if (text)
+        json_array_append_new(a->notes, json_pack("{s:s, s:I, s:s}", "author", n->author, "at",
+                                                  (json_int_t)n->created_at, "body", text));
+    free(text);
+}
+
+static void view_file(void *arg, const FileRow *f)
+{
+    ViewArgs *a = arg;
+    json_t *meta = sealed_open_json(a->key, "files", "meta", f->id, &f->meta);
+    json_t *o = json_pack("{s:s, s:I}", "id", f->id, "at", (json_int_t)f->created_at);
+    if (meta)
+        json_object_update(o, meta);
+    json_decref(meta);
+    json_array_append_new(a->files, o);
+}
+
+static void view_event(void *arg, const EventRow *e)
+{
+    ViewArgs *a = arg;
+    json_t *o =
+        json_pack("{s:I, s:s, s:s}", "at", (json_int_t)e->at, "actor", e->actor, "kind", e->kind);
+    if (e->target_id)
+        json_object_set_new(o, "target", json_integer(e->target_id));
+    if (e->from_state[0])
+        json_object_set_new(o, "from", json_string(e->from_state));
+    if (e->to_state[0])
+        json_object_set_new(o, "to", json_string(e->to_state));
+    if (e->body.len) {
+        char row[64];
+        snprintf(row, sizeof row, "%lld", (long long)e->id);
+        json_t *d = sealed_open_json(a->key, "events", "body", row, &e->body);
+        if (d)
+            json_object_set_new(o, "detail", d);
+    }
+    json_array_append_new(a->timeline, o);
+}
+
+static void view_fingerprint(void *arg, int64_t id, const Buf *body)
+{
+    ViewArgs *a = arg;
+    (void)id;
+    char row[48];
+    snprintf(row, sizeof row, "%s:%d", a->case_id, a->fp_index++);
+    char *v = sealed_open_text(a->key, "fingerprints", "body", row, body);
+    if (v)
+        json_array_append_new(a->fingerprints,
+                              json_pack("{s:s, s:s}", "alg", "sha256", "value", v));
+    free(v);
+}
+
+static void view_match(void *arg, const char *other, const char *domain, int64_t target_id)
+{
+    ViewArgs *a = arg;
+    json_t *o = json_pack("{s:s, s:s}", "case", other, "on", domain);
+    if (target_id)
+        json_object_set_new(o, "target", json_integer(target_id));
+    json_array_append_new(a->matches, o);
+}
+
+/* Blind indexes of what the case holds, for matching across cases; keyed by the org key. */
+typedef struct BlindArgs {
+    StoreConn *c;
+    const unsigned char *key, *bkey;
+    const char *case_id;
+    StoreStatus st;
+    int fp_index;
+} BlindArgs;
+
+static void blind_put(BlindArgs *b, const char *domain, const char *value, int64_t target_id)
+{
+    if (!value || !*value || b->st != STORE_OK)
+        return;
+    unsigned char idx[32];
+    vault_blind_index(b->bkey, domain, value, strlen(value), idx);
+    b->st = store_blind_replace(b->c, b->case_id, domain, idx, target_id);
+}
+
+static void blind_target(void *arg, const TargetRow *t)
+{
+    BlindArgs *b = arg;
+    char row[24];
+    snprintf(row, sizeof row, "%lld", (long long)t->id);
+    json_t *body = sealed_open_json(b->key, "targets", "body", row, &t->body);
+    blind_put(b, "url", json_string_value(json_object_get(body, "canonical")), t->id);
+    json_decref(body);
+}
+
+static void blind_fingerprint(void *arg, int64_t id, const Buf *body)
+{
+    BlindArgs *b = arg;
+    (void)id;
+    char row[48];
+    snprintf(row, sizeof row, "%s:%d", b->case_id, b->fp_index++);
+    char *v = sealed_open_text(b->key, "fingerprints", "body", row, body);
+    blind_put(b, "sha256", v, 0);
+    free(v);
+}
+
+/* A contact in a form that matches however it was typed: lower case, phone digits only. */
+static void contact_norm(const json_t *contact, char out[300])
+{
+    out[0] = '\0';
+    const char *ch = json_string_value(json_object_get(contact, "channel"));
+    const char *v = json_string_value(json_object_get(contact, "value"));
+    if (!ch || !v)
+        return;
+    size_t o = 0;
+    for (const char *p = v; *p && o + 1 < 300; p++) {
+        if (strcmp(ch, "phone") == 0 && (*p < '0' || *p > '9'))
+            continue;
+        out[o++] = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
+    }
+    out[o] = '\0';
+}
+
+typedef struct OpenArgs {
+    const Session *s;
+    const char *case_id;
+    const unsigned char *key;
+    const Buf *new_wrap;
+    const json_t *body;
+    int64_t now;
+} OpenArgs;
+
+/* One transaction per view: the audit entry, the org wrap on first open, fresh blind indexes. */
+static StoreStatus view_tx(StoreConn *c, void *arg)
+{
+    OpenArgs *a = arg;
+    StoreStatus st = STORE_OK;
+    if (a->new_wrap && a->new_wrap->len)
+        st = store_case_set_org_wrap(c, a->case_id, a->new_wrap);
+    if (st == STORE_OK)
+        st = store_blind_clear(c, a->case_id);
+    if (st != STORE_OK)
+        return st;
+    unsigned char *bkey = vault_secret_alloc(32);
+    vault_derive(a->s->key, BLIND_KEY_ID, "blindidx", bkey);
+    BlindArgs b = {c, a->key, bkey, a->case_id, STORE_OK, 0};
+    store_targets_of_case(c, a->case_id, blind_target, &b);
+    store_fingerprints_of_case(c, a->case_id, blind_fingerprint, &b);
+    char contact[300];
+    contact_norm(json_object_get(json_object_get(a->body, "requester"), "contact"), contact);
+    blind_put(&b, "contact", contact, 0);
+    vault_secret_free(bkey);
+    if (b.st != STORE_OK)
+        return b.st;
+    char actor[80];
+    cw_actor_of(a->s, actor);
+    return store_audit_append(c, a->now, actor, "case.view", a->case_id, "");
+}
+
+CaseworkResult casework_view(const Session *s, const char *case_id, int64_t now, json_t **out)
+{
+    if (!cw_can_open(s))
+        return CW_FORBIDDEN;
+    StoreConn *c = store_conn();
+    if (!c)
+        return CW_ERROR;
+    CaseRow row = {0};
+    CaseworkResult r = cw_from_store(store_case_get(c, case_id, &row));
+    unsigned char *key = vault_secret_alloc(32);
+    Buf wrap = {0};
+    if (r == CW_OK)
+        r = cw_open_key(c, s, &row, key, &wrap);
+    json_t *body = NULL;
+    if (r == CW_OK && !(body = sealed_open_json(key, "cases", "body", row.id, &row.body)))
+        r = CW_ERROR;
+    if (r == CW_OK) {
+        OpenArgs oa = {s, row.id, key, &wrap, body, now};
+        r = cw_from_store(store_tx(view_tx, &oa));
+    }
+    if (r == CW_OK) {
+        ViewArgs a = {.key = key,
+                      .case_id = row.id,
+                      .targets = json_array(),
+                      .messages = json_array(),
+                      .notes = json_array(),
+                      .files = json_array(),
+                      .timeline = json_array(),
+                      .fingerprints = json_array(),
+                      .matches = json_array(),
+                      .now = now,
+                      .c = c};
+        store_targets_of_case(c, row.id, view_target, &a);
+        store_messages_of_case(c, row.id, view_message, &a);
+        store_notes_of_case(c, row.id, view_note, &a);
+        store_files_of_case(c, row.id, view_file, &a);
+        store_events_of_case(c, row.id, view_event, &a);
+        store_fingerprints_of_case(c, row.id, view_fingerprint, &a);
+        store_blind_matches(c, row.id, view_match, &a);
+        /* The family of each copy: re-uploads and onward copies under their parent. */
+        size_t ti, tj;
+        json_t *tp, *tc;
+        json_array_foreach(a.targets, ti, tp)
+        {
+            json_t *kids = json_array();
+            json_array_foreach(a.targets, tj,
+                               tc) if (json_integer_value(json_object_get(tc, "parent")) ==
+                                       json_integer_value(json_object_get(tp, "id")))
+                json_array_append_new(kids,
+                                      json_integer(json_integer_value(json_object_get(tc, "id"))));
+            json_object_set_new(tp, "children", kids);
+        }
+        StaffRow assignee = {0};
+        if (row.assignee)
+            store_staff_by_id(c, row.assignee, &assignee);
+        json_t *o = json_pack(
+            "{s:s, s:I, s:s, s:s, s:s, s:s, s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "case",
+            row.id, "created_at", (json_int_t)row.created_at, "channel", row.channel,
+            "requester_role", row.requester_role, "language", row.language, "incident_type",
+            row.incident_type, "risk_flags", row.risk_flags, "request", body, "targets", a.targets,
+            "messages", a.messages, "notes", a.notes, "screenshots", a.files, "timeline",
+            a.timeline, "fingerprints", a.fingerprints, "matches", a.matches);
+        body = NULL;
+        json_object_set_new(o, "assignee",
+                            row.assignee ? json_string(assignee.login) : json_null());
+        json_object_set_new(o, "incident",
+                            row.incident_id ? json_integer(row.incident_id) : json_null());
+        json_object_set_new(o, "withdrawn_at",
+                            row.withdrawn_at ? json_integer(row.withdrawn_at) : json_null());
+        json_object_set_new(o, "purge_after",
+                            row.purge_after ? json_integer(row.purge_after) : json_null());
+        json_object_set_new(o, "legal_hold", json_boolean(row.legal_hold));
+        json_object_set_new(o, "next_due", a.next_due ? json_integer(a.next_due) : json_null());
+        staff_row_free(&assignee);
+        *out = o;
+    }
+    json_decref(body);
+    buf_free(&wrap);
+    vault_secret_free(key);
+    case_row_free(&row);
+    return r;
+}
