@@ -356,3 +356,41 @@ test('config file: settings apply, flags override, a bad line is named', async (
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /takedown\.conf:2: bad value for --workers/);
 });
+
+test('TLS: --tls-cert/--tls-key serve HTTPS with HSTS and Secure cookies', async () => {
+  const { execFileSync, spawn } = await import('node:child_process');
+  const https = await import('node:https');
+  const dir = tempDir();
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', path.join(dir, 'key.pem'),
+    '-out', path.join(dir, 'cert.pem'), '-days', '2', '-subj', '/CN=127.0.0.1'], { stdio: 'ignore' });
+  const port = await freePort();
+  const proc = spawn(TAKEDOWND, ['--data-dir', path.join(dir, 'var'), '--listen', `127.0.0.1:${port}`,
+    '--tls-cert', path.join(dir, 'cert.pem'), '--tls-key', path.join(dir, 'key.pem')], { stdio: 'ignore' });
+  const get = (p) => new Promise((resolve, reject) => {
+    https.get({ host: '127.0.0.1', port, path: p, rejectUnauthorized: false }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res));
+    }).on('error', reject);
+  });
+  try {
+    let res;
+    for (let i = 0; i < 100 && !res; i++) {
+      res = await get('/healthz').catch(() => null);
+      if (!res) await new Promise((r) => setTimeout(r, 30));
+    }
+    assert.ok(res, 'the HTTPS server answers');
+    assert.equal(res.statusCode, 200);
+    assert.equal(res.headers['strict-transport-security'], 'max-age=31536000');
+    const lang = await get('/lang/en?next=/');
+    assert.equal(lang.statusCode, 303);
+    assert.match(lang.headers['set-cookie'][0], /; Secure/);
+    // Plain HTTP on the TLS port gets no page.
+    const plain = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.status, () => 0);
+    assert.notEqual(plain, 200);
+  } finally {
+    proc.kill('SIGTERM');
+  }
+  const bad = run(['--data-dir', path.join(dir, 'var2'), '--listen', `127.0.0.1:${port}`, '--tls-cert', path.join(dir, 'cert.pem')]);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--tls-cert and --tls-key go together/);
+});
