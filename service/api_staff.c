@@ -68,7 +68,10 @@ int api_staff_totp_begin(Request *req)
 
 int api_staff_totp_confirm(Request *req)
 {
-    StaffResult r = staff_totp_confirm(req->session, json_str(req, "code"), auth_now());
+    StaffResult r = staff_totp_confirm(req->session, json_str(req, "code"),
+                                       json_str(req, "current"), auth_now());
+    if (r == STAFF_TOTP_REQUIRED)
+        return http_reply_error(req, 422, "totp_required", "error.totp_required", "current");
     if (r == STAFF_NOT_FOUND)
         return http_reply_error(req, 409, "no_enrolment", "error.no_enrolment", NULL);
     if (r == STAFF_TOTP_BAD)

@@ -49,6 +49,7 @@ static int totp_page(Request *req, int status, const char *error_key)
     json_object_set_new(ctx, "secret", json_string(secret));
     json_object_set_new(ctx, "qr", qr_matrix(uri));
     json_object_set_new(ctx, "must_enrol", json_boolean(req->session->must_enrol));
+    json_object_set_new(ctx, "enrolled", json_boolean(staff_totp_enrolled(req->session)));
     if (error_key)
         json_object_set_new(ctx, "error_key", json_string(error_key));
     return http_reply_page(req, status, "staff_totp", ctx);
@@ -61,11 +62,15 @@ int page_staff_totp(Request *req)
 
 int page_staff_totp_post(Request *req)
 {
-    StaffResult r = staff_totp_confirm(req->session, http_form(req, "code"), auth_now());
+    StaffResult r = staff_totp_confirm(req->session, http_form(req, "code"),
+                                       http_form(req, "current"), auth_now());
     if (r == STAFF_OK)
         return http_reply_redirect(req, 303, "/staff?totp=on");
     /* A wrong code shows a fresh secret: the old one was only ever pending. */
-    return totp_page(req, 422, r == STAFF_TOTP_BAD ? "error.totp_bad" : "error.no_enrolment");
+    return totp_page(req, 422,
+                     r == STAFF_TOTP_BAD        ? "error.totp_bad"
+                     : r == STAFF_TOTP_REQUIRED ? "error.totp_required"
+                                                : "error.no_enrolment");
 }
 
 static int settings_page(Request *req, int status, int saved)

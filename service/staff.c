@@ -531,7 +531,17 @@ static StoreStatus confirm_tx(StoreConn *c, void *arg)
     return store_audit_append(c, a->now, actor, "staff.totp_enrol", a->login, "");
 }
 
-StaffResult staff_totp_confirm(const Session *s, const char *code, int64_t now)
+int staff_totp_enrolled(const Session *s)
+{
+    StoreConn *c = store_conn();
+    StaffRow row = {0};
+    int on =
+        c && s && store_staff_by_id(c, s->staff_id, &row) == STORE_OK && row.totp_secret.len > 0;
+    staff_row_free(&row);
+    return on;
+}
+
+StaffResult staff_totp_confirm(const Session *s, const char *code, const char *current, int64_t now)
 {
     StoreConn *c = store_conn();
     if (!c || !s || strcmp(s->kind, "staff") != 0)
@@ -544,6 +554,18 @@ StaffResult staff_totp_confirm(const Session *s, const char *code, int64_t now)
     if (r == STAFF_OK &&
         totp_open(s->key, s->staff_id, &row.totp_pending, "totp_pending", secret) != 0)
         r = STAFF_ERROR;
+    /* Replacing a generator needs a code from the one in use: a stolen session alone cannot. */
+    if (r == STAFF_OK && row.totp_secret.len > 0) {
+        unsigned char *old = vault_secret_alloc(TOTP_SECRET_BYTES);
+        int64_t old_step = -1;
+        if (!current || !*current)
+            r = STAFF_TOTP_REQUIRED;
+        else if (totp_open(s->key, s->staff_id, &row.totp_secret, "totp_secret", old) != 0)
+            r = STAFF_ERROR;
+        else if ((old_step = totp_match(old, current, now)) < 0 || old_step <= row.totp_last_step)
+            r = STAFF_TOTP_BAD;
+        vault_secret_free(old);
+    }
     int64_t step = r == STAFF_OK ? totp_match(secret, code, now) : -1;
     if (r == STAFF_OK && step < 0)
         r = STAFF_TOTP_BAD;

@@ -65,8 +65,12 @@ StaffResult staff_sign_in(const char *login, const char *password, const char *t
 /* Starts TOTP enrolment: a new secret kept pending until confirmed; fills the otpauth URI and the
  * base32 secret to show. */
 StaffResult staff_totp_begin(const Session *s, char uri[256], char secret_b32[64]);
-/* Confirms enrolment with a current code. */
-StaffResult staff_totp_confirm(const Session *s, const char *code, int64_t now);
+/* Confirms enrolment with a current code of the new generator; an account that already has one
+ * must also give a current code of the old (STAFF_TOTP_REQUIRED without it). */
+StaffResult staff_totp_confirm(const Session *s, const char *code, const char *current,
+                               int64_t now);
+/* 1 when the account has a confirmed generator. */
+int staff_totp_enrolled(const Session *s);
 /* Admin: require TOTP of every account. */
 StaffResult staff_require_totp(const Session *admin, int on, int64_t now);
 

@@ -497,6 +497,29 @@ test('TOTP: enrol with a QR code, confirm, then sign-in needs a fresh code; repl
   const row = list.body.staff.find((x) => x.login === 'totp1');
   assert.equal(row.totp, true);
   assert.equal(list.body.staff.find((x) => x.login === 'cw1').totp, false);
+
+  // Replacing the generator needs a code from the one in use: a stolen session is not enough.
+  const again = await call(srv.base, 'POST', '/api/v1/staff/totp', { cookie: withCode.cookie, csrf: withCode.csrf, xff, json: {} });
+  assert.equal(again.status, 200);
+  const key2 = base32Decode(again.body.secret);
+  remember(main.dir, { text: [again.body.secret], raw: [key2] });
+  const newCode = totpAt(key2, stepNow());
+  const noCurrent = await call(srv.base, 'POST', '/api/v1/staff/totp/confirm', {
+    cookie: withCode.cookie, csrf: withCode.csrf, xff, json: { code: newCode },
+  });
+  assert.equal(noCurrent.status, 422);
+  assert.equal(noCurrent.body.error.code, 'totp_required');
+  assert.equal(noCurrent.body.error.field, 'current');
+  const usedCurrent = await call(srv.base, 'POST', '/api/v1/staff/totp/confirm', {
+    cookie: withCode.cookie, csrf: withCode.csrf, xff, json: { code: newCode, current: code },
+  });
+  assert.equal(usedCurrent.status, 422, 'an already used code of the old generator');
+  assert.equal(usedCurrent.body.error.code, 'totp_bad');
+  const replaced = await call(srv.base, 'POST', '/api/v1/staff/totp/confirm', {
+    cookie: withCode.cookie, csrf: withCode.csrf, xff, json: { code: newCode, current: totpAt(key, step + 1) },
+  });
+  assert.equal(replaced.status, 200, replaced.text);
+  totpSecret = again.body.secret;
 });
 
 // ---- 7 ----
