@@ -73,7 +73,7 @@ static StoreStatus note_tx(StoreConn *c, void *arg)
     snprintf(row, sizeof row, "%lld", (long long)id);
     Buf ct = {0};
     sealed_text(a->key, "notes", "body", row, a->text, &ct);
-    st = store_note_set_body(c, id, &ct);
+    st = store_set_sealed(c, SEALED_NOTE_BODY, id, ct.data, ct.len);
     buf_free(&ct);
     char actor[80];
     cw_actor_of(a->s, actor);
@@ -86,7 +86,7 @@ static StoreStatus message_tx(StoreConn *c, void *arg)
 {
     CwSimpleArgs *a = arg;
     StoreStatus st =
-        cw_insert_message(c, a->key, a->case_id, "staff", a->s->staff_id, a->text, a->now);
+        caselog_message(c, a->key, a->case_id, "staff", a->s->staff_id, a->text, a->now);
     char actor[80];
     cw_actor_of(a->s, actor);
     if (st == STORE_OK)

@@ -46,7 +46,7 @@ static StoreStatus child_tx(StoreConn *c, void *arg)
     snprintf(row, sizeof row, "%lld", (long long)a->child);
     Buf ct = {0};
     sealed_json(a->key, "targets", "body", row, a->link, &ct);
-    st = store_target_set_body(c, a->child, &ct);
+    st = store_set_sealed(c, SEALED_TARGET_BODY, a->child, ct.data, ct.len);
     buf_free(&ct);
     if (a->s)
         cw_actor_of(a->s, actor);
@@ -106,8 +106,8 @@ static StoreStatus check_tx(StoreConn *c, void *arg)
     CheckArgs *a = arg;
     json_t *d = json_pack("{s:s, s:s, s:I}", "result", checker_result_name(a->rep.result), "how",
                           a->rep.reason, "status", (json_int_t)a->rep.status);
-    StoreStatus st = cw_insert_event(c, a->key, a->case_id, a->target_id, a->now, "system:checker",
-                                     "check", NULL, NULL, d);
+    StoreStatus st = caselog_event(c, a->key, a->case_id, a->target_id, a->now, "system:checker",
+                                   "check", NULL, NULL, d);
     json_decref(d);
     if (st != STORE_OK)
         return st;

@@ -37,7 +37,7 @@ static StoreStatus incident_tx(StoreConn *c, void *arg)
     snprintf(row, sizeof row, "%lld", (long long)a->number);
     Buf ct = {0};
     sealed_text(a->key, INCIDENT_AD_TABLE, "label", row, a->text, &ct);
-    st = store_incident_set_label(c, a->number, &ct);
+    st = store_set_sealed(c, SEALED_INCIDENT_LABEL, a->number, ct.data, ct.len);
     buf_free(&ct);
     char actor[80];
     cw_actor_of(a->s, actor);

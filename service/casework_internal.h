@@ -3,6 +3,7 @@
 #ifndef TAKEDOWN_CASEWORK_INTERNAL_H
 #define TAKEDOWN_CASEWORK_INTERNAL_H
 
+#include "caselog.h"
 #include "casework.h"
 #include "store_case.h"
 
@@ -49,12 +50,6 @@ void cw_loaded_free(CwLoaded *l);
 void cw_count_file(void *arg, const FileRow *f);
 void cw_count_fp(void *arg, int64_t id, const Buf *b);
 
-StoreStatus cw_insert_message(StoreConn *c, const unsigned char *key, const char *case_id,
-                              const char *author, int64_t staff_id, const char *text, int64_t now);
-/* An event with an encrypted detail (or none). */
-StoreStatus cw_insert_event(StoreConn *c, const unsigned char *key, const char *case_id,
-                            int64_t target_id, int64_t now, const char *actor, const char *kind,
-                            const char *from, const char *to, const json_t *detail);
 /* A case with no open target gets its purge date; one with open targets again loses it. */
 StoreStatus cw_retention_update(StoreConn *c, const char *case_id, int64_t now);
 

@@ -134,7 +134,7 @@ static StoreStatus visit_write(StoreConn *c, TransitionArgs *a)
         snprintf(row, sizeof row, "%lld", (long long)id);
         Buf ct = {0};
         sealed_json(l->key, "visits", "body", row, a->visit_detail, &ct);
-        st = store_visit_set_body(c, id, &ct);
+        st = store_set_sealed(c, SEALED_VISIT_BODY, id, ct.data, ct.len);
         buf_free(&ct);
         return st;
     }
@@ -154,7 +154,7 @@ static StoreStatus visit_write(StoreConn *c, TransitionArgs *a)
         Buf ct = {0};
         sealed_json(l->key, "visits", "body", row, body, &ct);
         json_decref(body);
-        st = store_visit_set_body(c, v.id, &ct);
+        st = store_set_sealed(c, SEALED_VISIT_BODY, v.id, ct.data, ct.len);
         buf_free(&ct);
         if (st == STORE_OK)
             st = store_visit_record(c, v.id, a->to, a->now);
@@ -188,7 +188,7 @@ static StoreStatus onward_write(StoreConn *c, TransitionArgs *a)
         snprintf(row, sizeof row, "%lld", (long long)id);
         Buf ct = {0};
         sealed_json(l->key, "targets", "body", row, link, &ct);
-        st = store_target_set_body(c, id, &ct);
+        st = store_set_sealed(c, SEALED_TARGET_BODY, id, ct.data, ct.len);
         buf_free(&ct);
         if (st == STORE_OK)
             st = store_event_insert(c, l->row.id, id, a->now, actor, "target.onward", NULL,
@@ -248,18 +248,18 @@ static StoreStatus transition_tx(StoreConn *c, void *arg)
             snprintf(row, sizeof row, "%lld", (long long)nid);
             Buf ct = {0};
             sealed_json(l->key, "notices", "body", row, sent, &ct);
-            st = store_notice_set_body(c, nid, &ct);
+            st = store_set_sealed(c, SEALED_NOTICE_BODY, nid, ct.data, ct.len);
             buf_free(&ct);
             json_object_set_new(detail, "notice", json_integer(nid));
         }
         json_decref(sent);
     }
     if (st == STORE_OK && a->victim_message)
-        st = cw_insert_message(c, l->key, l->row.id, "staff", a->s->staff_id, a->victim_message,
-                               a->now);
+        st = caselog_message(c, l->key, l->row.id, "staff", a->s->staff_id, a->victim_message,
+                             a->now);
     if (st == STORE_OK)
-        st = cw_insert_event(c, l->key, l->row.id, l->target.id, a->now, actor, "target.transition",
-                             l->target.state, a->to, detail);
+        st = caselog_event(c, l->key, l->row.id, l->target.id, a->now, actor, "target.transition",
+                           l->target.state, a->to, detail);
     json_decref(detail);
     if (st != STORE_OK)
         return st;

@@ -424,7 +424,7 @@ static StoreStatus insert_targets(StoreConn *c, const unsigned char *key, const 
         char row[24];
         snprintf(row, sizeof row, "%lld", (long long)id);
         sealed_json(key, "targets", "body", row, t, &body);
-        if ((s = store_target_set_body(c, id, &body)) != STORE_OK)
+        if ((s = store_set_sealed(c, SEALED_TARGET_BODY, id, body.data, body.len)) != STORE_OK)
             break;
         if ((s = store_event_insert(c, case_id, id, now, actor, "target.reported", NULL, "reported",
                                     NULL)) != STORE_OK)

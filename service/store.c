@@ -210,6 +210,26 @@ StoreStatus store_exec_one(StoreConn *c, sqlite3_stmt *st, const char *func)
     return s;
 }
 
+StoreStatus store_set_sealed(StoreConn *c, StoreSealed which, int64_t id, const void *ct, size_t n)
+{
+    /* Table names cannot be bound: one literal statement per column. */
+    static const char *const sql[] = {
+        [SEALED_TARGET_BODY] = "UPDATE targets SET body = ?2 WHERE id = ?1",
+        [SEALED_MESSAGE_BODY] = "UPDATE messages SET body = ?2 WHERE id = ?1",
+        [SEALED_NOTE_BODY] = "UPDATE notes SET body = ?2 WHERE id = ?1",
+        [SEALED_NOTICE_BODY] = "UPDATE notices SET body = ?2 WHERE id = ?1",
+        [SEALED_VISIT_BODY] = "UPDATE visits SET body = ?2 WHERE id = ?1",
+        [SEALED_EVENT_BODY] = "UPDATE events SET body = ?2 WHERE id = ?1",
+        [SEALED_INCIDENT_LABEL] = "UPDATE incidents SET label = ?2 WHERE id = ?1",
+    };
+    sqlite3_stmt *st = store_stmt(c, sql[which]);
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, id);
+    store_bind_blob(st, 2, ct, n);
+    return store_exec_one(c, st, __func__);
+}
+
 /* ---- transactions ---- */
 
 static void sleep_ms(long ms)

@@ -47,6 +47,19 @@ int store_backup(const char *path);
 /* Checks that path is a takedown database (schema and org keys present) and copies it into
  * data_dir as the database, removing any WAL. Run with takedownd stopped. 0 or -1. */
 int store_restore(const char *path, const char *data_dir);
+/* Encrypted columns whose ciphertext is bound to the row id, so they are written just after the
+ * row is inserted. */
+typedef enum StoreSealed {
+    SEALED_TARGET_BODY,
+    SEALED_MESSAGE_BODY,
+    SEALED_NOTE_BODY,
+    SEALED_NOTICE_BODY,
+    SEALED_VISIT_BODY,
+    SEALED_EVENT_BODY,
+    SEALED_INCIDENT_LABEL,
+} StoreSealed;
+/* Sets that column of row id; STORE_NOT_FOUND when there is no such row. */
+StoreStatus store_set_sealed(StoreConn *c, StoreSealed which, int64_t id, const void *ct, size_t n);
 /* Moves the WAL into the database and truncates it, so erased rows leave no old page behind. */
 void store_checkpoint(void);
 /* Rolls back a transaction left open by mistake. */

@@ -175,16 +175,6 @@ StoreStatus store_target_insert(StoreConn *c, const char *case_id, const char *k
     return s;
 }
 
-StoreStatus store_target_set_body(StoreConn *c, int64_t id, const Buf *body)
-{
-    sqlite3_stmt *st = store_stmt(c, "UPDATE targets SET body = ?2 WHERE id = ?1");
-    if (!st)
-        return STORE_ERROR;
-    sqlite3_bind_int64(st, 1, id);
-    store_bind_blob(st, 2, body->data, body->len);
-    return store_exec_one(c, st, __func__);
-}
-
 StoreStatus store_target_set_state(StoreConn *c, int64_t id, const char *from, const char *to,
                                    int64_t now)
 {
@@ -290,16 +280,6 @@ StoreStatus store_message_insert(StoreConn *c, const char *case_id, const char *
     if (s == STORE_OK && id)
         *id = sqlite3_last_insert_rowid(c->db);
     return s;
-}
-
-StoreStatus store_message_set_body(StoreConn *c, int64_t id, const Buf *body)
-{
-    sqlite3_stmt *st = store_stmt(c, "UPDATE messages SET body = ?2 WHERE id = ?1");
-    if (!st)
-        return STORE_ERROR;
-    sqlite3_bind_int64(st, 1, id);
-    store_bind_blob(st, 2, body->data, body->len);
-    return store_exec_one(c, st, __func__);
 }
 
 StoreStatus store_messages_of_case(StoreConn *c, const char *case_id,
@@ -416,16 +396,6 @@ StoreStatus store_fingerprints_of_case(StoreConn *c, const char *case_id,
     buf_free(&b);
     sqlite3_reset(st);
     return rc == SQLITE_DONE ? STORE_OK : store_status(c, rc, __func__);
-}
-
-StoreStatus store_event_set_body(StoreConn *c, int64_t id, const Buf *body)
-{
-    sqlite3_stmt *st = store_stmt(c, "UPDATE events SET body = ?2 WHERE id = ?1");
-    if (!st)
-        return STORE_ERROR;
-    sqlite3_bind_int64(st, 1, id);
-    store_bind_blob(st, 2, body->data, body->len);
-    return store_exec_one(c, st, __func__);
 }
 
 int64_t store_last_insert_id(StoreConn *c)

@@ -71,9 +71,6 @@ StoreStatus store_case_delete(StoreConn *c, const char *id, Buf *file_ids);
 StoreStatus store_target_insert(StoreConn *c, const char *case_id, const char *kind,
                                 const char *platform, const char *state, int64_t parent_id,
                                 const Buf *body, int64_t now, int64_t *id);
-/* Replaces a target's encrypted body (its ciphertext is bound to the row id, known only after the
- * insert). */
-StoreStatus store_target_set_body(StoreConn *c, int64_t id, const Buf *body);
 /* Moves a target from one state to another; STORE_CONFLICT when it is no longer in from. */
 StoreStatus store_target_set_state(StoreConn *c, int64_t id, const char *from, const char *to,
                                    int64_t now);
@@ -85,7 +82,6 @@ StoreStatus store_fingerprint_insert(StoreConn *c, const char *case_id, const ch
                                      const Buf *body);
 StoreStatus store_message_insert(StoreConn *c, const char *case_id, const char *author,
                                  int64_t staff_id, const Buf *body, int64_t now, int64_t *id);
-StoreStatus store_message_set_body(StoreConn *c, int64_t id, const Buf *body);
 StoreStatus store_messages_of_case(StoreConn *c, const char *case_id,
                                    void (*cb)(void *arg, const MessageRow *m), void *arg);
 StoreStatus store_messages_count(StoreConn *c, const char *case_id, int64_t *n);
@@ -97,8 +93,6 @@ StoreStatus store_event_insert(StoreConn *c, const char *case_id, int64_t target
                                const char *actor, const char *kind, const char *from_state,
                                const char *to_state, const Buf *body);
 
-/* Sets an event's encrypted detail (bound to the event's row id, known after the insert). */
-StoreStatus store_event_set_body(StoreConn *c, int64_t id, const Buf *body);
 /* The rowid of this connection's last insert. */
 int64_t store_last_insert_id(StoreConn *c);
 /* One file's case and encrypted meta. */

@@ -278,16 +278,6 @@ StoreStatus store_notice_insert(StoreConn *c, int64_t target_id, const char *cas
     return s;
 }
 
-StoreStatus store_notice_set_body(StoreConn *c, int64_t id, const Buf *body)
-{
-    sqlite3_stmt *st = store_stmt(c, "UPDATE notices SET body = ?2 WHERE id = ?1");
-    if (!st)
-        return STORE_ERROR;
-    sqlite3_bind_int64(st, 1, id);
-    store_bind_blob(st, 2, body->data, body->len);
-    return store_exec_one(c, st, __func__);
-}
-
 StoreStatus store_notices_of_target(StoreConn *c, int64_t target_id,
                                     void (*cb)(void *arg, const NoticeRow *n), void *arg)
 {
@@ -329,16 +319,6 @@ StoreStatus store_note_insert(StoreConn *c, const char *case_id, int64_t staff_i
     if (s == STORE_OK && id)
         *id = sqlite3_last_insert_rowid(c->db);
     return s;
-}
-
-StoreStatus store_note_set_body(StoreConn *c, int64_t id, const Buf *body)
-{
-    sqlite3_stmt *st = store_stmt(c, "UPDATE notes SET body = ?2 WHERE id = ?1");
-    if (!st)
-        return STORE_ERROR;
-    sqlite3_bind_int64(st, 1, id);
-    store_bind_blob(st, 2, body->data, body->len);
-    return store_exec_one(c, st, __func__);
 }
 
 StoreStatus store_notes_of_case(StoreConn *c, const char *case_id,
@@ -484,16 +464,6 @@ StoreStatus store_incident_insert(StoreConn *c, int64_t now, const Buf *placehol
     if (s == STORE_OK && id)
         *id = sqlite3_last_insert_rowid(c->db);
     return s;
-}
-
-StoreStatus store_incident_set_label(StoreConn *c, int64_t id, const Buf *label)
-{
-    sqlite3_stmt *st = store_stmt(c, "UPDATE incidents SET label = ?2 WHERE id = ?1");
-    if (!st)
-        return STORE_ERROR;
-    sqlite3_bind_int64(st, 1, id);
-    store_bind_blob(st, 2, label->data, label->len);
-    return store_exec_one(c, st, __func__);
 }
 
 static void incident_from(sqlite3_stmt *st, IncidentRow *r)
@@ -736,16 +706,6 @@ StoreStatus store_visit_insert(StoreConn *c, int64_t target_id, const char *case
     if (s == STORE_OK && id)
         *id = sqlite3_last_insert_rowid(c->db);
     return s;
-}
-
-StoreStatus store_visit_set_body(StoreConn *c, int64_t id, const Buf *body)
-{
-    sqlite3_stmt *st = store_stmt(c, "UPDATE visits SET body = ?2 WHERE id = ?1");
-    if (!st)
-        return STORE_ERROR;
-    sqlite3_bind_int64(st, 1, id);
-    store_bind_blob(st, 2, body->data, body->len);
-    return store_exec_one(c, st, __func__);
 }
 
 StoreStatus store_visit_record(StoreConn *c, int64_t id, const char *outcome, int64_t at)

@@ -82,13 +82,11 @@ StoreStatus store_target_set_decision(StoreConn *c, int64_t id, int64_t at);
 StoreStatus store_notice_insert(StoreConn *c, int64_t target_id, const char *case_id,
                                 const char *route, const char *language, int64_t sent_at,
                                 int64_t sent_by, const Buf *body, int64_t *id);
-StoreStatus store_notice_set_body(StoreConn *c, int64_t id, const Buf *body);
 StoreStatus store_notices_of_target(StoreConn *c, int64_t target_id,
                                     void (*cb)(void *arg, const NoticeRow *n), void *arg);
 
 StoreStatus store_note_insert(StoreConn *c, const char *case_id, int64_t staff_id, int64_t now,
                               const Buf *placeholder, int64_t *id);
-StoreStatus store_note_set_body(StoreConn *c, int64_t id, const Buf *body);
 typedef struct NoteRow {
     int64_t id;
     char author[64];
@@ -125,7 +123,6 @@ StoreStatus store_blind_matches(StoreConn *c, const char *case_id,
                                 void *arg);
 
 StoreStatus store_incident_insert(StoreConn *c, int64_t now, const Buf *placeholder, int64_t *id);
-StoreStatus store_incident_set_label(StoreConn *c, int64_t id, const Buf *label);
 typedef struct IncidentRow {
     int64_t id;
     int64_t created_at;
@@ -184,7 +181,6 @@ typedef struct VisitRow {
 StoreStatus store_visit_insert(StoreConn *c, int64_t target_id, const char *case_id,
                                int64_t planned_at, int64_t staff_a, int64_t staff_b,
                                const Buf *placeholder, int64_t *id);
-StoreStatus store_visit_set_body(StoreConn *c, int64_t id, const Buf *body);
 StoreStatus store_visit_record(StoreConn *c, int64_t id, const char *outcome, int64_t at);
 /* The latest visit of a target; STORE_NOT_FOUND when none. */
 StoreStatus store_visit_latest(StoreConn *c, int64_t target_id, VisitRow *out);

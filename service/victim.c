@@ -1,6 +1,7 @@
 /* The victim's side of a case, opened with the case key their session holds. */
 #include "victim.h"
 
+#include "caselog.h"
 #include "intake.h"
 #include "log.h"
 #include "sealed.h"
@@ -129,13 +130,11 @@ static void view_message(void *arg, const MessageRow *m)
     ViewArgs *a = arg;
     char row[24];
     snprintf(row, sizeof row, "%lld", (long long)m->id);
-    Buf pt = {0};
-    if (vault_field_decrypt(a->s->key, "messages", "body", row, m->body.data, m->body.len, &pt) ==
-        0)
-        json_array_append_new(a->messages,
-                              json_pack("{s:s, s:I, s:s%}", "author", m->author, "at",
-                                        (json_int_t)m->created_at, "body", pt.data, pt.len));
-    buf_free(&pt);
+    char *text = sealed_open_text(a->s->key, "messages", "body", row, &m->body);
+    if (text)
+        json_array_append_new(a->messages, json_pack("{s:s, s:I, s:s}", "author", m->author, "at",
+                                                     (json_int_t)m->created_at, "body", text));
+    free(text);
 }
 
 static void count_file(void *arg, const FileRow *f)
@@ -187,19 +186,7 @@ typedef struct MsgArgs {
 static StoreStatus message_tx(StoreConn *c, void *arg)
 {
     MsgArgs *a = arg;
-    Buf ph = {0};
-    buf_putc(&ph, 0);
-    int64_t id = 0;
-    StoreStatus st = store_message_insert(c, a->s->case_id, "victim", 0, &ph, a->now, &id);
-    buf_free(&ph);
-    if (st != STORE_OK)
-        return st;
-    char row[24];
-    snprintf(row, sizeof row, "%lld", (long long)id);
-    Buf ct = {0};
-    vault_field_encrypt(a->s->key, "messages", "body", row, a->body, strlen(a->body), &ct);
-    st = store_message_set_body(c, id, &ct);
-    buf_free(&ct);
+    StoreStatus st = caselog_message(c, a->s->key, a->s->case_id, "victim", 0, a->body, a->now);
     if (st != STORE_OK)
         return st;
     if ((st = store_event_insert(c, a->s->case_id, 0, a->now, "victim", "message.victim", NULL,
