@@ -7,7 +7,10 @@
 #include "signin.h"
 #include "staff.h"
 #include "store_staff.h"
+#include "vault.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* A string member of the JSON body, or NULL. */
@@ -108,4 +111,52 @@ int api_admin_staff_list(Request *req)
         return http_reply_error(req, 500, "internal", "error.internal", NULL);
     }
     return http_reply_json(req, 200, json_pack("{s:o}", "staff", rows));
+}
+
+typedef struct Reset {
+    char login[STAFF_LOGIN_MAX + 1];
+    char *password; /* owned, locked */
+} Reset;
+
+static void reset_free(void *p)
+{
+    Reset *r = p;
+    vault_secret_free(r->password);
+    free(r);
+}
+
+/* Argon2id for the new wrap runs in the slow-work pool. */
+static void reset_job(Request *req)
+{
+    Reset *r = req->ctx;
+    StaffResult res = staff_reset_password(req->session, r->login, r->password,
+                                           vault_pw_cost_default(), auth_now());
+    if (res == STAFF_OK)
+        http_reply_json(req, 200, json_pack("{s:s, s:b}", "login", r->login, "reset", 1));
+    else if (res == STAFF_NOT_FOUND)
+        http_reply_error(req, 404, "not_found", "error.not_found", NULL);
+    else
+        http_reply_error(req, 500, "internal", "error.internal", NULL);
+}
+
+/* An admin sets a new password for another account from a live session (DESIGN section 3: the
+ * admin's session holds the org key, which is wrapped again under the new password). The
+ * account's sessions end. */
+int api_admin_reset_password(Request *req)
+{
+    json_t *v = json_object_get(req->json, "password");
+    const char *pw = json_is_string(v) ? json_string_value(v) : NULL;
+    if (!staff_password_valid(pw))
+        return http_reply_error(req, 422, "invalid", "error.password_rules", "password");
+    const char *login = http_param(req, "login");
+    if (!staff_login_valid(login))
+        return http_reply_error(req, 404, "not_found", "error.not_found", NULL);
+    Reset *r = xcalloc(1, sizeof *r);
+    snprintf(r->login, sizeof r->login, "%s", login);
+    size_t n = strlen(pw);
+    r->password = vault_secret_alloc(n + 1);
+    memcpy(r->password, pw, n + 1);
+    req->ctx = r;
+    req->ctx_free = reset_free;
+    return http_run_slow(req, reset_job);
 }

@@ -36,6 +36,7 @@ int api_staff_totp_begin(Request *req);
 int api_staff_totp_confirm(Request *req);
 int api_admin_settings(Request *req);
 int api_admin_staff_list(Request *req);
+int api_admin_reset_password(Request *req);
 json_t *api_qr_svg(const char *text, const char *lang);
 
 /* api_victim.c: reports, receipt sessions, /api/v1/my/ */

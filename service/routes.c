@@ -81,6 +81,7 @@ static const Route table[] = {
     {POST, "/api/v1/staff/totp/confirm", api_staff_totp_confirm, STAFF, 0, ROUTE_ENROL},
     {GET, "/api/v1/admin/staff", api_admin_staff_list, ADMIN, 0, 0},
     {PUT, "/api/v1/admin/settings", api_admin_settings, ADMIN, 0, 0},
+    {PUT, "/api/v1/admin/staff/{login}/password", api_admin_reset_password, ADMIN, 0, 0},
     {PUT, "/api/v1/admin/platforms/{id}", api_admin_platform, ADMIN, 0, 0},
     {PUT, "/api/v1/admin/routes/{id}", api_admin_route, ADMIN, 0, 0},
     /* casework API */

@@ -846,3 +846,33 @@ test('raw scan: no password, TOTP secret, recovery key or session cookie part in
   }
   assert.ok(scanned > 4096, 'read the files');
 });
+
+test('an admin sets a new password for another account from a live session', async () => {
+  const d = makeDir({ cwr: 'caseworker', audr: 'auditor' });
+  dirs.push(d.dir);
+  const s = await startServer({ dataDir: d.dir, args: SERVER_ARGS });
+  others.push(s);
+  const xff = '10.12.0.1';
+  const adm = await signIn(s.base, d.dir, 'admin', d.pw.admin, { xff });
+  const cw = await signIn(s.base, d.dir, 'cwr', d.pw.cwr, { xff });
+  assert.equal(cw.status, 200);
+  const reset = (who, login, password) => call(s.base, 'PUT', `/api/v1/admin/staff/${login}/password`,
+    { cookie: who.cookie, csrf: who.csrf, xff, json: { password } });
+  // Both sides of the password rule: 9 bytes refused, 10 accepted.
+  const short = await reset(adm, 'cwr', '123456789');
+  assert.equal(short.status, 422);
+  assert.equal(short.body.error.field, 'password');
+  assert.equal((await reset(cw, 'audr', 'caseworker-tries-this')).status, 403, 'only admins');
+  assert.equal((await reset(adm, 'nobody', 'a-new-password')).status, 404);
+  const ok = await reset(adm, 'cwr', '1234567890');
+  assert.equal(ok.status, 200, JSON.stringify(ok.body));
+  assert.equal((await me(s.base, cw.cookie, xff)).status, 401, 'the account\'s sessions ended');
+  assert.equal((await signIn(s.base, d.dir, 'cwr', d.pw.cwr, { xff: '10.12.0.2' })).status, 401);
+  const again = await signIn(s.base, d.dir, 'cwr', '1234567890', { xff: '10.12.0.3' });
+  assert.equal(again.status, 200, 'the new password opens the org key');
+  // A caseworker reset this way can still open cases: the org key was wrapped again, not lost.
+  assert.equal((await call(s.base, 'GET', '/api/v1/staff/cases?queue=all', { cookie: again.cookie, xff })).status, 200);
+  const aud = await reset(adm, 'audr', 'auditor-new-password');
+  assert.equal(aud.status, 200);
+  assert.equal((await signIn(s.base, d.dir, 'audr', 'auditor-new-password', { xff: '10.12.0.4' })).status, 200);
+});
