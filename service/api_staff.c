@@ -44,7 +44,7 @@ int api_staff_me(Request *req)
 }
 
 /* Renders the QR code of text as an SVG string through the escaping renderer. */
-json_t *api_qr_svg(const char *text, const char *lang)
+static json_t *api_qr_svg(const char *text, const char *lang)
 {
     json_t *m = qr_matrix(text);
     if (!m)

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int api_reply_invalid(Request *req, const IntakeErrors *errs)
+static int api_reply_invalid(Request *req, const IntakeErrors *errs)
 {
     json_t *all = json_array();
     for (size_t i = 0; i < errs->n; i++) {

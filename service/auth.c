@@ -25,22 +25,6 @@ void auth_clock_shift(int64_t seconds)
     atomic_fetch_add(&clock_shift, seconds);
 }
 
-Session *auth_session(Request *req)
-{
-    return req->session;
-}
-
-void auth_actor(Request *req, char out[80])
-{
-    Session *s = req->session;
-    if (s && strcmp(s->kind, "staff") == 0)
-        snprintf(out, 80, "staff:%s", s->login);
-    else if (s)
-        snprintf(out, 80, "victim");
-    else
-        snprintf(out, 80, "anonymous");
-}
-
 static void free_session(struct Session *s)
 {
     session_free(s);

@@ -107,13 +107,13 @@ void cw_add_notice(void *arg, const NoticeRow *n)
     json_array_append_new(a->list, o);
 }
 
-void cw_count_file(void *arg, const FileRow *f)
+static void cw_count_file(void *arg, const FileRow *f)
 {
     (void)f;
     (*(int *)arg)++;
 }
 
-void cw_count_fp(void *arg, int64_t id, const Buf *b)
+static void cw_count_fp(void *arg, int64_t id, const Buf *b)
 {
     (void)id;
     (void)b;

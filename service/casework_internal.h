@@ -47,8 +47,6 @@ typedef struct CwLoaded {
 } CwLoaded;
 CaseworkResult cw_load_target(StoreConn *c, const Session *s, int64_t target_id, CwLoaded *l);
 void cw_loaded_free(CwLoaded *l);
-void cw_count_file(void *arg, const FileRow *f);
-void cw_count_fp(void *arg, int64_t id, const Buf *b);
 
 /* A case with no open target gets its purge date; one with open targets again loses it. */
 StoreStatus cw_retention_update(StoreConn *c, const char *case_id, int64_t now);

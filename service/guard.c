@@ -30,7 +30,7 @@ void guard_shutdown(void)
     tokenbucket_free(receipt_overall);
 }
 
-int guard_refuse(Request *req, unsigned seconds)
+static int guard_refuse(Request *req, unsigned seconds)
 {
     char ra[16];
     snprintf(ra, sizeof ra, "%u", seconds ? seconds : 1);

@@ -15,7 +15,5 @@ int guard_submission(Request *req);
 int guard_receipt(Request *req);
 /* The receipt was right: takes back the failure counted by guard_receipt. */
 void guard_receipt_ok(Request *req);
-/* A 429 with Retry-After: seconds (a page or JSON, by the request). */
-int guard_refuse(Request *req, unsigned seconds);
 
 #endif

@@ -37,7 +37,6 @@ int api_staff_totp_confirm(Request *req);
 int api_admin_settings(Request *req);
 int api_admin_staff_list(Request *req);
 int api_admin_reset_password(Request *req);
-json_t *api_qr_svg(const char *text, const char *lang);
 
 /* api_victim.c: reports, receipt sessions, /api/v1/my/ */
 int api_cases_create(Request *req);
@@ -49,8 +48,6 @@ int api_my_messages(Request *req);
 int api_my_withdraw(Request *req);
 int api_my_erase(Request *req);
 void victim_set_cookie(Request *req, const char *cookie);
-/* 422 naming the first field at fault, with every problem in "errors". */
-int api_reply_invalid(Request *req, const IntakeErrors *errs);
 /* A receipt sign-in for the API and the follow-up page: limits, then fn in the slow-work pool,
  * where victim_receipt_job gives the outcome. */
 int victim_receipt_start(Request *req, const char *typed, void (*fn)(Request *req));
@@ -74,7 +71,6 @@ int page_my_erase(Request *req);
 int page_my_erase_post(Request *req);
 int page_my_logout(Request *req);
 void victim_format_time(int64_t t, char out[32]);
-void victim_format_date(int64_t t, char out[32]);
 
 /* api_casework.c: queues, cases, targets, notices, incidents, registry, audit */
 int api_casework_error(Request *req, CaseworkResult r, json_t *detail);

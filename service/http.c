@@ -83,11 +83,6 @@ const char *http_form(Request *req, const char *name)
     return NULL;
 }
 
-int http_is_form(Request *req)
-{
-    return req->body_state == BODY_FORM;
-}
-
 /* ---- filling the response ---- */
 
 void http_set_header(Request *req, const char *name, const char *value)
@@ -584,16 +579,12 @@ int http_run_slow(Request *req, void (*fn)(Request *req))
     return HANDLER_SUSPENDED;
 }
 
+/* Runs the job, then resumes its connection: MHD calls the handler again and sends the reply. */
 static void http_job_trampoline(void *arg)
 {
     SlowJob *job = arg;
     ((void (*)(Request *))(void *)job->fn)(job->req);
-    http_resume(job->req);
-}
-
-void http_resume(Request *req)
-{
-    MHD_resume_connection(req->conn);
+    MHD_resume_connection(job->req->conn);
 }
 
 /* ---- the server ---- */
@@ -710,11 +701,6 @@ HttpServer *http_start(const Config *cfg, const Route *routes, size_t nroutes)
         return NULL;
     }
     return srv;
-}
-
-unsigned http_inflight(HttpServer *srv)
-{
-    return atomic_load(&srv->inflight);
 }
 
 void http_stop(HttpServer *srv, int grace_ms)

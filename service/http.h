@@ -92,8 +92,6 @@ const char *http_cookie(Request *req, const char *name);
 const char *http_param(Request *req, const char *name); /* a "{name}" of the route */
 /* A form field's value (first with that name), or NULL. */
 const char *http_form(Request *req, const char *name);
-/* A value from the JSON body (top-level key) or else the form, as a string; NULL if absent. */
-int http_is_form(Request *req);
 
 /* ---- filling the response ---- */
 void http_set_header(Request *req, const char *name, const char *value);
@@ -114,9 +112,6 @@ int http_reply_text(Request *req, int status, const char *content_type, const ch
  * with what fn put in req->resp. Returns HANDLER_SUSPENDED; when the queue is full the reply is
  * 503 with Retry-After. */
 int http_run_slow(Request *req, void (*fn)(Request *req));
-/* Resumes a request suspended by a handler that returned HANDLER_SUSPENDED, after the job has
- * filled req->resp. Callable from any thread. */
-void http_resume(Request *req);
 
 /* ---- the server ---- */
 /* Called before the body of a ROUTE_FORM_FILES route is read, to set the request's file sink. */
@@ -129,7 +124,5 @@ typedef struct HttpServer HttpServer;
 HttpServer *http_start(const struct Config *cfg, const Route *routes, size_t nroutes);
 /* Stops accepting, lets in-flight requests finish (up to grace_ms), then stops. */
 void http_stop(HttpServer *srv, int grace_ms);
-/* Requests currently being handled. */
-unsigned http_inflight(HttpServer *srv);
 
 #endif

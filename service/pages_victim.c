@@ -53,7 +53,7 @@ void victim_format_time(int64_t t, char out[32])
     strftime(out, 32, "%Y-%m-%d %H:%M", &tm);
 }
 
-void victim_format_date(int64_t t, char out[32])
+static void victim_format_date(int64_t t, char out[32])
 {
     time_t s = (time_t)t + 8 * 3600;
     struct tm tm;

@@ -221,33 +221,6 @@ StoreStatus store_targets_of_case(StoreConn *c, const char *case_id,
     return rc == SQLITE_DONE ? STORE_OK : store_status(c, rc, __func__);
 }
 
-/* count(*) of a query bound to one case id. */
-static StoreStatus count_of_case(StoreConn *c, sqlite3_stmt *st, const char *case_id, int64_t *n,
-                                 const char *func)
-{
-    if (!st)
-        return STORE_ERROR;
-    store_bind_text(st, 1, case_id);
-    StoreStatus s = store_step_row(c, st, func);
-    if (s != STORE_OK)
-        return s;
-    *n = sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
-    return STORE_OK;
-}
-
-StoreStatus store_targets_count(StoreConn *c, const char *case_id, int64_t *n)
-{
-    return count_of_case(c, store_stmt(c, "SELECT count(*) FROM targets WHERE case_id = ?1"),
-                         case_id, n, __func__);
-}
-
-StoreStatus store_messages_count(StoreConn *c, const char *case_id, int64_t *n)
-{
-    return count_of_case(c, store_stmt(c, "SELECT count(*) FROM messages WHERE case_id = ?1"),
-                         case_id, n, __func__);
-}
-
 StoreStatus store_fingerprint_insert(StoreConn *c, const char *case_id, const char *alg,
                                      const Buf *body)
 {

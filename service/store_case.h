@@ -76,7 +76,6 @@ StoreStatus store_target_set_state(StoreConn *c, int64_t id, const char *from, c
                                    int64_t now);
 StoreStatus store_targets_of_case(StoreConn *c, const char *case_id,
                                   void (*cb)(void *arg, const TargetRow *t), void *arg);
-StoreStatus store_targets_count(StoreConn *c, const char *case_id, int64_t *n);
 
 StoreStatus store_fingerprint_insert(StoreConn *c, const char *case_id, const char *alg,
                                      const Buf *body);
@@ -84,7 +83,6 @@ StoreStatus store_message_insert(StoreConn *c, const char *case_id, const char *
                                  int64_t staff_id, const Buf *body, int64_t now, int64_t *id);
 StoreStatus store_messages_of_case(StoreConn *c, const char *case_id,
                                    void (*cb)(void *arg, const MessageRow *m), void *arg);
-StoreStatus store_messages_count(StoreConn *c, const char *case_id, int64_t *n);
 StoreStatus store_file_insert(StoreConn *c, const char *id, const char *case_id, const Buf *meta,
                               int64_t now);
 StoreStatus store_files_of_case(StoreConn *c, const char *case_id,

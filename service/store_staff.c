@@ -287,15 +287,6 @@ StoreStatus store_sessions_delete_staff(StoreConn *c, int64_t staff_id)
     return store_exec_stmt(c, st, __func__);
 }
 
-StoreStatus store_sessions_delete_case(StoreConn *c, const char *case_id)
-{
-    sqlite3_stmt *st = store_stmt(c, "DELETE FROM sessions WHERE case_id = ?1");
-    if (!st)
-        return STORE_ERROR;
-    store_bind_text(st, 1, case_id);
-    return store_exec_stmt(c, st, __func__);
-}
-
 StoreStatus store_sessions_expire(StoreConn *c, int64_t now, int64_t staff_idle,
                                   int64_t victim_idle)
 {

@@ -71,7 +71,6 @@ StoreStatus store_session_get(StoreConn *c, const unsigned char id_hash[32], Ses
 StoreStatus store_session_touch(StoreConn *c, const unsigned char id_hash[32], int64_t now);
 StoreStatus store_session_delete(StoreConn *c, const unsigned char id_hash[32]);
 StoreStatus store_sessions_delete_staff(StoreConn *c, int64_t staff_id);
-StoreStatus store_sessions_delete_case(StoreConn *c, const char *case_id);
 /* Deletes sessions past their absolute expiry or idle for longer than idle seconds. */
 StoreStatus store_sessions_expire(StoreConn *c, int64_t now, int64_t staff_idle,
                                   int64_t victim_idle);

@@ -295,7 +295,7 @@ int uploads_read(const char *id, const unsigned char *key, Buf *out)
     return rc;
 }
 
-void uploads_remove(const char *id)
+static void uploads_remove(const char *id)
 {
     char p[700];
     path_of(id, 0, p);

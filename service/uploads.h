@@ -36,8 +36,6 @@ void uploads_mark_committed(UploadSet *u);
 void uploads_commit_file(const char *id);
 /* Decrypts a stored file into out; 0 or -1. */
 int uploads_read(const char *id, const unsigned char *key, Buf *out);
-/* Removes a stored file (erase, purge). */
-void uploads_remove(const char *id);
 /* Removes every file named in a newline-separated list of ids (as store_case_delete gives). */
 void uploads_remove_list(Buf *ids);
 
