@@ -1,5 +1,6 @@
 # Writes a C file holding every file under the given roots as a byte array, with its SHA-256
 # (used as ETag and cache-busting version). Run as: cmake -DOUT=... -DROOTS="dir=prefix,..." -P
+cmake_policy(SET CMP0007 NEW) # keep empty list elements ("web=" has an empty prefix)
 string(REPLACE "," ";" ROOTS "${ROOTS}")
 set(body "")
 set(table "")
