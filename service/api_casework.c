@@ -136,26 +136,27 @@ int api_staff_assign(Request *req)
                            json_pack("{s:o}", "assignee", v ? json_incref(v) : json_null()));
 }
 
-int api_staff_note(Request *req)
+/* A note or a message: {"body"} in, 201 {done: true} out. */
+static int text_write(Request *req,
+                      CaseworkResult (*fn)(const Session *, const char *, const char *, int64_t),
+                      const char *done)
 {
-    CaseworkResult r =
-        casework_note(req->session, http_param(req, "case"), body_str(req, "body"), auth_now());
+    CaseworkResult r = fn(req->session, http_param(req, "case"), body_str(req, "body"), auth_now());
     if (r == CW_INVALID)
         return http_reply_error(req, 422, "invalid", "error.invalid", "body");
     if (r != CW_OK)
         return api_casework_error(req, r, NULL);
-    return http_reply_json(req, 201, json_pack("{s:b}", "added", 1));
+    return http_reply_json(req, 201, json_pack("{s:b}", done, 1));
+}
+
+int api_staff_note(Request *req)
+{
+    return text_write(req, casework_note, "added");
 }
 
 int api_staff_message(Request *req)
 {
-    CaseworkResult r =
-        casework_message(req->session, http_param(req, "case"), body_str(req, "body"), auth_now());
-    if (r == CW_INVALID)
-        return http_reply_error(req, 422, "invalid", "error.invalid", "body");
-    if (r != CW_OK)
-        return api_casework_error(req, r, NULL);
-    return http_reply_json(req, 201, json_pack("{s:b}", "sent", 1));
+    return text_write(req, casework_message, "sent");
 }
 
 int api_staff_case_incident(Request *req)
@@ -173,17 +174,9 @@ int api_staff_case_incident(Request *req)
     return http_reply_json(req, 200, json_pack("{s:O}", "incident", v ? v : json_null()));
 }
 
-static int64_t param_id(Request *req, const char *name)
-{
-    const char *s = http_param(req, name);
-    char *end;
-    long long v = s ? strtoll(s, &end, 10) : 0;
-    return s && *end == '\0' && v > 0 ? v : 0;
-}
-
 int api_staff_transition(Request *req)
 {
-    int64_t id = param_id(req, "id");
+    int64_t id = http_param_id(req, "id");
     if (!id)
         return http_reply_error(req, 404, "not_found", "error.not_found", NULL);
     json_t *detail = json_object();
@@ -198,7 +191,7 @@ int api_staff_transition(Request *req)
 
 int api_staff_notice(Request *req)
 {
-    int64_t id = param_id(req, "id");
+    int64_t id = http_param_id(req, "id");
     if (!id)
         return http_reply_error(req, 404, "not_found", "error.not_found", NULL);
     const char *lang = http_query(req, "lang");
@@ -265,7 +258,7 @@ int api_staff_incident_create(Request *req)
 
 int api_staff_incident(Request *req)
 {
-    int64_t id = param_id(req, "id");
+    int64_t id = http_param_id(req, "id");
     json_t *out = NULL;
     CaseworkResult r =
         id ? casework_incident_view(req->session, id, auth_now(), &out) : CW_NOT_FOUND;
@@ -331,7 +324,7 @@ int api_audit(Request *req)
 
 int api_staff_reupload(Request *req)
 {
-    int64_t id = param_id(req, "id"), child = 0;
+    int64_t id = http_param_id(req, "id"), child = 0;
     CaseworkResult r =
         id ? casework_reupload(req->session, id, body_str(req, "url"), auth_now(), &child)
            : CW_NOT_FOUND;
@@ -346,7 +339,7 @@ int api_staff_reupload(Request *req)
 /* The check runs in the slow-work pool: a platform may take seconds to answer. */
 static void check_job(Request *req)
 {
-    int64_t id = param_id(req, "id");
+    int64_t id = http_param_id(req, "id");
     json_t *out = NULL;
     CaseworkResult r = casework_check_now(req->session, id, auth_now(), &out);
     if (r != CW_OK) {
@@ -366,7 +359,7 @@ static void check_job(Request *req)
 
 int api_staff_check(Request *req)
 {
-    if (!param_id(req, "id"))
+    if (!http_param_id(req, "id"))
         return http_reply_error(req, 404, "not_found", "error.not_found", NULL);
     return http_run_slow(req, check_job);
 }
@@ -385,7 +378,7 @@ int api_staff_hold(Request *req)
 
 int api_staff_visit_sheet(Request *req)
 {
-    int64_t id = param_id(req, "id");
+    int64_t id = http_param_id(req, "id");
     json_t *out = NULL;
     CaseworkResult r = id ? casework_visit_sheet(req->session, id, auth_now(), &out) : CW_NOT_FOUND;
     if (r != CW_OK)

@@ -170,11 +170,10 @@ int api_my_case(Request *req)
 int api_my_targets(Request *req)
 {
     json_t *view = NULL;
-    if (victim_view(req->session, &view) != VICTIM_OK)
+    size_t existing = 0;
+    int withdrawn = 0;
+    if (victim_case_facts(req->session, &existing, &withdrawn) != VICTIM_OK)
         return http_reply_error(req, 401, "bad_receipt", "error.bad_receipt", NULL);
-    size_t existing = (size_t)json_integer_value(json_object_get(view, "total_targets"));
-    int withdrawn = strcmp(json_string_value(json_object_get(view, "state")), "withdrawn") == 0;
-    json_decref(view);
     if (withdrawn)
         return http_reply_error(req, 409, "withdrawn", "error.withdrawn", NULL);
     IntakeErrors errs = {0};

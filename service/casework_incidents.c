@@ -195,7 +195,7 @@ CaseworkResult casework_incident_view(const Session *s, int64_t id, int64_t now,
         if (cw_key_of_case(c, s, a.case_id, key) != CW_OK)
             continue;
         a.key = key;
-        store_targets_of_case(c, a.case_id, incident_target, &a);
+        store_targets_of_case(c, a.case_id, 1, incident_target, &a);
     }
     vault_secret_free(key);
     *out = json_pack("{s:I, s:s, s:o, s:o}", "id", (json_int_t)id, "label", label ? label : "",

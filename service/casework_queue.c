@@ -64,7 +64,7 @@ static void queue_row(void *arg, const QueueRow *r)
 {
     QueueArgs *a = arg;
     TargetSummary ts = {json_array(), json_object(), 0, 0, 0, 0, ""};
-    store_targets_of_case(a->c, r->id, summarise_target, &ts);
+    store_targets_of_case(a->c, r->id, 0, summarise_target, &ts);
     json_t *o = json_pack("{s:s, s:I, s:i, s:s, s:o, s:o, s:i, s:i}", "case", r->id, "created_at",
                           (json_int_t)r->created_at, "risk_flags", r->risk_flags, "incident_type",
                           r->incident_type, "platforms", ts.platforms, "states", ts.states,

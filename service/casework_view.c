@@ -220,7 +220,7 @@ static StoreStatus view_tx(StoreConn *c, void *arg)
     unsigned char *bkey = vault_secret_alloc(32);
     vault_derive(a->s->key, BLIND_KEY_ID, "blindidx", bkey);
     BlindArgs b = {c, a->key, bkey, a->case_id, STORE_OK, 0};
-    store_targets_of_case(c, a->case_id, blind_target, &b);
+    store_targets_of_case(c, a->case_id, 1, blind_target, &b);
     store_fingerprints_of_case(c, a->case_id, blind_fingerprint, &b);
     char contact[300];
     contact_norm(json_object_get(json_object_get(a->body, "requester"), "contact"), contact);
@@ -265,7 +265,7 @@ CaseworkResult casework_view(const Session *s, const char *case_id, int64_t now,
                       .matches = json_array(),
                       .now = now,
                       .c = c};
-        store_targets_of_case(c, row.id, view_target, &a);
+        store_targets_of_case(c, row.id, 1, view_target, &a);
         store_messages_of_case(c, row.id, view_message, &a);
         store_notes_of_case(c, row.id, view_note, &a);
         store_files_of_case(c, row.id, view_file, &a);

@@ -75,6 +75,15 @@ const char *http_param(Request *req, const char *name)
     return route_param(&req->match, name);
 }
 
+int64_t http_param_id(Request *req, const char *name)
+{
+    const char *s = http_param(req, name);
+    char *end;
+    errno = 0;
+    long long v = s ? strtoll(s, &end, 10) : 0;
+    return s && *s && *end == '\0' && !errno && v > 0 ? v : 0;
+}
+
 const char *http_form(Request *req, const char *name)
 {
     for (size_t i = 0; i < req->nform; i++)

@@ -90,6 +90,8 @@ const char *http_header(Request *req, const char *name);
 const char *http_query(Request *req, const char *name);
 const char *http_cookie(Request *req, const char *name);
 const char *http_param(Request *req, const char *name); /* a "{name}" of the route */
+/* A "{name}" that must be a positive decimal number; 0 when it is not. */
+int64_t http_param_id(Request *req, const char *name);
 /* A form field's value (first with that name), or NULL. */
 const char *http_form(Request *req, const char *name);
 

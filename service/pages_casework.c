@@ -50,6 +50,19 @@ static json_t *state_options(const char *chosen)
     return list;
 }
 
+/* A casework result as a page: the error, or template with out (stolen, times made readable)
+ * under key in the staff context. */
+static int result_page(Request *req, CaseworkResult r, json_t *out, const char *title_key,
+                       const char *key, const char *template_name)
+{
+    if (r != CW_OK)
+        return api_casework_error(req, r, NULL);
+    add_times(out);
+    json_t *ctx = page_staff_ctx(req, title_key);
+    json_object_set_new(ctx, key, out);
+    return http_reply_page(req, 200, template_name, ctx);
+}
+
 /* ---- queues ---- */
 
 static const char *const QUEUE_TABS[] = {"new",        "mine", "overdue", "awaiting",
@@ -203,17 +216,9 @@ static json_t *form_fields(Request *req)
     return f;
 }
 
-static int64_t param_int(Request *req, const char *name)
-{
-    const char *s = http_param(req, name);
-    char *end;
-    long long v = s ? strtoll(s, &end, 10) : 0;
-    return s && *end == '\0' && v > 0 ? v : 0;
-}
-
 int page_staff_transition(Request *req)
 {
-    int64_t id = param_int(req, "id");
+    int64_t id = http_param_id(req, "id");
     const char *case_id = http_form(req, "case");
     if (!id || !case_id)
         return http_reply_error(req, 404, "not_found", "error.not_found", NULL);
@@ -231,7 +236,7 @@ int page_staff_transition(Request *req)
 
 int page_staff_notice(Request *req)
 {
-    int64_t id = param_int(req, "id");
+    int64_t id = http_param_id(req, "id");
     json_t *fields = json_object();
     const char *names[] = {"reason",  "evidence",  "representative", "name", "email",
                            "contact", "signature", "route",          NULL};
@@ -268,12 +273,7 @@ int page_staff_incidents(Request *req)
 {
     json_t *out = NULL;
     CaseworkResult r = casework_incidents(req->session, &out);
-    if (r != CW_OK)
-        return api_casework_error(req, r, NULL);
-    add_times(out);
-    json_t *ctx = page_staff_ctx(req, "cw.incidents.title");
-    json_object_set_new(ctx, "list", out);
-    return http_reply_page(req, 200, "staff_incidents", ctx);
+    return result_page(req, r, out, "cw.incidents.title", "list", "staff_incidents");
 }
 
 int page_staff_incident_create(Request *req)
@@ -292,7 +292,7 @@ int page_staff_incident_create(Request *req)
 
 int page_staff_incident(Request *req)
 {
-    int64_t id = param_int(req, "id");
+    int64_t id = http_param_id(req, "id");
     json_t *out = NULL;
     CaseworkResult r =
         id ? casework_incident_view(req->session, id, auth_now(), &out) : CW_NOT_FOUND;
@@ -317,11 +317,7 @@ int page_staff_platforms(Request *req)
 {
     json_t *out = NULL;
     CaseworkResult r = casework_registry(&out);
-    if (r != CW_OK)
-        return api_casework_error(req, r, NULL);
-    json_t *ctx = page_staff_ctx(req, "cw.platforms.title");
-    json_object_set_new(ctx, "reg", out);
-    return http_reply_page(req, 200, "staff_platforms", ctx);
+    return result_page(req, r, out, "cw.platforms.title", "reg", "staff_platforms");
 }
 
 int page_staff_platform_post(Request *req)
@@ -370,17 +366,12 @@ int page_staff_audit(Request *req)
         return http_reply_error(req, 400, "invalid", "error.invalid", "before");
     json_t *out = NULL;
     CaseworkResult r = casework_audit(before, 100, &out);
-    if (r != CW_OK)
-        return api_casework_error(req, r, NULL);
-    add_times(out);
-    json_t *ctx = page_staff_ctx(req, "cw.audit.title");
-    json_object_set_new(ctx, "log", out);
-    return http_reply_page(req, 200, "staff_audit", ctx);
+    return result_page(req, r, out, "cw.audit.title", "log", "staff_audit");
 }
 
 int page_staff_reupload(Request *req)
 {
-    int64_t id = param_int(req, "id"), child = 0;
+    int64_t id = http_param_id(req, "id"), child = 0;
     const char *case_id = http_form(req, "case");
     if (!id || !case_id)
         return http_reply_error(req, 404, "not_found", "error.not_found", NULL);
@@ -402,15 +393,10 @@ int page_staff_hold(Request *req)
 
 int page_staff_visit_sheet(Request *req)
 {
-    int64_t id = param_int(req, "id");
+    int64_t id = http_param_id(req, "id");
     json_t *out = NULL;
     CaseworkResult r = id ? casework_visit_sheet(req->session, id, auth_now(), &out) : CW_NOT_FOUND;
-    if (r != CW_OK)
-        return api_casework_error(req, r, NULL);
-    add_times(out);
-    json_t *ctx = page_staff_ctx(req, "cw.visit.title");
-    json_object_set_new(ctx, "v", out);
-    return http_reply_page(req, 200, "staff_visit_sheet", ctx);
+    return result_page(req, r, out, "cw.visit.title", "v", "staff_visit_sheet");
 }
 
 int page_staff_stats(Request *req)

@@ -367,14 +367,12 @@ int page_my_targets(Request *req)
     json_t *targets = json_object_get(v, "targets");
     formjson_drop_empty_rows(targets);
     const char *action = http_form(req, "action");
-    json_t *view = NULL;
-    if (victim_view(req->session, &view) != VICTIM_OK) {
+    size_t existing = 0;
+    int withdrawn = 0;
+    if (victim_case_facts(req->session, &existing, &withdrawn) != VICTIM_OK) {
         json_decref(v);
         return http_reply_redirect(req, 303, "/follow-up");
     }
-    size_t existing = (size_t)json_integer_value(json_object_get(view, "total_targets"));
-    int withdrawn = strcmp(json_string_value(json_object_get(view, "state")), "withdrawn") == 0;
-    json_decref(view);
     json_t *extra = json_object();
     if (action && (strcmp(action, "add_online") == 0 || strcmp(action, "add_offline") == 0)) {
         IntakeErrors none = {0};

@@ -98,6 +98,22 @@ StoreStatus store_case_by_lookup(StoreConn *c, const unsigned char lookup[32], C
     return STORE_OK;
 }
 
+StoreStatus store_case_facts(StoreConn *c, const char *id, int64_t *targets, int *withdrawn)
+{
+    sqlite3_stmt *st = store_stmt(c, "SELECT (SELECT count(*) FROM targets t WHERE t.case_id = "
+                                     "c.id), withdrawn_at IS NOT NULL FROM cases c WHERE id = ?1");
+    if (!st)
+        return STORE_ERROR;
+    store_bind_text(st, 1, id);
+    StoreStatus s = store_step_row(c, st, __func__);
+    if (s != STORE_OK)
+        return s;
+    *targets = sqlite3_column_int64(st, 0);
+    *withdrawn = sqlite3_column_int(st, 1);
+    sqlite3_reset(st);
+    return STORE_OK;
+}
+
 StoreStatus store_case_touch(StoreConn *c, const char *id, int64_t now)
 {
     sqlite3_stmt *st = store_stmt(c, "UPDATE cases SET updated_at = ?2 WHERE id = ?1");
@@ -190,35 +206,60 @@ StoreStatus store_target_set_state(StoreConn *c, int64_t id, const char *from, c
     return s == STORE_NOT_FOUND ? STORE_CONFLICT : s;
 }
 
-StoreStatus store_targets_of_case(StoreConn *c, const char *case_id,
+/* The columns every target query reads, in store_target_from_row's order; the body comes last. */
+#define TARGET_COLUMNS                                                                             \
+    "id, case_id, kind, platform, state, coalesce(parent_id, 0), coalesce(route, ''), "            \
+    "coalesce(due_at, 0), created_at, updated_at, coalesce(monitor_since, 0), "
+
+void store_target_from_row(sqlite3_stmt *st, TargetRow *t)
+{
+    t->id = sqlite3_column_int64(st, 0);
+    store_column_text(st, 1, t->case_id, sizeof t->case_id);
+    store_column_text(st, 2, t->kind, sizeof t->kind);
+    store_column_text(st, 3, t->platform, sizeof t->platform);
+    store_column_text(st, 4, t->state, sizeof t->state);
+    t->parent_id = sqlite3_column_int64(st, 5);
+    store_column_text(st, 6, t->route, sizeof t->route);
+    t->due_at = sqlite3_column_int64(st, 7);
+    t->created_at = sqlite3_column_int64(st, 8);
+    t->updated_at = sqlite3_column_int64(st, 9);
+    t->monitor_since = sqlite3_column_int64(st, 10);
+    store_column_buf(st, 11, &t->body);
+}
+
+StoreStatus store_targets_of_case(StoreConn *c, const char *case_id, int with_body,
                                   void (*cb)(void *arg, const TargetRow *t), void *arg)
 {
-    sqlite3_stmt *st =
-        store_stmt(c, "SELECT id, case_id, kind, platform, state, coalesce(parent_id, 0), "
-                      "coalesce(route, ''), coalesce(due_at, 0), created_at, updated_at, body "
-                      "FROM targets WHERE case_id = ?1 ORDER BY id");
+    /* Lists that show no content do not even read the ciphertext. */
+    sqlite3_stmt *st = store_stmt(c, "SELECT " TARGET_COLUMNS "CASE WHEN ?2 THEN body END "
+                                     "FROM targets WHERE case_id = ?1 ORDER BY id");
     if (!st)
         return STORE_ERROR;
     store_bind_text(st, 1, case_id);
+    sqlite3_bind_int(st, 2, with_body ? 1 : 0);
     TargetRow t = {0};
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        t.id = sqlite3_column_int64(st, 0);
-        store_column_text(st, 1, t.case_id, sizeof t.case_id);
-        store_column_text(st, 2, t.kind, sizeof t.kind);
-        store_column_text(st, 3, t.platform, sizeof t.platform);
-        store_column_text(st, 4, t.state, sizeof t.state);
-        t.parent_id = sqlite3_column_int64(st, 5);
-        store_column_text(st, 6, t.route, sizeof t.route);
-        t.due_at = sqlite3_column_int64(st, 7);
-        t.created_at = sqlite3_column_int64(st, 8);
-        t.updated_at = sqlite3_column_int64(st, 9);
-        store_column_buf(st, 10, &t.body);
+        store_target_from_row(st, &t);
         cb(arg, &t);
     }
     target_row_free(&t);
     sqlite3_reset(st);
     return rc == SQLITE_DONE ? STORE_OK : store_status(c, rc, __func__);
+}
+
+StoreStatus store_target_get(StoreConn *c, int64_t id, TargetRow *out)
+{
+    sqlite3_stmt *st = store_stmt(c, "SELECT " TARGET_COLUMNS "body FROM targets WHERE id = ?1");
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, id);
+    StoreStatus s = store_step_row(c, st, __func__);
+    if (s != STORE_OK)
+        return s;
+    store_target_from_row(st, out);
+    sqlite3_reset(st);
+    return STORE_OK;
 }
 
 StoreStatus store_fingerprint_insert(StoreConn *c, const char *case_id, const char *alg,

@@ -37,8 +37,8 @@ typedef struct TargetRow {
     char route[24];
     int64_t due_at;
     int64_t created_at, updated_at;
-    int64_t monitor_since; /* store_target_get only */
-    Buf body;              /* owned */
+    int64_t monitor_since;
+    Buf body; /* owned */
 } TargetRow;
 
 typedef struct MessageRow {
@@ -61,6 +61,8 @@ void target_row_free(TargetRow *r);
 StoreStatus store_case_insert(StoreConn *c, const CaseRow *r);
 StoreStatus store_case_get(StoreConn *c, const char *id, CaseRow *out);
 StoreStatus store_case_by_lookup(StoreConn *c, const unsigned char lookup[32], CaseRow *out);
+/* How many targets a case has and whether it was withdrawn, without reading any ciphertext. */
+StoreStatus store_case_facts(StoreConn *c, const char *id, int64_t *targets, int *withdrawn);
 StoreStatus store_case_touch(StoreConn *c, const char *id, int64_t now);
 StoreStatus store_case_set_withdrawn(StoreConn *c, const char *id, int64_t now,
                                      int64_t purge_after);
@@ -74,8 +76,10 @@ StoreStatus store_target_insert(StoreConn *c, const char *case_id, const char *k
 /* Moves a target from one state to another; STORE_CONFLICT when it is no longer in from. */
 StoreStatus store_target_set_state(StoreConn *c, int64_t id, const char *from, const char *to,
                                    int64_t now);
-StoreStatus store_targets_of_case(StoreConn *c, const char *case_id,
+/* A case's targets in order; with_body 0 leaves body empty (lists that show no content). */
+StoreStatus store_targets_of_case(StoreConn *c, const char *case_id, int with_body,
                                   void (*cb)(void *arg, const TargetRow *t), void *arg);
+StoreStatus store_target_get(StoreConn *c, int64_t id, TargetRow *out);
 
 StoreStatus store_fingerprint_insert(StoreConn *c, const char *case_id, const char *alg,
                                      const Buf *body);

@@ -38,4 +38,8 @@ StoreStatus store_step_row(StoreConn *c, sqlite3_stmt *st, const char *func);
 /* Runs an UPDATE that must touch exactly one row: STORE_NOT_FOUND when it touched none. */
 StoreStatus store_exec_one(StoreConn *c, sqlite3_stmt *st, const char *func);
 
+struct TargetRow;
+/* Reads a row selected with store_case.c's TARGET_COLUMNS followed by the body. */
+void store_target_from_row(sqlite3_stmt *st, struct TargetRow *t);
+
 #endif

@@ -206,34 +206,6 @@ StoreStatus store_platform_update(StoreConn *c, const PlatformRow *p)
 
 /* ---- targets ---- */
 
-StoreStatus store_target_get(StoreConn *c, int64_t id, TargetRow *out)
-{
-    sqlite3_stmt *st =
-        store_stmt(c, "SELECT id, case_id, kind, platform, state, coalesce(parent_id, 0), "
-                      "coalesce(route, ''), coalesce(due_at, 0), created_at, updated_at, body, "
-                      "coalesce(monitor_since, 0) FROM targets WHERE id = ?1");
-    if (!st)
-        return STORE_ERROR;
-    sqlite3_bind_int64(st, 1, id);
-    StoreStatus s = store_step_row(c, st, __func__);
-    if (s != STORE_OK)
-        return s;
-    out->id = sqlite3_column_int64(st, 0);
-    store_column_text(st, 1, out->case_id, sizeof out->case_id);
-    store_column_text(st, 2, out->kind, sizeof out->kind);
-    store_column_text(st, 3, out->platform, sizeof out->platform);
-    store_column_text(st, 4, out->state, sizeof out->state);
-    out->parent_id = sqlite3_column_int64(st, 5);
-    store_column_text(st, 6, out->route, sizeof out->route);
-    out->due_at = sqlite3_column_int64(st, 7);
-    out->created_at = sqlite3_column_int64(st, 8);
-    out->updated_at = sqlite3_column_int64(st, 9);
-    store_column_buf(st, 10, &out->body);
-    out->monitor_since = sqlite3_column_int64(st, 11);
-    sqlite3_reset(st);
-    return STORE_OK;
-}
-
 StoreStatus store_target_set_clock(StoreConn *c, int64_t id, const char *route, int64_t due_at)
 {
     sqlite3_stmt *st = store_stmt(c, "UPDATE targets SET route = ?2, due_at = ?3 WHERE id = ?1");

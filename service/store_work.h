@@ -74,7 +74,6 @@ StoreStatus store_platform_get(StoreConn *c, const char *id, PlatformRow *out);
 StoreStatus store_platforms(StoreConn *c, void (*cb)(void *arg, const PlatformRow *p), void *arg);
 StoreStatus store_platform_update(StoreConn *c, const PlatformRow *p);
 
-StoreStatus store_target_get(StoreConn *c, int64_t id, TargetRow *out);
 /* Sets route and due time (0 clears the due time). */
 StoreStatus store_target_set_clock(StoreConn *c, int64_t id, const char *route, int64_t due_at);
 StoreStatus store_target_set_decision(StoreConn *c, int64_t id, int64_t at);

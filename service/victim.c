@@ -153,7 +153,7 @@ VictimResult victim_view(const Session *s, json_t **out)
     }
     ViewArgs a = {s, json_array(), json_array(), 0, 0, 0};
     int files = 0;
-    if (store_targets_of_case(c, s->case_id, view_target, &a) != STORE_OK ||
+    if (store_targets_of_case(c, s->case_id, 1, view_target, &a) != STORE_OK ||
         store_messages_of_case(c, s->case_id, view_message, &a) != STORE_OK ||
         store_files_of_case(c, s->case_id, count_file, &files) != STORE_OK) {
         json_decref(a.targets);
@@ -175,6 +175,15 @@ VictimResult victim_view(const Session *s, json_t **out)
     *out = o;
     case_row_free(&row);
     return VICTIM_OK;
+}
+
+VictimResult victim_case_facts(const Session *s, size_t *targets, int *withdrawn)
+{
+    StoreConn *c = store_conn();
+    int64_t n = 0;
+    StoreStatus st = c ? store_case_facts(c, s->case_id, &n, withdrawn) : STORE_ERROR;
+    *targets = (size_t)n;
+    return st == STORE_OK ? VICTIM_OK : st == STORE_NOT_FOUND ? VICTIM_BAD_RECEIPT : VICTIM_ERROR;
 }
 
 typedef struct MsgArgs {
@@ -234,7 +243,7 @@ static StoreStatus withdraw_tx(StoreConn *c, void *arg)
     StoreStatus st = store_case_set_withdrawn(c, a->s->case_id, a->now, a->now + d * 86400);
     if (st != STORE_OK)
         return st;
-    if ((st = store_targets_of_case(c, a->s->case_id, collect_open, a)) != STORE_OK)
+    if ((st = store_targets_of_case(c, a->s->case_id, 0, collect_open, a)) != STORE_OK)
         return st;
     for (size_t i = 0; i < a->n; i++) {
         if ((st = store_target_set_state(c, a->ids[i], a->states[i], "withdrawn", a->now)) !=

@@ -27,6 +27,8 @@ VictimResult victim_sign_in(const char *typed, int64_t now, char cookie[SESSION_
 /* The case as the victim sees it: {case, state, withdrawn, purge_after, targets[{id, kind,
  * platform, state, label, due_at, created_at}], messages[{author, at, body}], screenshots}. */
 VictimResult victim_view(const Session *s, json_t **out);
+/* How many copies the case has and whether it was withdrawn (nothing decrypted). */
+VictimResult victim_case_facts(const Session *s, size_t *targets, int *withdrawn);
 VictimResult victim_add_message(const Session *s, const char *body, int64_t now);
 VictimResult victim_withdraw(const Session *s, int64_t now);
 VictimResult victim_erase(const Session *s, int64_t now);
