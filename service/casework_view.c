@@ -144,10 +144,9 @@ static void view_match(void *arg, const char *other, const char *domain, int64_t
 /* Blind indexes of what the case holds, for matching across cases; keyed by the org key. */
 typedef struct BlindArgs {
     StoreConn *c;
-    const unsigned char *key, *bkey;
+    const unsigned char *bkey;
     const char *case_id;
     StoreStatus st;
-    int fp_index;
 } BlindArgs;
 
 static void blind_put(BlindArgs *b, const char *domain, const char *value, int64_t target_id)
@@ -157,27 +156,6 @@ static void blind_put(BlindArgs *b, const char *domain, const char *value, int64
     unsigned char idx[32];
     vault_blind_index(b->bkey, domain, value, strlen(value), idx);
     b->st = store_blind_replace(b->c, b->case_id, domain, idx, target_id);
-}
-
-static void blind_target(void *arg, const TargetRow *t)
-{
-    BlindArgs *b = arg;
-    char row[24];
-    snprintf(row, sizeof row, "%lld", (long long)t->id);
-    json_t *body = sealed_open_json(b->key, "targets", "body", row, &t->body);
-    blind_put(b, "url", json_string_value(json_object_get(body, "canonical")), t->id);
-    json_decref(body);
-}
-
-static void blind_fingerprint(void *arg, int64_t id, const Buf *body)
-{
-    BlindArgs *b = arg;
-    (void)id;
-    char row[48];
-    snprintf(row, sizeof row, "%s:%d", b->case_id, b->fp_index++);
-    char *v = sealed_open_text(b->key, "fingerprints", "body", row, body);
-    blind_put(b, "sha256", v, 0);
-    free(v);
 }
 
 /* A contact in a form that matches however it was typed: lower case, phone digits only. */
@@ -200,9 +178,9 @@ static void contact_norm(const json_t *contact, char out[300])
 typedef struct OpenArgs {
     const Session *s;
     const char *case_id;
-    const unsigned char *key;
     const Buf *new_wrap;
-    const json_t *body;
+    const json_t *body;                   /* the decrypted request */
+    const json_t *targets, *fingerprints; /* as decrypted for the page: nothing is opened twice */
     int64_t now;
 } OpenArgs;
 
@@ -219,9 +197,14 @@ static StoreStatus view_tx(StoreConn *c, void *arg)
         return st;
     unsigned char *bkey = vault_secret_alloc(32);
     vault_derive(a->s->key, BLIND_KEY_ID, "blindidx", bkey);
-    BlindArgs b = {c, a->key, bkey, a->case_id, STORE_OK, 0};
-    store_targets_of_case(c, a->case_id, 1, blind_target, &b);
-    store_fingerprints_of_case(c, a->case_id, blind_fingerprint, &b);
+    BlindArgs b = {c, bkey, a->case_id, STORE_OK};
+    size_t i;
+    json_t *v;
+    json_array_foreach(a->targets, i, v) blind_put(
+        &b, "url", json_string_value(json_object_get(json_object_get(v, "body"), "canonical")),
+        json_integer_value(json_object_get(v, "id")));
+    json_array_foreach(a->fingerprints, i, v)
+        blind_put(&b, "sha256", json_string_value(json_object_get(v, "value")), 0);
     char contact[300];
     contact_norm(json_object_get(json_object_get(a->body, "requester"), "contact"), contact);
     blind_put(&b, "contact", contact, 0);
@@ -249,28 +232,29 @@ CaseworkResult casework_view(const Session *s, const char *case_id, int64_t now,
     json_t *body = NULL;
     if (r == CW_OK && !(body = sealed_open_json(key, "cases", "body", row.id, &row.body)))
         r = CW_ERROR;
+    ViewArgs a = {.key = key,
+                  .case_id = row.id,
+                  .targets = json_array(),
+                  .messages = json_array(),
+                  .notes = json_array(),
+                  .files = json_array(),
+                  .timeline = json_array(),
+                  .fingerprints = json_array(),
+                  .matches = json_array(),
+                  .now = now,
+                  .c = c};
     if (r == CW_OK) {
-        OpenArgs oa = {s, row.id, key, &wrap, body, now};
+        /* Decrypted once: the page shows them and the blind indexes are made from them. */
+        store_targets_of_case(c, row.id, 1, view_target, &a);
+        store_fingerprints_of_case(c, row.id, view_fingerprint, &a);
+        OpenArgs oa = {s, row.id, &wrap, body, a.targets, a.fingerprints, now};
         r = cw_from_store(store_tx(view_tx, &oa));
     }
     if (r == CW_OK) {
-        ViewArgs a = {.key = key,
-                      .case_id = row.id,
-                      .targets = json_array(),
-                      .messages = json_array(),
-                      .notes = json_array(),
-                      .files = json_array(),
-                      .timeline = json_array(),
-                      .fingerprints = json_array(),
-                      .matches = json_array(),
-                      .now = now,
-                      .c = c};
-        store_targets_of_case(c, row.id, 1, view_target, &a);
         store_messages_of_case(c, row.id, view_message, &a);
         store_notes_of_case(c, row.id, view_note, &a);
         store_files_of_case(c, row.id, view_file, &a);
         store_events_of_case(c, row.id, view_event, &a);
-        store_fingerprints_of_case(c, row.id, view_fingerprint, &a);
         store_blind_matches(c, row.id, view_match, &a);
         /* The family of each copy: re-uploads and onward copies under their parent. */
         size_t ti, tj;
@@ -308,7 +292,16 @@ CaseworkResult casework_view(const Session *s, const char *case_id, int64_t now,
         json_object_set_new(o, "next_due", a.next_due ? json_integer(a.next_due) : json_null());
         staff_row_free(&assignee);
         *out = o;
+        a.targets = a.messages = a.notes = a.files = a.timeline = a.fingerprints = a.matches = NULL;
     }
+    /* On failure, whatever was gathered goes (json_decref ignores NULL). */
+    json_decref(a.targets);
+    json_decref(a.messages);
+    json_decref(a.notes);
+    json_decref(a.files);
+    json_decref(a.timeline);
+    json_decref(a.fingerprints);
+    json_decref(a.matches);
     json_decref(body);
     buf_free(&wrap);
     vault_secret_free(key);
