@@ -4,6 +4,7 @@
 
 #include "auth.h"
 #include "casework.h"
+#include "clock.h"
 #include "i18n.h"
 #include "staff.h"
 
@@ -95,7 +96,7 @@ int api_staff_cases(Request *req)
         return http_reply_error(req, 422, "invalid", "error.invalid", bad);
     json_t *out = NULL;
     CaseworkResult r =
-        casework_queue(req->session, &f, http_query(req, "cursor"), auth_now(), &out);
+        casework_queue(req->session, &f, http_query(req, "cursor"), clock_now(), &out);
     if (r == CW_INVALID)
         return http_reply_error(req, 422, "invalid", "error.invalid",
                                 f.limit < 1 || f.limit > CASEWORK_QUEUE_MAX ? "limit"
@@ -109,7 +110,7 @@ int api_staff_cases(Request *req)
 int api_staff_case(Request *req)
 {
     json_t *out = NULL;
-    CaseworkResult r = casework_view(req->session, http_param(req, "case"), auth_now(), &out);
+    CaseworkResult r = casework_view(req->session, http_param(req, "case"), clock_now(), &out);
     if (r != CW_OK)
         return api_casework_error(req, r, NULL);
     return http_reply_json(req, 200, out);
@@ -126,8 +127,9 @@ int api_staff_assign(Request *req)
     json_t *v = json_object_get(req->json, "login");
     if (v && !json_is_string(v) && !json_is_null(v))
         return http_reply_error(req, 422, "invalid", "error.invalid", "login");
-    CaseworkResult r = casework_assign(req->session, http_param(req, "case"),
-                                       json_is_string(v) ? json_string_value(v) : NULL, auth_now());
+    CaseworkResult r =
+        casework_assign(req->session, http_param(req, "case"),
+                        json_is_string(v) ? json_string_value(v) : NULL, clock_now());
     if (r == CW_INVALID)
         return http_reply_error(req, 422, "invalid", "error.invalid", "login");
     if (r != CW_OK)
@@ -141,7 +143,8 @@ static int text_write(Request *req,
                       CaseworkResult (*fn)(const Session *, const char *, const char *, int64_t),
                       const char *done)
 {
-    CaseworkResult r = fn(req->session, http_param(req, "case"), body_str(req, "body"), auth_now());
+    CaseworkResult r =
+        fn(req->session, http_param(req, "case"), body_str(req, "body"), clock_now());
     if (r == CW_INVALID)
         return http_reply_error(req, 422, "invalid", "error.invalid", "body");
     if (r != CW_OK)
@@ -166,7 +169,7 @@ int api_staff_case_incident(Request *req)
         return http_reply_error(req, 422, "invalid", "error.invalid", "incident");
     CaseworkResult r =
         casework_incident_attach(req->session, http_param(req, "case"),
-                                 json_is_integer(v) ? json_integer_value(v) : 0, auth_now());
+                                 json_is_integer(v) ? json_integer_value(v) : 0, clock_now());
     if (r == CW_INVALID)
         return http_reply_error(req, 422, "invalid", "error.invalid", "incident");
     if (r != CW_OK)
@@ -181,7 +184,7 @@ int api_staff_transition(Request *req)
         return http_reply_error(req, 404, "not_found", "error.not_found", NULL);
     json_t *detail = json_object();
     CaseworkResult r =
-        casework_transition(req->session, id, body_str(req, "to"), req->json, auth_now(), detail);
+        casework_transition(req->session, id, body_str(req, "to"), req->json, clock_now(), detail);
     if (r != CW_OK)
         return api_casework_error(req, r, detail);
     json_decref(detail);
@@ -205,7 +208,7 @@ int api_staff_notice(Request *req)
         if (http_query(req, names[i]))
             json_object_set_new(fields, names[i], json_string(http_query(req, names[i])));
     json_t *out = NULL;
-    CaseworkResult r = casework_notice(req->session, id, lang, fields, auth_now(), &out);
+    CaseworkResult r = casework_notice(req->session, id, lang, fields, clock_now(), &out);
     json_decref(fields);
     if (r != CW_OK)
         return api_casework_error(req, r, NULL);
@@ -216,7 +219,8 @@ int api_staff_file(Request *req)
 {
     Buf bytes = {0};
     char type[32];
-    CaseworkResult r = casework_file(req->session, http_param(req, "id"), auth_now(), &bytes, type);
+    CaseworkResult r =
+        casework_file(req->session, http_param(req, "id"), clock_now(), &bytes, type);
     if (r != CW_OK) {
         buf_free(&bytes);
         return api_casework_error(req, r, NULL);
@@ -248,7 +252,7 @@ int api_staff_incident_create(Request *req)
 {
     int64_t id = 0;
     CaseworkResult r =
-        casework_incident_create(req->session, body_str(req, "label"), auth_now(), &id);
+        casework_incident_create(req->session, body_str(req, "label"), clock_now(), &id);
     if (r == CW_INVALID)
         return http_reply_error(req, 422, "invalid", "error.invalid", "label");
     if (r != CW_OK)
@@ -261,7 +265,7 @@ int api_staff_incident(Request *req)
     int64_t id = http_param_id(req, "id");
     json_t *out = NULL;
     CaseworkResult r =
-        id ? casework_incident_view(req->session, id, auth_now(), &out) : CW_NOT_FOUND;
+        id ? casework_incident_view(req->session, id, clock_now(), &out) : CW_NOT_FOUND;
     if (r != CW_OK)
         return api_casework_error(req, r, NULL);
     return http_reply_json(req, 200, out);
@@ -285,7 +289,7 @@ int api_admin_platform(Request *req)
     CaseworkResult r =
         casework_platform_update(req->session, http_param(req, "id"), body_str(req, "route"),
                                  json_is_integer(clock) ? (int)json_integer_value(clock) : -1,
-                                 body_str(req, "channel"), auth_now(), detail);
+                                 body_str(req, "channel"), clock_now(), detail);
     if (r != CW_OK)
         return api_casework_error(req, r, detail);
     json_decref(detail);
@@ -298,7 +302,7 @@ int api_admin_route(Request *req)
     if (!json_is_integer(clock))
         return http_reply_error(req, 422, "invalid", "error.invalid", "clock_hours");
     CaseworkResult r = casework_route_update(req->session, http_param(req, "id"),
-                                             (int)json_integer_value(clock), auth_now());
+                                             (int)json_integer_value(clock), clock_now());
     if (r == CW_INVALID)
         return http_reply_error(req, 422, "invalid", "error.invalid", "clock_hours");
     if (r != CW_OK)
@@ -326,7 +330,7 @@ int api_staff_reupload(Request *req)
 {
     int64_t id = http_param_id(req, "id"), child = 0;
     CaseworkResult r =
-        id ? casework_reupload(req->session, id, body_str(req, "url"), auth_now(), &child)
+        id ? casework_reupload(req->session, id, body_str(req, "url"), clock_now(), &child)
            : CW_NOT_FOUND;
     if (r == CW_INVALID)
         return http_reply_error(req, 422, "invalid", "error.invalid", "url");
@@ -341,7 +345,7 @@ static void check_job(Request *req)
 {
     int64_t id = http_param_id(req, "id");
     json_t *out = NULL;
-    CaseworkResult r = casework_check_now(req->session, id, auth_now(), &out);
+    CaseworkResult r = casework_check_now(req->session, id, clock_now(), &out);
     if (r != CW_OK) {
         api_casework_error(req, r, NULL);
         return;
@@ -370,7 +374,7 @@ int api_staff_hold(Request *req)
     if (!json_is_boolean(v))
         return http_reply_error(req, 422, "invalid", "error.invalid", "hold");
     CaseworkResult r =
-        casework_hold(req->session, http_param(req, "case"), json_is_true(v), auth_now());
+        casework_hold(req->session, http_param(req, "case"), json_is_true(v), clock_now());
     if (r != CW_OK)
         return api_casework_error(req, r, NULL);
     return http_reply_json(req, 200, json_pack("{s:b}", "hold", json_is_true(v)));
@@ -380,7 +384,8 @@ int api_staff_visit_sheet(Request *req)
 {
     int64_t id = http_param_id(req, "id");
     json_t *out = NULL;
-    CaseworkResult r = id ? casework_visit_sheet(req->session, id, auth_now(), &out) : CW_NOT_FOUND;
+    CaseworkResult r =
+        id ? casework_visit_sheet(req->session, id, clock_now(), &out) : CW_NOT_FOUND;
     if (r != CW_OK)
         return api_casework_error(req, r, NULL);
     return http_reply_json(req, 200, out);

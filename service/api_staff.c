@@ -2,6 +2,7 @@
 #include "handlers.h"
 
 #include "auth.h"
+#include "clock.h"
 #include "qr.h"
 #include "render.h"
 #include "signin.h"
@@ -72,7 +73,7 @@ int api_staff_totp_begin(Request *req)
 int api_staff_totp_confirm(Request *req)
 {
     StaffResult r = staff_totp_confirm(req->session, json_str(req, "code"),
-                                       json_str(req, "current"), auth_now());
+                                       json_str(req, "current"), clock_now());
     if (r == STAFF_TOTP_REQUIRED)
         return http_reply_error(req, 422, "totp_required", "error.totp_required", "current");
     if (r == STAFF_NOT_FOUND)
@@ -89,7 +90,7 @@ int api_admin_settings(Request *req)
     json_t *v = req->json ? json_object_get(req->json, "require_totp") : NULL;
     if (!json_is_boolean(v))
         return http_reply_error(req, 422, "invalid", "error.invalid", "require_totp");
-    if (staff_require_totp(req->session, json_is_true(v), auth_now()) != STAFF_OK)
+    if (staff_require_totp(req->session, json_is_true(v), clock_now()) != STAFF_OK)
         return http_reply_error(req, 500, "internal", "error.internal", NULL);
     return http_reply_json(req, 200, json_pack("{s:b}", "require_totp", json_is_true(v)));
 }
@@ -130,7 +131,7 @@ static void reset_job(Request *req)
 {
     Reset *r = req->ctx;
     StaffResult res = staff_reset_password(req->session, r->login, r->password,
-                                           vault_pw_cost_default(), auth_now());
+                                           vault_pw_cost_default(), clock_now());
     if (res == STAFF_OK)
         http_reply_json(req, 200, json_pack("{s:s, s:b}", "login", r->login, "reset", 1));
     else if (res == STAFF_NOT_FOUND)

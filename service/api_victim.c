@@ -2,6 +2,7 @@
 #include "handlers.h"
 
 #include "auth.h"
+#include "clock.h"
 #include "guard.h"
 #include "i18n.h"
 #include "intake.h"
@@ -61,7 +62,7 @@ static void api_submit_job(Request *req)
 {
     Submit *s = req->ctx;
     IntakeResult res = {0};
-    if (intake_submit(s->report, NULL, NULL, 0, "web", auth_now(), &res) != 0) {
+    if (intake_submit(s->report, NULL, NULL, 0, "web", clock_now(), &res) != 0) {
         http_reply_error(req, 500, "internal", "error.internal", NULL);
         return;
     }
@@ -75,7 +76,7 @@ int api_cases_create(Request *req)
     if (st)
         return st;
     IntakeErrors errs;
-    json_t *report = intake_validate(req->json, auth_now(), &errs);
+    json_t *report = intake_validate(req->json, clock_now(), &errs);
     if (!report)
         return api_reply_invalid(req, &errs);
     Submit *s = xcalloc(1, sizeof *s);
@@ -102,7 +103,7 @@ static void receipt_free(void *p)
 VictimResult victim_receipt_job(Request *req, char cookie[SESSION_COOKIE_MAX], char csrf[65])
 {
     ReceiptTry *t = req->ctx;
-    VictimResult r = victim_sign_in(t->typed, auth_now(), cookie, csrf);
+    VictimResult r = victim_sign_in(t->typed, clock_now(), cookie, csrf);
     if (r != VICTIM_BAD_RECEIPT)
         guard_receipt_ok(req);
     return r;
@@ -181,7 +182,7 @@ int api_my_targets(Request *req)
         intake_validate_targets(json_object_get(req->json, "targets"), existing, &errs);
     if (!targets)
         return api_reply_invalid(req, &errs);
-    int rc = intake_add_targets(req->session, targets, auth_now());
+    int rc = intake_add_targets(req->session, targets, clock_now());
     json_decref(targets);
     if (rc != 0)
         return http_reply_error(req, 500, "internal", "error.internal", NULL);
@@ -214,14 +215,14 @@ int api_my_messages(Request *req)
         errs.e[0].code = problem;
         return api_reply_invalid(req, &errs);
     }
-    if (victim_add_message(req->session, body, auth_now()) != VICTIM_OK)
+    if (victim_add_message(req->session, body, clock_now()) != VICTIM_OK)
         return http_reply_error(req, 500, "internal", "error.internal", NULL);
     return http_reply_json(req, 201, json_pack("{s:b}", "sent", 1));
 }
 
 int api_my_withdraw(Request *req)
 {
-    VictimResult r = victim_withdraw(req->session, auth_now());
+    VictimResult r = victim_withdraw(req->session, clock_now());
     if (r == VICTIM_CONFLICT)
         return http_reply_error(req, 409, "withdrawn", "error.withdrawn", NULL);
     if (r != VICTIM_OK)
@@ -234,7 +235,7 @@ int api_my_withdraw(Request *req)
 
 int api_my_erase(Request *req)
 {
-    if (victim_erase(req->session, auth_now()) != VICTIM_OK)
+    if (victim_erase(req->session, clock_now()) != VICTIM_OK)
         return http_reply_error(req, 500, "internal", "error.internal", NULL);
     victim_clear_cookie(req);
     return http_reply_json(req, 200, json_pack("{s:b}", "erased", 1));

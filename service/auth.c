@@ -2,28 +2,16 @@
  * rules live in one place and a route's access bits are the whole story. */
 #include "auth.h"
 
+#include "clock.h"
 #include "keyring.h"
 #include "log.h"
 #include "vault.h"
 
-#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #define ANON_CSRF_COOKIE "td_csrf"
-
-static atomic_llong clock_shift;
-
-int64_t auth_now(void)
-{
-    return (int64_t)time(NULL) + atomic_load(&clock_shift);
-}
-
-void auth_clock_shift(int64_t seconds)
-{
-    atomic_fetch_add(&clock_shift, seconds);
-}
 
 static void free_session(struct Session *s)
 {
@@ -79,7 +67,7 @@ Session *auth_load_session(Request *req)
 {
     const char *cookie = http_cookie(req, SESSION_COOKIE);
     if (!req->session && !req->session_loaded && cookie) {
-        req->session = session_load(cookie, auth_now());
+        req->session = session_load(cookie, clock_now());
         req->session_free = free_session;
     }
     req->session_loaded = 1;
@@ -91,7 +79,7 @@ int auth_gate(Request *req)
     const Route *r = req->route;
     Session *s = auth_load_session(req);
     if (s && (s->access & (ACCESS_CASEWORKER | ACCESS_ADMIN)))
-        keyring_offer(s->key, auth_now()); /* background checks may read links meanwhile */
+        keyring_offer(s->key, clock_now()); /* background checks may read links meanwhile */
     if (r->access != ACCESS_PUBLIC) {
         if (!s) {
             if (req->is_api)

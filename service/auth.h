@@ -14,8 +14,5 @@ const char *auth_form_token(Request *req);
 /* Loads the request's session from its cookie once (the gate does it; upload sinks need it before
  * the body is read). NULL when there is none. */
 Session *auth_load_session(Request *req);
-/* Seconds since the epoch; tests may shift it with --debug-routes (POST /debug/clock). */
-int64_t auth_now(void);
-void auth_clock_shift(int64_t seconds);
 
 #endif

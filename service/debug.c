@@ -2,10 +2,12 @@
 #include "handlers.h"
 
 #include "auth.h"
+#include "clock.h"
 #include "routes.h"
 #include "scheduler.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 static void debug_slow_job(Request *req)
@@ -38,13 +40,17 @@ int debug_echo(Request *req)
     return http_reply_json(req, 200, json_pack("{s:o}", "form", fields));
 }
 
-/* Moves the service's clock forward by ?seconds=N (expiry and TOTP tests). */
+/* Moves the service's clock forward by ?seconds=N (expiry and TOTP tests); ?freeze=1 holds it
+ * still so that only those shifts move it (backoff tests), ?freeze=0 lets it run again. */
 int debug_clock(Request *req)
 {
     const char *s = http_query(req, "seconds");
+    const char *f = http_query(req, "freeze");
     long n = s ? strtol(s, NULL, 10) : 0;
-    auth_clock_shift(n);
-    return http_reply_json(req, 200, json_pack("{s:I}", "now", (json_int_t)auth_now()));
+    if (f)
+        clock_freeze(strcmp(f, "1") == 0);
+    clock_shift(n);
+    return http_reply_json(req, 200, json_pack("{s:I}", "now", (json_int_t)clock_now()));
 }
 
 /* The route table with access bits, so the tests can walk every route against every role. */
@@ -63,7 +69,7 @@ int debug_routes(Request *req)
 /* One pass of the background work now, at the (possibly shifted) service clock. */
 int debug_tick(Request *req)
 {
-    int ran = scheduler_tick(auth_now());
+    int ran = scheduler_tick(clock_now());
     return http_reply_json(req, 200,
-                           json_pack("{s:i, s:I}", "checks", ran, "now", (json_int_t)auth_now()));
+                           json_pack("{s:i, s:I}", "checks", ran, "now", (json_int_t)clock_now()));
 }

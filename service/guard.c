@@ -1,6 +1,7 @@
 /* Per-address backoff tables and overall token buckets for the anonymous victim endpoints. */
 #include "guard.h"
 
+#include "clock.h"
 #include "ratelimit.h"
 
 #include <stdio.h>
@@ -47,7 +48,7 @@ int guard_submission(Request *req)
 {
     char key[96];
     address_key(req, "s", key);
-    int64_t now = ratelimit_now_ms();
+    int64_t now = clock_now_ms();
     unsigned wait = ratelimit_wait(submit_by_address, key, now);
     if (!wait)
         wait = tokenbucket_take(submit_overall, now);
@@ -61,7 +62,7 @@ int guard_receipt(Request *req)
 {
     char key[96];
     address_key(req, "r", key);
-    int64_t now = ratelimit_now_ms();
+    int64_t now = clock_now_ms();
     unsigned wait = ratelimit_wait(receipt_by_address, key, now);
     if (!wait)
         wait = tokenbucket_take(receipt_overall, now);

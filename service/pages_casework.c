@@ -5,6 +5,7 @@
 
 #include "auth.h"
 #include "casework.h"
+#include "clock.h"
 #include "states.h"
 
 #include <stdio.h>
@@ -79,7 +80,7 @@ int page_staff_queue(Request *req)
         f.queue = "new";
     json_t *list = NULL;
     CaseworkResult r =
-        bad ? CW_INVALID : casework_queue(s, &f, http_query(req, "cursor"), auth_now(), &list);
+        bad ? CW_INVALID : casework_queue(s, &f, http_query(req, "cursor"), clock_now(), &list);
     if (r == CW_INVALID)
         return http_reply_error(req, 400, "invalid", "error.invalid", NULL);
     if (r != CW_OK)
@@ -126,7 +127,7 @@ static int case_page(Request *req, int status, const char *case_id, const char *
                      json_t *error_detail)
 {
     json_t *view = NULL;
-    CaseworkResult r = casework_view(req->session, case_id, auth_now(), &view);
+    CaseworkResult r = casework_view(req->session, case_id, clock_now(), &view);
     if (r != CW_OK) {
         json_decref(error_detail);
         return api_casework_error(req, r, NULL);
@@ -170,21 +171,21 @@ static int case_after(Request *req, const char *case_id, CaseworkResult r, json_
 int page_staff_assign(Request *req)
 {
     const char *id = http_param(req, "case");
-    CaseworkResult r = casework_assign(req->session, id, http_form(req, "login"), auth_now());
+    CaseworkResult r = casework_assign(req->session, id, http_form(req, "login"), clock_now());
     return case_after(req, id, r, NULL, "assign");
 }
 
 int page_staff_note(Request *req)
 {
     const char *id = http_param(req, "case");
-    CaseworkResult r = casework_note(req->session, id, http_form(req, "body"), auth_now());
+    CaseworkResult r = casework_note(req->session, id, http_form(req, "body"), clock_now());
     return case_after(req, id, r, NULL, "notes");
 }
 
 int page_staff_message(Request *req)
 {
     const char *id = http_param(req, "case");
-    CaseworkResult r = casework_message(req->session, id, http_form(req, "body"), auth_now());
+    CaseworkResult r = casework_message(req->session, id, http_form(req, "body"), clock_now());
     return case_after(req, id, r, NULL, "messages");
 }
 
@@ -196,7 +197,7 @@ int page_staff_case_incident(Request *req)
     long long n = inc && *inc ? strtoll(inc, &end, 10) : 0;
     CaseworkResult r = (inc && *inc && (*end || n <= 0))
                            ? CW_INVALID
-                           : casework_incident_attach(req->session, id, n, auth_now());
+                           : casework_incident_attach(req->session, id, n, clock_now());
     return case_after(req, id, r, NULL, "incident");
 }
 
@@ -225,7 +226,7 @@ int page_staff_transition(Request *req)
     json_t *fields = form_fields(req);
     json_t *detail = json_object();
     CaseworkResult r =
-        casework_transition(req->session, id, http_form(req, "to"), fields, auth_now(), detail);
+        casework_transition(req->session, id, http_form(req, "to"), fields, clock_now(), detail);
     json_decref(fields);
     char anchor[32];
     snprintf(anchor, sizeof anchor, "target-%lld", (long long)id);
@@ -248,7 +249,7 @@ int page_staff_notice(Request *req)
         lang = NULL;
     json_t *out = NULL;
     CaseworkResult r =
-        id ? casework_notice(req->session, id, lang, fields, auth_now(), &out) : CW_NOT_FOUND;
+        id ? casework_notice(req->session, id, lang, fields, clock_now(), &out) : CW_NOT_FOUND;
     if (r != CW_OK) {
         json_decref(fields);
         return api_casework_error(req, r, NULL);
@@ -280,7 +281,7 @@ int page_staff_incident_create(Request *req)
 {
     int64_t id = 0;
     CaseworkResult r =
-        casework_incident_create(req->session, http_form(req, "label"), auth_now(), &id);
+        casework_incident_create(req->session, http_form(req, "label"), clock_now(), &id);
     if (r == CW_INVALID)
         return http_reply_error(req, 422, "invalid", "error.invalid", "label");
     if (r != CW_OK)
@@ -295,7 +296,7 @@ int page_staff_incident(Request *req)
     int64_t id = http_param_id(req, "id");
     json_t *out = NULL;
     CaseworkResult r =
-        id ? casework_incident_view(req->session, id, auth_now(), &out) : CW_NOT_FOUND;
+        id ? casework_incident_view(req->session, id, clock_now(), &out) : CW_NOT_FOUND;
     if (r != CW_OK)
         return api_casework_error(req, r, NULL);
     add_times(out);
@@ -330,7 +331,7 @@ int page_staff_platform_post(Request *req)
         (clock && *clock && *end)
             ? CW_INVALID
             : casework_platform_update(req->session, http_param(req, "id"), http_form(req, "route"),
-                                       (int)v, http_form(req, "channel"), auth_now(), detail);
+                                       (int)v, http_form(req, "channel"), clock_now(), detail);
     json_decref(detail);
     if (r == CW_INVALID)
         return http_reply_error(req, 422, "invalid", "error.invalid", NULL);
@@ -347,7 +348,7 @@ int page_staff_route_post(Request *req)
     CaseworkResult r =
         (!clock || !*clock || *end)
             ? CW_INVALID
-            : casework_route_update(req->session, http_param(req, "id"), (int)v, auth_now());
+            : casework_route_update(req->session, http_param(req, "id"), (int)v, clock_now());
     if (r == CW_INVALID)
         return http_reply_error(req, 422, "invalid", "error.invalid", "clock_hours");
     if (r != CW_OK)
@@ -377,7 +378,7 @@ int page_staff_reupload(Request *req)
         return http_reply_error(req, 404, "not_found", "error.not_found", NULL);
     json_t *detail = json_pack("{s:s}", "field", "url");
     CaseworkResult r =
-        casework_reupload(req->session, id, http_form(req, "url"), auth_now(), &child);
+        casework_reupload(req->session, id, http_form(req, "url"), clock_now(), &child);
     char anchor[32];
     snprintf(anchor, sizeof anchor, "target-%lld", (long long)(child ? child : id));
     return case_after(req, case_id, r, detail, anchor);
@@ -387,7 +388,7 @@ int page_staff_hold(Request *req)
 {
     const char *id = http_param(req, "case");
     const char *on = http_form(req, "hold");
-    CaseworkResult r = casework_hold(req->session, id, on && !strcmp(on, "on"), auth_now());
+    CaseworkResult r = casework_hold(req->session, id, on && !strcmp(on, "on"), clock_now());
     return case_after(req, id, r, NULL, "hold");
 }
 
@@ -395,7 +396,8 @@ int page_staff_visit_sheet(Request *req)
 {
     int64_t id = http_param_id(req, "id");
     json_t *out = NULL;
-    CaseworkResult r = id ? casework_visit_sheet(req->session, id, auth_now(), &out) : CW_NOT_FOUND;
+    CaseworkResult r =
+        id ? casework_visit_sheet(req->session, id, clock_now(), &out) : CW_NOT_FOUND;
     return result_page(req, r, out, "cw.visit.title", "v", "staff_visit_sheet");
 }
 

@@ -2,6 +2,7 @@
 #include "handlers.h"
 
 #include "auth.h"
+#include "clock.h"
 #include "qr.h"
 #include "signin.h"
 #include "staff.h"
@@ -63,7 +64,7 @@ int page_staff_totp(Request *req)
 int page_staff_totp_post(Request *req)
 {
     StaffResult r = staff_totp_confirm(req->session, http_form(req, "code"),
-                                       http_form(req, "current"), auth_now());
+                                       http_form(req, "current"), clock_now());
     if (r == STAFF_OK)
         return http_reply_redirect(req, 303, "/staff?totp=on");
     /* A wrong code shows a fresh secret: the old one was only ever pending. */
@@ -97,7 +98,7 @@ int page_staff_settings_post(Request *req)
 {
     const char *v = http_form(req, "require_totp");
     int on = v && strcmp(v, "on") == 0;
-    if (staff_require_totp(req->session, on, auth_now()) != STAFF_OK)
+    if (staff_require_totp(req->session, on, clock_now()) != STAFF_OK)
         return http_reply_error(req, 500, "internal", "error.internal", NULL);
     return settings_page(req, 200, 1);
 }

@@ -4,6 +4,7 @@
 #include "handlers.h"
 
 #include "auth.h"
+#include "clock.h"
 #include "formjson.h"
 #include "guard.h"
 #include "i18n.h"
@@ -197,7 +198,7 @@ static void report_job(Request *req)
     IntakeResult res = {0};
     UploadSet *u = j->uploads;
     if (intake_submit(j->report, u ? u->key : NULL, u ? u->files : NULL, u ? u->nfiles : 0, "web",
-                      auth_now(), &res) != 0) {
+                      clock_now(), &res) != 0) {
         http_reply_error(req, 500, "internal", "error.internal", NULL);
         return;
     }
@@ -229,7 +230,7 @@ int page_report_post(Request *req)
     if (!json_object_get(v, "language"))
         json_object_set_new(v, "language", json_string(req->lang));
     IntakeErrors errs;
-    json_t *report = intake_validate(v, auth_now(), &errs);
+    json_t *report = intake_validate(v, clock_now(), &errs);
     if (!report || (u && u->error)) {
         json_decref(report);
         return report_form(req, 422, v, &errs, 0, 0,
@@ -394,7 +395,7 @@ int page_my_targets(Request *req)
     }
     json_decref(v);
     json_decref(extra);
-    int rc = intake_add_targets(req->session, valid, auth_now());
+    int rc = intake_add_targets(req->session, valid, clock_now());
     json_decref(valid);
     if (rc != 0)
         return http_reply_error(req, 500, "internal", "error.internal", NULL);
@@ -411,7 +412,7 @@ int page_my_messages(Request *req)
         json_object_set_new(extra, "message_body", json_string(body ? body : ""));
         return status_page(req, 422, extra);
     }
-    if (victim_add_message(req->session, body, auth_now()) != VICTIM_OK)
+    if (victim_add_message(req->session, body, clock_now()) != VICTIM_OK)
         return http_reply_error(req, 500, "internal", "error.internal", NULL);
     return http_reply_redirect(req, 303, "/my?done=sent#messages");
 }
@@ -435,7 +436,7 @@ int page_my_withdraw_post(Request *req)
     const char *ok = http_form(req, "confirm");
     if (!ok || strcmp(ok, "yes") != 0)
         return confirm_page(req, "withdraw", 422, 1);
-    VictimResult r = victim_withdraw(req->session, auth_now());
+    VictimResult r = victim_withdraw(req->session, clock_now());
     if (r != VICTIM_OK && r != VICTIM_CONFLICT)
         return http_reply_error(req, 500, "internal", "error.internal", NULL);
     return http_reply_redirect(req, 303, "/my?done=withdrawn");
@@ -451,7 +452,7 @@ int page_my_erase_post(Request *req)
     const char *ok = http_form(req, "confirm");
     if (!ok || strcmp(ok, "yes") != 0)
         return confirm_page(req, "erase", 422, 1);
-    if (victim_erase(req->session, auth_now()) != VICTIM_OK)
+    if (victim_erase(req->session, clock_now()) != VICTIM_OK)
         return http_reply_error(req, 500, "internal", "error.internal", NULL);
     victim_clear_cookie(req);
     return http_reply_page(req, 200, "erased", json_pack("{s:s}", "title_key", "erased.title"));

@@ -2,12 +2,12 @@
 #include "ratelimit.h"
 
 #include "buf.h"
+#include "clock.h"
 #include "vault.h"
 
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define SHARDS 64
 #define SLOTS 512 /* keys per shard */
@@ -29,13 +29,6 @@ struct RateLimit {
     uint64_t seed; /* random: nobody can choose keys that collide with someone else's */
     Shard shards[SHARDS];
 };
-
-int64_t ratelimit_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* FNV-1a from a random seed; never 0 so that 0 can mark an empty slot. */
 static uint64_t key_hash(const RateLimit *rl, const char *s)
@@ -172,7 +165,7 @@ TokenBucket *tokenbucket_new(double rate, double burst)
     tb->rate = rate;
     tb->burst = burst;
     tb->tokens = burst;
-    tb->last_ms = ratelimit_now_ms();
+    tb->last_ms = clock_now_ms();
     return tb;
 }
 

@@ -27,7 +27,4 @@ void tokenbucket_free(TokenBucket *tb);
 /* 0 when a token was taken, else the seconds until one is available. */
 unsigned tokenbucket_take(TokenBucket *tb, int64_t now_ms);
 
-/* Milliseconds of a monotonic clock. */
-int64_t ratelimit_now_ms(void);
-
 #endif

@@ -4,6 +4,7 @@
 
 #include "auth.h"
 #include "casework.h"
+#include "clock.h"
 #include "keyring.h"
 #include "log.h"
 #include "retention.h"
@@ -50,7 +51,7 @@ static void *scheduler_main(void *unused)
         if (stopping)
             break;
         pthread_mutex_unlock(&lock);
-        scheduler_tick(auth_now());
+        scheduler_tick(clock_now());
         pthread_mutex_lock(&lock);
     }
     pthread_mutex_unlock(&lock);

@@ -2,6 +2,7 @@
 #include "signin.h"
 
 #include "auth.h"
+#include "clock.h"
 #include "log.h"
 #include "ratelimit.h"
 #include "staff.h"
@@ -120,7 +121,7 @@ static void signin_job(Request *req)
 {
     SignIn *si = req->ctx;
     char cookie[SESSION_COOKIE_MAX] = "", csrf[65] = "";
-    StaffResult r = staff_sign_in(si->login, si->password, si->totp, auth_now(), cookie, csrf);
+    StaffResult r = staff_sign_in(si->login, si->password, si->totp, clock_now(), cookie, csrf);
     char ka[64], kb[80];
     key_account(si->login, ka);
     key_address(req->client, kb);
@@ -159,7 +160,7 @@ int signin_start(Request *req, const char *login, const char *password, const ch
     char ka[64], kb[80];
     key_account(login, ka);
     key_address(req->client, kb);
-    int64_t now = ratelimit_now_ms();
+    int64_t now = clock_now_ms();
     unsigned wa = ratelimit_wait(by_account, ka, now);
     unsigned wb = ratelimit_wait(by_address, kb, now);
     if (wa || wb)

@@ -294,6 +294,23 @@ test('expiry: 30 minutes idle, 12 hours absolute (server clock shifted)', async 
 // ---- 4 ----
 
 
+// The backoff tests hold the server's clock still, so that a slow machine (the sanitizer build
+// under load) cannot let a backoff run out between two attempts; time moves only when a test
+// moves it.
+async function freezeClock(frozen) {
+  const r = await call(srv.base, 'POST', `/debug/clock?freeze=${frozen ? 1 : 0}`, { json: {} });
+  assert.equal(r.status, 200);
+  return r.body.now;
+}
+
+test('the clock can be held still: a backoff then lasts however slow the client is', async () => {
+  const t0 = await freezeClock(true);
+  await sleep(1100);
+  assert.equal(await freezeClock(true), t0, 'a frozen clock does not move with real time');
+  const r = await call(srv.base, 'POST', '/debug/clock?seconds=5', { json: {} });
+  assert.equal(r.body.now, t0 + 5, 'only a shift moves it');
+});
+
 test('per-account backoff: 5 failures, then the 6th attempt is 429 even with the right password', async () => {
   const xff = '10.4.0.1';
   for (let i = 1; i <= 5; i++) {
@@ -324,8 +341,13 @@ test('per-account backoff: once limited, refused even with the right password an
   assert.ok(Number(right.headers.get('retry-after')) >= 1);
   const other = await signIn(srv.base, main.dir, 'cw1', main.pw.cw1, { xff });
   assert.equal(other.status, 200, 'another account signs in from the same address');
-  // The backoff ends: after Retry-After the right password works again.
-  await sleep(Number(right.headers.get('retry-after')) * 1000 + 100);
+  // The backoff ends: after Retry-After (moved on the server's clock) the right password works.
+  const wait = Number(right.headers.get('retry-after'));
+  const early = await call(srv.base, 'POST', `/debug/clock?seconds=${wait - 1}`, { json: {} });
+  assert.equal(early.status, 200);
+  const tooEarly = await signIn(srv.base, main.dir, 'bf2', main.pw.bf2, { xff });
+  assert.equal(tooEarly.status, 429, 'one second before the wait is over, still limited');
+  await call(srv.base, 'POST', '/debug/clock?seconds=1', { json: {} });
   const later = await signIn(srv.base, main.dir, 'bf2', main.pw.bf2, { xff });
   assert.equal(later.status, 200, 'the right password works once the wait is over');
 });
@@ -371,6 +393,14 @@ test('per-account backoff holds under concurrency: 12 parallel guesses, at most 
   for (const st of statuses) assert.ok(st === 401 || st === 429, 'status ' + st);
   const tried = statuses.filter((st) => st === 401).length;
   assert.ok(tried <= 6, `${tried} of 12 parallel wrong passwords were tried: ${statuses.join(',')}`);
+});
+
+test('the clock runs again after the backoff tests', async () => {
+  await freezeClock(false);
+  const a = await call(srv.base, 'POST', '/debug/clock?seconds=0', { json: {} });
+  await sleep(1100);
+  const b = await call(srv.base, 'POST', '/debug/clock?seconds=0', { json: {} });
+  assert.ok(b.body.now > a.body.now, 'real time moves the clock again');
 });
 
 test('an unknown login costs the same time as a wrong password', async () => {

@@ -1,0 +1,49 @@
+/* The service's one clock: real time, a test shift, and a test freeze. */
+#include "clock.h"
+
+#include <stdatomic.h>
+#include <time.h>
+
+static atomic_llong shift_ms;    /* added to both clocks */
+static atomic_llong frozen_wall; /* ms since the epoch when frozen, else 0 */
+static atomic_llong frozen_mono; /* monotonic ms when frozen */
+
+static int64_t read_ms(clockid_t id)
+{
+    struct timespec ts;
+    clock_gettime(id, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t wall_ms(void)
+{
+    int64_t f = atomic_load(&frozen_wall);
+    return (f ? f : read_ms(CLOCK_REALTIME)) + atomic_load(&shift_ms);
+}
+
+int64_t clock_now(void)
+{
+    return wall_ms() / 1000;
+}
+
+int64_t clock_now_ms(void)
+{
+    int64_t f = atomic_load(&frozen_wall);
+    return (f ? atomic_load(&frozen_mono) : read_ms(CLOCK_MONOTONIC)) + atomic_load(&shift_ms);
+}
+
+void clock_shift(int64_t seconds)
+{
+    atomic_fetch_add(&shift_ms, seconds * 1000);
+}
+
+void clock_freeze(int frozen)
+{
+    if (frozen && !atomic_load(&frozen_wall)) {
+        atomic_store(&frozen_mono, read_ms(CLOCK_MONOTONIC));
+        atomic_store(&frozen_wall, read_ms(CLOCK_REALTIME));
+    } else if (!frozen) {
+        /* Back to real time (plus the shift): clocks only ever move forward. */
+        atomic_store(&frozen_wall, 0);
+    }
+}

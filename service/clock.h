@@ -1,0 +1,19 @@
+/* The service's one clock. Everything that asks "what time is it" asks here, so that tests can
+ * move time forward (or hold it still) instead of waiting for it, and no test depends on how
+ * fast the machine is. */
+#ifndef TAKEDOWN_CLOCK_H
+#define TAKEDOWN_CLOCK_H
+
+#include <stdint.h>
+
+/* Seconds since the epoch, plus any test shift. */
+int64_t clock_now(void);
+/* Milliseconds of a monotonic clock, plus any test shift; for backoff and rate limits. */
+int64_t clock_now_ms(void);
+/* Test only (--debug-routes): moves both clocks forward by seconds. */
+void clock_shift(int64_t seconds);
+/* Test only: holds both clocks still (frozen != 0) so that only clock_shift moves them, or lets
+ * them run again from where they stand. */
+void clock_freeze(int frozen);
+
+#endif
