@@ -136,13 +136,15 @@ static void reset_job(Request *req)
         http_reply_json(req, 200, json_pack("{s:s, s:b}", "login", r->login, "reset", 1));
     else if (res == STAFF_NOT_FOUND)
         http_reply_error(req, 404, "not_found", "error.not_found", NULL);
+    else if (res == STAFF_DISABLED)
+        http_reply_error(req, 409, "account_disabled", "error.account_disabled", "login");
     else
         http_reply_error(req, 500, "internal", "error.internal", NULL);
 }
 
 /* An admin sets a new password for another account from a live session (DESIGN section 3: the
- * admin's session holds the org key, which is wrapped again under the new password). The
- * account's sessions end. */
+ * admin's session holds the org key, which is sealed to the account's new keys). The account's
+ * sessions end, its TOTP is cleared, and a disabled account is refused (409). */
 int api_admin_reset_password(Request *req)
 {
     json_t *v = json_object_get(req->json, "password");

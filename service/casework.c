@@ -60,10 +60,10 @@ CaseworkResult cw_open_key(StoreConn *c, const Session *s, const CaseRow *row, u
     unsigned char *dk = vault_secret_alloc(32);
     vault_derive(s->key, ORG_DATA_KEY_ID, "orgdata1", dk);
     CaseworkResult r = CW_OK;
-    if (row->org_wrap.len) {
-        if (vault_unwrap(dk, row->org_wrap.data, row->org_wrap.len, ad, key, 32) != 0)
-            r = CW_FORBIDDEN;
-    } else {
+    /* A wrap written under the old data key by a request that raced a rotation does not open:
+     * the seal, which the rotation renewed, still does, and the page stores a fresh wrap. */
+    if (!row->org_wrap.len ||
+        vault_unwrap(dk, row->org_wrap.data, row->org_wrap.len, ad, key, 32) != 0) {
         OrgRow org = {0};
         if (store_org_get(c, &org) != STORE_OK ||
             vault_seal_open(org.public_key, s->key, row->sealed_key.data, row->sealed_key.len, key,
@@ -75,6 +75,64 @@ CaseworkResult cw_open_key(StoreConn *c, const Session *s, const CaseRow *row, u
     }
     vault_secret_free(dk);
     return r;
+}
+
+/* ---- blind indexes: what a case holds, for matching across cases; keyed by the org key ---- */
+
+typedef struct BlindArgs {
+    StoreConn *c;
+    const unsigned char *bkey;
+    const char *case_id;
+    StoreStatus st;
+} BlindArgs;
+
+static void blind_put(BlindArgs *b, const char *domain, const char *value, int64_t target_id)
+{
+    if (!value || !*value || b->st != STORE_OK)
+        return;
+    unsigned char idx[32];
+    vault_blind_index(b->bkey, domain, value, strlen(value), idx);
+    b->st = store_blind_replace(b->c, b->case_id, domain, idx, target_id);
+}
+
+/* A contact in a form that matches however it was typed: lower case, phone digits only. */
+static void contact_norm(const json_t *contact, char out[300])
+{
+    out[0] = '\0';
+    const char *ch = json_string_value(json_object_get(contact, "channel"));
+    const char *v = json_string_value(json_object_get(contact, "value"));
+    if (!ch || !v)
+        return;
+    size_t o = 0;
+    for (const char *p = v; *p && o + 1 < 300; p++) {
+        if (strcmp(ch, "phone") == 0 && (*p < '0' || *p > '9'))
+            continue;
+        out[o++] = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
+    }
+    out[o] = '\0';
+}
+
+StoreStatus cw_blind_write(StoreConn *c, const unsigned char *org_sk, const char *case_id,
+                           const json_t *body, const json_t *targets, const json_t *fingerprints)
+{
+    StoreStatus st = store_blind_clear(c, case_id);
+    if (st != STORE_OK)
+        return st;
+    unsigned char *bkey = vault_secret_alloc(32);
+    vault_derive(org_sk, BLIND_KEY_ID, "blindidx", bkey);
+    BlindArgs b = {c, bkey, case_id, STORE_OK};
+    size_t i;
+    json_t *v;
+    json_array_foreach(targets, i, v) blind_put(
+        &b, "url", json_string_value(json_object_get(json_object_get(v, "body"), "canonical")),
+        json_integer_value(json_object_get(v, "id")));
+    json_array_foreach(fingerprints, i, v)
+        blind_put(&b, "sha256", json_string_value(json_object_get(v, "value")), 0);
+    char contact[300];
+    contact_norm(json_object_get(json_object_get(body, "requester"), "contact"), contact);
+    blind_put(&b, "contact", contact, 0);
+    vault_secret_free(bkey);
+    return b.st;
 }
 
 /* A clock runs while a due time is set on an open target (transitions set and clear it). */

@@ -92,4 +92,16 @@ CaseworkResult casework_stats(json_t **out);
 /* The audit log, newest first: {"entries": [...], "next": id or null}. */
 CaseworkResult casework_audit(int64_t before, int limit, json_t **out);
 
+/* An org key rotation, from the old org keypair to the new one (secret keys in secret memory). */
+typedef struct CwRotation {
+    const unsigned char *old_sk, *new_sk;
+    unsigned char old_pk[32], new_pk[32];
+    void (*progress)(void *arg, int64_t done, int64_t total); /* may be NULL */
+    void *arg;
+    int64_t cases; /* out: case keys re-wrapped */
+} CwRotation;
+/* Inside the caller's transaction: every case key sealed and wrapped afresh, every incident label
+ * and blind index keyed by the new org key. MUST NOT commit or answer anything itself. */
+StoreStatus casework_rotate_tx(StoreConn *c, CwRotation *r);
+
 #endif

@@ -24,6 +24,11 @@ CaseworkResult cw_open_key(StoreConn *c, const Session *s, const CaseRow *row, u
                            Buf *new_wrap);
 CaseworkResult cw_key_of_case(StoreConn *c, const Session *s, const char *case_id,
                               unsigned char *key);
+/* Replaces a case's blind indexes (links of its targets, fingerprints, the contact) with ones keyed
+ * by org_sk, from what the caller already decrypted: targets as [{"id", "body": {"canonical"}}],
+ * fingerprints as [{"value"}], body the case body. Inside the caller's transaction. */
+StoreStatus cw_blind_write(StoreConn *c, const unsigned char *org_sk, const char *case_id,
+                           const json_t *body, const json_t *targets, const json_t *fingerprints);
 /* A clock runs while a due time is set on an open target. */
 int cw_is_waiting(const char *state);
 /* The transition table, then the copy's kind (notices for online copies, visits for offline). */

@@ -141,40 +141,6 @@ static void view_match(void *arg, const char *other, const char *domain, int64_t
     json_array_append_new(a->matches, o);
 }
 
-/* Blind indexes of what the case holds, for matching across cases; keyed by the org key. */
-typedef struct BlindArgs {
-    StoreConn *c;
-    const unsigned char *bkey;
-    const char *case_id;
-    StoreStatus st;
-} BlindArgs;
-
-static void blind_put(BlindArgs *b, const char *domain, const char *value, int64_t target_id)
-{
-    if (!value || !*value || b->st != STORE_OK)
-        return;
-    unsigned char idx[32];
-    vault_blind_index(b->bkey, domain, value, strlen(value), idx);
-    b->st = store_blind_replace(b->c, b->case_id, domain, idx, target_id);
-}
-
-/* A contact in a form that matches however it was typed: lower case, phone digits only. */
-static void contact_norm(const json_t *contact, char out[300])
-{
-    out[0] = '\0';
-    const char *ch = json_string_value(json_object_get(contact, "channel"));
-    const char *v = json_string_value(json_object_get(contact, "value"));
-    if (!ch || !v)
-        return;
-    size_t o = 0;
-    for (const char *p = v; *p && o + 1 < 300; p++) {
-        if (strcmp(ch, "phone") == 0 && (*p < '0' || *p > '9'))
-            continue;
-        out[o++] = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
-    }
-    out[o] = '\0';
-}
-
 typedef struct OpenArgs {
     const Session *s;
     const char *case_id;
@@ -192,25 +158,9 @@ static StoreStatus view_tx(StoreConn *c, void *arg)
     if (a->new_wrap && a->new_wrap->len)
         st = store_case_set_org_wrap(c, a->case_id, a->new_wrap);
     if (st == STORE_OK)
-        st = store_blind_clear(c, a->case_id);
+        st = cw_blind_write(c, a->s->key, a->case_id, a->body, a->targets, a->fingerprints);
     if (st != STORE_OK)
         return st;
-    unsigned char *bkey = vault_secret_alloc(32);
-    vault_derive(a->s->key, BLIND_KEY_ID, "blindidx", bkey);
-    BlindArgs b = {c, bkey, a->case_id, STORE_OK};
-    size_t i;
-    json_t *v;
-    json_array_foreach(a->targets, i, v) blind_put(
-        &b, "url", json_string_value(json_object_get(json_object_get(v, "body"), "canonical")),
-        json_integer_value(json_object_get(v, "id")));
-    json_array_foreach(a->fingerprints, i, v)
-        blind_put(&b, "sha256", json_string_value(json_object_get(v, "value")), 0);
-    char contact[300];
-    contact_norm(json_object_get(json_object_get(a->body, "requester"), "contact"), contact);
-    blind_put(&b, "contact", contact, 0);
-    vault_secret_free(bkey);
-    if (b.st != STORE_OK)
-        return b.st;
     char actor[80];
     cw_actor_of(a->s, actor);
     return store_audit_append(c, a->now, actor, "case.view", a->case_id, "");

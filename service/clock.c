@@ -4,7 +4,8 @@
 #include <stdatomic.h>
 #include <time.h>
 
-static atomic_llong shift_ms;    /* added to both clocks */
+static atomic_llong shift_ms;    /* added to the wall clock */
+static atomic_llong mono_ms;     /* added to the monotonic clock: forward shifts only */
 static atomic_llong frozen_wall; /* ms since the epoch when frozen, else 0 */
 static atomic_llong frozen_mono; /* monotonic ms when frozen */
 
@@ -29,12 +30,15 @@ int64_t clock_now(void)
 int64_t clock_now_ms(void)
 {
     int64_t f = atomic_load(&frozen_wall);
-    return (f ? atomic_load(&frozen_mono) : read_ms(CLOCK_MONOTONIC)) + atomic_load(&shift_ms);
+    return (f ? atomic_load(&frozen_mono) : read_ms(CLOCK_MONOTONIC)) + atomic_load(&mono_ms);
 }
 
 void clock_shift(int64_t seconds)
 {
     atomic_fetch_add(&shift_ms, seconds * 1000);
+    /* A monotonic clock never runs back: a backoff recorded "later" would never end. */
+    if (seconds > 0)
+        atomic_fetch_add(&mono_ms, seconds * 1000);
 }
 
 void clock_freeze(int frozen)

@@ -10,7 +10,8 @@
 int64_t clock_now(void);
 /* Milliseconds of a monotonic clock, plus any test shift; for backoff and rate limits. */
 int64_t clock_now_ms(void);
-/* Test only (--debug-routes): moves both clocks forward by seconds. */
+/* Test only (--debug-routes): moves the wall clock by seconds (forward or back); the monotonic
+ * clock only follows forward moves. */
 void clock_shift(int64_t seconds);
 /* Test only: holds both clocks still (frozen != 0) so that only clock_shift moves them, or lets
  * them run again from where they stand. */

@@ -17,6 +17,7 @@ int ctl_recover(int argc, char **argv);
 int ctl_backup(int argc, char **argv);
 int ctl_restore(int argc, char **argv);
 int ctl_purge(int argc, char **argv);
+int ctl_org(int argc, char **argv);
 int ctl_audit(int argc, char **argv);
 int ctl_stats(int argc, char **argv);
 

@@ -2,6 +2,8 @@
  * Secrets come from stdin one per line (echo off on a terminal) and are wiped after use. */
 #include "ctl.h"
 
+#include "orgkey.h"
+
 #include "log.h"
 #include "staff.h"
 #include "store.h"
@@ -276,6 +278,46 @@ int ctl_recover(int argc, char **argv)
     if (r == STAFF_OK)
         printf("new password set for %s\n", a.positional[0]);
     return report("recover", r);
+}
+
+static void rotate_progress(void *arg, int64_t done, int64_t total)
+{
+    (void)arg;
+    fprintf(stderr, "org rotate: %lld/%lld cases\n", (long long)done, (long long)total);
+}
+
+int ctl_org(int argc, char **argv)
+{
+    CtlArgs a;
+    if (ctl_parse(argc, argv, &a) != 0)
+        return 2;
+    if (a.npositional != 1 || strcmp(a.positional[0], "rotate") != 0 || !a.as) {
+        fprintf(stderr, "usage: takedownctl org rotate --data-dir DIR --as ADMIN\n");
+        return 2;
+    }
+    char *pw = read_secret("password of the admin");
+    if (!pw) {
+        fprintf(stderr, "takedownctl: expected the admin's password on stdin\n");
+        return 1;
+    }
+    StaffResult r = STAFF_ERROR;
+    char *recovery = vault_secret_alloc(VAULT_RECOVERY_TEXT);
+    OrgRotation out;
+    if (ctl_open(&a) == 0) {
+        r = orgkey_rotate(a.as, pw, recovery, rotate_progress, NULL, time(NULL), &out);
+        store_close();
+    }
+    vault_secret_free(pw);
+    if (r == STAFF_OK) {
+        printf("org key rotated: %lld cases re-keyed, the new key sealed to %lld accounts\n",
+               (long long)out.cases, (long long)out.accounts);
+        printf("Every staff session has ended. The old recovery key no longer works.\n");
+        printf("Write the new recovery key down and keep it offline; it is not shown again.\n");
+        printf("recovery-key: %s\n", recovery);
+        fflush(stdout);
+    }
+    vault_secret_free(recovery);
+    return report("org rotate", r);
 }
 
 int ctl_audit(int argc, char **argv)

@@ -480,8 +480,8 @@ static StoreStatus submit_tx(StoreConn *c, void *arg)
     if ((s = store_event_insert(c, id, 0, a->now, "victim", "case.reported", NULL, NULL, NULL)) !=
         STORE_OK)
         return s;
-    if ((s = session_create(c, "victim", 0, id, a->key, a->now, a->res->cookie, a->res->csrf)) !=
-        STORE_OK)
+    if ((s = session_create(c, "victim", 0, id, a->key, NULL, a->now, a->res->cookie,
+                            a->res->csrf)) != STORE_OK)
         return s;
     return store_audit_append(c, a->now, "victim", "case.report", id, "");
 }

@@ -15,6 +15,8 @@ static const CtlCommand commands[] = {
      "change a password (old password, then new password twice on stdin)"},
     {"recover", ctl_recover, "recover --data-dir DIR LOGIN",
      "set a new password for an admin with the recovery key (key, then password twice)"},
+    {"org", ctl_org, "org rotate --data-dir DIR --as ADMIN",
+     "new org keys after someone leaves (admin password on stdin; prints a new recovery key)"},
     {"backup", ctl_backup, "backup --data-dir DIR FILE", "write a consistent copy of the database"},
     {"restore", ctl_restore, "restore --data-dir DIR FILE", "replace the database with a backup"},
     {"purge", ctl_purge, "purge --data-dir DIR [--dry-run]", "destroy cases past their purge date"},

@@ -12,11 +12,18 @@
 
 #define ID_BYTES 32
 
-static void session_ad(const unsigned char id_hash[32], char ad[80])
+#define AD_MAX 160
+#define WRAP_MAX (2 * VAULT_KEY_BYTES) /* staff: org key and account key */
+
+/* The wrap names the session, its kind and its subject: a staff wrap cannot serve as a victim's,
+ * and a wrap copied to another row or pointed at another case does not open. */
+static void session_ad(const unsigned char id_hash[32], const char *kind, int64_t staff_id,
+                       const char *case_id, char ad[AD_MAX])
 {
     char hex[65];
     vault_to_hex(id_hash, 32, hex);
-    snprintf(ad, 80, "session:%s", hex);
+    snprintf(ad, AD_MAX, "session2:%s:%s:%lld:%s", hex, kind, (long long)staff_id,
+             case_id ? case_id : "");
 }
 
 /* The CSRF token: a subkey of the session key, so it needs no storage and dies with the session. */
@@ -29,19 +36,27 @@ static void session_csrf(const unsigned char *session_key, char csrf[65])
 }
 
 StoreStatus session_create(StoreConn *c, const char *kind, int64_t staff_id, const char *case_id,
-                           const unsigned char *key, int64_t now, char cookie[SESSION_COOKIE_MAX],
-                           char csrf[65])
+                           const unsigned char *key, const unsigned char *account_key, int64_t now,
+                           char cookie[SESSION_COOKIE_MAX], char csrf[65])
 {
     unsigned char id[ID_BYTES], id_hash[32];
     unsigned char *skey = vault_secret_alloc(32);
     vault_random(id, sizeof id);
     vault_key_new(skey);
     vault_hash(id, sizeof id, id_hash);
-    char ad[80];
-    session_ad(id_hash, ad);
-    Buf wrap = {0};
-    vault_wrap(skey, key, 32, ad, &wrap);
     int staff = strcmp(kind, "staff") == 0;
+    char ad[AD_MAX];
+    session_ad(id_hash, kind, staff ? staff_id : 0, staff ? NULL : case_id, ad);
+    unsigned char *both = vault_secret_alloc(WRAP_MAX);
+    memcpy(both, key, VAULT_KEY_BYTES);
+    size_t n = VAULT_KEY_BYTES;
+    if (staff && account_key) {
+        memcpy(both + n, account_key, VAULT_KEY_BYTES);
+        n += VAULT_KEY_BYTES;
+    }
+    Buf wrap = {0};
+    vault_wrap(skey, both, n, ad, &wrap);
+    vault_secret_free(both);
     int64_t expires = now + (staff ? SESSION_STAFF_ABSOLUTE : SESSION_VICTIM_ABSOLUTE);
     StoreStatus s = store_session_insert(c, id_hash, kind, staff_id, case_id, &wrap, now, expires);
     buf_free(&wrap);
@@ -95,10 +110,21 @@ Session *session_load(const char *cookie, int64_t now)
         store_session_delete(c, s->id_hash);
         goto fail;
     }
-    char ad[80];
-    session_ad(s->id_hash, ad);
-    s->key = vault_secret_alloc(32);
-    if (vault_unwrap(skey, row.key_wrap.data, row.key_wrap.len, ad, s->key, 32) != 0)
+    char ad[AD_MAX];
+    session_ad(s->id_hash, row.kind, staff ? row.staff_id : 0, staff ? NULL : row.case_id, ad);
+    unsigned char *both = vault_secret_alloc(WRAP_MAX);
+    size_t n = staff ? WRAP_MAX : VAULT_KEY_BYTES;
+    int opened = vault_unwrap(skey, row.key_wrap.data, row.key_wrap.len, ad, both, n) == 0;
+    if (opened) {
+        s->key = vault_secret_alloc(VAULT_KEY_BYTES);
+        memcpy(s->key, both, VAULT_KEY_BYTES);
+        if (staff) {
+            s->account_key = vault_secret_alloc(VAULT_KEY_BYTES);
+            memcpy(s->account_key, both + VAULT_KEY_BYTES, VAULT_KEY_BYTES);
+        }
+    }
+    vault_secret_free(both);
+    if (!opened)
         goto fail;
     snprintf(s->kind, sizeof s->kind, "%s", row.kind);
     if (staff) {
@@ -139,6 +165,7 @@ void session_free(Session *s)
     if (!s)
         return;
     vault_secret_free(s->key);
+    vault_secret_free(s->account_key);
     vault_wipe(s->csrf, sizeof s->csrf);
     free(s);
 }

@@ -20,19 +20,22 @@ typedef struct Session {
     int64_t staff_id; /* staff sessions */
     char login[64];
     char role[16];
-    unsigned access;    /* ACCESS_* bit of the role (route.h) */
-    char case_id[64];   /* victim sessions */
-    unsigned char *key; /* owned, locked memory: org secret key or case key (32 bytes) */
+    unsigned access;            /* ACCESS_* bit of the role (route.h) */
+    char case_id[64];           /* victim sessions */
+    unsigned char *key;         /* owned, locked memory: org secret key or case key (32 bytes) */
+    unsigned char *account_key; /* owned, locked: a staff account's secret key; NULL for victims */
     unsigned char id_hash[32];
     char csrf[65];  /* the CSRF token of this session */
     int must_enrol; /* TOTP is required and this account has none: enrolment pages only */
 } Session;
 
-/* Creates a session for the given subject, unlocking key (32 bytes) and lifetime. Writes the
+/* Creates a session for the given subject, unlocking key (32 bytes: the org secret key or the
+ * case key), for staff also the account's secret key, and lifetime. The wrap is bound to the kind
+ * and the subject (staff id or case id), so a wrap moved to another row does not open. Writes the
  * cookie value (id and key, never stored) into cookie. Call inside a transaction or alone. */
 StoreStatus session_create(StoreConn *c, const char *kind, int64_t staff_id, const char *case_id,
-                           const unsigned char *key, int64_t now, char cookie[SESSION_COOKIE_MAX],
-                           char csrf[65]);
+                           const unsigned char *key, const unsigned char *account_key, int64_t now,
+                           char cookie[SESSION_COOKIE_MAX], char csrf[65]);
 /* Loads and unlocks the session named by a cookie value; NULL when absent, malformed, expired,
  * revoked, or the account is disabled. Touches last_seen at most once a minute. */
 Session *session_load(const char *cookie, int64_t now);

@@ -33,6 +33,7 @@ const char *staff_result_text(StaffResult r)
         "already initialised",
         "the database is busy; try again",
         "internal error (see the log)",
+        "that account is disabled",
     };
     return (unsigned)r < sizeof texts / sizeof texts[0] ? texts[r] : "?";
 }
@@ -64,11 +65,11 @@ int staff_role_valid(const char *role)
                     strcmp(role, "auditor") == 0);
 }
 
-/* The wrap names the account and its role: a wrap copied to another row, or a role edited in the
- * database, no longer opens. Logins never change, so the wrap can be made before the insert. */
+/* The password wrap of an account's secret key names the account and its role: a wrap copied to
+ * another row, or a role edited in the database, no longer opens. Logins never change. */
 static void wrap_ad(const char *login, const char *role, char ad[96])
 {
-    snprintf(ad, 96, "staff-key:%s:%s", login, role);
+    snprintf(ad, 96, "staff-account:%s:%s", login, role);
 }
 
 static const char RECOVERY_AD[] = "org-recovery";
@@ -121,29 +122,88 @@ static void dummy_make(void)
     vault_pw_wrap(pw, vault_pw_cost_default(), zero, sizeof zero, "dummy", &dummy_wrap);
 }
 
-/* Unwraps an account's key with its password. A missing account costs the same Argon2id run as
- * a present one, so timing does not reveal which logins exist. */
+/* One unwrap of a dummy wrap made once: the same single Argon2id run as a real account, so timing
+ * does not reveal which logins exist or are disabled. */
+static void unlock_dummy(const char *password)
+{
+    pthread_once(&dummy_once, dummy_make);
+    unsigned char *junk = vault_secret_alloc(32);
+    vault_pw_unwrap(password ? password : "", dummy_wrap.data, dummy_wrap.len, "dummy", junk, 32);
+    vault_secret_free(junk);
+}
+
+/* Opens the org secret key sealed to an account, and checks it is the current one (a rotation
+ * that left this account out leaves no seal; an old seal restored from a backup is stale). */
+static StaffResult open_org_seal(StoreConn *c, const StaffRow *row, const unsigned char *account_sk,
+                                 unsigned char *org_sk)
+{
+    if (strcmp(row->role, "auditor") == 0) {
+        vault_key_new(org_sk); /* auditors never read case content: a key that opens nothing */
+        return STAFF_OK;
+    }
+    OrgRow org = {0};
+    StaffResult r = from_store(store_org_get(c, &org));
+    if (r == STAFF_OK && (row->org_seal.len == 0 ||
+                          vault_seal_open((const unsigned char *)row->public_key.data, account_sk,
+                                          row->org_seal.data, row->org_seal.len, org_sk, 32) != 0 ||
+                          !vault_keypair_matches(org.public_key, org_sk)))
+        r = STAFF_BAD_CREDENTIALS;
+    org_row_free(&org);
+    return r;
+}
+
+/* Unwraps an account's secret key with its password (account_sk) and opens the org secret key
+ * sealed to it (org_sk); both 32 bytes of secret memory. A missing or disabled account costs the
+ * same Argon2id run as a present one. */
 static StaffResult unlock_account(StoreConn *c, const char *login, const char *password,
-                                  StaffRow *row, unsigned char *key)
+                                  StaffRow *row, unsigned char *account_sk, unsigned char *org_sk)
 {
     StoreStatus s =
         staff_login_valid(login) ? store_staff_by_login(c, login, row) : STORE_NOT_FOUND;
     if (s != STORE_OK && s != STORE_NOT_FOUND)
         return from_store(s);
-    if (s == STORE_NOT_FOUND || row->disabled || !password) {
-        /* One unwrap of a dummy wrap made once: the same single Argon2id run as a real account. */
-        pthread_once(&dummy_once, dummy_make);
-        unsigned char *junk = vault_secret_alloc(32);
-        vault_pw_unwrap(password ? password : "", dummy_wrap.data, dummy_wrap.len, "dummy", junk,
-                        32);
-        vault_secret_free(junk);
+    if (s == STORE_NOT_FOUND || row->disabled || !password || row->key_wrap.len == 0 ||
+        row->public_key.len != 32) {
+        unlock_dummy(password);
         return STAFF_BAD_CREDENTIALS;
     }
     char ad[96];
     wrap_ad(row->login, row->role, ad);
-    if (vault_pw_unwrap(password, row->key_wrap.data, row->key_wrap.len, ad, key, 32) != 0)
+    if (vault_pw_unwrap(password, row->key_wrap.data, row->key_wrap.len, ad, account_sk, 32) != 0)
         return STAFF_BAD_CREDENTIALS;
-    return STAFF_OK;
+    return open_org_seal(c, row, account_sk, org_sk);
+}
+
+/* New keys for an account: a keypair, its secret key under the password, and the org secret key
+ * sealed to it (org_sk NULL: none, for auditors). account_sk (secret memory) may be NULL. */
+typedef struct NewKeys {
+    unsigned char pk[32];
+    Buf wrap, seal;
+} NewKeys;
+
+static int keys_make(const char *login, const char *role, const char *password, VaultPwCost cost,
+                     const unsigned char *org_sk, NewKeys *k)
+{
+    unsigned char *sk = vault_secret_alloc(32);
+    vault_org_keypair(k->pk, sk);
+    char ad[96];
+    wrap_ad(login, role, ad);
+    int rc = vault_pw_wrap(password, cost, sk, 32, ad, &k->wrap);
+    if (rc == 0 && org_sk && strcmp(role, "auditor") != 0)
+        vault_seal(k->pk, org_sk, 32, &k->seal);
+    vault_secret_free(sk);
+    return rc;
+}
+
+static void keys_free(NewKeys *k)
+{
+    buf_free(&k->wrap);
+    buf_free(&k->seal);
+}
+
+static StaffKeys keys_of(const NewKeys *k)
+{
+    return (StaffKeys){&k->wrap, k->pk, &k->seal};
 }
 
 /* ---- init ---- */
@@ -151,7 +211,8 @@ static StaffResult unlock_account(StoreConn *c, const char *login, const char *p
 typedef struct InitArgs {
     const char *login;
     unsigned char pk[32];
-    Buf recovery_wrap, admin_wrap;
+    Buf recovery_wrap;
+    NewKeys admin;
     unsigned char salt[16];
     int64_t now;
 } InitArgs;
@@ -168,7 +229,8 @@ static StoreStatus init_tx(StoreConn *c, void *arg)
         return s;
     if ((s = store_org_insert(c, a->pk, &a->recovery_wrap, a->salt, a->now)) != STORE_OK)
         return s;
-    if ((s = store_staff_insert(c, a->login, "admin", &a->admin_wrap, a->now, NULL)) != STORE_OK)
+    StaffKeys keys = keys_of(&a->admin);
+    if ((s = store_staff_insert(c, a->login, "admin", &keys, a->now, NULL)) != STORE_OK)
         return s;
     return store_audit_append(c, a->now, "ctl", "init", a->login, "");
 }
@@ -188,19 +250,14 @@ StaffResult staff_init(const char *admin_login, const char *password, VaultPwCos
         return STAFF_ALREADY_INITIALISED;
     InitArgs a = {.login = admin_login, .now = now};
     unsigned char *sk = vault_secret_alloc(32);
-    unsigned char *rk = vault_secret_alloc(32);
     vault_org_keypair(a.pk, sk);
-    vault_recovery_new(recovery_text, rk);
-    vault_wrap(rk, sk, 32, RECOVERY_AD, &a.recovery_wrap);
-    char ad[96];
-    wrap_ad(admin_login, "admin", ad);
-    int rc = vault_pw_wrap(password, cost, sk, 32, ad, &a.admin_wrap);
+    staff_recovery_wrap(sk, recovery_text, &a.recovery_wrap);
+    int rc = keys_make(admin_login, "admin", password, cost, sk, &a.admin);
     vault_secret_free(sk);
-    vault_secret_free(rk);
     vault_random(a.salt, sizeof a.salt);
     s = rc == 0 ? store_tx(init_tx, &a) : STORE_ERROR;
     buf_free(&a.recovery_wrap);
-    buf_free(&a.admin_wrap);
+    keys_free(&a.admin);
     if (s != STORE_OK)
         vault_wipe(recovery_text, VAULT_RECOVERY_TEXT);
     return s == STORE_CONFLICT ? STAFF_ALREADY_INITIALISED : from_store(s);
@@ -210,17 +267,41 @@ StaffResult staff_init(const char *admin_login, const char *password, VaultPwCos
 
 typedef struct AddArgs {
     const char *login, *role, *actor;
-    Buf wrap;
+    NewKeys keys;
     int64_t now;
 } AddArgs;
 
 static StoreStatus add_tx(StoreConn *c, void *arg)
 {
     AddArgs *a = arg;
-    StoreStatus s = store_staff_insert(c, a->login, a->role, &a->wrap, a->now, NULL);
+    StaffKeys keys = keys_of(&a->keys);
+    StoreStatus s = store_staff_insert(c, a->login, a->role, &keys, a->now, NULL);
     if (s != STORE_OK)
         return s;
     return store_audit_append(c, a->now, a->actor, "staff.add", a->login, a->role);
+}
+
+/* Unlocks an admin account by password: the org secret key into org_sk. */
+static StaffResult unlock_admin(StoreConn *c, const char *login, const char *password,
+                                StaffRow *row, unsigned char *org_sk)
+{
+    unsigned char *account_sk = vault_secret_alloc(32);
+    StaffResult r = unlock_account(c, login, password, row, account_sk, org_sk);
+    vault_secret_free(account_sk);
+    if (r == STAFF_OK && strcmp(row->role, "admin") != 0)
+        r = STAFF_FORBIDDEN;
+    return r;
+}
+
+StaffResult staff_unlock_admin(const char *login, const char *password, unsigned char *org_sk)
+{
+    StoreConn *c = store_conn();
+    if (!c)
+        return STAFF_ERROR;
+    StaffRow row = {0};
+    StaffResult r = unlock_admin(c, login, password, &row, org_sk);
+    staff_row_free(&row);
+    return r;
 }
 
 StaffResult staff_add(const char *admin_login, const char *admin_password, const char *role,
@@ -236,28 +317,19 @@ StaffResult staff_add(const char *admin_login, const char *admin_password, const
     if (!c)
         return STAFF_ERROR;
     StaffRow admin = {0};
-    unsigned char *key = vault_secret_alloc(32);
-    StaffResult r = unlock_account(c, admin_login, admin_password, &admin, key);
-    if (r == STAFF_OK && strcmp(admin.role, "admin") != 0)
-        r = STAFF_FORBIDDEN;
+    unsigned char *org_sk = vault_secret_alloc(32);
+    StaffResult r = unlock_admin(c, admin_login, admin_password, &admin, org_sk);
     AddArgs a = {.login = login, .role = role, .now = now};
     char actor[80];
     snprintf(actor, sizeof actor, "staff:%s", admin.login);
     a.actor = actor;
-    if (r == STAFF_OK) {
-        /* Auditors get a key of their own: their sign-in proves the password, nothing more. */
-        if (strcmp(role, "auditor") == 0)
-            vault_key_new(key);
-        char ad[96];
-        wrap_ad(login, role, ad);
-        if (vault_pw_wrap(password, cost, key, 32, ad, &a.wrap) != 0)
-            r = STAFF_ERROR;
-        else
-            r = from_store(store_tx(add_tx, &a));
-    }
-    vault_secret_free(key);
+    if (r == STAFF_OK && keys_make(login, role, password, cost, org_sk, &a.keys) != 0)
+        r = STAFF_ERROR;
+    if (r == STAFF_OK)
+        r = from_store(store_tx(add_tx, &a));
+    vault_secret_free(org_sk);
     staff_row_free(&admin);
-    buf_free(&a.wrap);
+    keys_free(&a.keys);
     return r;
 }
 
@@ -271,7 +343,9 @@ typedef struct DisableArgs {
 static StoreStatus disable_tx(StoreConn *c, void *arg)
 {
     DisableArgs *a = arg;
-    StoreStatus s = store_staff_set_disabled(c, a->id, 1);
+    /* The wraps go with the flag: a disabled account's password opens nothing, even in a copy of
+     * the database taken later. */
+    StoreStatus s = store_staff_disable(c, a->id);
     if (s != STORE_OK)
         return s;
     int64_t admins = 0;
@@ -291,11 +365,9 @@ StaffResult staff_disable(const char *admin_login, const char *admin_password, c
     if (!c)
         return STAFF_ERROR;
     StaffRow admin = {0}, target = {0};
-    unsigned char *key = vault_secret_alloc(32);
-    StaffResult r = unlock_account(c, admin_login, admin_password, &admin, key);
-    vault_secret_free(key);
-    if (r == STAFF_OK && strcmp(admin.role, "admin") != 0)
-        r = STAFF_FORBIDDEN;
+    unsigned char *org_sk = vault_secret_alloc(32);
+    StaffResult r = unlock_admin(c, admin_login, admin_password, &admin, org_sk);
+    vault_secret_free(org_sk);
     if (r == STAFF_OK)
         r = from_store(store_staff_by_login(c, login, &target));
     if (r == STAFF_OK) {
@@ -315,34 +387,22 @@ StaffResult staff_disable(const char *admin_login, const char *admin_password, c
 typedef struct WrapArgs {
     int64_t id;
     const char *actor, *action, *login;
-    Buf wrap;
+    const Buf *wrap;       /* a new password for the same keys, or */
+    const StaffKeys *keys; /* new keys (TOTP cleared) */
     int64_t now;
 } WrapArgs;
 
 static StoreStatus wrap_tx(StoreConn *c, void *arg)
 {
     WrapArgs *a = arg;
-    StoreStatus s = store_staff_set_wrap(c, a->id, &a->wrap, a->now);
+    StoreStatus s = a->keys ? store_staff_set_keys(c, a->id, a->keys, a->now)
+                            : store_staff_set_wrap(c, a->id, a->wrap, a->now);
     if (s != STORE_OK)
         return s;
     /* A new password ends every session of the account. */
     if ((s = store_sessions_delete_staff(c, a->id)) != STORE_OK)
         return s;
     return store_audit_append(c, a->now, a->actor, a->action, a->login, "");
-}
-
-/* Re-wraps key for row under new_password and stores it. */
-static StaffResult rewrap(const StaffRow *row, const unsigned char *key, const char *new_password,
-                          VaultPwCost cost, const char *actor, const char *action, int64_t now)
-{
-    WrapArgs a = {row->id, actor, action, row->login, {0}, now};
-    char ad[96];
-    wrap_ad(row->login, row->role, ad);
-    StaffResult r = STAFF_ERROR;
-    if (vault_pw_wrap(new_password, cost, key, 32, ad, &a.wrap) == 0)
-        r = from_store(store_tx(wrap_tx, &a));
-    buf_free(&a.wrap);
-    return r;
 }
 
 StaffResult staff_passwd(const char *login, const char *old_password, const char *new_password,
@@ -354,15 +414,39 @@ StaffResult staff_passwd(const char *login, const char *old_password, const char
     if (!c)
         return STAFF_ERROR;
     StaffRow row = {0};
-    unsigned char *key = vault_secret_alloc(32);
-    StaffResult r = unlock_account(c, login, old_password, &row, key);
+    unsigned char *account_sk = vault_secret_alloc(32);
+    unsigned char *org_sk = vault_secret_alloc(32);
+    StaffResult r = unlock_account(c, login, old_password, &row, account_sk, org_sk);
+    Buf wrap = {0};
     if (r == STAFF_OK) {
-        char actor[80];
+        char ad[96], actor[80];
+        wrap_ad(row.login, row.role, ad);
         snprintf(actor, sizeof actor, "staff:%s", row.login);
-        r = rewrap(&row, key, new_password, cost, actor, "staff.passwd", now);
+        WrapArgs a = {row.id, actor, "staff.passwd", row.login, &wrap, NULL, now};
+        r = vault_pw_wrap(new_password, cost, account_sk, 32, ad, &wrap) == 0
+                ? from_store(store_tx(wrap_tx, &a))
+                : STAFF_ERROR;
     }
-    vault_secret_free(key);
+    buf_free(&wrap);
+    vault_secret_free(account_sk);
+    vault_secret_free(org_sk);
     staff_row_free(&row);
+    return r;
+}
+
+/* New keys for an account that lost its password (recovery, admin reset): the old TOTP secret
+ * was keyed by the old account key, so it is cleared and the account enrols again. */
+static StaffResult rekey(const StaffRow *row, const unsigned char *org_sk, const char *new_password,
+                         VaultPwCost cost, const char *actor, const char *action, int64_t now)
+{
+    NewKeys k = {0};
+    StaffResult r = STAFF_ERROR;
+    if (keys_make(row->login, row->role, new_password, cost, org_sk, &k) == 0) {
+        StaffKeys keys = keys_of(&k);
+        WrapArgs a = {row->id, actor, action, row->login, NULL, &keys, now};
+        r = from_store(store_tx(wrap_tx, &a));
+    }
+    keys_free(&k);
     return r;
 }
 
@@ -390,7 +474,7 @@ StaffResult staff_recover(const char *recovery_text, const char *login, const ch
     if (r == STAFF_OK && (strcmp(row.role, "admin") != 0 || row.disabled))
         r = STAFF_FORBIDDEN;
     if (r == STAFF_OK)
-        r = rewrap(&row, sk, new_password, cost, "ctl", "staff.recover", now);
+        r = rekey(&row, sk, new_password, cost, "ctl", "staff.recover", now);
     vault_secret_free(rk);
     vault_secret_free(sk);
     org_row_free(&org);
@@ -410,26 +494,79 @@ StaffResult staff_reset_password(const Session *admin, const char *login, const 
         return STAFF_ERROR;
     StaffRow row = {0};
     StaffResult r = from_store(store_staff_by_login(c, login, &row));
+    /* A disabled account stays locked out: a reset would hand the org key back to it. */
+    if (r == STAFF_OK && row.disabled)
+        r = STAFF_DISABLED;
     if (r == STAFF_OK) {
-        unsigned char *key = vault_secret_alloc(32);
-        if (strcmp(row.role, "auditor") == 0)
-            vault_key_new(key);
-        else
-            memcpy(key, admin->key, 32);
         char actor[80];
         snprintf(actor, sizeof actor, "staff:%s", admin->login);
-        r = rewrap(&row, key, new_password, cost, actor, "staff.reset_password", now);
-        vault_secret_free(key);
+        r = rekey(&row, admin->key, new_password, cost, actor, "staff.reset_password", now);
     }
     staff_row_free(&row);
     return r;
 }
 
+/* ---- rotation ---- */
+
+typedef struct Keyed {
+    int64_t id;
+    int auditor;
+    unsigned char pk[32];
+} Keyed;
+
+typedef struct KeyedList {
+    Keyed *k;
+    size_t n, cap;
+} KeyedList;
+
+static void keyed_add(void *arg, int64_t id, const char *role, const unsigned char *pk)
+{
+    KeyedList *l = arg;
+    if (l->n == l->cap) {
+        l->cap = l->cap ? 2 * l->cap : 16;
+        l->k = xrealloc(l->k, l->cap * sizeof *l->k);
+    }
+    l->k[l->n].id = id;
+    l->k[l->n].auditor = strcmp(role, "auditor") == 0;
+    memcpy(l->k[l->n].pk, pk, 32);
+    l->n++;
+}
+
+StoreStatus staff_reseal_tx(StoreConn *c, const unsigned char *new_org_sk, int64_t *sealed)
+{
+    KeyedList l = {0};
+    StoreStatus s = store_staff_each_keyed(c, keyed_add, &l);
+    *sealed = 0;
+    for (size_t i = 0; s == STORE_OK && i < l.n; i++) {
+        Buf seal = {0};
+        if (!l.k[i].auditor) {
+            vault_seal(l.k[i].pk, new_org_sk, 32, &seal);
+            (*sealed)++;
+        }
+        s = store_staff_set_org_seal(c, l.k[i].id, &seal);
+        buf_free(&seal);
+    }
+    free(l.k);
+    /* Every staff session holds the old org key: all sign in again. */
+    return s == STORE_OK ? store_sessions_delete_all_staff(c) : s;
+}
+
+void staff_recovery_wrap(const unsigned char *org_sk, char recovery_text[VAULT_RECOVERY_TEXT],
+                         Buf *out)
+{
+    unsigned char *rk = vault_secret_alloc(32);
+    vault_recovery_new(recovery_text, rk);
+    vault_wrap(rk, org_sk, 32, RECOVERY_AD, out);
+    vault_secret_free(rk);
+}
+
 /* ---- TOTP ---- */
 
+/* TOTP secrets are keyed by the account's own secret key (which only its password opens), not by
+ * the org key every caseworker holds. */
 static void totp_key(const unsigned char *account_key, int64_t staff_id, unsigned char *out)
 {
-    vault_derive(account_key, (uint64_t)staff_id, "totpkey1", out);
+    vault_derive(account_key, (uint64_t)staff_id, "totpkey2", out);
 }
 
 /* Decrypts an account's TOTP secret (pending or confirmed) into secret (TOTP_SECRET_BYTES). */
@@ -475,12 +612,12 @@ static int64_t totp_match(const unsigned char *secret, const char *code, int64_t
 StaffResult staff_totp_begin(const Session *s, char uri[256], char secret_b32[64])
 {
     StoreConn *c = store_conn();
-    if (!c || !s || strcmp(s->kind, "staff") != 0)
+    if (!c || !s || strcmp(s->kind, "staff") != 0 || !s->account_key)
         return STAFF_ERROR;
     unsigned char *secret = vault_secret_alloc(TOTP_SECRET_BYTES);
     unsigned char *k = vault_secret_alloc(32);
     vault_random(secret, TOTP_SECRET_BYTES);
-    totp_key(s->key, s->staff_id, k);
+    totp_key(s->account_key, s->staff_id, k);
     char rowid[24];
     snprintf(rowid, sizeof rowid, "%lld", (long long)s->staff_id);
     Buf enc = {0};
@@ -544,7 +681,7 @@ int staff_totp_enrolled(const Session *s)
 StaffResult staff_totp_confirm(const Session *s, const char *code, const char *current, int64_t now)
 {
     StoreConn *c = store_conn();
-    if (!c || !s || strcmp(s->kind, "staff") != 0)
+    if (!c || !s || strcmp(s->kind, "staff") != 0 || !s->account_key)
         return STAFF_ERROR;
     StaffRow row = {0};
     StaffResult r = from_store(store_staff_by_id(c, s->staff_id, &row));
@@ -552,7 +689,7 @@ StaffResult staff_totp_confirm(const Session *s, const char *code, const char *c
     if (r == STAFF_OK && row.totp_pending.len == 0)
         r = STAFF_NOT_FOUND;
     if (r == STAFF_OK &&
-        totp_open(s->key, s->staff_id, &row.totp_pending, "totp_pending", secret) != 0)
+        totp_open(s->account_key, s->staff_id, &row.totp_pending, "totp_pending", secret) != 0)
         r = STAFF_ERROR;
     /* Replacing a generator needs a code from the one in use: a stolen session alone cannot. */
     if (r == STAFF_OK && row.totp_secret.len > 0) {
@@ -560,7 +697,7 @@ StaffResult staff_totp_confirm(const Session *s, const char *code, const char *c
         int64_t old_step = -1;
         if (!current || !*current)
             r = STAFF_TOTP_REQUIRED;
-        else if (totp_open(s->key, s->staff_id, &row.totp_secret, "totp_secret", old) != 0)
+        else if (totp_open(s->account_key, s->staff_id, &row.totp_secret, "totp_secret", old) != 0)
             r = STAFF_ERROR;
         else if ((old_step = totp_match(old, current, now)) < 0 || old_step <= row.totp_last_step)
             r = STAFF_TOTP_BAD;
@@ -573,7 +710,7 @@ StaffResult staff_totp_confirm(const Session *s, const char *code, const char *c
         /* The pending ciphertext is bound to the column it was made for; re-encrypt for the
          * confirmed one. */
         unsigned char *k = vault_secret_alloc(32);
-        totp_key(s->key, s->staff_id, k);
+        totp_key(s->account_key, s->staff_id, k);
         char rowid[24];
         snprintf(rowid, sizeof rowid, "%lld", (long long)s->staff_id);
         Buf enc = {0};
@@ -608,7 +745,7 @@ StaffResult staff_require_totp(const Session *admin, int on, int64_t now)
 
 typedef struct SignInArgs {
     int64_t staff_id;
-    const unsigned char *key;
+    const unsigned char *key, *account_key;
     int64_t now;
     const char *login;
     char *cookie, *csrf;
@@ -617,8 +754,8 @@ typedef struct SignInArgs {
 static StoreStatus sign_in_tx(StoreConn *c, void *arg)
 {
     SignInArgs *a = arg;
-    StoreStatus s =
-        session_create(c, "staff", a->staff_id, NULL, a->key, a->now, a->cookie, a->csrf);
+    StoreStatus s = session_create(c, "staff", a->staff_id, NULL, a->key, a->account_key, a->now,
+                                   a->cookie, a->csrf);
     if (s != STORE_OK)
         return s;
     char actor[80];
@@ -635,21 +772,22 @@ StaffResult staff_sign_in(const char *login, const char *password, const char *t
     StaffRow row = {0};
     OrgRow org = {0};
     unsigned char *key = vault_secret_alloc(32);
+    unsigned char *account_sk = vault_secret_alloc(32);
     unsigned char *secret = vault_secret_alloc(TOTP_SECRET_BYTES);
-    StaffResult r = unlock_account(c, login, password, &row, key);
+    StaffResult r = unlock_account(c, login, password, &row, account_sk, key);
     if (r == STAFF_OK && row.totp_secret.len > 0) {
         if (!totp || !*totp) {
             r = STAFF_TOTP_REQUIRED;
         } else {
             int64_t step = -1;
-            if (totp_open(key, row.id, &row.totp_secret, "totp_secret", secret) == 0)
+            if (totp_open(account_sk, row.id, &row.totp_secret, "totp_secret", secret) == 0)
                 step = totp_match(secret, totp, now);
             if (step < 0 || store_staff_use_totp_step(c, row.id, step) != STORE_OK)
                 r = STAFF_TOTP_BAD;
         }
     }
     if (r == STAFF_OK) {
-        SignInArgs a = {row.id, key, now, row.login, cookie, csrf};
+        SignInArgs a = {row.id, key, account_sk, now, row.login, cookie, csrf};
         r = from_store(store_tx(sign_in_tx, &a));
         /* Enrolment required by the admin: the session only reaches the enrolment pages. */
         if (r == STAFF_OK && row.totp_secret.len == 0 && store_org_get(c, &org) == STORE_OK &&
@@ -657,6 +795,7 @@ StaffResult staff_sign_in(const char *login, const char *password, const char *t
             r = STAFF_TOTP_ENROL;
     }
     vault_secret_free(secret);
+    vault_secret_free(account_sk);
     vault_secret_free(key);
     staff_row_free(&row);
     org_row_free(&org);

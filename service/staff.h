@@ -27,6 +27,7 @@ typedef enum StaffResult {
     STAFF_ALREADY_INITIALISED,
     STAFF_BUSY,
     STAFF_ERROR,
+    STAFF_DISABLED, /* the account is disabled: nothing may give it keys again */
 } StaffResult;
 
 #define STAFF_PASSWORD_MIN 10
@@ -47,6 +48,10 @@ StaffResult staff_init(const char *admin_login, const char *password, VaultPwCos
  * key of its own: auditors never read case content). */
 StaffResult staff_add(const char *admin_login, const char *admin_password, const char *role,
                       const char *login, const char *password, VaultPwCost cost, int64_t now);
+/* Unlocks an admin account by password: the org secret key into org_sk (32 bytes, secret memory).
+ * STAFF_FORBIDDEN for an account that is not an admin. */
+StaffResult staff_unlock_admin(const char *login, const char *password, unsigned char *org_sk);
+/* Disables an account and destroys its key wrap, org seal and TOTP secrets in the same step. */
 StaffResult staff_disable(const char *admin_login, const char *admin_password, const char *login,
                           int64_t now);
 StaffResult staff_passwd(const char *login, const char *old_password, const char *new_password,
@@ -54,7 +59,8 @@ StaffResult staff_passwd(const char *login, const char *old_password, const char
 /* The recovery key sets a new password for an admin account. */
 StaffResult staff_recover(const char *recovery_text, const char *login, const char *new_password,
                           VaultPwCost cost, int64_t now);
-/* From a live admin session (which holds the org key): a new password for another account. */
+/* From a live admin session (which holds the org key): a new password and new keys for another
+ * account; its TOTP is cleared (re-enrolment). STAFF_DISABLED for a disabled account. */
 StaffResult staff_reset_password(const Session *admin, const char *login, const char *new_password,
                                  VaultPwCost cost, int64_t now);
 
@@ -73,6 +79,13 @@ StaffResult staff_totp_confirm(const Session *s, const char *code, const char *c
 int staff_totp_enrolled(const Session *s);
 /* Admin: require TOTP of every account. */
 StaffResult staff_require_totp(const Session *admin, int on, int64_t now);
+
+/* Rotation, inside the caller's transaction: the new org secret key sealed to every enabled
+ * account but auditors (*sealed counts them), and every staff session ended. */
+StoreStatus staff_reseal_tx(StoreConn *c, const unsigned char *new_org_sk, int64_t *sealed);
+/* A new recovery key for org_sk: its text (shown once) and the wrap to store. */
+void staff_recovery_wrap(const unsigned char *org_sk, char recovery_text[VAULT_RECOVERY_TEXT],
+                         Buf *out);
 
 /* The id of the account with that login, or 0. */
 int64_t staff_id_of(const char *login);

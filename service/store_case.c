@@ -416,3 +416,28 @@ int64_t store_last_insert_id(StoreConn *c)
 {
     return sqlite3_last_insert_rowid(c->db);
 }
+
+StoreStatus store_case_ids(StoreConn *c, void (*cb)(void *arg, const char *id), void *arg)
+{
+    sqlite3_stmt *st = store_stmt(c, "SELECT id FROM cases ORDER BY created_at, id");
+    if (!st)
+        return STORE_ERROR;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        cb(arg, (const char *)sqlite3_column_text(st, 0));
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? STORE_OK : store_status(c, rc, __func__);
+}
+
+StoreStatus store_case_set_keys(StoreConn *c, const char *id, const Buf *sealed_key,
+                                const Buf *org_wrap)
+{
+    sqlite3_stmt *st =
+        store_stmt(c, "UPDATE cases SET sealed_key = ?2, org_wrap = ?3 WHERE id = ?1");
+    if (!st)
+        return STORE_ERROR;
+    store_bind_text(st, 1, id);
+    store_bind_blob(st, 2, sealed_key->data, sealed_key->len);
+    store_bind_blob(st, 3, org_wrap->data, org_wrap->len);
+    return store_exec_one(c, st, __func__);
+}

@@ -104,4 +104,10 @@ StoreStatus store_fingerprints_of_case(StoreConn *c, const char *case_id,
                                        void (*cb)(void *arg, int64_t id, const Buf *body),
                                        void *arg);
 
+/* Every case id, oldest first (a rotation walks them). */
+StoreStatus store_case_ids(StoreConn *c, void (*cb)(void *arg, const char *id), void *arg);
+/* A rotation: the case key sealed to the new org public key and wrapped under the new data key. */
+StoreStatus store_case_set_keys(StoreConn *c, const char *id, const Buf *sealed_key,
+                                const Buf *org_wrap);
+
 #endif

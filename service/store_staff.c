@@ -16,6 +16,8 @@ void org_row_free(OrgRow *o)
 void staff_row_free(StaffRow *s)
 {
     buf_free(&s->key_wrap);
+    buf_free(&s->public_key);
+    buf_free(&s->org_seal);
     buf_free(&s->totp_secret);
     buf_free(&s->totp_pending);
 }
@@ -30,7 +32,8 @@ void session_row_free(SessionRow *s)
 StoreStatus store_org_get(StoreConn *c, OrgRow *out)
 {
     sqlite3_stmt *st = store_stmt(
-        c, "SELECT public_key, recovery_wrap, receipt_salt, require_totp FROM org WHERE id = 1");
+        c, "SELECT public_key, recovery_wrap, receipt_salt, require_totp, key_epoch FROM org "
+           "WHERE id = 1");
     StoreStatus s = store_step_row(c, st, __func__);
     if (s != STORE_OK)
         return s;
@@ -38,6 +41,7 @@ StoreStatus store_org_get(StoreConn *c, OrgRow *out)
     store_column_buf(st, 1, &out->recovery_wrap);
     store_column_fixed(st, 2, out->receipt_salt, sizeof out->receipt_salt);
     out->require_totp = sqlite3_column_int(st, 3);
+    out->key_epoch = sqlite3_column_int64(st, 4);
     sqlite3_reset(st);
     return STORE_OK;
 }
@@ -65,19 +69,42 @@ StoreStatus store_org_set_require_totp(StoreConn *c, int on)
     return store_exec_stmt(c, st, __func__);
 }
 
+StoreStatus store_org_rotate(StoreConn *c, const unsigned char pk[32], const Buf *recovery_wrap)
+{
+    sqlite3_stmt *st = store_stmt(c, "UPDATE org SET public_key = ?1, recovery_wrap = ?2, "
+                                     "key_epoch = key_epoch + 1 WHERE id = 1");
+    if (!st)
+        return STORE_ERROR;
+    store_bind_blob(st, 1, pk, 32);
+    store_bind_blob(st, 2, recovery_wrap->data, recovery_wrap->len);
+    return store_exec_one(c, st, __func__);
+}
+
 /* ---- staff ---- */
 
-StoreStatus store_staff_insert(StoreConn *c, const char *login, const char *role,
-                               const Buf *key_wrap, int64_t now, int64_t *id)
+/* Binds a seal, or NULL when there is none (auditors, or left out by a rotation). */
+static void bind_seal(sqlite3_stmt *st, int i, const Buf *seal)
 {
-    sqlite3_stmt *st = store_stmt(c, "INSERT INTO staff (login, role, key_wrap, created_at, "
-                                     "password_changed_at) VALUES (?1, ?2, ?3, ?4, ?4)");
+    if (seal && seal->len)
+        store_bind_blob(st, i, seal->data, seal->len);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+StoreStatus store_staff_insert(StoreConn *c, const char *login, const char *role,
+                               const StaffKeys *keys, int64_t now, int64_t *id)
+{
+    sqlite3_stmt *st = store_stmt(c, "INSERT INTO staff (login, role, key_wrap, public_key, "
+                                     "org_seal, created_at, password_changed_at) "
+                                     "VALUES (?1, ?2, ?3, ?5, ?6, ?4, ?4)");
     if (!st)
         return STORE_ERROR;
     store_bind_text(st, 1, login);
     store_bind_text(st, 2, role);
-    store_bind_blob(st, 3, key_wrap->data, key_wrap->len);
+    store_bind_blob(st, 3, keys->key_wrap->data, keys->key_wrap->len);
     sqlite3_bind_int64(st, 4, now);
+    store_bind_blob(st, 5, keys->public_key, 32);
+    bind_seal(st, 6, keys->org_seal);
     StoreStatus s = store_exec_stmt(c, st, __func__);
     if (s == STORE_OK && id)
         *id = sqlite3_last_insert_rowid(c->db);
@@ -94,13 +121,16 @@ static void staff_from_row(sqlite3_stmt *st, StaffRow *out)
     store_column_buf(st, 5, &out->totp_pending);
     out->totp_last_step = sqlite3_column_int64(st, 6);
     out->disabled = sqlite3_column_int(st, 7);
+    store_column_buf(st, 8, &out->public_key);
+    store_column_buf(st, 9, &out->org_seal);
 }
 
 StoreStatus store_staff_by_login(StoreConn *c, const char *login, StaffRow *out)
 {
-    sqlite3_stmt *st = store_stmt(c, "SELECT id, login, role, key_wrap, totp_secret, "
-                                     "totp_pending, totp_last_step, disabled FROM staff "
-                                     "WHERE login = ?1");
+    sqlite3_stmt *st =
+        store_stmt(c, "SELECT id, login, role, key_wrap, totp_secret, "
+                      "totp_pending, totp_last_step, disabled, public_key, org_seal FROM staff "
+                      "WHERE login = ?1");
     if (!st)
         return STORE_ERROR;
     store_bind_text(st, 1, login);
@@ -114,9 +144,10 @@ StoreStatus store_staff_by_login(StoreConn *c, const char *login, StaffRow *out)
 
 StoreStatus store_staff_by_id(StoreConn *c, int64_t id, StaffRow *out)
 {
-    sqlite3_stmt *st = store_stmt(c, "SELECT id, login, role, key_wrap, totp_secret, "
-                                     "totp_pending, totp_last_step, disabled FROM staff "
-                                     "WHERE id = ?1");
+    sqlite3_stmt *st =
+        store_stmt(c, "SELECT id, login, role, key_wrap, totp_secret, "
+                      "totp_pending, totp_last_step, disabled, public_key, org_seal FROM staff "
+                      "WHERE id = ?1");
     if (!st)
         return STORE_ERROR;
     sqlite3_bind_int64(st, 1, id);
@@ -140,14 +171,58 @@ StoreStatus store_staff_set_wrap(StoreConn *c, int64_t id, const Buf *key_wrap, 
     return store_exec_one(c, st, __func__);
 }
 
-StoreStatus store_staff_set_disabled(StoreConn *c, int64_t id, int disabled)
+StoreStatus store_staff_set_keys(StoreConn *c, int64_t id, const StaffKeys *keys, int64_t now)
 {
-    sqlite3_stmt *st = store_stmt(c, "UPDATE staff SET disabled = ?2 WHERE id = ?1");
+    sqlite3_stmt *st = store_stmt(c, "UPDATE staff SET key_wrap = ?2, public_key = ?3, "
+                                     "org_seal = ?4, password_changed_at = ?5, totp_secret = NULL, "
+                                     "totp_pending = NULL, totp_last_step = 0 WHERE id = ?1");
     if (!st)
         return STORE_ERROR;
     sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_int(st, 2, disabled ? 1 : 0);
+    store_bind_blob(st, 2, keys->key_wrap->data, keys->key_wrap->len);
+    store_bind_blob(st, 3, keys->public_key, 32);
+    bind_seal(st, 4, keys->org_seal);
+    sqlite3_bind_int64(st, 5, now);
     return store_exec_one(c, st, __func__);
+}
+
+StoreStatus store_staff_disable(StoreConn *c, int64_t id)
+{
+    /* secure_delete is on: the old wraps and secrets are overwritten, not just unlinked. */
+    sqlite3_stmt *st = store_stmt(c, "UPDATE staff SET disabled = 1, key_wrap = x'', "
+                                     "public_key = NULL, org_seal = NULL, totp_secret = NULL, "
+                                     "totp_pending = NULL WHERE id = ?1");
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, id);
+    return store_exec_one(c, st, __func__);
+}
+
+StoreStatus store_staff_set_org_seal(StoreConn *c, int64_t id, const Buf *org_seal)
+{
+    sqlite3_stmt *st = store_stmt(c, "UPDATE staff SET org_seal = ?2 WHERE id = ?1");
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, id);
+    bind_seal(st, 2, org_seal);
+    return store_exec_one(c, st, __func__);
+}
+
+StoreStatus store_staff_each_keyed(StoreConn *c,
+                                   void (*cb)(void *arg, int64_t id, const char *role,
+                                              const unsigned char *public_key),
+                                   void *arg)
+{
+    sqlite3_stmt *st = store_stmt(c, "SELECT id, role, public_key FROM staff WHERE disabled = 0 "
+                                     "AND length(public_key) = 32 ORDER BY id");
+    if (!st)
+        return STORE_ERROR;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        cb(arg, sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1),
+           sqlite3_column_blob(st, 2));
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? STORE_OK : store_status(c, rc, __func__);
 }
 
 StoreStatus store_staff_set_totp_pending(StoreConn *c, int64_t id, const Buf *enc)
@@ -285,6 +360,12 @@ StoreStatus store_sessions_delete_staff(StoreConn *c, int64_t staff_id)
         return STORE_ERROR;
     sqlite3_bind_int64(st, 1, staff_id);
     return store_exec_stmt(c, st, __func__);
+}
+
+StoreStatus store_sessions_delete_all_staff(StoreConn *c)
+{
+    sqlite3_stmt *st = store_stmt(c, "DELETE FROM sessions WHERE kind = 'staff'");
+    return st ? store_exec_stmt(c, st, __func__) : STORE_ERROR;
 }
 
 StoreStatus store_sessions_expire(StoreConn *c, int64_t now, int64_t staff_idle,

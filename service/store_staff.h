@@ -12,13 +12,16 @@ typedef struct OrgRow {
     Buf recovery_wrap; /* owned */
     unsigned char receipt_salt[16];
     int require_totp;
+    int64_t key_epoch; /* 1 at init, +1 at every rotation */
 } OrgRow;
 
 typedef struct StaffRow {
     int64_t id;
     char login[64];
     char role[16];
-    Buf key_wrap;     /* owned */
+    Buf key_wrap;     /* owned; the account secret key under the password; len 0 once disabled */
+    Buf public_key;   /* owned; the account's X25519 public key; len 0 before 0007 or disabled */
+    Buf org_seal;     /* owned; the org secret key sealed to public_key; len 0 for auditors */
     Buf totp_secret;  /* owned; len 0 when not enrolled */
     Buf totp_pending; /* owned */
     int64_t totp_last_step;
@@ -42,14 +45,35 @@ StoreStatus store_org_get(StoreConn *c, OrgRow *out);
 StoreStatus store_org_insert(StoreConn *c, const unsigned char pk[32], const Buf *recovery_wrap,
                              const unsigned char salt[16], int64_t now);
 StoreStatus store_org_set_require_totp(StoreConn *c, int on);
+/* A rotation: the new public key and recovery wrap, and the next key epoch. */
+StoreStatus store_org_rotate(StoreConn *c, const unsigned char pk[32], const Buf *recovery_wrap);
+
+/* An account's keys: the password wrap of its secret key, its public key and the org secret key
+ * sealed to it (org_seal may be empty: auditors). */
+typedef struct StaffKeys {
+    const Buf *key_wrap;
+    const unsigned char *public_key; /* 32 bytes */
+    const Buf *org_seal;
+} StaffKeys;
 
 /* STORE_CONFLICT when the login exists. *id receives the new id. */
 StoreStatus store_staff_insert(StoreConn *c, const char *login, const char *role,
-                               const Buf *key_wrap, int64_t now, int64_t *id);
+                               const StaffKeys *keys, int64_t now, int64_t *id);
 StoreStatus store_staff_by_login(StoreConn *c, const char *login, StaffRow *out);
 StoreStatus store_staff_by_id(StoreConn *c, int64_t id, StaffRow *out);
+/* A new password for the same keys (the account's own password change). */
 StoreStatus store_staff_set_wrap(StoreConn *c, int64_t id, const Buf *key_wrap, int64_t now);
-StoreStatus store_staff_set_disabled(StoreConn *c, int64_t id, int disabled);
+/* New keys for an account (admin reset, recovery): its TOTP is cleared, it must enrol again. */
+StoreStatus store_staff_set_keys(StoreConn *c, int64_t id, const StaffKeys *keys, int64_t now);
+/* Disables an account and destroys its key wrap, org seal and TOTP secrets. */
+StoreStatus store_staff_disable(StoreConn *c, int64_t id);
+/* Rotation: the new org secret key sealed to an account (NULL: none). */
+StoreStatus store_staff_set_org_seal(StoreConn *c, int64_t id, const Buf *org_seal);
+/* Every enabled account with keys: id, role and public key (32 bytes). */
+StoreStatus store_staff_each_keyed(StoreConn *c,
+                                   void (*cb)(void *arg, int64_t id, const char *role,
+                                              const unsigned char *public_key),
+                                   void *arg);
 /* Sets the pending (enrolment) or the confirmed TOTP secret; NULL clears it. */
 StoreStatus store_staff_set_totp_pending(StoreConn *c, int64_t id, const Buf *enc);
 StoreStatus store_staff_confirm_totp(StoreConn *c, int64_t id, int64_t step);
@@ -71,6 +95,8 @@ StoreStatus store_session_get(StoreConn *c, const unsigned char id_hash[32], Ses
 StoreStatus store_session_touch(StoreConn *c, const unsigned char id_hash[32], int64_t now);
 StoreStatus store_session_delete(StoreConn *c, const unsigned char id_hash[32]);
 StoreStatus store_sessions_delete_staff(StoreConn *c, int64_t staff_id);
+/* Ends every staff session (a rotation: they hold the old org key). */
+StoreStatus store_sessions_delete_all_staff(StoreConn *c);
 /* Deletes sessions past their absolute expiry or idle for longer than idle seconds. */
 StoreStatus store_sessions_expire(StoreConn *c, int64_t now, int64_t staff_idle,
                                   int64_t victim_idle);

@@ -271,6 +271,15 @@ void vault_org_keypair(unsigned char pk[VAULT_KEY_BYTES], unsigned char *sk)
     crypto_box_keypair(pk, sk);
 }
 
+int vault_keypair_matches(const unsigned char pk[VAULT_KEY_BYTES], const unsigned char *sk)
+{
+    unsigned char derived[VAULT_KEY_BYTES];
+    int ok =
+        crypto_scalarmult_base(derived, sk) == 0 && sodium_memcmp(derived, pk, sizeof derived) == 0;
+    sodium_memzero(derived, sizeof derived);
+    return ok;
+}
+
 void vault_key_new(unsigned char *key)
 {
     randombytes_buf(key, VAULT_KEY_BYTES);

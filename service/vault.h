@@ -58,8 +58,11 @@ void vault_to_b64(const void *in, size_t n, Buf *out);
 long vault_from_b64(const char *b64, void *out, size_t max);
 
 /* ---- keys ---- */
-/* A fresh X25519 org keypair; sk must be VAULT_KEY_BYTES of secret memory. */
+/* A fresh X25519 keypair (the org's, or a staff account's); sk must be VAULT_KEY_BYTES of secret
+ * memory. */
 void vault_org_keypair(unsigned char pk[VAULT_KEY_BYTES], unsigned char *sk);
+/* 1 when sk is the secret half of pk (a stale org key after a rotation is not). */
+int vault_keypair_matches(const unsigned char pk[VAULT_KEY_BYTES], const unsigned char *sk);
 /* A fresh random symmetric key (case key, session key) into secret memory. */
 void vault_key_new(unsigned char *key);
 /* Subkey number id under context ctx (exactly 8 characters, e.g. "orgdata1") of a 32-byte master.

@@ -73,7 +73,7 @@ VictimResult victim_sign_in(const char *typed, int64_t now, char cookie[SESSION_
         snprintf(ad, sizeof ad, "case-receipt:%s", row.id);
         if (s == STORE_OK &&
             vault_unwrap(rkey, row.receipt_wrap.data, row.receipt_wrap.len, ad, key, 32) == 0) {
-            s = session_create(c, "victim", 0, row.id, key, now, cookie, csrf);
+            s = session_create(c, "victim", 0, row.id, key, NULL, now, cookie, csrf);
             r = s == STORE_OK ? VICTIM_OK : s == STORE_BUSY ? VICTIM_BUSY : VICTIM_ERROR;
         } else if (s != STORE_OK && s != STORE_NOT_FOUND) {
             r = s == STORE_BUSY ? VICTIM_BUSY : VICTIM_ERROR;

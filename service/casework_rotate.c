@@ -1,0 +1,161 @@
+/* The case side of an org key rotation: every case key sealed to the new org public key and
+ * wrapped under the new data key, every incident label and blind index keyed afresh. The case keys
+ * themselves stay (the victims' receipts wrap them), so what a departed member can no longer open
+ * is everything keyed by the org key: new cases, labels, indexes and the wraps themselves. */
+#include "casework_internal.h"
+
+#include "log.h"
+#include "sealed.h"
+#include "store_case.h"
+#include "store_work.h"
+#include "vault.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct Ids {
+    char (*id)[CASE_ID_LEN + 1];
+    size_t n, cap;
+} Ids;
+
+static void ids_add(void *arg, const char *id)
+{
+    Ids *ids = arg;
+    if (ids->n == ids->cap) {
+        ids->cap = ids->cap ? 2 * ids->cap : 1024;
+        ids->id = xrealloc(ids->id, ids->cap * sizeof *ids->id);
+    }
+    snprintf(ids->id[ids->n++], CASE_ID_LEN + 1, "%s", id);
+}
+
+typedef struct RekeyCase {
+    const unsigned char *key; /* the case key */
+    const char *case_id;
+    json_t *targets, *fingerprints;
+    int fp_index;
+} RekeyCase;
+
+static void rekey_target(void *arg, const TargetRow *t)
+{
+    RekeyCase *a = arg;
+    char row[24];
+    snprintf(row, sizeof row, "%lld", (long long)t->id);
+    json_t *body = sealed_open_json(a->key, "targets", "body", row, &t->body);
+    if (body)
+        json_array_append_new(a->targets,
+                              json_pack("{s:I, s:o}", "id", (json_int_t)t->id, "body", body));
+}
+
+static void rekey_fingerprint(void *arg, int64_t id, const Buf *body)
+{
+    RekeyCase *a = arg;
+    (void)id;
+    char row[48];
+    snprintf(row, sizeof row, "%s:%d", a->case_id, a->fp_index++);
+    char *v = sealed_open_text(a->key, "fingerprints", "body", row, body);
+    if (v)
+        json_array_append_new(a->fingerprints, json_pack("{s:s}", "value", v));
+    free(v);
+}
+
+/* Opens a case's key with the old org key: its wrap under the old data key, else its seal. */
+static int open_with(const CaseRow *row, const unsigned char *old_sk,
+                     const unsigned char old_pk[32], const unsigned char *old_dk,
+                     unsigned char *key)
+{
+    char ad[64];
+    snprintf(ad, sizeof ad, "case-org:%s", row->id);
+    if (row->org_wrap.len &&
+        vault_unwrap(old_dk, row->org_wrap.data, row->org_wrap.len, ad, key, 32) == 0)
+        return 0;
+    return vault_seal_open(old_pk, old_sk, row->sealed_key.data, row->sealed_key.len, key, 32);
+}
+
+static StoreStatus rekey_case(StoreConn *c, const char *id, const CwRotation *r,
+                              const unsigned char *old_dk, const unsigned char *new_dk)
+{
+    CaseRow row = {0};
+    StoreStatus st = store_case_get(c, id, &row);
+    unsigned char *key = vault_secret_alloc(32);
+    Buf sealed = {0}, wrap = {0};
+    RekeyCase a = {key, id, json_array(), json_array(), 0};
+    json_t *body = NULL;
+    if (st == STORE_OK && open_with(&row, r->old_sk, r->old_pk, old_dk, key) != 0) {
+        log_errorx("%s: a case key does not open with the current org key", __func__);
+        st = STORE_ERROR;
+    }
+    if (st == STORE_OK) {
+        char ad[64];
+        snprintf(ad, sizeof ad, "case-org:%s", row.id);
+        vault_seal(r->new_pk, key, 32, &sealed);
+        vault_wrap(new_dk, key, 32, ad, &wrap);
+        st = store_case_set_keys(c, id, &sealed, &wrap);
+    }
+    if (st == STORE_OK)
+        st = store_targets_of_case(c, id, 1, rekey_target, &a);
+    if (st == STORE_OK)
+        st = store_fingerprints_of_case(c, id, rekey_fingerprint, &a);
+    if (st == STORE_OK && !(body = sealed_open_json(key, "cases", "body", id, &row.body)))
+        st = STORE_ERROR;
+    if (st == STORE_OK)
+        st = cw_blind_write(c, r->new_sk, id, body, a.targets, a.fingerprints);
+    json_decref(body);
+    json_decref(a.targets);
+    json_decref(a.fingerprints);
+    buf_free(&sealed);
+    buf_free(&wrap);
+    vault_secret_free(key);
+    case_row_free(&row);
+    return st;
+}
+
+typedef struct Labels {
+    StoreConn *c;
+    const unsigned char *old_dk, *new_dk;
+    StoreStatus st;
+} Labels;
+
+static void rekey_label(void *arg, const IncidentRow *r)
+{
+    Labels *l = arg;
+    char row[24];
+    snprintf(row, sizeof row, "%lld", (long long)r->id);
+    char *text = sealed_open_text(l->old_dk, "incidents", "label", row, &r->label);
+    if (!text || l->st != STORE_OK) {
+        free(text);
+        return;
+    }
+    Buf ct = {0};
+    sealed_text(l->new_dk, "incidents", "label", row, text, &ct);
+    vault_wipe(text, strlen(text));
+    free(text);
+    l->st = store_set_sealed(l->c, SEALED_INCIDENT_LABEL, r->id, ct.data, ct.len);
+    buf_free(&ct);
+}
+
+StoreStatus casework_rotate_tx(StoreConn *c, CwRotation *r)
+{
+    unsigned char *old_dk = vault_secret_alloc(32);
+    unsigned char *new_dk = vault_secret_alloc(32);
+    vault_derive(r->old_sk, ORG_DATA_KEY_ID, "orgdata1", old_dk);
+    vault_derive(r->new_sk, ORG_DATA_KEY_ID, "orgdata1", new_dk);
+    Ids ids = {0};
+    /* Ids first, then one case at a time: no statement reads a table another one is writing. */
+    StoreStatus st = store_case_ids(c, ids_add, &ids);
+    for (size_t i = 0; st == STORE_OK && i < ids.n; i++) {
+        st = rekey_case(c, ids.id[i], r, old_dk, new_dk);
+        if (r->progress && (i + 1 == ids.n || (i + 1) % 1000 == 0))
+            r->progress(r->arg, (int64_t)(i + 1), (int64_t)ids.n);
+    }
+    r->cases = st == STORE_OK ? (int64_t)ids.n : 0;
+    Labels l = {c, old_dk, new_dk, STORE_OK};
+    if (st == STORE_OK)
+        st = store_incidents(c, rekey_label, &l);
+    if (st == STORE_OK)
+        st = l.st;
+    free(ids.id);
+    vault_secret_free(old_dk);
+    vault_secret_free(new_dk);
+    return st;
+}
