@@ -293,6 +293,19 @@ static StaffResult unlock_admin(StoreConn *c, const char *login, const char *pas
     return r;
 }
 
+StaffResult staff_unlock(const char *login, const char *password, unsigned char *org_sk)
+{
+    StoreConn *c = store_conn();
+    if (!c)
+        return STAFF_ERROR;
+    StaffRow row = {0};
+    unsigned char *account_sk = vault_secret_alloc(32);
+    StaffResult r = unlock_account(c, login, password, &row, account_sk, org_sk);
+    vault_secret_free(account_sk);
+    staff_row_free(&row);
+    return r;
+}
+
 StaffResult staff_unlock_admin(const char *login, const char *password, unsigned char *org_sk)
 {
     StoreConn *c = store_conn();

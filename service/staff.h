@@ -48,6 +48,9 @@ StaffResult staff_init(const char *admin_login, const char *password, VaultPwCos
  * key of its own: auditors never read case content). */
 StaffResult staff_add(const char *admin_login, const char *admin_password, const char *role,
                       const char *login, const char *password, VaultPwCost cost, int64_t now);
+/* Unlocks any account by password: the org secret key it holds into org_sk (auditors: a random
+ * key that opens nothing). */
+StaffResult staff_unlock(const char *login, const char *password, unsigned char *org_sk);
 /* Unlocks an admin account by password: the org secret key into org_sk (32 bytes, secret memory).
  * STAFF_FORBIDDEN for an account that is not an admin. */
 StaffResult staff_unlock_admin(const char *login, const char *password, unsigned char *org_sk);

@@ -271,11 +271,17 @@ void vault_org_keypair(unsigned char pk[VAULT_KEY_BYTES], unsigned char *sk)
     crypto_box_keypair(pk, sk);
 }
 
+void vault_public_of(const unsigned char *sk, unsigned char pk[VAULT_KEY_BYTES])
+{
+    if (crypto_scalarmult_base(pk, sk) != 0)
+        sodium_memzero(pk, VAULT_KEY_BYTES);
+}
+
 int vault_keypair_matches(const unsigned char pk[VAULT_KEY_BYTES], const unsigned char *sk)
 {
     unsigned char derived[VAULT_KEY_BYTES];
-    int ok =
-        crypto_scalarmult_base(derived, sk) == 0 && sodium_memcmp(derived, pk, sizeof derived) == 0;
+    vault_public_of(sk, derived);
+    int ok = sodium_memcmp(derived, pk, sizeof derived) == 0;
     sodium_memzero(derived, sizeof derived);
     return ok;
 }

@@ -61,6 +61,8 @@ long vault_from_b64(const char *b64, void *out, size_t max);
 /* A fresh X25519 keypair (the org's, or a staff account's); sk must be VAULT_KEY_BYTES of secret
  * memory. */
 void vault_org_keypair(unsigned char pk[VAULT_KEY_BYTES], unsigned char *sk);
+/* The public half of an X25519 secret key. */
+void vault_public_of(const unsigned char *sk, unsigned char pk[VAULT_KEY_BYTES]);
 /* 1 when sk is the secret half of pk (a stale org key after a rotation is not). */
 int vault_keypair_matches(const unsigned char pk[VAULT_KEY_BYTES], const unsigned char *sk);
 /* A fresh random symmetric key (case key, session key) into secret memory. */
