@@ -32,8 +32,15 @@ int scheduler_tick(int64_t now)
     store_sessions_expire(c, now, SESSION_STAFF_IDLE, SESSION_VICTIM_IDLE);
     int ran = 0;
     unsigned char *key = vault_secret_alloc(32);
-    if (keyring_borrow(key, now) == 0)
-        ran = casework_run_due_checks(key, now, CHECKS_PER_TICK);
+    OrgRow org = {0};
+    if (keyring_borrow(key, now) == 0 && store_org_get(c, &org) == STORE_OK) {
+        /* After an org rotation the key held in memory is stale: forget it until staff return. */
+        if (vault_keypair_matches(org.public_key, key))
+            ran = casework_run_due_checks(key, now, CHECKS_PER_TICK);
+        else
+            keyring_clear();
+    }
+    org_row_free(&org);
     vault_secret_free(key);
     retention_daily(now);
     return ran;
