@@ -214,6 +214,44 @@ test('upload: bytes in flight are bounded across uploads (--upload-inflight-byte
   assert.equal(again.status, 422);
 });
 
+// A chunked upload (no Content-Length) of `total` bytes in 64 KiB pieces; resolves with the
+// status, or 0 when the server dropped the connection.
+function chunkedPost(port, headers, body) {
+  return new Promise((resolve) => {
+    const req = http.request({ host: '127.0.0.1', port, path: '/report', method: 'POST', headers: { ...headers, 'Transfer-Encoding': 'chunked' } });
+    let settled = false;
+    const done = (v) => {
+      if (!settled) resolve(v);
+      settled = true;
+    };
+    req.on('response', (res) => {
+      res.resume();
+      res.on('end', () => done(res.statusCode));
+    });
+    req.on('error', () => done(0));
+    req.on('close', () => done(0));
+    (async () => {
+      for (let off = 0; off < body.length && !req.destroyed; off += 65536) {
+        if (!req.write(body.subarray(off, off + 65536))) await new Promise((r) => req.once('drain', r).once('close', r));
+      }
+      if (!req.destroyed) req.end();
+    })();
+  });
+}
+
+test('upload: a chunked upload that streams past the bytes in flight is stopped, its file removed', async () => {
+  const s = await server(['--trust-proxy', '--upload-inflight-bytes', String(1 * MiB)]);
+  const send = async (size) => {
+    const g = await formPair(s.base);
+    const { body, type } = reportBody(g.csrf, size);
+    return chunkedPost(s.port, { 'Content-Type': type, Cookie: g.cookie, 'X-Forwarded-For': addr() }, body);
+  };
+  assert.equal(await send(MiB - 1024), 422, 'under the bound: read to the end');
+  assert.equal(await send(2 * MiB), 0, 'past the bound: the connection is dropped');
+  await until(() => filesTree(s.dataDir).filter((f) => f.startsWith('files/tmp/')).length === 0, 'the partial file to go');
+  assert.equal(await send(MiB - 1024), 422, 'the bound is free again');
+});
+
 test('upload: the in-flight bound is a setting with a sane default, listed in --help', async () => {
   const { spawnSync } = await import('node:child_process');
   const help = spawnSync(TAKEDOWND, ['--help'], { encoding: 'utf8' });
@@ -370,6 +408,11 @@ test('no core dumps: takedownd and takedownctl run with RLIMIT_CORE 0 and are no
     assert.notEqual(uidOf(d.pid), 0, 'the service runs as an ordinary user here');
     assert.deepEqual(coreLimit(d.pid), ['0', '0']);
     assert.equal(statSync(`/proc/${d.pid}/environ`).uid, 0, 'not dumpable: its /proc files belong to root');
+    if (process.getuid() === 0) {
+      // Secret pages (sodium_malloc: the CSRF key at least) are marked MADV_DONTDUMP ("dd").
+      const smaps = readFileSync(`/proc/${d.pid}/smaps`, 'utf8');
+      assert.match(smaps, /^VmFlags:.* dd\b/m, 'some mapping is excluded from dumps');
+    }
   } finally {
     d.kill('SIGTERM');
   }
