@@ -3,6 +3,7 @@
 #include "auth.h"
 
 #include "clock.h"
+#include "guard.h"
 #include "keyring.h"
 #include "log.h"
 #include "vault.h"
@@ -12,6 +13,23 @@
 #include <time.h>
 
 #define ANON_CSRF_COOKIE "td_csrf"
+
+/* The anonymous form token is a MAC of the td_csrf cookie under this key, so a token is good only
+ * with the cookie it was made for, and a client (or anyone who can plant a cookie) cannot make a
+ * pair. Random per process: forms older than a restart are refused once and shown again. */
+static unsigned char *anon_csrf_key; /* owned, locked */
+
+void auth_init(void)
+{
+    anon_csrf_key = vault_secret_alloc(VAULT_KEY_BYTES);
+    vault_key_new(anon_csrf_key);
+}
+
+void auth_shutdown(void)
+{
+    vault_secret_free(anon_csrf_key);
+    anon_csrf_key = NULL;
+}
 
 static void free_session(struct Session *s)
 {
@@ -28,21 +46,70 @@ static int token_shape_ok(const char *t)
     return 1;
 }
 
+/* The form token that goes with an anonymous cookie value. */
+static void anon_token_of(const char *cookie, char out[65])
+{
+    unsigned char mac[VAULT_ID_BYTES];
+    vault_blind_index(anon_csrf_key, "csrf", cookie, strlen(cookie), mac);
+    vault_to_hex(mac, sizeof mac, out);
+}
+
 const char *auth_form_token(Request *req)
 {
     if (req->session)
         return req->session->csrf;
-    const char *have = http_cookie(req, ANON_CSRF_COOKIE);
-    if (token_shape_ok(have))
-        return have;
     if (!req->anon_csrf[0]) {
-        vault_random_hex(req->anon_csrf, 32);
-        char cookie[160];
-        snprintf(cookie, sizeof cookie, "%s=%s; Path=/; HttpOnly; SameSite=Strict%s",
-                 ANON_CSRF_COOKIE, req->anon_csrf, req->is_tls ? "; Secure" : "");
-        http_set_header(req, "Set-Cookie", cookie);
+        const char *have = http_cookie(req, ANON_CSRF_COOKIE);
+        char fresh[65];
+        if (!token_shape_ok(have)) {
+            vault_random_hex(fresh, 32);
+            char cookie[160];
+            snprintf(cookie, sizeof cookie, "%s=%s; Path=/; HttpOnly; SameSite=Strict%s",
+                     ANON_CSRF_COOKIE, fresh, req->is_tls ? "; Secure" : "");
+            http_set_header(req, "Set-Cookie", cookie);
+            have = fresh;
+        }
+        anon_token_of(have, req->anon_csrf);
     }
     return req->anon_csrf;
+}
+
+/* The request's CSRF token (header, or a form field read so far) against the session's, or
+ * against the anonymous cookie it must have been made for. */
+static int csrf_ok(Request *req, Session *s)
+{
+    const char *token = http_header(req, "X-CSRF-Token");
+    if (!token)
+        token = http_form(req, "csrf");
+    if (s)
+        return session_csrf_ok(s, token);
+    const char *have = http_cookie(req, ANON_CSRF_COOKIE);
+    if (!token_shape_ok(have) || !token)
+        return 0;
+    char want[65];
+    anon_token_of(have, want);
+    int ok = vault_str_equal(token, want);
+    vault_wipe(want, sizeof want);
+    return ok;
+}
+
+static int csrf_refuse(Request *req)
+{
+    log_info("req=%s csrf refused", req->id_str);
+    return http_reply_error(req, 403, "csrf", "error.csrf", NULL);
+}
+
+int auth_upload_before_body(Request *req)
+{
+    /* No session and no anonymous cookie: no token in the body can be right. */
+    if (!auth_load_session(req) && !token_shape_ok(http_cookie(req, ANON_CSRF_COOKIE)))
+        return csrf_refuse(req);
+    return guard_submission_allowed(req);
+}
+
+int auth_upload_before_file(Request *req)
+{
+    return csrf_ok(req, auth_load_session(req)) ? 0 : csrf_refuse(req);
 }
 
 static int is_safe(Method m)
@@ -106,19 +173,5 @@ int auth_gate(Request *req)
             return http_reply_error(req, 415, "json_required", "error.unsupported_media", NULL);
         return 0;
     }
-    const char *token = http_header(req, "X-CSRF-Token");
-    if (!token)
-        token = http_form(req, "csrf");
-    int ok;
-    if (s)
-        ok = session_csrf_ok(s, token);
-    else {
-        const char *have = http_cookie(req, ANON_CSRF_COOKIE);
-        ok = token_shape_ok(have) && token && vault_str_equal(token, have);
-    }
-    if (!ok) {
-        log_info("req=%s csrf refused", req->id_str);
-        return http_reply_error(req, 403, "csrf", "error.csrf", NULL);
-    }
-    return 0;
+    return csrf_ok(req, s) ? 0 : csrf_refuse(req);
 }

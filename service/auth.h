@@ -5,12 +5,20 @@
 #include "http.h"
 #include "session.h"
 
+/* Makes the key of the anonymous CSRF tokens; once at startup, before serving. */
+void auth_init(void);
+void auth_shutdown(void);
 /* Loads the session, checks the route's roles and the CSRF token; 0 to go on, else a status with
  * the reply filled (401, 403, 415, or a redirect to the sign-in page for pages). */
 int auth_gate(Request *req);
-/* The CSRF token to put in a form on this page: the session's, or for an anonymous visitor a
- * random one also set as a SameSite=Strict cookie (double submit). */
+/* The CSRF token to put in a form on this page: the session's, or for an anonymous visitor a MAC
+ * of the SameSite=Strict td_csrf cookie (set here when missing) under a key of this process. */
 const char *auth_form_token(Request *req);
+/* The checks of an upload before its body is read (http_set_upload_checks): a session or an
+ * anonymous CSRF cookie (else 403), and the address's submission limit (else 429). */
+int auth_upload_before_body(Request *req);
+/* Before the first file part: the CSRF token among the fields read so far (else 403). */
+int auth_upload_before_file(Request *req);
 /* Loads the request's session from its cookie once (the gate does it; upload sinks need it before
  * the body is read). NULL when there is none. */
 Session *auth_load_session(Request *req);

@@ -1,4 +1,5 @@
-/* Growable buffers and allocation helpers. */
+/* Growable buffers and allocation helpers. A buffer may hold decrypted case content or a receipt,
+ * so every byte it let go of is wiped: on reset, when it grows into a new block, and on free. */
 #include "buf.h"
 
 #include <stdio.h>
@@ -49,7 +50,13 @@ static void buf_reserve(Buf *b, size_t extra)
     size_t cap = b->cap ? b->cap : 256;
     while (cap < b->len + extra + 1)
         cap *= 2;
-    b->data = xrealloc(b->data, cap);
+    char *grown = xmalloc(cap); /* not realloc: the old block is wiped before it is freed */
+    if (b->data) {
+        memcpy(grown, b->data, b->len + 1);
+        explicit_bzero(b->data, b->cap);
+        free(b->data);
+    }
+    b->data = grown;
     b->cap = cap;
 }
 
@@ -136,13 +143,21 @@ char *buf_take(Buf *b)
 
 void buf_reset(Buf *b)
 {
-    b->len = 0;
     if (b->data)
-        b->data[0] = '\0';
+        explicit_bzero(b->data, b->len + 1);
+    b->len = 0;
+}
+
+void buf_wipe(Buf *b)
+{
+    if (b->data)
+        explicit_bzero(b->data, b->cap);
+    b->len = 0;
 }
 
 void buf_free(Buf *b)
 {
+    buf_wipe(b);
     free(b->data);
     b->data = NULL;
     b->len = b->cap = 0;

@@ -1,4 +1,5 @@
-/* A growable byte buffer, always NUL-terminated; the owner frees it with buf_free. */
+/* A growable byte buffer, always NUL-terminated; the owner frees it with buf_free. What a buffer
+ * lets go of is wiped (reset, growth, free): it may hold decrypted case content or a receipt. */
 #ifndef TAKEDOWN_BUF_H
 #define TAKEDOWN_BUF_H
 
@@ -21,7 +22,11 @@ void buf_vprintf(Buf *b, const char *fmt, va_list ap) __attribute__((format(prin
 void buf_put_html(Buf *b, const char *s, size_t n);
 /* Gives the caller the bytes (NUL-terminated, never NULL) and leaves b empty. */
 char *buf_take(Buf *b);
+/* Empties b, wiping the bytes it held; keeps the allocation. */
 void buf_reset(Buf *b);
+/* Wipes every allocated byte of b (also those past len) and empties it; keeps the allocation. */
+void buf_wipe(Buf *b);
+/* Wipes and frees. */
 void buf_free(Buf *b);
 
 /* Allocation helpers that abort on out-of-memory. */

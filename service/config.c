@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 void config_defaults(Config *cfg)
 {
@@ -26,6 +27,7 @@ void config_defaults(Config *cfg)
     cfg->grace_ms = 10000;
     cfg->tick_seconds = 60;
     cfg->check_timeout = 10;
+    cfg->upload_inflight = 256u * 1024 * 1024;
 }
 
 /* Parses a whole unsigned number in [lo, hi]. */
@@ -67,6 +69,33 @@ static int set_listen(Config *cfg, const char *value)
     cfg->listen_host[hlen] = '\0';
     cfg->listen_port = (unsigned)port;
     return 0;
+}
+
+/* http:// or https:// and a host; https:// says a TLS proxy stands in front of us. */
+static int set_public_url(Config *cfg, const char *value)
+{
+    int https = value && strncasecmp(value, "https://", 8) == 0;
+    int http = value && strncasecmp(value, "http://", 7) == 0;
+    if (!https && !http)
+        return -1;
+    const char *host = value + (https ? 8 : 7);
+    if (!*host || *host == '/' || strpbrk(value, " \t\r\n"))
+        return -1;
+    if (set_str(cfg->public_url, sizeof cfg->public_url, value) != 0)
+        return -1;
+    cfg->public_https = https;
+    return 0;
+}
+
+/* At least 16 visible ASCII characters: it is sent as "Authorization: Bearer <token>". */
+static int set_metrics_token(Config *cfg, const char *value)
+{
+    if (!value || strlen(value) < 16)
+        return -1;
+    for (const char *p = value; *p; p++)
+        if (*p <= ' ' || *p > '~')
+            return -1;
+    return set_str(cfg->metrics_token, sizeof cfg->metrics_token, value);
 }
 
 static const char *bool_keys[] = {"trust-proxy", "debug-routes", "verbose", "check-private", NULL};
@@ -118,6 +147,8 @@ int config_set(Config *cfg, const char *key, const char *value, char *err, size_
         {"tick-seconds", 1, 86400, offsetof(Config, tick_seconds), sizeof(unsigned)},
         {"check-timeout", 1, 120, offsetof(Config, check_timeout), sizeof(unsigned)},
         {"retention-days", 1, 3650, offsetof(Config, retention_days), sizeof(unsigned)},
+        {"upload-inflight-bytes", 1UL << 20, 1UL << 40, offsetof(Config, upload_inflight),
+         sizeof(size_t)},
     };
     for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
         if (strcmp(key, nums[i].key) != 0)
@@ -144,6 +175,10 @@ int config_set(Config *cfg, const char *key, const char *value, char *err, size_
         rc = set_str(cfg->tls_cert, sizeof cfg->tls_cert, value);
     else if (strcmp(key, "tls-key") == 0)
         rc = set_str(cfg->tls_key, sizeof cfg->tls_key, value);
+    else if (strcmp(key, "public-url") == 0)
+        rc = set_public_url(cfg, value);
+    else if (strcmp(key, "metrics-token") == 0)
+        rc = set_metrics_token(cfg, value);
     else {
         snprintf(err, err_size, "unknown setting --%s (see --help)", key);
         return -1;
@@ -210,7 +245,15 @@ const char *config_help(void)
            "  --grace-ms MS         shutdown grace for in-flight requests (default 10000)\n"
            "  --tls-cert FILE       serve HTTPS with this certificate (PEM)\n"
            "  --tls-key FILE        and this key (PEM)\n"
-           "  --trust-proxy         take the client address from X-Forwarded-For\n"
+           "  --trust-proxy         take the client address from X-Forwarded-For and the\n"
+           "                        scheme from X-Forwarded-Proto (https: Secure cookies, HSTS)\n"
+           "  --public-url URL      where users reach the service; https://... means a TLS\n"
+           "                        proxy is in front: Secure cookies and HSTS on every reply\n"
+           "  --upload-inflight-bytes BYTES\n"
+           "                        upload bytes received at once across all uploads; a new\n"
+           "                        upload beyond it is 503 (default 268435456, 256 MiB)\n"
+           "  --metrics-token TOKEN /metrics for non-loopback clients that send\n"
+           "                        \"Authorization: Bearer TOKEN\" (at least 16 characters)\n"
            "  --tick-seconds N      how often background work runs (default 60)\n"
            "  --check-timeout S     seconds a link check may take (default 10)\n"
            "  --check-private       let the link checker reach private addresses (tests)\n"

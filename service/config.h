@@ -25,6 +25,10 @@ typedef struct Config {
     unsigned check_timeout;  /* seconds a link check may take */
     int check_private;       /* the checker may reach loopback/private addresses (tests only) */
     unsigned retention_days; /* 0: keep the stored setting (default 180) */
+    size_t upload_inflight;  /* bound on upload bytes being received at once, all uploads */
+    char public_url[512];    /* --public-url: where users reach us; https:// means TLS */
+    int public_https;        /* public_url starts with https:// */
+    char metrics_token[256]; /* --metrics-token: lets non-loopback clients read /metrics */
 } Config;
 
 /* Fills the defaults. */

@@ -58,6 +58,14 @@ int guard_submission(Request *req)
     return 0;
 }
 
+int guard_submission_allowed(Request *req)
+{
+    char key[96];
+    address_key(req, "s", key);
+    unsigned wait = ratelimit_wait(submit_by_address, key, clock_now_ms());
+    return wait ? guard_refuse(req, wait) : 0;
+}
+
 int guard_receipt(Request *req)
 {
     char key[96];

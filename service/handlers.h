@@ -17,6 +17,8 @@ int static_file(Request *req);
 /* ops.c: /healthz and /metrics */
 int ops_healthz(Request *req);
 int ops_metrics(Request *req);
+/* The token that lets a non-loopback client read /metrics (NULL or "": loopback only). */
+void ops_configure(const char *metrics_token);
 
 /* pages_staff.c: staff sign-in, home, TOTP, settings */
 json_t *page_staff_ctx(Request *req, const char *title_key);

@@ -26,7 +26,7 @@
 #define FORM_MAX_FIELDS 1000
 
 enum { PHASE_NEW, PHASE_BODY, PHASE_SUSPENDED, PHASE_DONE };
-enum { BODY_NONE, BODY_JSON, BODY_FORM, BODY_TOO_LARGE, BODY_BAD_FORM };
+enum { BODY_NONE, BODY_JSON, BODY_FORM, BODY_TOO_LARGE, BODY_BAD_FORM, BODY_REFUSED, BODY_OVER };
 
 struct HttpServer {
     struct MHD_Daemon *daemon;
@@ -35,6 +35,7 @@ struct HttpServer {
     size_t nroutes;
     atomic_uint inflight;
     atomic_uint_fast64_t next_id;
+    atomic_uint_fast64_t upload_bytes; /* upload bytes being received now, all uploads */
     uint32_t id_prefix;
     char *tls_cert; /* owned: PEM text */
     char *tls_key;  /* owned: PEM text, wiped at stop */
@@ -42,6 +43,14 @@ struct HttpServer {
 
 static int (*gate_fn)(Request *req);
 static void (*upload_setup_fn)(Request *req);
+static int (*upload_before_body_fn)(Request *req);
+static int (*upload_before_file_fn)(Request *req);
+
+void http_set_upload_checks(int (*before_body)(Request *req), int (*before_file)(Request *req))
+{
+    upload_before_body_fn = before_body;
+    upload_before_file_fn = before_file;
+}
 
 void http_set_upload_setup(void (*setup)(Request *req))
 {
@@ -134,6 +143,7 @@ int http_reply_json(Request *req, int status, json_t *obj)
                                56);
     }
     http_reply_text(req, status, "application/json", s, strlen(s));
+    vault_wipe(s, strlen(s)); /* may hold case content */
     free(s);
     return status;
 }
@@ -190,6 +200,41 @@ static const char CSP[] = "default-src 'none'; script-src 'self'; style-src 'sel
                           "img-src 'self' data:; font-src 'self'; connect-src 'self'; "
                           "form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
+/* A reply body that may hold case content or a receipt: wiped when libmicrohttpd is done with it.
+ */
+typedef struct SentBody {
+    char *data; /* owned */
+    size_t len;
+} SentBody;
+
+static void sent_body_free(void *cls)
+{
+    SentBody *b = cls;
+    vault_wipe(b->data, b->len);
+    free(b->data);
+    free(b);
+}
+
+static struct MHD_Response *response_of(Response *r)
+{
+    size_t len = r->body.len;
+    char *body = buf_take(&r->body);
+    if (r->cacheable) { /* static files: nothing of a case */
+        struct MHD_Response *mr = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+        if (!mr)
+            free(body);
+        return mr;
+    }
+    SentBody *b = xmalloc(sizeof *b);
+    b->data = body;
+    b->len = len;
+    struct MHD_Response *mr =
+        MHD_create_response_from_buffer_with_free_callback_cls(len, body, sent_body_free, b);
+    if (!mr)
+        sent_body_free(b);
+    return mr;
+}
+
 static enum MHD_Result http_send(HttpServer *srv, Request *req)
 {
     Response *r = &req->resp;
@@ -197,13 +242,9 @@ static enum MHD_Result http_send(HttpServer *srv, Request *req)
         log_errorx("handler for %s left no status", req->route ? req->route->pattern : "-");
         http_reply_text(req, 500, "text/plain; charset=utf-8", "internal error\n", 15);
     }
-    size_t len = r->body.len;
-    char *body = buf_take(&r->body);
-    struct MHD_Response *mr = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
-    if (!mr) {
-        free(body);
+    struct MHD_Response *mr = response_of(r);
+    if (!mr)
         return MHD_NO;
-    }
     MHD_add_response_header(mr, "Content-Type",
                             r->content_type ? r->content_type : "text/plain; charset=utf-8");
     MHD_add_response_header(mr, "Content-Security-Policy", CSP);
@@ -249,6 +290,13 @@ static enum MHD_Result form_iterator(void *cls, enum MHD_ValueKind kind, const c
             req->body_state = BODY_BAD_FORM;
             return MHD_NO;
         }
+        if (!req->files_checked) {
+            req->files_checked = 1;
+            if (upload_before_file_fn && upload_before_file_fn(req) != 0) {
+                req->body_state = BODY_REFUSED; /* the reply is filled */
+                return MHD_NO;
+            }
+        }
         int rc = req->file_sink(req, key, filename, content_type, data, size, off);
         if (rc != 0) {
             req->resp.status = rc;
@@ -278,6 +326,64 @@ static enum MHD_Result form_iterator(void *cls, enum MHD_ValueKind kind, const c
     return MHD_YES;
 }
 
+static int is_tchar(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           (c && strchr("!#$%&'*+-.^_`|~", c));
+}
+
+static const char *skip_ows(const char *p)
+{
+    while (*p == ' ' || *p == '\t')
+        p++;
+    return p;
+}
+
+/* Parameters after a media type (RFC 9110 8.3.1): *( OWS ";" OWS name=value ), value a token or
+ * a quoted string. 1 when well formed and a charset, if given, is UTF-8. */
+static int media_params_ok(const char *p)
+{
+    for (p = skip_ows(p); *p; p = skip_ows(p)) {
+        if (*p++ != ';')
+            return 0;
+        p = skip_ows(p);
+        if (!*p)
+            return 1;
+        const char *name = p;
+        while (is_tchar(*p))
+            p++;
+        size_t nlen = (size_t)(p - name);
+        if (nlen == 0 || *p++ != '=')
+            return 0;
+        char value[64];
+        size_t vlen = 0;
+        int quoted = *p == '"';
+        for (p += quoted; *p && (quoted ? *p != '"' : is_tchar(*p)); p++) {
+            if (quoted && *p == '\\' && p[1])
+                p++;
+            if (vlen + 1 < sizeof value)
+                value[vlen++] = *p;
+        }
+        if ((quoted && *p++ != '"') || (!quoted && vlen == 0))
+            return 0;
+        value[vlen] = '\0';
+        if (nlen == 7 && strncasecmp(name, "charset", 7) == 0 && strcasecmp(value, "utf-8") != 0)
+            return 0;
+    }
+    return 1;
+}
+
+/* 1 when the Content-Type ct is exactly the media type want (case-insensitive, parameters after a
+ * ';' well formed): "application/jsonx" is not "application/json". */
+static int media_type_is(const char *ct, const char *want)
+{
+    size_t n = strlen(want);
+    if (!ct || strncasecmp(ct, want, n) != 0)
+        return 0;
+    const char *p = skip_ows(ct + n);
+    return *p == '\0' || (*p == ';' && media_params_ok(p));
+}
+
 static size_t route_body_limit(HttpServer *srv, Request *req)
 {
     return req->route && req->route->max_body ? req->route->max_body : srv->cfg->max_body;
@@ -303,12 +409,12 @@ static int body_begin(HttpServer *srv, Request *req)
         return 0;
     }
     const char *ct = http_header(req, MHD_HTTP_HEADER_CONTENT_TYPE);
-    if (ct && strncasecmp(ct, "application/json", 16) == 0) {
+    if (media_type_is(ct, "application/json")) {
         req->body_state = BODY_JSON;
         return 0;
     }
-    if (ct && (strncasecmp(ct, "application/x-www-form-urlencoded", 33) == 0 ||
-               strncasecmp(ct, "multipart/form-data", 19) == 0)) {
+    if (media_type_is(ct, "application/x-www-form-urlencoded") ||
+        media_type_is(ct, "multipart/form-data")) {
         req->post = MHD_create_post_processor(req->conn, 16 * 1024, form_iterator, req);
         if (!req->post)
             return 400;
@@ -318,14 +424,60 @@ static int body_begin(HttpServer *srv, Request *req)
     return 415;
 }
 
+/* Counts n more upload bytes against the bound on bytes in flight; -1 (nothing counted) when
+ * they would go past it. */
+static int upload_hold(HttpServer *srv, Request *req, uint64_t n)
+{
+    uint_fast64_t cur = atomic_load(&srv->upload_bytes);
+    do {
+        if (n > srv->cfg->upload_inflight || cur > srv->cfg->upload_inflight - n)
+            return -1;
+    } while (!atomic_compare_exchange_weak(&srv->upload_bytes, &cur, cur + n));
+    req->upload_held += n;
+    return 0;
+}
+
+/* The body is in (or the request is over): its bytes are no longer in flight. */
+static void upload_release(HttpServer *srv, Request *req)
+{
+    atomic_fetch_sub(&srv->upload_bytes, req->upload_held);
+    req->upload_held = 0;
+}
+
+/* Before the body of an upload route: the module's checks (CSRF cookie, address), then its declared
+ * length against the bytes in flight. Returns 0 or a status with the reply filled. */
+static int upload_begin(HttpServer *srv, Request *req)
+{
+    int st = upload_before_body_fn ? upload_before_body_fn(req) : 0;
+    if (st)
+        return st;
+    const char *cl = http_header(req, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (!cl)
+        return 0; /* chunked: counted as it arrives */
+    req->upload_declared = 1;
+    if (upload_hold(srv, req, strtoull(cl, NULL, 10)) != 0) {
+        log_info("req=%s upload refused: bytes in flight at the bound", req->id_str);
+        http_set_header(req, "Retry-After", "5");
+        return http_reply_error(req, 503, "busy", "error.busy", NULL);
+    }
+    return 0;
+}
+
 static void body_feed(HttpServer *srv, Request *req, const char *data, size_t n)
 {
     size_t limit = route_body_limit(srv, req);
     req->body_seen += n;
-    if (req->body_state == BODY_TOO_LARGE || req->body_state == BODY_BAD_FORM)
+    if (req->body_state == BODY_TOO_LARGE || req->body_state == BODY_BAD_FORM ||
+        req->body_state == BODY_REFUSED || req->body_state == BODY_OVER)
         return;
     if (req->body_seen > limit) {
         req->body_state = BODY_TOO_LARGE;
+        return;
+    }
+    if ((req->route->flags & ROUTE_FORM_FILES) && !req->upload_declared &&
+        upload_hold(srv, req, n) != 0) {
+        log_info("req=%s upload stopped: bytes in flight at the bound", req->id_str);
+        req->body_state = BODY_OVER;
         return;
     }
     if (req->body_state == BODY_JSON)
@@ -336,12 +488,15 @@ static void body_feed(HttpServer *srv, Request *req, const char *data, size_t n)
 }
 
 /* Finishes the body; returns 0 or an error status with the reply filled. */
-static int body_end(Request *req)
+static int body_end(HttpServer *srv, Request *req)
 {
+    upload_release(srv, req);
     if (req->post) {
         MHD_destroy_post_processor(req->post);
         req->post = NULL;
     }
+    if (req->body_state == BODY_REFUSED)
+        return req->resp.status;
     if (req->body_state == BODY_TOO_LARGE)
         return http_reply_error(req, 413, "too_large", "error.too_large", NULL);
     if (req->body_state == BODY_BAD_FORM) {
@@ -381,8 +536,31 @@ static void *http_uri_log(void *cls, const char *uri, struct MHD_Connection *con
     return req;
 }
 
+/* The last entry of a comma-separated header, without leading blanks. */
+static const char *last_item(const char *v)
+{
+    const char *last = strrchr(v, ',');
+    return skip_ows(last ? last + 1 : v);
+}
+
+static int address_is_loopback(const char *a)
+{
+    struct in_addr v4;
+    struct in6_addr v6;
+    if (inet_pton(AF_INET, a, &v4) == 1)
+        return (ntohl(v4.s_addr) >> 24) == 127;
+    if (inet_pton(AF_INET6, a, &v6) != 1)
+        return 0;
+    if (IN6_IS_ADDR_LOOPBACK(&v6))
+        return 1;
+    return IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127;
+}
+
+/* Who is asking and how: the address (our peer, or behind a trusted proxy the last hop it saw), and
+ * whether the client's connection is TLS (ours, a https:// public URL, or the proxy's word). */
 static void request_client(HttpServer *srv, Request *req)
 {
+    req->is_tls = srv->cfg->tls_cert[0] != '\0' || srv->cfg->public_https;
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     snprintf(req->client, sizeof req->client, "unknown");
@@ -399,17 +577,24 @@ static void request_client(HttpServer *srv, Request *req)
         /* The last hop is the one our proxy saw; earlier entries are the client's to forge. */
         const char *xff = http_header(req, "X-Forwarded-For");
         if (xff) {
-            const char *last = strrchr(xff, ',');
-            last = last ? last + 1 : xff;
-            while (*last == ' ')
-                last++;
-            size_t n = strcspn(last, " ");
+            const char *last = last_item(xff);
+            size_t n = strcspn(last, " \t");
             if (n > 0 && n < sizeof req->client) {
                 memcpy(req->client, last, n);
                 req->client[n] = '\0';
             }
         }
+        const char *xfp = http_header(req, "X-Forwarded-Proto");
+        if (xfp && strncasecmp(last_item(xfp), "https", 5) == 0 && strchr(" \t", last_item(xfp)[5]))
+            req->is_tls = 1;
     }
+    req->is_loopback = address_is_loopback(req->client);
+}
+
+static int expects_continue(Request *req)
+{
+    const char *e = http_header(req, "Expect");
+    return e && strcasecmp(e, "100-continue") == 0;
 }
 
 /* First call: method, path, limits, route; returns 0 to go on or a status already filled. */
@@ -418,7 +603,6 @@ static int request_begin(HttpServer *srv, Request *req, const char *url, const c
     req->method = route_method(method);
     req->path = xstrdup(url);
     req->is_api = strncmp(url, "/api/", 5) == 0;
-    req->is_tls = srv->cfg->tls_cert[0] != '\0';
     request_client(srv, req);
     req->lang = i18n_negotiate(http_cookie(req, "lang"), http_header(req, "Accept-Language"));
     if (req->url_len > srv->cfg->max_url) {
@@ -436,8 +620,6 @@ static int request_begin(HttpServer *srv, Request *req, const char *url, const c
         return http_reply_error(req, 404, "not_found", "error.not_found", NULL);
     }
     req->route = req->match.route;
-    if ((req->route->flags & ROUTE_FORM_FILES) && upload_setup_fn)
-        upload_setup_fn(req);
     int st = body_begin(srv, req);
     if (st == 413) {
         req->resp.close = 1;
@@ -448,6 +630,21 @@ static int request_begin(HttpServer *srv, Request *req, const char *url, const c
                                 NULL);
     if (st)
         return http_reply_error(req, st, "bad_request", "error.bad_request", NULL);
+    if (req->route->flags & ROUTE_FORM_FILES) {
+        st = upload_begin(srv, req);
+        if (st && expects_continue(req)) {
+            req->resp.close = 1;
+            return st; /* the client waits for this answer before it sends the body */
+        }
+        if (st) {
+            /* A browser sends the body anyway and may miss a reply sent before it is done: read
+             * the body, store none of it, then reply. */
+            req->body_state = BODY_REFUSED;
+            return 0;
+        }
+        if (upload_setup_fn)
+            upload_setup_fn(req);
+    }
     return 0;
 }
 
@@ -505,13 +702,15 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *conn, const
         if (*upload_data_size) {
             body_feed(srv, req, upload_data, *upload_data_size);
             *upload_data_size = 0;
-            /* A chunked body far past the limit: stop reading and drop the connection. */
-            if (req->body_state == BODY_TOO_LARGE &&
-                req->body_seen > 2 * route_body_limit(srv, req))
+            /* A chunked body far past the limit, or past the bytes in flight: stop reading and
+             * drop the connection. */
+            if (((req->body_state == BODY_TOO_LARGE || req->body_state == BODY_REFUSED) &&
+                 req->body_seen > 2 * route_body_limit(srv, req)) ||
+                req->body_state == BODY_OVER)
                 return MHD_NO;
             return MHD_YES;
         }
-        if (body_end(req) != 0)
+        if (body_end(srv, req) != 0)
             return http_send(srv, req);
         return request_dispatch(srv, req);
     case PHASE_SUSPENDED:
@@ -545,6 +744,7 @@ static void http_completed(void *cls, struct MHD_Connection *conn, void **req_cl
              req->resp.err_code ? " err=" : "", req->resp.err_code ? req->resp.err_code : "",
              toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted");
     metrics_request(req->resp.status, ms);
+    upload_release(srv, req);
     if (req->post)
         MHD_destroy_post_processor(req->post);
     if (req->file_ctx && req->file_ctx_free)

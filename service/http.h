@@ -57,7 +57,8 @@ typedef struct Request {
     const char *lang; /* "zh-CN" or "en" */
     char client[64];  /* source address (X-Forwarded-For's last hop behind a trusted proxy) */
     int is_api;       /* path under /api/: errors as JSON */
-    int is_tls;
+    int is_tls;       /* the client reached us over TLS: ours, or a trusted proxy's */
+    int is_loopback;  /* the client (as in client[]) is a loopback address */
     struct timespec start;
 
     Buf body;        /* raw body of JSON requests */
@@ -67,8 +68,11 @@ typedef struct Request {
     int body_state; /* internal: 0 none, 1 json, 2 form, 3 too large, 4 bad form */
     void *post;     /* internal: the post processor */
     size_t body_seen;
-    FileSink file_sink; /* set by a ROUTE_FORM_FILES handler's setup */
-    void *file_ctx;     /* the sink's state, owned by the route's module */
+    uint64_t upload_held; /* internal: bytes this upload counts against the in-flight bound */
+    int upload_declared;  /* internal: its Content-Length was counted whole at the start */
+    int files_checked;    /* internal: the check before the first file part has run */
+    FileSink file_sink;   /* set by a ROUTE_FORM_FILES handler's setup */
+    void *file_ctx;       /* the sink's state, owned by the route's module */
     void (*file_ctx_free)(void *ctx);
 
     struct Session *session; /* owned: the signed-in staff or victim session, or NULL */
@@ -118,6 +122,12 @@ int http_run_slow(Request *req, void (*fn)(Request *req));
 /* ---- the server ---- */
 /* Called before the body of a ROUTE_FORM_FILES route is read, to set the request's file sink. */
 void http_set_upload_setup(void (*setup)(Request *req));
+/* Checks on ROUTE_FORM_FILES routes, so a refused upload never reaches the disk. before_body runs
+ * when the headers are in (before the in-flight bound is taken): 0 to go on, or a status with the
+ * reply filled, sent at once without reading the body. before_file runs before the first file part
+ * reaches the sink, with the fields that came before it: 0, or a status with the reply filled; the
+ * rest of the body is then read and dropped, and that reply is sent. */
+void http_set_upload_checks(int (*before_body)(Request *req), int (*before_file)(Request *req));
 /* The gate every routed request passes before its handler (authorization, CSRF): returns 0 to go
  * on, or a status after filling the reply. Set once before http_start. */
 void http_set_gate(int (*gate)(Request *req));

@@ -1,6 +1,7 @@
 /* takedownctl: the operator's tool. Secrets (passwords, recovery keys) are read from stdin, never
  * from arguments, so they stay out of shell history and process listings. */
 #include "ctl.h"
+#include "harden.h"
 #include "vault.h"
 
 #include <stdio.h>
@@ -34,6 +35,11 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+    if (harden_no_core_dumps() != 0) {
+        perror("takedownctl: cannot turn off core dumps");
+        return 1;
+    }
+    harden_json_memory();
     if (argc < 2) {
         usage(stderr);
         return 2;

@@ -4,6 +4,8 @@
 #include "checker.h"
 #include "config.h"
 #include "guard.h"
+#include "handlers.h"
+#include "harden.h"
 #include "http.h"
 #include "i18n.h"
 #include "log.h"
@@ -98,6 +100,11 @@ static int parse_args(Config *cfg, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    if (harden_no_core_dumps() != 0) {
+        perror("takedownd: cannot turn off core dumps");
+        return 1;
+    }
+    harden_json_memory();
     Config cfg;
     config_defaults(&cfg);
     int rc = parse_args(&cfg, argc, argv);
@@ -133,6 +140,9 @@ int main(int argc, char **argv)
     }
     signin_init();
     guard_init();
+    auth_init();
+    ops_configure(cfg.metrics_token);
+    vault_wipe(cfg.metrics_token, sizeof cfg.metrics_token);
     checker_configure(cfg.check_timeout, cfg.check_private);
     if (cfg.retention_days) {
         char days[16];
@@ -141,6 +151,7 @@ int main(int argc, char **argv)
     }
     http_set_gate(auth_gate);
     http_set_upload_setup(uploads_attach);
+    http_set_upload_checks(auth_upload_before_body, auth_upload_before_file);
     size_t nroutes;
     const Route *routes = routes_table(cfg.debug_routes, &nroutes);
     HttpServer *srv = http_start(&cfg, routes, nroutes);
@@ -164,6 +175,8 @@ int main(int argc, char **argv)
     store_close();
     signin_shutdown();
     guard_shutdown();
+    auth_shutdown();
+    ops_configure(NULL);
     render_shutdown();
     i18n_shutdown();
     log_info("stopped cleanly");

@@ -69,6 +69,31 @@ static void test_limits_both_sides(void **state)
     assert_int_equal(c.max_url, 65536);
 }
 
+static void test_edge_settings(void **state)
+{
+    (void)state;
+    Config c;
+    char err[256];
+    config_defaults(&c);
+    assert_int_equal(c.upload_inflight, 256u * 1024 * 1024);
+    assert_int_equal(config_set(&c, "upload-inflight-bytes", "1048575", err, sizeof err), -1);
+    assert_int_equal(config_set(&c, "upload-inflight-bytes", "1048576", err, sizeof err), 0);
+    assert_int_equal(c.upload_inflight, 1048576);
+    assert_int_equal(c.public_https, 0);
+    assert_int_equal(config_set(&c, "public-url", "https://takedown.example.org", err, sizeof err),
+                     0);
+    assert_int_equal(c.public_https, 1);
+    assert_int_equal(config_set(&c, "public-url", "http://10.0.0.1:8080/", err, sizeof err), 0);
+    assert_int_equal(c.public_https, 0);
+    assert_int_equal(config_set(&c, "public-url", "https://", err, sizeof err), -1);
+    assert_int_equal(config_set(&c, "public-url", "takedown.example.org", err, sizeof err), -1);
+    assert_int_equal(config_set(&c, "public-url", "ftp://x", err, sizeof err), -1);
+    assert_int_equal(config_set(&c, "metrics-token", "0123456789abcde", err, sizeof err), -1);
+    assert_int_equal(config_set(&c, "metrics-token", "0123456789abcdef", err, sizeof err), 0);
+    assert_string_equal(c.metrics_token, "0123456789abcdef");
+    assert_int_equal(config_set(&c, "metrics-token", "0123456789 abcdef", err, sizeof err), -1);
+}
+
 static void test_unknown_and_bool(void **state)
 {
     (void)state;
@@ -113,11 +138,9 @@ static void test_file(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_defaults),
-        cmocka_unit_test(test_listen),
-        cmocka_unit_test(test_limits_both_sides),
-        cmocka_unit_test(test_unknown_and_bool),
-        cmocka_unit_test(test_file),
+        cmocka_unit_test(test_defaults),          cmocka_unit_test(test_listen),
+        cmocka_unit_test(test_limits_both_sides), cmocka_unit_test(test_edge_settings),
+        cmocka_unit_test(test_unknown_and_bool),  cmocka_unit_test(test_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,91 @@
+/* Buffers: growth keeps the content, and the bytes a buffer lets go of are wiped (reset, wipe);
+ * Jansson frees through the wiping allocator once the process installs it. */
+#include "buf.h"
+#include "harden.h"
+
+#include <jansson.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+static int all_zero(const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i] != 0)
+            return 0;
+    return 1;
+}
+
+static void test_reset_wipes(void **state)
+{
+    (void)state;
+    Buf b = {0};
+    buf_puts(&b, "receipt 1234 5678 9012 3456 7890");
+    size_t n = b.len;
+    char *data = b.data;
+    buf_reset(&b);
+    assert_ptr_equal(b.data, data); /* the allocation is kept... */
+    assert_int_equal(b.len, 0);
+    assert_true(all_zero(b.data, n + 1)); /* ...and what it held is gone */
+    buf_puts(&b, "x");
+    assert_string_equal(b.data, "x");
+    buf_free(&b);
+    assert_null(b.data);
+}
+
+static void test_wipe_clears_past_len(void **state)
+{
+    (void)state;
+    Buf b = {0};
+    char big[300];
+    memset(big, 'S', sizeof big);
+    buf_append(&b, big, sizeof big);
+    b.len = 10; /* a shorter use of a buffer that once held more */
+    buf_wipe(&b);
+    assert_int_equal(b.len, 0);
+    assert_true(all_zero(b.data, b.cap));
+    buf_free(&b);
+}
+
+static void test_growth_keeps_content(void **state)
+{
+    (void)state;
+    Buf b = {0};
+    for (int i = 0; i < 1000; i++)
+        buf_printf(&b, "%03d,", i % 1000);
+    assert_int_equal(b.len, 4000);
+    assert_memory_equal(b.data, "000,001,", 8);
+    assert_memory_equal(b.data + 3992, "998,999,", 8);
+    assert_int_equal(b.data[b.len], '\0');
+    buf_free(&b);
+}
+
+static void test_json_frees_through_wiping_allocator(void **state)
+{
+    (void)state;
+    json_malloc_t m;
+    json_free_t f;
+    harden_json_memory();
+    json_get_alloc_funcs(&m, &f);
+    assert_ptr_equal(m, malloc);
+    assert_ptr_not_equal(f, free);
+    json_t *v = json_pack("{s:s}", "description", "decrypted case text");
+    assert_non_null(v);
+    json_decref(v); /* through the wiping free: must not crash or leak under ASan */
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_reset_wipes),
+        cmocka_unit_test(test_wipe_clears_past_len),
+        cmocka_unit_test(test_growth_keeps_content),
+        cmocka_unit_test(test_json_frees_through_wiping_allocator),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
