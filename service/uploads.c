@@ -2,7 +2,6 @@
  * chunk as it arrives. */
 #include "uploads.h"
 
-#include "auth.h"
 #include "log.h"
 #include "store.h"
 #include "vault.h"
@@ -231,12 +230,9 @@ void uploads_attach(Request *req)
     UploadSet *u = xcalloc(1, sizeof *u);
     u->fd = -1;
     u->key = vault_secret_alloc(32);
-    /* The gate runs after the body; a victim adding screenshots needs the case key now. */
-    Session *s = auth_load_session(req);
-    if (s && strcmp(s->kind, "victim") == 0)
-        memcpy(u->key, s->key, 32);
-    else
-        vault_key_new(u->key);
+    /* A new report's key: fresh and random, never taken from a session the browser still holds
+     * (one receipt must open one case, and erasing one case must shred only its files). */
+    vault_key_new(u->key);
     req->file_sink = uploads_sink;
     req->file_ctx = u;
     req->file_ctx_free = uploads_free;

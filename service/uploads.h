@@ -12,7 +12,7 @@
 #define UPLOADS_MAX_BYTES (10u * 1024 * 1024)
 
 typedef struct UploadSet {
-    unsigned char *key; /* owned, locked: the case key the files are encrypted under */
+    unsigned char *key; /* owned, locked: the new case's key, fresh for every report */
     IntakeFile files[UPLOADS_MAX_FILES];
     size_t nfiles;
     const char *error; /* the client's mistake, for the form: "too_many", "too_large", "type" */
@@ -26,7 +26,7 @@ typedef struct UploadSet {
 } UploadSet;
 
 /* Called by http.c for ROUTE_FORM_FILES routes before the body is read: sets the request's file
- * sink. The key is the signed-in victim's case key, or a new one for a new report. */
+ * sink. The key is a fresh random key that becomes the new report's case key. */
 void uploads_attach(Request *req);
 /* The request's upload set (NULL when the route takes no files). */
 UploadSet *uploads_of(Request *req);
