@@ -459,12 +459,19 @@ static StoreStatus submit_tx(StoreConn *c, void *arg)
     Buf body = {0};
     json_array_foreach(json_object_get(a->report, "fingerprints"), i, f)
     {
-        char row[48];
-        snprintf(row, sizeof row, "%s:%zu", id, i);
+        /* Insert, then the value bound to the new row id (a value moved to another row fails). */
+        int64_t fid = 0;
+        buf_reset(&body);
+        buf_putc(&body, 0);
+        if ((s = store_fingerprint_insert(c, id, "sha256", &body, &fid)) != STORE_OK)
+            break;
+        char row[24];
+        snprintf(row, sizeof row, "%lld", (long long)fid);
         const char *v = json_string_value(json_object_get(f, "value"));
         buf_reset(&body);
         vault_field_encrypt(a->key, "fingerprints", "body", row, v, strlen(v), &body);
-        if ((s = store_fingerprint_insert(c, id, "sha256", &body)) != STORE_OK)
+        if ((s = store_set_sealed(c, SEALED_FINGERPRINT_BODY, fid, body.data, body.len)) !=
+            STORE_OK)
             break;
     }
     for (size_t k = 0; s == STORE_OK && k < a->nfiles; k++) {

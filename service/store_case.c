@@ -263,7 +263,7 @@ StoreStatus store_target_get(StoreConn *c, int64_t id, TargetRow *out)
 }
 
 StoreStatus store_fingerprint_insert(StoreConn *c, const char *case_id, const char *alg,
-                                     const Buf *body)
+                                     const Buf *body, int64_t *id)
 {
     sqlite3_stmt *st =
         store_stmt(c, "INSERT INTO fingerprints (case_id, alg, body) VALUES (?1, ?2, ?3)");
@@ -272,7 +272,10 @@ StoreStatus store_fingerprint_insert(StoreConn *c, const char *case_id, const ch
     store_bind_text(st, 1, case_id);
     store_bind_text(st, 2, alg);
     store_bind_blob(st, 3, body->data, body->len);
-    return store_exec_stmt(c, st, __func__);
+    StoreStatus s = store_exec_stmt(c, st, __func__);
+    if (s == STORE_OK)
+        *id = sqlite3_last_insert_rowid(c->db);
+    return s;
 }
 
 StoreStatus store_message_insert(StoreConn *c, const char *case_id, const char *author,

@@ -81,8 +81,9 @@ StoreStatus store_targets_of_case(StoreConn *c, const char *case_id, int with_bo
                                   void (*cb)(void *arg, const TargetRow *t), void *arg);
 StoreStatus store_target_get(StoreConn *c, int64_t id, TargetRow *out);
 
+/* Inserts a fingerprint row (body: a placeholder; the value is sealed to the new row id after). */
 StoreStatus store_fingerprint_insert(StoreConn *c, const char *case_id, const char *alg,
-                                     const Buf *body);
+                                     const Buf *body, int64_t *id);
 StoreStatus store_message_insert(StoreConn *c, const char *case_id, const char *author,
                                  int64_t staff_id, const Buf *body, int64_t now, int64_t *id);
 StoreStatus store_messages_of_case(StoreConn *c, const char *case_id,

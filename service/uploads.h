@@ -34,7 +34,9 @@ UploadSet *uploads_of(Request *req);
 void uploads_mark_committed(UploadSet *u);
 /* Moves files/tmp/<id> to files/<id> and makes it durable. */
 void uploads_commit_file(const char *id);
-/* Decrypts a stored file into out; 0 or -1. */
+/* Decrypts stored file id (its key derived from the case key and the id) into out, which should
+ * be empty; 0, or -1 with out emptied when the file does not open whole (missing, tampered,
+ * another file's ciphertext, bad padding). */
 int uploads_read(const char *id, const unsigned char *key, Buf *out);
 /* Removes every file named in a newline-separated list of ids (as store_case_delete gives). */
 void uploads_remove_list(Buf *ids);
