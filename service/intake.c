@@ -578,12 +578,23 @@ typedef struct AddArgs {
     const Session *s;
     const json_t *targets;
     int64_t now;
+    IntakeAdd refused; /* why the transaction refused (it returns STORE_CONFLICT then) */
 } AddArgs;
 
 static StoreStatus add_targets_tx(StoreConn *c, void *arg)
 {
     AddArgs *a = arg;
-    StoreStatus s = insert_targets(c, a->s->key, a->s->case_id, a->targets, "victim", a->now);
+    int64_t have = 0;
+    int withdrawn = 0;
+    StoreStatus s = store_case_facts(c, a->s->case_id, &have, &withdrawn);
+    if (s != STORE_OK)
+        return s;
+    /* Counted here, under the write lock: a parallel add waits for this one to commit. */
+    if (withdrawn || (size_t)have + json_array_size(a->targets) > INTAKE_TARGETS_MAX) {
+        a->refused = withdrawn ? INTAKE_ADD_WITHDRAWN : INTAKE_ADD_TOO_MANY;
+        return STORE_CONFLICT;
+    }
+    s = insert_targets(c, a->s->key, a->s->case_id, a->targets, "victim", a->now);
     if (s != STORE_OK)
         return s;
     if ((s = store_case_touch(c, a->s->case_id, a->now)) != STORE_OK)
@@ -591,8 +602,11 @@ static StoreStatus add_targets_tx(StoreConn *c, void *arg)
     return store_audit_append(c, a->now, "victim", "case.add_targets", a->s->case_id, "");
 }
 
-int intake_add_targets(const Session *s, const json_t *targets, int64_t now)
+IntakeAdd intake_add_targets(const Session *s, const json_t *targets, int64_t now)
 {
-    AddArgs a = {s, targets, now};
-    return store_tx(add_targets_tx, &a) == STORE_OK ? 0 : -1;
+    AddArgs a = {s, targets, now, INTAKE_ADD_OK};
+    StoreStatus st = store_tx(add_targets_tx, &a);
+    if (st == STORE_OK)
+        return INTAKE_ADD_OK;
+    return st == STORE_CONFLICT && a.refused ? a.refused : INTAKE_ADD_ERROR;
 }

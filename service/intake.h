@@ -63,8 +63,16 @@ typedef struct IntakeResult {
 int intake_submit(const json_t *report, const unsigned char *key, const IntakeFile *files,
                   size_t nfiles, const char *channel, int64_t now, IntakeResult *res);
 
-/* Adds validated targets to a victim's case (session holds the case key). */
-int intake_add_targets(const Session *s, const json_t *targets, int64_t now);
+/* What adding copies to a case came to. */
+typedef enum IntakeAdd {
+    INTAKE_ADD_OK = 0,
+    INTAKE_ADD_ERROR,
+    INTAKE_ADD_TOO_MANY,  /* the case would hold more than INTAKE_TARGETS_MAX copies */
+    INTAKE_ADD_WITHDRAWN, /* the case was withdrawn */
+} IntakeAdd;
+/* Adds validated targets to a victim's case (session holds the case key). The cap and the
+ * withdrawal are checked inside the inserting transaction, so parallel adds cannot pass it. */
+IntakeAdd intake_add_targets(const Session *s, const json_t *targets, int64_t now);
 /* Counts Unicode characters of a UTF-8 string. */
 size_t intake_chars(const char *s);
 
