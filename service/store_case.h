@@ -66,7 +66,8 @@ StoreStatus store_case_facts(StoreConn *c, const char *id, int64_t *targets, int
 StoreStatus store_case_touch(StoreConn *c, const char *id, int64_t now);
 StoreStatus store_case_set_withdrawn(StoreConn *c, const char *id, int64_t now,
                                      int64_t purge_after);
-/* Deletes the case and everything of it (keys, ciphertexts, sessions); appends the ids of its
+/* Deletes the case and everything of it (keys, ciphertexts, sessions, and its incident when it
+ * was the incident's last case); appends the ids of its
  * files to file_ids (one per line) so the caller can unlink them after the commit. */
 StoreStatus store_case_delete(StoreConn *c, const char *id, Buf *file_ids);
 
