@@ -58,8 +58,9 @@ typedef struct IntakeResult {
 } IntakeResult;
 
 /* Files a validated report as a new case: a new case key (or, when key is not NULL, the fresh key
- * the upload sink made for this report's screenshots; never a session's), sealed to the org public key and wrapped under a new receipt's key
- * (one Argon2id: run it in the slow-work pool). Returns 0, or -1 (logged). */
+ * the upload sink made for this report's screenshots; never a session's), sealed to the org
+ * public key and wrapped under a new receipt's key (one Argon2id: run it in the slow-work pool).
+ * Returns 0, or -1 (logged). */
 int intake_submit(const json_t *report, const unsigned char *key, const IntakeFile *files,
                   size_t nfiles, const char *channel, int64_t now, IntakeResult *res);
 
