@@ -27,6 +27,7 @@ int api_casework_error(Request *req, CaseworkResult r, json_t *detail)
         {CW_INVALID, 422, "invalid", "error.invalid"},
         {CW_FORBIDDEN, 403, "forbidden", "error.forbidden"},
         {CW_BUSY, 503, "busy", "error.busy"},
+        {CW_DAMAGED, 500, "file_damaged", "error.file_damaged"},
     };
     int status = 500;
     const char *code = "internal", *key = "error.internal";

@@ -182,9 +182,17 @@ int api_my_targets(Request *req)
         intake_validate_targets(json_object_get(req->json, "targets"), existing, &errs);
     if (!targets)
         return api_reply_invalid(req, &errs);
-    int rc = intake_add_targets(req->session, targets, clock_now());
+    IntakeAdd rc = intake_add_targets(req->session, targets, clock_now());
     json_decref(targets);
-    if (rc != 0)
+    if (rc == INTAKE_ADD_WITHDRAWN)
+        return http_reply_error(req, 409, "withdrawn", "error.withdrawn", NULL);
+    if (rc == INTAKE_ADD_TOO_MANY) { /* another add filled the case meanwhile */
+        IntakeErrors over = {.n = 1};
+        snprintf(over.e[0].field, sizeof over.e[0].field, "targets");
+        over.e[0].code = "too_many";
+        return api_reply_invalid(req, &over);
+    }
+    if (rc != INTAKE_ADD_OK)
         return http_reply_error(req, 500, "internal", "error.internal", NULL);
     if (victim_view(req->session, &view) != VICTIM_OK)
         return http_reply_error(req, 500, "internal", "error.internal", NULL);

@@ -135,6 +135,14 @@ StoreStatus cw_blind_write(StoreConn *c, const unsigned char *org_sk, const char
     return b.st;
 }
 
+StoreStatus cw_case_workable(StoreConn *c, const char *case_id)
+{
+    int64_t targets = 0;
+    int withdrawn = 0;
+    StoreStatus st = store_case_facts(c, case_id, &targets, &withdrawn);
+    return st == STORE_OK && withdrawn ? STORE_CONFLICT : st;
+}
+
 /* A clock runs while a due time is set on an open target (transitions set and clear it). */
 int cw_is_waiting(const char *state)
 {

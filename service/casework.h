@@ -19,6 +19,7 @@ typedef enum CaseworkResult {
     CW_FORBIDDEN, /* the session cannot open case keys */
     CW_BUSY,
     CW_ERROR,
+    CW_DAMAGED, /* a stored file does not open: tampered with, or under another file's name */
 } CaseworkResult;
 
 #define CASEWORK_QUEUE_MAX 100

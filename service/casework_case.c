@@ -146,8 +146,10 @@ CaseworkResult casework_file(const Session *s, const char *file_id, int64_t now,
         json_t *m = sealed_open_json(key, "files", "meta", file_id, &meta);
         snprintf(type, 32, "%s", m ? json_string_value(json_object_get(m, "type")) : "");
         json_decref(m);
-        if (!type[0] || uploads_read(file_id, key, bytes) != 0)
-            r = CW_ERROR;
+        if (!type[0] || uploads_read(file_id, key, bytes) != 0) {
+            log_warnx("%s: a stored file does not open", __func__);
+            r = CW_DAMAGED;
+        }
     }
     if (r == CW_OK) {
         char actor[80];

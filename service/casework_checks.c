@@ -34,11 +34,14 @@ typedef struct ChildArgs {
 static StoreStatus child_tx(StoreConn *c, void *arg)
 {
     ChildArgs *a = arg;
+    StoreStatus st = cw_case_workable(c, a->case_id);
+    if (st != STORE_OK)
+        return st;
     Buf ph = {0};
     buf_putc(&ph, 0);
-    StoreStatus st = store_target_insert_child(
-        c, a->case_id, a->parent, json_string_value(json_object_get(a->link, "platform")), &ph,
-        a->now, &a->child);
+    st = store_target_insert_child(c, a->case_id, a->parent,
+                                   json_string_value(json_object_get(a->link, "platform")), &ph,
+                                   a->now, &a->child);
     buf_free(&ph);
     if (st != STORE_OK)
         return st;
@@ -77,6 +80,8 @@ CaseworkResult casework_reupload(const Session *s, int64_t parent_id, const char
     }
     CwLoaded l;
     CaseworkResult r = cw_load_target(c, s, parent_id, &l);
+    if (r == CW_OK && l.row.withdrawn_at)
+        r = CW_CONFLICT; /* the victim withdrew: nothing is added to the case */
     if (r == CW_OK) {
         json_t *link =
             json_pack("{s:s, s:s, s:s, s:s, s:s}", "kind", "online", "url", url, "canonical",

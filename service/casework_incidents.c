@@ -189,6 +189,9 @@ CaseworkResult casework_incident_view(const Session *s, int64_t id, int64_t now,
     unsigned char *key = vault_secret_alloc(32);
     size_t i;
     json_t *cid;
+    char actor[80], what[32];
+    cw_actor_of(s, actor);
+    snprintf(what, sizeof what, "incident %lld", (long long)id);
     json_array_foreach(a.cases, i, cid)
     {
         a.case_id = json_string_value(cid);
@@ -196,14 +199,14 @@ CaseworkResult casework_incident_view(const Session *s, int64_t id, int64_t now,
             continue;
         a.key = key;
         store_targets_of_case(c, a.case_id, 1, incident_target, &a);
+        /* The view shows this case's copies: a view of its content like any other. */
+        staff_audit(actor, "case.view", a.case_id, what, now);
     }
     vault_secret_free(key);
     *out = json_pack("{s:I, s:s, s:o, s:o}", "id", (json_int_t)id, "label", label ? label : "",
                      "cases", a.cases, "platforms", a.by_platform);
     free(label);
     buf_free(&ir.label);
-    char actor[80];
-    cw_actor_of(s, actor);
     staff_audit(actor, "incident.view", row, "", now);
     return CW_OK;
 }

@@ -53,6 +53,10 @@ typedef struct CwLoaded {
 CaseworkResult cw_load_target(StoreConn *c, const Session *s, int64_t target_id, CwLoaded *l);
 void cw_loaded_free(CwLoaded *l);
 
+/* STORE_CONFLICT when the case was withdrawn (staff may no longer move or add its copies); call
+ * inside the transaction that would change them, so a withdraw in between is seen. */
+StoreStatus cw_case_workable(StoreConn *c, const char *case_id);
+
 /* A case with no open target gets its purge date; one with open targets again loses it. */
 StoreStatus cw_retention_update(StoreConn *c, const char *case_id, int64_t now);
 

@@ -33,7 +33,6 @@ typedef struct RekeyCase {
     const unsigned char *key; /* the case key */
     const char *case_id;
     json_t *targets, *fingerprints;
-    int fp_index;
 } RekeyCase;
 
 static void rekey_target(void *arg, const TargetRow *t)
@@ -50,9 +49,8 @@ static void rekey_target(void *arg, const TargetRow *t)
 static void rekey_fingerprint(void *arg, int64_t id, const Buf *body)
 {
     RekeyCase *a = arg;
-    (void)id;
-    char row[48];
-    snprintf(row, sizeof row, "%s:%d", a->case_id, a->fp_index++);
+    char row[24];
+    snprintf(row, sizeof row, "%lld", (long long)id);
     char *v = sealed_open_text(a->key, "fingerprints", "body", row, body);
     if (v)
         json_array_append_new(a->fingerprints, json_pack("{s:s}", "value", v));
@@ -79,7 +77,7 @@ static StoreStatus rekey_case(StoreConn *c, const char *id, const CwRotation *r,
     StoreStatus st = store_case_get(c, id, &row);
     unsigned char *key = vault_secret_alloc(32);
     Buf sealed = {0}, wrap = {0};
-    RekeyCase a = {key, id, json_array(), json_array(), 0};
+    RekeyCase a = {key, id, json_array(), json_array()};
     json_t *body = NULL;
     if (st == STORE_OK && open_with(&row, r->old_sk, r->old_pk, old_dk, key) != 0) {
         log_errorx("%s: a case key does not open with the current org key", __func__);

@@ -206,7 +206,9 @@ static StoreStatus transition_tx(StoreConn *c, void *arg)
     CwLoaded *l = a->l;
     char actor[80];
     cw_actor_of(a->s, actor);
-    StoreStatus st = store_target_set_state(c, l->target.id, l->target.state, a->to, a->now);
+    StoreStatus st = cw_case_workable(c, l->row.id);
+    if (st == STORE_OK)
+        st = store_target_set_state(c, l->target.id, l->target.state, a->to, a->now);
     if (st != STORE_OK)
         return st;
     if (a->due_at >= 0 &&
@@ -382,7 +384,9 @@ CaseworkResult casework_transition(const Session *s, int64_t target_id, const ch
         cw_loaded_free(&l);
         return r;
     }
-    if (!cw_move_allowed(l.target.kind, l.target.state, to)) {
+    if (l.row.withdrawn_at || !cw_move_allowed(l.target.kind, l.target.state, to)) {
+        if (l.row.withdrawn_at) /* the victim withdrew: no copy of the case moves any more */
+            json_object_set_new(detail, "withdrawn", json_true());
         json_object_set_new(detail, "from", json_string(l.target.state));
         json_object_set_new(detail, "to", json_string(to));
         cw_loaded_free(&l);

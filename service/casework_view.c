@@ -27,7 +27,6 @@ typedef struct ViewArgs {
     const char *case_id;
     json_t *targets, *messages, *notes, *files, *timeline, *fingerprints, *matches;
     int64_t now, next_due;
-    int fp_index;
     StoreConn *c;
 } ViewArgs;
 
@@ -122,9 +121,8 @@ static void view_event(void *arg, const EventRow *e)
 static void view_fingerprint(void *arg, int64_t id, const Buf *body)
 {
     ViewArgs *a = arg;
-    (void)id;
-    char row[48];
-    snprintf(row, sizeof row, "%s:%d", a->case_id, a->fp_index++);
+    char row[24];
+    snprintf(row, sizeof row, "%lld", (long long)id);
     char *v = sealed_open_text(a->key, "fingerprints", "body", row, body);
     if (v)
         json_array_append_new(a->fingerprints,

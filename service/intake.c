@@ -442,12 +442,20 @@ typedef struct SubmitArgs {
     size_t nfiles;
     int64_t now;
     IntakeResult *res;
+    const unsigned char *org_pk; /* the key the case key was sealed to */
 } SubmitArgs;
 
 static StoreStatus submit_tx(StoreConn *c, void *arg)
 {
     SubmitArgs *a = arg;
-    StoreStatus s = store_case_insert(c, &a->row);
+    /* An org rotation between sealing and this transaction: seal again to the new key. */
+    OrgRow org = {0};
+    StoreStatus s = store_org_get(c, &org);
+    if (s == STORE_OK && memcmp(org.public_key, a->org_pk, sizeof org.public_key) != 0)
+        s = STORE_CONFLICT;
+    org_row_free(&org);
+    if (s == STORE_OK)
+        s = store_case_insert(c, &a->row);
     if (s != STORE_OK)
         return s;
     const char *id = a->row.id;
@@ -459,12 +467,19 @@ static StoreStatus submit_tx(StoreConn *c, void *arg)
     Buf body = {0};
     json_array_foreach(json_object_get(a->report, "fingerprints"), i, f)
     {
-        char row[48];
-        snprintf(row, sizeof row, "%s:%zu", id, i);
+        /* Insert, then the value bound to the new row id (a value moved to another row fails). */
+        int64_t fid = 0;
+        buf_reset(&body);
+        buf_putc(&body, 0);
+        if ((s = store_fingerprint_insert(c, id, "sha256", &body, &fid)) != STORE_OK)
+            break;
+        char row[24];
+        snprintf(row, sizeof row, "%lld", (long long)fid);
         const char *v = json_string_value(json_object_get(f, "value"));
         buf_reset(&body);
         vault_field_encrypt(a->key, "fingerprints", "body", row, v, strlen(v), &body);
-        if ((s = store_fingerprint_insert(c, id, "sha256", &body)) != STORE_OK)
+        if ((s = store_set_sealed(c, SEALED_FINGERPRINT_BODY, fid, body.data, body.len)) !=
+            STORE_OK)
             break;
     }
     for (size_t k = 0; s == STORE_OK && k < a->nfiles; k++) {
@@ -525,6 +540,12 @@ int intake_submit(const json_t *report, const unsigned char *given_key, const In
     r->created_at = r->updated_at = now;
     int rc = -1;
     for (int attempt = 0; attempt < 3; attempt++) {
+        if (attempt > 0) { /* the org key may have been rotated meanwhile */
+            org_row_free(&org);
+            if (store_org_get(c, &org) != STORE_OK)
+                break;
+        }
+        a.org_pk = org.public_key;
         vault_random_hex(r->id, CASE_ID_LEN / 2);
         char digits[VAULT_RECEIPT_DIGITS + 1];
         vault_receipt_new(res->receipt);
@@ -571,12 +592,23 @@ typedef struct AddArgs {
     const Session *s;
     const json_t *targets;
     int64_t now;
+    IntakeAdd refused; /* why the transaction refused (it returns STORE_CONFLICT then) */
 } AddArgs;
 
 static StoreStatus add_targets_tx(StoreConn *c, void *arg)
 {
     AddArgs *a = arg;
-    StoreStatus s = insert_targets(c, a->s->key, a->s->case_id, a->targets, "victim", a->now);
+    int64_t have = 0;
+    int withdrawn = 0;
+    StoreStatus s = store_case_facts(c, a->s->case_id, &have, &withdrawn);
+    if (s != STORE_OK)
+        return s;
+    /* Counted here, under the write lock: a parallel add waits for this one to commit. */
+    if (withdrawn || (size_t)have + json_array_size(a->targets) > INTAKE_TARGETS_MAX) {
+        a->refused = withdrawn ? INTAKE_ADD_WITHDRAWN : INTAKE_ADD_TOO_MANY;
+        return STORE_CONFLICT;
+    }
+    s = insert_targets(c, a->s->key, a->s->case_id, a->targets, "victim", a->now);
     if (s != STORE_OK)
         return s;
     if ((s = store_case_touch(c, a->s->case_id, a->now)) != STORE_OK)
@@ -584,8 +616,11 @@ static StoreStatus add_targets_tx(StoreConn *c, void *arg)
     return store_audit_append(c, a->now, "victim", "case.add_targets", a->s->case_id, "");
 }
 
-int intake_add_targets(const Session *s, const json_t *targets, int64_t now)
+IntakeAdd intake_add_targets(const Session *s, const json_t *targets, int64_t now)
 {
-    AddArgs a = {s, targets, now};
-    return store_tx(add_targets_tx, &a) == STORE_OK ? 0 : -1;
+    AddArgs a = {s, targets, now, INTAKE_ADD_OK};
+    StoreStatus st = store_tx(add_targets_tx, &a);
+    if (st == STORE_OK)
+        return INTAKE_ADD_OK;
+    return st == STORE_CONFLICT && a.refused ? a.refused : INTAKE_ADD_ERROR;
 }

@@ -57,14 +57,23 @@ typedef struct IntakeResult {
     char csrf[65];
 } IntakeResult;
 
-/* Files a validated report as a new case: a new case key (or the one the upload sink already
- * used, when key is not NULL), sealed to the org public key and wrapped under a new receipt's key
- * (one Argon2id: run it in the slow-work pool). Returns 0, or -1 (logged). */
+/* Files a validated report as a new case: a new case key (or, when key is not NULL, the fresh key
+ * the upload sink made for this report's screenshots; never a session's), sealed to the org
+ * public key and wrapped under a new receipt's key (one Argon2id: run it in the slow-work pool).
+ * Returns 0, or -1 (logged). */
 int intake_submit(const json_t *report, const unsigned char *key, const IntakeFile *files,
                   size_t nfiles, const char *channel, int64_t now, IntakeResult *res);
 
-/* Adds validated targets to a victim's case (session holds the case key). */
-int intake_add_targets(const Session *s, const json_t *targets, int64_t now);
+/* What adding copies to a case came to. */
+typedef enum IntakeAdd {
+    INTAKE_ADD_OK = 0,
+    INTAKE_ADD_ERROR,
+    INTAKE_ADD_TOO_MANY,  /* the case would hold more than INTAKE_TARGETS_MAX copies */
+    INTAKE_ADD_WITHDRAWN, /* the case was withdrawn */
+} IntakeAdd;
+/* Adds validated targets to a victim's case (session holds the case key). The cap and the
+ * withdrawal are checked inside the inserting transaction, so parallel adds cannot pass it. */
+IntakeAdd intake_add_targets(const Session *s, const json_t *targets, int64_t now);
 /* Counts Unicode characters of a UTF-8 string. */
 size_t intake_chars(const char *s);
 

@@ -385,21 +385,29 @@ int page_my_targets(Request *req)
     }
     IntakeErrors errs = {0};
     json_t *valid = withdrawn ? NULL : intake_validate_targets(targets, existing, &errs);
-    if (!valid) {
-        if (withdrawn)
-            json_object_set_new(extra, "error_key", json_string("error.withdrawn"));
-        add_errors(extra, &errs);
-        add_rows(extra, targets, 0, 0);
-        json_decref(v);
-        return status_page(req, withdrawn ? 409 : 422, extra);
-    }
-    json_decref(v);
-    json_decref(extra);
-    int rc = intake_add_targets(req->session, valid, clock_now());
+    /* The cap and the withdrawal are checked again where the copies are inserted. */
+    int validated = valid != NULL;
+    IntakeAdd rc = validated   ? intake_add_targets(req->session, valid, clock_now())
+                   : withdrawn ? INTAKE_ADD_WITHDRAWN
+                               : INTAKE_ADD_TOO_MANY; /* the 422 of the validation errors */
     json_decref(valid);
-    if (rc != 0)
-        return http_reply_error(req, 500, "internal", "error.internal", NULL);
-    return http_reply_redirect(req, 303, "/my?done=added");
+    if (rc == INTAKE_ADD_OK || rc == INTAKE_ADD_ERROR) {
+        json_decref(v);
+        json_decref(extra);
+        return rc == INTAKE_ADD_OK ? http_reply_redirect(req, 303, "/my?done=added")
+                                   : http_reply_error(req, 500, "internal", "error.internal", NULL);
+    }
+    if (rc == INTAKE_ADD_WITHDRAWN)
+        json_object_set_new(extra, "error_key", json_string("error.withdrawn"));
+    if (validated && rc == INTAKE_ADD_TOO_MANY) { /* another add filled the case meanwhile */
+        snprintf(errs.e[0].field, sizeof errs.e[0].field, "targets");
+        errs.e[0].code = "too_many";
+        errs.n = 1;
+    }
+    add_errors(extra, &errs);
+    add_rows(extra, targets, 0, 0);
+    json_decref(v);
+    return status_page(req, rc == INTAKE_ADD_WITHDRAWN ? 409 : 422, extra);
 }
 
 int page_my_messages(Request *req)

@@ -221,6 +221,7 @@ StoreStatus store_set_sealed(StoreConn *c, StoreSealed which, int64_t id, const 
         [SEALED_VISIT_BODY] = "UPDATE visits SET body = ?2 WHERE id = ?1",
         [SEALED_EVENT_BODY] = "UPDATE events SET body = ?2 WHERE id = ?1",
         [SEALED_INCIDENT_LABEL] = "UPDATE incidents SET label = ?2 WHERE id = ?1",
+        [SEALED_FINGERPRINT_BODY] = "UPDATE fingerprints SET body = ?2 WHERE id = ?1",
     };
     sqlite3_stmt *st = store_stmt(c, sql[which]);
     if (!st)

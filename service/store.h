@@ -57,6 +57,7 @@ typedef enum StoreSealed {
     SEALED_VISIT_BODY,
     SEALED_EVENT_BODY,
     SEALED_INCIDENT_LABEL,
+    SEALED_FINGERPRINT_BODY,
 } StoreSealed;
 /* Sets that column of row id; STORE_NOT_FOUND when there is no such row. */
 StoreStatus store_set_sealed(StoreConn *c, StoreSealed which, int64_t id, const void *ct, size_t n);

@@ -158,6 +158,16 @@ StoreStatus store_case_delete(StoreConn *c, const char *id, Buf *file_ids)
     StoreStatus s = store_exec_stmt(c, s1, __func__);
     if (s != STORE_OK)
         return s;
+    /* The case's incident goes with its last case: nothing else needs its label. */
+    sqlite3_stmt *s3 =
+        store_stmt(c, "DELETE FROM incidents WHERE id = (SELECT incident_id FROM cases WHERE id = "
+                      "?1) AND NOT EXISTS (SELECT 1 FROM cases o WHERE o.incident_id = "
+                      "incidents.id AND o.id <> ?1)");
+    if (!s3)
+        return STORE_ERROR;
+    store_bind_text(s3, 1, id);
+    if ((s = store_exec_stmt(c, s3, __func__)) != STORE_OK)
+        return s;
     /* Targets, messages, fingerprints, files and events go with the case (ON DELETE CASCADE). */
     sqlite3_stmt *s2 = store_stmt(c, "DELETE FROM cases WHERE id = ?1");
     if (!s2)
@@ -263,7 +273,7 @@ StoreStatus store_target_get(StoreConn *c, int64_t id, TargetRow *out)
 }
 
 StoreStatus store_fingerprint_insert(StoreConn *c, const char *case_id, const char *alg,
-                                     const Buf *body)
+                                     const Buf *body, int64_t *id)
 {
     sqlite3_stmt *st =
         store_stmt(c, "INSERT INTO fingerprints (case_id, alg, body) VALUES (?1, ?2, ?3)");
@@ -272,7 +282,10 @@ StoreStatus store_fingerprint_insert(StoreConn *c, const char *case_id, const ch
     store_bind_text(st, 1, case_id);
     store_bind_text(st, 2, alg);
     store_bind_blob(st, 3, body->data, body->len);
-    return store_exec_stmt(c, st, __func__);
+    StoreStatus s = store_exec_stmt(c, st, __func__);
+    if (s == STORE_OK)
+        *id = sqlite3_last_insert_rowid(c->db);
+    return s;
 }
 
 StoreStatus store_message_insert(StoreConn *c, const char *case_id, const char *author,

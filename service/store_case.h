@@ -66,7 +66,8 @@ StoreStatus store_case_facts(StoreConn *c, const char *id, int64_t *targets, int
 StoreStatus store_case_touch(StoreConn *c, const char *id, int64_t now);
 StoreStatus store_case_set_withdrawn(StoreConn *c, const char *id, int64_t now,
                                      int64_t purge_after);
-/* Deletes the case and everything of it (keys, ciphertexts, sessions); appends the ids of its
+/* Deletes the case and everything of it (keys, ciphertexts, sessions, and its incident when it
+ * was the incident's last case); appends the ids of its
  * files to file_ids (one per line) so the caller can unlink them after the commit. */
 StoreStatus store_case_delete(StoreConn *c, const char *id, Buf *file_ids);
 
@@ -81,8 +82,9 @@ StoreStatus store_targets_of_case(StoreConn *c, const char *case_id, int with_bo
                                   void (*cb)(void *arg, const TargetRow *t), void *arg);
 StoreStatus store_target_get(StoreConn *c, int64_t id, TargetRow *out);
 
+/* Inserts a fingerprint row (body: a placeholder; the value is sealed to the new row id after). */
 StoreStatus store_fingerprint_insert(StoreConn *c, const char *case_id, const char *alg,
-                                     const Buf *body);
+                                     const Buf *body, int64_t *id);
 StoreStatus store_message_insert(StoreConn *c, const char *case_id, const char *author,
                                  int64_t staff_id, const Buf *body, int64_t now, int64_t *id);
 StoreStatus store_messages_of_case(StoreConn *c, const char *case_id,

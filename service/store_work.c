@@ -1,6 +1,7 @@
 /* Queries for casework: one function per query, every value bound. */
 #include "store_work.h"
 
+#include "log.h"
 #include "store_internal.h"
 
 #include <stdio.h>
@@ -599,6 +600,42 @@ StoreStatus store_target_clear_due(StoreConn *c, int64_t id)
         return STORE_ERROR;
     sqlite3_bind_int64(st, 1, id);
     return store_exec_stmt(c, st, __func__);
+}
+
+StoreStatus store_targets_withdraw(StoreConn *c, const char *case_id, const char *actor,
+                                   int64_t now, int64_t *n)
+{
+    /* One timeline event per open target, then every one of them moved, however many there are:
+     * both statements see the same rows inside the caller's (immediate) transaction. */
+    sqlite3_stmt *ev = store_stmt(
+        c, "INSERT INTO events (case_id, target_id, at, actor, kind, from_state, to_state) "
+           "SELECT case_id, id, ?2, ?3, 'target.transition', state, 'withdrawn' FROM targets "
+           "WHERE case_id = ?1 AND state IN " OPEN_STATES " ORDER BY id");
+    if (!ev)
+        return STORE_ERROR;
+    store_bind_text(ev, 1, case_id);
+    sqlite3_bind_int64(ev, 2, now);
+    store_bind_text(ev, 3, actor);
+    StoreStatus s = store_exec_stmt(c, ev, __func__);
+    if (s != STORE_OK)
+        return s;
+    int64_t events = sqlite3_changes(c->db);
+    /* Withdrawn: no clock runs and nothing is checked any more. */
+    sqlite3_stmt *up = store_stmt(c, "UPDATE targets SET state = 'withdrawn', updated_at = ?2, "
+                                     "due_at = NULL, next_check_at = NULL "
+                                     "WHERE case_id = ?1 AND state IN " OPEN_STATES);
+    if (!up)
+        return STORE_ERROR;
+    store_bind_text(up, 1, case_id);
+    sqlite3_bind_int64(up, 2, now);
+    if ((s = store_exec_stmt(c, up, __func__)) != STORE_OK)
+        return s;
+    *n = sqlite3_changes(c->db);
+    if (*n != events) { /* impossible inside one immediate transaction */
+        log_errorx("%s: %lld events for %lld targets", __func__, (long long)events, (long long)*n);
+        return STORE_ERROR;
+    }
+    return STORE_OK;
 }
 
 StoreStatus store_target_insert_child(StoreConn *c, const char *case_id, int64_t parent_id,

@@ -161,6 +161,10 @@ StoreStatus store_target_set_check(StoreConn *c, int64_t id, int64_t next_check_
                                    int64_t last_check_at);
 StoreStatus store_target_set_monitor(StoreConn *c, int64_t id, int64_t since, int64_t next);
 StoreStatus store_target_clear_due(StoreConn *c, int64_t id);
+/* Moves every open target of a case to withdrawn (no due time, no next check) with one timeline
+ * event each; *n receives how many moved. Call inside a transaction. */
+StoreStatus store_targets_withdraw(StoreConn *c, const char *case_id, const char *actor,
+                                   int64_t now, int64_t *n);
 StoreStatus store_target_insert_child(StoreConn *c, const char *case_id, int64_t parent_id,
                                       const char *platform, const Buf *placeholder, int64_t now,
                                       int64_t *id);

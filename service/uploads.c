@@ -2,7 +2,6 @@
  * chunk as it arrives. */
 #include "uploads.h"
 
-#include "auth.h"
 #include "log.h"
 #include "store.h"
 #include "vault.h"
@@ -82,10 +81,20 @@ static void current_abort(UploadSet *u)
     buf_reset(&u->pending);
 }
 
-/* Encrypts and writes what is pending; last closes the stream and the file. Returns 0 or 500. */
+/* Writes ct to the file being received and empties it; 0 or -1. */
+static int write_ct(UploadSet *u, Buf *ct)
+{
+    int rc = write_all(u->fd, ct->data, ct->len);
+    buf_reset(ct);
+    return rc;
+}
+
+/* Encrypts and writes what is pending: a full chunk, or with last the file's end and its padding
+ * (one chunk at a time) before the file is closed. Returns 0 or 500. */
 static int flush_pending(UploadSet *u, int last)
 {
-    Buf ct = {0};
+    Buf ct = {0}; /* owned here: ciphertext of at most one chunk */
+    int rc = 0;
     if (!u->stream) {
         if (ensure_dirs() != 0)
             return 500;
@@ -97,12 +106,18 @@ static int flush_pending(UploadSet *u, int last)
             log_errorx("cannot create an upload file: %s", strerror(errno));
             return 500;
         }
-        u->stream = vault_stream_encrypt_start(u->key, &ct);
+        u->stream = vault_stream_encrypt_start(u->key, u->files[u->nfiles].id, &ct);
     }
-    vault_stream_encrypt_push(u->stream, u->pending.data, u->pending.len, last, &ct);
+    if (!last) {
+        vault_stream_encrypt_push(u->stream, u->pending.data, u->pending.len, &ct);
+        rc = write_ct(u, &ct);
+    } else {
+        int more = vault_stream_encrypt_final(u->stream, u->pending.data, u->pending.len, &ct);
+        for (rc = write_ct(u, &ct); rc == 0 && more; rc = write_ct(u, &ct))
+            more = vault_stream_encrypt_final(u->stream, NULL, 0, &ct);
+    }
     vault_wipe(u->pending.data, u->pending.len);
     buf_reset(&u->pending);
-    int rc = write_all(u->fd, ct.data, ct.len);
     buf_free(&ct);
     if (rc == 0 && last && fsync(u->fd) != 0)
         rc = -1;
@@ -231,12 +246,9 @@ void uploads_attach(Request *req)
     UploadSet *u = xcalloc(1, sizeof *u);
     u->fd = -1;
     u->key = vault_secret_alloc(32);
-    /* The gate runs after the body; a victim adding screenshots needs the case key now. */
-    Session *s = auth_load_session(req);
-    if (s && strcmp(s->kind, "victim") == 0)
-        memcpy(u->key, s->key, 32);
-    else
-        vault_key_new(u->key);
+    /* A new report's key: fresh and random, never taken from a session the browser still holds
+     * (one receipt must open one case, and erasing one case must shred only its files). */
+    vault_key_new(u->key);
     req->file_sink = uploads_sink;
     req->file_ctx = u;
     req->file_ctx_free = uploads_free;
@@ -282,12 +294,16 @@ int uploads_read(const char *id, const unsigned char *key, Buf *out)
     unsigned char *buf = xmalloc(chunk);
     int rc = -1, last = 0;
     VaultStream *st = NULL;
-    if (fread(buf, 1, hdr, f) == hdr && (st = vault_stream_decrypt_start(key, buf, hdr))) {
+    if (fread(buf, 1, hdr, f) == hdr && (st = vault_stream_decrypt_start(key, id, buf, hdr))) {
         size_t n;
         while (!last && (n = fread(buf, 1, chunk, f)) > 0)
             if (vault_stream_decrypt_pull(st, buf, n, out, &last) != 0)
                 break;
-        rc = last && fgetc(f) == EOF ? 0 : -1;
+        rc = last && fgetc(f) == EOF && vault_stream_decrypt_end(st, out) == 0 ? 0 : -1;
+    }
+    if (rc != 0 && out->data) { /* nothing of a file that did not open whole */
+        vault_wipe(out->data, out->len);
+        buf_reset(out);
     }
     vault_stream_free(st);
     free(buf);

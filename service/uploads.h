@@ -12,7 +12,7 @@
 #define UPLOADS_MAX_BYTES (10u * 1024 * 1024)
 
 typedef struct UploadSet {
-    unsigned char *key; /* owned, locked: the case key the files are encrypted under */
+    unsigned char *key; /* owned, locked: the new case's key, fresh for every report */
     IntakeFile files[UPLOADS_MAX_FILES];
     size_t nfiles;
     const char *error; /* the client's mistake, for the form: "too_many", "too_large", "type" */
@@ -26,7 +26,7 @@ typedef struct UploadSet {
 } UploadSet;
 
 /* Called by http.c for ROUTE_FORM_FILES routes before the body is read: sets the request's file
- * sink. The key is the signed-in victim's case key, or a new one for a new report. */
+ * sink. The key is a fresh random key that becomes the new report's case key. */
 void uploads_attach(Request *req);
 /* The request's upload set (NULL when the route takes no files). */
 UploadSet *uploads_of(Request *req);
@@ -34,7 +34,9 @@ UploadSet *uploads_of(Request *req);
 void uploads_mark_committed(UploadSet *u);
 /* Moves files/tmp/<id> to files/<id> and makes it durable. */
 void uploads_commit_file(const char *id);
-/* Decrypts a stored file into out; 0 or -1. */
+/* Decrypts stored file id (its key derived from the case key and the id) into out, which should
+ * be empty; 0, or -1 with out emptied when the file does not open whole (missing, tampered,
+ * another file's ciphertext, bad padding). */
 int uploads_read(const char *id, const unsigned char *key, Buf *out);
 /* Removes every file named in a newline-separated list of ids (as store_case_delete gives). */
 void uploads_remove_list(Buf *ids);

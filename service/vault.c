@@ -9,8 +9,12 @@
  *   seal     0x13 | crypto_box_seal(secret)            (48 bytes of overhead)
  *   field    0x14 | nonce(24) | XChaCha20-Poly1305(sodium_pad(pt, bucket)) | tag(16)
  *            AD = 0x14 | "td1" | table | 0x00 | column | 0x00 | row_id
- *   stream   header: 0x15 | secretstream header(24); chunks: secretstream (17 bytes overhead),
- *            tag MESSAGE, or FINAL on the last chunk
+ *   stream   header: 0x25 | secretstream header(24); chunks: secretstream (17 bytes overhead),
+ *            tag MESSAGE, or FINAL on the last chunk. Version 2 of the kind: the key is
+ *            BLAKE2b-256(key = case key, "td-file2" 0x00 file id), so a file under another file's
+ *            name fails; the plaintext is the file, 0x80, then zeros up to its bucket (64 KiB,
+ *            then powers of two), every chunk but the last full, so the size on disk tells only
+ *            the bucket. Version 1 (0x15) is not read: no installation holds it.
  * Recovery text: 53 characters of the RFC 4648 base32 alphabet in groups of 5 joined by '-'
  * (63 characters). The first 52 encode key(32) | first 4 bits of BLAKE2b-256(key); the last is a
  * check character over GF(32), so any single changed character or swap of two neighbours is
@@ -42,7 +46,7 @@ enum {
     V_PW_WRAP = 0x12,
     V_SEAL = 0x13,
     V_FIELD = 0x14,
-    V_STREAM = 0x15,
+    V_STREAM = 0x25, /* version 2: per-file key, padded to a bucket */
 };
 
 #define NONCE_BYTES crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
@@ -63,7 +67,10 @@ struct VaultStream {
     crypto_secretstream_xchacha20poly1305_state state;
     int done;                                  /* FINAL pushed or pulled: nothing may follow */
     int failed;                                /* a pull failed: the stream is dead */
-    unsigned char scratch[VAULT_STREAM_CHUNK]; /* plaintext of the chunk being pulled */
+    int marked;                                /* the 0x80 after the data was pushed */
+    size_t total;                              /* plaintext bytes pushed or pulled, padding too */
+    size_t bucket;                             /* while padding: the padded size */
+    unsigned char scratch[VAULT_STREAM_CHUNK]; /* plaintext of the chunk being pushed or pulled */
 };
 
 /* ---- small helpers ---- */
@@ -723,6 +730,10 @@ void vault_blind_index(const unsigned char *key, const char *domain, const void 
 
 /* ---- files ---- */
 
+#define STREAM_BUCKET_MIN ((size_t)VAULT_STREAM_CHUNK)
+#define STREAM_PAD_MARK 0x80
+#define STREAM_KEY_CTX "td-file2"
+
 size_t vault_stream_header_bytes(void)
 {
     return STREAM_HEADER_BYTES;
@@ -733,40 +744,118 @@ size_t vault_stream_chunk_overhead(void)
     return crypto_secretstream_xchacha20poly1305_ABYTES;
 }
 
-VaultStream *vault_stream_encrypt_start(const unsigned char *key, Buf *out)
+size_t vault_stream_bucket(size_t n)
+{
+    size_t b = STREAM_BUCKET_MIN;
+    while (b < n + 1) {
+        if (b > SIZE_MAX / 4) {
+            log_errorx("file of %zu bytes is too large", n);
+            abort();
+        }
+        b *= 2;
+    }
+    return b;
+}
+
+static int stream_bucket_valid(size_t padded)
+{
+    return padded >= STREAM_BUCKET_MIN && padded % STREAM_BUCKET_MIN == 0 &&
+           ((padded / STREAM_BUCKET_MIN) & (padded / STREAM_BUCKET_MIN - 1)) == 0;
+}
+
+/* The file's own key: the case key and the file id, so a file under another name fails. */
+static void stream_key(const unsigned char *key, const char *file_id, unsigned char *out)
+{
+    assert(file_id && *file_id);
+    crypto_generichash_state h;
+    crypto_generichash_init(&h, key, VAULT_KEY_BYTES, VAULT_KEY_BYTES);
+    crypto_generichash_update(&h, (const unsigned char *)STREAM_KEY_CTX,
+                              sizeof STREAM_KEY_CTX); /* with its NUL as the separator */
+    crypto_generichash_update(&h, (const unsigned char *)file_id, strlen(file_id));
+    crypto_generichash_final(&h, out, VAULT_KEY_BYTES);
+    sodium_memzero(&h, sizeof h);
+}
+
+static VaultStream *stream_new(void)
 {
     VaultStream *st = vault_secret_alloc(sizeof *st); /* owned by the caller */
-    st->done = st->failed = 0;
-    unsigned char *p = buf_extend(out, STREAM_HEADER_BYTES);
-    p[0] = V_STREAM;
-    crypto_secretstream_xchacha20poly1305_init_push(&st->state, p + 1, key);
+    st->done = st->failed = st->marked = 0;
+    st->total = st->bucket = 0;
     return st;
 }
 
-void vault_stream_encrypt_push(VaultStream *st, const void *pt, size_t n, int last, Buf *out)
+VaultStream *vault_stream_encrypt_start(const unsigned char *key, const char *file_id, Buf *out)
 {
-    static const unsigned char empty[1];
-    if (!st || st->done || n > VAULT_STREAM_CHUNK) {
-        log_errorx("misuse: push after the final chunk or chunk of %zu bytes", n);
-        abort();
-    }
+    VaultStream *st = stream_new();
+    unsigned char *fk = vault_secret_alloc(VAULT_KEY_BYTES);
+    stream_key(key, file_id, fk);
+    unsigned char *p = buf_extend(out, STREAM_HEADER_BYTES);
+    p[0] = V_STREAM;
+    crypto_secretstream_xchacha20poly1305_init_push(&st->state, p + 1, fk);
+    vault_secret_free(fk);
+    return st;
+}
+
+static void stream_push(VaultStream *st, const unsigned char *pt, size_t n, int last, Buf *out)
+{
     unsigned char *c = buf_extend(out, n + crypto_secretstream_xchacha20poly1305_ABYTES);
     crypto_secretstream_xchacha20poly1305_push(
-        &st->state, c, NULL, pt ? pt : empty, n, NULL, 0,
+        &st->state, c, NULL, pt, n, NULL, 0,
         last ? crypto_secretstream_xchacha20poly1305_TAG_FINAL
              : crypto_secretstream_xchacha20poly1305_TAG_MESSAGE);
+    st->total += n;
     if (last)
         st->done = 1;
 }
 
-VaultStream *vault_stream_decrypt_start(const unsigned char *key, const void *hdr, size_t hdr_len)
+void vault_stream_encrypt_push(VaultStream *st, const void *pt, size_t n, Buf *out)
+{
+    if (!st || st->done || st->bucket || n != VAULT_STREAM_CHUNK || !pt) {
+        log_errorx("misuse: push after the end or a chunk of %zu bytes", n);
+        abort();
+    }
+    stream_push(st, pt, n, 0, out);
+}
+
+int vault_stream_encrypt_final(VaultStream *st, const void *pt, size_t n, Buf *out)
+{
+    if (!st || st->done || n > VAULT_STREAM_CHUNK || (n && (!pt || st->bucket))) {
+        log_errorx("misuse: final push after the end or a chunk of %zu bytes", n);
+        abort();
+    }
+    if (!st->bucket)
+        st->bucket = vault_stream_bucket(st->total + n);
+    /* Every chunk before this one was full, so the bucket (a multiple of a chunk) has room for
+     * the data and its mark: the data, 0x80 once, then zeros, one chunk per call. */
+    size_t room =
+        st->bucket - st->total < VAULT_STREAM_CHUNK ? st->bucket - st->total : VAULT_STREAM_CHUNK;
+    assert(n <= room);
+    size_t k = n;
+    if (n)
+        memcpy(st->scratch, pt, n);
+    if (!st->marked && k < room) {
+        st->scratch[k++] = STREAM_PAD_MARK;
+        st->marked = 1;
+    }
+    memset(st->scratch + k, 0, room - k);
+    int last = st->total + room == st->bucket;
+    stream_push(st, st->scratch, room, last, out);
+    sodium_memzero(st->scratch, room);
+    return last ? 0 : 1;
+}
+
+VaultStream *vault_stream_decrypt_start(const unsigned char *key, const char *file_id,
+                                        const void *hdr, size_t hdr_len)
 {
     const unsigned char *h = hdr;
     if (!h || hdr_len != STREAM_HEADER_BYTES || h[0] != V_STREAM)
         return NULL;
-    VaultStream *st = vault_secret_alloc(sizeof *st); /* owned by the caller */
-    st->done = st->failed = 0;
-    if (crypto_secretstream_xchacha20poly1305_init_pull(&st->state, h + 1, key) != 0) {
+    VaultStream *st = stream_new();
+    unsigned char *fk = vault_secret_alloc(VAULT_KEY_BYTES);
+    stream_key(key, file_id, fk);
+    int rc = crypto_secretstream_xchacha20poly1305_init_pull(&st->state, h + 1, fk);
+    vault_secret_free(fk);
+    if (rc != 0) {
         vault_secret_free(st);
         return NULL;
     }
@@ -792,6 +881,7 @@ int vault_stream_decrypt_pull(VaultStream *st, const void *ct, size_t n, Buf *ou
     }
     buf_append(out, st->scratch, (size_t)mlen);
     sodium_memzero(st->scratch, (size_t)mlen);
+    st->total += (size_t)mlen;
     if (tag == crypto_secretstream_xchacha20poly1305_TAG_FINAL) {
         st->done = 1;
         if (last)
@@ -802,6 +892,21 @@ fail:
     if (st)
         st->failed = 1; /* a stream that failed once stays failed */
     return -1;
+}
+
+int vault_stream_decrypt_end(VaultStream *st, Buf *out)
+{
+    if (!st || !st->done || st->failed || !stream_bucket_valid(st->total) || out->len < st->total)
+        return -1;
+    const unsigned char *p = (const unsigned char *)out->data;
+    size_t start = out->len - st->total, end = out->len;
+    while (end > start && p[end - 1] == 0)
+        end--;
+    if (end == start || p[end - 1] != STREAM_PAD_MARK ||
+        vault_stream_bucket(end - 1 - start) != st->total)
+        return -1;
+    buf_cut(out, end - 1);
+    return 0;
 }
 
 void vault_stream_free(VaultStream *st)

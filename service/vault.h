@@ -124,19 +124,31 @@ int vault_field_decrypt(const unsigned char *key, const char *table, const char 
 void vault_blind_index(const unsigned char *key, const char *domain, const void *value, size_t n,
                        unsigned char out[VAULT_ID_BYTES]);
 
-/* ---- files: crypto_secretstream_xchacha20poly1305 in VAULT_STREAM_CHUNK chunks ---- */
+/* ---- files: crypto_secretstream_xchacha20poly1305 in VAULT_STREAM_CHUNK chunks ----
+ * Each file has its own key, derived from the case key and the file id (a file copied over
+ * another file's name does not open), and its plaintext is padded to a bucket (64 KiB, then
+ * powers of two; vault_stream_bucket) so its size on disk does not confirm a known image. */
 typedef struct VaultStream VaultStream;
-/* Starts encrypting under key; appends the stream header (with a version byte) to out. */
-VaultStream *vault_stream_encrypt_start(const unsigned char *key, Buf *out);
-/* Encrypts a chunk of at most VAULT_STREAM_CHUNK bytes; last marks the final chunk. */
-void vault_stream_encrypt_push(VaultStream *st, const void *pt, size_t n, int last, Buf *out);
-/* Starts decrypting from a header produced above; NULL if malformed. hdr_len is consumed bytes. */
-VaultStream *vault_stream_decrypt_start(const unsigned char *key, const void *hdr, size_t hdr_len);
+/* The padded size of a file of n bytes: the smallest 64 KiB * 2^k above n. */
+size_t vault_stream_bucket(size_t n);
+/* Starts encrypting file file_id under the case key; appends the header (version byte) to out. */
+VaultStream *vault_stream_encrypt_start(const unsigned char *key, const char *file_id, Buf *out);
+/* Encrypts a full chunk of exactly VAULT_STREAM_CHUNK bytes that is not the file's last. */
+void vault_stream_encrypt_push(VaultStream *st, const void *pt, size_t n, Buf *out);
+/* Encrypts the file's last n bytes (at most a chunk; 0 for none), then its padding, one chunk per
+ * call: call again with n = 0 and pt NULL while it returns 1; 0 when the stream has ended. */
+int vault_stream_encrypt_final(VaultStream *st, const void *pt, size_t n, Buf *out);
+/* Starts decrypting file file_id from a header produced above; NULL if malformed. */
+VaultStream *vault_stream_decrypt_start(const unsigned char *key, const char *file_id,
+                                        const void *hdr, size_t hdr_len);
 size_t vault_stream_header_bytes(void);
 /* Bytes of ciphertext for a plaintext chunk of n bytes. */
 size_t vault_stream_chunk_overhead(void);
 /* Decrypts one ciphertext chunk; *last set when it was the final chunk. -1 on tampering. */
 int vault_stream_decrypt_pull(VaultStream *st, const void *ct, size_t n, Buf *out, int *last);
+/* After the final chunk: checks the padding and removes it from the end of out (which holds the
+ * stream's plaintext last). -1 when the stream did not end or its padding is wrong. */
+int vault_stream_decrypt_end(VaultStream *st, Buf *out);
 void vault_stream_free(VaultStream *st);
 
 /* SHA-256 of data (fingerprint check), hex into out (65 bytes). */

@@ -214,25 +214,11 @@ VictimResult victim_add_message(const Session *s, const char *body, int64_t now)
 typedef struct WithdrawArgs {
     const Session *s;
     int64_t now;
-    int64_t ids[64];
-    char states[64][24];
-    size_t n;
 } WithdrawArgs;
-
-static void collect_open(void *arg, const TargetRow *t)
-{
-    WithdrawArgs *a = arg;
-    if (a->n < 64 && states_allowed(t->state, "withdrawn")) {
-        a->ids[a->n] = t->id;
-        snprintf(a->states[a->n], sizeof a->states[0], "%s", t->state);
-        a->n++;
-    }
-}
 
 static StoreStatus withdraw_tx(StoreConn *c, void *arg)
 {
     WithdrawArgs *a = arg;
-    a->n = 0;
     /* Kept as long as any closed case: the retention setting (default 180 days). */
     char days[24] = "";
     int64_t d = store_meta_get(c, "retention_days", days, sizeof days) == STORE_OK
@@ -243,21 +229,10 @@ static StoreStatus withdraw_tx(StoreConn *c, void *arg)
     StoreStatus st = store_case_set_withdrawn(c, a->s->case_id, a->now, a->now + d * 86400);
     if (st != STORE_OK)
         return st;
-    if ((st = store_targets_of_case(c, a->s->case_id, 0, collect_open, a)) != STORE_OK)
+    /* Every open copy, children included, in the same transaction: none is left open. */
+    int64_t moved = 0;
+    if ((st = store_targets_withdraw(c, a->s->case_id, "victim", a->now, &moved)) != STORE_OK)
         return st;
-    for (size_t i = 0; i < a->n; i++) {
-        if ((st = store_target_set_state(c, a->ids[i], a->states[i], "withdrawn", a->now)) !=
-            STORE_OK)
-            return st;
-        /* Withdrawn: no clock runs and nothing is checked any more. */
-        if ((st = store_target_clear_due(c, a->ids[i])) != STORE_OK ||
-            (st = store_target_set_check(c, a->ids[i], 0, 0)) != STORE_OK)
-            return st;
-        if ((st = store_event_insert(c, a->s->case_id, a->ids[i], a->now, "victim",
-                                     "target.transition", a->states[i], "withdrawn", NULL)) !=
-            STORE_OK)
-            return st;
-    }
     if ((st = store_event_insert(c, a->s->case_id, 0, a->now, "victim", "case.withdrawn", NULL,
                                  NULL, NULL)) != STORE_OK)
         return st;
@@ -266,11 +241,8 @@ static StoreStatus withdraw_tx(StoreConn *c, void *arg)
 
 VictimResult victim_withdraw(const Session *s, int64_t now)
 {
-    WithdrawArgs *a = xcalloc(1, sizeof *a);
-    a->s = s;
-    a->now = now;
-    StoreStatus st = store_tx(withdraw_tx, a);
-    free(a);
+    WithdrawArgs a = {s, now};
+    StoreStatus st = store_tx(withdraw_tx, &a);
     if (st == STORE_CONFLICT)
         return VICTIM_CONFLICT;
     return st == STORE_OK ? VICTIM_OK : st == STORE_BUSY ? VICTIM_BUSY : VICTIM_ERROR;

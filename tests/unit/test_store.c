@@ -415,7 +415,7 @@ static StoreStatus tx_case_tree(StoreConn *c, void *arg)
     for (int i = 0; i < 2 && s == STORE_OK; i++)
         s = store_file_insert(c, t->file_ids[i], t->id, &body, NOW);
     if (s == STORE_OK)
-        s = store_fingerprint_insert(c, t->id, "sha256", &body);
+        s = store_fingerprint_insert(c, t->id, "sha256", &body, &mid);
     if (s == STORE_OK)
         s = store_event_insert(c, t->id, tid[1], NOW, "victim", "reported", NULL, "reported", NULL);
     if (s == STORE_OK) {

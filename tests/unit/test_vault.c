@@ -295,7 +295,7 @@ static void test_wrap_failures(void **state)
     assert_int_equal(vault_pw_unwrap("pw", blob, w.len, "caseA", back, 32), -1);
     assert_int_equal(vault_field_decrypt(key, "t", "c", "1", blob, w.len, &out), -1);
     assert_int_equal(out.len, 0);
-    assert_null(vault_stream_decrypt_start(key, blob, vault_stream_header_bytes()));
+    assert_null(vault_stream_decrypt_start(key, "f1", blob, vault_stream_header_bytes()));
     buf_free(&out);
     buf_free(&w);
 }
@@ -797,21 +797,32 @@ static void test_field_wrong_context(void **state)
 
 /* ---- streams ---- */
 
+#define MAX_CHUNKS 8
+#define CHUNK VAULT_STREAM_CHUNK
+#define CT_CHUNK (VAULT_STREAM_CHUNK + 17)
+
 typedef struct Chunks {
     Buf hdr;
-    Buf chunk[3];
+    Buf chunk[MAX_CHUNKS];
+    size_t n;
 } Chunks;
 
-static void stream_make(const unsigned char *key, const size_t sizes[3], const unsigned char *pt,
-                        Chunks *c)
+/* A file of total bytes as the upload sink writes it: full chunks, then the end and padding. */
+static void stream_make(const unsigned char *key, const char *id, const unsigned char *pt,
+                        size_t total, Chunks *c)
 {
     memset(c, 0, sizeof *c);
-    VaultStream *st = vault_stream_encrypt_start(key, &c->hdr);
+    VaultStream *st = vault_stream_encrypt_start(key, id, &c->hdr);
     assert_non_null(st);
     size_t off = 0;
-    for (int i = 0; i < 3; i++) {
-        vault_stream_encrypt_push(st, pt + off, sizes[i], i == 2, &c->chunk[i]);
-        off += sizes[i];
+    while (total - off > CHUNK) {
+        vault_stream_encrypt_push(st, pt + off, CHUNK, &c->chunk[c->n++]);
+        off += CHUNK;
+    }
+    int more = vault_stream_encrypt_final(st, pt + off, total - off, &c->chunk[c->n++]);
+    while (more) {
+        assert_true(c->n < MAX_CHUNKS);
+        more = vault_stream_encrypt_final(st, NULL, 0, &c->chunk[c->n++]);
     }
     vault_stream_free(st);
 }
@@ -819,118 +830,131 @@ static void stream_make(const unsigned char *key, const size_t sizes[3], const u
 static void chunks_free(Chunks *c)
 {
     buf_free(&c->hdr);
-    for (int i = 0; i < 3; i++)
+    for (size_t i = 0; i < MAX_CHUNKS; i++)
         buf_free(&c->chunk[i]);
 }
 
-/* 0 when the whole stream opens and ends with its FINAL chunk; plaintext into out. */
-static int stream_open(const unsigned char *key, const Chunks *c, Buf *out)
+/* 0 when the whole stream opens, ends with its FINAL chunk and its padding is right; the file
+ * into out. */
+static int stream_open(const unsigned char *key, const char *id, const Chunks *c, Buf *out)
 {
-    VaultStream *st = vault_stream_decrypt_start(key, c->hdr.data, c->hdr.len);
+    VaultStream *st = vault_stream_decrypt_start(key, id, c->hdr.data, c->hdr.len);
     if (!st)
         return -1;
     int last = 0, rc = 0;
-    for (int i = 0; i < 3 && rc == 0; i++) {
+    for (size_t i = 0; i < c->n && rc == 0; i++) {
         if (last) /* a chunk after FINAL */
             rc = -1;
         else
             rc = vault_stream_decrypt_pull(st, c->chunk[i].data, c->chunk[i].len, out, &last);
     }
+    rc = rc == 0 && last ? vault_stream_decrypt_end(st, out) : -1;
     vault_stream_free(st);
-    return rc == 0 && last ? 0 : -1;
+    return rc;
+}
+
+static void test_stream_buckets(void **state)
+{
+    const size_t K64 = 64 * 1024;
+    assert_int_equal(vault_stream_bucket(0), K64);
+    assert_int_equal(vault_stream_bucket(K64 - 1), K64); /* the data and its 0x80 mark fill it */
+    assert_int_equal(vault_stream_bucket(K64), 2 * K64);
+    assert_int_equal(vault_stream_bucket(2 * K64 - 1), 2 * K64);
+    assert_int_equal(vault_stream_bucket(2 * K64), 4 * K64);
+    assert_int_equal(vault_stream_bucket(300 * 1024), 8 * K64);
+    assert_int_equal(vault_stream_bucket(10u * 1024 * 1024), 16u * 1024 * 1024);
 }
 
 static void test_stream_round_trip(void **state)
 {
     unsigned char key[32];
     vault_key_new(key);
-    const size_t sizes[3] = {VAULT_STREAM_CHUNK, 1000, 10};
-    size_t total = sizes[0] + sizes[1] + sizes[2];
-    unsigned char *pt = malloc(total);
-    fill_pattern(pt, total, 3);
-    Chunks c;
-    stream_make(key, sizes, pt, &c);
+    const size_t sizes[] = {0, 1, 10, CHUNK - 1, CHUNK, CHUNK + 1000, 3 * CHUNK, 3 * CHUNK + 1};
+    unsigned char *pt = malloc(4 * CHUNK);
+    fill_pattern(pt, 4 * CHUNK, 3);
     assert_int_equal(vault_stream_header_bytes(), 25);
     assert_int_equal(vault_stream_chunk_overhead(), 17);
-    assert_int_equal(c.hdr.len, vault_stream_header_bytes());
-    assert_int_equal((unsigned char)c.hdr.data[0], 0x15);
-    for (int i = 0; i < 3; i++)
-        assert_int_equal(c.chunk[i].len, sizes[i] + vault_stream_chunk_overhead());
-
-    VaultStream *st = vault_stream_decrypt_start(key, c.hdr.data, c.hdr.len);
-    assert_non_null(st);
-    Buf out = {0};
-    int last = -1;
-    assert_int_equal(vault_stream_decrypt_pull(st, c.chunk[0].data, c.chunk[0].len, &out, &last),
-                     0);
-    assert_int_equal(last, 0);
-    assert_int_equal(vault_stream_decrypt_pull(st, c.chunk[1].data, c.chunk[1].len, &out, &last),
-                     0);
-    assert_int_equal(last, 0);
-    assert_int_equal(vault_stream_decrypt_pull(st, c.chunk[2].data, c.chunk[2].len, &out, &last),
-                     0);
-    assert_int_equal(last, 1);
-    assert_int_equal(out.len, total);
-    SAME(out.data, pt, total);
-    /* nothing may follow FINAL, not even a valid-looking chunk */
-    assert_int_equal(vault_stream_decrypt_pull(st, c.chunk[2].data, c.chunk[2].len, &out, &last),
-                     -1);
-    vault_stream_free(st);
-
-    /* wrong key */
-    unsigned char other[32];
-    vault_key_new(other);
-    buf_reset(&out);
-    assert_int_equal(stream_open(other, &c, &out), -1);
-    assert_int_equal(stream_open(key, &c, &out), 0);
-    buf_free(&out);
-    chunks_free(&c);
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+        Chunks c;
+        stream_make(key, "0123abcd", pt, sizes[k], &c);
+        assert_int_equal(c.hdr.len, vault_stream_header_bytes());
+        assert_int_equal((unsigned char)c.hdr.data[0], 0x25);
+        /* Every chunk is full: the size on disk is the bucket's. */
+        assert_int_equal(c.n, vault_stream_bucket(sizes[k]) / CHUNK);
+        for (size_t i = 0; i < c.n; i++)
+            assert_int_equal(c.chunk[i].len, CT_CHUNK);
+        Buf out = {0};
+        assert_int_equal(stream_open(key, "0123abcd", &c, &out), 0);
+        assert_int_equal(out.len, sizes[k]);
+        if (sizes[k])
+            SAME(out.data, pt, sizes[k]);
+        buf_free(&out);
+        chunks_free(&c);
+    }
+    /* Two sizes within one bucket are the same size encrypted. */
+    Chunks a, b;
+    stream_make(key, "a", pt, 100, &a);
+    stream_make(key, "b", pt, 60000, &b);
+    assert_int_equal(a.n, b.n);
+    assert_int_equal(a.chunk[0].len, b.chunk[0].len);
+    chunks_free(&a);
+    chunks_free(&b);
     free(pt);
-
-    /* an empty file: a single empty FINAL chunk */
-    Buf hdr = {0}, ch = {0}, back = {0};
-    st = vault_stream_encrypt_start(key, &hdr);
-    vault_stream_encrypt_push(st, NULL, 0, 1, &ch);
-    vault_stream_free(st);
-    st = vault_stream_decrypt_start(key, hdr.data, hdr.len);
-    assert_non_null(st);
-    assert_int_equal(vault_stream_decrypt_pull(st, ch.data, ch.len, &back, &last), 0);
-    assert_int_equal(last, 1);
-    assert_int_equal(back.len, 0);
-    vault_stream_free(st);
-    buf_free(&hdr);
-    buf_free(&ch);
-    buf_free(&back);
 }
 
-static void test_stream_tamper_every_byte(void **state)
+static void test_stream_bound_to_file_id_and_key(void **state)
+{
+    unsigned char key[32], other[32];
+    vault_key_new(key);
+    vault_key_new(other);
+    unsigned char pt[500];
+    fill_pattern(pt, sizeof pt, 5);
+    Chunks c;
+    stream_make(key, "aaaa0001", pt, sizeof pt, &c);
+    Buf out = {0};
+    assert_int_equal(stream_open(key, "aaaa0001", &c, &out), 0);
+    /* Under another file's name, or another case's key: nothing opens, nothing is returned. */
+    for (int i = 0; i < 3; i++) {
+        const char *id = i == 0 ? "aaaa0002" : i == 1 ? "aaaa000" : "aaaa0001";
+        buf_reset(&out);
+        assert_int_equal(stream_open(i == 2 ? other : key, id, &c, &out), -1);
+        assert_int_equal(out.len, 0);
+    }
+    buf_free(&out);
+    chunks_free(&c);
+}
+
+/* Flips bits at the edges and through the middle of every part (all of the header). */
+static void test_stream_tamper(void **state)
 {
     unsigned char key[32];
     vault_key_new(key);
-    const size_t sizes[3] = {50, 50, 20};
-    unsigned char pt[120];
-    fill_pattern(pt, sizeof pt, 9);
+    size_t total = CHUNK + 20;
+    unsigned char *pt = malloc(total);
+    fill_pattern(pt, total, 9);
     Chunks c;
-    stream_make(key, sizes, pt, &c);
-    Buf *parts[4] = {&c.hdr, &c.chunk[0], &c.chunk[1], &c.chunk[2]};
+    stream_make(key, "f", pt, total, &c);
+    assert_int_equal(c.n, 2);
+    Buf *parts[3] = {&c.hdr, &c.chunk[0], &c.chunk[1]};
     Buf out = {0};
-    for (int p = 0; p < 4; p++) {
+    for (int p = 0; p < 3; p++) {
         unsigned char *d = (unsigned char *)parts[p]->data;
-        for (size_t i = 0; i < parts[p]->len; i++) {
+        size_t len = parts[p]->len;
+        for (size_t i = 0; i < len; i = (i < 64 || i + 64 >= len) ? i + 1 : i + 4099) {
             for (size_t f = 0; f < sizeof flips; f++) {
                 d[i] ^= flips[f];
                 buf_reset(&out);
-                assert_int_equal(stream_open(key, &c, &out), -1);
+                assert_int_equal(stream_open(key, "f", &c, &out), -1);
                 d[i] ^= flips[f];
             }
         }
     }
     buf_reset(&out);
-    assert_int_equal(stream_open(key, &c, &out), 0);
-    SAME(out.data, pt, sizeof pt);
+    assert_int_equal(stream_open(key, "f", &c, &out), 0);
+    SAME(out.data, pt, total);
 
     /* a stream that failed once refuses even the right chunk afterwards */
-    VaultStream *st = vault_stream_decrypt_start(key, c.hdr.data, c.hdr.len);
+    VaultStream *st = vault_stream_decrypt_start(key, "f", c.hdr.data, c.hdr.len);
     int last = 0;
     c.chunk[0].data[3] ^= 1;
     assert_int_equal(vault_stream_decrypt_pull(st, c.chunk[0].data, c.chunk[0].len, &out, &last),
@@ -938,79 +962,84 @@ static void test_stream_tamper_every_byte(void **state)
     c.chunk[0].data[3] ^= 1;
     assert_int_equal(vault_stream_decrypt_pull(st, c.chunk[0].data, c.chunk[0].len, &out, &last),
                      -1);
+    assert_int_equal(vault_stream_decrypt_end(st, &out), -1);
     vault_stream_free(st);
-    /* header of the wrong length */
-    assert_null(vault_stream_decrypt_start(key, c.hdr.data, c.hdr.len - 1));
+    /* header of the wrong length, or of version 1 */
+    assert_null(vault_stream_decrypt_start(key, "f", c.hdr.data, c.hdr.len - 1));
+    c.hdr.data[0] = 0x15;
+    assert_null(vault_stream_decrypt_start(key, "f", c.hdr.data, c.hdr.len));
     buf_free(&out);
     chunks_free(&c);
+    free(pt);
 }
 
 static void test_stream_truncation_and_order(void **state)
 {
     unsigned char key[32];
     vault_key_new(key);
-    const size_t sizes[3] = {100, 100, 100};
-    unsigned char pt[300];
-    fill_pattern(pt, sizeof pt, 1);
+    size_t total = 2 * CHUNK + 100;
+    unsigned char *pt = malloc(total);
+    fill_pattern(pt, total, 1);
     Chunks c;
-    stream_make(key, sizes, pt, &c);
+    stream_make(key, "f", pt, total, &c);
+    assert_int_equal(c.n, 4); /* 256 KiB */
     Buf out = {0};
     int last = 0;
 
-    /* truncated: the FINAL chunk is missing, so the reader never sees last */
-    VaultStream *st = vault_stream_decrypt_start(key, c.hdr.data, c.hdr.len);
-    assert_int_equal(vault_stream_decrypt_pull(st, c.chunk[0].data, c.chunk[0].len, &out, &last),
-                     0);
-    assert_int_equal(last, 0);
-    assert_int_equal(vault_stream_decrypt_pull(st, c.chunk[1].data, c.chunk[1].len, &out, &last),
-                     0);
-    assert_int_equal(last, 0);
+    /* truncated: the FINAL chunk is missing, so the reader never sees last, and end refuses */
+    VaultStream *st = vault_stream_decrypt_start(key, "f", c.hdr.data, c.hdr.len);
+    for (size_t i = 0; i < 3; i++) {
+        assert_int_equal(
+            vault_stream_decrypt_pull(st, c.chunk[i].data, c.chunk[i].len, &out, &last), 0);
+        assert_int_equal(last, 0);
+    }
+    assert_int_equal(vault_stream_decrypt_end(st, &out), -1);
     vault_stream_free(st);
     Chunks cut = c;
-    cut.chunk[2] = c.chunk[1]; /* the helper sees chunk 2 repeated: it fails */
-    assert_int_equal(stream_open(key, &cut, &out), -1);
+    cut.n = 3;
+    buf_reset(&out);
+    assert_int_equal(stream_open(key, "f", &cut, &out), -1);
 
     /* a dropped middle chunk */
-    st = vault_stream_decrypt_start(key, c.hdr.data, c.hdr.len);
-    assert_int_equal(vault_stream_decrypt_pull(st, c.chunk[0].data, c.chunk[0].len, &out, &last),
-                     0);
-    assert_int_equal(vault_stream_decrypt_pull(st, c.chunk[2].data, c.chunk[2].len, &out, &last),
-                     -1);
-    assert_int_equal(last, 0);
-    vault_stream_free(st);
+    Chunks dropped = c;
+    dropped.chunk[1] = c.chunk[2];
+    dropped.chunk[2] = c.chunk[3];
+    dropped.n = 3;
+    assert_int_equal(stream_open(key, "f", &dropped, &out), -1);
 
     /* swapped chunks */
     Chunks swapped = c;
     swapped.chunk[0] = c.chunk[1];
     swapped.chunk[1] = c.chunk[0];
-    assert_int_equal(stream_open(key, &swapped, &out), -1);
+    assert_int_equal(stream_open(key, "f", &swapped, &out), -1);
 
-    /* chunks of another stream under the same key */
+    /* chunks of another stream of the same file id and key */
     Chunks c2;
-    stream_make(key, sizes, pt, &c2);
+    stream_make(key, "f", pt, total, &c2);
     Chunks mixed = c;
     mixed.chunk[1] = c2.chunk[1];
-    assert_int_equal(stream_open(key, &mixed, &out), -1);
+    assert_int_equal(stream_open(key, "f", &mixed, &out), -1);
     mixed = c2;
     mixed.hdr = c.hdr;
-    assert_int_equal(stream_open(key, &mixed, &out), -1);
+    assert_int_equal(stream_open(key, "f", &mixed, &out), -1);
 
     /* chunks too short or too long to be real */
-    st = vault_stream_decrypt_start(key, c.hdr.data, c.hdr.len);
+    st = vault_stream_decrypt_start(key, "f", c.hdr.data, c.hdr.len);
     assert_int_equal(vault_stream_decrypt_pull(st, c.chunk[0].data, 16, &out, &last), -1);
     vault_stream_free(st);
-    unsigned char *big = calloc(VAULT_STREAM_CHUNK + 18, 1);
-    st = vault_stream_decrypt_start(key, c.hdr.data, c.hdr.len);
-    assert_int_equal(vault_stream_decrypt_pull(st, big, VAULT_STREAM_CHUNK + 18, &out, &last), -1);
+    unsigned char *big = calloc(CHUNK + 18, 1);
+    st = vault_stream_decrypt_start(key, "f", c.hdr.data, c.hdr.len);
+    assert_int_equal(vault_stream_decrypt_pull(st, big, CHUNK + 18, &out, &last), -1);
     vault_stream_free(st);
     free(big);
 
     buf_reset(&out);
-    assert_int_equal(stream_open(key, &c, &out), 0);
-    SAME(out.data, pt, sizeof pt);
+    assert_int_equal(stream_open(key, "f", &c, &out), 0);
+    SAME(out.data, pt, total);
     buf_free(&out);
     chunks_free(&c);
     chunks_free(&c2);
+    free(pt);
 }
 
 int main(void)
@@ -1041,8 +1070,10 @@ int main(void)
         cmocka_unit_test(test_field_padding),
         cmocka_unit_test(test_field_tamper_every_byte),
         cmocka_unit_test(test_field_wrong_context),
+        cmocka_unit_test(test_stream_buckets),
         cmocka_unit_test(test_stream_round_trip),
-        cmocka_unit_test(test_stream_tamper_every_byte),
+        cmocka_unit_test(test_stream_bound_to_file_id_and_key),
+        cmocka_unit_test(test_stream_tamper),
         cmocka_unit_test(test_stream_truncation_and_order),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
