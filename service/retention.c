@@ -107,9 +107,8 @@ long retention_purge(int64_t now, int dry_run, PurgeProgress progress, void *arg
     for (size_t i = 0; i < e.n; i++) {
         if (progress)
             progress(arg, e.ids[i], i + 1, e.n, dry_run);
-        if (dry_run)
-            done++;
-        else if (retention_destroy(e.ids[i], now, "system", "case.purge", 1) == STORE_OK)
+        int ok = dry_run || retention_destroy(e.ids[i], now, "system", "case.purge", 1) == STORE_OK;
+        if (ok)
             done++;
         else
             log_warnx("could not purge a case; it stays for the next run");

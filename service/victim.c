@@ -10,7 +10,6 @@
 #include "store_case.h"
 #include "store_staff.h"
 #include "store_work.h"
-#include "uploads.h"
 #include "vault.h"
 
 #include <stdio.h>
