@@ -887,9 +887,14 @@ async function holdReader(dir) {
 }
 
 test('purge while a reader holds the database: takedownctl purge says the log is not cleared yet; the next tick clears it', async () => {
-  // Closed three days "ago": expired by the real clock under --retention-days 2.
+  // Signed in from an address of its own before the clock moves back (the sign-in limiter counts
+  // per address), then a case closed three days "ago": expired by the real clock under
+  // --retention-days 2.
+  const xff = addr();
+  const s = await call(C.srv.base, 'POST', '/api/v1/staff/session', { json: { login: 'cw1', password: C.pw.cw1 }, xff });
+  assert.equal(s.status, 200, s.text);
+  const cw = { base: C.srv.base, cookie: s.cookies.td_session, csrf: s.body.csrf, xff };
   await shift(C.srv, -3 * DAY);
-  const cw = await signIn(C, 'cw1');
   const P = await newCase(C, [online('/page/purge-with-reader')]);
   for (const tgt of (await view(cw, P.caseId)).targets) await decline(cw, tgt.id);
   await shift(C.srv, 3 * DAY);
@@ -900,9 +905,10 @@ test('purge while a reader holds the database: takedownctl purge says the log is
     const run = ctl(['purge', '--data-dir', C.dir]);
     assert.equal(run.status, 0, run.stderr);
     const lines = run.stdout.trim().split('\n');
-    assert.deepEqual(lines.slice(0, 2), [`purging case ${P.caseId} (1 of 1)`, 'purged 1 case(s) past their purge date']);
-    assert.equal(lines.length, 3, run.stdout);
-    assert.match(lines[2], /^the database log could not be cleared yet: another process holds the database open/);
+    // (Other expired cases may go with it when an earlier test stopped half-way.)
+    assert.ok(lines.some((l) => l.startsWith(`purging case ${P.caseId} (`)), run.stdout);
+    assert.match(lines.at(-2), /^purged \d+ case\(s\) past their purge date$/);
+    assert.match(lines.at(-1), /^the database log could not be cleared yet: another process holds the database open/);
     assert.equal(caseRows(C.dir, P.caseId), 0, 'the case itself is purged');
     await release();
     released = true;
