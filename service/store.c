@@ -272,9 +272,7 @@ int store_idle(void)
     return !tl_conn || sqlite3_get_autocommit(tl_conn->db);
 }
 
-/* Copies the open database page by page into the empty file dst (created by the caller, mode
- * 0600) inside one read snapshot, then empties the sessions table of the copy (secure_delete
- * overwrites what they held) and leaves it in rollback-journal mode. */
+/* Copies src into dst 256 pages at a time, telling fn how far it got; 0 or -1. */
 static int backup_pages(sqlite3 *dst, sqlite3 *src, StoreBackupProgress fn, void *arg)
 {
     sqlite3_backup *b = sqlite3_backup_init(dst, "main", src, "main");
@@ -308,6 +306,7 @@ int store_backup_copy(const char *dst_path, StoreBackupProgress fn, void *arg)
     if (rc == SQLITE_OK)
         rc = backup_pages(dst, c->db, fn, arg) == 0 ? SQLITE_OK : SQLITE_ERROR;
     sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
+    /* No session in a backup: secure_delete overwrites what the rows held. */
     if (rc == SQLITE_OK)
         rc = sqlite3_exec(dst,
                           "PRAGMA secure_delete=ON; PRAGMA journal_mode=DELETE;"
