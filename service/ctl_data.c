@@ -2,8 +2,11 @@
  * deletes ciphertexts, a backup copies them, statistics count workflow metadata. */
 #include "ctl.h"
 
+#include "backup.h"
+#include "erasure.h"
 #include "retention.h"
 #include "store.h"
+#include "store_case.h"
 #include "store_work.h"
 #include "vault.h"
 
@@ -15,11 +18,19 @@
 #include <time.h>
 #include <unistd.h>
 
-/* --data-dir DIR, --dry-run, --force, and up to one positional argument. */
+/* --data-dir DIR, --dry-run, --force, --keep N, and up to one positional argument. */
 typedef struct DataArgs {
     const char *data_dir, *file;
-    int dry_run, force;
+    int dry_run, force, keep;
 } DataArgs;
+
+/* --keep N: 1 to BACKUP_KEEP_MAX; -1 when N is not such a number. */
+static int keep_parse(const char *s)
+{
+    char *end = NULL;
+    long n = strtol(s, &end, 10);
+    return end != s && *end == '\0' && n >= 1 && n <= BACKUP_KEEP_MAX ? (int)n : -1;
+}
 
 static int data_parse(int argc, char **argv, DataArgs *a, int want_file)
 {
@@ -32,7 +43,13 @@ static int data_parse(int argc, char **argv, DataArgs *a, int want_file)
             a->dry_run = 1;
         else if (strcmp(argv[i], "--force") == 0)
             a->force = 1;
-        else if (argv[i][0] != '-' && want_file && !a->file)
+        else if (strcmp(argv[i], "--keep") == 0 && i + 1 < argc && strcmp(argv[0], "backup") == 0) {
+            if ((a->keep = keep_parse(argv[++i])) < 0) {
+                fprintf(stderr, "takedownctl backup: --keep takes a number from 1 to %d\n",
+                        BACKUP_KEEP_MAX);
+                return 2;
+            }
+        } else if (argv[i][0] != '-' && want_file && !a->file)
             a->file = argv[i];
         else {
             fprintf(stderr, "takedownctl %s: unexpected argument %s\n", argv[0], argv[i]);
@@ -77,7 +94,8 @@ int ctl_purge(int argc, char **argv)
         return 2;
     if (data_open(a.data_dir) != 0)
         return 1;
-    long n = retention_purge((int64_t)time(NULL), a.dry_run, purge_progress, NULL);
+    int cleared = 1;
+    long n = retention_purge((int64_t)time(NULL), a.dry_run, purge_progress, NULL, &cleared);
     store_close();
     if (n < 0) {
         fprintf(stderr, "takedownctl purge: the database could not be read\n");
@@ -85,6 +103,10 @@ int ctl_purge(int argc, char **argv)
     }
     printf("%s %ld case(s) past their purge date%s\n", a.dry_run ? "would purge" : "purged", n,
            a.dry_run ? " (dry run: nothing was changed)" : "");
+    if (!cleared)
+        printf("the database log could not be cleared yet: another process holds the database "
+               "open for reading, so old pages of the purged cases may remain in it until "
+               "takedownd's next tick (or the next purge) clears it\n");
     return 0;
 }
 
@@ -93,21 +115,74 @@ int ctl_backup(int argc, char **argv)
     DataArgs a;
     if (data_parse(argc, argv, &a, 1) != 0)
         return 2;
-    if (access(a.file, F_OK) == 0) {
-        fprintf(stderr, "takedownctl backup: %s exists; choose a new file\n", a.file);
-        return 1;
+    size_t len = strlen(a.file), sfx = strlen(BACKUP_SUFFIX);
+    if (a.keep && (len <= sfx || strcmp(a.file + len - sfx, BACKUP_SUFFIX) != 0)) {
+        fprintf(stderr,
+                "takedownctl backup: --keep prunes the backups named *%s in the same directory; "
+                "name this one so too\n",
+                BACKUP_SUFFIX);
+        return 2;
     }
     if (data_open(a.data_dir) != 0)
         return 1;
-    int rc = store_backup(a.file);
+    int rc = backup_write(a.file);
     store_close();
-    if (rc != 0) {
-        fprintf(stderr, "takedownctl backup: could not write %s\n", a.file);
+    if (rc != 0)
+        return 1;
+    printf("backup written to %s (database without sessions, screenshots, erasure log; mode "
+           "0600)\n",
+           a.file);
+    if (a.keep && backup_prune(a.file, a.keep) < 0) {
+        fprintf(stderr, "takedownctl backup: cannot list the older backups to prune\n");
         return 1;
     }
-    printf("backup written to %s (encrypted as stored; screenshots in %s/files are separate)\n",
-           a.file, a.data_dir);
     return 0;
+}
+
+typedef struct Reerase {
+    ErasureSet log;
+    char (*ids)[CASE_ID_LEN + 1];
+    size_t n, cap;
+} Reerase;
+
+static void reerase_collect(void *arg, const char *case_id)
+{
+    Reerase *r = arg;
+    if (!erasure_set_has(&r->log, case_id))
+        return;
+    if (r->n == r->cap) {
+        r->cap = r->cap ? r->cap * 2 : 16;
+        r->ids = xrealloc(r->ids, r->cap * sizeof *r->ids);
+    }
+    snprintf(r->ids[r->n++], CASE_ID_LEN + 1, "%s", case_id);
+}
+
+/* Destroys again, with the code of every erasure, each restored case the erasure log names. */
+static long reerase(const char *data_dir)
+{
+    Reerase r = {0};
+    char path[600];
+    snprintf(path, sizeof path, "%s/%s", data_dir, ERASURE_LOG_NAME);
+    StoreConn *c = store_conn();
+    if (!c || erasure_set_load(path, &r.log) != 0 ||
+        store_case_ids_all(c, reerase_collect, &r) != STORE_OK) {
+        erasure_set_free(&r.log);
+        free(r.ids);
+        return -1;
+    }
+    long done = 0;
+    for (size_t i = 0; i < r.n; i++)
+        done += retention_destroy(r.ids[i], (int64_t)time(NULL), "ctl", "case.erase_reapplied",
+                                  0) == STORE_OK;
+    long failed = (long)r.n - done;
+    if (r.log.malformed)
+        fprintf(stderr, "restore: %zu malformed line(s) in the erasure log were skipped\n",
+                r.log.malformed);
+    erasure_set_free(&r.log);
+    free(r.ids);
+    if (done && retention_clear_log() != 0)
+        printf("the database log could not be cleared yet: takedownd's next tick clears it\n");
+    return failed ? -1 : done;
 }
 
 int ctl_restore(int argc, char **argv)
@@ -115,20 +190,21 @@ int ctl_restore(int argc, char **argv)
     DataArgs a;
     if (data_parse(argc, argv, &a, 1) != 0)
         return 2;
-    char db[600];
-    snprintf(db, sizeof db, "%s/takedown.db", a.data_dir);
-    if (access(db, F_OK) == 0 && !a.force) {
-        fprintf(stderr,
-                "takedownctl restore: %s exists; stop takedownd and add --force to "
-                "replace it\n",
-                db);
+    if (backup_restore(a.file, a.data_dir, a.force) != 0)
         return 1;
-    }
-    if (store_restore(a.file, a.data_dir) != 0) {
-        fprintf(stderr, "takedownctl restore: %s is not a takedown backup\n", a.file);
+    if (data_open(a.data_dir) != 0)
+        return 1;
+    long n = reerase(a.data_dir);
+    store_close();
+    if (n < 0) {
+        fprintf(stderr, "takedownctl restore: the erasure log could not be re-applied in full; "
+                        "run the restore again before starting takedownd\n");
         return 1;
     }
     printf("restored %s into %s\n", a.file, a.data_dir);
+    printf("erasure log re-applied: %ld case(s) erased or purged after this backup was made were "
+           "destroyed again\n",
+           n);
     return 0;
 }
 

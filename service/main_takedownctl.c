@@ -18,8 +18,11 @@ static const CtlCommand commands[] = {
      "set a new password for an admin with the recovery key (key, then password twice)"},
     {"org", ctl_org, "org rotate --data-dir DIR --as ADMIN",
      "new org keys after someone leaves (admin password on stdin; prints a new recovery key)"},
-    {"backup", ctl_backup, "backup --data-dir DIR FILE", "write a consistent copy of the database"},
-    {"restore", ctl_restore, "restore --data-dir DIR FILE", "replace the database with a backup"},
+    {"backup", ctl_backup, "backup --data-dir DIR [--keep N] FILE",
+     "write database, screenshots and erasure log to a new file only you can read; --keep N "
+     "keeps the N newest *.tdbackup files beside it"},
+    {"restore", ctl_restore, "restore --data-dir DIR [--force] FILE",
+     "bring back a backup into an empty DIR (--force: replace), then re-apply the erasure log"},
     {"purge", ctl_purge, "purge --data-dir DIR [--dry-run]", "destroy cases past their purge date"},
     {"audit", ctl_audit, "audit verify --data-dir DIR", "check the audit log's hash chain"},
     {"stats", ctl_stats, "stats --data-dir DIR", "aggregate counts (no case content)"},

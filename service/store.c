@@ -273,79 +273,121 @@ int store_idle(void)
     return !tl_conn || sqlite3_get_autocommit(tl_conn->db);
 }
 
-static int mkdir_p(const char *dir);
-
-int store_backup(const char *path)
+/* Copies src into dst 256 pages at a time, telling fn how far it got; 0 or -1. */
+static int backup_pages(sqlite3 *dst, sqlite3 *src, StoreBackupProgress fn, void *arg)
 {
-    StoreConn *c = store_conn();
-    if (!c)
+    sqlite3_backup *b = sqlite3_backup_init(dst, "main", src, "main");
+    if (!b)
         return -1;
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(c->db, "VACUUM INTO ?1", -1, &st, NULL) != SQLITE_OK)
-        return -1;
-    sqlite3_bind_text(st, 1, path, -1, SQLITE_TRANSIENT);
-    int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) {
-        log_warnx("backup failed: %s", sqlite3_errmsg(c->db));
-        return -1;
+    int rc, busy = 0;
+    while ((rc = sqlite3_backup_step(b, 256)) == SQLITE_OK ||
+           ((rc == SQLITE_BUSY || rc == SQLITE_LOCKED) && busy++ < 100)) {
+        if (rc != SQLITE_OK)
+            sleep_ms(50);
+        else if (fn)
+            fn(arg, sqlite3_backup_pagecount(b) - sqlite3_backup_remaining(b),
+               sqlite3_backup_pagecount(b));
     }
-    chmod(path, 0600);
-    return 0;
+    if (rc == SQLITE_DONE && fn)
+        fn(arg, sqlite3_backup_pagecount(b), sqlite3_backup_pagecount(b));
+    sqlite3_backup_finish(b);
+    return rc == SQLITE_DONE ? 0 : -1;
 }
 
-int store_restore(const char *path, const char *dir)
+int store_backup_copy(const char *dst_path, StoreBackupProgress fn, void *arg)
+{
+    StoreConn *c = store_conn();
+    sqlite3 *dst = NULL;
+    if (!c || sqlite3_open_v2(dst_path, &dst, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+        sqlite3_close(dst);
+        return -1;
+    }
+    /* One snapshot for the whole copy: writers in takedownd never restart it. */
+    int rc = sqlite3_exec(c->db, "BEGIN; SELECT count(*) FROM sqlite_schema;", NULL, NULL, NULL);
+    if (rc == SQLITE_OK)
+        rc = backup_pages(dst, c->db, fn, arg) == 0 ? SQLITE_OK : SQLITE_ERROR;
+    sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
+    /* No session in a backup: secure_delete overwrites what the rows held. */
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(dst,
+                          "PRAGMA secure_delete=ON; PRAGMA journal_mode=DELETE;"
+                          "DELETE FROM sessions;",
+                          NULL, NULL, NULL);
+    if (rc != SQLITE_OK)
+        log_warnx("backup failed: %s", sqlite3_errmsg(dst));
+    sqlite3_close(dst);
+    return rc == SQLITE_OK ? 0 : -1;
+}
+
+int store_backup_files(const char *path, StoreFileIdFn fn, void *arg)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(db, "SELECT id FROM files ORDER BY id", -1, &st, NULL);
+    while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        fn(arg, (const char *)sqlite3_column_text(st, 0));
+        rc = SQLITE_OK;
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* The newest migration this program knows. */
+static int schema_latest(void)
+{
+    int latest = 0;
+    for (const Asset *a = assets_all(); a->path; a++)
+        if (strncmp(a->path, "schema/", 7) == 0 && atoi(a->path + 7) > latest)
+            latest = atoi(a->path + 7);
+    return latest;
+}
+
+int store_backup_check(const char *path)
 {
     sqlite3 *src = NULL;
-    int ok = sqlite3_open_v2(path, &src, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK;
     sqlite3_stmt *st = NULL;
-    ok = ok &&
-         sqlite3_prepare_v2(src,
-                            "SELECT (SELECT count(*) FROM org), "
-                            "(SELECT count(*) FROM staff)",
-                            -1, &st, NULL) == SQLITE_OK &&
-         sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 1 &&
-         sqlite3_column_int(st, 1) > 0;
+    int ok = sqlite3_open_v2(path, &src, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+             sqlite3_prepare_v2(src,
+                                "SELECT (SELECT count(*) FROM org), (SELECT count(*) FROM staff),"
+                                " (SELECT user_version FROM pragma_user_version),"
+                                " (SELECT count(*) FROM sessions)",
+                                -1, &st, NULL) == SQLITE_OK &&
+             sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 1 &&
+             sqlite3_column_int(st, 1) > 0 && sqlite3_column_int(st, 2) <= schema_latest() &&
+             sqlite3_column_int(st, 3) == 0;
     sqlite3_finalize(st);
-    if (!ok) {
-        sqlite3_close(src);
-        return -1;
-    }
-    if (mkdir_p(dir) != 0) {
-        sqlite3_close(src);
-        return -1;
-    }
-    char db[600], tmp[620];
-    snprintf(db, sizeof db, "%s/takedown.db", dir);
-    snprintf(tmp, sizeof tmp, "%s/takedown.db.restore", dir);
-    unlink(tmp);
-    sqlite3 *dst = NULL;
-    int rc = -1;
-    if (sqlite3_open_v2(tmp, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) == SQLITE_OK) {
-        sqlite3_backup *b = sqlite3_backup_init(dst, "main", src, "main");
-        if (b && sqlite3_backup_step(b, -1) == SQLITE_DONE)
-            rc = 0;
-        sqlite3_backup_finish(b);
-    }
-    sqlite3_close(dst);
     sqlite3_close(src);
-    if (rc == 0) {
-        char side[640];
-        snprintf(side, sizeof side, "%s-wal", db);
-        unlink(side);
-        snprintf(side, sizeof side, "%s-shm", db);
-        unlink(side);
-        chmod(tmp, 0600);
-        rc = rename(tmp, db) == 0 ? 0 : -1;
-    }
-    return rc;
+    return ok ? 0 : -1;
 }
 
-void store_checkpoint(void)
+/* A TRUNCATE checkpoint is done when it ran to the end: every frame moved back and the log reset
+ * and truncated to zero bytes (both counts are then 0). SQLITE_BUSY means a reader kept it. */
+static int checkpoint_once(StoreConn *c)
+{
+    int frames = -1, moved = -1;
+    int rc = sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &frames, &moved);
+    return rc == SQLITE_OK && frames == 0 && moved == 0 ? 0 : -1;
+}
+
+int store_checkpoint(void)
 {
     StoreConn *c = store_conn();
-    if (c && sqlite3_exec(c->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL) != SQLITE_OK)
-        log_warnx("checkpoint: %s", sqlite3_errmsg(c->db));
+    if (!c || !sqlite3_get_autocommit(c->db))
+        return -1;
+    /* A reader may hold an old snapshot for a moment: a few short tries, then the caller
+     * reports it and tries again later. */
+    sqlite3_busy_timeout(c->db, 100);
+    int rc = -1;
+    for (int attempt = 0; attempt < 5 && rc != 0; attempt++) {
+        if (attempt)
+            sleep_ms(50L * attempt);
+        rc = checkpoint_once(c);
+    }
+    sqlite3_busy_timeout(c->db, 5000);
+    return rc;
 }
 
 void store_rollback_stray(void)

@@ -42,11 +42,17 @@ typedef StoreStatus (*StoreTxFn)(StoreConn *c, void *arg);
 StoreStatus store_tx(StoreTxFn fn, void *arg);
 /* 1 when this thread's connection has no open transaction (checked after every request). */
 int store_idle(void);
-/* Writes a consistent copy of the open database to path (VACUUM INTO). 0 or -1. */
-int store_backup(const char *path);
-/* Checks that path is a takedown database (schema and org keys present) and copies it into
- * data_dir as the database, removing any WAL. Run with takedownd stopped. 0 or -1. */
-int store_restore(const char *path, const char *data_dir);
+/* Called as pages are copied: done of total. */
+typedef void (*StoreBackupProgress)(void *arg, int done, int total);
+/* Copies the open database into dst_path, an empty file the caller created (mode 0600), from one
+ * read snapshot, and empties the sessions table of the copy (secure_delete on). 0 or -1. */
+int store_backup_copy(const char *dst_path, StoreBackupProgress fn, void *arg);
+/* Calls fn with the id of every screenshot file a database copy names. 0 or -1. */
+typedef void (*StoreFileIdFn)(void *arg, const char *file_id);
+int store_backup_files(const char *path, StoreFileIdFn fn, void *arg);
+/* 0 when path is a takedown database this program can open (org keys and staff present, schema
+ * not newer than ours, no sessions), -1 otherwise. */
+int store_backup_check(const char *path);
 /* Encrypted columns whose ciphertext is bound to the row id, so they are written just after the
  * row is inserted. */
 typedef enum StoreSealed {
@@ -61,8 +67,10 @@ typedef enum StoreSealed {
 } StoreSealed;
 /* Sets that column of row id; STORE_NOT_FOUND when there is no such row. */
 StoreStatus store_set_sealed(StoreConn *c, StoreSealed which, int64_t id, const void *ct, size_t n);
-/* Moves the WAL into the database and truncates it, so erased rows leave no old page behind. */
-void store_checkpoint(void);
+/* Moves the WAL into the database and truncates it, so erased rows leave no old page behind
+ * (secure_delete has zeroed them in the pages written back). Retries a few times for a short
+ * while; 0 when the log is empty on disk, -1 when a reader still holds old pages (try later). */
+int store_checkpoint(void);
 /* Rolls back a transaction left open by mistake. */
 void store_rollback_stray(void);
 

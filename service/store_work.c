@@ -697,6 +697,18 @@ StoreStatus store_cases_to_purge(StoreConn *c, int64_t now,
     return rc == SQLITE_DONE ? STORE_OK : store_status(c, rc, __func__);
 }
 
+StoreStatus store_case_ids_all(StoreConn *c, void (*cb)(void *arg, const char *case_id), void *arg)
+{
+    sqlite3_stmt *st = store_stmt(c, "SELECT id FROM cases ORDER BY id");
+    if (!st)
+        return STORE_ERROR;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        cb(arg, (const char *)sqlite3_column_text(st, 0));
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? STORE_OK : store_status(c, rc, __func__);
+}
+
 StoreStatus store_visit_insert(StoreConn *c, int64_t target_id, const char *case_id,
                                int64_t planned_at, int64_t staff_a, int64_t staff_b,
                                const Buf *placeholder, int64_t *id)

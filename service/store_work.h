@@ -175,6 +175,8 @@ StoreStatus store_case_set_hold(StoreConn *c, const char *case_id, int on);
 /* Cases whose purge date has passed and that no legal hold keeps. */
 StoreStatus store_cases_to_purge(StoreConn *c, int64_t now,
                                  void (*cb)(void *arg, const char *case_id), void *arg);
+/* Every case id (restore re-applies the erasure log to them). */
+StoreStatus store_case_ids_all(StoreConn *c, void (*cb)(void *arg, const char *case_id), void *arg);
 
 typedef struct VisitRow {
     int64_t id, target_id, planned_at, recorded_at;

@@ -920,3 +920,38 @@ void vault_sha256_hex(const void *in, size_t n, char out[65])
     crypto_hash_sha256(h, in, n);
     sodium_bin2hex(out, 65, h, sizeof h);
 }
+
+/* ---- backups and the erasure log ---- */
+
+struct VaultHash {
+    crypto_generichash_state st;
+};
+
+VaultHash *vault_hash_start(void)
+{
+    VaultHash *h = malloc(sizeof *h);
+    if (!h)
+        abort();
+    crypto_generichash_init(&h->st, NULL, 0, VAULT_ID_BYTES);
+    return h;
+}
+
+void vault_hash_update(VaultHash *h, const void *in, size_t n)
+{
+    crypto_generichash_update(&h->st, in, n);
+}
+
+void vault_hash_final(VaultHash *h, unsigned char out[VAULT_ID_BYTES])
+{
+    crypto_generichash_final(&h->st, out, VAULT_ID_BYTES);
+    sodium_memzero(h, sizeof *h);
+    free(h);
+}
+
+void vault_erasure_digest(const char *case_id, unsigned char out[VAULT_ID_BYTES])
+{
+    /* A fixed key separates these digests from every other BLAKE2b of a case id. */
+    static const unsigned char domain[crypto_generichash_KEYBYTES] = "takedown erasure log v1";
+    crypto_generichash(out, VAULT_ID_BYTES, (const unsigned char *)case_id, strlen(case_id), domain,
+                       sizeof domain);
+}

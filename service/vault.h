@@ -154,4 +154,13 @@ void vault_stream_free(VaultStream *st);
 /* SHA-256 of data (fingerprint check), hex into out (65 bytes). */
 void vault_sha256_hex(const void *in, size_t n, char out[65]);
 
+/* ---- backups and the erasure log ---- */
+/* Streaming unkeyed BLAKE2b-256 (a backup member's checksum); final frees the state. */
+typedef struct VaultHash VaultHash;
+VaultHash *vault_hash_start(void);
+void vault_hash_update(VaultHash *h, const void *in, size_t n);
+void vault_hash_final(VaultHash *h, unsigned char out[VAULT_ID_BYTES]);
+/* BLAKE2b-256 of a case id under a fixed domain key: what the erasure log keeps of a case. */
+void vault_erasure_digest(const char *case_id, unsigned char out[VAULT_ID_BYTES]);
+
 #endif

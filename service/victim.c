@@ -4,12 +4,12 @@
 #include "caselog.h"
 #include "intake.h"
 #include "log.h"
+#include "retention.h"
 #include "sealed.h"
 #include "states.h"
 #include "store_case.h"
 #include "store_staff.h"
 #include "store_work.h"
-#include "uploads.h"
 #include "vault.h"
 
 #include <stdio.h>
@@ -248,31 +248,11 @@ VictimResult victim_withdraw(const Session *s, int64_t now)
     return st == STORE_OK ? VICTIM_OK : st == STORE_BUSY ? VICTIM_BUSY : VICTIM_ERROR;
 }
 
-typedef struct EraseArgs {
-    const Session *s;
-    int64_t now;
-    Buf file_ids;
-} EraseArgs;
-
-static StoreStatus erase_tx(StoreConn *c, void *arg)
-{
-    EraseArgs *a = arg;
-    buf_reset(&a->file_ids);
-    StoreStatus st = store_case_delete(c, a->s->case_id, &a->file_ids);
-    if (st != STORE_OK)
-        return st;
-    return store_audit_append(c, a->now, "victim", "case.erase", a->s->case_id, "");
-}
-
 VictimResult victim_erase(const Session *s, int64_t now)
 {
-    EraseArgs a = {s, now, {0}};
-    StoreStatus st = store_tx(erase_tx, &a);
-    /* The rows are gone; the encrypted files go too (their key went with the rows). */
+    /* The same destroy as the purge: erasure log first, then rows, files and the WAL. */
+    StoreStatus st = retention_destroy(s->case_id, now, "victim", "case.erase", 1);
     if (st == STORE_OK)
-        uploads_remove_list(&a.file_ids);
-    buf_free(&a.file_ids);
-    if (st == STORE_OK)
-        store_checkpoint();
+        retention_clear_log();
     return st == STORE_OK ? VICTIM_OK : st == STORE_BUSY ? VICTIM_BUSY : VICTIM_ERROR;
 }

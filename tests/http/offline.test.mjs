@@ -12,7 +12,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -869,4 +869,59 @@ test('--retention-days also sets how long a withdrawn case is kept', async () =>
   const out = await withdraw(w.victim);
   assert.equal(out.state, 'withdrawn');
   near(out.purge_after, out.withdrawn_at + RETENTION_DAYS_C * DAY, 5, `withdrawn: ${RETENTION_DAYS_C} days from the withdrawal`);
+});
+
+// A reader that holds the database open in a read transaction until released (an sqlite3 shell).
+async function holdReader(dir) {
+  const p = spawn('sqlite3', [path.join(dir, 'takedown.db')], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  p.stdout.on('data', (d) => (out += d));
+  p.stdin.write('BEGIN;\nSELECT count(*) FROM cases;\n');
+  for (let i = 0; i < 400 && !/\d+\n/.test(out); i++) await new Promise((r) => setTimeout(r, 10));
+  assert.match(out, /\d+\n/, 'the reader has its snapshot');
+  const exited = new Promise((r) => p.on('exit', r));
+  return async () => {
+    p.stdin.end('COMMIT;\n.quit\n');
+    await exited;
+  };
+}
+
+test('purge while a reader holds the database: takedownctl purge says the log is not cleared yet; the next tick clears it', async () => {
+  // Signed in from an address of its own before the clock moves back (the sign-in limiter counts
+  // per address), then a case closed three days "ago": expired by the real clock under
+  // --retention-days 2.
+  const xff = addr();
+  const s = await call(C.srv.base, 'POST', '/api/v1/staff/session', { json: { login: 'cw1', password: C.pw.cw1 }, xff });
+  assert.equal(s.status, 200, s.text);
+  const cw = { base: C.srv.base, cookie: s.cookies.td_session, csrf: s.body.csrf, xff };
+  await shift(C.srv, -3 * DAY);
+  const P = await newCase(C, [online('/page/purge-with-reader')]);
+  for (const tgt of (await view(cw, P.caseId)).targets) await decline(cw, tgt.id);
+  await shift(C.srv, 3 * DAY);
+  const pBytes = ciphertexts(C.dir, P.caseId);
+  const release = await holdReader(C.dir);
+  let released = false;
+  try {
+    const run = ctl(['purge', '--data-dir', C.dir]);
+    assert.equal(run.status, 0, run.stderr);
+    const lines = run.stdout.trim().split('\n');
+    // (Other expired cases may go with it when an earlier test stopped half-way.)
+    assert.ok(lines.some((l) => l.startsWith(`purging case ${P.caseId} (`)), run.stdout);
+    assert.match(lines.at(-2), /^purged \d+ case\(s\) past their purge date$/);
+    assert.match(lines.at(-1), /^the database log could not be cleared yet: another process holds the database open/);
+    assert.equal(caseRows(C.dir, P.caseId), 0, 'the case itself is purged');
+    await release();
+    released = true;
+    // The service's next tick clears what the purge could not.
+    await tick(C.srv);
+    assert.match(C.srv.log(), /the database log is clear of destroyed cases now/);
+    const after = dbBytes(C.dir);
+    pBytes.forEach((b, i) => assert.ok(!after.includes(b), `purged ciphertext ${i} is still on disk after the tick`));
+    assert.equal(sql(C.dir, "SELECT value FROM meta WHERE key='wal_clear_pending'"), '0');
+  } finally {
+    if (!released) await release();
+  }
+  // Without a reader the purge says nothing more.
+  const again = ctl(['purge', '--data-dir', C.dir]);
+  assert.equal(again.stdout.trim(), 'purged 0 case(s) past their purge date');
 });
