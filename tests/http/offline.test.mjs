@@ -141,10 +141,10 @@ function makeDir(prefix) {
 
 // Signs a staff member in, then makes one staff call so the service holds the org key for the
 // background checks (it keeps it only while staff are active).
-async function signIn(S, login = 'cw1') {
-  const r = await call(S.srv.base, 'POST', '/api/v1/staff/session', { json: { login, password: S.pw[login] }, xff: STAFF_XFF });
+async function signIn(S, login = 'cw1', xff = STAFF_XFF) {
+  const r = await call(S.srv.base, 'POST', '/api/v1/staff/session', { json: { login, password: S.pw[login] }, xff });
   assert.equal(r.status, 200, `${login} signs in: ${r.text}`);
-  const who = { base: S.srv.base, cookie: r.cookies.td_session, csrf: r.body.csrf, xff: STAFF_XFF, login };
+  const who = { base: S.srv.base, cookie: r.cookies.td_session, csrf: r.body.csrf, xff, login };
   assert.equal((await as(who, 'GET', '/api/v1/staff/me')).status, 200);
   S[login] = who;
   return who;
@@ -613,7 +613,7 @@ test('without --check-private and with proxy variables set: loopback by address 
   const B = { pw: A.pw, dir: A.dir };
   B.srv = await startServer({ dataDir: A.dir, args: BASE_ARGS, env: proxyEnv() });
   extra.push(B.srv);
-  const cw = await signIn(B, 'cw1');
+  const cw = await signIn(B, 'cw1', '10.149.0.2'); // its own address: sign-ins per address are limited
   const seenBefore = proxy.seen.length;
   const want = ['private address refused', 'private address refused', 'reserved address refused'];
   const got = [];
@@ -644,7 +644,7 @@ test('with --check-private and proxy variables set: the fake platform is checked
   const P = { pw: A.pw, dir: A.dir };
   P.srv = await startServer({ dataDir: A.dir, args: SERVER_ARGS, env: proxyEnv() });
   extra.push(P.srv);
-  const cw = await signIn(P, 'cw1');
+  const cw = await signIn(P, 'cw1', '10.149.0.3');
   const table = [
     // [link, result, how, status, the path the fake platform must (1) or must not (0) see]
     [link('/page/direct'), 'up', 'status 200', 200, '/page/direct', 1],
