@@ -626,12 +626,13 @@ static bool host_to_ascii(const char *raw, char *out, size_t out_size)
         locale_t old = uselocale(utf8);
         if (curl_url_set(u, CURLUPART_SCHEME, "https", 0) == CURLUE_OK &&
             curl_url_set(u, CURLUPART_HOST, raw, 0) == CURLUE_OK &&
-            curl_url_get(u, CURLUPART_HOST, &ascii, CURLU_PUNYCODE) == CURLUE_OK &&
-            strlen(ascii) < out_size) {
-            for (size_t i = 0; ascii[i]; i++)
-                out[i] = (char)ascii_lower((unsigned char)ascii[i]);
-            out[strlen(ascii)] = '\0';
-            ok = true;
+            curl_url_get(u, CURLUPART_HOST, &ascii, CURLU_PUNYCODE) == CURLUE_OK) {
+            size_t n = strlen(ascii);
+            ok = n < out_size;
+            if (ok)
+                memcpy(out, ascii, n + 1);
+            for (size_t i = 0; ok && i < n; i++)
+                out[i] = (char)ascii_lower((unsigned char)out[i]);
         }
         uselocale(old);
     }
@@ -652,13 +653,7 @@ static LinkError host_take(const char *t, size_t b, size_t e, char host[256])
     bool ascii = true;
     for (size_t i = b; i < e; i++)
         ascii = ascii && (unsigned char)t[i] < 0x80;
-    if (ascii) {
-        if (n >= 256)
-            return LINK_BAD_HOST;
-        for (size_t i = 0; i < n; i++)
-            host[i] = (char)ascii_lower((unsigned char)t[b + i]);
-        host[n] = '\0';
-    } else {
+    if (!ascii) {
         char raw[1024];
         if (n >= sizeof raw || last_label_mixed(t + b, n))
             return LINK_BAD_HOST;
@@ -666,8 +661,15 @@ static LinkError host_take(const char *t, size_t b, size_t e, char host[256])
         raw[n] = '\0';
         if (!host_to_ascii(raw, host, 256))
             return LINK_BAD_HOST;
+        n = strlen(host);
+    } else {
+        if (n >= 256)
+            return LINK_BAD_HOST;
+        for (size_t i = 0; i < n; i++)
+            host[i] = (char)ascii_lower((unsigned char)t[b + i]);
+        host[n] = '\0';
     }
-    return host_valid(host, strlen(host)) ? LINK_OK : LINK_BAD_HOST;
+    return host_valid(host, n) ? LINK_OK : LINK_BAD_HOST;
 }
 
 static bool ascii_hex(unsigned char c)
