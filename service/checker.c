@@ -92,35 +92,145 @@ static size_t on_body(char *data, size_t size, size_t n, void *arg)
     return len; /* the rest is read and dropped */
 }
 
-/* Refuses loopback, private, link-local and unspecified addresses unless allowed. */
-static int address_private(const struct sockaddr *sa)
+/* ---- addresses ---- */
+
+typedef struct Range4 {
+    uint32_t net;
+    unsigned bits;
+    CheckAddress cls;
+} Range4;
+
+#define V4(a, b, c, d)                                                                             \
+    ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (uint32_t)(d))
+
+/* IPv4 special-purpose ranges (RFC 6890 and the IANA registry); everything else is public. */
+static const Range4 RANGES4[] = {
+    {V4(0, 0, 0, 0), 8, CHECK_ADDR_RESERVED},       /* "this network"; 0.0.0.0 is loopback */
+    {V4(10, 0, 0, 0), 8, CHECK_ADDR_PRIVATE},       /* RFC 1918 */
+    {V4(100, 64, 0, 0), 10, CHECK_ADDR_RESERVED},   /* shared address space (CGN) */
+    {V4(127, 0, 0, 0), 8, CHECK_ADDR_PRIVATE},      /* loopback */
+    {V4(169, 254, 0, 0), 16, CHECK_ADDR_RESERVED},  /* link-local, cloud metadata */
+    {V4(172, 16, 0, 0), 12, CHECK_ADDR_PRIVATE},    /* RFC 1918 */
+    {V4(192, 0, 0, 0), 24, CHECK_ADDR_RESERVED},    /* IETF protocol assignments */
+    {V4(192, 0, 2, 0), 24, CHECK_ADDR_RESERVED},    /* TEST-NET-1 */
+    {V4(192, 88, 99, 0), 24, CHECK_ADDR_RESERVED},  /* 6to4 relay anycast */
+    {V4(192, 168, 0, 0), 16, CHECK_ADDR_PRIVATE},   /* RFC 1918 */
+    {V4(198, 18, 0, 0), 15, CHECK_ADDR_RESERVED},   /* benchmarking */
+    {V4(198, 51, 100, 0), 24, CHECK_ADDR_RESERVED}, /* TEST-NET-2 */
+    {V4(203, 0, 113, 0), 24, CHECK_ADDR_RESERVED},  /* TEST-NET-3 */
+    {V4(224, 0, 0, 0), 4, CHECK_ADDR_RESERVED},     /* multicast */
+    {V4(240, 0, 0, 0), 4, CHECK_ADDR_RESERVED},     /* reserved, and 255.255.255.255 */
+};
+
+static CheckAddress classify_v4(uint32_t a)
 {
-    if (sa->sa_family == AF_INET) {
-        uint32_t a = ntohl(((const struct sockaddr_in *)(const void *)sa)->sin_addr.s_addr);
-        return (a >> 24) == 127 || (a >> 24) == 10 || (a >> 24) == 0 ||
-               (a >> 20) == (172 << 4 | 1) || (a >> 16) == (192 << 8 | 168) ||
-               (a >> 16) == (169 << 8 | 254) || (a >> 22) == (100 << 2 | 1);
+    for (size_t i = 0; i < sizeof RANGES4 / sizeof RANGES4[0]; i++) {
+        uint32_t mask = ~(uint32_t)0 << (32 - RANGES4[i].bits);
+        if ((a & mask) == RANGES4[i].net)
+            return RANGES4[i].cls;
     }
-    if (sa->sa_family == AF_INET6) {
-        const unsigned char *b = ((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr.s6_addr;
-        static const unsigned char loop[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
-        static const unsigned char any[16] = {0};
-        return memcmp(b, loop, 16) == 0 || memcmp(b, any, 16) == 0 || (b[0] & 0xfe) == 0xfc ||
-               (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) ||
-               (b[10] == 0xff && b[11] == 0xff && memcmp(b, any, 10) == 0); /* v4-mapped */
-    }
-    return 1;
+    return CHECK_ADDR_PUBLIC;
 }
 
+static uint32_t v4_at(const unsigned char *b)
+{
+    return V4(b[0], b[1], b[2], b[3]);
+}
+
+/* Whether the first bits of b match those of the 16-byte prefix p. */
+static int v6_in(const unsigned char *b, const unsigned char *p, unsigned bits)
+{
+    unsigned whole = bits / 8, rest = bits % 8;
+    if (memcmp(b, p, whole) != 0)
+        return 0;
+    return rest == 0 || ((b[whole] ^ p[whole]) & (0xFF << (8 - rest)) & 0xFF) == 0;
+}
+
+/* IPv6: only global unicast (2000::/3) is public, less its special blocks; IPv4-mapped addresses
+ * are their IPv4 address; NAT64's well-known prefix passes with a public IPv4 address inside. */
+static CheckAddress classify_v6(const unsigned char *b)
+{
+    static const unsigned char loopback[16] = {[15] = 1};
+    static const unsigned char mapped[16] = {[10] = 0xFF, [11] = 0xFF};
+    static const unsigned char nat64[16] = {0x00, 0x64, 0xFF, 0x9B};
+    static const unsigned char global[16] = {0x20};
+    static const unsigned char ula[16] = {0xFC};
+    static const struct {
+        unsigned char p[16];
+        unsigned bits;
+    } special[] = {
+        {{0x20, 0x01}, 23},             /* IETF protocol assignments, Teredo 2001::/32 */
+        {{0x20, 0x01, 0x0D, 0xB8}, 32}, /* documentation */
+        {{0x20, 0x02}, 16},             /* 6to4: any IPv4 address behind a relay */
+        {{0x3F, 0xFF}, 20},             /* documentation (RFC 9637) */
+    };
+    if (memcmp(b, loopback, 16) == 0)
+        return CHECK_ADDR_PRIVATE;
+    if (v6_in(b, mapped, 96))
+        return classify_v4(v4_at(b + 12));
+    if (v6_in(b, nat64, 96))
+        return classify_v4(v4_at(b + 12)) == CHECK_ADDR_PUBLIC ? CHECK_ADDR_PUBLIC
+                                                               : CHECK_ADDR_RESERVED;
+    if (v6_in(b, ula, 7))
+        return CHECK_ADDR_PRIVATE;
+    if (!v6_in(b, global, 3))
+        return CHECK_ADDR_RESERVED; /* ::/8, 64:ff9b:1::/48, 100::/64, fe80::/10, ff00::/8, ... */
+    for (size_t i = 0; i < sizeof special / sizeof special[0]; i++)
+        if (v6_in(b, special[i].p, special[i].bits))
+            return CHECK_ADDR_RESERVED;
+    return CHECK_ADDR_PUBLIC;
+}
+
+static CheckAddress classify_sockaddr(const struct sockaddr *sa)
+{
+    if (sa->sa_family == AF_INET)
+        return classify_v4(ntohl(((const struct sockaddr_in *)(const void *)sa)->sin_addr.s_addr));
+    if (sa->sa_family == AF_INET6)
+        return classify_v6(((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr.s6_addr);
+    return CHECK_ADDR_RESERVED;
+}
+
+CheckAddress checker_classify_address(const char *ip)
+{
+    unsigned char b[16];
+    if (ip && inet_pton(AF_INET, ip, b) == 1)
+        return classify_v4(v4_at(b));
+    if (ip && inet_pton(AF_INET6, ip, b) == 1)
+        return classify_v6(b);
+    return CHECK_ADDR_RESERVED;
+}
+
+/* What one check refused: the worst class met, CHECK_ADDR_PUBLIC while nothing was. */
+typedef struct Gate {
+    CheckAddress refused;
+} Gate;
+
+static int gate_allows(Gate *g, CheckAddress cls)
+{
+    if (cls == CHECK_ADDR_PUBLIC || (cls == CHECK_ADDR_PRIVATE && private_allowed))
+        return 1;
+    if (cls > g->refused)
+        g->refused = cls;
+    return 0;
+}
+
+/* Every connection, of the link and of each redirect, is opened here for the exact address curl
+ * will connect to (not a second lookup of the name), so DNS rebinding cannot slip past. */
 static curl_socket_t open_socket(void *arg, curlsocktype purpose, struct curl_sockaddr *addr)
 {
     (void)purpose;
-    int *blocked = arg;
-    if (!private_allowed && address_private(&addr->addr)) {
-        *blocked = 1;
+    if (!gate_allows(arg, classify_sockaddr(&addr->addr)))
         return CURL_SOCKET_BAD;
-    }
     return socket(addr->family, addr->socktype, addr->protocol);
+}
+
+/* Before each request, also on a reused connection: the address the connection really has. */
+static int before_request(void *arg, char *primary_ip, char *local_ip, int primary_port,
+                          int local_port)
+{
+    (void)local_ip, (void)primary_port, (void)local_port;
+    return gate_allows(arg, checker_classify_address(primary_ip)) ? CURL_PREREQFUNC_OK
+                                                                  : CURL_PREREQFUNC_ABORT;
 }
 
 CheckReport checker_check(const char *url)
@@ -133,7 +243,7 @@ CheckReport checker_check(const char *url)
         return rep;
     }
     Buf body = {0};
-    int blocked = 0;
+    Gate gate = {CHECK_ADDR_PUBLIC};
     curl_easy_setopt(h, CURLOPT_URL, url);
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
@@ -146,7 +256,13 @@ CheckReport checker_check(const char *url)
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &body);
     curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, open_socket);
-    curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, &blocked);
+    curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, &gate);
+    curl_easy_setopt(h, CURLOPT_PREREQFUNCTION, before_request);
+    curl_easy_setopt(h, CURLOPT_PREREQDATA, &gate);
+    /* Straight to the platform: http_proxy, HTTPS_PROXY, ALL_PROXY in the environment are ignored
+     * (a proxy would be the address connected to, and would fetch private addresses for us). */
+    curl_easy_setopt(h, CURLOPT_PROXY, "");
+    curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
     /* Signed out: no cookie engine, no stored credentials. */
     curl_easy_setopt(h, CURLOPT_COOKIEFILE, NULL);
     curl_easy_setopt(h, CURLOPT_NETRC, (long)CURL_NETRC_IGNORED);
@@ -169,8 +285,9 @@ CheckReport checker_check(const char *url)
         } else {
             snprintf(rep.reason, sizeof rep.reason, "status %ld", rep.status);
         }
-    } else if (blocked) {
-        snprintf(rep.reason, sizeof rep.reason, "private address refused");
+    } else if (gate.refused != CHECK_ADDR_PUBLIC) {
+        snprintf(rep.reason, sizeof rep.reason, "%s address refused",
+                 gate.refused == CHECK_ADDR_PRIVATE ? "private" : "reserved");
     } else if (rc == CURLE_OPERATION_TIMEDOUT) {
         snprintf(rep.reason, sizeof rep.reason, "timeout");
     } else if (rc == CURLE_COULDNT_CONNECT) {

@@ -19,8 +19,21 @@ typedef struct CheckReport {
 
 /* Settings: timeout in seconds; allow_private lets the checker reach loopback and private
  * addresses (the tests' fake platform on 127.0.0.1); off in production so a reported link cannot
- * make the service probe its own network. */
+ * make the service probe its own network. Other special-purpose ranges are never reached. */
 void checker_configure(unsigned timeout_s, int allow_private);
+
+/* What the checker makes of the address it is about to connect to. */
+typedef enum CheckAddress {
+    CHECK_ADDR_PUBLIC,   /* globally reachable: fetched */
+    CHECK_ADDR_PRIVATE,  /* loopback or private (127/8, 10/8, 172.16/12, 192.168/16, ::1,
+                          * fc00::/7, and their IPv4-mapped forms): only with allow_private */
+    CHECK_ADDR_RESERVED, /* every other special-purpose range (RFC 6890 and the IANA registries),
+                          * IPv6 outside 2000::/3, or not a numeric address: never */
+} CheckAddress;
+
+/* The class of a numeric IPv4 or IPv6 address in text form ("198.18.0.1", "::ffff:127.0.0.1");
+ * the unit test's view of the rule the checker applies to every connection. */
+CheckAddress checker_classify_address(const char *ip);
 /* Fetches url and classifies it. Thread-safe; slow (network): call off the HTTP threads. */
 CheckReport checker_check(const char *url);
 /* The removal-page rule alone (for the unit test): 1 when the status, the URL we were redirected to

@@ -189,6 +189,8 @@ static const char *link_error_code(LinkError e)
         return "not_http";
     case LINK_BAD_HOST:
         return "bad_host";
+    case LINK_CONTROL_CHAR:
+        return "control_char";
     default:
         return "invalid";
     }

@@ -2,9 +2,12 @@
 #include "links.h"
 
 #include <assert.h>
+#include <curl/curl.h>
+#include <locale.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const LinkPlatform platforms[] = {
@@ -173,10 +176,26 @@ static bool uni_space(uint32_t cp)
            cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x3000 || cp == 0xFEFF;
 }
 
+/* Bidi controls: they reorder how the text around them is shown, so a link holding one reads
+ * differently from what it is (U+061C, U+200E/F, U+202A..U+202E, U+2066..U+2069). */
+static bool uni_bidi(uint32_t cp)
+{
+    return cp == 0x061C || cp == 0x200E || cp == 0x200F || (cp >= 0x202A && cp <= 0x202E) ||
+           (cp >= 0x2066 && cp <= 0x2069);
+}
+
+/* Characters that show nothing: zero-width space, joiners, word joiner and invisible operators,
+ * BOM, soft hyphen, Mongolian vowel separator, tags. Inside a link they hide what it is. */
+static bool uni_invisible(uint32_t cp)
+{
+    return cp == 0xAD || cp == 0x180E || (cp >= 0x200B && cp <= 0x200D) ||
+           (cp >= 0x2060 && cp <= 0x2064) || cp == 0xFEFF || (cp >= 0xE0000 && cp <= 0xE007F);
+}
+
 /* Whether a non-ASCII code point is part of a word (a letter of some script, a CJK ideograph, a
- * full-width letter or digit) rather than space, punctuation, a symbol or an emoji. Both end a
- * link, but a word character touching a host means an IDN host, refused as LINK_BAD_HOST
- * (supporting IDN would need IDNA mapping and punycode; platforms' links are ASCII anyway). */
+ * full-width letter or digit) rather than space, punctuation, a symbol or an emoji. A word
+ * character continues a link (a Chinese path or query, an international host); the others end
+ * it. */
 static bool uni_word(uint32_t cp)
 {
     static const uint32_t non_word[][2] = {
@@ -204,20 +223,21 @@ static bool uni_word(uint32_t cp)
     return cp >= 0x80;
 }
 
-/* Whether text is valid UTF-8 without control characters; ASCII whitespace is allowed, since
- * share texts span lines. */
-static bool text_clean(const unsigned char *s, size_t n)
+/* Checks that text is valid UTF-8 (else LINK_BAD) without control or bidi characters (else
+ * LINK_CONTROL_CHAR); ASCII whitespace is allowed, since share texts span lines. */
+static LinkError text_check(const unsigned char *s, size_t n)
 {
     for (size_t i = 0; i < n;) {
         uint32_t cp;
         size_t k = utf8_decode(s + i, n - i, &cp);
         if (k == 0)
-            return false;
-        if ((cp < 0x20 && !ascii_space((unsigned char)cp)) || (cp >= 0x7F && cp <= 0x9F))
-            return false;
+            return LINK_BAD;
+        if ((cp < 0x20 && !ascii_space((unsigned char)cp)) || (cp >= 0x7F && cp <= 0x9F) ||
+            uni_bidi(cp))
+            return LINK_CONTROL_CHAR;
         i += k;
     }
-    return true;
+    return LINK_OK;
 }
 
 /* The code point at t[i] of valid UTF-8 text ending at e. */
@@ -267,7 +287,20 @@ typedef struct Found {
     size_t start; /* first byte of the link */
     size_t body;  /* first byte of the authority: after "://", or start when there is no scheme */
     bool https;
+    bool glued; /* a letter or digit touches the link's start ("看https://..."): ASCII only */
 } Found;
+
+/* Whether the code point that ends just before t[i] is a letter, a digit or a word character. */
+static bool word_before(const char *t, size_t b, size_t i)
+{
+    if (i == b)
+        return false;
+    size_t j = i - 1, len;
+    while (j > b && ((unsigned char)t[j] & 0xC0) == 0x80)
+        j--;
+    uint32_t cp = code_point_at(t, j, i, &len);
+    return cp < 0x80 ? ascii_alnum((unsigned char)cp) : uni_word(cp);
+}
 
 /* Whether t[i..e) holds at least one digit followed by the end, '/', '?', '#' or a stop: the port
  * of "x.com:8080/a" rather than a scheme's body. */
@@ -322,7 +355,7 @@ static LinkError link_find(const char *t, size_t b, size_t e, Found *f)
 {
     size_t k = http_prefix(t + b, e - b);
     if (k) {
-        *f = (Found){b, b + k, k == 8};
+        *f = (Found){b, b + k, k == 8, false};
         return LINK_OK;
     }
     /* A scheme at the very start: "javascript:", "data:", "ftp://" are refused. A host with a
@@ -336,7 +369,7 @@ static LinkError link_find(const char *t, size_t b, size_t e, Found *f)
             if (equal_ci(t + b, j - b, "http") || equal_ci(t + b, j - b, "https"))
                 return LINK_BAD; /* "https:/x.com", "http:x.com" */
             if (memchr(t + b, '.', j - b) && port_follows(t, j + 1, e)) {
-                *f = (Found){b, b, true};
+                *f = (Found){b, b, true, false};
                 return LINK_OK;
             }
             if (j + 1 < e && !stop_byte(t[j + 1]) && !http_prefix(t + j + 1, e - j - 1))
@@ -346,12 +379,12 @@ static LinkError link_find(const char *t, size_t b, size_t e, Found *f)
     for (size_t i = b; i < e; i++) {
         k = http_prefix(t + i, e - i);
         if (k) {
-            *f = (Found){i, i + k, k == 8};
+            *f = (Found){i, i + k, k == 8, word_before(t, b, i)};
             return LINK_OK;
         }
     }
     if (looks_like_host(t, b, e)) {
-        *f = (Found){b, b, true};
+        *f = (Found){b, b, true, false};
         return LINK_OK;
     }
     for (size_t i = b + 1; i + 3 <= e; i++)
@@ -360,7 +393,10 @@ static LinkError link_find(const char *t, size_t b, size_t e, Found *f)
     return LINK_BAD;
 }
 
-/* The end of the link that starts at f: the first stop, less trailing punctuation. */
+/* The end of the link that starts at f: the first stop, less trailing punctuation. Non-ASCII
+ * word characters belong to the link (a Chinese path or query; an international host after an
+ * explicit scheme), unless the link is glued to text before it; an invisible character in it, or
+ * where it would end, is refused rather than cut at. */
 static LinkError link_end(const char *t, size_t e, const Found *f, size_t *end)
 {
     size_t p = f->body;
@@ -369,9 +405,18 @@ static LinkError link_end(const char *t, size_t e, const Found *f, size_t *end)
         unsigned char c = (unsigned char)t[p];
         if (c >= 0x80) {
             size_t len;
-            if (in_authority && uni_word(code_point_at(t, p, e, &len)))
-                return LINK_BAD_HOST; /* an IDN host, or letters glued to the host */
-            break;
+            uint32_t cp = code_point_at(t, p, e, &len);
+            if (uni_invisible(cp))
+                return LINK_CONTROL_CHAR;
+            if (!uni_word(cp))
+                break;
+            bool schemeless = f->start == f->body;
+            if (in_authority && (f->glued || schemeless))
+                return LINK_BAD_HOST; /* letters glued to the host, or an IDN without a scheme */
+            if (f->glued)
+                break;
+            p += len;
+            continue;
         }
         if (ascii_stop(c))
             break;
@@ -549,6 +594,131 @@ static bool last_would_strip(const char *s, size_t n)
     return close > open;
 }
 
+/* ---- libcurl: international hosts and percent-encoding ---- */
+
+/* Whether the last label of h[0..n) mixes ASCII and non-ASCII characters: no top-level domain
+ * does, so it is text glued to the host ("example.com看看"). */
+static bool last_label_mixed(const char *h, size_t n)
+{
+    size_t i = n;
+    while (i > 0 && h[i - 1] != '.')
+        i--;
+    bool ascii = false, other = false;
+    for (; i < n; i++) {
+        if ((unsigned char)h[i] >= 0x80)
+            other = true;
+        else
+            ascii = true;
+    }
+    return ascii && other;
+}
+
+/* Writes the ASCII (punycode) form of the international host raw into out; false when IDNA
+ * refuses it. libidn2 reads the host in the locale's character set, so the conversion runs under
+ * C.UTF-8, for this thread only. */
+static bool host_to_ascii(const char *raw, char *out, size_t out_size)
+{
+    bool ok = false;
+    char *ascii = NULL;                                               /* owned: curl_free */
+    CURLU *u = curl_url();                                            /* owned: curl_url_cleanup */
+    locale_t utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0); /* owned: freelocale */
+    if (u && utf8 != (locale_t)0) {
+        locale_t old = uselocale(utf8);
+        if (curl_url_set(u, CURLUPART_SCHEME, "https", 0) == CURLUE_OK &&
+            curl_url_set(u, CURLUPART_HOST, raw, 0) == CURLUE_OK &&
+            curl_url_get(u, CURLUPART_HOST, &ascii, CURLU_PUNYCODE) == CURLUE_OK) {
+            size_t n = strlen(ascii);
+            ok = n < out_size;
+            if (ok)
+                memcpy(out, ascii, n + 1);
+            for (size_t i = 0; ok && i < n; i++)
+                out[i] = (char)ascii_lower((unsigned char)out[i]);
+        }
+        uselocale(old);
+    }
+    if (utf8 != (locale_t)0)
+        freelocale(utf8);
+    curl_free(ascii);
+    curl_url_cleanup(u);
+    return ok;
+}
+
+/* The host t[b..e) in ASCII lower case into host[256], without its root label's dot; an
+ * international host (only after an explicit scheme, see link_end) as punycode. */
+static LinkError host_take(const char *t, size_t b, size_t e, char host[256])
+{
+    if (e > b && t[e - 1] == '.')
+        e--; /* the root label: "douyin.com." is douyin.com */
+    size_t n = e - b;
+    bool ascii = true;
+    for (size_t i = b; i < e; i++)
+        ascii = ascii && (unsigned char)t[i] < 0x80;
+    if (!ascii) {
+        char raw[1024];
+        if (n >= sizeof raw || last_label_mixed(t + b, n))
+            return LINK_BAD_HOST;
+        memcpy(raw, t + b, n);
+        raw[n] = '\0';
+        if (!host_to_ascii(raw, host, 256))
+            return LINK_BAD_HOST;
+        n = strlen(host);
+    } else {
+        if (n >= 256)
+            return LINK_BAD_HOST;
+        for (size_t i = 0; i < n; i++)
+            host[i] = (char)ascii_lower((unsigned char)t[b + i]);
+        host[n] = '\0';
+    }
+    return host_valid(host, n) ? LINK_OK : LINK_BAD_HOST;
+}
+
+static bool ascii_hex(unsigned char c)
+{
+    return ascii_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/* Upper-cases the hex digits of every %XX in s, so "%e4" and "%E4" are one spelling. */
+static void percent_upper(char *s)
+{
+    for (; *s; s++) {
+        if (s[0] == '%' && ascii_hex((unsigned char)s[1]) && ascii_hex((unsigned char)s[2])) {
+            for (int k = 1; k <= 2; k++)
+                if (s[k] >= 'a')
+                    s[k] = (char)(s[k] - ('a' - 'A'));
+            s += 2;
+        }
+    }
+}
+
+/* The path and query of rest[0..n) (what follows the authority, without the fragment) as libcurl
+ * normalises them: non-ASCII bytes percent-encoded as UTF-8, dot segments resolved, "/" for an
+ * empty path. path and query: set, owned by the caller (curl_free); query NULL when none. */
+static LinkError link_encode(const char *rest, size_t n, char **path, char **query)
+{
+    char url[LINK_TEXT_MAX + 16];
+    *path = *query = NULL;
+    assert(n <= LINK_TEXT_MAX);
+    snprintf(url, sizeof url, "https://h%.*s", (int)n, rest);
+    CURLU *u = curl_url(); /* owned: curl_url_cleanup */
+    CURLUcode rc =
+        u ? curl_url_set(u, CURLUPART_URL, url, CURLU_URLENCODE | CURLU_NON_SUPPORT_SCHEME)
+          : CURLUE_OUT_OF_MEMORY;
+    if (rc == CURLUE_OK)
+        rc = curl_url_get(u, CURLUPART_PATH, path, 0);
+    if (rc == CURLUE_OK && curl_url_get(u, CURLUPART_QUERY, query, 0) != CURLUE_OK)
+        *query = NULL;
+    curl_url_cleanup(u);
+    if (rc != CURLUE_OK) {
+        curl_free(*path);
+        *path = NULL;
+        return LINK_BAD;
+    }
+    percent_upper(*path);
+    if (*query)
+        percent_upper(*query);
+    return LINK_OK;
+}
+
 /* Canonicalises the link t[f->start..end) into out. */
 static LinkError link_build(const char *t, const Found *f, size_t end, LinkInfo *out)
 {
@@ -565,17 +735,10 @@ static LinkError link_build(const char *t, const Found *f, size_t end, LinkInfo 
     else
         h_end--; /* at the last ':' */
 
-    size_t host_len = h_end - f->body;
-    if (host_len > 0 && t[h_end - 1] == '.')
-        host_len--; /* the root label: "douyin.com." is douyin.com */
     char host[256];
-    if (host_len >= sizeof host)
-        return LINK_BAD_HOST;
-    for (size_t i = 0; i < host_len; i++)
-        host[i] = (char)ascii_lower((unsigned char)t[f->body + i]);
-    host[host_len] = '\0';
-    if (!host_valid(host, host_len))
-        return LINK_BAD_HOST;
+    LinkError err = host_take(t, f->body, h_end, host);
+    if (err != LINK_OK)
+        return err;
 
     unsigned long port = 0;
     for (size_t i = h_end + 1; i < a_end; i++) {
@@ -590,35 +753,31 @@ static LinkError link_build(const char *t, const Found *f, size_t end, LinkInfo 
     if (port == (f->https ? 443u : 80u))
         port = 0;
 
-    size_t path_end = a_end;
-    while (path_end < end && t[path_end] != '?' && t[path_end] != '#')
-        path_end++;
-    size_t q_start = path_end, q_end = path_end;
-    if (path_end < end && t[path_end] == '?') {
-        q_start = path_end + 1;
-        q_end = q_start;
-        while (q_end < end && t[q_end] != '#')
-            q_end++;
-    }
+    size_t q_end = a_end;
+    while (q_end < end && t[q_end] != '#')
+        q_end++;
+    char *path, *query; /* owned: curl_free */
+    err = link_encode(t + a_end, q_end - a_end, &path, &query);
+    if (err != LINK_OK)
+        return err;
 
     const char *platform = link_platform_of_host(host);
-    if (host_in_domain(host, "weixin.qq.com") && path_end - a_end >= 4 &&
-        memcmp(t + a_end, "/sph", 4) == 0)
+    if (host_in_domain(host, "weixin.qq.com") && strncmp(path, "/sph", 4) == 0)
         platform = "wechat_channels";
 
-    Writer w = {out->canonical, 0, LINK_MAX, false};
+    Writer w = {out->canonical, 0, LINK_TEXT_MAX, false};
     puts_lit(&w, f->https ? "https://" : "http://");
-    put(&w, host, host_len);
+    puts_lit(&w, host);
     if (port) {
         char digits[24];
         snprintf(digits, sizeof digits, ":%lu", port);
         puts_lit(&w, digits);
     }
-    if (path_end > a_end)
-        put(&w, t + a_end, path_end - a_end);
-    else
-        puts_lit(&w, "/");
-    put_query(&w, t + q_start, q_end - q_start, strcmp(platform, "youtube") == 0);
+    puts_lit(&w, path);
+    if (query)
+        put_query(&w, query, strlen(query), strcmp(platform, "youtube") == 0);
+    curl_free(path);
+    curl_free(query);
     if (!w.over && last_would_strip(w.p, w.len)) {
         char escaped[4];
         snprintf(escaped, sizeof escaped, "%%%02X", (unsigned char)w.p[w.len - 1]);
@@ -628,7 +787,7 @@ static LinkError link_build(const char *t, const Found *f, size_t end, LinkInfo 
     if (w.over)
         return LINK_TOO_LONG;
     w.p[w.len] = '\0';
-    memcpy(out->host, host, host_len + 1);
+    snprintf(out->host, sizeof out->host, "%s", host);
     snprintf(out->platform, sizeof out->platform, "%s", platform);
     return LINK_OK;
 }
@@ -637,14 +796,15 @@ static LinkError canonicalize(const char *input, LinkInfo *out)
 {
     if (!input)
         return LINK_EMPTY;
-    size_t n = strnlen(input, LINK_MAX + 1);
-    if (n > LINK_MAX)
+    size_t n = strnlen(input, LINK_TEXT_MAX + 1);
+    if (n > LINK_TEXT_MAX)
         return LINK_TOO_LONG;
-    char t[LINK_MAX + 1]; /* a copy, so that input may point into out */
+    char t[LINK_TEXT_MAX + 1]; /* a copy, so that input may point into out */
     memcpy(t, input, n);
     t[n] = '\0';
-    if (!text_clean((const unsigned char *)t, n))
-        return LINK_BAD;
+    LinkError err = text_check((const unsigned char *)t, n);
+    if (err != LINK_OK)
+        return err;
 
     size_t b = n, e = 0, len;
     for (size_t i = 0; i < n; i += len) {
@@ -658,7 +818,7 @@ static LinkError canonicalize(const char *input, LinkInfo *out)
 
     Found f;
     size_t end;
-    LinkError err = link_find(t, b, e, &f);
+    err = link_find(t, b, e, &f);
     if (err == LINK_OK)
         err = link_end(t, e, &f, &end);
     if (err == LINK_OK)
@@ -676,7 +836,7 @@ LinkError link_canonicalize(const char *input, LinkInfo *out)
         out->platform[0] = '\0';
         return err;
     }
-    assert(strncmp(out->canonical, "http", 4) == 0 && strlen(out->canonical) <= LINK_MAX);
+    assert(strncmp(out->canonical, "http", 4) == 0 && strlen(out->canonical) <= LINK_TEXT_MAX);
     assert(out->host[0] && out->platform[0] && !strchr(out->canonical, '#'));
     return LINK_OK;
 }

@@ -1,37 +1,51 @@
 /* Links a victim pastes, reduced to one canonical http(s) form and the platform it belongs to.
- * Pure: no I/O, no allocation, unit-tested and fuzzed (tests/fuzz/fuzz_links.c). */
+ * No I/O; libcurl's URL API percent-encodes and converts international hosts (what it allocates
+ * is freed before return). Unit-tested and fuzzed (tests/fuzz/fuzz_links.c). */
 #ifndef TAKEDOWN_LINKS_H
 #define TAKEDOWN_LINKS_H
 
 #include <stddef.h>
 
-#define LINK_MAX 2048 /* bytes of input and of a canonical link */
+/* Bytes of input and of a canonical link (not LINK_MAX: <limits.h> defines that, via curl.h). */
+#define LINK_TEXT_MAX 2048
 
 typedef struct LinkInfo {
-    char canonical[LINK_MAX + 1]; /* the canonical form: printable ASCII only */
-    char host[256];               /* lower-case host of the canonical form */
-    char platform[24];            /* a platform id from the table, or "other" */
+    char canonical[LINK_TEXT_MAX + 1]; /* the canonical form: printable ASCII only */
+    char host[256];                    /* lower-case host of the canonical form */
+    char platform[24];                 /* a platform id from the table, or "other" */
 } LinkInfo;
 
 typedef enum LinkError {
     LINK_OK = 0,
-    LINK_EMPTY,    /* nothing but whitespace */
-    LINK_TOO_LONG, /* input, or its canonical form, over LINK_MAX bytes */
-    LINK_NOT_HTTP, /* another scheme: javascript:, data:, ftp:, mailto: ... */
-    LINK_BAD_HOST, /* not a DNS name or IPv4 address; IDN (Unicode) hosts too */
-    LINK_BAD,      /* control character, invalid UTF-8, userinfo, bad port, or no link at all */
+    LINK_EMPTY,        /* nothing but whitespace */
+    LINK_TOO_LONG,     /* input, or its canonical form, over LINK_TEXT_MAX bytes */
+    LINK_NOT_HTTP,     /* another scheme: javascript:, data:, ftp:, mailto: ... */
+    LINK_BAD_HOST,     /* not a DNS name or IPv4 address; IDN (Unicode) hosts too */
+    LINK_BAD,          /* invalid UTF-8, userinfo, bad port, or no link at all */
+    LINK_CONTROL_CHAR, /* a control (C0, DEL, C1) or bidi character anywhere, or an invisible
+                        * (zero-width, BOM, soft hyphen) one in the link */
 } LinkError;
 
 /* Parses what a victim pasted: a bare link, a link without scheme ("www.douyin.com/video/1"), or
  * a platform's share text with a link inside (Douyin/Kuaishou/Xiaohongshu share texts put Chinese
  * text around an https:// link: take the first http(s) link found).
  *
- * The link ends at whitespace (ASCII or Unicode), at any non-ASCII character (CJK, full-width
- * punctuation, emoji: links in share texts are ASCII), at one of " < > ` { } | ^ \, and loses
- * trailing . , ; : ! ? ' and unbalanced ) ]. A text that starts with another scheme is
+ * The link ends at whitespace (ASCII or Unicode), at non-ASCII punctuation, symbols and emoji
+ * (，。【】😆), at one of " < > ` { } | ^ \, and loses trailing . , ; : ! ? ' and unbalanced ) ].
+ * Non-ASCII letters and ideographs are part of the link ("https://tieba.baidu.com/f?kw=中文"),
+ * except when the link is glued to a word before it ("看https://x.com/a看": ends at the first
+ * non-ASCII character, as share texts are written). A host with non-ASCII letters is an
+ * international host, taken only after an explicit scheme and converted to punycode; without a
+ * scheme, or when the top-level label mixes ASCII and non-ASCII ("x.com看看"), LINK_BAD_HOST.
+ * Control characters (C0 but ASCII whitespace, DEL, C1) and bidi controls anywhere in the text,
+ * and invisible characters (zero-width, BOM, soft hyphen) in the link or where it would end, are
+ * LINK_CONTROL_CHAR: a link is refused, never cut short. At the two ends of the text, zero-width
+ * spaces and BOMs are trimmed like spaces. A text that starts with another scheme is
  * LINK_NOT_HTTP; one that starts with a host ("x.com/a", "x.com:8080") gets https://.
  * The canonical form: scheme and host lower-cased, host's trailing dot and default port dropped,
- * "/" for an empty path, no fragment, tracking parameters (utm_*, spm, spm_*, share_*, fbclid,
+ * "/" for an empty path, dot segments resolved, non-ASCII bytes of path and query percent-encoded
+ * as UTF-8 and every %xx upper-cased (so a typed and a percent-encoded spelling are one form), no
+ * fragment, tracking parameters (utm_*, spm, spm_*, share_*, fbclid,
  * gclid, igshid, igsh, vd_source, from_spmid, is_from_webapp, sender_device, and "si" on
  * YouTube; names matched ignoring ASCII case) and empty parameters removed, the others kept in
  * order and spelling. When removing a fragment or parameters leaves a last character that the

@@ -40,13 +40,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     LinkError err = link_canonicalize(text, &a);
     free(text);
 
-    CHECK(err >= LINK_OK && err <= LINK_BAD);
+    CHECK(err >= LINK_OK && err <= LINK_CONTROL_CHAR);
     if (err != LINK_OK) {
         CHECK(a.canonical[0] == '\0' && a.host[0] == '\0' && a.platform[0] == '\0');
         return 0;
     }
     size_t n = strnlen(a.canonical, sizeof a.canonical);
-    CHECK(n <= LINK_MAX);
+    CHECK(n <= LINK_TEXT_MAX);
     size_t scheme = strncmp(a.canonical, "https://", 8) == 0  ? 8
                     : strncmp(a.canonical, "http://", 7) == 0 ? 7
                                                               : 0;

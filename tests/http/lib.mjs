@@ -46,14 +46,16 @@ export function ctl(args, stdinLines = []) {
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-// Starts a server; opts.args adds flags, opts.dataDir reuses a directory.
+// Starts a server; opts.args adds flags, opts.dataDir reuses a directory, opts.env adds to the
+// environment.
 export async function startServer(opts = {}) {
   const dataDir = opts.dataDir || tempDir();
   const port = opts.port || (await freePort());
   const args = opts.onlyArgs
     ? opts.args
     : ['--data-dir', dataDir, '--listen', `127.0.0.1:${port}`, ...(opts.args || [])];
-  const proc = spawn(TAKEDOWND, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const env = opts.env ? { ...process.env, ...opts.env } : process.env;
+  const proc = spawn(TAKEDOWND, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   let log = '';
   proc.stdout.on('data', (d) => (log += d));
   proc.stderr.on('data', (d) => (log += d));

@@ -64,6 +64,10 @@ function startFake() {
       case '/body-unavailable': return page(200, '<html><h1>Video unavailable</h1></html>');
       case '/error500': return page(500, '<html>oops</html>');
       case '/slow': return; // never answers: the checker's timeout ends it
+      // Redirects to special-purpose addresses that lead back to this machine.
+      case '/redirect-zero': return page(302, '', { Location: `http://0.0.0.0:${fake.port}/page/via-zero` });
+      case '/redirect-mapped-zero': return page(302, '', { Location: `http://[::ffff:0.0.0.0]:${fake.port}/page/via-mapped-zero` });
+      case '/redirect-mapped-loopback': return page(302, '', { Location: `http://[::ffff:127.0.0.1]:${fake.port}/page/via-mapped-loopback` });
       case '/toggle': return fake.toggleUp ? page(200, '<html>video</html>') : page(404, '<html>no</html>');
       default:
         if (p.startsWith('/page/')) return page(200, '<html>video</html>');
@@ -137,10 +141,10 @@ function makeDir(prefix) {
 
 // Signs a staff member in, then makes one staff call so the service holds the org key for the
 // background checks (it keeps it only while staff are active).
-async function signIn(S, login = 'cw1') {
-  const r = await call(S.srv.base, 'POST', '/api/v1/staff/session', { json: { login, password: S.pw[login] }, xff: STAFF_XFF });
+async function signIn(S, login = 'cw1', xff = STAFF_XFF) {
+  const r = await call(S.srv.base, 'POST', '/api/v1/staff/session', { json: { login, password: S.pw[login] }, xff });
   assert.equal(r.status, 200, `${login} signs in: ${r.text}`);
-  const who = { base: S.srv.base, cookie: r.cookies.td_session, csrf: r.body.csrf, xff: STAFF_XFF, login };
+  const who = { base: S.srv.base, cookie: r.cookies.td_session, csrf: r.body.csrf, xff, login };
   assert.equal((await as(who, 'GET', '/api/v1/staff/me')).status, 200);
   S[login] = who;
   return who;
@@ -183,9 +187,9 @@ after(async () => {
   for (const s of extra) await s.stop();
   if (A.srv) await A.srv.stop();
   if (C.srv) await C.srv.stop();
-  if (fake.server) {
-    fake.server.closeAllConnections();
-    fake.server.close();
+  for (const s of [fake.server, proxy.server].filter(Boolean)) {
+    s.closeAllConnections();
+    s.close();
   }
   for (const d of [A.dir, C.dir]) if (d) rmSync(d, { recursive: true, force: true });
 });
@@ -565,6 +569,127 @@ test('without --check-private a loopback link is never fetched: unknown, "privat
   assert.deepEqual(events.map((e) => e.detail.how), ['private address refused', 'status 200']);
   await B.srv.stop();
   await withdraw(c.victim);
+});
+
+// A proxy that records every request (plain or CONNECT) and answers 404 to each: a check that
+// went through it would be "gone" and leave a trace here.
+const proxy = { server: null, port: 0, seen: [] };
+function startProxy() {
+  const server = http.createServer((req, res) => {
+    proxy.seen.push(`${req.method} ${req.url}`);
+    res.writeHead(404, { 'Content-Type': 'text/html' });
+    res.end('<html>from the proxy</html>');
+  });
+  server.on('connect', (req, sock) => {
+    proxy.seen.push(`CONNECT ${req.url}`);
+    sock.end('HTTP/1.1 403 Forbidden\r\n\r\n');
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => {
+    proxy.server = server;
+    proxy.port = server.address().port;
+    resolve();
+  }));
+}
+const proxyEnv = () => {
+  const url = `http://127.0.0.1:${proxy.port}`;
+  return { http_proxy: url, HTTP_PROXY: url, https_proxy: url, HTTPS_PROXY: url, ALL_PROXY: url, all_proxy: url, NO_PROXY: '', no_proxy: '' };
+};
+async function checkOf(who, tid) {
+  const r = await as(who, 'POST', `/api/v1/staff/targets/${tid}/check`, {});
+  assert.equal(r.status, 200, r.text);
+  return r.body;
+}
+
+test('without --check-private and with proxy variables set: loopback by address or by name is refused, nothing reaches the proxy', async () => {
+  if (!proxy.server) await startProxy();
+  const paths = ['/page/probe-127-0-0-2', '/page/probe-localhost', '/page/probe-zero'];
+  const urls = [
+    `http://127.0.0.2:${fake.port}${paths[0]}`,
+    `http://localhost:${fake.port}${paths[1]}`,
+    `http://0.0.0.0:${fake.port}${paths[2]}`,
+  ];
+  const c = await newCase(A, urls.map((url) => ({ kind: 'online', url })));
+  const v = await view(A.cw1, c.caseId);
+  const B = { pw: A.pw, dir: A.dir };
+  B.srv = await startServer({ dataDir: A.dir, args: BASE_ARGS, env: proxyEnv() });
+  extra.push(B.srv);
+  const cw = await signIn(B, 'cw1', '10.149.0.2'); // its own address: sign-ins per address are limited
+  const seenBefore = proxy.seen.length;
+  const want = ['private address refused', 'private address refused', 'reserved address refused'];
+  const got = [];
+  for (const url of urls) {
+    const tgt = v.targets.find((x) => x.body.canonical === url);
+    assert.ok(tgt, `a target for ${url}`);
+    const r = await checkOf(cw, tgt.id);
+    got.push([r.result, r.how, r.status]);
+  }
+  assert.deepEqual(got, want.map((how) => ['unknown', how, 0]));
+  assert.deepEqual(proxy.seen.slice(seenBefore), [], 'the proxy saw no request');
+  for (const p of paths) assert.equal(hits(p), 0, `nothing reached ${p}`);
+  const after = await view(A.cw1, c.caseId);
+  for (const [i, url] of urls.entries()) {
+    const tgt = after.targets.find((x) => x.body.canonical === url);
+    assert.deepEqual(checksOf(after, tgt.id).map((e) => e.detail.how), [want[i]], `recorded as refused: ${url}`);
+  }
+  // An IPv6 literal such as [::ffff:127.0.0.1] is not a link the service takes at all.
+  const lit = await call(A.srv.base, 'POST', '/api/v1/cases', { json: report([{ kind: 'online', url: `http://[::ffff:127.0.0.1]:${fake.port}/x` }]).rep });
+  assert.equal(lit.status, 422);
+  assert.deepEqual(lit.body.errors.map((e) => [e.field, e.code]), [['targets[0].url', 'bad_host']]);
+  await B.srv.stop();
+  await withdraw(c.victim);
+});
+
+test('with --check-private and proxy variables set: the fake platform is checked directly; special ranges stay refused at every redirect hop', async () => {
+  if (!proxy.server) await startProxy();
+  const P = { pw: A.pw, dir: A.dir };
+  P.srv = await startServer({ dataDir: A.dir, args: SERVER_ARGS, env: proxyEnv() });
+  extra.push(P.srv);
+  const cw = await signIn(P, 'cw1', '10.149.0.3');
+  const table = [
+    // [link, result, how, status, the path the fake platform must (1) or must not (0) see]
+    [link('/page/direct'), 'up', 'status 200', 200, '/page/direct', 1],
+    [link('/gone404'), 'gone', 'status 404', 404, '/gone404', 1],
+    [link('/redirect-zero'), 'unknown', 'reserved address refused', 0, '/page/via-zero', 0],
+    [link('/redirect-mapped-zero'), 'unknown', 'reserved address refused', 0, '/page/via-mapped-zero', 0],
+    [link('/redirect-mapped-loopback'), 'up', 'status 200', 200, '/page/via-mapped-loopback', 1],
+  ];
+  const c = await newCase(A, table.map(([url]) => ({ kind: 'online', url })));
+  const v = await view(A.cw1, c.caseId);
+  const seenBefore = proxy.seen.length;
+  const failures = [];
+  for (const [url, result, how, status, p, n] of table) {
+    const tgt = v.targets.find((x) => x.body.canonical === url);
+    const before = hits(p);
+    const r = await checkOf(cw, tgt.id);
+    const got = JSON.stringify([r.result, r.how, r.status, hits(p) - before]);
+    if (got !== JSON.stringify([result, how, status, n])) failures.push(`${url}: got ${got}`);
+  }
+  assert.deepEqual(failures, []);
+  assert.deepEqual(proxy.seen.slice(seenBefore), [], 'the proxy saw no request');
+  await P.srv.stop();
+  await withdraw(c.victim);
+});
+
+test('links: the raw and the percent-encoded spelling of a Chinese link are one link to the blind index; other words are not', async () => {
+  const tag = randomBytes(4).toString('hex');
+  const word = `中文${tag}`;
+  const raw = `https://tieba.baidu.com/f?kw=${word}`;
+  const encoded = `https://tieba.baidu.com/f?kw=${encodeURIComponent(word).toLowerCase()}`;
+  const other = `https://tieba.baidu.com/f?kw=其他${tag}`;
+  const a = await newCase(A, [{ kind: 'online', url: raw }]);
+  const o = await newCase(A, [{ kind: 'online', url: other }]);
+  const b = await newCase(A, [{ kind: 'online', url: encoded }]);
+  const va = await view(A.cw1, a.caseId);
+  const vo = await view(A.cw1, o.caseId);
+  const vb = await view(A.cw1, b.caseId);
+  assert.equal(va.targets[0].body.canonical, `https://tieba.baidu.com/f?kw=${encodeURIComponent(word)}`);
+  assert.equal(vb.targets[0].body.canonical, va.targets[0].body.canonical, 'one canonical link');
+  assert.notEqual(vo.targets[0].body.canonical, va.targets[0].body.canonical);
+  const onUrl = (x) => x.matches.filter((m) => m.on === 'url').map((m) => m.case);
+  assert.deepEqual(onUrl(vb), [a.caseId], 'the encoded spelling finds the raw one, and only it');
+  assert.deepEqual(onUrl(await view(A.cw1, a.caseId)), [b.caseId], 'and back; the other word is no match');
+  assert.deepEqual(onUrl(await view(A.cw1, o.caseId)), []);
+  for (const x of [a, o, b]) await withdraw(x.victim);
 });
 
 // =============================== re-uploads and purge dates ===============================

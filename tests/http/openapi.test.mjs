@@ -256,7 +256,7 @@ test('every operation has a 2xx, and every 4xx/5xx under /api/ is the Error sche
 test('Report limits equal intake.h (and links.h for links)', () => {
   const defs = {};
   for (const m of source('service/intake.h').matchAll(/#define INTAKE_(\w+)_MAX (\d+)/g)) defs[m[1]] = Number(m[2]);
-  const linkMax = Number(/#define LINK_MAX (\d+)/.exec(source('service/links.h'))[1]);
+  const linkMax = Number(/#define LINK_TEXT_MAX (\d+)/.exec(source('service/links.h'))[1]);
   // Where each character limit sits in the report.
   const where = {
     'requester.name': 'NAME',
@@ -287,7 +287,7 @@ test('Report limits equal intake.h (and links.h for links)', () => {
   const report = doc.components.schemas.Report;
   walk(report, '');
   for (const [p, name] of Object.entries(where)) assert.equal(found[p], defs[name], `${p} maxLength = INTAKE_${name}_MAX`);
-  assert.equal(found['targets[].url'], linkMax, 'targets[].url maxLength = LINK_MAX');
+  assert.equal(found['targets[].url'], linkMax, 'targets[].url maxLength = LINK_TEXT_MAX');
   assert.deepEqual(Object.keys(found).sort(), [...Object.keys(where), 'targets[].url'].sort(), 'no other maxLength');
 
   const targets = report.properties.targets;

@@ -645,8 +645,9 @@ test('links: what is not an http(s) link is refused, each at its own path', asyn
     ['https://x.com:99999/', 'invalid'],
     ['https://x.com:0/', 'invalid'],
     ['just some words', 'invalid'],
-    ['https://x.com/\u0001', 'invalid'],
-    ['https://例子.中国/x', 'bad_host'],
+    ['https://x.com/\u0001', 'control_char'],
+    ['例子.中国/x', 'bad_host'],
+    ['https://example.com看看', 'bad_host'],
     ['https://1.2.3/x', 'bad_host'],
     ['https://-x.com/', 'bad_host'],
     ['', 'required'],
@@ -660,6 +661,69 @@ test('links: what is not an http(s) link is refused, each at its own path', asyn
   const want = BAD.map(([, code], i) => [`targets[${i}].url`, code]);
   assert.deepEqual(res.body.errors.map((e) => [e.field, e.code]), want);
   assert.equal(res.body.error.field, 'targets[0].url');
+});
+
+// Chinese paths and queries keep every character: percent-encoded UTF-8, whichever way typed.
+const UNICODE_LINKS = [
+  ['https://tieba.baidu.com/f?kw=中文', 'https://tieba.baidu.com/f?kw=%E4%B8%AD%E6%96%87', 'baidu'],
+  ['https://tieba.baidu.com/f?kw=%e4%b8%ad%e6%96%87', 'https://tieba.baidu.com/f?kw=%E4%B8%AD%E6%96%87', 'baidu'],
+  ['https://www.zhihu.com/search?q=中文&type=content', 'https://www.zhihu.com/search?q=%E4%B8%AD%E6%96%87&type=content', 'zhihu'],
+  ['https://weibo.com/n/中文名', 'https://weibo.com/n/%E4%B8%AD%E6%96%87%E5%90%8D', 'weibo'],
+  ['转发微博 https://s.weibo.com/weibo?q=%23偷拍%23 看看', 'https://s.weibo.com/weibo?q=%23%E5%81%B7%E6%8B%8D%23', 'weibo'],
+  ['https://www.douyin.com/search/中文?type=video，复制链接', 'https://www.douyin.com/search/%E4%B8%AD%E6%96%87?type=video', 'douyin'],
+  ['https://例子.中国/帖子', 'https://xn--fsqu00a.xn--fiqs8s/%E5%B8%96%E5%AD%90', 'other'],
+];
+// Controls, bidi and zero-width characters: refused, each at its own path, never shortened.
+const HIDDEN_LINKS = [
+  'https://www.douyin.com/video/\u202e123',
+  'https://www.douyin.com/video/123\u2066',
+  'https://www.douyin.com/video/1\u200f2',
+  '\u061c https://www.douyin.com/video/12',
+  'https://www.douyin.com/video/1\u200b2',
+  'https://www.douyin.com/video/1\ufeff2',
+  'https://x.com/\u0001',
+  'https://x.com/a\u007f',
+  'https://x.com/a\u0085',
+];
+
+test('links: Chinese paths and queries round-trip percent-encoded, through the API and the form', async () => {
+  const r = validReport();
+  r.targets = UNICODE_LINKS.map(([url]) => ({ kind: 'online', url }));
+  const c = await newCase(srv.base, r);
+  const v = await myCase(srv.base, c.cookie, c.xff);
+  assert.equal(v.status, 200);
+  const got = v.body.targets.map((x) => [x.label, x.platform]);
+  assert.deepEqual(got, UNICODE_LINKS.map(([, canonical, platform]) => [canonical, platform]));
+  // The form: what a browser posts (UTF-8 in a multipart body) gives the same canonical form.
+  const xff = addr();
+  const f = await postReportForm(srv.base, validFormFields({ 'targets[0].url': UNICODE_LINKS[0][0] }), { xff });
+  assert.equal(f.status, 201, f.text.slice(0, 2000));
+  const fv = await myCase(srv.base, f.cookie, xff);
+  assert.equal(fv.body.targets[0].label, UNICODE_LINKS[0][1]);
+  const my = await call(srv.base, 'GET', '/my', { cookie: f.cookie, xff });
+  assert.ok(my.text.includes(UNICODE_LINKS[0][1]), 'the status page names the whole link');
+});
+
+test('links: bidi, control and zero-width characters are refused (422 control_char, both languages)', async () => {
+  const r = validReport();
+  r.targets = HIDDEN_LINKS.map((url) => ({ kind: 'online', url }));
+  for (const lang of ['zh-CN', 'en']) {
+    const res = await call(srv.base, 'POST', '/api/v1/cases', { json: r, lang });
+    assert.equal(res.status, 422, res.text);
+    assert.deepEqual(res.body.errors.map((e) => [e.field, e.code, e.message]),
+      HIDDEN_LINKS.map((_, i) => [`targets[${i}].url`, 'control_char', t('field.control_char', lang)]));
+    assert.equal(res.body.error.field, 'targets[0].url');
+    assert.equal(res.body.error.message, t('field.control_char', lang));
+  }
+  assert.notEqual(t('field.control_char'), t('field.invalid'), 'a message of its own');
+  // The form: the link comes back marked, with the message, in both languages.
+  for (const lang of ['zh-CN', 'en']) {
+    const f = await postReportForm(srv.base, validFormFields({ 'targets[0].url': HIDDEN_LINKS[0] }), { lang });
+    assert.equal(f.status, 422);
+    assert.equal(f.cookies.td_session, undefined, 'nothing filed');
+    assert.match(f.text, /<div class="field invalid">\s*<label for="f-targets_0_url">/);
+    assert.ok(f.text.includes(`<p class="field-error" id="e-targets_0_url">${htmlEscape(t('field.control_char', lang))}</p>`));
+  }
 });
 
 // ---- 4 ----

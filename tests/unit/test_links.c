@@ -135,6 +135,32 @@ static const Case cases[] = {
     {"https://example.com/?a=1&&b=2&", LINK_OK, "https://example.com/?a=1&b=2", "other"},
     {"https://example.com/?spmx=1&sharer=2&a=%E4%B8%AD", LINK_OK,
      "https://example.com/?spmx=1&sharer=2&a=%E4%B8%AD", "other"},
+    /* Non-ASCII paths and queries are kept, percent-encoded as UTF-8 with upper-case hex; an
+     * encoded spelling gives the same form. They end at spaces and non-word characters (，。
+     * 【】 emoji), and at any non-ASCII character when the link is glued to text before it. */
+    {"https://tieba.baidu.com/f?kw=中文", LINK_OK,
+     "https://tieba.baidu.com/f?kw=%E4%B8%AD%E6%96%87", "baidu"},
+    {"https://tieba.baidu.com/f?kw=%e4%b8%ad%E6%96%87", LINK_OK,
+     "https://tieba.baidu.com/f?kw=%E4%B8%AD%E6%96%87", "baidu"},
+    {"https://www.zhihu.com/search?q=中文&type=content", LINK_OK,
+     "https://www.zhihu.com/search?q=%E4%B8%AD%E6%96%87&type=content", "zhihu"},
+    {"https://www.zhihu.com/search?q=%E4%B8%AD%E6%96%87&type=content&utm_source=x", LINK_OK,
+     "https://www.zhihu.com/search?q=%E4%B8%AD%E6%96%87&type=content", "zhihu"},
+    {"https://weibo.com/n/中文名", LINK_OK, "https://weibo.com/n/%E4%B8%AD%E6%96%87%E5%90%8D",
+     "weibo"},
+    {"https://s.weibo.com/weibo?q=%23偷拍%23", LINK_OK,
+     "https://s.weibo.com/weibo?q=%23%E5%81%B7%E6%8B%8D%23", "weibo"},
+    {"转发 https://weibo.com/n/中文名 看看", LINK_OK,
+     "https://weibo.com/n/%E4%B8%AD%E6%96%87%E5%90%8D", "weibo"},
+    {"baike.baidu.com/item/北京", LINK_OK, "https://baike.baidu.com/item/%E5%8C%97%E4%BA%AC",
+     "baidu"},
+    {"https://www.douyin.com/search/中文?type=video，复制链接", LINK_OK,
+     "https://www.douyin.com/search/%E4%B8%AD%E6%96%87?type=video", "douyin"},
+    {"【看看】https://zh.wikipedia.org/wiki/北京市#历史", LINK_OK,
+     "https://zh.wikipedia.org/wiki/%E5%8C%97%E4%BA%AC%E5%B8%82", "other"},
+    {"https://example.com/über😆", LINK_OK, "https://example.com/%C3%BCber", "other"},
+    {"https://example.com/a/../b/./c", LINK_OK, "https://example.com/b/c", "other"},
+    {"看https://example.com/x中文", LINK_OK, "https://example.com/x", "other"},
     /* A last character that reading again would strip is escaped (idempotence). */
     {"https://example.com/a.#x", LINK_OK, "https://example.com/a%2E", "other"},
     {"https://example.com/?a=b)&utm_source=x", LINK_OK, "https://example.com/?a=b%29", "other"},
@@ -163,11 +189,16 @@ static const Case cases[] = {
     {"ftp://example.com/file", LINK_NOT_HTTP, NULL, NULL},
     {"mailto:someone@example.com", LINK_NOT_HTTP, NULL, NULL},
     {"复制 ftp://example.com/file", LINK_NOT_HTTP, NULL, NULL},
-    /* Bad hosts. */
-    {"https://bücher.de/", LINK_BAD_HOST, NULL, NULL},
-    {"https://例子.中国/", LINK_BAD_HOST, NULL, NULL},
+    /* International hosts: punycode with an explicit scheme; without one, or with letters glued
+     * to an ASCII top-level label, refused. */
+    {"https://bücher.de/", LINK_OK, "https://xn--bcher-kva.de/", "other"},
+    {"https://BÜCHER.de./a", LINK_OK, "https://xn--bcher-kva.de/a", "other"},
+    {"https://例子.中国/", LINK_OK, "https://xn--fsqu00a.xn--fiqs8s/", "other"},
+    {"https://中文.com/视频", LINK_OK, "https://xn--fiq228c.com/%E8%A7%86%E9%A2%91", "other"},
     {"例子.中国/a", LINK_BAD_HOST, NULL, NULL},
     {"https://example.com看看", LINK_BAD_HOST, NULL, NULL},
+    {"https://例子.中国x/", LINK_BAD_HOST, NULL, NULL},
+    /* Bad hosts. */
     {"https://xn--bcher-kva.de/", LINK_OK, "https://xn--bcher-kva.de/", "other"},
     {"https://exa_mple.com/", LINK_BAD_HOST, NULL, NULL},
     {"https://-example.com/", LINK_BAD_HOST, NULL, NULL},
@@ -188,13 +219,38 @@ static const Case cases[] = {
     {"https://user:pass@example.com/", LINK_BAD, NULL, NULL},
     {"https://user@example.com/", LINK_BAD, NULL, NULL},
     {"https://www.douyin.com@evil.com/", LINK_BAD, NULL, NULL},
-    /* Control characters and invalid UTF-8, anywhere. */
+    /* Control characters (C0, DEL, C1) and bidi controls anywhere; zero-width characters in the
+     * link (at the ends of the paste they are left-overs of copying, trimmed like spaces). */
     {"https://example.com/a\x01"
      "b",
-     LINK_BAD, NULL, NULL},
-    {"https://example.com/\x7f", LINK_BAD, NULL, NULL},
-    {"\x1b[31m https://example.com/", LINK_BAD, NULL, NULL},
-    {"\xc2\x85https://example.com/", LINK_BAD, NULL, NULL},
+     LINK_CONTROL_CHAR, NULL, NULL},
+    {"https://example.com/\x7f", LINK_CONTROL_CHAR, NULL, NULL},
+    {"\x1b[31m https://example.com/", LINK_CONTROL_CHAR, NULL, NULL},
+    {"\xc2\x85https://example.com/", LINK_CONTROL_CHAR, NULL, NULL},
+    {"https://example.com/\xc2\x9f", LINK_CONTROL_CHAR, NULL, NULL},
+    {"https://www.douyin.com/video/\u202e123", LINK_CONTROL_CHAR, NULL, NULL},
+    {"https://www.douyin.com/video/123\u202a", LINK_CONTROL_CHAR, NULL, NULL},
+    {"https://www.douyin.com/video/1\u202b2", LINK_CONTROL_CHAR, NULL, NULL},
+    {"https://www.douyin.com/video/1\u202c2", LINK_CONTROL_CHAR, NULL, NULL},
+    {"https://www.douyin.com/video/1\u202d2", LINK_CONTROL_CHAR, NULL, NULL},
+    {"https://www.douyin.com/video/1\u20662", LINK_CONTROL_CHAR, NULL, NULL},
+    {"https://www.douyin.com/video/1\u20672", LINK_CONTROL_CHAR, NULL, NULL},
+    {"https://www.douyin.com/video/1\u20682", LINK_CONTROL_CHAR, NULL, NULL},
+    {"https://www.douyin.com/video/1\u20692", LINK_CONTROL_CHAR, NULL, NULL},
+    {"https://www.douyin.com/video/1\u200e2", LINK_CONTROL_CHAR, NULL, NULL},
+    {"https://www.douyin.com/video/1\u200f2", LINK_CONTROL_CHAR, NULL, NULL},
+    {"https://www.douyin.com/video/1\u061c2", LINK_CONTROL_CHAR, NULL, NULL},
+    {"\u202e 复制 https://v.douyin.com/iRNBho6/", LINK_CONTROL_CHAR, NULL, NULL},
+    {"https://example.com/a\u200bb", LINK_CONTROL_CHAR, NULL, NULL},
+    {"https://example.com/a\u200cb", LINK_CONTROL_CHAR, NULL, NULL},
+    {"https://example.com/a\u200db", LINK_CONTROL_CHAR, NULL, NULL},
+    {"https://example.com/a\u2060b", LINK_CONTROL_CHAR, NULL, NULL},
+    {"https://example.com/a\ufeffb", LINK_CONTROL_CHAR, NULL, NULL},
+    {"https://example.com/a\u00adb", LINK_CONTROL_CHAR, NULL, NULL},
+    {"https://exa\u200bmple.com/a", LINK_CONTROL_CHAR, NULL, NULL},
+    {"https://example.com/?q=中\u200b文", LINK_CONTROL_CHAR, NULL, NULL},
+    {"\ufeff\u200bhttps://example.com/a\u200b", LINK_OK, "https://example.com/a", "other"},
+    /* Invalid UTF-8, anywhere. */
     {"https://example.com/ \xff", LINK_BAD, NULL, NULL},
     {"https://example.com/ \xe4\xb8", LINK_BAD, NULL, NULL},
     {"https://example.com/ \xe4\x41\x41", LINK_BAD, NULL, NULL},
@@ -215,8 +271,9 @@ static const Case cases[] = {
 
 static const char *error_name(LinkError e)
 {
-    static const char *names[] = {"LINK_OK",       "LINK_EMPTY",    "LINK_TOO_LONG",
-                                  "LINK_NOT_HTTP", "LINK_BAD_HOST", "LINK_BAD"};
+    static const char *names[] = {"LINK_OK",          "LINK_EMPTY",    "LINK_TOO_LONG",
+                                  "LINK_NOT_HTTP",    "LINK_BAD_HOST", "LINK_BAD",
+                                  "LINK_CONTROL_CHAR"};
     return (unsigned)e < sizeof names / sizeof names[0] ? names[e] : "?";
 }
 
@@ -286,30 +343,30 @@ static void test_aliasing(void **state)
     assert_string_equal(li.canonical, "");
 }
 
-/* Input of exactly LINK_MAX bytes is read; one more byte is refused before parsing. */
+/* Input of exactly LINK_TEXT_MAX bytes is read; one more byte is refused before parsing. */
 static void test_input_limit(void **state)
 {
     (void)state;
-    static char in[LINK_MAX + 2];
+    static char in[LINK_TEXT_MAX + 2];
     LinkInfo li;
     const char *head = "https://example.com/";
     size_t hl = strlen(head);
     memcpy(in, head, hl);
-    memset(in + hl, 'a', LINK_MAX - hl);
-    in[LINK_MAX] = '\0';
-    assert_int_equal(strlen(in), LINK_MAX);
+    memset(in + hl, 'a', LINK_TEXT_MAX - hl);
+    in[LINK_TEXT_MAX] = '\0';
+    assert_int_equal(strlen(in), LINK_TEXT_MAX);
     assert_int_equal(link_canonicalize(in, &li), LINK_OK);
-    assert_int_equal(strlen(li.canonical), LINK_MAX);
+    assert_int_equal(strlen(li.canonical), LINK_TEXT_MAX);
     assert_string_equal(li.canonical, in);
-    in[LINK_MAX] = 'a';
-    in[LINK_MAX + 1] = '\0';
+    in[LINK_TEXT_MAX] = 'a';
+    in[LINK_TEXT_MAX + 1] = '\0';
     assert_int_equal(link_canonicalize(in, &li), LINK_TOO_LONG);
     assert_string_equal(li.canonical, "");
     /* Whitespace counts too: a short link padded past the limit is refused. */
-    memset(in, ' ', LINK_MAX + 1);
+    memset(in, ' ', LINK_TEXT_MAX + 1);
     memcpy(in, "https://example.com/", hl);
     assert_int_equal(link_canonicalize(in, &li), LINK_TOO_LONG);
-    in[LINK_MAX] = '\0';
+    in[LINK_TEXT_MAX] = '\0';
     assert_int_equal(link_canonicalize(in, &li), LINK_OK);
     assert_string_equal(li.canonical, "https://example.com/");
 }
@@ -319,32 +376,83 @@ static void test_input_limit(void **state)
 static void test_canonical_limit(void **state)
 {
     (void)state;
-    static char in[LINK_MAX + 1];
+    static char in[LINK_TEXT_MAX + 1];
     LinkInfo li;
-    /* "example.com/aaa": LINK_MAX - 8 bytes gives exactly LINK_MAX with "https://". */
+    /* "example.com/aaa": LINK_TEXT_MAX - 8 bytes gives exactly LINK_TEXT_MAX with "https://". */
     memcpy(in, "example.com/", 12);
-    memset(in + 12, 'a', LINK_MAX - 8 - 12);
-    in[LINK_MAX - 8] = '\0';
+    memset(in + 12, 'a', LINK_TEXT_MAX - 8 - 12);
+    in[LINK_TEXT_MAX - 8] = '\0';
     assert_int_equal(link_canonicalize(in, &li), LINK_OK);
-    assert_int_equal(strlen(li.canonical), LINK_MAX);
-    in[LINK_MAX - 8] = 'a';
-    in[LINK_MAX - 7] = '\0';
+    assert_int_equal(strlen(li.canonical), LINK_TEXT_MAX);
+    in[LINK_TEXT_MAX - 8] = 'a';
+    in[LINK_TEXT_MAX - 7] = '\0';
     assert_int_equal(link_canonicalize(in, &li), LINK_TOO_LONG);
     assert_string_equal(li.canonical, "");
     /* The escape of a last '.' ("/aa.#x" gives "/aa%2E") grows the form by two bytes. */
     memcpy(in, "https://example.com/", 20);
-    memset(in + 20, 'a', LINK_MAX - 20);
-    in[LINK_MAX - 3] = '.';
-    in[LINK_MAX - 2] = '#';
-    in[LINK_MAX - 1] = 'x';
-    in[LINK_MAX] = '\0';
+    memset(in + 20, 'a', LINK_TEXT_MAX - 20);
+    in[LINK_TEXT_MAX - 3] = '.';
+    in[LINK_TEXT_MAX - 2] = '#';
+    in[LINK_TEXT_MAX - 1] = 'x';
+    in[LINK_TEXT_MAX] = '\0';
     assert_int_equal(link_canonicalize(in, &li), LINK_OK);
-    assert_int_equal(strlen(li.canonical), LINK_MAX);
-    assert_string_equal(li.canonical + LINK_MAX - 3, "%2E");
-    in[LINK_MAX - 3] = 'a';
-    in[LINK_MAX - 2] = '.';
-    in[LINK_MAX - 1] = '#';
+    assert_int_equal(strlen(li.canonical), LINK_TEXT_MAX);
+    assert_string_equal(li.canonical + LINK_TEXT_MAX - 3, "%2E");
+    in[LINK_TEXT_MAX - 3] = 'a';
+    in[LINK_TEXT_MAX - 2] = '.';
+    in[LINK_TEXT_MAX - 1] = '#';
     assert_int_equal(link_canonicalize(in, &li), LINK_TOO_LONG);
+}
+
+/* Chinese paths and queries: both spellings give one form, different words never collide, and
+ * nothing is cut off (a link once shortened to its ASCII prefix matched unrelated cases). */
+static void test_non_ascii_spellings(void **state)
+{
+    (void)state;
+    static const char *const pairs[][2] = {
+        {"https://tieba.baidu.com/f?kw=中文", "https://tieba.baidu.com/f?kw=%E4%B8%AD%E6%96%87"},
+        {"https://tieba.baidu.com/f?kw=中文", "https://tieba.baidu.com/f?kw=%e4%b8%ad%e6%96%87"},
+        {"https://www.zhihu.com/search?q=中文&type=content",
+         "https://www.zhihu.com/search?q=%E4%B8%AD%E6%96%87&type=content"},
+        {"https://weibo.com/n/中文名", "https://weibo.com/n/%E4%B8%AD%E6%96%87%E5%90%8D"},
+        {"https://bücher.de/x", "https://xn--bcher-kva.de/x"},
+    };
+    for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
+        LinkInfo a, b, c;
+        assert_int_equal(link_canonicalize(pairs[i][0], &a), LINK_OK);
+        assert_int_equal(link_canonicalize(pairs[i][1], &b), LINK_OK);
+        assert_string_equal(a.canonical, b.canonical);
+        assert_int_equal(link_canonicalize(a.canonical, &c), LINK_OK);
+        assert_string_equal(c.canonical, a.canonical);
+    }
+    LinkInfo x, y;
+    assert_int_equal(link_canonicalize("https://tieba.baidu.com/f?kw=中文", &x), LINK_OK);
+    assert_int_equal(link_canonicalize("https://tieba.baidu.com/f?kw=其他", &y), LINK_OK);
+    assert_string_not_equal(x.canonical, y.canonical);
+    assert_string_not_equal(x.canonical, "https://tieba.baidu.com/f?kw=");
+    /* The reported case: refused, not shortened to https://www.douyin.com/video/. */
+    assert_int_equal(link_canonicalize("https://www.douyin.com/video/\u202e123", &x),
+                     LINK_CONTROL_CHAR);
+    assert_string_equal(x.canonical, "");
+}
+
+/* Percent-encoding triples a byte: a path of 225 ideographs (675 bytes typed) makes a canonical
+ * form of exactly LINK_TEXT_MAX bytes with three more ASCII bytes; one more ideograph is too long.
+ */
+static void test_encoded_limit(void **state)
+{
+    (void)state;
+    static char in[LINK_TEXT_MAX + 1];
+    LinkInfo li;
+    size_t n = (size_t)snprintf(in, sizeof in, "https://example.com/aaa");
+    for (size_t i = 0; i < 225; i++)
+        n += (size_t)snprintf(in + n, sizeof in - n, "中");
+    assert_int_equal(link_canonicalize(in, &li), LINK_OK);
+    assert_int_equal(strlen(li.canonical), LINK_TEXT_MAX);
+    assert_string_equal(li.canonical + LINK_TEXT_MAX - 9, "%E4%B8%AD");
+    snprintf(in + n, sizeof in - n, "中");
+    assert_int_equal(link_canonicalize(in, &li), LINK_TOO_LONG);
+    assert_string_equal(li.canonical, "");
 }
 
 static void make_host(char *out, size_t out_size, size_t last_label)
@@ -377,7 +485,7 @@ static void test_host_limits(void **state)
     make_host(in, sizeof in, 62);
     assert_int_equal(link_canonicalize(in, &li), LINK_BAD_HOST);
     /* Far longer than any host: refused without being copied. */
-    memcpy(in, "https://", 8);
+    snprintf(in, sizeof in, "https://"); /* its NUL is overwritten below */
     for (size_t i = 8; i < 8 + 400; i++)
         in[i] = (i - 8) % 10 == 9 ? '.' : 'c';
     memcpy(in + 8 + 400, "x/", 3);
@@ -456,7 +564,8 @@ int main(void)
         cmocka_unit_test(test_host_field),     cmocka_unit_test(test_aliasing),
         cmocka_unit_test(test_input_limit),    cmocka_unit_test(test_canonical_limit),
         cmocka_unit_test(test_host_limits),    cmocka_unit_test(test_platform_of_host),
-        cmocka_unit_test(test_platform_table),
+        cmocka_unit_test(test_platform_table), cmocka_unit_test(test_non_ascii_spellings),
+        cmocka_unit_test(test_encoded_limit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
