@@ -36,13 +36,17 @@ void metrics_write(Buf *out)
                "takedown_slow_work_load %u\n",
                workpool_load());
     unsigned active, peak;
-    vault_argon2_stats(&active, &peak);
+    uint64_t runs;
+    vault_argon2_stats(&active, &peak, &runs);
     buf_printf(out,
                "# HELP takedown_argon2_active Argon2id runs in progress.\n"
                "# TYPE takedown_argon2_active gauge\n"
                "takedown_argon2_active %u\n"
                "# HELP takedown_argon2_peak Most Argon2id runs ever in progress at once.\n"
                "# TYPE takedown_argon2_peak gauge\n"
-               "takedown_argon2_peak %u\n",
-               active, peak);
+               "takedown_argon2_peak %u\n"
+               "# HELP takedown_argon2_runs_total Argon2id runs since start.\n"
+               "# TYPE takedown_argon2_runs_total counter\n"
+               "takedown_argon2_runs_total %llu\n",
+               active, peak, (unsigned long long)runs);
 }

@@ -339,17 +339,20 @@ static int pw_cost_valid(uint64_t ops, uint64_t mem)
 /* Argon2id runs now and the most ever at once: the slow-work pool bounds them, /metrics shows it.
  */
 static atomic_uint argon_active, argon_peak;
+static atomic_ullong argon_runs;
 
-void vault_argon2_stats(unsigned *active, unsigned *peak)
+void vault_argon2_stats(unsigned *active, unsigned *peak, uint64_t *runs)
 {
     *active = atomic_load(&argon_active);
     *peak = atomic_load(&argon_peak);
+    *runs = atomic_load(&argon_runs);
 }
 
 /* One Argon2id13 run, counted. */
 static int argon2id(unsigned char *out, size_t outlen, const char *in, size_t inlen,
                     const unsigned char *salt, uint64_t ops, size_t mem)
 {
+    atomic_fetch_add(&argon_runs, 1);
     unsigned now = atomic_fetch_add(&argon_active, 1) + 1;
     unsigned peak = atomic_load(&argon_peak);
     while (now > peak && !atomic_compare_exchange_weak(&argon_peak, &peak, now))

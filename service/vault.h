@@ -29,8 +29,9 @@ typedef struct VaultPwCost {
 
 /* sodium_init and self-checks; call once before anything else. Returns 0 or -1. */
 int vault_init(void);
-/* Argon2id runs in progress now, and the most that ever ran at once (for /metrics). */
-void vault_argon2_stats(unsigned *active, unsigned *peak);
+/* Argon2id runs in progress now, the most that ever ran at once, and how many ran since start
+ * (for /metrics). */
+void vault_argon2_stats(unsigned *active, unsigned *peak, uint64_t *runs);
 /* The interactive cost (libsodium's OPSLIMIT/MEMLIMIT_INTERACTIVE). */
 VaultPwCost vault_pw_cost_default(void);
 
