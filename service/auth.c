@@ -122,3 +122,9 @@ int auth_gate(Request *req)
     }
     return 0;
 }
+
+void auth_forget_form_token(Request *req)
+{
+    http_set_header(req, "Set-Cookie",
+                    ANON_CSRF_COOKIE "=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict");
+}
