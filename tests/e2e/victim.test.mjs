@@ -196,7 +196,9 @@ async function fileReport(page, tag) {
 // What of a case a page must not show: the receipt in any spelling, the copies, the case id.
 async function caseTraces(page, c) {
   const html = await page.content();
-  const text = await page.evaluate(() => document.body ? document.body.innerText : '');
+  // What is shown, including what the browser put back into form fields.
+  const text = await page.evaluate(() => !document.body ? '' : [document.body.innerText,
+    ...[...document.querySelectorAll('input, textarea, select')].map((f) => f.value)].join('\n'));
   const digits = c.receipt.replace(/ /g, '');
   const found = [];
   for (const s of [c.receipt, digits, c.holder, c.link, c.caseRef].filter(Boolean))

@@ -1553,7 +1553,7 @@ test('receipt page: the form answers 303; the receipt is shown once, from memory
   rememberReceipt(receipt);
   assert.match(first.cookies.td_receipt?.raw || '', /^td_receipt=; Path=\/report\/receipt; Max-Age=0/, 'the one-time cookie is cleared');
   assert.match(first.text, /<html lang="zh-CN" data-private>/, 'marked for the back-forward cache script');
-  assert.match(first.text, /<form method="post" action="\/report\/saved" class="no-print">/, 'the "I saved it" step');
+  assert.match(first.text, /<form method="post" action="\/report\/saved" class="no-print" autocomplete="off">/, 'the "I saved it" step');
 
   // The second GET (Back, a restored tab, a reload) shows a kind page, never the receipt.
   const second = await call(srv.base, 'GET', '/report/receipt', { xff, cookie, jar: receiptJar(post) });
