@@ -175,3 +175,9 @@ int auth_gate(Request *req)
     }
     return csrf_ok(req, s) ? 0 : csrf_refuse(req);
 }
+
+void auth_forget_form_token(Request *req)
+{
+    http_set_header(req, "Set-Cookie",
+                    ANON_CSRF_COOKIE "=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict");
+}

@@ -19,6 +19,8 @@ const char *auth_form_token(Request *req);
 int auth_upload_before_body(Request *req);
 /* Before the first file part: the CSRF token among the fields read so far (else 403). */
 int auth_upload_before_file(Request *req);
+/* Clears the anonymous CSRF cookie (the quick exit: nothing of the visit stays). */
+void auth_forget_form_token(Request *req);
 /* Loads the request's session from its cookie once (the gate does it; upload sinks need it before
  * the body is read). NULL when there is none. */
 Session *auth_load_session(Request *req);

@@ -10,6 +10,8 @@
 /* pages_public.c: the landing page and the language switch */
 int page_landing(Request *req);
 int page_lang(Request *req);
+/* GET /exit: the quick exit without JavaScript (ends the session, clears cookies, 303 away) */
+int page_exit(Request *req);
 
 /* static_files.c: /static/ files embedded from web/static */
 int static_file(Request *req);
@@ -62,6 +64,7 @@ void victim_clear_cookie(Request *req);
 int page_report(Request *req);
 int page_report_post(Request *req);
 int page_report_saved(Request *req);
+int page_report_receipt(Request *req);
 int page_follow_up(Request *req);
 int page_follow_up_post(Request *req);
 int page_my(Request *req);

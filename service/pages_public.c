@@ -1,7 +1,10 @@
 /* Public pages that need no case: the landing page and the language switch. */
 #include "handlers.h"
 
+#include "auth.h"
 #include "i18n.h"
+#include "log.h"
+#include "session.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -34,4 +37,18 @@ int page_lang(Request *req)
     http_set_header(req, "Set-Cookie", cookie);
     const char *next = http_query(req, "next");
     return http_reply_redirect(req, 303, local_path(next) ? next : "/");
+}
+
+/* The quick exit. Without JavaScript the link itself comes here; with it, exit.js calls this in
+ * the background and leaves for the neutral site at once. Whatever session this browser holds
+ * ends on the server (its row is deleted) and in the browser, the anonymous form token goes too,
+ * and the answer is a 303 to the neutral site. A GET on purpose, so that a plain link works: all
+ * it can do is sign out, and a cross-site request carries no SameSite=Strict cookie anyway. */
+int page_exit(Request *req)
+{
+    if (req->session && session_destroy(req->session) != STORE_OK)
+        log_warnx("session not ended");
+    victim_clear_cookie(req);
+    auth_forget_form_token(req);
+    return http_reply_redirect(req, 303, i18n_get(req->lang, "exit.url"));
 }

@@ -10,6 +10,8 @@
 #include "i18n.h"
 #include "intake.h"
 #include "links.h"
+#include "log.h"
+#include "receipt_once.h"
 #include "session.h"
 #include "uploads.h"
 #include "vault.h"
@@ -182,14 +184,59 @@ static void report_job_free(void *p)
     free(j);
 }
 
-/* The receipt page: shown once, in the response to the report, never in a URL. */
-static int receipt_page(Request *req, int status, const char *case_id, const char *receipt,
-                        const char *csrf, int not_confirmed)
+#define RECEIPT_COOKIE "td_receipt"
+
+/* The receipt page: shown once, never in a URL. Marked private, so that a copy restored from the
+ * back-forward cache blanks itself (exit.js). */
+static int receipt_page(Request *req, int status, const char *receipt, const char *csrf,
+                        int not_confirmed)
 {
-    json_t *ctx =
-        json_pack("{s:s, s:s, s:s, s:s, s:b}", "title_key", "receipt.title", "case", case_id,
-                  "receipt", receipt, "csrf", csrf, "not_confirmed", not_confirmed);
+    json_t *ctx = json_pack("{s:s, s:s, s:s, s:b, s:b}", "title_key", "receipt.title", "receipt",
+                            receipt, "csrf", csrf, "not_confirmed", not_confirmed, "private", 1);
     return http_reply_page(req, status, "receipt", ctx);
+}
+
+/* Post-redirect-get: the receipt waits in memory for one showing at /report/receipt, under a
+ * random id in a cookie, so that Back, a reload or a restored tab never shows it again. If the
+ * table is full it is shown in this answer instead: a receipt is never lost. */
+static int receipt_redirect(Request *req, const char *receipt, const char *csrf, int not_confirmed)
+{
+    char id[RECEIPT_ONCE_ID];
+    if (receipt_once_put(receipt, not_confirmed, clock_now(), id) != 0) {
+        log_warnx("one-time receipt table full; shown in the answer");
+        return receipt_page(req, 201, receipt, csrf, not_confirmed);
+    }
+    char cookie[160];
+    snprintf(cookie, sizeof cookie,
+             RECEIPT_COOKIE "=%s; Path=/report/receipt; Max-Age=%d; HttpOnly; SameSite=Strict%s",
+             id, RECEIPT_ONCE_TTL, req->is_tls ? "; Secure" : "");
+    http_set_header(req, "Set-Cookie", cookie);
+    vault_wipe(id, sizeof id);
+    vault_wipe(cookie, sizeof cookie);
+    return http_reply_redirect(req, 303, "/report/receipt");
+}
+
+/* GET /report/receipt: the receipt once; every later visit a kind page that says why not. The
+ * receipt answers 201, not 200: browsers keep only 200 pages in their back-forward cache
+ * (Chromium: HTTPStatusNotOK), so even without JavaScript Back cannot bring it back from there. */
+int page_report_receipt(Request *req)
+{
+    const char *id = http_cookie(req, RECEIPT_COOKIE);
+    char receipt[RECEIPT_ONCE_TEXT];
+    int not_confirmed = 0;
+    if (id)
+        http_set_header(req, "Set-Cookie",
+                        RECEIPT_COOKIE
+                        "=; Path=/report/receipt; Max-Age=0; HttpOnly; SameSite=Strict");
+    if (!id || receipt_once_take(id, clock_now(), receipt, &not_confirmed) != 0) {
+        int signed_in = req->session && strcmp(req->session->kind, "victim") == 0;
+        return http_reply_page(
+            req, 200, "receipt_once",
+            json_pack("{s:s, s:b}", "title_key", "receipt.once.title", "signed_in", signed_in));
+    }
+    int st = receipt_page(req, 201, receipt, auth_form_token(req), not_confirmed);
+    vault_wipe(receipt, sizeof receipt);
+    return st;
 }
 
 static void report_job(Request *req)
@@ -205,7 +252,7 @@ static void report_job(Request *req)
     if (u)
         uploads_mark_committed(u);
     victim_set_cookie(req, res.cookie);
-    receipt_page(req, 201, res.case_id, res.receipt, res.csrf, 0);
+    receipt_redirect(req, res.receipt, res.csrf, 0);
     vault_wipe(&res, sizeof res);
 }
 
@@ -245,18 +292,22 @@ int page_report_post(Request *req)
     return http_run_slow(req, report_job);
 }
 
-/* "I have saved my receipt": only then does the reporter move on to the status page. */
+/* "I have saved my receipt": only then does the reporter move on to the status page. Unticked,
+ * the receipt (from the page's own form) is shown once more, again through a redirect. */
 int page_report_saved(Request *req)
 {
     const char *saved = http_form(req, "saved");
     if (saved && strcmp(saved, "yes") == 0)
         return http_reply_redirect(req, 303, "/my");
-    const char *receipt = http_form(req, "receipt");
-    char digits[21];
-    if (!receipt || victim_receipt_digits(receipt, digits) != 0)
+    char digits[21], receipt[RECEIPT_ONCE_TEXT];
+    if (victim_receipt_digits(http_form(req, "receipt"), digits) != 0)
         return http_reply_redirect(req, 303, "/my");
+    snprintf(receipt, sizeof receipt, "%.4s %.4s %.4s %.4s %.4s", digits, digits + 4, digits + 8,
+             digits + 12, digits + 16);
+    int st = receipt_redirect(req, receipt, req->session->csrf, 1);
     vault_wipe(digits, sizeof digits);
-    return receipt_page(req, 422, req->session->case_id, receipt, req->session->csrf, 1);
+    vault_wipe(receipt, sizeof receipt);
+    return st;
 }
 
 /* ---- follow-up ---- */
@@ -311,6 +362,7 @@ static int status_page(Request *req, int status, json_t *extra)
     json_t *ctx = extra ? extra : json_object();
     json_object_set_new(ctx, "title_key", json_string("my.title"));
     json_object_set_new(ctx, "csrf", json_string(req->session->csrf));
+    json_object_set_new(ctx, "private", json_true());
     size_t i;
     json_t *t;
     json_array_foreach(json_object_get(view, "targets"), i, t)
@@ -428,9 +480,9 @@ int page_my_messages(Request *req)
 /* Withdraw and erase each ask once more on a page of their own before acting. */
 static int confirm_page(Request *req, const char *which, int status, int missing)
 {
-    json_t *ctx = json_pack("{s:s, s:s, s:b}", "title_key",
+    json_t *ctx = json_pack("{s:s, s:s, s:b, s:b}", "title_key",
                             strcmp(which, "erase") == 0 ? "erase.title" : "withdraw.title", "csrf",
-                            req->session->csrf, "missing", missing);
+                            req->session->csrf, "missing", missing, "private", 1);
     return http_reply_page(req, status, strcmp(which, "erase") == 0 ? "erase" : "withdraw", ctx);
 }
 

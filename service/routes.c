@@ -20,10 +20,12 @@ static const Route table[] = {
     /* public pages */
     {GET, "/", page_landing, ACCESS_PUBLIC, 0, 0},
     {GET, "/lang/{lang}", page_lang, ACCESS_PUBLIC, 0, 0},
+    {GET, "/exit", page_exit, ACCESS_PUBLIC, 0, 0},
     {GET, "/static/{file}", static_file, ACCESS_PUBLIC, 0, 0},
     /* victim pages */
     {GET, "/report", page_report, ACCESS_PUBLIC, 0, 0},
     {POST, "/report", page_report_post, ACCESS_PUBLIC, REPORT_BODY_MAX, ROUTE_FORM_FILES},
+    {GET, "/report/receipt", page_report_receipt, ACCESS_PUBLIC, 0, 0},
     {POST, "/report/saved", page_report_saved, VICTIM, 0, 0},
     {GET, "/follow-up", page_follow_up, ACCESS_PUBLIC, 0, 0},
     {POST, "/follow-up", page_follow_up_post, ACCESS_PUBLIC, 0, 0},

@@ -75,8 +75,10 @@ async function report(base, shots) {
   for (const [k, v] of fields) fd.append(k, v);
   for (const [i, b] of shots.entries()) fd.append('screenshots', new Blob([b], { type: 'image/png' }), `shot${i}.png`);
   const r = await call(base, 'POST', '/report', { xff, jar: 'td_csrf=' + g.cookies.td_csrf, multipart: fd });
-  assert.equal(r.status, 201, r.text.slice(0, 300));
-  const receipt = /<p class="receipt-code" lang="en">([0-9 ]+)<\/p>/.exec(r.text)[1];
+  // Post-redirect-get: the receipt is on the page the 303 leads to, shown once.
+  assert.equal(r.status, 303, r.text.slice(0, 300));
+  const page = await call(base, 'GET', '/report/receipt', { xff, jar: 'td_receipt=' + r.cookies.td_receipt });
+  const receipt = /<p class="receipt-code" lang="en">([0-9 ]+)<\/p>/.exec(page.text)[1];
   const victim = await receiptSession(base, receipt);
   const mine = await call(base, 'GET', '/api/v1/my/case', { cookie: victim.cookie, xff: victim.xff });
   assert.equal(mine.status, 200);

@@ -38,7 +38,7 @@ test('landing page: 200, HTML, security headers, quick exit link without JS', as
   checkSecurityHeaders(res);
   const html = await res.text();
   assert.match(html, /<html lang="zh-CN">/);
-  assert.match(html, /<a class="quick-exit" id="quick-exit" href="https:\/\/[^"]+" rel="noreferrer">/);
+  assert.match(html, /<a class="quick-exit" id="quick-exit" href="\/exit" data-away="https:\/\/[^"]+" rel="noreferrer nofollow">/);
   assert.match(html, /不需要上传影像本身/, 'says the footage is never needed');
   assert.doesNotMatch(html, /(src|href)="(https?:)?\/\/(?![^"]*(weather))/i, 'loads nothing from another origin');
 });

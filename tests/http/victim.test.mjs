@@ -187,26 +187,33 @@ function multipart(fields, files = null) {
 }
 
 // Posts the report form (multipart) with a fresh anonymous csrf pair.
-async function postReportForm(base, fields, { files = null, xff = addr(), lang, csrf } = {}) {
+// With follow (the default) the 303 is followed to the receipt page, as a browser does.
+async function postReportForm(base, fields, { files = null, xff = addr(), lang, csrf, follow = true } = {}) {
   const g = await getPage(base, '/report', { xff, lang });
   assert.equal(g.status, 200);
   const all = [['csrf', csrf === undefined ? g.csrf : csrf], ...fields].filter(([, v]) => v !== null);
   const r = await call(base, 'POST', '/report', { xff, lang, jar: g.jar, multipart: multipart(all, files) });
-  if (r.status === 201) {
-    const m = /<p class="receipt-code" lang="en">([0-9 ]+)<\/p>/.exec(r.text);
+  if (r.status === 303) {
+    // Post-redirect-get: the receipt is on the page the 303 leads to, shown once.
+    assert.equal(r.headers.get('location'), '/report/receipt');
+    assert.ok(r.cookies.td_session && r.cookies.td_receipt, 'a session and a one-time receipt cookie');
+    r.cookie = r.cookies.td_session.value;
+    rememberCookie(r.cookie);
+    if (!follow) return r;
+    r.page = await call(base, 'GET', '/report/receipt', { xff, lang, cookie: r.cookie, jar: 'td_receipt=' + r.cookies.td_receipt.value });
+    const m = /<p class="receipt-code" lang="en">([0-9 ]+)<\/p>/.exec(r.page.text);
     if (m) {
       r.receipt = m[1];
       rememberReceipt(r.receipt);
     }
-    const c = /<input type="hidden" name="csrf" value="([0-9a-f]{64})">/.exec(r.text);
+    const c = /<input type="hidden" name="csrf" value="([0-9a-f]{64})">/.exec(r.page.text);
     r.csrf = c ? c[1] : null;
-    if (r.cookies.td_session) {
-      r.cookie = r.cookies.td_session.value;
-      rememberCookie(r.cookie);
-    }
   }
   return r;
 }
+
+// What a browser sends back with the receipt page's cookies.
+const receiptJar = (r) => 'td_receipt=' + r.cookies.td_receipt.value;
 
 // ---- HTML ----
 
@@ -697,7 +704,7 @@ test('links: Chinese paths and queries round-trip percent-encoded, through the A
   // The form: what a browser posts (UTF-8 in a multipart body) gives the same canonical form.
   const xff = addr();
   const f = await postReportForm(srv.base, validFormFields({ 'targets[0].url': UNICODE_LINKS[0][0] }), { xff });
-  assert.equal(f.status, 201, f.text.slice(0, 2000));
+  assert.equal(f.status, 303, f.text.slice(0, 2000));
   const fv = await myCase(srv.base, f.cookie, xff);
   assert.equal(fv.body.targets[0].label, UNICODE_LINKS[0][1]);
   const my = await call(srv.base, 'GET', '/my', { cookie: f.cookie, xff });
@@ -754,12 +761,18 @@ test('form: csrf, receipt page (no-store, never in a URL), saved step, status pa
   const wrong = await call(srv.base, 'POST', '/report', { xff, jar: 'td_csrf=' + 'a'.repeat(64), multipart: multipart([['csrf', g.csrf], ...fields]) });
   assert.equal(wrong.status, 403);
 
-  const r = await call(srv.base, 'POST', '/report', { xff, jar: g.jar, multipart: multipart([['csrf', g.csrf], ...fields]) });
+  const post = await call(srv.base, 'POST', '/report', { xff, jar: g.jar, multipart: multipart([['csrf', g.csrf], ...fields]) });
+  assert.equal(post.status, 303, post.text.slice(0, 3000));
+  assert.equal(post.headers.get('location'), '/report/receipt', 'post-redirect-get');
+  assert.doesNotMatch(post.text, /\d{4} \d{4} \d{4} \d{4} \d{4}/, 'the POST answer itself holds no receipt');
+  const sc = post.cookies.td_session;
+  assert.ok(sc, 'a victim session cookie');
+  assert.match(sc.raw, /^td_session=[0-9a-f]{64}\.[0-9a-f]{64}; .*HttpOnly.*SameSite=Strict/);
+  rememberCookie(sc.value);
+  const r = await call(srv.base, 'GET', '/report/receipt', { xff, cookie: sc.value, jar: receiptJar(post) });
   assert.equal(r.status, 201, r.text.slice(0, 3000));
   assert.match(r.headers.get('content-type'), /^text\/html/);
   assert.equal(r.headers.get('cache-control'), 'no-store');
-  assert.equal(r.headers.get('location'), null, 'no redirect: the receipt is in this response only');
-  assert.equal(r.url, srv.base + '/report');
   const m = /<p class="receipt-code" lang="en">([0-9 ]+)<\/p>/.exec(r.text);
   assert.ok(m, 'the receipt is on the page');
   const receipt = m[1];
@@ -770,19 +783,19 @@ test('form: csrf, receipt page (no-store, never in a URL), saved step, status pa
     for (const form of [receipt, digits, receipt.replace(/ /g, '+'), receipt.replace(/ /g, '%20')])
       assert.ok(!u.value.includes(form), `the receipt is not in ${u.attr}=${u.value}`);
   }
-  const sc = r.cookies.td_session;
-  assert.ok(sc, 'a victim session cookie');
-  assert.match(sc.raw, /^td_session=[0-9a-f]{64}\.[0-9a-f]{64}; .*HttpOnly.*SameSite=Strict/);
-  rememberCookie(sc.value);
   const csrf = /<input type="hidden" name="csrf" value="([0-9a-f]{64})">/.exec(r.text)[1];
   assert.notEqual(csrf, g.csrf, 'the saved form carries the session token, not the anonymous one');
 
-  // "I have saved it" unticked: the same receipt again, 422, still no-store.
+  // "I have saved it" unticked: 303 back to the receipt page, which shows it once more with a
+  // reminder, still no-store.
   const notSaved = await call(srv.base, 'POST', '/report/saved', { xff, cookie: sc.value, form: { csrf, receipt } });
-  assert.equal(notSaved.status, 422);
-  assert.equal(notSaved.headers.get('cache-control'), 'no-store');
-  assert.ok(notSaved.text.includes(`<p class="receipt-code" lang="en">${receipt}</p>`), 'the same receipt is shown again');
-  assert.ok(notSaved.text.includes(htmlEscape(t('receipt.confirm_first'))));
+  assert.equal(notSaved.status, 303);
+  assert.equal(notSaved.headers.get('location'), '/report/receipt');
+  const again = await call(srv.base, 'GET', '/report/receipt', { xff, cookie: sc.value, jar: receiptJar(notSaved) });
+  assert.equal(again.status, 201);
+  assert.equal(again.headers.get('cache-control'), 'no-store');
+  assert.ok(again.text.includes(`<p class="receipt-code" lang="en">${receipt}</p>`), 'the same receipt is shown again');
+  assert.ok(again.text.includes(htmlEscape(t('receipt.confirm_first'))));
   const savedNoCsrf = await call(srv.base, 'POST', '/report/saved', { xff, cookie: sc.value, form: { receipt, saved: 'yes' } });
   assert.equal(savedNoCsrf.status, 403);
   const anonSaved = await call(srv.base, 'POST', '/report/saved', { xff, jar: g.jar, form: { csrf: g.csrf, saved: 'yes' } });
@@ -814,11 +827,13 @@ test('form: csrf, receipt page (no-store, never in a URL), saved step, status pa
 
   // The same report as a plain urlencoded POST (no files) is accepted too.
   const g2 = await getPage(srv.base, '/report', { xff: addr() });
-  const plain = await call(srv.base, 'POST', '/report', { xff: addr(), jar: g2.jar, form: [['csrf', g2.csrf], ...fields] });
-  assert.equal(plain.status, 201, plain.text.slice(0, 2000));
-  const pr = /<p class="receipt-code" lang="en">([0-9 ]+)<\/p>/.exec(plain.text);
-  rememberReceipt(pr[1]);
+  const xff2 = addr();
+  const plain = await call(srv.base, 'POST', '/report', { xff: xff2, jar: g2.jar, form: [['csrf', g2.csrf], ...fields] });
+  assert.equal(plain.status, 303, plain.text.slice(0, 2000));
   rememberCookie(plain.cookies.td_session.value);
+  const pp = await call(srv.base, 'GET', '/report/receipt', { xff: xff2, cookie: plain.cookies.td_session.value, jar: receiptJar(plain) });
+  const pr = /<p class="receipt-code" lang="en">([0-9 ]+)<\/p>/.exec(pp.text);
+  rememberReceipt(pr[1]);
 });
 
 test('form: an invalid report comes back with everything typed and each bad field marked', async () => {
@@ -893,7 +908,7 @@ test('form: an invalid report comes back with everything typed and each bad fiel
   assert.doesNotMatch(long.text, /<div class="field invalid">\s*<label for="f-signature">/, '100 characters of signature are fine');
   assert.ok(long.text.includes(`value="${zh(101)}"`), 'the over-long name is kept');
   const atMax = await postReportForm(srv.base, validFormFields({ 'requester.name': zh(100), description: zh(5000), signature: zh(100) }));
-  assert.equal(atMax.status, 201, 'every bound reached exactly is accepted');
+  assert.equal(atMax.status, 303, 'every bound reached exactly is accepted');
 
   // No targets at all and no good faith: the copies and the statement are marked.
   const empty = await postReportForm(srv.base, validFormFields({ 'targets[0].url': '', good_faith: null }));
@@ -968,7 +983,7 @@ test('form: "add another copy" re-renders with one more row and everything typed
 
   // The submitted form from the last step is accepted as a report.
   const done = await postReportForm(srv.base, [...rest, ...again]);
-  assert.equal(done.status, 201, done.text.slice(0, 2000));
+  assert.equal(done.status, 303, done.text.slice(0, 2000));
   const v = await myCase(srv.base, done.cookie);
   assert.deepEqual(v.body.targets.map((x) => x.platform).sort(), ['offline', 'weibo', 'zhihu']);
   assert.equal(v.body.targets.find((x) => x.platform === 'offline').label, '店主');
@@ -987,7 +1002,7 @@ test('screenshots: types from the bytes, at most 10 files of 10 MiB, encrypted o
   // One PNG with a marker inside its bytes and in its name.
   const one = png(mk);
   const r1 = await postReportForm(srv.base, fields, { files: [{ name: `shot-${mk}.png`, bytes: one, type: 'image/png' }] });
-  assert.equal(r1.status, 201, r1.text.slice(0, 2000));
+  assert.equal(r1.status, 303, r1.text.slice(0, 2000));
   assert.equal((await myCase(srv.base, r1.cookie)).body.screenshots, 1);
   let added = newFiles();
   assert.equal(added.length, 1, 'one file in files/');
@@ -1003,7 +1018,7 @@ test('screenshots: types from the bytes, at most 10 files of 10 MiB, encrypted o
   // Ten files.
   const ten = Array.from({ length: 10 }, (_, i) => ({ name: `s${i}.png`, bytes: png(mk + i) }));
   const r10 = await postReportForm(srv.base, fields, { files: ten });
-  assert.equal(r10.status, 201);
+  assert.equal(r10.status, 303);
   assert.equal((await myCase(srv.base, r10.cookie)).body.screenshots, 10);
   added = newFiles();
   assert.equal(added.length, 10);
@@ -1026,7 +1041,7 @@ test('screenshots: types from the bytes, at most 10 files of 10 MiB, encrypted o
   const big = Buffer.alloc(10 * MiB);
   PNG_SIG.copy(big);
   const rBig = await postReportForm(srv.base, fields, { files: [{ name: 'big.png', bytes: big }] });
-  assert.equal(rBig.status, 201, rBig.text.slice(0, 1000));
+  assert.equal(rBig.status, 303, rBig.text.slice(0, 1000));
   added = newFiles();
   assert.equal(added.length, 1);
   const bigStored = readFileSync(path.join(dir, 'files', added[0]));
@@ -1070,7 +1085,7 @@ test('screenshots: types from the bytes, at most 10 files of 10 MiB, encrypted o
     { name: 'notes.txt', bytes: png(mk), type: 'text/plain' },
   ];
   const rKinds = await postReportForm(srv.base, fields, { files: kinds });
-  assert.equal(rKinds.status, 201, rKinds.text.slice(0, 2000));
+  assert.equal(rKinds.status, 303, rKinds.text.slice(0, 2000));
   assert.equal((await myCase(srv.base, rKinds.cookie)).body.screenshots, 5);
   added = newFiles();
   assert.equal(added.length, 5);
@@ -1328,7 +1343,7 @@ test('withdraw as a victim would: confirm page, every copy withdrawn, purge in 1
 test('erase as a victim would: confirm page, erased page, cookie cleared, receipt and files gone', async () => {
   const before = new Set(filesIn(main.dir));
   const r = await postReportForm(srv.base, validFormFields(), { files: [{ name: 'a.png', bytes: png() }, { name: 'b.jpg', bytes: jpeg() }] });
-  assert.equal(r.status, 201);
+  assert.equal(r.status, 303);
   const mine = filesIn(main.dir).filter((f) => !before.has(f));
   assert.equal(mine.length, 2, 'the two screenshots are on disk');
   const xff = addr();
@@ -1420,7 +1435,7 @@ test('raw scan: nothing submitted (API or form) is in the database, the WAL, the
     'fingerprints[0].value': formFp,
     signature: M('FSig'),
   }), { files: [{ name: `${fname}.png`, bytes: png(img) }] });
-  assert.equal(f.status, 201, f.text.slice(0, 2000));
+  assert.equal(f.status, 303, f.text.slice(0, 2000));
   const fm = await call(srv.base, 'POST', '/my/messages', { cookie: f.cookie, xff: addr(), form: { csrf: f.csrf, body: M('FMsg') } });
   assert.equal(fm.status, 303);
 
@@ -1475,10 +1490,14 @@ test('every victim page: quick exit, nothing from another origin, strict CSP, no
   add('follow-up', await call(srv.base, 'GET', '/follow-up', { xff }), 200);
   add('404', await call(srv.base, 'GET', '/no/such/page', { xff }), 404);
   const receipt = await postReportForm(srv.base, validFormFields());
-  add('receipt', receipt, 201);
+  assert.equal(receipt.status, 303);
+  add('receipt', receipt.page, 201);
+  add('receipt shown once', await call(srv.base, 'GET', '/report/receipt', { xff, cookie: receipt.cookie, jar: receiptJar(receipt) }), 200);
   add('invalid report', await postReportForm(srv.base, validFormFields({ signature: '' })), 422);
   add('add a row', await postReportForm(srv.base, [...validFormFields(), ['action', 'add_online']]), 200);
-  add('receipt not saved', await call(srv.base, 'POST', '/report/saved', { xff, cookie: receipt.cookie, form: { csrf: receipt.csrf, receipt: receipt.receipt } }), 422);
+  const notSaved = await call(srv.base, 'POST', '/report/saved', { xff, cookie: receipt.cookie, form: { csrf: receipt.csrf, receipt: receipt.receipt } });
+  assert.equal(notSaved.status, 303);
+  add('receipt not saved', await call(srv.base, 'GET', '/report/receipt', { xff, cookie: receipt.cookie, jar: receiptJar(notSaved) }), 201);
   add('wrong receipt', await call(srv.base, 'POST', '/follow-up', { xff, jar: report.jar, form: { csrf: report.csrf, receipt: '0000 0000 0000 0000 0000' } }), 401);
   add('csrf refused', await call(srv.base, 'POST', '/follow-up', { xff, jar: report.jar, form: { receipt: '1' } }), 403);
   add('my', await call(srv.base, 'GET', '/my', { xff, cookie: receipt.cookie }), 200);
@@ -1493,15 +1512,16 @@ test('every victim page: quick exit, nothing from another origin, strict CSP, no
     if (r.status !== status) bad(`status ${r.status}, want ${status}`);
     if (!/^text\/html/.test(r.headers.get('content-type') || '')) bad('not HTML');
     const h = r.text;
-    const lang = /<html lang="en">/.test(h) ? 'en' : 'zh-CN';
-    const exit = /<a class="quick-exit" id="quick-exit" href="(https:\/\/[^"]+)" rel="noreferrer">([^<]+)<\/a>/.exec(h);
+    const lang = /<html lang="en"[ >]/.test(h) ? 'en' : 'zh-CN';
+    // Without JavaScript the link passes through /exit (which signs out); with it, exit.js
+    // signs out in the background and goes straight to data-away.
+    const exit = /<a class="quick-exit" id="quick-exit" href="\/exit" data-away="(https:\/\/[^"]+)" rel="noreferrer nofollow">([^<]+)<\/a>/.exec(h);
     if (!exit) bad('no quick-exit link');
     else {
       if (exit[1] !== t('exit.url', lang)) bad(`quick exit goes to ${exit[1]}`);
       if (exit[2] !== t('exit.label', lang)) bad(`quick exit says ${exit[2]}`);
     }
     for (const u of attrUrls(h)) {
-      if (exit && u.value === exit[1] && u.attr === 'href') continue;
       if (!/^(\/(?!\/)|#|\?)/.test(u.value)) bad(`${u.attr}="${u.value}" is not same-origin`);
     }
     if (/<(iframe|object|embed|base)\b/i.test(h)) bad('an iframe, object, embed or base element');
@@ -1519,9 +1539,142 @@ test('every victim page: quick exit, nothing from another origin, strict CSP, no
   }
   assert.deepEqual(problems, []);
   // The static files the pages load are there.
-  for (const u of attrUrls(receipt.text).filter((x) => x.value.startsWith('/static/'))) {
+  for (const u of attrUrls(receipt.page.text).filter((x) => x.value.startsWith('/static/'))) {
     const s = await call(srv.base, 'GET', u.value, { xff });
     assert.equal(s.status, 200, u.value);
+  }
+});
+
+// ---- 12b: the quick exit and the receipt shown once ----
+
+// Every spelling of a receipt that a page could carry.
+const receiptForms = (receipt) => [receipt, receipt.replace(/ /g, ''), receipt.replace(/ /g, '-'), receipt.replace(/ /g, '&nbsp;')];
+
+test('quick exit: GET /exit ends the session on the server, clears the cookies, 303 to the neutral site', async () => {
+  const c = await newCase(srv.base);
+  const page = await getPage(srv.base, '/follow-up', { xff: c.xff });
+  assert.ok(page.jar, 'an anonymous csrf cookie to clear');
+  assert.equal((await myCase(srv.base, c.cookie, c.xff)).status, 200, 'signed in before');
+
+  const out = await call(srv.base, 'GET', '/exit', { xff: c.xff, cookie: c.cookie, jar: page.jar });
+  assert.equal(out.status, 303);
+  assert.equal(out.headers.get('location'), t('exit.url'), 'to the neutral site of the language');
+  assert.equal(out.headers.get('cache-control'), 'no-store');
+  assert.equal(out.headers.get('referrer-policy'), 'no-referrer');
+  assert.match(out.cookies.td_session?.raw || '', /^td_session=; Path=\/; Max-Age=0/);
+  assert.match(out.cookies.td_csrf?.raw || '', /^td_csrf=; Path=\/; Max-Age=0/);
+  assert.equal(out.text, '', 'nothing of the case in the answer');
+
+  // The session row is gone: the old cookie opens nothing, by API or page.
+  const api = await myCase(srv.base, c.cookie, c.xff);
+  assert.equal(api.status, 401);
+  const my = await call(srv.base, 'GET', '/my', { xff: c.xff, cookie: c.cookie });
+  assert.equal(my.status, 303);
+  assert.match(my.headers.get('location'), /^\/follow-up/, '/my asks for the receipt again');
+  // The receipt still works: leaving erased nothing.
+  const back = await receiptSession(srv.base, c.receipt, c.xff);
+  assert.equal(back.status, 200);
+
+  // In English it leaves for the English neutral site; without any session it still leaves.
+  const en = await call(srv.base, 'GET', '/exit', { xff: c.xff, cookie: back.cookie, lang: 'en' });
+  assert.equal(en.status, 303);
+  assert.equal(en.headers.get('location'), t('exit.url', 'en'));
+  assert.equal((await myCase(srv.base, back.cookie, c.xff)).status, 401);
+  const anon = await call(srv.base, 'GET', '/exit', { xff: c.xff });
+  assert.equal(anon.status, 303);
+  assert.equal(anon.headers.get('location'), t('exit.url'));
+  assert.match(anon.cookies.td_session?.raw || '', /Max-Age=0/);
+  // A staff session is ended too: leaving means leaving, whoever pressed it.
+  const staff = await call(srv.base, 'POST', '/api/v1/staff/session', { json: { login: 'admin', password: main.pw } });
+  assert.equal(staff.status, 200);
+  const sc = staff.cookies.td_session.value;
+  assert.equal((await call(srv.base, 'GET', '/api/v1/staff/me', { cookie: sc })).status, 200);
+  assert.equal((await call(srv.base, 'GET', '/exit', { cookie: sc })).status, 303);
+  assert.equal((await call(srv.base, 'GET', '/api/v1/staff/me', { cookie: sc })).status, 401);
+});
+
+test('receipt page: the form answers 303; the receipt is shown once, from memory only, never again', async () => {
+  const xff = addr();
+  const g = await getPage(srv.base, '/report', { xff });
+  const post = await call(srv.base, 'POST', '/report', { xff, jar: g.jar, multipart: multipart([['csrf', g.csrf], ...validFormFields()]) });
+  assert.equal(post.status, 303);
+  assert.equal(post.headers.get('location'), '/report/receipt');
+  assert.equal(post.text, '', 'the POST answer carries no page');
+  const once = post.cookies.td_receipt;
+  assert.ok(once, 'a one-time receipt cookie');
+  assert.match(once.raw, /^td_receipt=[0-9a-f]{32}; Path=\/report\/receipt; Max-Age=300; HttpOnly; SameSite=Strict/);
+  const cookie = post.cookies.td_session.value;
+  rememberCookie(cookie);
+
+  const first = await call(srv.base, 'GET', '/report/receipt', { xff, cookie, jar: receiptJar(post) });
+  // 201, not 200: browsers keep only 200 pages in the back-forward cache.
+  assert.equal(first.status, 201);
+  assert.equal(first.headers.get('cache-control'), 'no-store');
+  const m = /<p class="receipt-code" lang="en">([0-9 ]+)<\/p>/.exec(first.text);
+  assert.ok(m, 'shown the first time');
+  const receipt = m[1];
+  assert.match(receipt, RECEIPT_RE);
+  rememberReceipt(receipt);
+  assert.match(first.cookies.td_receipt?.raw || '', /^td_receipt=; Path=\/report\/receipt; Max-Age=0/, 'the one-time cookie is cleared');
+  assert.match(first.text, /<html lang="zh-CN" data-private>/, 'marked for the back-forward cache script');
+  assert.match(first.text, /<form method="post" action="\/report\/saved" class="no-print" autocomplete="off">/, 'the "I saved it" step');
+
+  // The second GET (Back, a restored tab, a reload) shows a kind page, never the receipt.
+  const second = await call(srv.base, 'GET', '/report/receipt', { xff, cookie, jar: receiptJar(post) });
+  assert.equal(second.status, 200);
+  assert.equal(second.headers.get('cache-control'), 'no-store');
+  for (const f of receiptForms(receipt)) assert.ok(!second.text.includes(f), 'no receipt on the second GET');
+  assert.ok(second.text.includes(htmlEscape(t('receipt.once.title'))));
+  assert.ok(second.text.includes('href="/my"'), 'a signed-in reporter can still go on to the status page');
+  assert.doesNotMatch(second.text, /class="receipt-code"/);
+  // Without the session it says the same, and offers the follow-up page instead.
+  const anon = await call(srv.base, 'GET', '/report/receipt', { xff, jar: receiptJar(post) });
+  assert.ok(anon.text.includes(htmlEscape(t('receipt.once.title'))));
+  assert.ok(anon.text.includes('href="/follow-up"'));
+  assert.ok(!anon.text.includes('href="/my"'));
+  // Another id, or none at all: the same kind page.
+  for (const jar of ['td_receipt=' + '0'.repeat(32), 'td_receipt=xyz', undefined]) {
+    const r = await call(srv.base, 'GET', '/report/receipt', { xff, cookie, jar });
+    assert.equal(r.status, 200);
+    assert.doesNotMatch(r.text, /class="receipt-code"/);
+  }
+  // The receipt that was shown is the one that opens the case.
+  assert.equal((await receiptSession(srv.base, receipt, xff)).status, 200);
+
+  // Nothing of the receipt reached the database, its WAL, any file or the log.
+  const found = [];
+  for (const p of walk(main.dir)) {
+    const b = readFileSync(p);
+    for (const f of receiptForms(receipt)) if (b.includes(Buffer.from(f))) found.push(`${path.relative(main.dir, p)}: ${f.length}`);
+  }
+  assert.deepEqual(found, [], 'the receipt is nowhere on disk');
+  assert.ok(walk(main.dir).some((p) => p.endsWith('takedown.db-wal') || p.endsWith('takedown.db')), 'the scan read the database');
+  for (const f of receiptForms(receipt)) assert.ok(!srv.log().includes(f), 'nor in the log');
+});
+
+test('receipt page: the one-time entry lives five minutes and no longer', async () => {
+  const s = await extraServer();
+  const clock = async (q) => assert.equal((await call(s.base, 'POST', `/debug/clock?${q}`, { json: {} })).status, 200);
+  await clock('freeze=1');
+  try {
+    const report = async () => {
+      const r = await postReportForm(s.base, validFormFields(), { follow: false });
+      assert.equal(r.status, 303);
+      return r;
+    };
+    const show = (r) => call(s.base, 'GET', '/report/receipt', { cookie: r.cookie, jar: receiptJar(r) });
+    // Not shown until asked: two minutes later it is still there.
+    const early = await report();
+    await clock('seconds=299');
+    const a = await show(early);
+    assert.match(a.text, /<p class="receipt-code" lang="en">\d{4}( \d{4}){4}<\/p>/, 'shown at 299 s');
+    const late = await report();
+    await clock('seconds=300');
+    const b = await show(late);
+    assert.doesNotMatch(b.text, /class="receipt-code"/, 'gone at 300 s');
+    assert.ok(b.text.includes(htmlEscape(t('receipt.once.title'))));
+  } finally {
+    await clock('freeze=0');
   }
 });
 
