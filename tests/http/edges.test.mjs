@@ -76,8 +76,9 @@ function reportBody(csrf, size) {
 // the body is sent: all of it, or only `hold` bytes while the returned promise `finish` waits)
 // or answers from the headers alone, before any byte of the body is sent.
 function expectPost(port, p, headers, body, { hold = null } = {}) {
-  let release;
+  let release, started;
   const held = new Promise((r) => (release = r));
+  const accepted = new Promise((r) => (started = r));
   const done = new Promise((resolve, reject) => {
     const req = http.request({
       host: '127.0.0.1', port, path: p, method: 'POST',
@@ -87,7 +88,7 @@ function expectPost(port, p, headers, body, { hold = null } = {}) {
     req.on('continue', async () => {
       out.continued = true;
       if (hold === null) return req.end(body);
-      req.write(body.subarray(0, hold));
+      req.write(body.subarray(0, hold), () => started());
       out.partSent = true;
       await held;
       req.end(body.subarray(hold));
@@ -106,7 +107,9 @@ function expectPost(port, p, headers, body, { hold = null } = {}) {
     });
     req.on('error', (e) => (out.status ? resolve(out) : reject(e)));
   });
-  return { done, finish: () => release() };
+  // accepted: the server answered 100 Continue (it has counted the upload) and the held part
+  // was written; a test waits for it instead of hoping the server was quick.
+  return { done, accepted, finish: () => release() };
 }
 
 // Waits (at most 20 s) until cond() holds; for things a test cannot await directly.
@@ -197,6 +200,7 @@ test('upload: bytes in flight are bounded across uploads (--upload-inflight-byte
   assert.ok(Number(over.headers['retry-after']) >= 1);
   // Two at once: the first holds 2 MiB mid-body, the second would bring it to 4 MiB.
   const first = await post(2 * MiB, { hold: 512 * 1024 });
+  await first.accepted;
   const tmpBefore = () => filesTree(s.dataDir).filter((f) => f.startsWith('files/tmp/'));
   const second = await (await post(2 * MiB)).done;
   assert.equal(second.status, 503, 'the second upload is refused while the first is in flight');
