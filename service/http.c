@@ -655,8 +655,10 @@ static int request_begin(HttpServer *srv, Request *req, const char *url, const c
     if (st == 415)
         return http_reply_error(req, 415, "unsupported_media_type", "error.unsupported_media",
                                 NULL);
-    if (st)
+    if (st) {
+        req->resp.close = 1; /* the body, if any, cannot be framed safely */
         return http_reply_error(req, st, "bad_request", "error.bad_request", NULL);
+    }
     if (req->route->flags & ROUTE_FORM_FILES) {
         st = upload_begin(srv, req);
         if (st && expects_continue(req)) {

@@ -408,6 +408,27 @@ test('behind --trust-proxy: a forged first X-Forwarded-For line is neither loopb
   assert.doesNotMatch(proto, /; Secure/);
 });
 
+// Content-Length and Transfer-Encoding together (request smuggling's shape): libmicrohttpd reads
+// the body chunked, so a small Content-Length would reserve almost nothing of the bytes in flight.
+test('upload: Content-Length with Transfer-Encoding chunked is 400, nothing read or stored', async () => {
+  const s = await server(['--trust-proxy', '--upload-inflight-bytes', String(1 * MiB)]);
+  const g = await formPair(s.base);
+  const { body, type } = reportBody(g.csrf, 2 * MiB);
+  const r = await chunkedPost(s.port, { 'Content-Type': type, Cookie: g.cookie, 'X-Forwarded-For': addr(), 'Content-Length': '1' }, body);
+  assert.ok(r === 400 || r === 0, `refused (${r}), not read to the end past the bound`);
+  assert.deepEqual(filesTree(s.dataDir).filter((f) => f.startsWith('files/tmp/')), [], 'no temp file');
+  const api = await rawRequest(s.port, 'POST /api/v1/debug/echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n' +
+    'Content-Length: 1\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n7\r\n{"a":1}\r\n0\r\n\r\n');
+  assert.match(api, /^HTTP\/1\.1 400 /);
+  // The other side: chunked alone, and a length alone, are read.
+  const ok = await rawRequest(s.port, 'POST /api/v1/debug/echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n' +
+    'Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n7\r\n{"a":1}\r\n0\r\n\r\n');
+  assert.match(ok, /^HTTP\/1\.1 200 /);
+  const g2 = await formPair(s.base);
+  const small = reportBody(g2.csrf, MiB - 1024);
+  assert.equal(await chunkedPost(s.port, { 'Content-Type': small.type, Cookie: g2.cookie, 'X-Forwarded-For': addr() }, small.body), 422);
+});
+
 // ---- core dumps ----
 
 // Starts a binary as a user that is not root (nobody when the tests run as root), so the kernel's
