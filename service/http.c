@@ -395,6 +395,9 @@ static int body_begin(HttpServer *srv, Request *req)
     const char *cl = http_header(req, MHD_HTTP_HEADER_CONTENT_LENGTH);
     const char *te = http_header(req, MHD_HTTP_HEADER_TRANSFER_ENCODING);
     size_t limit = route_body_limit(srv, req);
+    if (cl && te)
+        return 400; /* RFC 9112 6.3: the length would be ignored (and is request smuggling's shape)
+                     */
     if (cl) {
         char *end;
         errno = 0;
@@ -543,6 +546,30 @@ static const char *last_item(const char *v)
     return skip_ows(last ? last + 1 : v);
 }
 
+typedef struct LastHeader {
+    const char *name;
+    const char *value;
+} LastHeader;
+
+static enum MHD_Result last_header_of(void *cls, enum MHD_ValueKind kind, const char *key,
+                                      const char *value)
+{
+    LastHeader *h = cls;
+    (void)kind;
+    if (key && value && strcasecmp(key, h->name) == 0)
+        h->value = value;
+    return MHD_YES;
+}
+
+/* The last line of a header that may repeat: a proxy that appends its own line (rather than
+ * joining it to the client's) leaves the client's forged line first. */
+static const char *http_header_last(Request *req, const char *name)
+{
+    LastHeader h = {name, NULL};
+    MHD_get_connection_values(req->conn, MHD_HEADER_KIND, last_header_of, &h);
+    return h.value;
+}
+
 static int address_is_loopback(const char *a)
 {
     struct in_addr v4;
@@ -575,7 +602,7 @@ static void request_client(HttpServer *srv, Request *req)
     }
     if (srv->cfg->trust_proxy) {
         /* The last hop is the one our proxy saw; earlier entries are the client's to forge. */
-        const char *xff = http_header(req, "X-Forwarded-For");
+        const char *xff = http_header_last(req, "X-Forwarded-For");
         if (xff) {
             const char *last = last_item(xff);
             size_t n = strcspn(last, " \t");
@@ -584,7 +611,7 @@ static void request_client(HttpServer *srv, Request *req)
                 req->client[n] = '\0';
             }
         }
-        const char *xfp = http_header(req, "X-Forwarded-Proto");
+        const char *xfp = http_header_last(req, "X-Forwarded-Proto");
         if (xfp && strncasecmp(last_item(xfp), "https", 5) == 0 && strchr(" \t", last_item(xfp)[5]))
             req->is_tls = 1;
     }
@@ -628,8 +655,10 @@ static int request_begin(HttpServer *srv, Request *req, const char *url, const c
     if (st == 415)
         return http_reply_error(req, 415, "unsupported_media_type", "error.unsupported_media",
                                 NULL);
-    if (st)
+    if (st) {
+        req->resp.close = 1; /* the body, if any, cannot be framed safely */
         return http_reply_error(req, st, "bad_request", "error.bad_request", NULL);
+    }
     if (req->route->flags & ROUTE_FORM_FILES) {
         st = upload_begin(srv, req);
         if (st && expects_continue(req)) {

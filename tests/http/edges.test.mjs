@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { chownSync, existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { startServer, freePort, tempDir, TAKEDOWND, TAKEDOWNCTL } from './lib.mjs';
+import { startServer, freePort, tempDir, rawRequest, TAKEDOWND, TAKEDOWNCTL } from './lib.mjs';
 
 const MiB = 1024 * 1024;
 const servers = [];
@@ -380,6 +380,57 @@ test('/metrics: loopback only, or with the configured bearer token', async () =>
     assert.equal((await get(bad)).status, 403, String(bad));
   }
   assert.equal((await fetch(withToken.base + '/metrics')).status, 200, 'loopback still');
+});
+
+// A proxy that appends its own X-Forwarded-For line (HAProxy's `option forwardfor` does) leaves
+// the client's forged line first: the client is the last hop of all lines, as RFC 9110 5.3 joins
+// them, never the first line alone.
+test('behind --trust-proxy: a forged first X-Forwarded-For line is neither loopback nor the limit key', async () => {
+  const s = await server(['--trust-proxy']);
+  const get = (lines) => rawRequest(s.port, `GET /metrics HTTP/1.1\r\nHost: x\r\n${lines}Connection: close\r\n\r\n`);
+  const forged = await get('X-Forwarded-For: 127.0.0.1\r\nX-Forwarded-For: 203.0.113.9\r\n');
+  assert.match(forged, /^HTTP\/1\.1 403 /, 'the proxy\'s line names the client');
+  const joined = await get('X-Forwarded-For: 127.0.0.1, 203.0.113.9\r\n');
+  assert.match(joined, /^HTTP\/1\.1 403 /);
+  // The other side: a loopback client through the proxy still reads its metrics.
+  const local = await get('X-Forwarded-For: 203.0.113.9\r\nX-Forwarded-For: 127.0.0.1\r\n');
+  assert.match(local, /^HTTP\/1\.1 200 /);
+  // The submission limit follows the proxy's line too: a new forged first line each time is no
+  // way around it.
+  const real = addr();
+  const statuses = [];
+  for (let i = 0; i < 11; i++) {
+    const body = '{}';
+    const r = await rawRequest(s.port, 'POST /api/v1/cases HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n' +
+      `X-Forwarded-For: ${addr()}\r\nX-Forwarded-For: ${real}\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+    statuses.push(Number(/^HTTP\/1\.1 (\d+)/.exec(r)[1]));
+  }
+  assert.deepEqual(statuses, [...Array(10).fill(422), 429]);
+  // And X-Forwarded-Proto: the proxy's (last) line decides.
+  const proto = await rawRequest(s.port, 'GET /report HTTP/1.1\r\nHost: x\r\nX-Forwarded-Proto: https\r\nX-Forwarded-Proto: http\r\nConnection: close\r\n\r\n');
+  assert.doesNotMatch(proto, /Strict-Transport-Security/i);
+  assert.doesNotMatch(proto, /; Secure/);
+});
+
+// Content-Length and Transfer-Encoding together (request smuggling's shape): libmicrohttpd reads
+// the body chunked, so a small Content-Length would reserve almost nothing of the bytes in flight.
+test('upload: Content-Length with Transfer-Encoding chunked is 400, nothing read or stored', async () => {
+  const s = await server(['--trust-proxy', '--upload-inflight-bytes', String(1 * MiB)]);
+  const g = await formPair(s.base);
+  const { body, type } = reportBody(g.csrf, 2 * MiB);
+  const r = await chunkedPost(s.port, { 'Content-Type': type, Cookie: g.cookie, 'X-Forwarded-For': addr(), 'Content-Length': '1' }, body);
+  assert.ok(r === 400 || r === 0, `refused (${r}), not read to the end past the bound`);
+  assert.deepEqual(filesTree(s.dataDir).filter((f) => f.startsWith('files/tmp/')), [], 'no temp file');
+  const api = await rawRequest(s.port, 'POST /api/v1/debug/echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n' +
+    'Content-Length: 1\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n7\r\n{"a":1}\r\n0\r\n\r\n');
+  assert.match(api, /^HTTP\/1\.1 400 /);
+  // The other side: chunked alone, and a length alone, are read.
+  const ok = await rawRequest(s.port, 'POST /api/v1/debug/echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n' +
+    'Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n7\r\n{"a":1}\r\n0\r\n\r\n');
+  assert.match(ok, /^HTTP\/1\.1 200 /);
+  const g2 = await formPair(s.base);
+  const small = reportBody(g2.csrf, MiB - 1024);
+  assert.equal(await chunkedPost(s.port, { 'Content-Type': small.type, Cookie: g2.cookie, 'X-Forwarded-For': addr() }, small.body), 422);
 });
 
 // ---- core dumps ----
