@@ -191,18 +191,21 @@ static void report_job_free(void *p)
 static int receipt_page(Request *req, int status, const char *receipt, const char *csrf,
                         int not_confirmed)
 {
-    json_t *ctx = json_pack("{s:s, s:s, s:s, s:b, s:b}", "title_key", "receipt.title", "receipt",
-                            receipt, "csrf", csrf, "not_confirmed", not_confirmed, "private", 1);
+    /* No language switch here: it is a second GET, and the receipt is shown once. */
+    json_t *ctx = json_pack("{s:s, s:s, s:s, s:b, s:b, s:b}", "title_key", "receipt.title",
+                            "receipt", receipt, "csrf", csrf, "not_confirmed", not_confirmed,
+                            "private", 1, "hide_langs", 1);
     return http_reply_page(req, status, "receipt", ctx);
 }
 
 /* Post-redirect-get: the receipt waits in memory for one showing at /report/receipt, under a
  * random id in a cookie, so that Back, a reload or a restored tab never shows it again. If the
  * table is full it is shown in this answer instead: a receipt is never lost. */
-static int receipt_redirect(Request *req, const char *receipt, const char *csrf, int not_confirmed)
+static int receipt_redirect(Request *req, const char *receipt, const char *case_id,
+                            const char *csrf, int not_confirmed)
 {
     char id[RECEIPT_ONCE_ID];
-    if (receipt_once_put(receipt, not_confirmed, clock_now(), id) != 0) {
+    if (receipt_once_put(receipt, not_confirmed, case_id, clock_now(), id) != 0) {
         log_warnx("one-time receipt table full; shown in the answer");
         return receipt_page(req, 201, receipt, csrf, not_confirmed);
     }
@@ -252,7 +255,7 @@ static void report_job(Request *req)
     if (u)
         uploads_mark_committed(u);
     victim_set_cookie(req, res.cookie);
-    receipt_redirect(req, res.receipt, res.csrf, 0);
+    receipt_redirect(req, res.receipt, res.case_id, res.csrf, 0);
     vault_wipe(&res, sizeof res);
 }
 
@@ -304,7 +307,7 @@ int page_report_saved(Request *req)
         return http_reply_redirect(req, 303, "/my");
     snprintf(receipt, sizeof receipt, "%.4s %.4s %.4s %.4s %.4s", digits, digits + 4, digits + 8,
              digits + 12, digits + 16);
-    int st = receipt_redirect(req, receipt, req->session->csrf, 1);
+    int st = receipt_redirect(req, receipt, req->session->case_id, req->session->csrf, 1);
     vault_wipe(digits, sizeof digits);
     vault_wipe(receipt, sizeof receipt);
     return st;

@@ -11,6 +11,7 @@
 typedef struct OnceEntry {
     char id[RECEIPT_ONCE_ID]; /* "" when free */
     char receipt[RECEIPT_ONCE_TEXT];
+    char owner[RECEIPT_ONCE_OWNER];
     int flags;
     int64_t expires; /* alive while now < expires */
 } OnceEntry;
@@ -40,12 +41,16 @@ static int id_shape_ok(const char *id)
     return n == RECEIPT_ONCE_ID - 1;
 }
 
-int receipt_once_put(const char *receipt, int flags, int64_t now, char id[RECEIPT_ONCE_ID])
+int receipt_once_put(const char *receipt, int flags, const char *owner, int64_t now,
+                     char id[RECEIPT_ONCE_ID])
 {
-    if (strlen(receipt) >= RECEIPT_ONCE_TEXT)
+    if (strlen(receipt) >= RECEIPT_ONCE_TEXT || strlen(owner) >= RECEIPT_ONCE_OWNER)
         return -1;
     pthread_mutex_lock(&once_lock);
     OnceEntry *t = table_swept(now);
+    for (size_t i = 0; i < RECEIPT_ONCE_MAX; i++)
+        if (t[i].id[0] && *owner && strcmp(t[i].owner, owner) == 0)
+            vault_wipe(&t[i], sizeof t[i]);
     OnceEntry *slot = NULL;
     for (size_t i = 0; i < RECEIPT_ONCE_MAX && !slot; i++)
         if (!t[i].id[0])
@@ -53,6 +58,7 @@ int receipt_once_put(const char *receipt, int flags, int64_t now, char id[RECEIP
     if (slot) {
         vault_random_hex(slot->id, (RECEIPT_ONCE_ID - 1) / 2);
         memcpy(slot->receipt, receipt, strlen(receipt) + 1);
+        memcpy(slot->owner, owner, strlen(owner) + 1);
         slot->flags = flags;
         slot->expires = now + RECEIPT_ONCE_TTL;
         memcpy(id, slot->id, RECEIPT_ONCE_ID);

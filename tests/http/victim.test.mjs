@@ -1618,6 +1618,21 @@ test('receipt page: the form answers 303; the receipt is shown once, from memory
   assert.match(first.cookies.td_receipt?.raw || '', /^td_receipt=; Path=\/report\/receipt; Max-Age=0/, 'the one-time cookie is cleared');
   assert.match(first.text, /<html lang="zh-CN" data-private>/, 'marked for the back-forward cache script');
   assert.match(first.text, /<form method="post" action="\/report\/saved" class="no-print" autocomplete="off">/, 'the "I saved it" step');
+  assert.doesNotMatch(first.text, /href="\/lang\//, 'no language switch: it would be a second GET that loses the receipt');
+  assert.match(g.text, /href="\/lang\/en\?next=/, 'other pages keep it');
+
+  // Unticked "I saved it" shows it once more; asked again and again, one case holds one entry.
+  const csrf = /name="csrf" value="([0-9a-f]{64})"/.exec(first.text)[1];
+  const again = [];
+  for (let i = 0; i < 3; i++) {
+    const r = await call(srv.base, 'POST', '/report/saved', { xff, cookie, form: { csrf, receipt } });
+    assert.equal(r.status, 303);
+    again.push(r);
+  }
+  for (const [i, r] of again.entries()) {
+    const shown = await call(srv.base, 'GET', '/report/receipt', { xff, cookie, jar: receiptJar(r) });
+    assert.equal(/class="receipt-code"/.test(shown.text), i === 2, `entry ${i}: only the newest is kept`);
+  }
 
   // The second GET (Back, a restored tab, a reload) shows a kind page, never the receipt.
   const second = await call(srv.base, 'GET', '/report/receipt', { xff, cookie, jar: receiptJar(post) });
