@@ -377,3 +377,34 @@ test('after org rotate the raw files hold no wrap under the old key: case seals 
     await s.stop();
   }
 });
+
+test('a restore does not bring a disabled account back: the disable is in the erasure log and restore applies it again', async () => {
+  const R = makeDir({ leaver: 'caseworker', stay: 'caseworker' });
+  dirs.push(R.dir);
+  const file = path.join(tempDir('takedown-keys-bak-'), 'before.tdbackup');
+  dirs.push(path.dirname(file));
+  const b = ctl(['backup', '--data-dir', R.dir, file]);
+  assert.equal(b.status, 0, b.stderr);
+  assert.equal(ctl(['user', 'disable', '--data-dir', R.dir, '--as', 'admin', 'leaver'], [R.pw.admin]).status, 0);
+  const log = readFileSync(path.join(R.dir, 'erasure.log'), 'latin1');
+  assert.match(log, /^\d{10} [0-9a-f]{64}\n$/, 'one line, in the log\'s one form');
+  assert.ok(!log.includes('leaver'), 'no login in clear');
+  // The other side: a refused disable (the last admin) writes no line, so no restore disables it.
+  const last = ctl(['user', 'disable', '--data-dir', R.dir, '--as', 'admin', 'admin'], [R.pw.admin]);
+  assert.notEqual(last.status, 0);
+  assert.equal(readFileSync(path.join(R.dir, 'erasure.log'), 'latin1'), log);
+
+  // The machine's disk failed; the backup from before the disable is restored over it.
+  const r = ctl(['restore', '--data-dir', R.dir, '--force', file]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /1 account\(s\) disabled after this backup was made were disabled again/);
+  assert.equal(sql(R.dir, "SELECT disabled, length(key_wrap), public_key IS NULL, org_seal IS NULL FROM staff WHERE login = 'leaver'"), '1|0|1|1');
+  assert.equal(sql(R.dir, "SELECT disabled FROM staff WHERE login = 'stay'"), '0', 'control: the others stay');
+  const s = await startServer({ dataDir: R.dir, args: ['--trust-proxy', '--debug-routes'] });
+  try {
+    assert.equal((await signIn(s, 'leaver', R.pw.leaver)).status, 401, 'the departed member cannot sign in to the restored service');
+    assert.equal((await signIn(s, 'stay', R.pw.stay)).status, 200);
+  } finally {
+    await s.stop();
+  }
+});
