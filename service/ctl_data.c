@@ -5,8 +5,10 @@
 #include "backup.h"
 #include "erasure.h"
 #include "retention.h"
+#include "staff.h"
 #include "store.h"
 #include "store_case.h"
+#include "store_staff.h"
 #include "store_work.h"
 #include "vault.h"
 
@@ -143,7 +145,28 @@ typedef struct Reerase {
     ErasureSet log;
     char (*ids)[CASE_ID_LEN + 1];
     size_t n, cap;
+    struct {
+        int64_t id;
+        char login[STAFF_LOGIN_MAX + 1];
+    } * acc; /* enabled accounts the log names as disabled */
+    size_t nacc, capacc;
 } Reerase;
+
+static void redisable_collect(void *arg, int64_t id, const char *login, const char *role,
+                              int disabled, int totp)
+{
+    (void)role;
+    (void)totp;
+    Reerase *r = arg;
+    if (disabled || !erasure_set_has_account(&r->log, login))
+        return;
+    if (r->nacc == r->capacc) {
+        r->capacc = r->capacc ? r->capacc * 2 : 8;
+        r->acc = xrealloc(r->acc, r->capacc * sizeof *r->acc);
+    }
+    r->acc[r->nacc].id = id;
+    snprintf(r->acc[r->nacc++].login, STAFF_LOGIN_MAX + 1, "%s", login);
+}
 
 static void reerase_collect(void *arg, const char *case_id)
 {
@@ -157,30 +180,39 @@ static void reerase_collect(void *arg, const char *case_id)
     snprintf(r->ids[r->n++], CASE_ID_LEN + 1, "%s", case_id);
 }
 
-/* Destroys again, with the code of every erasure, each restored case the erasure log names. */
-static long reerase(const char *data_dir)
+/* Disables again each restored account the erasure log names, then destroys again, with the code
+ * of every erasure, each restored case it names. Returns the number of cases, or -1. */
+static long reerase(const char *data_dir, long *accounts)
 {
     Reerase r = {0};
     char path[600];
     snprintf(path, sizeof path, "%s/%s", data_dir, ERASURE_LOG_NAME);
     StoreConn *c = store_conn();
     if (!c || erasure_set_load(path, &r.log) != 0 ||
+        store_staff_list(c, redisable_collect, &r) != STORE_OK ||
         store_case_ids_all(c, reerase_collect, &r) != STORE_OK) {
         erasure_set_free(&r.log);
         free(r.ids);
+        free(r.acc);
         return -1;
     }
     long done = 0;
+    *accounts = 0;
+    for (size_t i = 0; i < r.nacc; i++)
+        *accounts +=
+            staff_disable_again(r.acc[i].id, r.acc[i].login, (int64_t)time(NULL)) == STAFF_OK;
+    long failed = (long)r.nacc - *accounts;
     for (size_t i = 0; i < r.n; i++)
         done += retention_destroy(r.ids[i], (int64_t)time(NULL), "ctl", "case.erase_reapplied",
                                   0) == STORE_OK;
-    long failed = (long)r.n - done;
+    failed += (long)r.n - done;
     if (r.log.malformed)
         fprintf(stderr, "restore: %zu malformed line(s) in the erasure log were skipped\n",
                 r.log.malformed);
     erasure_set_free(&r.log);
     free(r.ids);
-    if (done && retention_clear_log() != 0)
+    free(r.acc);
+    if ((done || *accounts) && retention_clear_log() != 0)
         printf("the database log could not be cleared yet: takedownd's next tick clears it\n");
     return failed ? -1 : done;
 }
@@ -194,7 +226,8 @@ int ctl_restore(int argc, char **argv)
         return 1;
     if (data_open(a.data_dir) != 0)
         return 1;
-    long n = reerase(a.data_dir);
+    long accounts = 0;
+    long n = reerase(a.data_dir, &accounts);
     store_close();
     if (n < 0) {
         fprintf(stderr, "takedownctl restore: the erasure log could not be re-applied in full; "
@@ -205,6 +238,9 @@ int ctl_restore(int argc, char **argv)
     printf("erasure log re-applied: %ld case(s) erased or purged after this backup was made were "
            "destroyed again\n",
            n);
+    printf("erasure log re-applied: %ld account(s) disabled after this backup was made were "
+           "disabled again\n",
+           accounts);
     return 0;
 }
 

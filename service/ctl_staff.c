@@ -5,6 +5,7 @@
 #include "orgkey.h"
 
 #include "log.h"
+#include "retention.h"
 #include "staff.h"
 #include "store.h"
 #include "store_staff.h"
@@ -16,6 +17,15 @@
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
+
+/* After keys were destroyed or replaced (disable, rotate, passwd, recover): the old wraps must not
+ * stay in the database log or in old pages of the file, where a copy of the disk would find them
+ * (the running takedownd keeps the log open, so closing does not checkpoint). */
+static void clear_log(void)
+{
+    if (retention_clear_log() != 0)
+        printf("the database log could not be cleared yet: takedownd's next tick clears it\n");
+}
 
 typedef struct CtlArgs {
     const char *data_dir;
@@ -216,6 +226,8 @@ int ctl_user(int argc, char **argv)
         r = staff_disable(a.as, admin_pw, login, time(NULL));
         if (r == STAFF_OK)
             printf("disabled %s; their sessions have ended\n", login);
+        if (r == STAFF_OK)
+            clear_log();
     }
     vault_secret_free(admin_pw);
     store_close();
@@ -242,6 +254,8 @@ int ctl_passwd(int argc, char **argv)
     StaffResult r = STAFF_ERROR;
     if (ctl_open(&a) == 0) {
         r = staff_passwd(a.positional[0], old, pw, vault_pw_cost_default(), time(NULL));
+        if (r == STAFF_OK)
+            clear_log();
         store_close();
     }
     vault_secret_free(old);
@@ -271,6 +285,8 @@ int ctl_recover(int argc, char **argv)
     StaffResult r = STAFF_ERROR;
     if (ctl_open(&a) == 0) {
         r = staff_recover(key, a.positional[0], pw, vault_pw_cost_default(), time(NULL));
+        if (r == STAFF_OK)
+            clear_log();
         store_close();
     }
     vault_secret_free(key);
@@ -305,6 +321,8 @@ int ctl_org(int argc, char **argv)
     OrgRotation out;
     if (ctl_open(&a) == 0) {
         r = orgkey_rotate(a.as, pw, recovery, rotate_progress, NULL, time(NULL), &out);
+        if (r == STAFF_OK)
+            clear_log();
         store_close();
     }
     vault_secret_free(pw);

@@ -75,6 +75,13 @@ int erasure_log_append(const char *data_dir, const char *case_id, int64_t now)
     return 0;
 }
 
+int erasure_log_account(const char *data_dir, const char *login, int64_t now)
+{
+    char tag[96];
+    snprintf(tag, sizeof tag, "%s%s", ERASURE_ACCOUNT_PREFIX, login);
+    return erasure_log_append(data_dir, tag, now);
+}
+
 /* Parses "<digits> <64 hex>" (without the newline) into digest; 0 or -1. */
 static int line_parse(const char *line, unsigned char digest[32])
 {
@@ -125,6 +132,13 @@ int erasure_set_has(const ErasureSet *s, const char *case_id)
     unsigned char d[VAULT_ID_BYTES];
     vault_erasure_digest(case_id, d);
     return s->n && bsearch(d, s->digests, s->n, sizeof *s->digests, digest_cmp) != NULL;
+}
+
+int erasure_set_has_account(const ErasureSet *s, const char *login)
+{
+    char tag[96];
+    snprintf(tag, sizeof tag, "%s%s", ERASURE_ACCOUNT_PREFIX, login);
+    return erasure_set_has(s, tag);
 }
 
 void erasure_set_free(ErasureSet *s)

@@ -74,7 +74,7 @@ int retention_clear_log(void)
     if (store_checkpoint() == 0)
         return 0;
     set_pending("1");
-    log_warnx("the database log still holds pages of a destroyed case: a reader holds the "
+    log_warnx("the database log still holds pages of a destroyed case or key: a reader holds the "
               "database; the next tick tries again");
     return -1;
 }

@@ -2,6 +2,7 @@
  * memory, between an unwrap and the wipe a few lines later. */
 #include "staff.h"
 
+#include "erasure.h"
 #include "log.h"
 #include "store_staff.h"
 
@@ -383,6 +384,14 @@ StaffResult staff_disable(const char *admin_login, const char *admin_password, c
     vault_secret_free(org_sk);
     if (r == STAFF_OK)
         r = from_store(store_staff_by_login(c, login, &target));
+    /* The last admin is refused before the log names it (the transaction checks again). */
+    int64_t admins = 0;
+    if (r == STAFF_OK && strcmp(target.role, "admin") == 0 && !target.disabled &&
+        (r = from_store(store_staff_count_admins(c, &admins))) == STAFF_OK && admins <= 1)
+        r = STAFF_LAST_ADMIN;
+    /* Logged first, like an erasure: a restore of an older backup disables the account again. */
+    if (r == STAFF_OK && !target.disabled && erasure_log_account(store_data_dir(), login, now) != 0)
+        r = STAFF_ERROR;
     if (r == STAFF_OK) {
         char actor[80];
         snprintf(actor, sizeof actor, "staff:%s", admin.login);
@@ -393,6 +402,23 @@ StaffResult staff_disable(const char *admin_login, const char *admin_password, c
     staff_row_free(&admin);
     staff_row_free(&target);
     return r;
+}
+
+static StoreStatus disable_again_tx(StoreConn *c, void *arg)
+{
+    DisableArgs *a = arg;
+    StoreStatus s = store_staff_disable(c, a->id);
+    if (s == STORE_OK)
+        s = store_sessions_delete_staff(c, a->id);
+    return s == STORE_OK
+               ? store_audit_append(c, a->now, a->actor, "staff.disable_reapplied", a->login, "")
+               : s;
+}
+
+StaffResult staff_disable_again(int64_t id, const char *login, int64_t now)
+{
+    DisableArgs a = {id, "ctl", login, 0, now};
+    return from_store(store_tx(disable_again_tx, &a));
 }
 
 /* ---- passwords ---- */

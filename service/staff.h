@@ -54,9 +54,14 @@ StaffResult staff_unlock(const char *login, const char *password, unsigned char 
 /* Unlocks an admin account by password: the org secret key into org_sk (32 bytes, secret memory).
  * STAFF_FORBIDDEN for an account that is not an admin. */
 StaffResult staff_unlock_admin(const char *login, const char *password, unsigned char *org_sk);
-/* Disables an account and destroys its key wrap, org seal and TOTP secrets in the same step. */
+/* Disables an account and destroys its key wrap, org seal and TOTP secrets in the same step; the
+ * account is first named in the erasure log (refused with STAFF_ERROR if that fails), so that a
+ * restore of an older backup disables it again. */
 StaffResult staff_disable(const char *admin_login, const char *admin_password, const char *login,
                           int64_t now);
+/* Restore only: disables an account the erasure log names (no admin check; keys destroyed as by
+ * staff_disable), audited as staff.disable_reapplied by "ctl". */
+StaffResult staff_disable_again(int64_t id, const char *login, int64_t now);
 StaffResult staff_passwd(const char *login, const char *old_password, const char *new_password,
                          VaultPwCost cost, int64_t now);
 /* The recovery key sets a new password for an admin account. */

@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac, randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { startServer, ctl, tempDir } from './lib.mjs';
 
@@ -308,6 +308,102 @@ test('the org key cannot open anyone\'s TOTP secret, and an old copy of the data
     const audit = ctl(['audit', 'verify', '--data-dir', R.dir]);
     assert.equal(audit.status, 0, audit.stdout);
     assert.equal(sql(R.dir, "SELECT count(*) FROM audit WHERE action = 'org.rotate' AND actor = 'staff:admin'"), '1');
+  } finally {
+    await s.stop();
+  }
+});
+
+// ---- attack9a: what the raw files still hold after a disable or a rotation ----
+
+// Whether any of the given byte strings (hex) still sits anywhere in the database file or its log,
+// as a thief who copies the disk reads them. Each needle is the last 32 bytes of a
+// ciphertext's end (the tag and what precedes it): unique, and never made again by chance.
+function rawHolds(dir, needles) {
+  const files = ['takedown.db', 'takedown.db-wal'].map((f) => path.join(dir, f)).filter((f) => existsSync(f));
+  const hay = Buffer.concat(files.map((f) => readFileSync(f)));
+  return needles.filter((h) => hay.includes(Buffer.from(h, 'hex').subarray(-32)));
+}
+
+test('a disabled account\'s wraps are gone from the raw files too, not only from the table (the running service keeps the log)', async () => {
+  const R = makeDir({ gone: 'caseworker', stay: 'caseworker' });
+  dirs.push(R.dir);
+  const s = await startServer({ dataDir: R.dir, args: ['--trust-proxy', '--debug-routes'] });
+  try {
+    await clock(s, 'freeze=1');
+    const g = await signIn(s, 'gone', R.pw.gone);
+    assert.equal(g.status, 200, g.text);
+    await enrol(s, g);
+    const wraps = sql(R.dir, "SELECT hex(key_wrap), hex(org_seal), hex(totp_secret) FROM staff WHERE login = 'gone'").split('|');
+    const other = sql(R.dir, "SELECT hex(key_wrap) FROM staff WHERE login = 'stay'");
+    assert.deepEqual(rawHolds(R.dir, [other]), [other], 'control: the scan finds what the file holds');
+    assert.equal(ctl(['user', 'disable', '--data-dir', R.dir, '--as', 'admin', 'gone'], [R.pw.admin]).status, 0);
+    assert.deepEqual(rawHolds(R.dir, wraps), [], 'no byte of the password wrap, org seal or TOTP secret is left');
+
+    // An admin's reset over HTTP: the old wrap (which the old, perhaps leaked, password opens)
+    // and the old seal are gone from the raw files as well.
+    const stay = await signIn(s, 'stay', R.pw.stay);
+    assert.equal(stay.status, 200);
+    const stayOld = sql(R.dir, "SELECT hex(key_wrap), hex(org_seal) FROM staff WHERE login = 'stay'").split('|');
+    assert.equal(rawHolds(R.dir, stayOld).length, 2, 'control: both are in the files before');
+    const admin = await signIn(s, 'admin', R.pw.admin);
+    const reset = await as(s, admin, 'PUT', '/api/v1/admin/staff/stay/password', { password: marker() });
+    assert.equal(reset.status, 200, reset.text);
+    assert.deepEqual(rawHolds(R.dir, stayOld), [], 'the replaced wrap and seal are not left behind');
+  } finally {
+    await s.stop();
+  }
+});
+
+test('after org rotate the raw files hold no wrap under the old key: case seals and wraps, account seals, the recovery wrap', async () => {
+  const R = makeDir({ cw1: 'caseworker' });
+  dirs.push(R.dir);
+  const s = await startServer({ dataDir: R.dir, args: ['--trust-proxy', '--debug-routes'] });
+  try {
+    const cw = await signIn(s, 'cw1', R.pw.cw1);
+    const A = await call(s.base, 'POST', '/api/v1/cases', { json: report(douyin(), mark('描述')) });
+    assert.equal(A.status, 201);
+    assert.equal((await as(s, cw, 'GET', `/api/v1/staff/cases/${A.body.case}`)).status, 200);
+    const old = [
+      ...sql(R.dir, `SELECT hex(sealed_key), hex(org_wrap) FROM cases WHERE id = '${A.body.case}'`).split('|'),
+      sql(R.dir, "SELECT hex(org_seal) FROM staff WHERE login = 'cw1'"),
+      sql(R.dir, 'SELECT hex(recovery_wrap) FROM org'),
+    ];
+    assert.equal(old.length, 4);
+    assert.equal(rawHolds(R.dir, old).length, 4, 'control: all four are in the files before');
+    const rot = ctl(['org', 'rotate', '--data-dir', R.dir, '--as', 'admin'], [R.pw.admin]);
+    assert.equal(rot.status, 0, rot.stderr);
+    assert.deepEqual(rawHolds(R.dir, old), [], 'nothing the old org key opens is left in the raw files');
+  } finally {
+    await s.stop();
+  }
+});
+
+test('a restore does not bring a disabled account back: the disable is in the erasure log and restore applies it again', async () => {
+  const R = makeDir({ leaver: 'caseworker', stay: 'caseworker' });
+  dirs.push(R.dir);
+  const file = path.join(tempDir('takedown-keys-bak-'), 'before.tdbackup');
+  dirs.push(path.dirname(file));
+  const b = ctl(['backup', '--data-dir', R.dir, file]);
+  assert.equal(b.status, 0, b.stderr);
+  assert.equal(ctl(['user', 'disable', '--data-dir', R.dir, '--as', 'admin', 'leaver'], [R.pw.admin]).status, 0);
+  const log = readFileSync(path.join(R.dir, 'erasure.log'), 'latin1');
+  assert.match(log, /^\d{10} [0-9a-f]{64}\n$/, 'one line, in the log\'s one form');
+  assert.ok(!log.includes('leaver'), 'no login in clear');
+  // The other side: a refused disable (the last admin) writes no line, so no restore disables it.
+  const last = ctl(['user', 'disable', '--data-dir', R.dir, '--as', 'admin', 'admin'], [R.pw.admin]);
+  assert.notEqual(last.status, 0);
+  assert.equal(readFileSync(path.join(R.dir, 'erasure.log'), 'latin1'), log);
+
+  // The machine's disk failed; the backup from before the disable is restored over it.
+  const r = ctl(['restore', '--data-dir', R.dir, '--force', file]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /1 account\(s\) disabled after this backup was made were disabled again/);
+  assert.equal(sql(R.dir, "SELECT disabled, length(key_wrap), public_key IS NULL, org_seal IS NULL FROM staff WHERE login = 'leaver'"), '1|0|1|1');
+  assert.equal(sql(R.dir, "SELECT disabled FROM staff WHERE login = 'stay'"), '0', 'control: the others stay');
+  const s = await startServer({ dataDir: R.dir, args: ['--trust-proxy', '--debug-routes'] });
+  try {
+    assert.equal((await signIn(s, 'leaver', R.pw.leaver)).status, 401, 'the departed member cannot sign in to the restored service');
+    assert.equal((await signIn(s, 'stay', R.pw.stay)).status, 200);
   } finally {
     await s.stop();
   }
