@@ -77,6 +77,16 @@ CaseworkResult cw_open_key(StoreConn *c, const Session *s, const CaseRow *row, u
     return r;
 }
 
+StoreStatus cw_org_key_current(StoreConn *c, const unsigned char *org_sk)
+{
+    OrgRow org = {0};
+    StoreStatus st = store_org_get(c, &org);
+    if (st == STORE_OK && !vault_keypair_matches(org.public_key, org_sk))
+        st = STORE_CONFLICT;
+    org_row_free(&org);
+    return st;
+}
+
 /* ---- blind indexes: what a case holds, for matching across cases; keyed by the org key ---- */
 
 typedef struct BlindArgs {

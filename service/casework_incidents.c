@@ -27,9 +27,12 @@ static const char INCIDENT_AD_TABLE[] = "incidents";
 static StoreStatus incident_tx(StoreConn *c, void *arg)
 {
     CwSimpleArgs *a = arg;
+    StoreStatus st = cw_org_key_current(c, a->s->key);
+    if (st != STORE_OK)
+        return st;
     Buf ph = {0};
     buf_putc(&ph, 0);
-    StoreStatus st = store_incident_insert(c, a->now, &ph, &a->number);
+    st = store_incident_insert(c, a->now, &ph, &a->number);
     buf_free(&ph);
     if (st != STORE_OK)
         return st;

@@ -24,6 +24,10 @@ CaseworkResult cw_open_key(StoreConn *c, const Session *s, const CaseRow *row, u
                            Buf *new_wrap);
 CaseworkResult cw_key_of_case(StoreConn *c, const Session *s, const char *case_id,
                               unsigned char *key);
+/* Inside a transaction that writes under the org key (wraps, labels, blind indexes): STORE_OK
+ * while org_sk is still the org's, STORE_CONFLICT once a rotation has replaced it (a request that
+ * loaded its session before the rotation must not write under the old key after it). */
+StoreStatus cw_org_key_current(StoreConn *c, const unsigned char *org_sk);
 /* Replaces a case's blind indexes (links of its targets, fingerprints, the contact) with ones keyed
  * by org_sk, from what the caller already decrypted: targets as [{"id", "body": {"canonical"}}],
  * fingerprints as [{"value"}], body the case body. Inside the caller's transaction. */

@@ -152,8 +152,8 @@ typedef struct OpenArgs {
 static StoreStatus view_tx(StoreConn *c, void *arg)
 {
     OpenArgs *a = arg;
-    StoreStatus st = STORE_OK;
-    if (a->new_wrap && a->new_wrap->len)
+    StoreStatus st = cw_org_key_current(c, a->s->key);
+    if (st == STORE_OK && a->new_wrap && a->new_wrap->len)
         st = store_case_set_org_wrap(c, a->case_id, a->new_wrap);
     if (st == STORE_OK)
         st = cw_blind_write(c, a->s->key, a->case_id, a->body, a->targets, a->fingerprints);

@@ -162,7 +162,8 @@ StoreStatus store_staff_by_id(StoreConn *c, int64_t id, StaffRow *out)
 StoreStatus store_staff_set_wrap(StoreConn *c, int64_t id, const Buf *key_wrap, int64_t now)
 {
     sqlite3_stmt *st =
-        store_stmt(c, "UPDATE staff SET key_wrap = ?2, password_changed_at = ?3 WHERE id = ?1");
+        store_stmt(c, "UPDATE staff SET key_wrap = ?2, password_changed_at = ?3 WHERE id = ?1 "
+                      "AND disabled = 0");
     if (!st)
         return STORE_ERROR;
     sqlite3_bind_int64(st, 1, id);
@@ -175,7 +176,8 @@ StoreStatus store_staff_set_keys(StoreConn *c, int64_t id, const StaffKeys *keys
 {
     sqlite3_stmt *st = store_stmt(c, "UPDATE staff SET key_wrap = ?2, public_key = ?3, "
                                      "org_seal = ?4, password_changed_at = ?5, totp_secret = NULL, "
-                                     "totp_pending = NULL, totp_last_step = 0 WHERE id = ?1");
+                                     "totp_pending = NULL, totp_last_step = 0 WHERE id = ?1 "
+                                     "AND disabled = 0");
     if (!st)
         return STORE_ERROR;
     sqlite3_bind_int64(st, 1, id);

@@ -61,7 +61,8 @@ StoreStatus store_staff_insert(StoreConn *c, const char *login, const char *role
                                const StaffKeys *keys, int64_t now, int64_t *id);
 StoreStatus store_staff_by_login(StoreConn *c, const char *login, StaffRow *out);
 StoreStatus store_staff_by_id(StoreConn *c, int64_t id, StaffRow *out);
-/* A new password for the same keys (the account's own password change). */
+/* A new password for the same keys (the account's own password change). Like set_keys, never on a
+ * disabled account (STORE_NOT_FOUND): a disable that lands while the Argon2id runs wins. */
 StoreStatus store_staff_set_wrap(StoreConn *c, int64_t id, const Buf *key_wrap, int64_t now);
 /* New keys for an account (admin reset, recovery): its TOTP is cleared, it must enrol again. */
 StoreStatus store_staff_set_keys(StoreConn *c, int64_t id, const StaffKeys *keys, int64_t now);

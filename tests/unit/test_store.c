@@ -364,6 +364,32 @@ static StoreStatus tx_set_state(StoreConn *c, void *arg)
     return store_target_set_state(c, t->target, t->from, t->to, NOW + 1);
 }
 
+/* A reset's new keys (or a new password) never land on an account disabled meanwhile: the disable
+ * wins the race, whatever order the two transactions commit in. */
+static void test_staff_keys_never_on_disabled(void **state)
+{
+    (void)state;
+    StoreConn *c = store_conn();
+    Buf wrap = {0}, seal = {0};
+    buf_append(&wrap, "wrap", 4);
+    buf_append(&seal, "seal", 4);
+    unsigned char pk[32] = {1};
+    StaffKeys keys = {&wrap, pk, &seal};
+    int64_t id = 0;
+    assert_int_equal(store_staff_insert(c, "racer", "caseworker", &keys, 1, &id), STORE_OK);
+    assert_int_equal(store_staff_set_keys(c, id, &keys, 2), STORE_OK);
+    assert_int_equal(store_staff_set_wrap(c, id, &wrap, 2), STORE_OK);
+    assert_int_equal(store_staff_disable(c, id), STORE_OK);
+    assert_int_equal(store_staff_set_keys(c, id, &keys, 3), STORE_NOT_FOUND);
+    assert_int_equal(store_staff_set_wrap(c, id, &wrap, 3), STORE_NOT_FOUND);
+    assert_int_equal(raw_int("SELECT length(key_wrap) + (org_seal IS NOT NULL) FROM staff "
+                             "WHERE login = 'racer'",
+                             NULL),
+                     0);
+    buf_free(&wrap);
+    buf_free(&seal);
+}
+
 static void test_target_set_state_conflict(void **state)
 {
     (void)state;
@@ -502,6 +528,7 @@ int main(void)
         cmocka_unit_test(test_open_under_a_file_fails),
         cmocka_unit_test(test_tx_commit_and_rollback),
         cmocka_unit_test(test_audit_chain),
+        cmocka_unit_test(test_staff_keys_never_on_disabled),
         cmocka_unit_test(test_target_set_state_conflict),
         cmocka_unit_test(test_case_delete_cascades),
     };
