@@ -7,7 +7,7 @@
 #include "retention.h"
 #include "store.h"
 #include "store_case.h"
-#include "store_work.h"
+#include "store_registry.h"
 #include "vault.h"
 
 #include <errno.h>

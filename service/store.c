@@ -154,6 +154,22 @@ void store_bind_blob(sqlite3_stmt *st, int i, const void *p, size_t n)
         sqlite3_bind_null(st, i);
 }
 
+void store_bind_opt_text(sqlite3_stmt *st, int i, const char *s)
+{
+    if (s && *s)
+        sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+void store_bind_opt_int(sqlite3_stmt *st, int i, int64_t v)
+{
+    if (v)
+        sqlite3_bind_int64(st, i, v);
+    else
+        sqlite3_bind_null(st, i);
+}
+
 StoreStatus store_exec_stmt(StoreConn *c, sqlite3_stmt *st, const char *func)
 {
     if (!st)
@@ -208,6 +224,11 @@ StoreStatus store_exec_one(StoreConn *c, sqlite3_stmt *st, const char *func)
     if (s == STORE_OK && sqlite3_changes(c->db) == 0)
         return STORE_NOT_FOUND;
     return s;
+}
+
+int64_t store_last_insert_id(StoreConn *c)
+{
+    return sqlite3_last_insert_rowid(c->db);
 }
 
 StoreStatus store_set_sealed(StoreConn *c, StoreSealed which, int64_t id, const void *ct, size_t n)

@@ -1,4 +1,4 @@
-/* Queries for cases and what belongs to them: one function per query. */
+/* Queries for cases, their files, fingerprints and blind indexes: one function per query. */
 #include "store_case.h"
 
 #include "store_internal.h"
@@ -11,11 +11,6 @@ void case_row_free(CaseRow *r)
     buf_free(&r->sealed_key);
     buf_free(&r->receipt_wrap);
     buf_free(&r->org_wrap);
-    buf_free(&r->body);
-}
-
-void target_row_free(TargetRow *r)
-{
     buf_free(&r->body);
 }
 
@@ -176,161 +171,112 @@ StoreStatus store_case_delete(StoreConn *c, const char *id, Buf *file_ids)
     return store_exec_one(c, s2, __func__);
 }
 
-StoreStatus store_target_insert(StoreConn *c, const char *case_id, const char *kind,
-                                const char *platform, const char *state, int64_t parent_id,
-                                const Buf *body, int64_t now, int64_t *id)
+StoreStatus store_case_ids(StoreConn *c, void (*cb)(void *arg, const char *id), void *arg)
 {
-    sqlite3_stmt *st = store_stmt(c, "INSERT INTO targets (case_id, kind, platform, state, "
-                                     "parent_id, created_at, updated_at, body) "
-                                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7)");
+    sqlite3_stmt *st = store_stmt(c, "SELECT id FROM cases ORDER BY created_at, id");
     if (!st)
         return STORE_ERROR;
-    store_bind_text(st, 1, case_id);
-    store_bind_text(st, 2, kind);
-    store_bind_text(st, 3, platform);
-    store_bind_text(st, 4, state);
-    if (parent_id > 0)
-        sqlite3_bind_int64(st, 5, parent_id);
-    else
-        sqlite3_bind_null(st, 5);
-    sqlite3_bind_int64(st, 6, now);
-    store_bind_blob(st, 7, body->data, body->len);
-    StoreStatus s = store_exec_stmt(c, st, __func__);
-    if (s == STORE_OK && id)
-        *id = sqlite3_last_insert_rowid(c->db);
-    return s;
-}
-
-StoreStatus store_target_set_state(StoreConn *c, int64_t id, const char *from, const char *to,
-                                   int64_t now)
-{
-    sqlite3_stmt *st = store_stmt(
-        c, "UPDATE targets SET state = ?3, updated_at = ?4 WHERE id = ?1 AND state = ?2");
-    if (!st)
-        return STORE_ERROR;
-    sqlite3_bind_int64(st, 1, id);
-    store_bind_text(st, 2, from);
-    store_bind_text(st, 3, to);
-    sqlite3_bind_int64(st, 4, now);
-    StoreStatus s = store_exec_one(c, st, __func__);
-    return s == STORE_NOT_FOUND ? STORE_CONFLICT : s;
-}
-
-/* The columns every target query reads, in store_target_from_row's order; the body comes last. */
-#define TARGET_COLUMNS                                                                             \
-    "id, case_id, kind, platform, state, coalesce(parent_id, 0), coalesce(route, ''), "            \
-    "coalesce(due_at, 0), created_at, updated_at, coalesce(monitor_since, 0), "
-
-void store_target_from_row(sqlite3_stmt *st, TargetRow *t)
-{
-    t->id = sqlite3_column_int64(st, 0);
-    store_column_text(st, 1, t->case_id, sizeof t->case_id);
-    store_column_text(st, 2, t->kind, sizeof t->kind);
-    store_column_text(st, 3, t->platform, sizeof t->platform);
-    store_column_text(st, 4, t->state, sizeof t->state);
-    t->parent_id = sqlite3_column_int64(st, 5);
-    store_column_text(st, 6, t->route, sizeof t->route);
-    t->due_at = sqlite3_column_int64(st, 7);
-    t->created_at = sqlite3_column_int64(st, 8);
-    t->updated_at = sqlite3_column_int64(st, 9);
-    t->monitor_since = sqlite3_column_int64(st, 10);
-    store_column_buf(st, 11, &t->body);
-}
-
-StoreStatus store_targets_of_case(StoreConn *c, const char *case_id, int with_body,
-                                  void (*cb)(void *arg, const TargetRow *t), void *arg)
-{
-    /* Lists that show no content do not even read the ciphertext. */
-    sqlite3_stmt *st = store_stmt(c, "SELECT " TARGET_COLUMNS "CASE WHEN ?2 THEN body END "
-                                     "FROM targets WHERE case_id = ?1 ORDER BY id");
-    if (!st)
-        return STORE_ERROR;
-    store_bind_text(st, 1, case_id);
-    sqlite3_bind_int(st, 2, with_body ? 1 : 0);
-    TargetRow t = {0};
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        store_target_from_row(st, &t);
-        cb(arg, &t);
-    }
-    target_row_free(&t);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        cb(arg, (const char *)sqlite3_column_text(st, 0));
     sqlite3_reset(st);
     return rc == SQLITE_DONE ? STORE_OK : store_status(c, rc, __func__);
 }
 
-StoreStatus store_target_get(StoreConn *c, int64_t id, TargetRow *out)
+StoreStatus store_case_ids_all(StoreConn *c, void (*cb)(void *arg, const char *case_id), void *arg)
 {
-    sqlite3_stmt *st = store_stmt(c, "SELECT " TARGET_COLUMNS "body FROM targets WHERE id = ?1");
+    sqlite3_stmt *st = store_stmt(c, "SELECT id FROM cases ORDER BY id");
     if (!st)
         return STORE_ERROR;
-    sqlite3_bind_int64(st, 1, id);
-    StoreStatus s = store_step_row(c, st, __func__);
-    if (s != STORE_OK)
-        return s;
-    store_target_from_row(st, out);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        cb(arg, (const char *)sqlite3_column_text(st, 0));
     sqlite3_reset(st);
-    return STORE_OK;
+    return rc == SQLITE_DONE ? STORE_OK : store_status(c, rc, __func__);
 }
 
-StoreStatus store_fingerprint_insert(StoreConn *c, const char *case_id, const char *alg,
-                                     const Buf *body, int64_t *id)
+StoreStatus store_case_set_keys(StoreConn *c, const char *id, const Buf *sealed_key,
+                                const Buf *org_wrap)
 {
     sqlite3_stmt *st =
-        store_stmt(c, "INSERT INTO fingerprints (case_id, alg, body) VALUES (?1, ?2, ?3)");
+        store_stmt(c, "UPDATE cases SET sealed_key = ?2, org_wrap = ?3 WHERE id = ?1");
     if (!st)
         return STORE_ERROR;
-    store_bind_text(st, 1, case_id);
-    store_bind_text(st, 2, alg);
-    store_bind_blob(st, 3, body->data, body->len);
-    StoreStatus s = store_exec_stmt(c, st, __func__);
-    if (s == STORE_OK)
-        *id = sqlite3_last_insert_rowid(c->db);
-    return s;
+    store_bind_text(st, 1, id);
+    store_bind_blob(st, 2, sealed_key->data, sealed_key->len);
+    store_bind_blob(st, 3, org_wrap->data, org_wrap->len);
+    return store_exec_one(c, st, __func__);
 }
 
-StoreStatus store_message_insert(StoreConn *c, const char *case_id, const char *author,
-                                 int64_t staff_id, const Buf *body, int64_t now, int64_t *id)
+StoreStatus store_case_set_org_wrap(StoreConn *c, const char *id, const Buf *wrap)
 {
-    sqlite3_stmt *st = store_stmt(c, "INSERT INTO messages (case_id, author, staff_id, "
-                                     "created_at, body) VALUES (?1, ?2, ?3, ?4, ?5)");
+    sqlite3_stmt *st = store_stmt(c, "UPDATE cases SET org_wrap = ?2 WHERE id = ?1");
     if (!st)
         return STORE_ERROR;
-    store_bind_text(st, 1, case_id);
-    store_bind_text(st, 2, author);
-    if (staff_id > 0)
-        sqlite3_bind_int64(st, 3, staff_id);
-    else
-        sqlite3_bind_null(st, 3);
-    sqlite3_bind_int64(st, 4, now);
-    store_bind_blob(st, 5, body->data, body->len);
-    StoreStatus s = store_exec_stmt(c, st, __func__);
-    if (s == STORE_OK && id)
-        *id = sqlite3_last_insert_rowid(c->db);
-    return s;
+    store_bind_text(st, 1, id);
+    store_bind_blob(st, 2, wrap->data, wrap->len);
+    return store_exec_one(c, st, __func__);
 }
 
-StoreStatus store_messages_of_case(StoreConn *c, const char *case_id,
-                                   void (*cb)(void *arg, const MessageRow *m), void *arg)
+StoreStatus store_case_set_assignee(StoreConn *c, const char *id, int64_t staff_id, int64_t now)
 {
-    sqlite3_stmt *st = store_stmt(c, "SELECT id, author, coalesce(staff_id, 0), created_at, body "
-                                     "FROM messages WHERE case_id = ?1 ORDER BY id");
+    sqlite3_stmt *st =
+        store_stmt(c, "UPDATE cases SET assignee = ?2, updated_at = ?3 WHERE id = ?1");
+    if (!st)
+        return STORE_ERROR;
+    store_bind_text(st, 1, id);
+    store_bind_opt_int(st, 2, staff_id);
+    sqlite3_bind_int64(st, 3, now);
+    return store_exec_one(c, st, __func__);
+}
+
+StoreStatus store_case_set_incident(StoreConn *c, const char *id, int64_t incident_id)
+{
+    sqlite3_stmt *st = store_stmt(c, "UPDATE cases SET incident_id = ?2 WHERE id = ?1");
+    if (!st)
+        return STORE_ERROR;
+    store_bind_text(st, 1, id);
+    store_bind_opt_int(st, 2, incident_id);
+    return store_exec_one(c, st, __func__);
+}
+
+StoreStatus store_case_set_purge(StoreConn *c, const char *case_id, int64_t purge_after)
+{
+    sqlite3_stmt *st =
+        store_stmt(c, "UPDATE cases SET purge_after = ?2 WHERE id = ?1 AND withdrawn_at IS NULL");
     if (!st)
         return STORE_ERROR;
     store_bind_text(st, 1, case_id);
-    MessageRow m = {0};
+    store_bind_opt_int(st, 2, purge_after);
+    return store_exec_stmt(c, st, __func__);
+}
+
+StoreStatus store_case_set_hold(StoreConn *c, const char *case_id, int on)
+{
+    sqlite3_stmt *st = store_stmt(c, "UPDATE cases SET legal_hold = ?2 WHERE id = ?1");
+    if (!st)
+        return STORE_ERROR;
+    store_bind_text(st, 1, case_id);
+    sqlite3_bind_int(st, 2, on ? 1 : 0);
+    return store_exec_one(c, st, __func__);
+}
+
+StoreStatus store_cases_to_purge(StoreConn *c, int64_t now,
+                                 void (*cb)(void *arg, const char *case_id), void *arg)
+{
+    sqlite3_stmt *st = store_stmt(c, "SELECT id FROM cases WHERE purge_after IS NOT NULL AND "
+                                     "purge_after <= ?1 AND legal_hold = 0 ORDER BY purge_after");
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, now);
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        m.id = sqlite3_column_int64(st, 0);
-        store_column_text(st, 1, m.author, sizeof m.author);
-        m.staff_id = sqlite3_column_int64(st, 2);
-        m.created_at = sqlite3_column_int64(st, 3);
-        store_column_buf(st, 4, &m.body);
-        cb(arg, &m);
-    }
-    buf_free(&m.body);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        cb(arg, (const char *)sqlite3_column_text(st, 0));
     sqlite3_reset(st);
     return rc == SQLITE_DONE ? STORE_OK : store_status(c, rc, __func__);
 }
+
+/* ---- files ---- */
 
 StoreStatus store_file_insert(StoreConn *c, const char *id, const char *case_id, const Buf *meta,
                               int64_t now)
@@ -367,29 +313,6 @@ StoreStatus store_files_of_case(StoreConn *c, const char *case_id,
     return rc == SQLITE_DONE ? STORE_OK : store_status(c, rc, __func__);
 }
 
-StoreStatus store_event_insert(StoreConn *c, const char *case_id, int64_t target_id, int64_t now,
-                               const char *actor, const char *kind, const char *from_state,
-                               const char *to_state, const Buf *body)
-{
-    sqlite3_stmt *st = store_stmt(c, "INSERT INTO events (case_id, target_id, at, actor, kind, "
-                                     "from_state, to_state, body) "
-                                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
-    if (!st)
-        return STORE_ERROR;
-    store_bind_text(st, 1, case_id);
-    if (target_id > 0)
-        sqlite3_bind_int64(st, 2, target_id);
-    else
-        sqlite3_bind_null(st, 2);
-    sqlite3_bind_int64(st, 3, now);
-    store_bind_text(st, 4, actor);
-    store_bind_text(st, 5, kind);
-    store_bind_text(st, 6, from_state);
-    store_bind_text(st, 7, to_state);
-    store_bind_blob(st, 8, body ? body->data : NULL, body ? body->len : 0);
-    return store_exec_stmt(c, st, __func__);
-}
-
 StoreStatus store_file_get(StoreConn *c, const char *id, char case_id[CASE_ID_LEN + 1], Buf *meta)
 {
     sqlite3_stmt *st = store_stmt(c, "SELECT case_id, meta FROM files WHERE id = ?1");
@@ -403,6 +326,24 @@ StoreStatus store_file_get(StoreConn *c, const char *id, char case_id[CASE_ID_LE
     store_column_buf(st, 1, meta);
     sqlite3_reset(st);
     return STORE_OK;
+}
+
+/* ---- fingerprints ---- */
+
+StoreStatus store_fingerprint_insert(StoreConn *c, const char *case_id, const char *alg,
+                                     const Buf *body, int64_t *id)
+{
+    sqlite3_stmt *st =
+        store_stmt(c, "INSERT INTO fingerprints (case_id, alg, body) VALUES (?1, ?2, ?3)");
+    if (!st)
+        return STORE_ERROR;
+    store_bind_text(st, 1, case_id);
+    store_bind_text(st, 2, alg);
+    store_bind_blob(st, 3, body->data, body->len);
+    StoreStatus s = store_exec_stmt(c, st, __func__);
+    if (s == STORE_OK)
+        *id = sqlite3_last_insert_rowid(c->db);
+    return s;
 }
 
 StoreStatus store_fingerprints_of_case(StoreConn *c, const char *case_id,
@@ -425,32 +366,48 @@ StoreStatus store_fingerprints_of_case(StoreConn *c, const char *case_id,
     return rc == SQLITE_DONE ? STORE_OK : store_status(c, rc, __func__);
 }
 
-int64_t store_last_insert_id(StoreConn *c)
-{
-    return sqlite3_last_insert_rowid(c->db);
-}
+/* ---- blind indexes ---- */
 
-StoreStatus store_case_ids(StoreConn *c, void (*cb)(void *arg, const char *id), void *arg)
+StoreStatus store_blind_replace(StoreConn *c, const char *case_id, const char *domain,
+                                const unsigned char value[32], int64_t target_id)
 {
-    sqlite3_stmt *st = store_stmt(c, "SELECT id FROM cases ORDER BY created_at, id");
+    /* Only a repeat of the same value may be skipped; any other refusal is an error. */
+    sqlite3_stmt *st = store_stmt(c, "INSERT INTO blind_index (domain, value, case_id, target_id) "
+                                     "VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING");
     if (!st)
         return STORE_ERROR;
+    store_bind_text(st, 1, domain);
+    store_bind_blob(st, 2, value, 32);
+    store_bind_text(st, 3, case_id);
+    store_bind_opt_int(st, 4, target_id);
+    return store_exec_stmt(c, st, __func__);
+}
+
+StoreStatus store_blind_clear(StoreConn *c, const char *case_id)
+{
+    sqlite3_stmt *st = store_stmt(c, "DELETE FROM blind_index WHERE case_id = ?1");
+    if (!st)
+        return STORE_ERROR;
+    store_bind_text(st, 1, case_id);
+    return store_exec_stmt(c, st, __func__);
+}
+
+StoreStatus store_blind_matches(StoreConn *c, const char *case_id,
+                                void (*cb)(void *arg, const char *other_case, const char *domain,
+                                           int64_t target_id),
+                                void *arg)
+{
+    sqlite3_stmt *st = store_stmt(
+        c, "SELECT DISTINCT o.case_id, o.domain, coalesce(m.target_id, 0) FROM blind_index m "
+           "JOIN blind_index o ON o.domain = m.domain AND o.value = m.value AND o.case_id != "
+           "m.case_id WHERE m.case_id = ?1 ORDER BY o.case_id, o.domain");
+    if (!st)
+        return STORE_ERROR;
+    store_bind_text(st, 1, case_id);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-        cb(arg, (const char *)sqlite3_column_text(st, 0));
+        cb(arg, (const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1),
+           sqlite3_column_int64(st, 2));
     sqlite3_reset(st);
     return rc == SQLITE_DONE ? STORE_OK : store_status(c, rc, __func__);
-}
-
-StoreStatus store_case_set_keys(StoreConn *c, const char *id, const Buf *sealed_key,
-                                const Buf *org_wrap)
-{
-    sqlite3_stmt *st =
-        store_stmt(c, "UPDATE cases SET sealed_key = ?2, org_wrap = ?3 WHERE id = ?1");
-    if (!st)
-        return STORE_ERROR;
-    store_bind_text(st, 1, id);
-    store_bind_blob(st, 2, sealed_key->data, sealed_key->len);
-    store_bind_blob(st, 3, org_wrap->data, org_wrap->len);
-    return store_exec_one(c, st, __func__);
 }

@@ -25,6 +25,9 @@ StoreStatus store_status(StoreConn *c, int rc, const char *func);
 /* Binds a text, blob or NULL parameter (1-based). */
 void store_bind_text(sqlite3_stmt *st, int i, const char *s);
 void store_bind_blob(sqlite3_stmt *st, int i, const void *p, size_t n);
+/* Binds NULL for an empty text or a zero number (optional columns). */
+void store_bind_opt_text(sqlite3_stmt *st, int i, const char *s);
+void store_bind_opt_int(sqlite3_stmt *st, int i, int64_t v);
 /* Runs a statement that returns no rows; STORE_OK, STORE_CONFLICT on a constraint, ... */
 StoreStatus store_exec_stmt(StoreConn *c, sqlite3_stmt *st, const char *func);
 
@@ -38,8 +41,11 @@ StoreStatus store_step_row(StoreConn *c, sqlite3_stmt *st, const char *func);
 /* Runs an UPDATE that must touch exactly one row: STORE_NOT_FOUND when it touched none. */
 StoreStatus store_exec_one(StoreConn *c, sqlite3_stmt *st, const char *func);
 
-struct TargetRow;
-/* Reads a row selected with store_case.c's TARGET_COLUMNS followed by the body. */
-void store_target_from_row(sqlite3_stmt *st, struct TargetRow *t);
+/* The open states of states.c (a unit test holds the two together). A clock runs exactly while a
+ * target's due_at is set: transitions set or clear it, so "overdue" needs no list of states. */
+#define OPEN_STATES                                                                                \
+    "('reported', 'in_review', 'ready', 'notice_sent', 'acknowledged', 'needs_info', 'rejected', " \
+    "'escalated', 'removed', 'counter_noticed', 'verified_gone', 'monitoring', 'visit_planned', "  \
+    "'visited_refused', 'unreachable')"
 
 #endif

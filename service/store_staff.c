@@ -467,3 +467,28 @@ StoreStatus store_audit_verify(StoreConn *c, int64_t *rows, int64_t *bad_id)
     sqlite3_reset(st);
     return (rc == SQLITE_ROW || rc == SQLITE_DONE) ? STORE_OK : store_status(c, rc, __func__);
 }
+
+StoreStatus store_audit_page(StoreConn *c, int64_t before, int limit,
+                             void (*cb)(void *arg, const AuditRow *r), void *arg)
+{
+    sqlite3_stmt *st = store_stmt(c, "SELECT id, at, actor, action, subject, detail FROM audit "
+                                     "WHERE (?1 = 0 OR id < ?1) ORDER BY id DESC LIMIT ?2");
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, before);
+    sqlite3_bind_int(st, 2, limit);
+    AuditRow r;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        memset(&r, 0, sizeof r);
+        r.id = sqlite3_column_int64(st, 0);
+        r.at = sqlite3_column_int64(st, 1);
+        store_column_text(st, 2, r.actor, sizeof r.actor);
+        store_column_text(st, 3, r.action, sizeof r.action);
+        store_column_text(st, 4, r.subject, sizeof r.subject);
+        store_column_text(st, 5, r.detail, sizeof r.detail);
+        cb(arg, &r);
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? STORE_OK : store_status(c, rc, __func__);
+}

@@ -4,7 +4,9 @@
  * connection looks at the file the way an outsider would. */
 #include "store.h"
 #include "store_case.h"
+#include "store_log.h"
 #include "store_staff.h"
+#include "store_target.h"
 #include "vault.h"
 
 #include <setjmp.h>
