@@ -1,4 +1,5 @@
-/* Queries for messages, notes and timeline events: one function per query. */
+/* Queries for messages, notes and timeline events: one function per query, every value bound by
+ * name. */
 #include "store_log.h"
 
 #include "store_internal.h"
@@ -11,45 +12,43 @@
 StoreStatus store_message_insert(StoreConn *c, const char *case_id, const char *author,
                                  int64_t staff_id, const Buf *body, int64_t now, int64_t *id)
 {
-    sqlite3_stmt *st = store_stmt(c, "INSERT INTO messages (case_id, author, staff_id, "
-                                     "created_at, body) VALUES (?1, ?2, ?3, ?4, ?5)");
-    if (!st)
-        return STORE_ERROR;
-    store_bind_text(st, 1, case_id);
-    store_bind_text(st, 2, author);
-    if (staff_id > 0)
-        sqlite3_bind_int64(st, 3, staff_id);
-    else
-        sqlite3_bind_null(st, 3);
-    sqlite3_bind_int64(st, 4, now);
-    store_bind_blob(st, 5, body->data, body->len);
-    StoreStatus s = store_exec_stmt(c, st, __func__);
-    if (s == STORE_OK && id)
-        *id = sqlite3_last_insert_rowid(c->db);
-    return s;
+    sqlite3_stmt *st = store_stmt(c, "INSERT INTO messages (case_id, author, staff_id, created_at, "
+                                     "body) VALUES (:case_id, :author, :staff_id, :now, :body)");
+    store_bind_text_n(st, ":case_id", case_id);
+    store_bind_text_n(st, ":author", author);
+    store_bind_opt_int64_n(st, ":staff_id", staff_id > 0 ? staff_id : 0);
+    store_bind_int64_n(st, ":now", now);
+    store_bind_buf_n(st, ":body", body);
+    return store_exec_insert(c, st, id, __func__);
+}
+
+typedef struct MessageEach {
+    void (*cb)(void *arg, const MessageRow *m);
+    void *arg;
+} MessageEach;
+
+static int message_row(sqlite3_stmt *st, void *p)
+{
+    const MessageEach *e = p;
+    MessageRow m = {0};
+    m.id = sqlite3_column_int64(st, 0);
+    store_column_text(st, 1, m.author, sizeof m.author);
+    m.staff_id = sqlite3_column_int64(st, 2);
+    m.created_at = sqlite3_column_int64(st, 3);
+    store_column_buf(st, 4, &m.body);
+    e->cb(e->arg, &m);
+    buf_free(&m.body);
+    return 0;
 }
 
 StoreStatus store_messages_of_case(StoreConn *c, const char *case_id,
                                    void (*cb)(void *arg, const MessageRow *m), void *arg)
 {
     sqlite3_stmt *st = store_stmt(c, "SELECT id, author, coalesce(staff_id, 0), created_at, body "
-                                     "FROM messages WHERE case_id = ?1 ORDER BY id");
-    if (!st)
-        return STORE_ERROR;
-    store_bind_text(st, 1, case_id);
-    MessageRow m = {0};
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        m.id = sqlite3_column_int64(st, 0);
-        store_column_text(st, 1, m.author, sizeof m.author);
-        m.staff_id = sqlite3_column_int64(st, 2);
-        m.created_at = sqlite3_column_int64(st, 3);
-        store_column_buf(st, 4, &m.body);
-        cb(arg, &m);
-    }
-    buf_free(&m.body);
-    sqlite3_reset(st);
-    return rc == SQLITE_DONE ? STORE_OK : store_status(c, rc, __func__);
+                                     "FROM messages WHERE case_id = :case_id ORDER BY id");
+    store_bind_text_n(st, ":case_id", case_id);
+    MessageEach e = {cb, arg};
+    return store_each(c, st, message_row, &e, __func__);
 }
 
 /* ---- notes ---- */
@@ -57,41 +56,42 @@ StoreStatus store_messages_of_case(StoreConn *c, const char *case_id,
 StoreStatus store_note_insert(StoreConn *c, const char *case_id, int64_t staff_id, int64_t now,
                               const Buf *placeholder, int64_t *id)
 {
-    sqlite3_stmt *st = store_stmt(
-        c, "INSERT INTO notes (case_id, staff_id, created_at, body) VALUES (?1, ?2, ?3, ?4)");
-    if (!st)
-        return STORE_ERROR;
-    store_bind_text(st, 1, case_id);
-    store_bind_opt_int(st, 2, staff_id);
-    sqlite3_bind_int64(st, 3, now);
-    store_bind_blob(st, 4, placeholder->data, placeholder->len);
-    StoreStatus s = store_exec_stmt(c, st, __func__);
-    if (s == STORE_OK && id)
-        *id = sqlite3_last_insert_rowid(c->db);
-    return s;
+    sqlite3_stmt *st = store_stmt(c, "INSERT INTO notes (case_id, staff_id, created_at, body) "
+                                     "VALUES (:case_id, :staff_id, :now, :body)");
+    store_bind_text_n(st, ":case_id", case_id);
+    store_bind_opt_int64_n(st, ":staff_id", staff_id);
+    store_bind_int64_n(st, ":now", now);
+    store_bind_buf_n(st, ":body", placeholder);
+    return store_exec_insert(c, st, id, __func__);
+}
+
+typedef struct NoteEach {
+    void (*cb)(void *arg, const NoteRow *n);
+    void *arg;
+} NoteEach;
+
+static int note_row(sqlite3_stmt *st, void *p)
+{
+    const NoteEach *e = p;
+    NoteRow n = {0};
+    n.id = sqlite3_column_int64(st, 0);
+    store_column_text(st, 1, n.author, sizeof n.author);
+    n.created_at = sqlite3_column_int64(st, 2);
+    store_column_buf(st, 3, &n.body);
+    e->cb(e->arg, &n);
+    buf_free(&n.body);
+    return 0;
 }
 
 StoreStatus store_notes_of_case(StoreConn *c, const char *case_id,
                                 void (*cb)(void *arg, const NoteRow *n), void *arg)
 {
-    sqlite3_stmt *st =
-        store_stmt(c, "SELECT n.id, coalesce(s.login, ''), n.created_at, n.body FROM notes n "
-                      "LEFT JOIN staff s ON s.id = n.staff_id WHERE n.case_id = ?1 ORDER BY n.id");
-    if (!st)
-        return STORE_ERROR;
-    store_bind_text(st, 1, case_id);
-    NoteRow n = {0};
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        n.id = sqlite3_column_int64(st, 0);
-        store_column_text(st, 1, n.author, sizeof n.author);
-        n.created_at = sqlite3_column_int64(st, 2);
-        store_column_buf(st, 3, &n.body);
-        cb(arg, &n);
-    }
-    buf_free(&n.body);
-    sqlite3_reset(st);
-    return rc == SQLITE_DONE ? STORE_OK : store_status(c, rc, __func__);
+    sqlite3_stmt *st = store_stmt(
+        c, "SELECT n.id, coalesce(s.login, ''), n.created_at, n.body FROM notes n "
+           "LEFT JOIN staff s ON s.id = n.staff_id WHERE n.case_id = :case_id ORDER BY n.id");
+    store_bind_text_n(st, ":case_id", case_id);
+    NoteEach e = {cb, arg};
+    return store_each(c, st, note_row, &e, __func__);
 }
 
 /* ---- events ---- */
@@ -101,22 +101,39 @@ StoreStatus store_event_insert(StoreConn *c, const char *case_id, int64_t target
                                const char *to_state, const Buf *body)
 {
     sqlite3_stmt *st = store_stmt(c, "INSERT INTO events (case_id, target_id, at, actor, kind, "
-                                     "from_state, to_state, body) "
-                                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
-    if (!st)
-        return STORE_ERROR;
-    store_bind_text(st, 1, case_id);
-    if (target_id > 0)
-        sqlite3_bind_int64(st, 2, target_id);
-    else
-        sqlite3_bind_null(st, 2);
-    sqlite3_bind_int64(st, 3, now);
-    store_bind_text(st, 4, actor);
-    store_bind_text(st, 5, kind);
-    store_bind_text(st, 6, from_state);
-    store_bind_text(st, 7, to_state);
-    store_bind_blob(st, 8, body ? body->data : NULL, body ? body->len : 0);
+                                     "from_state, to_state, body) VALUES (:case_id, :target_id, "
+                                     ":now, :actor, :kind, :from_state, :to_state, :body)");
+    store_bind_text_n(st, ":case_id", case_id);
+    store_bind_opt_int64_n(st, ":target_id", target_id > 0 ? target_id : 0);
+    store_bind_int64_n(st, ":now", now);
+    store_bind_text_n(st, ":actor", actor);
+    store_bind_text_n(st, ":kind", kind);
+    store_bind_text_n(st, ":from_state", from_state);
+    store_bind_text_n(st, ":to_state", to_state);
+    store_bind_buf_n(st, ":body", body);
     return store_exec_stmt(c, st, __func__);
+}
+
+typedef struct EventEach {
+    void (*cb)(void *arg, const EventRow *e);
+    void *arg;
+} EventEach;
+
+static int event_row(sqlite3_stmt *st, void *p)
+{
+    const EventEach *each = p;
+    EventRow e = {0};
+    e.id = sqlite3_column_int64(st, 0);
+    e.target_id = sqlite3_column_int64(st, 1);
+    e.at = sqlite3_column_int64(st, 2);
+    store_column_text(st, 3, e.actor, sizeof e.actor);
+    store_column_text(st, 4, e.kind, sizeof e.kind);
+    store_column_text(st, 5, e.from_state, sizeof e.from_state);
+    store_column_text(st, 6, e.to_state, sizeof e.to_state);
+    store_column_buf(st, 7, &e.body);
+    each->cb(each->arg, &e);
+    buf_free(&e.body);
+    return 0;
 }
 
 StoreStatus store_events_of_case(StoreConn *c, const char *case_id,
@@ -124,24 +141,8 @@ StoreStatus store_events_of_case(StoreConn *c, const char *case_id,
 {
     sqlite3_stmt *st = store_stmt(
         c, "SELECT id, coalesce(target_id, 0), at, actor, kind, coalesce(from_state, ''), "
-           "coalesce(to_state, ''), body FROM events WHERE case_id = ?1 ORDER BY id");
-    if (!st)
-        return STORE_ERROR;
-    store_bind_text(st, 1, case_id);
-    EventRow e = {0};
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        e.id = sqlite3_column_int64(st, 0);
-        e.target_id = sqlite3_column_int64(st, 1);
-        e.at = sqlite3_column_int64(st, 2);
-        store_column_text(st, 3, e.actor, sizeof e.actor);
-        store_column_text(st, 4, e.kind, sizeof e.kind);
-        store_column_text(st, 5, e.from_state, sizeof e.from_state);
-        store_column_text(st, 6, e.to_state, sizeof e.to_state);
-        store_column_buf(st, 7, &e.body);
-        cb(arg, &e);
-    }
-    buf_free(&e.body);
-    sqlite3_reset(st);
-    return rc == SQLITE_DONE ? STORE_OK : store_status(c, rc, __func__);
+           "coalesce(to_state, ''), body FROM events WHERE case_id = :case_id ORDER BY id");
+    store_bind_text_n(st, ":case_id", case_id);
+    EventEach e = {cb, arg};
+    return store_each(c, st, event_row, &e, __func__);
 }
