@@ -216,39 +216,6 @@ int store_bind_buf_n(sqlite3_stmt *st, const char *name, const Buf *b)
     return store_bind_blob_n(st, name, b ? b->data : NULL, b ? b->len : 0);
 }
 
-/* Positional binds, until every file binds by name. */
-void store_bind_text(sqlite3_stmt *st, int i, const char *s)
-{
-    if (s)
-        sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
-    else
-        sqlite3_bind_null(st, i);
-}
-
-void store_bind_blob(sqlite3_stmt *st, int i, const void *p, size_t n)
-{
-    if (p)
-        sqlite3_bind_blob64(st, i, p, n, SQLITE_TRANSIENT);
-    else
-        sqlite3_bind_null(st, i);
-}
-
-void store_bind_opt_text(sqlite3_stmt *st, int i, const char *s)
-{
-    if (s && *s)
-        sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
-    else
-        sqlite3_bind_null(st, i);
-}
-
-void store_bind_opt_int(sqlite3_stmt *st, int i, int64_t v)
-{
-    if (v)
-        sqlite3_bind_int64(st, i, v);
-    else
-        sqlite3_bind_null(st, i);
-}
-
 /* ---- running statements ---- */
 
 /* 1 when st may run: prepared, and no bind named a parameter it lacks (that mark is used up). */
@@ -304,12 +271,16 @@ StoreStatus store_each(StoreConn *c, sqlite3_stmt *st, StoreRowFn fn, void *arg,
 
 StoreStatus store_one(StoreConn *c, sqlite3_stmt *st, StoreRowFn fn, void *arg, const char *func)
 {
-    StoreStatus s = store_step_row(c, st, func);
-    if (s != STORE_OK)
-        return s;
-    fn(st, arg);
+    if (!stmt_runnable(st))
+        return STORE_ERROR;
+    int rc = sqlite3_step(st);
+    StoreStatus s = rc == SQLITE_ROW    ? STORE_OK
+                    : rc == SQLITE_DONE ? STORE_NOT_FOUND
+                                        : store_status(c, rc, func);
+    if (s == STORE_OK)
+        fn(st, arg);
     sqlite3_reset(st);
-    return STORE_OK;
+    return s;
 }
 
 int store_row_text0(sqlite3_stmt *st, void *arg)
@@ -347,19 +318,6 @@ void store_column_text(sqlite3_stmt *st, int col, char *out, size_t n)
 {
     const unsigned char *p = sqlite3_column_text(st, col);
     snprintf(out, n, "%s", p ? (const char *)p : "");
-}
-
-/* Steps a single-row query; STORE_NOT_FOUND when there is no row. */
-StoreStatus store_step_row(StoreConn *c, sqlite3_stmt *st, const char *func)
-{
-    if (!stmt_runnable(st))
-        return STORE_ERROR;
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        return STORE_OK;
-    StoreStatus s = rc == SQLITE_DONE ? STORE_NOT_FOUND : store_status(c, rc, func);
-    sqlite3_reset(st);
-    return s;
 }
 
 int64_t store_last_insert_id(StoreConn *c)
@@ -690,11 +648,7 @@ StoreStatus store_health(void)
     StoreConn *c = store_conn();
     if (!c)
         return STORE_ERROR;
+    int64_t tables = 0;
     sqlite3_stmt *q = store_stmt(c, "SELECT count(*) FROM sqlite_schema");
-    if (!q)
-        return STORE_ERROR;
-    int rc = sqlite3_step(q);
-    StoreStatus s = rc == SQLITE_ROW ? STORE_OK : store_status(c, rc, __func__);
-    sqlite3_reset(q);
-    return s == STORE_OK ? STORE_OK : STORE_ERROR;
+    return store_one(c, q, store_row_int64, &tables, __func__) == STORE_OK ? STORE_OK : STORE_ERROR;
 }

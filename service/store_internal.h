@@ -70,11 +70,4 @@ void store_column_text(sqlite3_stmt *st, int col, char *out, size_t n);
     "'escalated', 'removed', 'counter_noticed', 'verified_gone', 'monitoring', 'visit_planned', "  \
     "'visited_refused', 'unreachable')"
 
-/* Positional binds and the single-row step, until every file binds by name. */
-void store_bind_text(sqlite3_stmt *st, int i, const char *s);
-void store_bind_blob(sqlite3_stmt *st, int i, const void *p, size_t n);
-void store_bind_opt_text(sqlite3_stmt *st, int i, const char *s);
-void store_bind_opt_int(sqlite3_stmt *st, int i, int64_t v);
-StoreStatus store_step_row(StoreConn *c, sqlite3_stmt *st, const char *func);
-
 #endif
