@@ -148,8 +148,10 @@ static int schema_files(void)
     assert_non_null(at);
     snprintf(at, sizeof root - (size_t)(at - root), "schema");
     DIR *d = opendir(root);
-    if (!d)
+    if (!d) {
         fail_msg("cannot read %s", root);
+        return 0;
+    }
     int n = 0;
     struct dirent *e;
     while ((e = readdir(d))) {
