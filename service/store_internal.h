@@ -28,7 +28,7 @@ StoreStatus store_status(StoreConn *c, int rc, const char *func);
  * logged with the statement's SQL, asserted in debug builds, and the statement's next run returns
  * STORE_ERROR instead of running with that parameter NULL. Each returns 0, or -1 on such a name. */
 int store_bind_text_n(sqlite3_stmt *st, const char *name, const char *s);     /* NULL: NULL */
-int store_bind_opt_text_n(sqlite3_stmt *st, const char *name, const char *s); /* "" too */
+int store_bind_opt_text_n(sqlite3_stmt *st, const char *name, const char *s); /* NULL or "": NULL */
 int store_bind_int64_n(sqlite3_stmt *st, const char *name, int64_t v);
 int store_bind_opt_int64_n(sqlite3_stmt *st, const char *name, int64_t v);          /* 0: NULL */
 int store_bind_blob_n(sqlite3_stmt *st, const char *name, const void *p, size_t n); /* NULL */
