@@ -3,7 +3,7 @@
 #include "caselog.h"
 
 #include "sealed.h"
-#include "store_case.h"
+#include "store_log.h"
 
 #include <stdio.h>
 

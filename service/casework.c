@@ -13,8 +13,9 @@
 #include "staff.h"
 #include "states.h"
 #include "store_case.h"
+#include "store_registry.h"
 #include "store_staff.h"
-#include "store_work.h"
+#include "store_target.h"
 #include "uploads.h"
 #include "vault.h"
 

@@ -4,8 +4,9 @@
 #ifndef TAKEDOWN_CASEWORK_H
 #define TAKEDOWN_CASEWORK_H
 
+#include "buf.h"
 #include "session.h"
-#include "store_work.h"
+#include "store_queue.h"
 
 #include <jansson.h>
 #include <stdint.h>

@@ -10,8 +10,9 @@
 #include "staff.h"
 #include "states.h"
 #include "store_case.h"
+#include "store_log.h"
 #include "store_staff.h"
-#include "store_work.h"
+#include "store_target.h"
 #include "uploads.h"
 #include "vault.h"
 

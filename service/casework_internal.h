@@ -6,6 +6,7 @@
 #include "caselog.h"
 #include "casework.h"
 #include "store_case.h"
+#include "store_target.h"
 
 #include <jansson.h>
 #include <stdint.h>

@@ -9,9 +9,8 @@
 #include "sealed.h"
 #include "staff.h"
 #include "states.h"
-#include "store_case.h"
-#include "store_staff.h"
-#include "store_work.h"
+#include "store_queue.h"
+#include "store_target.h"
 #include "uploads.h"
 #include "vault.h"
 

@@ -7,7 +7,8 @@
 #include "log.h"
 #include "sealed.h"
 #include "store_case.h"
-#include "store_work.h"
+#include "store_registry.h"
+#include "store_target.h"
 #include "vault.h"
 
 #include <stdio.h>

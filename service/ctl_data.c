@@ -8,8 +8,8 @@
 #include "staff.h"
 #include "store.h"
 #include "store_case.h"
+#include "store_registry.h"
 #include "store_staff.h"
-#include "store_work.h"
 #include "vault.h"
 
 #include <errno.h>

@@ -7,7 +7,9 @@
 #include "log.h"
 #include "sealed.h"
 #include "store_case.h"
+#include "store_log.h"
 #include "store_staff.h"
+#include "store_target.h"
 #include "uploads.h"
 
 #include <stdio.h>

@@ -13,9 +13,9 @@
 #include "routes.h"
 #include "scheduler.h"
 #include "signin.h"
-#include "uploads.h"
 #include "store.h"
-#include "store_work.h"
+#include "store_registry.h"
+#include "uploads.h"
 #include "vault.h"
 #include "workpool.h"
 

@@ -6,8 +6,8 @@
 #include "erasure.h"
 #include "log.h"
 #include "store_case.h"
+#include "store_registry.h"
 #include "store_staff.h"
-#include "store_work.h"
 #include "uploads.h"
 
 #include <stdio.h>

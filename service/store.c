@@ -5,6 +5,7 @@
 #include "buf.h"
 #include "log.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -94,6 +95,10 @@ void store_conn_release(void)
     tl_conn = NULL;
 }
 
+/* A statement one of whose binds named a parameter it lacks: its next run fails. Statements
+ * belong to this thread's connection, so one slot per thread is enough. */
+static _Thread_local sqlite3_stmt *tl_bad_bind;
+
 sqlite3_stmt *store_stmt(StoreConn *c, const char *sql)
 {
     size_t h = ((uintptr_t)sql >> 3) % STORE_STMT_SLOTS;
@@ -102,6 +107,8 @@ sqlite3_stmt *store_stmt(StoreConn *c, const char *sql)
         if (c->cache[k].sql == sql) {
             sqlite3_reset(c->cache[k].st);
             sqlite3_clear_bindings(c->cache[k].st);
+            if (tl_bad_bind == c->cache[k].st)
+                tl_bad_bind = NULL;
             return c->cache[k].st;
         }
         if (!c->cache[k].sql) {
@@ -138,30 +145,155 @@ StoreStatus store_status(StoreConn *c, int rc, const char *func)
     }
 }
 
-void store_bind_text(sqlite3_stmt *st, int i, const char *s)
+/* ---- binds by name ---- */
+
+/* The index of a named parameter; 0 (logged, asserted, the statement marked) when st lacks it. */
+static int param_index(sqlite3_stmt *st, const char *name)
 {
+    if (!st)
+        return 0;
+    int i = sqlite3_bind_parameter_index(st, name);
+    if (i > 0)
+        return i;
+    log_errorx("no parameter %s in: %s", name, sqlite3_sql(st));
+    tl_bad_bind = st;
+    assert(!"a bind names a parameter the statement lacks");
+    return 0;
+}
+
+int store_bind_text_n(sqlite3_stmt *st, const char *name, const char *s)
+{
+    int i = param_index(st, name);
+    if (!i)
+        return -1;
     if (s)
         sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
     else
         sqlite3_bind_null(st, i);
+    return 0;
 }
 
-void store_bind_blob(sqlite3_stmt *st, int i, const void *p, size_t n)
+int store_bind_opt_text_n(sqlite3_stmt *st, const char *name, const char *s)
 {
+    return store_bind_text_n(st, name, s && *s ? s : NULL);
+}
+
+int store_bind_int64_n(sqlite3_stmt *st, const char *name, int64_t v)
+{
+    int i = param_index(st, name);
+    if (!i)
+        return -1;
+    sqlite3_bind_int64(st, i, v);
+    return 0;
+}
+
+int store_bind_opt_int64_n(sqlite3_stmt *st, const char *name, int64_t v)
+{
+    int i = param_index(st, name);
+    if (!i)
+        return -1;
+    if (v)
+        sqlite3_bind_int64(st, i, v);
+    else
+        sqlite3_bind_null(st, i);
+    return 0;
+}
+
+int store_bind_blob_n(sqlite3_stmt *st, const char *name, const void *p, size_t n)
+{
+    int i = param_index(st, name);
+    if (!i)
+        return -1;
     if (p)
         sqlite3_bind_blob64(st, i, p, n, SQLITE_TRANSIENT);
     else
         sqlite3_bind_null(st, i);
+    return 0;
+}
+
+int store_bind_buf_n(sqlite3_stmt *st, const char *name, const Buf *b)
+{
+    return store_bind_blob_n(st, name, b ? b->data : NULL, b ? b->len : 0);
+}
+
+/* ---- running statements ---- */
+
+/* 1 when st may run: prepared, and no bind named a parameter it lacks (that mark is used up). */
+static int stmt_runnable(sqlite3_stmt *st)
+{
+    if (!st)
+        return 0;
+    if (tl_bad_bind != st)
+        return 1;
+    tl_bad_bind = NULL;
+    sqlite3_reset(st);
+    return 0;
 }
 
 StoreStatus store_exec_stmt(StoreConn *c, sqlite3_stmt *st, const char *func)
 {
-    if (!st)
+    if (!stmt_runnable(st))
         return STORE_ERROR;
     int rc = sqlite3_step(st);
     StoreStatus s = store_status(c, rc, func);
     sqlite3_reset(st);
     return s;
+}
+
+/* An UPDATE that must touch exactly one row. */
+StoreStatus store_exec_one(StoreConn *c, sqlite3_stmt *st, const char *func)
+{
+    StoreStatus s = store_exec_stmt(c, st, func);
+    if (s == STORE_OK && sqlite3_changes(c->db) == 0)
+        return STORE_NOT_FOUND;
+    return s;
+}
+
+StoreStatus store_exec_insert(StoreConn *c, sqlite3_stmt *st, int64_t *id, const char *func)
+{
+    StoreStatus s = store_exec_stmt(c, st, func);
+    if (s == STORE_OK && id)
+        *id = sqlite3_last_insert_rowid(c->db);
+    return s;
+}
+
+StoreStatus store_each(StoreConn *c, sqlite3_stmt *st, StoreRowFn fn, void *arg, const char *func)
+{
+    if (!stmt_runnable(st))
+        return STORE_ERROR;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        if (fn(st, arg))
+            break;
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK : store_status(c, rc, func);
+}
+
+StoreStatus store_one(StoreConn *c, sqlite3_stmt *st, StoreRowFn fn, void *arg, const char *func)
+{
+    if (!stmt_runnable(st))
+        return STORE_ERROR;
+    int rc = sqlite3_step(st);
+    StoreStatus s = rc == SQLITE_ROW    ? STORE_OK
+                    : rc == SQLITE_DONE ? STORE_NOT_FOUND
+                                        : store_status(c, rc, func);
+    if (s == STORE_OK)
+        fn(st, arg);
+    sqlite3_reset(st);
+    return s;
+}
+
+int store_row_text0(sqlite3_stmt *st, void *arg)
+{
+    const StoreTextCb *t = arg;
+    t->cb(t->arg, (const char *)sqlite3_column_text(st, 0));
+    return 0;
+}
+
+int store_row_int64(sqlite3_stmt *st, void *arg)
+{
+    *(int64_t *)arg = sqlite3_column_int64(st, 0);
+    return 0;
 }
 
 /* Copies a blob column into a Buf (empty for NULL). */
@@ -188,46 +320,27 @@ void store_column_text(sqlite3_stmt *st, int col, char *out, size_t n)
     snprintf(out, n, "%s", p ? (const char *)p : "");
 }
 
-/* Steps a single-row query; STORE_NOT_FOUND when there is no row. */
-StoreStatus store_step_row(StoreConn *c, sqlite3_stmt *st, const char *func)
+int64_t store_last_insert_id(StoreConn *c)
 {
-    if (!st)
-        return STORE_ERROR;
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        return STORE_OK;
-    StoreStatus s = rc == SQLITE_DONE ? STORE_NOT_FOUND : store_status(c, rc, func);
-    sqlite3_reset(st);
-    return s;
-}
-
-/* An UPDATE that must touch exactly one row. */
-StoreStatus store_exec_one(StoreConn *c, sqlite3_stmt *st, const char *func)
-{
-    StoreStatus s = store_exec_stmt(c, st, func);
-    if (s == STORE_OK && sqlite3_changes(c->db) == 0)
-        return STORE_NOT_FOUND;
-    return s;
+    return sqlite3_last_insert_rowid(c->db);
 }
 
 StoreStatus store_set_sealed(StoreConn *c, StoreSealed which, int64_t id, const void *ct, size_t n)
 {
     /* Table names cannot be bound: one literal statement per column. */
     static const char *const sql[] = {
-        [SEALED_TARGET_BODY] = "UPDATE targets SET body = ?2 WHERE id = ?1",
-        [SEALED_MESSAGE_BODY] = "UPDATE messages SET body = ?2 WHERE id = ?1",
-        [SEALED_NOTE_BODY] = "UPDATE notes SET body = ?2 WHERE id = ?1",
-        [SEALED_NOTICE_BODY] = "UPDATE notices SET body = ?2 WHERE id = ?1",
-        [SEALED_VISIT_BODY] = "UPDATE visits SET body = ?2 WHERE id = ?1",
-        [SEALED_EVENT_BODY] = "UPDATE events SET body = ?2 WHERE id = ?1",
-        [SEALED_INCIDENT_LABEL] = "UPDATE incidents SET label = ?2 WHERE id = ?1",
-        [SEALED_FINGERPRINT_BODY] = "UPDATE fingerprints SET body = ?2 WHERE id = ?1",
+        [SEALED_TARGET_BODY] = "UPDATE targets SET body = :sealed WHERE id = :id",
+        [SEALED_MESSAGE_BODY] = "UPDATE messages SET body = :sealed WHERE id = :id",
+        [SEALED_NOTE_BODY] = "UPDATE notes SET body = :sealed WHERE id = :id",
+        [SEALED_NOTICE_BODY] = "UPDATE notices SET body = :sealed WHERE id = :id",
+        [SEALED_VISIT_BODY] = "UPDATE visits SET body = :sealed WHERE id = :id",
+        [SEALED_EVENT_BODY] = "UPDATE events SET body = :sealed WHERE id = :id",
+        [SEALED_INCIDENT_LABEL] = "UPDATE incidents SET label = :sealed WHERE id = :id",
+        [SEALED_FINGERPRINT_BODY] = "UPDATE fingerprints SET body = :sealed WHERE id = :id",
     };
     sqlite3_stmt *st = store_stmt(c, sql[which]);
-    if (!st)
-        return STORE_ERROR;
-    sqlite3_bind_int64(st, 1, id);
-    store_bind_blob(st, 2, ct, n);
+    store_bind_int64_n(st, ":id", id);
+    store_bind_blob_n(st, ":sealed", ct, n);
     return store_exec_one(c, st, __func__);
 }
 
@@ -535,11 +648,7 @@ StoreStatus store_health(void)
     StoreConn *c = store_conn();
     if (!c)
         return STORE_ERROR;
+    int64_t tables = 0;
     sqlite3_stmt *q = store_stmt(c, "SELECT count(*) FROM sqlite_schema");
-    if (!q)
-        return STORE_ERROR;
-    int rc = sqlite3_step(q);
-    StoreStatus s = rc == SQLITE_ROW ? STORE_OK : store_status(c, rc, __func__);
-    sqlite3_reset(q);
-    return s == STORE_OK ? STORE_OK : STORE_ERROR;
+    return store_one(c, q, store_row_int64, &tables, __func__) == STORE_OK ? STORE_OK : STORE_ERROR;
 }

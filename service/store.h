@@ -18,6 +18,8 @@ typedef enum StoreStatus {
 
 typedef struct StoreConn StoreConn;
 
+#define CASE_ID_LEN 20 /* hex characters of a public case reference */
+
 /* Creates the data directory if needed (mode 0700), checks it is writable, opens the database
  * and applies pending migrations. Returns 0, or -1 after writing one line saying why to err. */
 int store_open(const char *data_dir, char *err, size_t err_size);
@@ -73,5 +75,7 @@ StoreStatus store_set_sealed(StoreConn *c, StoreSealed which, int64_t id, const 
 int store_checkpoint(void);
 /* Rolls back a transaction left open by mistake. */
 void store_rollback_stray(void);
+/* The rowid of this connection's last insert. */
+int64_t store_last_insert_id(StoreConn *c);
 
 #endif

@@ -1,5 +1,6 @@
-/* Store queries for cases, targets, fingerprints, messages, files and timeline events. Encrypted
- * columns pass through as opaque blobs; the vault opens them, never the store. */
+/* Store queries for cases and what hangs off a case alone: the case row and its keys, screenshot
+ * files, fingerprints and blind indexes. Encrypted columns pass through as opaque blobs; the
+ * vault opens them, never the store. */
 #ifndef TAKEDOWN_STORE_CASE_H
 #define TAKEDOWN_STORE_CASE_H
 
@@ -7,8 +8,6 @@
 #include "store.h"
 
 #include <stdint.h>
-
-#define CASE_ID_LEN 20 /* hex characters of a public case reference */
 
 typedef struct CaseRow {
     char id[CASE_ID_LEN + 1];
@@ -27,89 +26,87 @@ typedef struct CaseRow {
     unsigned char receipt_lookup[32];
 } CaseRow;
 
-typedef struct TargetRow {
-    int64_t id;
-    char case_id[CASE_ID_LEN + 1];
-    char kind[16];
-    char platform[24];
-    char state[24];
-    int64_t parent_id;
-    char route[24];
-    int64_t due_at;
-    int64_t created_at, updated_at;
-    int64_t monitor_since;
-    Buf body; /* owned */
-} TargetRow;
-
-typedef struct MessageRow {
-    int64_t id;
-    char author[8];
-    int64_t staff_id;
-    int64_t created_at;
-    Buf body; /* owned */
-} MessageRow;
-
 typedef struct FileRow {
     char id[33];
     int64_t created_at;
     Buf meta; /* owned */
 } FileRow;
 
+/* Frees the buffers a CaseRow owns. */
 void case_row_free(CaseRow *r);
-void target_row_free(TargetRow *r);
 
+/* ---- cases ---- */
+
+/* Inserts a new case (created_at is also its updated_at); STORE_CONFLICT when the id exists. */
 StoreStatus store_case_insert(StoreConn *c, const CaseRow *r);
+/* Reads one case by its id into out (the caller frees it). */
 StoreStatus store_case_get(StoreConn *c, const char *id, CaseRow *out);
+/* Reads the case whose receipt lookup value is lookup (a victim's sign-in). */
 StoreStatus store_case_by_lookup(StoreConn *c, const unsigned char lookup[32], CaseRow *out);
 /* How many targets a case has and whether it was withdrawn, without reading any ciphertext. */
 StoreStatus store_case_facts(StoreConn *c, const char *id, int64_t *targets, int *withdrawn);
+/* Sets the case's updated_at to now; STORE_NOT_FOUND when there is no such case. */
 StoreStatus store_case_touch(StoreConn *c, const char *id, int64_t now);
+/* Marks the case withdrawn at now with its purge date; STORE_CONFLICT when already withdrawn. */
 StoreStatus store_case_set_withdrawn(StoreConn *c, const char *id, int64_t now,
                                      int64_t purge_after);
-/* Deletes the case and everything of it (keys, ciphertexts, sessions, and its incident when it
- * was the incident's last case); appends the ids of its
- * files to file_ids (one per line) so the caller can unlink them after the commit. */
+/* Deletes the case and everything of it (keys, ciphertexts, sessions, its incident when it was the
+ * incident's last case); appends its file ids to file_ids, one a line, to unlink after commit. */
 StoreStatus store_case_delete(StoreConn *c, const char *id, Buf *file_ids);
+/* Every case id, oldest first (a rotation walks them). */
+StoreStatus store_case_ids(StoreConn *c, void (*cb)(void *arg, const char *id), void *arg);
+/* Every case id in id order (restore re-applies the erasure log to them). */
+StoreStatus store_case_ids_all(StoreConn *c, void (*cb)(void *arg, const char *case_id), void *arg);
+/* A rotation: the case key sealed to the new org public key and wrapped under the new data key. */
+StoreStatus store_case_set_keys(StoreConn *c, const char *id, const Buf *sealed_key,
+                                const Buf *org_wrap);
+/* Stores the case key wrapped under the org data key (first opened by staff). */
+StoreStatus store_case_set_org_wrap(StoreConn *c, const char *id, const Buf *wrap);
+/* Assigns the case to a staff id (0: nobody) and sets updated_at to now. */
+StoreStatus store_case_set_assignee(StoreConn *c, const char *id, int64_t staff_id, int64_t now);
+/* Links the case to an incident (0: none). */
+StoreStatus store_case_set_incident(StoreConn *c, const char *id, int64_t incident_id);
+/* Sets (0 clears) the purge date; a withdrawn case keeps the one it has. */
+StoreStatus store_case_set_purge(StoreConn *c, const char *case_id, int64_t purge_after);
+/* Sets or lifts the legal hold that keeps a case from being purged. */
+StoreStatus store_case_set_hold(StoreConn *c, const char *case_id, int on);
+/* Cases whose purge date has passed and that no legal hold keeps, soonest first. */
+StoreStatus store_cases_to_purge(StoreConn *c, int64_t now,
+                                 void (*cb)(void *arg, const char *case_id), void *arg);
 
-StoreStatus store_target_insert(StoreConn *c, const char *case_id, const char *kind,
-                                const char *platform, const char *state, int64_t parent_id,
-                                const Buf *body, int64_t now, int64_t *id);
-/* Moves a target from one state to another; STORE_CONFLICT when it is no longer in from. */
-StoreStatus store_target_set_state(StoreConn *c, int64_t id, const char *from, const char *to,
-                                   int64_t now);
-/* A case's targets in order; with_body 0 leaves body empty (lists that show no content). */
-StoreStatus store_targets_of_case(StoreConn *c, const char *case_id, int with_body,
-                                  void (*cb)(void *arg, const TargetRow *t), void *arg);
-StoreStatus store_target_get(StoreConn *c, int64_t id, TargetRow *out);
+/* ---- files ---- */
 
-/* Inserts a fingerprint row (body: a placeholder; the value is sealed to the new row id after). */
-StoreStatus store_fingerprint_insert(StoreConn *c, const char *case_id, const char *alg,
-                                     const Buf *body, int64_t *id);
-StoreStatus store_message_insert(StoreConn *c, const char *case_id, const char *author,
-                                 int64_t staff_id, const Buf *body, int64_t now, int64_t *id);
-StoreStatus store_messages_of_case(StoreConn *c, const char *case_id,
-                                   void (*cb)(void *arg, const MessageRow *m), void *arg);
+/* Records an encrypted screenshot file of a case with its encrypted meta. */
 StoreStatus store_file_insert(StoreConn *c, const char *id, const char *case_id, const Buf *meta,
                               int64_t now);
+/* A case's files, oldest first. */
 StoreStatus store_files_of_case(StoreConn *c, const char *case_id,
                                 void (*cb)(void *arg, const FileRow *f), void *arg);
-StoreStatus store_event_insert(StoreConn *c, const char *case_id, int64_t target_id, int64_t now,
-                               const char *actor, const char *kind, const char *from_state,
-                               const char *to_state, const Buf *body);
-
-/* The rowid of this connection's last insert. */
-int64_t store_last_insert_id(StoreConn *c);
-/* One file's case and encrypted meta. */
+/* One file's case and encrypted meta; STORE_NOT_FOUND when there is no such file. */
 StoreStatus store_file_get(StoreConn *c, const char *id, char case_id[CASE_ID_LEN + 1], Buf *meta);
+
+/* ---- fingerprints ---- */
+
+/* Inserts a fingerprint row (body: a placeholder; the value is sealed to the new row id after);
+ * *id receives the new id. */
+StoreStatus store_fingerprint_insert(StoreConn *c, const char *case_id, const char *alg,
+                                     const Buf *body, int64_t *id);
 /* Encrypted fingerprint values of a case, in order. */
 StoreStatus store_fingerprints_of_case(StoreConn *c, const char *case_id,
                                        void (*cb)(void *arg, int64_t id, const Buf *body),
                                        void *arg);
 
-/* Every case id, oldest first (a rotation walks them). */
-StoreStatus store_case_ids(StoreConn *c, void (*cb)(void *arg, const char *id), void *arg);
-/* A rotation: the case key sealed to the new org public key and wrapped under the new data key. */
-StoreStatus store_case_set_keys(StoreConn *c, const char *id, const Buf *sealed_key,
-                                const Buf *org_wrap);
+/* ---- blind indexes ---- */
+
+/* Adds a blind index value of a case (target_id 0: the case itself); a repeat is skipped. */
+StoreStatus store_blind_replace(StoreConn *c, const char *case_id, const char *domain,
+                                const unsigned char value[32], int64_t target_id);
+/* Deletes every blind index value of a case. */
+StoreStatus store_blind_clear(StoreConn *c, const char *case_id);
+/* Other cases sharing a blind index value with this case: (case id, domain, target) rows. */
+StoreStatus store_blind_matches(StoreConn *c, const char *case_id,
+                                void (*cb)(void *arg, const char *other_case, const char *domain,
+                                           int64_t target_id),
+                                void *arg);
 
 #endif

@@ -8,8 +8,10 @@
 #include "sealed.h"
 #include "states.h"
 #include "store_case.h"
+#include "store_log.h"
+#include "store_registry.h"
 #include "store_staff.h"
-#include "store_work.h"
+#include "store_target.h"
 #include "vault.h"
 
 #include <stdio.h>

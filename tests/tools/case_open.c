@@ -9,6 +9,7 @@
 #include "sealed.h"
 #include "store_case.h"
 #include "store_staff.h"
+#include "store_target.h"
 #include "uploads.h"
 #include "vault.h"
 

@@ -1,7 +1,7 @@
 /* The transition table against DESIGN section 4: every allowed edge, every other pair refused,
  * "any open -> withdrawn", which states are open, unknown names. */
 #include "states.h"
-#include "store_work.h"
+#include "store_target.h"
 
 #include <setjmp.h>
 #include <stdarg.h>

@@ -4,10 +4,14 @@
  * connection looks at the file the way an outsider would. */
 #include "store.h"
 #include "store_case.h"
+#include "store_log.h"
+#include "store_internal.h"
 #include "store_staff.h"
+#include "store_target.h"
 #include "vault.h"
 
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -19,6 +23,7 @@
 #include <dirent.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define NOW 1741600000
@@ -143,8 +148,10 @@ static int schema_files(void)
     assert_non_null(at);
     snprintf(at, sizeof root - (size_t)(at - root), "schema");
     DIR *d = opendir(root);
-    if (!d)
+    if (!d) {
         fail_msg("cannot read %s", root);
+        return 0;
+    }
     int n = 0;
     struct dirent *e;
     while ((e = readdir(d))) {
@@ -521,6 +528,56 @@ static void test_case_delete_cascades(void **state)
     assert_int_equal(rows_of("targets", CASE_C), 0);
 }
 
+/* ---- binds by name ---- */
+
+static const char count_sql[] = "SELECT count(*) FROM cases WHERE id = :case_id AND "
+                                "receipt_lookup IS NOT :lookup AND risk_flags >= :flags";
+
+/* Binds one of the three kinds by name into count_sql; which 0..2. */
+static int bind_one(sqlite3_stmt *st, int which, const char *name)
+{
+    static const unsigned char lookup[32] = {1};
+    if (which == 0)
+        return store_bind_text_n(st, name, CASE_A);
+    if (which == 1)
+        return store_bind_blob_n(st, name, lookup, sizeof lookup);
+    return store_bind_int64_n(st, name, 0);
+}
+
+/* A bind by a name the statement lacks fails loudly, as Fossil's paramIdx: the bind says so and
+ * the statement refuses to run, where a positional bind would have left the parameter NULL. In a
+ * debug build the bind asserts, so a child process tries it and must die of SIGABRT. */
+static void test_bind_unknown_name_fails(void **state)
+{
+    (void)state;
+    StoreConn *c = store_conn();
+    assert_non_null(c);
+    static const char *const good[] = {":case_id", ":lookup", ":flags"};
+    for (int which = 0; which < 3; which++) {
+        sqlite3_stmt *st = store_stmt(c, count_sql);
+        assert_non_null(st);
+#ifdef NDEBUG
+        assert_int_equal(bind_one(st, which, ":nope"), -1);
+        assert_int_equal(store_exec_stmt(c, st, __func__), STORE_ERROR);
+#else
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+            bind_one(st, which, ":nope");
+            _exit(0); /* reached only when the bind did not assert */
+        }
+        int status = 0;
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT);
+#endif
+        /* The next use of the same statement with the right names runs. */
+        st = store_stmt(c, count_sql);
+        for (int k = 0; k < 3; k++)
+            assert_int_equal(bind_one(st, k, good[k]), 0);
+        assert_int_equal(store_exec_stmt(c, st, __func__), STORE_OK);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -531,6 +588,7 @@ int main(void)
         cmocka_unit_test(test_staff_keys_never_on_disabled),
         cmocka_unit_test(test_target_set_state_conflict),
         cmocka_unit_test(test_case_delete_cascades),
+        cmocka_unit_test(test_bind_unknown_name_fails),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,0 +1,43 @@
+/* The casework queue: one read over cases and their targets, filtered and paged by a cursor. */
+#ifndef TAKEDOWN_STORE_QUEUE_H
+#define TAKEDOWN_STORE_QUEUE_H
+
+#include "store.h"
+
+#include <stdint.h>
+
+#define WORK_DUE_NONE 9000000000000000LL /* sorts after every real deadline */
+
+typedef struct QueueFilter {
+    const char *queue;    /* new, mine, overdue, awaiting, monitoring, all */
+    int64_t me;           /* the caller's staff id (mine) */
+    int64_t now;          /* for overdue */
+    const char *platform; /* NULL: any */
+    const char *route;
+    const char *state;
+    int64_t incident; /* 0: any */
+    int64_t assignee; /* 0: any */
+    /* the cursor: rows after (prio, due, created, id) */
+    int prio;
+    int64_t due, created;
+    char after_id[24];
+    int limit;
+} QueueFilter;
+
+typedef struct QueueRow {
+    char id[24];
+    int prio;
+    int64_t due; /* WORK_DUE_NONE when no deadline */
+    int64_t created_at;
+    int risk_flags;
+    char incident_type[16];
+    int64_t withdrawn_at;
+    char assignee[64]; /* login or "" */
+    int64_t incident_id;
+} QueueRow;
+
+/* The cases of one queue page: at risk first, then by deadline, age and id, after the cursor. */
+StoreStatus store_queue(StoreConn *c, const QueueFilter *f,
+                        void (*cb)(void *arg, const QueueRow *r), void *arg);
+
+#endif

@@ -1,0 +1,365 @@
+/* Queries for targets, their clocks and checks, notices and visits: one function per query, every
+ * value bound by name. */
+#include "store_target.h"
+
+#include "log.h"
+#include "store_internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+void target_row_free(TargetRow *r)
+{
+    buf_free(&r->body);
+}
+
+const char *store_open_states_sql(void)
+{
+    return OPEN_STATES;
+}
+
+/* ---- targets ---- */
+
+StoreStatus store_target_insert(StoreConn *c, const char *case_id, const char *kind,
+                                const char *platform, const char *state, int64_t parent_id,
+                                const Buf *body, int64_t now, int64_t *id)
+{
+    sqlite3_stmt *st = store_stmt(
+        c, "INSERT INTO targets (case_id, kind, platform, state, parent_id, created_at, "
+           "updated_at, body) VALUES (:case_id, :kind, :platform, :state, :parent_id, :now, "
+           ":now, :body)");
+    store_bind_text_n(st, ":case_id", case_id);
+    store_bind_text_n(st, ":kind", kind);
+    store_bind_text_n(st, ":platform", platform);
+    store_bind_text_n(st, ":state", state);
+    store_bind_opt_int64_n(st, ":parent_id", parent_id > 0 ? parent_id : 0);
+    store_bind_int64_n(st, ":now", now);
+    store_bind_buf_n(st, ":body", body);
+    return store_exec_insert(c, st, id, __func__);
+}
+
+StoreStatus store_target_insert_child(StoreConn *c, const char *case_id, int64_t parent_id,
+                                      const char *platform, const Buf *placeholder, int64_t now,
+                                      int64_t *id)
+{
+    return store_target_insert(c, case_id, "online", platform, "reported", parent_id, placeholder,
+                               now, id);
+}
+
+/* The columns every target query reads, in target_row's order; the body comes last. */
+#define TARGET_COLUMNS                                                                             \
+    "id, case_id, kind, platform, state, coalesce(parent_id, 0), coalesce(route, ''), "            \
+    "coalesce(due_at, 0), created_at, updated_at, coalesce(monitor_since, 0), "
+
+static int target_row(sqlite3_stmt *st, void *p)
+{
+    TargetRow *t = p;
+    t->id = sqlite3_column_int64(st, 0);
+    store_column_text(st, 1, t->case_id, sizeof t->case_id);
+    store_column_text(st, 2, t->kind, sizeof t->kind);
+    store_column_text(st, 3, t->platform, sizeof t->platform);
+    store_column_text(st, 4, t->state, sizeof t->state);
+    t->parent_id = sqlite3_column_int64(st, 5);
+    store_column_text(st, 6, t->route, sizeof t->route);
+    t->due_at = sqlite3_column_int64(st, 7);
+    t->created_at = sqlite3_column_int64(st, 8);
+    t->updated_at = sqlite3_column_int64(st, 9);
+    t->monitor_since = sqlite3_column_int64(st, 10);
+    store_column_buf(st, 11, &t->body);
+    return 0;
+}
+
+StoreStatus store_target_get(StoreConn *c, int64_t id, TargetRow *out)
+{
+    sqlite3_stmt *st = store_stmt(c, "SELECT " TARGET_COLUMNS "body FROM targets WHERE id = :id");
+    store_bind_int64_n(st, ":id", id);
+    return store_one(c, st, target_row, out, __func__);
+}
+
+typedef struct TargetEach {
+    void (*cb)(void *arg, const TargetRow *t);
+    void *arg;
+} TargetEach;
+
+static int target_each(sqlite3_stmt *st, void *p)
+{
+    const TargetEach *e = p;
+    TargetRow t = {0};
+    target_row(st, &t);
+    e->cb(e->arg, &t);
+    target_row_free(&t);
+    return 0;
+}
+
+StoreStatus store_targets_of_case(StoreConn *c, const char *case_id, int with_body,
+                                  void (*cb)(void *arg, const TargetRow *t), void *arg)
+{
+    /* Lists that show no content do not even read the ciphertext. */
+    sqlite3_stmt *st = store_stmt(c, "SELECT " TARGET_COLUMNS "CASE WHEN :with_body THEN body END "
+                                     "FROM targets WHERE case_id = :case_id ORDER BY id");
+    store_bind_text_n(st, ":case_id", case_id);
+    store_bind_int64_n(st, ":with_body", with_body ? 1 : 0);
+    TargetEach e = {cb, arg};
+    return store_each(c, st, target_each, &e, __func__);
+}
+
+StoreStatus store_target_set_state(StoreConn *c, int64_t id, const char *from, const char *to,
+                                   int64_t now)
+{
+    sqlite3_stmt *st = store_stmt(c, "UPDATE targets SET state = :to, updated_at = :now "
+                                     "WHERE id = :id AND state = :from");
+    store_bind_int64_n(st, ":id", id);
+    store_bind_text_n(st, ":from", from);
+    store_bind_text_n(st, ":to", to);
+    store_bind_int64_n(st, ":now", now);
+    StoreStatus s = store_exec_one(c, st, __func__);
+    return s == STORE_NOT_FOUND ? STORE_CONFLICT : s;
+}
+
+StoreStatus store_case_open_targets(StoreConn *c, const char *case_id, int64_t *n)
+{
+    sqlite3_stmt *st = store_stmt(
+        c, "SELECT count(*) FROM targets WHERE case_id = :case_id AND state IN " OPEN_STATES);
+    store_bind_text_n(st, ":case_id", case_id);
+    return store_one(c, st, store_row_int64, n, __func__);
+}
+
+StoreStatus store_targets_withdraw(StoreConn *c, const char *case_id, const char *actor,
+                                   int64_t now, int64_t *n)
+{
+    /* One timeline event per open target, then every one of them moved, however many there are:
+     * both statements see the same rows inside the caller's (immediate) transaction. */
+    sqlite3_stmt *ev = store_stmt(
+        c, "INSERT INTO events (case_id, target_id, at, actor, kind, from_state, to_state) "
+           "SELECT case_id, id, :now, :actor, 'target.transition', state, 'withdrawn' FROM targets "
+           "WHERE case_id = :case_id AND state IN " OPEN_STATES " ORDER BY id");
+    store_bind_text_n(ev, ":case_id", case_id);
+    store_bind_int64_n(ev, ":now", now);
+    store_bind_text_n(ev, ":actor", actor);
+    StoreStatus s = store_exec_stmt(c, ev, __func__);
+    if (s != STORE_OK)
+        return s;
+    int64_t events = sqlite3_changes(c->db);
+    /* Withdrawn: no clock runs and nothing is checked any more. */
+    sqlite3_stmt *up = store_stmt(c, "UPDATE targets SET state = 'withdrawn', updated_at = :now, "
+                                     "due_at = NULL, next_check_at = NULL "
+                                     "WHERE case_id = :case_id AND state IN " OPEN_STATES);
+    store_bind_text_n(up, ":case_id", case_id);
+    store_bind_int64_n(up, ":now", now);
+    if ((s = store_exec_stmt(c, up, __func__)) != STORE_OK)
+        return s;
+    *n = sqlite3_changes(c->db);
+    if (*n != events) { /* impossible inside one immediate transaction */
+        log_errorx("%s: %lld events for %lld targets", __func__, (long long)events, (long long)*n);
+        return STORE_ERROR;
+    }
+    return STORE_OK;
+}
+
+/* ---- clocks and checks ---- */
+
+StoreStatus store_target_set_clock(StoreConn *c, int64_t id, const char *route, int64_t due_at)
+{
+    sqlite3_stmt *st =
+        store_stmt(c, "UPDATE targets SET route = :route, due_at = :due_at WHERE id = :id");
+    store_bind_int64_n(st, ":id", id);
+    store_bind_opt_text_n(st, ":route", route);
+    store_bind_opt_int64_n(st, ":due_at", due_at);
+    return store_exec_one(c, st, __func__);
+}
+
+StoreStatus store_target_clear_due(StoreConn *c, int64_t id)
+{
+    sqlite3_stmt *st = store_stmt(c, "UPDATE targets SET due_at = NULL WHERE id = :id");
+    store_bind_int64_n(st, ":id", id);
+    return store_exec_stmt(c, st, __func__);
+}
+
+StoreStatus store_target_set_decision(StoreConn *c, int64_t id, int64_t at)
+{
+    sqlite3_stmt *st = store_stmt(c, "UPDATE targets SET decision_at = :at WHERE id = :id");
+    store_bind_int64_n(st, ":id", id);
+    store_bind_int64_n(st, ":at", at);
+    return store_exec_one(c, st, __func__);
+}
+
+typedef struct CheckEach {
+    void (*cb)(void *arg, const CheckDue *d);
+    void *arg;
+} CheckEach;
+
+static int check_row(sqlite3_stmt *st, void *p)
+{
+    const CheckEach *e = p;
+    CheckDue d;
+    d.target_id = sqlite3_column_int64(st, 0);
+    store_column_text(st, 1, d.case_id, sizeof d.case_id);
+    store_column_text(st, 2, d.state, sizeof d.state);
+    e->cb(e->arg, &d);
+    return 0;
+}
+
+StoreStatus store_checks_due(StoreConn *c, int64_t now, int limit,
+                             void (*cb)(void *arg, const CheckDue *d), void *arg)
+{
+    sqlite3_stmt *st = store_stmt(
+        c, "SELECT id, case_id, state FROM targets WHERE next_check_at IS NOT NULL AND "
+           "next_check_at <= :now AND kind != 'offline' ORDER BY next_check_at, id LIMIT :limit");
+    store_bind_int64_n(st, ":now", now);
+    store_bind_int64_n(st, ":limit", limit);
+    CheckEach e = {cb, arg};
+    return store_each(c, st, check_row, &e, __func__);
+}
+
+StoreStatus store_target_set_check(StoreConn *c, int64_t id, int64_t next_check_at,
+                                   int64_t last_check_at)
+{
+    sqlite3_stmt *st = store_stmt(c, "UPDATE targets SET next_check_at = :next, "
+                                     "last_check_at = coalesce(:last, last_check_at) "
+                                     "WHERE id = :id");
+    store_bind_int64_n(st, ":id", id);
+    store_bind_opt_int64_n(st, ":next", next_check_at);
+    store_bind_opt_int64_n(st, ":last", last_check_at);
+    return store_exec_one(c, st, __func__);
+}
+
+StoreStatus store_target_set_monitor(StoreConn *c, int64_t id, int64_t since, int64_t next)
+{
+    sqlite3_stmt *st = store_stmt(
+        c, "UPDATE targets SET monitor_since = :since, next_check_at = :next WHERE id = :id");
+    store_bind_int64_n(st, ":id", id);
+    store_bind_opt_int64_n(st, ":since", since);
+    store_bind_opt_int64_n(st, ":next", next);
+    return store_exec_one(c, st, __func__);
+}
+
+/* ---- notices ---- */
+
+StoreStatus store_notice_insert(StoreConn *c, int64_t target_id, const char *case_id,
+                                const char *route, const char *language, int64_t sent_at,
+                                int64_t sent_by, const Buf *body, int64_t *id)
+{
+    sqlite3_stmt *st = store_stmt(
+        c, "INSERT INTO notices (target_id, case_id, route, language, sent_at, sent_by, body) "
+           "VALUES (:target_id, :case_id, :route, :language, :sent_at, :sent_by, :body)");
+    store_bind_int64_n(st, ":target_id", target_id);
+    store_bind_text_n(st, ":case_id", case_id);
+    store_bind_text_n(st, ":route", route);
+    store_bind_text_n(st, ":language", language);
+    store_bind_int64_n(st, ":sent_at", sent_at);
+    store_bind_opt_int64_n(st, ":sent_by", sent_by);
+    store_bind_buf_n(st, ":body", body);
+    return store_exec_insert(c, st, id, __func__);
+}
+
+typedef struct NoticeEach {
+    void (*cb)(void *arg, const NoticeRow *n);
+    void *arg;
+} NoticeEach;
+
+static int notice_row(sqlite3_stmt *st, void *p)
+{
+    const NoticeEach *e = p;
+    NoticeRow n = {0};
+    n.id = sqlite3_column_int64(st, 0);
+    store_column_text(st, 1, n.route, sizeof n.route);
+    store_column_text(st, 2, n.language, sizeof n.language);
+    n.sent_at = sqlite3_column_int64(st, 3);
+    store_column_text(st, 4, n.sent_by, sizeof n.sent_by);
+    store_column_buf(st, 5, &n.body);
+    e->cb(e->arg, &n);
+    buf_free(&n.body);
+    return 0;
+}
+
+StoreStatus store_notices_of_target(StoreConn *c, int64_t target_id,
+                                    void (*cb)(void *arg, const NoticeRow *n), void *arg)
+{
+    sqlite3_stmt *st = store_stmt(
+        c, "SELECT n.id, n.route, n.language, n.sent_at, coalesce(s.login, ''), n.body "
+           "FROM notices n LEFT JOIN staff s ON s.id = n.sent_by WHERE n.target_id = :target_id "
+           "ORDER BY n.id");
+    store_bind_int64_n(st, ":target_id", target_id);
+    NoticeEach e = {cb, arg};
+    return store_each(c, st, notice_row, &e, __func__);
+}
+
+/* ---- visits ---- */
+
+StoreStatus store_visit_insert(StoreConn *c, int64_t target_id, const char *case_id,
+                               int64_t planned_at, int64_t staff_a, int64_t staff_b,
+                               const Buf *placeholder, int64_t *id)
+{
+    sqlite3_stmt *st =
+        store_stmt(c, "INSERT INTO visits (target_id, case_id, planned_at, staff_a, staff_b, body) "
+                      "VALUES (:target_id, :case_id, :planned_at, :staff_a, :staff_b, :body)");
+    store_bind_int64_n(st, ":target_id", target_id);
+    store_bind_text_n(st, ":case_id", case_id);
+    store_bind_int64_n(st, ":planned_at", planned_at);
+    store_bind_int64_n(st, ":staff_a", staff_a);
+    store_bind_int64_n(st, ":staff_b", staff_b);
+    store_bind_buf_n(st, ":body", placeholder);
+    return store_exec_insert(c, st, id, __func__);
+}
+
+StoreStatus store_visit_record(StoreConn *c, int64_t id, const char *outcome, int64_t at)
+{
+    sqlite3_stmt *st =
+        store_stmt(c, "UPDATE visits SET outcome = :outcome, recorded_at = :at WHERE id = :id");
+    store_bind_int64_n(st, ":id", id);
+    store_bind_text_n(st, ":outcome", outcome);
+    store_bind_int64_n(st, ":at", at);
+    return store_exec_one(c, st, __func__);
+}
+
+#define VISIT_COLUMNS                                                                              \
+    "v.id, v.target_id, v.planned_at, coalesce(v.recorded_at, 0), coalesce(a.login, ''), "         \
+    "coalesce(b.login, ''), coalesce(v.outcome, ''), v.body FROM visits v "                        \
+    "LEFT JOIN staff a ON a.id = v.staff_a LEFT JOIN staff b ON b.id = v.staff_b "
+
+static int visit_row(sqlite3_stmt *st, void *p)
+{
+    VisitRow *v = p;
+    v->id = sqlite3_column_int64(st, 0);
+    v->target_id = sqlite3_column_int64(st, 1);
+    v->planned_at = sqlite3_column_int64(st, 2);
+    v->recorded_at = sqlite3_column_int64(st, 3);
+    store_column_text(st, 4, v->staff_a, sizeof v->staff_a);
+    store_column_text(st, 5, v->staff_b, sizeof v->staff_b);
+    store_column_text(st, 6, v->outcome, sizeof v->outcome);
+    store_column_buf(st, 7, &v->body);
+    return 0;
+}
+
+StoreStatus store_visit_latest(StoreConn *c, int64_t target_id, VisitRow *out)
+{
+    sqlite3_stmt *st = store_stmt(c, "SELECT " VISIT_COLUMNS
+                                     "WHERE v.target_id = :target_id ORDER BY v.id DESC LIMIT 1");
+    store_bind_int64_n(st, ":target_id", target_id);
+    return store_one(c, st, visit_row, out, __func__);
+}
+
+typedef struct VisitEach {
+    void (*cb)(void *arg, const VisitRow *v);
+    void *arg;
+} VisitEach;
+
+static int visit_each(sqlite3_stmt *st, void *p)
+{
+    const VisitEach *e = p;
+    VisitRow v = {0};
+    visit_row(st, &v);
+    e->cb(e->arg, &v);
+    buf_free(&v.body);
+    return 0;
+}
+
+StoreStatus store_visits_of_target(StoreConn *c, int64_t target_id,
+                                   void (*cb)(void *arg, const VisitRow *v), void *arg)
+{
+    sqlite3_stmt *st =
+        store_stmt(c, "SELECT " VISIT_COLUMNS "WHERE v.target_id = :target_id ORDER BY v.id");
+    store_bind_int64_n(st, ":target_id", target_id);
+    VisitEach e = {cb, arg};
+    return store_each(c, st, visit_each, &e, __func__);
+}
