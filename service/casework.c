@@ -4,24 +4,16 @@
  * row. */
 #include "casework_internal.h"
 
-#include "checker.h"
-#include "i18n.h"
-#include "links.h"
-#include "log.h"
-#include "notice.h"
 #include "sealed.h"
-#include "staff.h"
 #include "states.h"
 #include "store_case.h"
 #include "store_staff.h"
 #include "store_work.h"
-#include "uploads.h"
 #include "vault.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 CaseworkResult cw_from_store(StoreStatus s)
 {
@@ -147,15 +139,6 @@ StoreStatus cw_case_workable(StoreConn *c, const char *case_id)
 int cw_is_waiting(const char *state)
 {
     return states_is_open(state);
-}
-
-/* The table, then the kind: notices are for online copies, visits for offline ones. */
-int cw_move_allowed(const char *kind, const char *from, const char *to)
-{
-    int offline = strcmp(kind, "offline") == 0;
-    int online_only = !strcmp(to, "notice_sent") || !strcmp(to, "ready");
-    return states_allowed(from, to) && strcmp(to, "withdrawn") != 0 && !(online_only && offline) &&
-           !(!strcmp(to, "visit_planned") && !offline);
 }
 
 void cw_add_notice(void *arg, const NoticeRow *n)

@@ -1,14 +1,9 @@
 /* Assignment, internal notes, messages to the requester, screenshots, legal holds. */
 #include "casework_internal.h"
 
-#include "checker.h"
-#include "i18n.h"
-#include "links.h"
 #include "log.h"
-#include "notice.h"
 #include "sealed.h"
 #include "staff.h"
-#include "states.h"
 #include "store_case.h"
 #include "store_staff.h"
 #include "store_work.h"
@@ -18,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* ---- assignment, notes, messages, files ---- */
 

@@ -31,8 +31,6 @@ StoreStatus cw_blind_write(StoreConn *c, const unsigned char *org_sk, const char
                            const json_t *body, const json_t *targets, const json_t *fingerprints);
 /* A clock runs while a due time is set on an open target. */
 int cw_is_waiting(const char *state);
-/* The transition table, then the copy's kind (notices for online copies, visits for offline). */
-int cw_move_allowed(const char *kind, const char *from, const char *to);
 /* A text member of a transition's fields, or NULL when absent or empty. */
 const char *cw_field_text(const json_t *fields, const char *name);
 

@@ -6,6 +6,7 @@
 #include "links.h"
 #include "log.h"
 #include "sealed.h"
+#include "states.h"
 #include "store_case.h"
 #include "store_staff.h"
 #include "uploads.h"
@@ -176,6 +177,7 @@ static const char *const INCIDENTS[] = {"crime",      "accident", "intimate", "d
                                         "harassment", "other",    NULL};
 static const char *const PRESERVE[] = {"none", "fingerprint", "sealed_copy", "police", NULL};
 static const char *const LANGS[] = {"zh-CN", "en", NULL};
+/* Literals: tests/http/openapi.test.mjs reads this list from the source. */
 static const char *const KINDS[] = {"online", "account", "search", "offline", NULL};
 
 static const char *link_error_code(LinkError e)
@@ -205,12 +207,12 @@ static void take_target(json_t *t, const char *path, json_t *out, IntakeErrors *
         return;
     }
     snprintf(p, sizeof p, "%s.kind", path);
-    const char *kind = take_enum(t, "kind", p, KINDS, "online", out, errs);
+    const char *kind = take_enum(t, "kind", p, KINDS, TARGET_KIND_ONLINE, out, errs);
     snprintf(p, sizeof p, "%s.note", path);
     take_text(t, "note", p, INTAKE_NOTE_MAX, 0, out, errs);
     if (!kind)
         return;
-    if (strcmp(kind, "offline") == 0) {
+    if (states_kind_offline(kind)) {
         snprintf(p, sizeof p, "%s.holder", path);
         take_text(t, "holder", p, INTAKE_HOLDER_MAX, 1, out, errs);
         snprintf(p, sizeof p, "%s.where", path);
@@ -418,8 +420,8 @@ static StoreStatus insert_targets(StoreConn *c, const unsigned char *key, const 
         Buf placeholder = {0};
         buf_putc(&placeholder, 0);
         s = store_target_insert(c, case_id, json_string_value(json_object_get(t, "kind")),
-                                json_string_value(json_object_get(t, "platform")), "reported", 0,
-                                &placeholder, now, &id);
+                                json_string_value(json_object_get(t, "platform")), STATE_REPORTED,
+                                0, &placeholder, now, &id);
         buf_free(&placeholder);
         if (s != STORE_OK)
             break;
@@ -428,8 +430,8 @@ static StoreStatus insert_targets(StoreConn *c, const unsigned char *key, const 
         sealed_json(key, "targets", "body", row, t, &body);
         if ((s = store_set_sealed(c, SEALED_TARGET_BODY, id, body.data, body.len)) != STORE_OK)
             break;
-        if ((s = store_event_insert(c, case_id, id, now, actor, "target.reported", NULL, "reported",
-                                    NULL)) != STORE_OK)
+        if ((s = store_event_insert(c, case_id, id, now, actor, "target.reported", NULL,
+                                    STATE_REPORTED, NULL)) != STORE_OK)
             break;
     }
     buf_free(&body);
