@@ -1,13 +1,13 @@
 /* Assignment, internal notes, messages to the requester, screenshots, legal holds. */
 #include "casework_internal.h"
 
+#include "filestore.h"
 #include "log.h"
 #include "sealed.h"
 #include "staff.h"
 #include "store_case.h"
 #include "store_staff.h"
 #include "store_work.h"
-#include "uploads.h"
 #include "vault.h"
 
 #include <stdio.h>
@@ -140,7 +140,7 @@ CaseworkResult casework_file(const Session *s, const char *file_id, int64_t now,
         json_t *m = sealed_open_json(key, "files", "meta", file_id, &meta);
         snprintf(type, 32, "%s", m ? json_string_value(json_object_get(m, "type")) : "");
         json_decref(m);
-        if (!type[0] || uploads_read(file_id, key, bytes) != 0) {
+        if (!type[0] || filestore_read(file_id, key, bytes) != 0) {
             log_warnx("%s: a stored file does not open", __func__);
             r = CW_DAMAGED;
         }

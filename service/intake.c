@@ -3,13 +3,13 @@
  * case key; only workflow metadata (role, type, risk flags, platform, state) stays in clear. */
 #include "intake.h"
 
+#include "filestore.h"
 #include "links.h"
 #include "log.h"
 #include "sealed.h"
 #include "states.h"
 #include "store_case.h"
 #include "store_staff.h"
-#include "uploads.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -401,7 +401,7 @@ static int risk_bits(const json_t *report)
 typedef struct FileArgs {
     const unsigned char *key;
     const char *case_id;
-    const IntakeFile *files;
+    const StoredFile *files;
     size_t nfiles;
     int64_t now;
 } FileArgs;
@@ -442,7 +442,7 @@ typedef struct SubmitArgs {
     CaseRow row;
     const json_t *report;
     const unsigned char *key;
-    const IntakeFile *files;
+    const StoredFile *files;
     size_t nfiles;
     int64_t now;
     IntakeResult *res;
@@ -506,13 +506,13 @@ static StoreStatus submit_tx(StoreConn *c, void *arg)
 }
 
 /* Moves uploaded files from files/tmp into place after the commit made them part of a case. */
-static void files_commit(const IntakeFile *files, size_t n)
+static void files_commit(const StoredFile *files, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        uploads_commit_file(files[i].id);
+        filestore_commit(files[i].id);
 }
 
-int intake_submit(const json_t *report, const unsigned char *given_key, const IntakeFile *files,
+int intake_submit(const json_t *report, const unsigned char *given_key, const StoredFile *files,
                   size_t nfiles, const char *channel, int64_t now, IntakeResult *res)
 {
     StoreConn *c = store_conn();
