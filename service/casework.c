@@ -178,6 +178,20 @@ void cw_loaded_free(CwLoaded *l)
     json_decref(l->target_body);
 }
 
+CaseworkResult cw_load_kind(const Session *s, int64_t target_id, int offline, StoreConn **c,
+                            CwLoaded *l)
+{
+    memset(l, 0, sizeof *l);
+    if (!cw_can_open(s))
+        return CW_FORBIDDEN;
+    if (!(*c = store_conn()))
+        return CW_ERROR;
+    CaseworkResult r = cw_load_target(*c, s, target_id, l);
+    if (r == CW_OK && states_kind_offline(l->target.kind) != offline)
+        r = CW_CONFLICT;
+    return r;
+}
+
 /* Loads a target, its case, the case key and both decrypted bodies. */
 CaseworkResult cw_load_target(StoreConn *c, const Session *s, int64_t target_id, CwLoaded *l)
 {

@@ -189,15 +189,9 @@ static CaseworkResult check_one(StoreConn *c, const unsigned char *key, const Ta
 
 CaseworkResult casework_check_now(const Session *s, int64_t target_id, int64_t now, json_t **out)
 {
-    if (!cw_can_open(s))
-        return CW_FORBIDDEN;
-    StoreConn *c = store_conn();
-    if (!c)
-        return CW_ERROR;
+    StoreConn *c;
     CwLoaded l;
-    CaseworkResult r = cw_load_target(c, s, target_id, &l);
-    if (r == CW_OK && states_kind_offline(l.target.kind))
-        r = CW_CONFLICT;
+    CaseworkResult r = cw_load_kind(s, target_id, 0, &c, &l); /* an offline copy has no link */
     CheckReport rep;
     if (r == CW_OK)
         r = check_one(c, l.key, &l.target, now, &rep);
@@ -273,15 +267,9 @@ static void sheet_visit(void *arg, const VisitRow *v)
 
 CaseworkResult casework_visit_sheet(const Session *s, int64_t target_id, int64_t now, json_t **out)
 {
-    if (!cw_can_open(s))
-        return CW_FORBIDDEN;
-    StoreConn *c = store_conn();
-    if (!c)
-        return CW_ERROR;
+    StoreConn *c;
     CwLoaded l;
-    CaseworkResult r = cw_load_target(c, s, target_id, &l);
-    if (r == CW_OK && !states_kind_offline(l.target.kind))
-        r = CW_CONFLICT;
+    CaseworkResult r = cw_load_kind(s, target_id, 1, &c, &l);
     if (r == CW_OK) {
         SheetArgs a = {l.key, json_array()};
         store_visits_of_target(c, target_id, sheet_visit, &a);

@@ -50,6 +50,12 @@ typedef struct CwLoaded {
 } CwLoaded;
 CaseworkResult cw_load_target(StoreConn *c, const Session *s, int64_t target_id, CwLoaded *l);
 void cw_loaded_free(CwLoaded *l);
+/* cw_load_target for staff who hold the org key (else CW_FORBIDDEN), and only for a copy of the
+ * kind the work is for: CW_CONFLICT for an offline copy when offline is 0 (notices, link checks),
+ * for any other when it is 1 (visit sheets). *c is the thread's connection; l is always freeable.
+ */
+CaseworkResult cw_load_kind(const Session *s, int64_t target_id, int offline, StoreConn **c,
+                            CwLoaded *l);
 
 /* STORE_CONFLICT when the case was withdrawn (staff may no longer move or add its copies); call
  * inside the transaction that would change them, so a withdraw in between is seen. */

@@ -465,18 +465,12 @@ CaseworkResult casework_transition(const Session *s, int64_t target_id, const ch
 CaseworkResult casework_notice(const Session *s, int64_t target_id, const char *lang,
                                const json_t *fields, int64_t now, json_t **out)
 {
-    if (!cw_can_open(s))
-        return CW_FORBIDDEN;
-    StoreConn *c = store_conn();
-    if (!c)
-        return CW_ERROR;
+    StoreConn *c;
     CwLoaded l;
-    CaseworkResult r = cw_load_target(c, s, target_id, &l);
+    CaseworkResult r = cw_load_kind(s, target_id, 0, &c, &l);
     json_t *detail = json_object();
     RouteRow route;
     PlatformRow platform;
-    if (r == CW_OK && states_kind_offline(l.target.kind))
-        r = CW_CONFLICT;
     if (r == CW_OK)
         r = pick_route(c, &l, fields, &route, &platform, detail);
     if (r == CW_OK) {
