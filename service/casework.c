@@ -4,25 +4,17 @@
  * row. */
 #include "casework_internal.h"
 
-#include "checker.h"
-#include "i18n.h"
-#include "links.h"
-#include "log.h"
-#include "notice.h"
 #include "sealed.h"
-#include "staff.h"
 #include "states.h"
 #include "store_case.h"
 #include "store_registry.h"
 #include "store_staff.h"
 #include "store_target.h"
-#include "uploads.h"
 #include "vault.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 CaseworkResult cw_from_store(StoreStatus s)
 {
@@ -160,15 +152,6 @@ int cw_is_waiting(const char *state)
     return states_is_open(state);
 }
 
-/* The table, then the kind: notices are for online copies, visits for offline ones. */
-int cw_move_allowed(const char *kind, const char *from, const char *to)
-{
-    int offline = strcmp(kind, "offline") == 0;
-    int online_only = !strcmp(to, "notice_sent") || !strcmp(to, "ready");
-    return states_allowed(from, to) && strcmp(to, "withdrawn") != 0 && !(online_only && offline) &&
-           !(!strcmp(to, "visit_planned") && !offline);
-}
-
 void cw_add_notice(void *arg, const NoticeRow *n)
 {
     CwNoticeArgs *a = arg;
@@ -204,6 +187,20 @@ void cw_loaded_free(CwLoaded *l)
     vault_secret_free(l->key);
     json_decref(l->case_body);
     json_decref(l->target_body);
+}
+
+CaseworkResult cw_load_kind(const Session *s, int64_t target_id, int offline, StoreConn **c,
+                            CwLoaded *l)
+{
+    memset(l, 0, sizeof *l);
+    if (!cw_can_open(s))
+        return CW_FORBIDDEN;
+    if (!(*c = store_conn()))
+        return CW_ERROR;
+    CaseworkResult r = cw_load_target(*c, s, target_id, l);
+    if (r == CW_OK && states_kind_offline(l->target.kind) != offline)
+        r = CW_CONFLICT;
+    return r;
 }
 
 /* Loads a target, its case, the case key and both decrypted bodies. */

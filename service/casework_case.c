@@ -1,24 +1,18 @@
 /* Assignment, internal notes, messages to the requester, screenshots, legal holds. */
 #include "casework_internal.h"
 
-#include "checker.h"
-#include "i18n.h"
-#include "links.h"
+#include "filestore.h"
 #include "log.h"
-#include "notice.h"
 #include "sealed.h"
 #include "staff.h"
-#include "states.h"
 #include "store_case.h"
 #include "store_log.h"
 #include "store_staff.h"
-#include "uploads.h"
 #include "vault.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* ---- assignment, notes, messages, files ---- */
 
@@ -146,7 +140,7 @@ CaseworkResult casework_file(const Session *s, const char *file_id, int64_t now,
         json_t *m = sealed_open_json(key, "files", "meta", file_id, &meta);
         snprintf(type, 32, "%s", m ? json_string_value(json_object_get(m, "type")) : "");
         json_decref(m);
-        if (!type[0] || uploads_read(file_id, key, bytes) != 0) {
+        if (!type[0] || filestore_read(file_id, key, bytes) != 0) {
             log_warnx("%s: a stored file does not open", __func__);
             r = CW_DAMAGED;
         }

@@ -2,10 +2,7 @@
 #include "casework_internal.h"
 
 #include "checker.h"
-#include "i18n.h"
 #include "links.h"
-#include "log.h"
-#include "notice.h"
 #include "sealed.h"
 #include "staff.h"
 #include "states.h"
@@ -13,13 +10,12 @@
 #include "store_log.h"
 #include "store_staff.h"
 #include "store_target.h"
-#include "uploads.h"
 #include "vault.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* ---- re-uploads, checks, holds, visit sheets ---- */
 
@@ -57,8 +53,8 @@ static StoreStatus child_tx(StoreConn *c, void *arg)
     else
         snprintf(actor, sizeof actor, "system");
     if (st == STORE_OK)
-        st = store_event_insert(c, a->case_id, a->child, a->now, actor, a->kind, NULL, "reported",
-                                NULL);
+        st = store_event_insert(c, a->case_id, a->child, a->now, actor, a->kind, NULL,
+                                STATE_REPORTED, NULL);
     if (st == STORE_OK)
         st = cw_retention_update(c, a->case_id, a->now);
     char what[48];
@@ -85,8 +81,8 @@ CaseworkResult casework_reupload(const Session *s, int64_t parent_id, const char
         r = CW_CONFLICT; /* the victim withdrew: nothing is added to the case */
     if (r == CW_OK) {
         json_t *link =
-            json_pack("{s:s, s:s, s:s, s:s, s:s}", "kind", "online", "url", url, "canonical",
-                      li->canonical, "host", li->host, "platform", li->platform);
+            json_pack("{s:s, s:s, s:s, s:s, s:s}", "kind", TARGET_KIND_ONLINE, "url", url,
+                      "canonical", li->canonical, "host", li->host, "platform", li->platform);
         ChildArgs a = {s, l.key, l.row.id, parent_id, now, 0, link, "target.reupload"};
         r = cw_from_store(store_tx(child_tx, &a));
         *child = a.child;
@@ -106,6 +102,17 @@ typedef struct CheckArgs {
     int64_t next;
 } CheckArgs;
 
+/* The checker moves a copy on its own along a fixed path; the table still allows each step. */
+static StoreStatus checker_move(StoreConn *c, const CheckArgs *a, const char *from, const char *to)
+{
+    assert(states_allowed(from, to));
+    StoreStatus st = store_target_set_state(c, a->target_id, from, to, a->now);
+    return st != STORE_OK
+               ? st
+               : store_event_insert(c, a->case_id, a->target_id, a->now, "system:checker",
+                                    "target.transition", from, to, NULL);
+}
+
 /* Records a check: an event with the result, the next check time, and what the result means. */
 static StoreStatus check_tx(StoreConn *c, void *arg)
 {
@@ -120,13 +127,9 @@ static StoreStatus check_tx(StoreConn *c, void *arg)
     if ((st = store_target_set_check(c, a->target_id, a->next, a->now)) != STORE_OK)
         return st;
     /* Removed and now checked gone: verified, then watched for re-uploads. */
-    if (a->rep.result == CHECK_GONE && !strcmp(a->state, "removed")) {
-        if ((st = store_target_set_state(c, a->target_id, "removed", "verified_gone", a->now)) ||
-            (st = store_event_insert(c, a->case_id, a->target_id, a->now, "system:checker",
-                                     "target.transition", "removed", "verified_gone", NULL)) ||
-            (st = store_target_set_state(c, a->target_id, "verified_gone", "monitoring", a->now)) ||
-            (st = store_event_insert(c, a->case_id, a->target_id, a->now, "system:checker",
-                                     "target.transition", "verified_gone", "monitoring", NULL)) ||
+    if (a->rep.result == CHECK_GONE && !strcmp(a->state, STATE_REMOVED)) {
+        if ((st = checker_move(c, a, STATE_REMOVED, STATE_VERIFIED_GONE)) ||
+            (st = checker_move(c, a, STATE_VERIFIED_GONE, STATE_MONITORING)) ||
             (st = store_target_set_monitor(c, a->target_id, a->now,
                                            checker_next_monitor(a->now, a->now))))
             return st;
@@ -143,13 +146,13 @@ static int64_t next_check_after(const TargetRow *t, CheckResult r, int64_t monit
                                 int64_t now)
 {
     /* Up again while monitored: the re-upload child made from it carries the work from here. */
-    if (!strcmp(t->state, "monitoring") && r == CHECK_UP)
+    if (!strcmp(t->state, STATE_MONITORING) && r == CHECK_UP)
         return 0;
-    if (!strcmp(t->state, "monitoring"))
+    if (!strcmp(t->state, STATE_MONITORING))
         return checker_next_monitor(monitor_since ? monitor_since : now, now);
     if (r == CHECK_UNKNOWN)
         return now + 3600;
-    if (r == CHECK_GONE && !strcmp(t->state, "removed"))
+    if (r == CHECK_GONE && !strcmp(t->state, STATE_REMOVED))
         return 0; /* check_tx starts the monitoring schedule */
     return 0;
 }
@@ -175,7 +178,7 @@ static CaseworkResult check_one(StoreConn *c, const unsigned char *key, const Ta
                    rep,
                    next_check_after(t, rep.result, t->monitor_since, now)};
     CaseworkResult r = cw_from_store(store_tx(check_tx, &a));
-    if (r == CW_OK && rep.result == CHECK_UP && !strcmp(t->state, "monitoring")) {
+    if (r == CW_OK && rep.result == CHECK_UP && !strcmp(t->state, STATE_MONITORING)) {
         ChildArgs ca = {NULL, key, t->case_id, t->id, now, 0, body, "target.reupload"};
         r = cw_from_store(store_tx(child_tx, &ca));
     }
@@ -187,15 +190,9 @@ static CaseworkResult check_one(StoreConn *c, const unsigned char *key, const Ta
 
 CaseworkResult casework_check_now(const Session *s, int64_t target_id, int64_t now, json_t **out)
 {
-    if (!cw_can_open(s))
-        return CW_FORBIDDEN;
-    StoreConn *c = store_conn();
-    if (!c)
-        return CW_ERROR;
+    StoreConn *c;
     CwLoaded l;
-    CaseworkResult r = cw_load_target(c, s, target_id, &l);
-    if (r == CW_OK && !strcmp(l.target.kind, "offline"))
-        r = CW_CONFLICT;
+    CaseworkResult r = cw_load_kind(s, target_id, 0, &c, &l); /* an offline copy has no link */
     CheckReport rep;
     if (r == CW_OK)
         r = check_one(c, l.key, &l.target, now, &rep);
@@ -271,15 +268,9 @@ static void sheet_visit(void *arg, const VisitRow *v)
 
 CaseworkResult casework_visit_sheet(const Session *s, int64_t target_id, int64_t now, json_t **out)
 {
-    if (!cw_can_open(s))
-        return CW_FORBIDDEN;
-    StoreConn *c = store_conn();
-    if (!c)
-        return CW_ERROR;
+    StoreConn *c;
     CwLoaded l;
-    CaseworkResult r = cw_load_target(c, s, target_id, &l);
-    if (r == CW_OK && strcmp(l.target.kind, "offline") != 0)
-        r = CW_CONFLICT;
+    CaseworkResult r = cw_load_kind(s, target_id, 1, &c, &l);
     if (r == CW_OK) {
         SheetArgs a = {l.key, json_array()};
         store_visits_of_target(c, target_id, sheet_visit, &a);

@@ -1,11 +1,6 @@
 /* Incidents: several cases of one event, their copies grouped by platform. */
 #include "casework_internal.h"
 
-#include "checker.h"
-#include "i18n.h"
-#include "links.h"
-#include "log.h"
-#include "notice.h"
 #include "sealed.h"
 #include "staff.h"
 #include "states.h"
@@ -14,13 +9,11 @@
 #include "store_registry.h"
 #include "store_staff.h"
 #include "store_target.h"
-#include "uploads.h"
 #include "vault.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* ---- incidents ---- */
 
@@ -155,7 +148,7 @@ static void incident_target(void *arg, const TargetRow *t)
         json_object_set_new(a->by_platform, t->platform, list);
     }
     const char *label = json_string_value(
-        json_object_get(body, strcmp(t->kind, "offline") == 0 ? "holder" : "canonical"));
+        json_object_get(body, states_kind_offline(t->kind) ? "holder" : "canonical"));
     json_t *o = json_pack("{s:s, s:I, s:s, s:s}", "case", a->case_id, "target", (json_int_t)t->id,
                           "state", t->state, "label", label ? label : "");
     if (t->due_at)

@@ -36,8 +36,6 @@ StoreStatus cw_blind_write(StoreConn *c, const unsigned char *org_sk, const char
                            const json_t *body, const json_t *targets, const json_t *fingerprints);
 /* A clock runs while a due time is set on an open target. */
 int cw_is_waiting(const char *state);
-/* The transition table, then the copy's kind (notices for online copies, visits for offline). */
-int cw_move_allowed(const char *kind, const char *from, const char *to);
 /* A text member of a transition's fields, or NULL when absent or empty. */
 const char *cw_field_text(const json_t *fields, const char *name);
 
@@ -57,6 +55,12 @@ typedef struct CwLoaded {
 } CwLoaded;
 CaseworkResult cw_load_target(StoreConn *c, const Session *s, int64_t target_id, CwLoaded *l);
 void cw_loaded_free(CwLoaded *l);
+/* cw_load_target for staff who hold the org key (else CW_FORBIDDEN), and only for a copy of the
+ * kind the work is for: CW_CONFLICT for an offline copy when offline is 0 (notices, link checks),
+ * for any other when it is 1 (visit sheets). *c is the thread's connection; l is always freeable.
+ */
+CaseworkResult cw_load_kind(const Session *s, int64_t target_id, int offline, StoreConn **c,
+                            CwLoaded *l);
 
 /* STORE_CONFLICT when the case was withdrawn (staff may no longer move or add its copies); call
  * inside the transaction that would change them, so a withdraw in between is seen. */

@@ -1,23 +1,13 @@
 /* Queues: one page of cases at a time, by cursor, decrypting nothing. */
 #include "casework_internal.h"
 
-#include "checker.h"
-#include "i18n.h"
-#include "links.h"
-#include "log.h"
-#include "notice.h"
-#include "sealed.h"
-#include "staff.h"
 #include "states.h"
 #include "store_queue.h"
 #include "store_target.h"
-#include "uploads.h"
 #include "vault.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* ---- queues ---- */
 

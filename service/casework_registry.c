@@ -1,23 +1,14 @@
 /* Platforms and routes, the audit log, and statistics. */
 #include "casework_internal.h"
 
-#include "checker.h"
-#include "i18n.h"
-#include "links.h"
-#include "log.h"
-#include "notice.h"
-#include "sealed.h"
 #include "staff.h"
 #include "states.h"
 #include "store_registry.h"
 #include "store_staff.h"
-#include "uploads.h"
 #include "vault.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* ---- platforms and routes ---- */
 

@@ -4,7 +4,6 @@
 #include "checker.h"
 #include "i18n.h"
 #include "links.h"
-#include "log.h"
 #include "notice.h"
 #include "sealed.h"
 #include "staff.h"
@@ -14,7 +13,6 @@
 #include "store_registry.h"
 #include "store_staff.h"
 #include "store_target.h"
-#include "uploads.h"
 #include "vault.h"
 
 #include <stdio.h>
@@ -124,7 +122,7 @@ static StoreStatus visit_write(StoreConn *c, TransitionArgs *a)
     CwLoaded *l = a->l;
     StoreStatus st = STORE_OK;
     char row[24];
-    if (!strcmp(a->to, "visit_planned")) {
+    if (!strcmp(a->to, STATE_VISIT_PLANNED)) {
         Buf ph = {0};
         buf_putc(&ph, 0);
         int64_t id = 0;
@@ -140,7 +138,7 @@ static StoreStatus visit_write(StoreConn *c, TransitionArgs *a)
         buf_free(&ct);
         return st;
     }
-    if (strcmp(l->target.state, "visit_planned") != 0)
+    if (strcmp(l->target.state, STATE_VISIT_PLANNED) != 0)
         return STORE_OK;
     /* Leaving visit_planned: the visit's outcome and what the team noted. */
     VisitRow v = {0};
@@ -194,7 +192,7 @@ static StoreStatus onward_write(StoreConn *c, TransitionArgs *a)
         buf_free(&ct);
         if (st == STORE_OK)
             st = store_event_insert(c, l->row.id, id, a->now, actor, "target.onward", NULL,
-                                    "reported", NULL);
+                                    STATE_REPORTED, NULL);
         if (st != STORE_OK)
             return st;
     }
@@ -219,7 +217,8 @@ static StoreStatus transition_tx(StoreConn *c, void *arg)
              a->route ? a->route->id : (l->target.route[0] ? l->target.route : NULL), a->due_at)) !=
             STORE_OK)
         return st;
-    if (!strcmp(a->to, "removed") || !strcmp(a->to, "restricted") || !strcmp(a->to, "rejected"))
+    if (!strcmp(a->to, STATE_REMOVED) || !strcmp(a->to, STATE_RESTRICTED) ||
+        !strcmp(a->to, STATE_REJECTED))
         if ((st = store_target_set_decision(c, l->target.id, a->now)) != STORE_OK)
             return st;
     if (a->monitor)
@@ -357,9 +356,10 @@ static CaseworkResult visit_outcome(const json_t *fields, json_t *visit, json_t 
             r = CW_INVALID;
             break;
         }
-        json_array_append_new(onward, json_pack("{s:s, s:s, s:s, s:s, s:s}", "kind", "online",
-                                                "url", line, "canonical", li->canonical, "host",
-                                                li->host, "platform", li->platform));
+        json_array_append_new(onward,
+                              json_pack("{s:s, s:s, s:s, s:s, s:s}", "kind", TARGET_KIND_ONLINE,
+                                        "url", line, "canonical", li->canonical, "host", li->host,
+                                        "platform", li->platform));
     }
     free(li);
     free(copy);
@@ -386,7 +386,7 @@ CaseworkResult casework_transition(const Session *s, int64_t target_id, const ch
         cw_loaded_free(&l);
         return r;
     }
-    if (l.row.withdrawn_at || !cw_move_allowed(l.target.kind, l.target.state, to)) {
+    if (!states_move_allowed(l.target.kind, l.target.state, to, l.row.withdrawn_at != 0)) {
         if (l.row.withdrawn_at) /* the victim withdrew: no copy of the case moves any more */
             json_object_set_new(detail, "withdrawn", json_true());
         json_object_set_new(detail, "from", json_string(l.target.state));
@@ -408,11 +408,11 @@ CaseworkResult casework_transition(const Session *s, int64_t target_id, const ch
     json_t *visit = json_object(), *onward = json_array();
     a.visit_detail = visit;
     a.onward = onward;
-    if (!strcmp(to, "notice_sent") || !strcmp(to, "ready")) {
+    if (!strcmp(to, STATE_NOTICE_SENT) || !strcmp(to, STATE_READY)) {
         r = pick_route(c, &l, fields, &route, &platform, detail);
         a.route = &route;
     }
-    if (r == CW_OK && !strcmp(to, "notice_sent")) {
+    if (r == CW_OK && !strcmp(to, STATE_NOTICE_SENT)) {
         json_t *missing = json_array();
         text = build_notice(&l, &route, &platform, l.row.language, fields, now, missing);
         if (!text) {
@@ -428,24 +428,24 @@ CaseworkResult casework_transition(const Session *s, int64_t target_id, const ch
             a.notice_text = text;
         }
     }
-    if (r == CW_OK && !strcmp(to, "acknowledged"))
+    if (r == CW_OK && !strcmp(to, STATE_ACKNOWLEDGED))
         a.due_at = -1, a.next_check = -1; /* the platform's clock runs on */
-    if (r == CW_OK && !strcmp(to, "removed"))
+    if (r == CW_OK && !strcmp(to, STATE_REMOVED))
         a.next_check = now + 3600; /* verify that it is really gone */
-    if (r == CW_OK && !strcmp(to, "monitoring"))
+    if (r == CW_OK && !strcmp(to, STATE_MONITORING))
         a.monitor = 1;
-    if (r == CW_OK && (!strcmp(to, "counter_noticed") ||
-                       (!strcmp(to, "in_review") && !strcmp(l.target.kind, "offline")))) {
+    if (r == CW_OK && (!strcmp(to, STATE_COUNTER_NOTICED) ||
+                       (!strcmp(to, STATE_IN_REVIEW) && states_kind_offline(l.target.kind)))) {
         RouteRow clock;
-        const char *which = !strcmp(to, "counter_noticed") ? "counter_notice" : "offline_visit";
+        const char *which = !strcmp(to, STATE_COUNTER_NOTICED) ? "counter_notice" : "offline_visit";
         a.due_at = now + (store_route_get(c, which, &clock) == STORE_OK ? clock.clock_hours : 24) *
                              (int64_t)3600;
     }
-    if (r == CW_OK && !strcmp(to, "visit_planned"))
+    if (r == CW_OK && !strcmp(to, STATE_VISIT_PLANNED))
         r = visit_plan(c, fields, now, &a, visit, detail);
-    if (r == CW_OK && !strcmp(l.target.state, "visit_planned"))
+    if (r == CW_OK && !strcmp(l.target.state, STATE_VISIT_PLANNED))
         r = visit_outcome(fields, visit, onward, detail);
-    if (r == CW_OK && !strcmp(to, "declined")) {
+    if (r == CW_OK && !strcmp(to, STATE_DECLINED)) {
         a.victim_message = cw_field_text(fields, "reason");
         if (!a.victim_message) {
             json_object_set_new(detail, "field", json_string("reason"));
@@ -467,18 +467,12 @@ CaseworkResult casework_transition(const Session *s, int64_t target_id, const ch
 CaseworkResult casework_notice(const Session *s, int64_t target_id, const char *lang,
                                const json_t *fields, int64_t now, json_t **out)
 {
-    if (!cw_can_open(s))
-        return CW_FORBIDDEN;
-    StoreConn *c = store_conn();
-    if (!c)
-        return CW_ERROR;
+    StoreConn *c;
     CwLoaded l;
-    CaseworkResult r = cw_load_target(c, s, target_id, &l);
+    CaseworkResult r = cw_load_kind(s, target_id, 0, &c, &l);
     json_t *detail = json_object();
     RouteRow route;
     PlatformRow platform;
-    if (r == CW_OK && !strcmp(l.target.kind, "offline"))
-        r = CW_CONFLICT;
     if (r == CW_OK)
         r = pick_route(c, &l, fields, &route, &platform, detail);
     if (r == CW_OK) {

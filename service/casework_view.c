@@ -1,25 +1,17 @@
 /* The case page: the case decrypted for staff, its blind indexes refreshed, the view audited. */
 #include "casework_internal.h"
 
-#include "checker.h"
-#include "i18n.h"
-#include "links.h"
-#include "log.h"
-#include "notice.h"
 #include "sealed.h"
-#include "staff.h"
 #include "states.h"
 #include "store_case.h"
 #include "store_log.h"
 #include "store_staff.h"
 #include "store_target.h"
-#include "uploads.h"
 #include "vault.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* ---- viewing a case ---- */
 
@@ -28,6 +20,7 @@ typedef struct ViewArgs {
     const char *case_id;
     json_t *targets, *messages, *notes, *files, *timeline, *fingerprints, *matches;
     int64_t now, next_due;
+    int withdrawn; /* the case was withdrawn: no copy moves */
     StoreConn *c;
 } ViewArgs;
 
@@ -41,7 +34,7 @@ static void view_target(void *arg, const TargetRow *t)
     size_t n;
     const char *const *all = states_all(&n);
     for (size_t i = 0; i < n; i++)
-        if (cw_move_allowed(t->kind, t->state, all[i]))
+        if (states_move_allowed(t->kind, t->state, all[i], a->withdrawn))
             json_array_append_new(next, json_string(all[i]));
     json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:o, s:o}", "id", (json_int_t)t->id, "kind",
                           t->kind, "platform", t->platform, "state", t->state, "body",
@@ -191,6 +184,7 @@ CaseworkResult casework_view(const Session *s, const char *case_id, int64_t now,
                   .fingerprints = json_array(),
                   .matches = json_array(),
                   .now = now,
+                  .withdrawn = row.withdrawn_at != 0,
                   .c = c};
     if (r == CW_OK) {
         /* Decrypted once: the page shows them and the blind indexes are made from them. */

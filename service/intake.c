@@ -3,14 +3,15 @@
  * case key; only workflow metadata (role, type, risk flags, platform, state) stays in clear. */
 #include "intake.h"
 
+#include "filestore.h"
 #include "links.h"
 #include "log.h"
 #include "sealed.h"
+#include "states.h"
 #include "store_case.h"
 #include "store_log.h"
 #include "store_staff.h"
 #include "store_target.h"
-#include "uploads.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -178,6 +179,7 @@ static const char *const INCIDENTS[] = {"crime",      "accident", "intimate", "d
                                         "harassment", "other",    NULL};
 static const char *const PRESERVE[] = {"none", "fingerprint", "sealed_copy", "police", NULL};
 static const char *const LANGS[] = {"zh-CN", "en", NULL};
+/* Literals: tests/http/openapi.test.mjs reads this list from the source. */
 static const char *const KINDS[] = {"online", "account", "search", "offline", NULL};
 
 static const char *link_error_code(LinkError e)
@@ -207,12 +209,12 @@ static void take_target(json_t *t, const char *path, json_t *out, IntakeErrors *
         return;
     }
     snprintf(p, sizeof p, "%s.kind", path);
-    const char *kind = take_enum(t, "kind", p, KINDS, "online", out, errs);
+    const char *kind = take_enum(t, "kind", p, KINDS, TARGET_KIND_ONLINE, out, errs);
     snprintf(p, sizeof p, "%s.note", path);
     take_text(t, "note", p, INTAKE_NOTE_MAX, 0, out, errs);
     if (!kind)
         return;
-    if (strcmp(kind, "offline") == 0) {
+    if (states_kind_offline(kind)) {
         snprintf(p, sizeof p, "%s.holder", path);
         take_text(t, "holder", p, INTAKE_HOLDER_MAX, 1, out, errs);
         snprintf(p, sizeof p, "%s.where", path);
@@ -401,7 +403,7 @@ static int risk_bits(const json_t *report)
 typedef struct FileArgs {
     const unsigned char *key;
     const char *case_id;
-    const IntakeFile *files;
+    const StoredFile *files;
     size_t nfiles;
     int64_t now;
 } FileArgs;
@@ -420,8 +422,8 @@ static StoreStatus insert_targets(StoreConn *c, const unsigned char *key, const 
         Buf placeholder = {0};
         buf_putc(&placeholder, 0);
         s = store_target_insert(c, case_id, json_string_value(json_object_get(t, "kind")),
-                                json_string_value(json_object_get(t, "platform")), "reported", 0,
-                                &placeholder, now, &id);
+                                json_string_value(json_object_get(t, "platform")), STATE_REPORTED,
+                                0, &placeholder, now, &id);
         buf_free(&placeholder);
         if (s != STORE_OK)
             break;
@@ -430,8 +432,8 @@ static StoreStatus insert_targets(StoreConn *c, const unsigned char *key, const 
         sealed_json(key, "targets", "body", row, t, &body);
         if ((s = store_set_sealed(c, SEALED_TARGET_BODY, id, body.data, body.len)) != STORE_OK)
             break;
-        if ((s = store_event_insert(c, case_id, id, now, actor, "target.reported", NULL, "reported",
-                                    NULL)) != STORE_OK)
+        if ((s = store_event_insert(c, case_id, id, now, actor, "target.reported", NULL,
+                                    STATE_REPORTED, NULL)) != STORE_OK)
             break;
     }
     buf_free(&body);
@@ -442,7 +444,7 @@ typedef struct SubmitArgs {
     CaseRow row;
     const json_t *report;
     const unsigned char *key;
-    const IntakeFile *files;
+    const StoredFile *files;
     size_t nfiles;
     int64_t now;
     IntakeResult *res;
@@ -506,13 +508,13 @@ static StoreStatus submit_tx(StoreConn *c, void *arg)
 }
 
 /* Moves uploaded files from files/tmp into place after the commit made them part of a case. */
-static void files_commit(const IntakeFile *files, size_t n)
+static void files_commit(const StoredFile *files, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        uploads_commit_file(files[i].id);
+        filestore_commit(files[i].id);
 }
 
-int intake_submit(const json_t *report, const unsigned char *given_key, const IntakeFile *files,
+int intake_submit(const json_t *report, const unsigned char *given_key, const StoredFile *files,
                   size_t nfiles, const char *channel, int64_t now, IntakeResult *res)
 {
     StoreConn *c = store_conn();

@@ -3,6 +3,7 @@
 #ifndef TAKEDOWN_INTAKE_H
 #define TAKEDOWN_INTAKE_H
 
+#include "filestore.h"
 #include "session.h"
 #include "vault.h"
 
@@ -42,14 +43,6 @@ json_t *intake_validate(json_t *in, int64_t now, IntakeErrors *errs);
  * existing is how many targets the case has (the total is bounded). */
 json_t *intake_validate_targets(json_t *in, size_t existing, IntakeErrors *errs);
 
-/* Screenshots already encrypted to disk under key by the upload sink, waiting to be filed. */
-typedef struct IntakeFile {
-    char id[33];    /* random; the file is files/<id>, written as files/tmp/<id> */
-    char name[128]; /* original file name (encrypted in the store) */
-    char type[32];  /* detected from the bytes */
-    size_t size;
-} IntakeFile;
-
 typedef struct IntakeResult {
     char case_id[24];
     char receipt[VAULT_RECEIPT_TEXT];
@@ -61,7 +54,7 @@ typedef struct IntakeResult {
  * the upload sink made for this report's screenshots; never a session's), sealed to the org
  * public key and wrapped under a new receipt's key (one Argon2id: run it in the slow-work pool).
  * Returns 0, or -1 (logged). */
-int intake_submit(const json_t *report, const unsigned char *key, const IntakeFile *files,
+int intake_submit(const json_t *report, const unsigned char *key, const StoredFile *files,
                   size_t nfiles, const char *channel, int64_t now, IntakeResult *res);
 
 /* What adding copies to a case came to. */

@@ -13,6 +13,7 @@
 #include "log.h"
 #include "receipt_once.h"
 #include "session.h"
+#include "states.h"
 #include "uploads.h"
 #include "vault.h"
 #include "victim.h"
@@ -101,7 +102,7 @@ static void add_rows(json_t *ctx, json_t *targets, int extra_online, int extra_o
     json_array_foreach(targets, i, t)
     {
         const char *kind = json_string_value(json_object_get(t, "kind"));
-        int off = kind && strcmp(kind, "offline") == 0;
+        int off = states_kind_offline(kind);
         json_t *row = json_pack("{s:I}", "i", (json_int_t)i);
         const char *fields[] = {"url", "note", "holder", "where"};
         for (int f = 0; f < 4; f++) {
@@ -380,7 +381,7 @@ static int status_page(Request *req, int status, json_t *extra)
         json_object_set_new(t, "since", json_string(when));
         json_object_set_new(
             t, "offline",
-            json_boolean(strcmp(json_string_value(json_object_get(t, "kind")), "offline") == 0));
+            json_boolean(states_kind_offline(json_string_value(json_object_get(t, "kind")))));
     }
     json_t *m;
     json_array_foreach(json_object_get(view, "messages"), i, m)
@@ -399,7 +400,7 @@ static int status_page(Request *req, int status, json_t *extra)
         json_object_set_new(ctx, "purge_date", json_string(when));
     }
     const char *state = json_string_value(json_object_get(view, "state"));
-    json_object_set_new(ctx, "withdrawn", json_boolean(strcmp(state, "withdrawn") == 0));
+    json_object_set_new(ctx, "withdrawn", json_boolean(strcmp(state, VICTIM_CASE_WITHDRAWN) == 0));
     json_object_set_new(ctx, "case_state_key", json_sprintf("victim.case.%s", state));
     if (!json_object_get(ctx, "online"))
         add_rows(ctx, NULL, 0, 0);

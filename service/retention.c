@@ -4,11 +4,11 @@
 
 #include "buf.h"
 #include "erasure.h"
+#include "filestore.h"
 #include "log.h"
 #include "store_case.h"
 #include "store_registry.h"
 #include "store_staff.h"
-#include "uploads.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,7 +57,7 @@ StoreStatus retention_destroy(const char *case_id, int64_t now, const char *acto
     StoreStatus st = store_tx(destroy_tx, &a);
     /* The rows are gone; the encrypted files go too (their key went with the rows). */
     if (st == STORE_OK)
-        uploads_remove_list(&a.files);
+        filestore_remove_list(&a.files);
     buf_free(&a.files);
     return st;
 }

@@ -1,35 +1,16 @@
 /* The upload sink: type checked from the first bytes, size and count bounded, encrypted chunk by
- * chunk as it arrives. */
+ * chunk as it arrives into a file the file store (filestore.c) created. */
 #include "uploads.h"
 
+#include "filestore.h"
 #include "log.h"
-#include "store.h"
 #include "vault.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
-
-static void path_of(const char *id, int tmp, char out[700])
-{
-    snprintf(out, 700, "%s/files/%s%s", store_data_dir(), tmp ? "tmp/" : "", id);
-}
-
-static int ensure_dirs(void)
-{
-    char p[700];
-    snprintf(p, sizeof p, "%s/files", store_data_dir());
-    if (mkdir(p, 0700) != 0 && errno != EEXIST)
-        return -1;
-    snprintf(p, sizeof p, "%s/files/tmp", store_data_dir());
-    if (mkdir(p, 0700) != 0 && errno != EEXIST)
-        return -1;
-    return 0;
-}
 
 /* The image type from its first bytes, or NULL. */
 static const char *sniff(const unsigned char *b, size_t n)
@@ -70,9 +51,7 @@ static void current_abort(UploadSet *u)
     if (u->fd >= 0) {
         close(u->fd);
         u->fd = -1;
-        char p[700];
-        path_of(u->files[u->nfiles].id, 1, p);
-        unlink(p);
+        filestore_tmp_remove(u->files[u->nfiles].id);
     }
     vault_stream_free(u->stream);
     u->stream = NULL;
@@ -96,16 +75,9 @@ static int flush_pending(UploadSet *u, int last)
     Buf ct = {0}; /* owned here: ciphertext of at most one chunk */
     int rc = 0;
     if (!u->stream) {
-        if (ensure_dirs() != 0)
-            return 500;
         vault_random_hex(u->files[u->nfiles].id, 16);
-        char p[700];
-        path_of(u->files[u->nfiles].id, 1, p);
-        u->fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-        if (u->fd < 0) {
-            log_errorx("cannot create an upload file: %s", strerror(errno));
+        if ((u->fd = filestore_tmp_create(u->files[u->nfiles].id)) < 0)
             return 500;
-        }
         u->stream = vault_stream_encrypt_start(u->key, u->files[u->nfiles].id, &ct);
     }
     if (!last) {
@@ -230,11 +202,8 @@ static void uploads_free(void *p)
         return;
     current_abort(u);
     if (!u->committed) {
-        for (size_t i = 0; i < u->nfiles; i++) {
-            char path[700];
-            path_of(u->files[i].id, 1, path);
-            unlink(path);
-        }
+        for (size_t i = 0; i < u->nfiles; i++)
+            filestore_tmp_remove(u->files[i].id);
     }
     buf_free(&u->pending);
     vault_secret_free(u->key);
@@ -262,66 +231,4 @@ UploadSet *uploads_of(Request *req)
 void uploads_mark_committed(UploadSet *u)
 {
     u->committed = 1;
-}
-
-void uploads_commit_file(const char *id)
-{
-    char from[700], to[700];
-    path_of(id, 1, from);
-    path_of(id, 0, to);
-    if (rename(from, to) != 0) {
-        log_errorx("cannot move an upload into place: %s", strerror(errno));
-        return;
-    }
-    char dir[700];
-    snprintf(dir, sizeof dir, "%s/files", store_data_dir());
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-        fsync(fd);
-        close(fd);
-    }
-}
-
-int uploads_read(const char *id, const unsigned char *key, Buf *out)
-{
-    char p[700];
-    path_of(id, 0, p);
-    FILE *f = fopen(p, "rb");
-    if (!f)
-        return -1;
-    size_t hdr = vault_stream_header_bytes();
-    size_t chunk = VAULT_STREAM_CHUNK + vault_stream_chunk_overhead();
-    unsigned char *buf = xmalloc(chunk);
-    int rc = -1, last = 0;
-    VaultStream *st = NULL;
-    if (fread(buf, 1, hdr, f) == hdr && (st = vault_stream_decrypt_start(key, id, buf, hdr))) {
-        size_t n;
-        while (!last && (n = fread(buf, 1, chunk, f)) > 0)
-            if (vault_stream_decrypt_pull(st, buf, n, out, &last) != 0)
-                break;
-        rc = last && fgetc(f) == EOF && vault_stream_decrypt_end(st, out) == 0 ? 0 : -1;
-    }
-    if (rc != 0 && out->data) { /* nothing of a file that did not open whole */
-        vault_wipe(out->data, out->len);
-        buf_reset(out);
-    }
-    vault_stream_free(st);
-    free(buf);
-    fclose(f);
-    return rc;
-}
-
-static void uploads_remove(const char *id)
-{
-    char p[700];
-    path_of(id, 0, p);
-    unlink(p);
-}
-
-void uploads_remove_list(Buf *ids)
-{
-    char *save = NULL;
-    for (char *id = ids->data ? strtok_r(ids->data, "\n", &save) : NULL; id;
-         id = strtok_r(NULL, "\n", &save))
-        uploads_remove(id);
 }

@@ -1,19 +1,20 @@
-/* Screenshots: multipart file parts streamed straight into secretstream encryption under the case
- * key, written to files/tmp/<id> and moved into files/ only once the case row that names them is
- * committed. Plaintext never touches the disk. */
+/* The upload sink (the HTTP side of screenshots): multipart file parts streamed straight into
+ * secretstream encryption under the case key, into files/tmp/<id> of the file store (filestore.h),
+ * which moves them into place once the case row that names them is committed. Plaintext never
+ * touches the disk. */
 #ifndef TAKEDOWN_UPLOADS_H
 #define TAKEDOWN_UPLOADS_H
 
 #include "buf.h"
+#include "filestore.h"
 #include "http.h"
-#include "intake.h"
 
 #define UPLOADS_MAX_FILES 10
 #define UPLOADS_MAX_BYTES (10u * 1024 * 1024)
 
 typedef struct UploadSet {
     unsigned char *key; /* owned, locked: the new case's key, fresh for every report */
-    IntakeFile files[UPLOADS_MAX_FILES];
+    StoredFile files[UPLOADS_MAX_FILES];
     size_t nfiles;
     const char *error; /* the client's mistake, for the form: "too_many", "too_large", "type" */
     /* the file being received */
@@ -32,13 +33,5 @@ void uploads_attach(Request *req);
 UploadSet *uploads_of(Request *req);
 /* Marks the set's files as filed: they are kept when the request ends. */
 void uploads_mark_committed(UploadSet *u);
-/* Moves files/tmp/<id> to files/<id> and makes it durable. */
-void uploads_commit_file(const char *id);
-/* Decrypts stored file id (its key derived from the case key and the id) into out, which should
- * be empty; 0, or -1 with out emptied when the file does not open whole (missing, tampered,
- * another file's ciphertext, bad padding). */
-int uploads_read(const char *id, const unsigned char *key, Buf *out);
-/* Removes every file named in a newline-separated list of ids (as store_case_delete gives). */
-void uploads_remove_list(Buf *ids);
 
 #endif

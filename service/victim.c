@@ -105,7 +105,7 @@ static void view_target(void *arg, const TargetRow *t)
     const char *label = "";
     if (body)
         label = json_string_value(
-            json_object_get(body, strcmp(t->kind, "offline") == 0 ? "holder" : "canonical"));
+            json_object_get(body, states_kind_offline(t->kind) ? "holder" : "canonical"));
     json_t *o =
         json_pack("{s:I, s:s, s:s, s:s, s:s, s:I, s:I}", "id", (json_int_t)t->id, "kind", t->kind,
                   "platform", t->platform, "state", t->state, "label", label ? label : "",
@@ -163,7 +163,9 @@ VictimResult victim_view(const Session *s, json_t **out)
         case_row_free(&row);
         return VICTIM_ERROR;
     }
-    const char *state = row.withdrawn_at ? "withdrawn" : a.open ? "open" : "closed";
+    const char *state = row.withdrawn_at ? VICTIM_CASE_WITHDRAWN
+                        : a.open         ? VICTIM_CASE_OPEN
+                                         : VICTIM_CASE_CLOSED;
     json_t *o = json_pack("{s:s, s:s, s:o, s:o, s:i, s:i, s:i, s:I}", "case", row.id, "state",
                           state, "targets", a.targets, "messages", a.messages, "open_targets",
                           a.open, "total_targets", a.total, "screenshots", files, "created_at",

@@ -10,6 +10,11 @@
 
 #define VICTIM_RETENTION_DAYS 180
 
+/* A case's status in victim_view's "state": open while any copy needs work, closed, withdrawn. */
+#define VICTIM_CASE_OPEN "open"
+#define VICTIM_CASE_CLOSED "closed"
+#define VICTIM_CASE_WITHDRAWN "withdrawn"
+
 typedef enum VictimResult {
     VICTIM_OK = 0,
     VICTIM_BAD_RECEIPT, /* unknown, erased, or mistyped: never says which */

@@ -6,11 +6,11 @@
  * key_id is an unkeyed hash of the case key the receipt opens (to compare two receipts' keys
  * without printing a key); wrap says whether the receipt key also opens the given case's receipt
  * wrap. Usage: case_open DATA_DIR CASE_ID < receipt */
+#include "filestore.h"
 #include "sealed.h"
 #include "store_case.h"
 #include "store_staff.h"
 #include "store_target.h"
-#include "uploads.h"
 #include "vault.h"
 
 #include <jansson.h>
@@ -43,7 +43,7 @@ static void try_file(void *arg, const FileRow *f)
     Tally *a = arg;
     json_t *meta = sealed_open_json(a->key, "files", "meta", f->id, &f->meta);
     Buf bytes = {0};
-    int ok = meta && uploads_read(f->id, a->key, &bytes) == 0;
+    int ok = meta && filestore_read(f->id, a->key, &bytes) == 0;
     ok ? a->ok++ : a->failed++;
     if (bytes.data)
         vault_wipe(bytes.data, bytes.len);

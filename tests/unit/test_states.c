@@ -195,6 +195,28 @@ static void test_all_names_unique_and_known(void **state)
     }
 }
 
+/* Every STATE_ name in states.h is a state of the table, spelled as stored. */
+static void test_named_constants(void **state)
+{
+    (void)state;
+    static const char *const named[] = {
+        STATE_REPORTED,          STATE_IN_REVIEW,      STATE_READY,
+        STATE_NOTICE_SENT,       STATE_ACKNOWLEDGED,   STATE_NEEDS_INFO,
+        STATE_REJECTED,          STATE_ESCALATED,      STATE_REMOVED,
+        STATE_COUNTER_NOTICED,   STATE_VERIFIED_GONE,  STATE_MONITORING,
+        STATE_VISIT_PLANNED,     STATE_DECLINED,       STATE_RESTRICTED,
+        STATE_CLOSED_UNRESOLVED, STATE_RESTORED,       STATE_UPHELD,
+        STATE_VISITED_DELETED,   STATE_VISITED_SEALED, STATE_VISITED_REFUSED,
+        STATE_UNREACHABLE,       STATE_WITHDRAWN,      STATE_CLOSED};
+    size_t n;
+    const char *const *all = states_all(&n);
+    assert_int_equal(n, sizeof named / sizeof named[0]);
+    for (size_t i = 0; i < n; i++)
+        assert_string_equal(named[i], all[i]);
+    assert_string_equal(TARGET_KIND_ONLINE, "online");
+    assert_string_equal(TARGET_KIND_OFFLINE, "offline");
+}
+
 /* The store's SQL list of open states says the same as the table. */
 static void test_store_open_list(void **state)
 {
@@ -211,6 +233,64 @@ static void test_store_open_list(void **state)
     }
 }
 
+/* The kind rule, written out: notices (ready, notice_sent) only for copies that are not offline,
+ * visits only for offline copies. */
+static int kind_may_enter(const char *kind, const char *to)
+{
+    int offline = strcmp(kind, "offline") == 0;
+    if (strcmp(to, "ready") == 0 || strcmp(to, "notice_sent") == 0)
+        return !offline;
+    if (strcmp(to, "visit_planned") == 0)
+        return offline;
+    return 1;
+}
+
+/* Staff moves: the table, then the kind; never into withdrawn; nothing in a withdrawn case. */
+static void test_move_matrix(void **state)
+{
+    (void)state;
+    static const char *const kinds[] = {"online", "account", "search", "offline"};
+    size_t n;
+    const char *const *all = states_all(&n);
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j < n; j++) {
+                int want = states_allowed(all[i], all[j]) && strcmp(all[j], "withdrawn") != 0 &&
+                           kind_may_enter(kinds[k], all[j]);
+                int got = states_move_allowed(kinds[k], all[i], all[j], 0);
+                if (want != got)
+                    fail_msg("%s: %s -> %s: got %d, want %d", kinds[k], all[i], all[j], got, want);
+                if (states_move_allowed(kinds[k], all[i], all[j], 1))
+                    fail_msg("%s: %s -> %s allowed in a withdrawn case", kinds[k], all[i], all[j]);
+            }
+}
+
+/* Both sides of each kind rule and of the withdrawn-case rule, named one by one. */
+static void test_move_kind_and_withdrawn(void **state)
+{
+    (void)state;
+    assert_true(states_move_allowed("online", "in_review", "ready", 0));
+    assert_false(states_move_allowed("offline", "in_review", "ready", 0));
+    assert_true(states_move_allowed("online", "needs_info", "notice_sent", 0));
+    assert_false(states_move_allowed("offline", "needs_info", "notice_sent", 0));
+    assert_true(states_move_allowed("offline", "in_review", "visit_planned", 0));
+    assert_false(states_move_allowed("online", "in_review", "visit_planned", 0));
+    assert_true(states_move_allowed("offline", "unreachable", "visit_planned", 0));
+    assert_false(states_move_allowed("search", "unreachable", "visit_planned", 0));
+    assert_true(states_move_allowed("offline", "in_review", "declined", 0));
+    assert_true(states_move_allowed("online", "in_review", "declined", 0));
+    assert_false(states_move_allowed("online", "in_review", "declined", 1));
+    assert_false(states_move_allowed("offline", "in_review", "visit_planned", 1));
+    assert_true(states_allowed("reported", "withdrawn")); /* the victim's withdraw... */
+    assert_false(states_move_allowed("online", "reported", "withdrawn", 0)); /* ...not staff's */
+    assert_false(states_move_allowed(NULL, "reported", "in_review", 0));
+    assert_false(states_move_allowed("online", "reported", "nope", 0));
+    assert_true(states_kind_offline("offline"));
+    assert_false(states_kind_offline("online"));
+    assert_false(states_kind_offline("account"));
+    assert_false(states_kind_offline(NULL));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -222,6 +302,9 @@ int main(void)
         cmocka_unit_test(test_unknown),
         cmocka_unit_test(test_all_names_unique_and_known),
         cmocka_unit_test(test_store_open_list),
+        cmocka_unit_test(test_named_constants),
+        cmocka_unit_test(test_move_matrix),
+        cmocka_unit_test(test_move_kind_and_withdrawn),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,113 @@
+/* Files under the data directory's files/: created in tmp/, moved into place, read back through
+ * the vault's stream decryption, removed. */
+#include "filestore.h"
+
+#include "log.h"
+#include "store.h"
+#include "vault.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static void path_of(const char *id, int tmp, char out[700])
+{
+    snprintf(out, 700, "%s/files/%s%s", store_data_dir(), tmp ? "tmp/" : "", id);
+}
+
+static int ensure_dirs(void)
+{
+    char p[700];
+    snprintf(p, sizeof p, "%s/files", store_data_dir());
+    if (mkdir(p, 0700) != 0 && errno != EEXIST)
+        return -1;
+    snprintf(p, sizeof p, "%s/files/tmp", store_data_dir());
+    if (mkdir(p, 0700) != 0 && errno != EEXIST)
+        return -1;
+    return 0;
+}
+
+int filestore_tmp_create(const char *id)
+{
+    if (ensure_dirs() != 0)
+        return -1;
+    char p[700];
+    path_of(id, 1, p);
+    int fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0)
+        log_errorx("cannot create an upload file: %s", strerror(errno));
+    return fd;
+}
+
+void filestore_tmp_remove(const char *id)
+{
+    char p[700];
+    path_of(id, 1, p);
+    unlink(p);
+}
+
+void filestore_commit(const char *id)
+{
+    char from[700], to[700];
+    path_of(id, 1, from);
+    path_of(id, 0, to);
+    if (rename(from, to) != 0) {
+        log_errorx("cannot move an upload into place: %s", strerror(errno));
+        return;
+    }
+    char dir[700];
+    snprintf(dir, sizeof dir, "%s/files", store_data_dir());
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+}
+
+int filestore_read(const char *id, const unsigned char *key, Buf *out)
+{
+    char p[700];
+    path_of(id, 0, p);
+    FILE *f = fopen(p, "rb");
+    if (!f)
+        return -1;
+    size_t hdr = vault_stream_header_bytes();
+    size_t chunk = VAULT_STREAM_CHUNK + vault_stream_chunk_overhead();
+    unsigned char *buf = xmalloc(chunk);
+    int rc = -1, last = 0;
+    VaultStream *st = NULL;
+    if (fread(buf, 1, hdr, f) == hdr && (st = vault_stream_decrypt_start(key, id, buf, hdr))) {
+        size_t n;
+        while (!last && (n = fread(buf, 1, chunk, f)) > 0)
+            if (vault_stream_decrypt_pull(st, buf, n, out, &last) != 0)
+                break;
+        rc = last && fgetc(f) == EOF && vault_stream_decrypt_end(st, out) == 0 ? 0 : -1;
+    }
+    if (rc != 0 && out->data) { /* nothing of a file that did not open whole */
+        vault_wipe(out->data, out->len);
+        buf_reset(out);
+    }
+    vault_stream_free(st);
+    free(buf);
+    fclose(f);
+    return rc;
+}
+
+static void filestore_remove(const char *id)
+{
+    char p[700];
+    path_of(id, 0, p);
+    unlink(p);
+}
+
+void filestore_remove_list(Buf *ids)
+{
+    char *save = NULL;
+    for (char *id = ids->data ? strtok_r(ids->data, "\n", &save) : NULL; id;
+         id = strtok_r(NULL, "\n", &save))
+        filestore_remove(id);
+}

@@ -1,0 +1,32 @@
+/* The encrypted file store: screenshots as secretstream ciphertext under the data directory's
+ * files/. The upload sink writes a file as files/tmp/<id>; it moves to files/<id> only once the
+ * case row that names it is committed, and leaves with its case. No HTTP here. */
+#ifndef TAKEDOWN_FILESTORE_H
+#define TAKEDOWN_FILESTORE_H
+
+#include "buf.h"
+
+#include <stddef.h>
+
+/* A screenshot already encrypted to disk under its case key, waiting to be filed with the case. */
+typedef struct StoredFile {
+    char id[33];    /* random; the file is files/<id>, written as files/tmp/<id> */
+    char name[128]; /* original file name (encrypted in the store) */
+    char type[32];  /* detected from the bytes */
+    size_t size;
+} StoredFile;
+
+/* Creates files/tmp/<id> (and the directories) for writing: an open descriptor, or -1. */
+int filestore_tmp_create(const char *id);
+/* Removes files/tmp/<id>: a file refused while it arrived, or never filed. */
+void filestore_tmp_remove(const char *id);
+/* Moves files/tmp/<id> to files/<id> and makes it durable. */
+void filestore_commit(const char *id);
+/* Decrypts stored file id (its key derived from the case key and the id) into out, which should
+ * be empty; 0, or -1 with out emptied when the file does not open whole (missing, tampered,
+ * another file's ciphertext, bad padding). */
+int filestore_read(const char *id, const unsigned char *key, Buf *out);
+/* Removes every file named in a newline-separated list of ids (as store_case_delete gives). */
+void filestore_remove_list(Buf *ids);
+
+#endif
