@@ -48,12 +48,10 @@ void cw_actor_of(const Session *s, char out[80])
 CaseworkResult cw_open_key(StoreConn *c, const Session *s, const CaseRow *row, unsigned char *key,
                            Buf *new_wrap)
 {
-    unsigned char *dk = vault_secret_alloc(VAULT_KEY_BYTES);
-    vault_org_data_key(s->key, dk);
     CaseworkResult r = CW_OK;
     /* A wrap written under the old data key by a request that raced a rotation does not open:
      * the seal, which the rotation renewed, still does, and the page stores a fresh wrap. */
-    if (!row->org_wrap.len || vault_case_key_open_with_org(dk, row->id, row->org_wrap.data,
+    if (!row->org_wrap.len || vault_case_key_open_with_org(s->key, row->id, row->org_wrap.data,
                                                            row->org_wrap.len, key) != 0) {
         OrgRow org = {0};
         if (store_org_get(c, &org) != STORE_OK ||
@@ -61,10 +59,9 @@ CaseworkResult cw_open_key(StoreConn *c, const Session *s, const CaseRow *row, u
                                   key) != 0)
             r = CW_FORBIDDEN;
         else if (new_wrap)
-            vault_case_key_wrap_for_org(dk, row->id, key, new_wrap);
+            vault_case_key_wrap_for_org(s->key, row->id, key, new_wrap);
         org_row_free(&org);
     }
-    vault_secret_free(dk);
     return r;
 }
 

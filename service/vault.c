@@ -1049,16 +1049,23 @@ int vault_case_key_open_with_receipt(const unsigned char *receipt_key, const cha
     return case_key_open(receipt_key, AD_CASE_RECEIPT, case_id, blob, blob_len, case_key);
 }
 
-void vault_case_key_wrap_for_org(const unsigned char *data_key, const char *case_id,
+void vault_case_key_wrap_for_org(const unsigned char *org_sk, const char *case_id,
                                  const unsigned char *case_key, Buf *out)
 {
-    case_key_wrap(data_key, AD_CASE_ORG, case_id, case_key, out);
+    unsigned char *dk = vault_secret_alloc(VAULT_KEY_BYTES); /* owned here */
+    vault_org_data_key(org_sk, dk);
+    case_key_wrap(dk, AD_CASE_ORG, case_id, case_key, out);
+    vault_secret_free(dk);
 }
 
-int vault_case_key_open_with_org(const unsigned char *data_key, const char *case_id,
-                                 const void *blob, size_t blob_len, unsigned char *case_key)
+int vault_case_key_open_with_org(const unsigned char *org_sk, const char *case_id, const void *blob,
+                                 size_t blob_len, unsigned char *case_key)
 {
-    return case_key_open(data_key, AD_CASE_ORG, case_id, blob, blob_len, case_key);
+    unsigned char *dk = vault_secret_alloc(VAULT_KEY_BYTES); /* owned here */
+    vault_org_data_key(org_sk, dk);
+    int rc = case_key_open(dk, AD_CASE_ORG, case_id, blob, blob_len, case_key);
+    vault_secret_free(dk);
+    return rc;
 }
 
 void vault_case_key_seal(const unsigned char org_pk[VAULT_KEY_BYTES], const unsigned char *case_key,

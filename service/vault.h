@@ -105,7 +105,8 @@ int vault_seal_open(const unsigned char pk[VAULT_KEY_BYTES], const unsigned char
  * The associated-data strings and derivation labels are private to vault.c; the service calls
  * only these, never the generic wrap, seal and derive above (left public for tests). Every key is
  * VAULT_KEY_BYTES; a key out-parameter is secret memory. ---- */
-/* The org data key, derived from the org secret key: wraps case keys for staff, seals labels. */
+/* The org data key, derived from the org secret key: it seals incident labels (and, inside the
+ * vault, wraps case keys for staff). */
 void vault_org_data_key(const unsigned char *org_sk, unsigned char *out);
 /* The key of the blind indexes, derived from the org secret key. */
 void vault_blind_key(const unsigned char *org_sk, unsigned char *out);
@@ -117,12 +118,12 @@ void vault_case_key_wrap_for_receipt(const unsigned char *receipt_key, const cha
 /* Opens the wrap above into case_key; -1 on a wrong receipt key, case id or blob. */
 int vault_case_key_open_with_receipt(const unsigned char *receipt_key, const char *case_id,
                                      const void *blob, size_t blob_len, unsigned char *case_key);
-/* The case key wrapped under the org data key, bound to the case id (staff's way in). */
-void vault_case_key_wrap_for_org(const unsigned char *data_key, const char *case_id,
+/* The case key wrapped under the org data key of org_sk, bound to the case id (staff's way in). */
+void vault_case_key_wrap_for_org(const unsigned char *org_sk, const char *case_id,
                                  const unsigned char *case_key, Buf *out);
-/* Opens the wrap above into case_key; -1 on a wrong data key, case id or blob. */
-int vault_case_key_open_with_org(const unsigned char *data_key, const char *case_id,
-                                 const void *blob, size_t blob_len, unsigned char *case_key);
+/* Opens the wrap above with the org secret key into case_key; -1 on a wrong key, id or blob. */
+int vault_case_key_open_with_org(const unsigned char *org_sk, const char *case_id, const void *blob,
+                                 size_t blob_len, unsigned char *case_key);
 /* The case key sealed to the org public key (at submission, when only that key is known). */
 void vault_case_key_seal(const unsigned char org_pk[VAULT_KEY_BYTES], const unsigned char *case_key,
                          Buf *out);

@@ -60,7 +60,7 @@ static void probe_case(void *arg, const char *id)
     p->cases++;
     unsigned char *key = vault_secret_alloc(VAULT_KEY_BYTES);
     if ((row.org_wrap.len &&
-         vault_case_key_open_with_org(p->dk, id, row.org_wrap.data, row.org_wrap.len, key) == 0) ||
+         vault_case_key_open_with_org(p->sk, id, row.org_wrap.data, row.org_wrap.len, key) == 0) ||
         vault_case_key_unseal(p->pk, p->sk, row.sealed_key.data, row.sealed_key.len, key) == 0)
         p->cases_opened++;
     vault_secret_free(key);

@@ -722,9 +722,13 @@ static void test_protocol_case_keys(void **state)
     assert_int_equal(vault_case_key_open_with_org(k, "c0ffee", old.data, old.len, back), -1);
     buf_free(&w);
     buf_free(&old);
+    /* Staff's wrap is under the org data key, subkey 1 "orgdata1" of the org secret key. */
+    unsigned char dk[VAULT_KEY_BYTES];
+    vault_derive(k, 1, "orgdata1", dk);
     vault_case_key_wrap_for_org(k, "c0ffee", ck, &w);
-    check_wrap(k, &w, "case-org:c0ffee", "case-receipt:c0ffee", ck, sizeof ck);
-    vault_wrap(k, ck, sizeof ck, "case-org:c0ffee", &old);
+    check_wrap(dk, &w, "case-org:c0ffee", "case-receipt:c0ffee", ck, sizeof ck);
+    assert_int_equal(vault_unwrap(k, w.data, w.len, "case-org:c0ffee", back, sizeof back), -1);
+    vault_wrap(dk, ck, sizeof ck, "case-org:c0ffee", &old);
     assert_int_equal(vault_case_key_open_with_org(k, "c0ffee", old.data, old.len, back), 0);
     SAME(back, ck, sizeof ck);
     assert_int_equal(vault_case_key_open_with_org(k, "c0ffef", old.data, old.len, back), -1);
