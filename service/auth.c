@@ -60,9 +60,9 @@ const char *auth_form_token(Request *req)
         return req->session->csrf;
     if (!req->anon_csrf[0]) {
         const char *have = http_cookie(req, ANON_CSRF_COOKIE);
-        char fresh[65];
+        char fresh[VAULT_CSRF_TEXT];
         if (!token_shape_ok(have)) {
-            vault_random_hex(fresh, 32);
+            vault_random_hex(fresh, VAULT_KEY_BYTES);
             char cookie[160];
             snprintf(cookie, sizeof cookie, "%s=%s; Path=/; HttpOnly; SameSite=Strict%s",
                      ANON_CSRF_COOKIE, fresh, req->is_tls ? "; Secure" : "");

@@ -43,30 +43,25 @@ void cw_actor_of(const Session *s, char out[80])
     snprintf(out, 80, "staff:%s", s->login);
 }
 
-/* Opens a case's key into key (32 bytes of secret memory). *fresh is set when the case was never
- * opened by staff before: the caller stores org_wrap (in its transaction). */
+/* Opens a case's key into key (VAULT_KEY_BYTES of secret memory). When new_wrap is given and the
+ * case was never opened by staff before, the caller stores new_wrap (in its transaction). */
 CaseworkResult cw_open_key(StoreConn *c, const Session *s, const CaseRow *row, unsigned char *key,
                            Buf *new_wrap)
 {
-    char ad[64];
-    snprintf(ad, sizeof ad, "case-org:%s", row->id);
-    unsigned char *dk = vault_secret_alloc(32);
-    vault_derive(s->key, ORG_DATA_KEY_ID, "orgdata1", dk);
     CaseworkResult r = CW_OK;
     /* A wrap written under the old data key by a request that raced a rotation does not open:
      * the seal, which the rotation renewed, still does, and the page stores a fresh wrap. */
-    if (!row->org_wrap.len ||
-        vault_unwrap(dk, row->org_wrap.data, row->org_wrap.len, ad, key, 32) != 0) {
+    if (!row->org_wrap.len || vault_case_key_open_with_org(s->key, row->id, row->org_wrap.data,
+                                                           row->org_wrap.len, key) != 0) {
         OrgRow org = {0};
         if (store_org_get(c, &org) != STORE_OK ||
-            vault_seal_open(org.public_key, s->key, row->sealed_key.data, row->sealed_key.len, key,
-                            32) != 0)
+            vault_case_key_unseal(org.public_key, s->key, row->sealed_key.data, row->sealed_key.len,
+                                  key) != 0)
             r = CW_FORBIDDEN;
         else if (new_wrap)
-            vault_wrap(dk, key, 32, ad, new_wrap);
+            vault_case_key_wrap_for_org(s->key, row->id, key, new_wrap);
         org_row_free(&org);
     }
-    vault_secret_free(dk);
     return r;
 }
 
@@ -93,7 +88,7 @@ static void blind_put(BlindArgs *b, const char *domain, const char *value, int64
 {
     if (!value || !*value || b->st != STORE_OK)
         return;
-    unsigned char idx[32];
+    unsigned char idx[VAULT_ID_BYTES];
     vault_blind_index(b->bkey, domain, value, strlen(value), idx);
     b->st = store_blind_replace(b->c, b->case_id, domain, idx, target_id);
 }
@@ -121,8 +116,8 @@ StoreStatus cw_blind_write(StoreConn *c, const unsigned char *org_sk, const char
     StoreStatus st = store_blind_clear(c, case_id);
     if (st != STORE_OK)
         return st;
-    unsigned char *bkey = vault_secret_alloc(32);
-    vault_derive(org_sk, BLIND_KEY_ID, "blindidx", bkey);
+    unsigned char *bkey = vault_secret_alloc(VAULT_KEY_BYTES);
+    vault_blind_key(org_sk, bkey);
     BlindArgs b = {c, bkey, case_id, STORE_OK};
     size_t i;
     json_t *v;
@@ -207,7 +202,7 @@ CaseworkResult cw_load_kind(const Session *s, int64_t target_id, int offline, St
 CaseworkResult cw_load_target(StoreConn *c, const Session *s, int64_t target_id, CwLoaded *l)
 {
     memset(l, 0, sizeof *l);
-    l->key = vault_secret_alloc(32);
+    l->key = vault_secret_alloc(VAULT_KEY_BYTES);
     CaseworkResult r = cw_from_store(store_target_get(c, target_id, &l->target));
     if (r == CW_OK)
         r = cw_from_store(store_case_get(c, l->target.case_id, &l->row));

@@ -7,6 +7,7 @@
 #include "buf.h"
 #include "session.h"
 #include "store_queue.h"
+#include "vault.h"
 
 #include <jansson.h>
 #include <stdint.h>
@@ -97,7 +98,7 @@ CaseworkResult casework_audit(int64_t before, int limit, json_t **out);
 /* An org key rotation, from the old org keypair to the new one (secret keys in secret memory). */
 typedef struct CwRotation {
     const unsigned char *old_sk, *new_sk;
-    unsigned char old_pk[32], new_pk[32];
+    unsigned char old_pk[VAULT_KEY_BYTES], new_pk[VAULT_KEY_BYTES];
     void (*progress)(void *arg, int64_t done, int64_t total); /* may be NULL */
     void *arg;
     int64_t cases; /* out: case keys re-wrapped */

@@ -101,7 +101,7 @@ static CaseworkResult write_text(const Session *s, const char *case_id, const ch
     StoreConn *c = store_conn();
     if (!c)
         return CW_ERROR;
-    unsigned char *key = vault_secret_alloc(32);
+    unsigned char *key = vault_secret_alloc(VAULT_KEY_BYTES);
     CaseworkResult r = cw_key_of_case(c, s, case_id, key);
     if (r == CW_OK) {
         CwSimpleArgs a = {s, case_id, key, text, 0, now, 0};
@@ -133,7 +133,7 @@ CaseworkResult casework_file(const Session *s, const char *file_id, int64_t now,
     char case_id[CASE_ID_LEN + 1];
     Buf meta = {0};
     CaseworkResult r = cw_from_store(store_file_get(c, file_id, case_id, &meta));
-    unsigned char *key = vault_secret_alloc(32);
+    unsigned char *key = vault_secret_alloc(VAULT_KEY_BYTES);
     if (r == CW_OK)
         r = cw_key_of_case(c, s, case_id, key);
     if (r == CW_OK) {

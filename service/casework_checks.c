@@ -225,7 +225,7 @@ int casework_run_due_checks(const unsigned char *org_key, int64_t now, int limit
     if (store_checks_due(c, now, limit > 64 ? 64 : limit, collect_due, &due) != STORE_OK)
         return 0;
     Session sys = {.kind = "staff", .role = "caseworker", .key = (unsigned char *)org_key};
-    unsigned char *key = vault_secret_alloc(32);
+    unsigned char *key = vault_secret_alloc(VAULT_KEY_BYTES);
     int ran = 0;
     for (int i = 0; i < due.n; i++) {
         CaseRow row = {0};

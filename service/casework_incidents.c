@@ -49,8 +49,8 @@ CaseworkResult casework_incident_create(const Session *s, const char *label, int
         return CW_FORBIDDEN;
     if (!label || !*label || strlen(label) > 600)
         return CW_INVALID;
-    unsigned char *dk = vault_secret_alloc(32);
-    vault_derive(s->key, ORG_DATA_KEY_ID, "orgdata1", dk);
+    unsigned char *dk = vault_secret_alloc(VAULT_KEY_BYTES);
+    vault_org_data_key(s->key, dk);
     CwSimpleArgs a = {s, NULL, dk, label, 0, now, 0};
     CaseworkResult r = cw_from_store(store_tx(incident_tx, &a));
     vault_secret_free(dk);
@@ -114,8 +114,8 @@ CaseworkResult casework_incidents(const Session *s, json_t **out)
     StoreConn *c = store_conn();
     if (!c)
         return CW_ERROR;
-    unsigned char *dk = vault_secret_alloc(32);
-    vault_derive(s->key, ORG_DATA_KEY_ID, "orgdata1", dk);
+    unsigned char *dk = vault_secret_alloc(VAULT_KEY_BYTES);
+    vault_org_data_key(s->key, dk);
     IncidentArgs a = {dk, json_array()};
     StoreStatus st = store_incidents(c, incident_row, &a);
     vault_secret_free(dk);
@@ -176,15 +176,15 @@ CaseworkResult casework_incident_view(const Session *s, int64_t id, int64_t now,
         buf_free(&ir.label);
         return r;
     }
-    unsigned char *dk = vault_secret_alloc(32);
-    vault_derive(s->key, ORG_DATA_KEY_ID, "orgdata1", dk);
+    unsigned char *dk = vault_secret_alloc(VAULT_KEY_BYTES);
+    vault_org_data_key(s->key, dk);
     char row[24];
     snprintf(row, sizeof row, "%lld", (long long)id);
     char *label = sealed_open_text(dk, INCIDENT_AD_TABLE, "label", row, &ir.label);
     vault_secret_free(dk);
     IncidentViewArgs a = {s, c, json_object(), json_array(), NULL, NULL};
     store_cases_of_incident(c, id, incident_case, &a);
-    unsigned char *key = vault_secret_alloc(32);
+    unsigned char *key = vault_secret_alloc(VAULT_KEY_BYTES);
     size_t i;
     json_t *cid;
     char actor[80], what[32];

@@ -11,16 +11,13 @@
 #include <jansson.h>
 #include <stdint.h>
 
-#define ORG_DATA_KEY_ID 1 /* subkey of the org key that wraps case keys */
-#define BLIND_KEY_ID 2    /* subkey of the org key that keys the blind indexes */
-
 CaseworkResult cw_from_store(StoreStatus s);
 /* 1 for a session that holds the org key (caseworkers and admins). */
 int cw_can_open(const Session *s);
 /* "staff:<login>" for the timeline and the audit log. */
 void cw_actor_of(const Session *s, char out[80]);
-/* Opens a case's key into key (32 bytes of secret memory). When new_wrap is given and the case was
- * never opened by staff, it receives the wrap under the org data key to store. */
+/* Opens a case's key into key (VAULT_KEY_BYTES of secret memory). When new_wrap is given and the
+ * case was never opened by staff, it receives the wrap under the org data key to store. */
 CaseworkResult cw_open_key(StoreConn *c, const Session *s, const CaseRow *row, unsigned char *key,
                            Buf *new_wrap);
 CaseworkResult cw_key_of_case(StoreConn *c, const Session *s, const char *case_id,

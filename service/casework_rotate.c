@@ -60,35 +60,29 @@ static void rekey_fingerprint(void *arg, int64_t id, const Buf *body)
 
 /* Opens a case's key with the old org key: its wrap under the old data key, else its seal. */
 static int open_with(const CaseRow *row, const unsigned char *old_sk,
-                     const unsigned char old_pk[32], const unsigned char *old_dk,
-                     unsigned char *key)
+                     const unsigned char old_pk[VAULT_KEY_BYTES], unsigned char *key)
 {
-    char ad[64];
-    snprintf(ad, sizeof ad, "case-org:%s", row->id);
-    if (row->org_wrap.len &&
-        vault_unwrap(old_dk, row->org_wrap.data, row->org_wrap.len, ad, key, 32) == 0)
+    if (row->org_wrap.len && vault_case_key_open_with_org(old_sk, row->id, row->org_wrap.data,
+                                                          row->org_wrap.len, key) == 0)
         return 0;
-    return vault_seal_open(old_pk, old_sk, row->sealed_key.data, row->sealed_key.len, key, 32);
+    return vault_case_key_unseal(old_pk, old_sk, row->sealed_key.data, row->sealed_key.len, key);
 }
 
-static StoreStatus rekey_case(StoreConn *c, const char *id, const CwRotation *r,
-                              const unsigned char *old_dk, const unsigned char *new_dk)
+static StoreStatus rekey_case(StoreConn *c, const char *id, const CwRotation *r)
 {
     CaseRow row = {0};
     StoreStatus st = store_case_get(c, id, &row);
-    unsigned char *key = vault_secret_alloc(32);
+    unsigned char *key = vault_secret_alloc(VAULT_KEY_BYTES);
     Buf sealed = {0}, wrap = {0};
     RekeyCase a = {key, id, json_array(), json_array()};
     json_t *body = NULL;
-    if (st == STORE_OK && open_with(&row, r->old_sk, r->old_pk, old_dk, key) != 0) {
+    if (st == STORE_OK && open_with(&row, r->old_sk, r->old_pk, key) != 0) {
         log_errorx("%s: a case key does not open with the current org key", __func__);
         st = STORE_ERROR;
     }
     if (st == STORE_OK) {
-        char ad[64];
-        snprintf(ad, sizeof ad, "case-org:%s", row.id);
-        vault_seal(r->new_pk, key, 32, &sealed);
-        vault_wrap(new_dk, key, 32, ad, &wrap);
+        vault_case_key_seal(r->new_pk, key, &sealed);
+        vault_case_key_wrap_for_org(r->new_sk, row.id, key, &wrap);
         st = store_case_set_keys(c, id, &sealed, &wrap);
     }
     if (st == STORE_OK)
@@ -135,15 +129,15 @@ static void rekey_label(void *arg, const IncidentRow *r)
 
 StoreStatus casework_rotate_tx(StoreConn *c, CwRotation *r)
 {
-    unsigned char *old_dk = vault_secret_alloc(32);
-    unsigned char *new_dk = vault_secret_alloc(32);
-    vault_derive(r->old_sk, ORG_DATA_KEY_ID, "orgdata1", old_dk);
-    vault_derive(r->new_sk, ORG_DATA_KEY_ID, "orgdata1", new_dk);
+    unsigned char *old_dk = vault_secret_alloc(VAULT_KEY_BYTES);
+    unsigned char *new_dk = vault_secret_alloc(VAULT_KEY_BYTES);
+    vault_org_data_key(r->old_sk, old_dk);
+    vault_org_data_key(r->new_sk, new_dk);
     Ids ids = {0};
     /* Ids first, then one case at a time: no statement reads a table another one is writing. */
     StoreStatus st = store_case_ids(c, ids_add, &ids);
     for (size_t i = 0; st == STORE_OK && i < ids.n; i++) {
-        st = rekey_case(c, ids.id[i], r, old_dk, new_dk);
+        st = rekey_case(c, ids.id[i], r);
         if (r->progress && (i + 1 == ids.n || (i + 1) % 1000 == 0))
             r->progress(r->arg, (int64_t)(i + 1), (int64_t)ids.n);
     }

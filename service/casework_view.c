@@ -167,7 +167,7 @@ CaseworkResult casework_view(const Session *s, const char *case_id, int64_t now,
         return CW_ERROR;
     CaseRow row = {0};
     CaseworkResult r = cw_from_store(store_case_get(c, case_id, &row));
-    unsigned char *key = vault_secret_alloc(32);
+    unsigned char *key = vault_secret_alloc(VAULT_KEY_BYTES);
     Buf wrap = {0};
     if (r == CW_OK)
         r = cw_open_key(c, s, &row, key, &wrap);

@@ -83,7 +83,7 @@ int erasure_log_account(const char *data_dir, const char *login, int64_t now)
 }
 
 /* Parses "<digits> <64 hex>" (without the newline) into digest; 0 or -1. */
-static int line_parse(const char *line, unsigned char digest[32])
+static int line_parse(const char *line, unsigned char digest[VAULT_ID_BYTES])
 {
     const char *p = line;
     if (*p < '0' || *p > '9')
@@ -92,12 +92,12 @@ static int line_parse(const char *line, unsigned char digest[32])
         p++;
     if (*p++ != ' ' || strlen(p) != 64 || strspn(p, "0123456789abcdef") != 64)
         return -1;
-    return vault_from_hex(p, digest, 32) == 32 ? 0 : -1;
+    return vault_from_hex(p, digest, VAULT_ID_BYTES) == VAULT_ID_BYTES ? 0 : -1;
 }
 
 static int digest_cmp(const void *a, const void *b)
 {
-    return memcmp(a, b, 32);
+    return memcmp(a, b, VAULT_ID_BYTES);
 }
 
 int erasure_set_load(const char *path, ErasureSet *s)
@@ -109,7 +109,7 @@ int erasure_set_load(const char *path, ErasureSet *s)
     char line[LINE_MAX_LEN + 2];
     while (fgets(line, sizeof line, f)) {
         line[strcspn(line, "\n")] = '\0';
-        unsigned char d[32];
+        unsigned char d[VAULT_ID_BYTES];
         if (line_parse(line, d) != 0) {
             s->malformed++;
             continue;
@@ -118,7 +118,7 @@ int erasure_set_load(const char *path, ErasureSet *s)
             s->cap = s->cap ? s->cap * 2 : 64;
             s->digests = xrealloc(s->digests, s->cap * sizeof *s->digests);
         }
-        memcpy(s->digests[s->n++], d, 32);
+        memcpy(s->digests[s->n++], d, VAULT_ID_BYTES);
     }
     int rc = ferror(f) ? -1 : 0;
     fclose(f);
@@ -162,7 +162,7 @@ long erasure_log_merge(const char *path, const char *from)
     char line[LINE_MAX_LEN + 2];
     while (fgets(line, sizeof line, f)) {
         line[strcspn(line, "\n")] = '\0';
-        unsigned char d[32];
+        unsigned char d[VAULT_ID_BYTES];
         if (line_parse(line, d) != 0 ||
             (have.n && bsearch(d, have.digests, have.n, sizeof *have.digests, digest_cmp)))
             continue;

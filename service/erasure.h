@@ -7,6 +7,8 @@
 #ifndef TAKEDOWN_ERASURE_H
 #define TAKEDOWN_ERASURE_H
 
+#include "vault.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,7 +24,7 @@ int erasure_log_account(const char *data_dir, const char *login, int64_t now);
 
 /* The digests of one log, sorted for lookup. */
 typedef struct ErasureSet {
-    unsigned char (*digests)[32]; /* owned */
+    unsigned char (*digests)[VAULT_ID_BYTES]; /* owned */
     size_t n, cap;
     size_t malformed; /* lines that were not "<time> <64 hex>" (skipped) */
 } ErasureSet;

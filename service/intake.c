@@ -524,10 +524,10 @@ int intake_submit(const json_t *report, const unsigned char *given_key, const St
         org_row_free(&org);
         return -1;
     }
-    unsigned char *key = vault_secret_alloc(32);
-    unsigned char *rkey = vault_secret_alloc(32);
+    unsigned char *key = vault_secret_alloc(VAULT_KEY_BYTES);
+    unsigned char *rkey = vault_secret_alloc(VAULT_KEY_BYTES);
     if (given_key)
-        memcpy(key, given_key, 32);
+        memcpy(key, given_key, VAULT_KEY_BYTES);
     else
         vault_key_new(key);
     SubmitArgs a = {
@@ -555,16 +555,14 @@ int intake_submit(const json_t *report, const unsigned char *given_key, const St
         vault_random_hex(r->id, CASE_ID_LEN / 2);
         char digits[VAULT_RECEIPT_DIGITS + 1];
         vault_receipt_new(res->receipt);
-        if (vault_receipt_normalize(res->receipt, digits) != 0 ||
+        if (vault_receipt_parse(res->receipt, digits) != 0 ||
             vault_receipt_derive(digits, org.receipt_salt, r->receipt_lookup, rkey) != 0)
             break;
         vault_wipe(digits, sizeof digits);
-        char ad[64];
-        snprintf(ad, sizeof ad, "case-receipt:%s", r->id);
         buf_reset(&r->receipt_wrap);
-        vault_wrap(rkey, key, 32, ad, &r->receipt_wrap);
+        vault_case_key_wrap_for_receipt(rkey, r->id, key, &r->receipt_wrap);
         buf_reset(&r->sealed_key);
-        vault_seal(org.public_key, key, 32, &r->sealed_key);
+        vault_case_key_seal(org.public_key, key, &r->sealed_key);
         /* The body: everything about the requester and the incident but its type. */
         json_t *body = json_pack(
             "{s:O, s:O, s:O, s:O, s:O, s:O}", "requester", req, "incident", inc, "description",

@@ -20,8 +20,8 @@ void keyring_offer(const unsigned char *org_sk, int64_t now)
     atomic_store(&last_offer, now);
     pthread_mutex_lock(&lock);
     if (!held)
-        held = vault_secret_alloc(32);
-    memcpy(held, org_sk, 32);
+        held = vault_secret_alloc(VAULT_KEY_BYTES);
+    memcpy(held, org_sk, VAULT_KEY_BYTES);
     held_until = now + SESSION_STAFF_IDLE;
     pthread_mutex_unlock(&lock);
 }
@@ -31,7 +31,7 @@ int keyring_borrow(unsigned char *out, int64_t now)
     int rc = -1;
     pthread_mutex_lock(&lock);
     if (held && now < held_until) {
-        memcpy(out, held, 32);
+        memcpy(out, held, VAULT_KEY_BYTES);
         rc = 0;
     } else if (held) {
         vault_secret_free(held);

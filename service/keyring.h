@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 void keyring_offer(const unsigned char *org_sk, int64_t now);
-/* Copies the org key into out (32 bytes of secret memory): 0, or -1 when none is held. */
+/* Copies the org key into out (VAULT_KEY_BYTES of secret memory): 0, or -1 when none is held. */
 int keyring_borrow(unsigned char *out, int64_t now);
 void keyring_clear(void);
 

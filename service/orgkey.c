@@ -21,7 +21,7 @@ static StoreStatus rotate_tx(StoreConn *c, void *arg)
     OrgRow org = {0};
     StoreStatus s = store_org_get(c, &org);
     /* The key read before the transaction must still be the org's (no rotation in between). */
-    if (s == STORE_OK && memcmp(org.public_key, a->cw.old_pk, 32) != 0)
+    if (s == STORE_OK && memcmp(org.public_key, a->cw.old_pk, VAULT_KEY_BYTES) != 0)
         s = STORE_CONFLICT;
     org_row_free(&org);
     if (s == STORE_OK)
@@ -44,8 +44,8 @@ StaffResult orgkey_rotate(const char *admin_login, const char *admin_password,
     StoreConn *c = store_conn();
     if (!c)
         return STAFF_ERROR;
-    unsigned char *old_sk = vault_secret_alloc(32);
-    unsigned char *new_sk = vault_secret_alloc(32);
+    unsigned char *old_sk = vault_secret_alloc(VAULT_KEY_BYTES);
+    unsigned char *new_sk = vault_secret_alloc(VAULT_KEY_BYTES);
     StaffResult r = staff_unlock_admin(admin_login, admin_password, old_sk);
     char actor[80];
     snprintf(actor, sizeof actor, "staff:%s", admin_login);
@@ -56,7 +56,7 @@ StaffResult orgkey_rotate(const char *admin_login, const char *admin_password,
     if (r == STAFF_OK)
         r = store_org_get(c, &org) == STORE_OK ? STAFF_OK : STAFF_ERROR;
     if (r == STAFF_OK) {
-        memcpy(a.cw.old_pk, org.public_key, 32);
+        memcpy(a.cw.old_pk, org.public_key, VAULT_KEY_BYTES);
         vault_org_keypair(a.cw.new_pk, new_sk);
         staff_recovery_wrap(new_sk, recovery_text, &a.recovery_wrap);
         StoreStatus s = store_tx(rotate_tx, &a);

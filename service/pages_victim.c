@@ -303,8 +303,8 @@ int page_report_saved(Request *req)
     const char *saved = http_form(req, "saved");
     if (saved && strcmp(saved, "yes") == 0)
         return http_reply_redirect(req, 303, "/my");
-    char digits[21], receipt[RECEIPT_ONCE_TEXT];
-    if (victim_receipt_digits(http_form(req, "receipt"), digits) != 0)
+    char digits[VAULT_RECEIPT_DIGITS + 1], receipt[RECEIPT_ONCE_TEXT];
+    if (vault_receipt_parse(http_form(req, "receipt"), digits) != 0)
         return http_reply_redirect(req, 303, "/my");
     snprintf(receipt, sizeof receipt, "%.4s %.4s %.4s %.4s %.4s", digits, digits + 4, digits + 8,
              digits + 12, digits + 16);

@@ -31,7 +31,7 @@ int scheduler_tick(int64_t now)
         return 0;
     store_sessions_expire(c, now, SESSION_STAFF_IDLE, SESSION_VICTIM_IDLE);
     int ran = 0;
-    unsigned char *key = vault_secret_alloc(32);
+    unsigned char *key = vault_secret_alloc(VAULT_KEY_BYTES);
     OrgRow org = {0};
     if (keyring_borrow(key, now) == 0 && store_org_get(c, &org) == STORE_OK) {
         /* After an org rotation the key held in memory is stale: forget it until staff return. */

@@ -10,43 +10,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ID_BYTES 32
-
-#define AD_MAX 160
+#define SESSION_ID_BYTES 32            /* the random session id in the cookie */
 #define WRAP_MAX (2 * VAULT_KEY_BYTES) /* staff: org key and account key */
-
-/* The wrap names the session, its kind and its subject: a staff wrap cannot serve as a victim's,
- * and a wrap copied to another row or pointed at another case does not open. */
-static void session_ad(const unsigned char id_hash[32], const char *kind, int64_t staff_id,
-                       const char *case_id, char ad[AD_MAX])
-{
-    char hex[65];
-    vault_to_hex(id_hash, 32, hex);
-    snprintf(ad, AD_MAX, "session2:%s:%s:%lld:%s", hex, kind, (long long)staff_id,
-             case_id ? case_id : "");
-}
-
-/* The CSRF token: a subkey of the session key, so it needs no storage and dies with the session. */
-static void session_csrf(const unsigned char *session_key, char csrf[65])
-{
-    unsigned char *t = vault_secret_alloc(32);
-    vault_derive(session_key, 1, "csrftokn", t);
-    vault_to_hex(t, 32, csrf);
-    vault_secret_free(t);
-}
 
 StoreStatus session_create(StoreConn *c, const char *kind, int64_t staff_id, const char *case_id,
                            const unsigned char *key, const unsigned char *account_key, int64_t now,
                            char cookie[SESSION_COOKIE_MAX], char csrf[65])
 {
-    unsigned char id[ID_BYTES], id_hash[32];
-    unsigned char *skey = vault_secret_alloc(32);
+    unsigned char id[SESSION_ID_BYTES], id_hash[VAULT_ID_BYTES];
+    unsigned char *skey = vault_secret_alloc(VAULT_KEY_BYTES);
     vault_random(id, sizeof id);
     vault_key_new(skey);
     vault_hash(id, sizeof id, id_hash);
     int staff = strcmp(kind, "staff") == 0;
-    char ad[AD_MAX];
-    session_ad(id_hash, kind, staff ? staff_id : 0, staff ? NULL : case_id, ad);
     unsigned char *both = vault_secret_alloc(WRAP_MAX);
     memcpy(both, key, VAULT_KEY_BYTES);
     size_t n = VAULT_KEY_BYTES;
@@ -55,18 +31,19 @@ StoreStatus session_create(StoreConn *c, const char *kind, int64_t staff_id, con
         n += VAULT_KEY_BYTES;
     }
     Buf wrap = {0};
-    vault_wrap(skey, both, n, ad, &wrap);
+    vault_session_wrap(skey, id_hash, kind, staff ? staff_id : 0, staff ? NULL : case_id, both, n,
+                       &wrap);
     vault_secret_free(both);
     int64_t expires = now + (staff ? SESSION_STAFF_ABSOLUTE : SESSION_VICTIM_ABSOLUTE);
     StoreStatus s = store_session_insert(c, id_hash, kind, staff_id, case_id, &wrap, now, expires);
     buf_free(&wrap);
     if (s == STORE_OK) {
-        char idhex[2 * ID_BYTES + 1], keyhex[65];
+        char idhex[2 * SESSION_ID_BYTES + 1], keyhex[VAULT_HEX_KEY_TEXT];
         vault_to_hex(id, sizeof id, idhex);
-        vault_to_hex(skey, 32, keyhex);
+        vault_to_hex(skey, VAULT_KEY_BYTES, keyhex);
         snprintf(cookie, SESSION_COOKIE_MAX, "%s.%s", idhex, keyhex);
         vault_wipe(keyhex, sizeof keyhex);
-        session_csrf(skey, csrf);
+        vault_session_csrf(skey, csrf);
     }
     vault_wipe(id, sizeof id);
     vault_secret_free(skey);
@@ -86,22 +63,24 @@ static unsigned role_access(const char *role)
 
 Session *session_load(const char *cookie, int64_t now)
 {
-    if (!cookie || strlen(cookie) != 2 * ID_BYTES + 1 + 64 || cookie[2 * ID_BYTES] != '.')
+    if (!cookie || strlen(cookie) != 2 * SESSION_ID_BYTES + 1 + 2 * VAULT_KEY_BYTES ||
+        cookie[2 * SESSION_ID_BYTES] != '.')
         return NULL;
     StoreConn *c = store_conn();
     if (!c)
         return NULL;
-    unsigned char id[ID_BYTES];
-    char idhex[2 * ID_BYTES + 1];
-    memcpy(idhex, cookie, 2 * ID_BYTES);
-    idhex[2 * ID_BYTES] = '\0';
-    if (vault_from_hex(idhex, id, sizeof id) != ID_BYTES)
+    unsigned char id[SESSION_ID_BYTES];
+    char idhex[2 * SESSION_ID_BYTES + 1];
+    memcpy(idhex, cookie, 2 * SESSION_ID_BYTES);
+    idhex[2 * SESSION_ID_BYTES] = '\0';
+    if (vault_from_hex(idhex, id, sizeof id) != SESSION_ID_BYTES)
         return NULL;
     Session *s = xcalloc(1, sizeof *s);
-    unsigned char *skey = vault_secret_alloc(32);
+    unsigned char *skey = vault_secret_alloc(VAULT_KEY_BYTES);
     SessionRow row = {0};
     vault_hash(id, sizeof id, s->id_hash);
-    if (vault_from_hex(cookie + 2 * ID_BYTES + 1, skey, 32) != 32 ||
+    if (vault_from_hex(cookie + 2 * SESSION_ID_BYTES + 1, skey, VAULT_KEY_BYTES) !=
+            VAULT_KEY_BYTES ||
         store_session_get(c, s->id_hash, &row) != STORE_OK)
         goto fail;
     int staff = strcmp(row.kind, "staff") == 0;
@@ -110,11 +89,11 @@ Session *session_load(const char *cookie, int64_t now)
         store_session_delete(c, s->id_hash);
         goto fail;
     }
-    char ad[AD_MAX];
-    session_ad(s->id_hash, row.kind, staff ? row.staff_id : 0, staff ? NULL : row.case_id, ad);
     unsigned char *both = vault_secret_alloc(WRAP_MAX);
     size_t n = staff ? WRAP_MAX : VAULT_KEY_BYTES;
-    int opened = vault_unwrap(skey, row.key_wrap.data, row.key_wrap.len, ad, both, n) == 0;
+    int opened = vault_session_unwrap(skey, s->id_hash, row.kind, staff ? row.staff_id : 0,
+                                      staff ? NULL : row.case_id, row.key_wrap.data,
+                                      row.key_wrap.len, both, n) == 0;
     if (opened) {
         s->key = vault_secret_alloc(VAULT_KEY_BYTES);
         memcpy(s->key, both, VAULT_KEY_BYTES);
@@ -149,7 +128,7 @@ Session *session_load(const char *cookie, int64_t now)
     }
     if (now - row.last_seen >= 60)
         store_session_touch(c, s->id_hash, now);
-    session_csrf(skey, s->csrf);
+    vault_session_csrf(skey, s->csrf);
     session_row_free(&row);
     vault_secret_free(skey);
     return s;
@@ -178,5 +157,5 @@ StoreStatus session_destroy(Session *s)
 
 int session_csrf_ok(const Session *s, const char *token)
 {
-    return token && strlen(token) == 64 && vault_str_equal(token, s->csrf);
+    return token && strlen(token) == VAULT_CSRF_TEXT - 1 && vault_str_equal(token, s->csrf);
 }

@@ -5,6 +5,7 @@
 #define TAKEDOWN_SESSION_H
 
 #include "store.h"
+#include "vault.h"
 
 #include <stdint.h>
 
@@ -20,19 +21,19 @@ typedef struct Session {
     int64_t staff_id; /* staff sessions */
     char login[64];
     char role[16];
-    unsigned access;            /* ACCESS_* bit of the role (route.h) */
-    char case_id[64];           /* victim sessions */
-    unsigned char *key;         /* owned, locked memory: org secret key or case key (32 bytes) */
+    unsigned access;    /* ACCESS_* bit of the role (route.h) */
+    char case_id[64];   /* victim sessions */
+    unsigned char *key; /* owned, locked memory: org secret key or case key (VAULT_KEY_BYTES) */
     unsigned char *account_key; /* owned, locked: a staff account's secret key; NULL for victims */
-    unsigned char id_hash[32];
+    unsigned char id_hash[VAULT_ID_BYTES];
     char csrf[65];  /* the CSRF token of this session */
     int must_enrol; /* TOTP is required and this account has none: enrolment pages only */
 } Session;
 
-/* Creates a session for the given subject, unlocking key (32 bytes: the org secret key or the
- * case key), for staff also the account's secret key, and lifetime. The wrap is bound to the kind
- * and the subject (staff id or case id), so a wrap moved to another row does not open. Writes the
- * cookie value (id and key, never stored) into cookie. Call inside a transaction or alone. */
+/* Creates a session for the given subject, unlocking key (VAULT_KEY_BYTES: the org secret key or
+ * the case key), for staff also the account's secret key, and lifetime. The wrap is bound to the
+ * kind and the subject (staff id or case id), so a wrap moved to another row does not open. Writes
+ * the cookie value (id and key, never stored) into cookie. Call inside a transaction or alone. */
 StoreStatus session_create(StoreConn *c, const char *kind, int64_t staff_id, const char *case_id,
                            const unsigned char *key, const unsigned char *account_key, int64_t now,
                            char cookie[SESSION_COOKIE_MAX], char csrf[65]);

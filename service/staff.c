@@ -7,7 +7,6 @@
 #include "store_staff.h"
 
 #include <liboath/oath.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,15 +65,6 @@ int staff_role_valid(const char *role)
                     strcmp(role, "auditor") == 0);
 }
 
-/* The password wrap of an account's secret key names the account and its role: a wrap copied to
- * another row, or a role edited in the database, no longer opens. Logins never change. */
-static void wrap_ad(const char *login, const char *role, char ad[96])
-{
-    snprintf(ad, 96, "staff-account:%s:%s", login, role);
-}
-
-static const char RECOVERY_AD[] = "org-recovery";
-
 /* ---- audit in its own transaction ---- */
 
 typedef struct AuditArgs {
@@ -112,27 +102,6 @@ static StaffResult from_store(StoreStatus s)
     }
 }
 
-static Buf dummy_wrap;
-static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
-
-static void dummy_make(void)
-{
-    unsigned char zero[32] = {0};
-    char pw[33];
-    vault_random_hex(pw, 16);
-    vault_pw_wrap(pw, vault_pw_cost_default(), zero, sizeof zero, "dummy", &dummy_wrap);
-}
-
-/* One unwrap of a dummy wrap made once: the same single Argon2id run as a real account, so timing
- * does not reveal which logins exist or are disabled. */
-static void unlock_dummy(const char *password)
-{
-    pthread_once(&dummy_once, dummy_make);
-    unsigned char *junk = vault_secret_alloc(32);
-    vault_pw_unwrap(password ? password : "", dummy_wrap.data, dummy_wrap.len, "dummy", junk, 32);
-    vault_secret_free(junk);
-}
-
 /* Opens the org secret key sealed to an account, and checks it is the current one (a rotation
  * that left this account out leaves no seal; an old seal restored from a backup is stale). */
 static StaffResult open_org_seal(StoreConn *c, const StaffRow *row, const unsigned char *account_sk,
@@ -144,18 +113,19 @@ static StaffResult open_org_seal(StoreConn *c, const StaffRow *row, const unsign
     }
     OrgRow org = {0};
     StaffResult r = from_store(store_org_get(c, &org));
-    if (r == STAFF_OK && (row->org_seal.len == 0 ||
-                          vault_seal_open((const unsigned char *)row->public_key.data, account_sk,
-                                          row->org_seal.data, row->org_seal.len, org_sk, 32) != 0 ||
-                          !vault_keypair_matches(org.public_key, org_sk)))
+    if (r == STAFF_OK &&
+        (row->org_seal.len == 0 ||
+         vault_org_key_unseal((const unsigned char *)row->public_key.data, account_sk,
+                              row->org_seal.data, row->org_seal.len, org_sk) != 0 ||
+         !vault_keypair_matches(org.public_key, org_sk)))
         r = STAFF_BAD_CREDENTIALS;
     org_row_free(&org);
     return r;
 }
 
 /* Unwraps an account's secret key with its password (account_sk) and opens the org secret key
- * sealed to it (org_sk); both 32 bytes of secret memory. A missing or disabled account costs the
- * same Argon2id run as a present one. */
+ * sealed to it (org_sk); both VAULT_KEY_BYTES of secret memory. A missing or disabled account costs
+ * the same Argon2id run as a present one. */
 static StaffResult unlock_account(StoreConn *c, const char *login, const char *password,
                                   StaffRow *row, unsigned char *account_sk, unsigned char *org_sk)
 {
@@ -164,13 +134,13 @@ static StaffResult unlock_account(StoreConn *c, const char *login, const char *p
     if (s != STORE_OK && s != STORE_NOT_FOUND)
         return from_store(s);
     if (s == STORE_NOT_FOUND || row->disabled || !password || row->key_wrap.len == 0 ||
-        row->public_key.len != 32) {
-        unlock_dummy(password);
+        row->public_key.len != VAULT_KEY_BYTES) {
+        /* the same single Argon2id run as a real account: timing does not tell which exist */
+        vault_staff_key_decoy(password);
         return STAFF_BAD_CREDENTIALS;
     }
-    char ad[96];
-    wrap_ad(row->login, row->role, ad);
-    if (vault_pw_unwrap(password, row->key_wrap.data, row->key_wrap.len, ad, account_sk, 32) != 0)
+    if (vault_staff_key_unwrap(row->login, row->role, password, row->key_wrap.data,
+                               row->key_wrap.len, account_sk) != 0)
         return STAFF_BAD_CREDENTIALS;
     return open_org_seal(c, row, account_sk, org_sk);
 }
@@ -178,20 +148,18 @@ static StaffResult unlock_account(StoreConn *c, const char *login, const char *p
 /* New keys for an account: a keypair, its secret key under the password, and the org secret key
  * sealed to it (org_sk NULL: none, for auditors). account_sk (secret memory) may be NULL. */
 typedef struct NewKeys {
-    unsigned char pk[32];
+    unsigned char pk[VAULT_KEY_BYTES];
     Buf wrap, seal;
 } NewKeys;
 
 static int keys_make(const char *login, const char *role, const char *password, VaultPwCost cost,
                      const unsigned char *org_sk, NewKeys *k)
 {
-    unsigned char *sk = vault_secret_alloc(32);
+    unsigned char *sk = vault_secret_alloc(VAULT_KEY_BYTES);
     vault_org_keypair(k->pk, sk);
-    char ad[96];
-    wrap_ad(login, role, ad);
-    int rc = vault_pw_wrap(password, cost, sk, 32, ad, &k->wrap);
+    int rc = vault_staff_key_wrap(login, role, password, cost, sk, &k->wrap);
     if (rc == 0 && org_sk && strcmp(role, "auditor") != 0)
-        vault_seal(k->pk, org_sk, 32, &k->seal);
+        vault_org_key_seal(k->pk, org_sk, &k->seal);
     vault_secret_free(sk);
     return rc;
 }
@@ -211,10 +179,10 @@ static StaffKeys keys_of(const NewKeys *k)
 
 typedef struct InitArgs {
     const char *login;
-    unsigned char pk[32];
+    unsigned char pk[VAULT_KEY_BYTES];
     Buf recovery_wrap;
     NewKeys admin;
-    unsigned char salt[16];
+    unsigned char salt[VAULT_SALT_BYTES];
     int64_t now;
 } InitArgs;
 
@@ -250,7 +218,7 @@ StaffResult staff_init(const char *admin_login, const char *password, VaultPwCos
     if (s == STORE_OK)
         return STAFF_ALREADY_INITIALISED;
     InitArgs a = {.login = admin_login, .now = now};
-    unsigned char *sk = vault_secret_alloc(32);
+    unsigned char *sk = vault_secret_alloc(VAULT_KEY_BYTES);
     vault_org_keypair(a.pk, sk);
     staff_recovery_wrap(sk, recovery_text, &a.recovery_wrap);
     int rc = keys_make(admin_login, "admin", password, cost, sk, &a.admin);
@@ -286,7 +254,7 @@ static StoreStatus add_tx(StoreConn *c, void *arg)
 static StaffResult unlock_admin(StoreConn *c, const char *login, const char *password,
                                 StaffRow *row, unsigned char *org_sk)
 {
-    unsigned char *account_sk = vault_secret_alloc(32);
+    unsigned char *account_sk = vault_secret_alloc(VAULT_KEY_BYTES);
     StaffResult r = unlock_account(c, login, password, row, account_sk, org_sk);
     vault_secret_free(account_sk);
     if (r == STAFF_OK && strcmp(row->role, "admin") != 0)
@@ -300,7 +268,7 @@ StaffResult staff_unlock(const char *login, const char *password, unsigned char 
     if (!c)
         return STAFF_ERROR;
     StaffRow row = {0};
-    unsigned char *account_sk = vault_secret_alloc(32);
+    unsigned char *account_sk = vault_secret_alloc(VAULT_KEY_BYTES);
     StaffResult r = unlock_account(c, login, password, &row, account_sk, org_sk);
     vault_secret_free(account_sk);
     staff_row_free(&row);
@@ -331,7 +299,7 @@ StaffResult staff_add(const char *admin_login, const char *admin_password, const
     if (!c)
         return STAFF_ERROR;
     StaffRow admin = {0};
-    unsigned char *org_sk = vault_secret_alloc(32);
+    unsigned char *org_sk = vault_secret_alloc(VAULT_KEY_BYTES);
     StaffResult r = unlock_admin(c, admin_login, admin_password, &admin, org_sk);
     AddArgs a = {.login = login, .role = role, .now = now};
     char actor[80];
@@ -379,7 +347,7 @@ StaffResult staff_disable(const char *admin_login, const char *admin_password, c
     if (!c)
         return STAFF_ERROR;
     StaffRow admin = {0}, target = {0};
-    unsigned char *org_sk = vault_secret_alloc(32);
+    unsigned char *org_sk = vault_secret_alloc(VAULT_KEY_BYTES);
     StaffResult r = unlock_admin(c, admin_login, admin_password, &admin, org_sk);
     vault_secret_free(org_sk);
     if (r == STAFF_OK)
@@ -453,16 +421,15 @@ StaffResult staff_passwd(const char *login, const char *old_password, const char
     if (!c)
         return STAFF_ERROR;
     StaffRow row = {0};
-    unsigned char *account_sk = vault_secret_alloc(32);
-    unsigned char *org_sk = vault_secret_alloc(32);
+    unsigned char *account_sk = vault_secret_alloc(VAULT_KEY_BYTES);
+    unsigned char *org_sk = vault_secret_alloc(VAULT_KEY_BYTES);
     StaffResult r = unlock_account(c, login, old_password, &row, account_sk, org_sk);
     Buf wrap = {0};
     if (r == STAFF_OK) {
-        char ad[96], actor[80];
-        wrap_ad(row.login, row.role, ad);
+        char actor[80];
         snprintf(actor, sizeof actor, "staff:%s", row.login);
         WrapArgs a = {row.id, actor, "staff.passwd", row.login, &wrap, NULL, now};
-        r = vault_pw_wrap(new_password, cost, account_sk, 32, ad, &wrap) == 0
+        r = vault_staff_key_wrap(row.login, row.role, new_password, cost, account_sk, &wrap) == 0
                 ? from_store(store_tx(wrap_tx, &a))
                 : STAFF_ERROR;
     }
@@ -499,14 +466,14 @@ StaffResult staff_recover(const char *recovery_text, const char *login, const ch
         return STAFF_ERROR;
     OrgRow org = {0};
     StaffRow row = {0};
-    unsigned char *rk = vault_secret_alloc(32);
-    unsigned char *sk = vault_secret_alloc(32);
+    unsigned char *rk = vault_secret_alloc(VAULT_KEY_BYTES);
+    unsigned char *sk = vault_secret_alloc(VAULT_KEY_BYTES);
     StaffResult r = from_store(store_org_get(c, &org));
     if (r == STAFF_NOT_FOUND)
         r = STAFF_NOT_INITIALISED;
     if (r == STAFF_OK &&
         (vault_recovery_parse(recovery_text, rk) != 0 ||
-         vault_unwrap(rk, org.recovery_wrap.data, org.recovery_wrap.len, RECOVERY_AD, sk, 32) != 0))
+         vault_recovery_unwrap(rk, org.recovery_wrap.data, org.recovery_wrap.len, sk) != 0))
         r = STAFF_BAD_CREDENTIALS;
     if (r == STAFF_OK)
         r = from_store(store_staff_by_login(c, login, &row));
@@ -550,7 +517,7 @@ StaffResult staff_reset_password(const Session *admin, const char *login, const 
 typedef struct Keyed {
     int64_t id;
     int auditor;
-    unsigned char pk[32];
+    unsigned char pk[VAULT_KEY_BYTES];
 } Keyed;
 
 typedef struct KeyedList {
@@ -567,7 +534,7 @@ static void keyed_add(void *arg, int64_t id, const char *role, const unsigned ch
     }
     l->k[l->n].id = id;
     l->k[l->n].auditor = strcmp(role, "auditor") == 0;
-    memcpy(l->k[l->n].pk, pk, 32);
+    memcpy(l->k[l->n].pk, pk, VAULT_KEY_BYTES);
     l->n++;
 }
 
@@ -579,7 +546,7 @@ StoreStatus staff_reseal_tx(StoreConn *c, const unsigned char *new_org_sk, int64
     for (size_t i = 0; s == STORE_OK && i < l.n; i++) {
         Buf seal = {0};
         if (!l.k[i].auditor) {
-            vault_seal(l.k[i].pk, new_org_sk, 32, &seal);
+            vault_org_key_seal(l.k[i].pk, new_org_sk, &seal);
             (*sealed)++;
         }
         s = store_staff_set_org_seal(c, l.k[i].id, &seal);
@@ -593,27 +560,23 @@ StoreStatus staff_reseal_tx(StoreConn *c, const unsigned char *new_org_sk, int64
 void staff_recovery_wrap(const unsigned char *org_sk, char recovery_text[VAULT_RECOVERY_TEXT],
                          Buf *out)
 {
-    unsigned char *rk = vault_secret_alloc(32);
+    unsigned char *rk = vault_secret_alloc(VAULT_KEY_BYTES);
     vault_recovery_new(recovery_text, rk);
-    vault_wrap(rk, org_sk, 32, RECOVERY_AD, out);
+    vault_recovery_wrap(rk, org_sk, out);
     vault_secret_free(rk);
 }
 
 /* ---- TOTP ---- */
 
-/* TOTP secrets are keyed by the account's own secret key (which only its password opens), not by
- * the org key every caseworker holds. */
-static void totp_key(const unsigned char *account_key, int64_t staff_id, unsigned char *out)
-{
-    vault_derive(account_key, (uint64_t)staff_id, "totpkey2", out);
-}
+/* TOTP secrets are keyed by the account's own secret key (vault_totp_key; only its password
+ * opens it), not by the org key every caseworker holds. */
 
 /* Decrypts an account's TOTP secret (pending or confirmed) into secret (TOTP_SECRET_BYTES). */
 static int totp_open(const unsigned char *account_key, int64_t staff_id, const Buf *enc,
                      const char *column, unsigned char *secret)
 {
-    unsigned char *k = vault_secret_alloc(32);
-    totp_key(account_key, staff_id, k);
+    unsigned char *k = vault_secret_alloc(VAULT_KEY_BYTES);
+    vault_totp_key(account_key, staff_id, k);
     char rowid[24];
     snprintf(rowid, sizeof rowid, "%lld", (long long)staff_id);
     Buf pt = {0};
@@ -654,9 +617,9 @@ StaffResult staff_totp_begin(const Session *s, char uri[256], char secret_b32[64
     if (!c || !s || strcmp(s->kind, "staff") != 0 || !s->account_key)
         return STAFF_ERROR;
     unsigned char *secret = vault_secret_alloc(TOTP_SECRET_BYTES);
-    unsigned char *k = vault_secret_alloc(32);
+    unsigned char *k = vault_secret_alloc(VAULT_KEY_BYTES);
     vault_random(secret, TOTP_SECRET_BYTES);
-    totp_key(s->account_key, s->staff_id, k);
+    vault_totp_key(s->account_key, s->staff_id, k);
     char rowid[24];
     snprintf(rowid, sizeof rowid, "%lld", (long long)s->staff_id);
     Buf enc = {0};
@@ -748,8 +711,8 @@ StaffResult staff_totp_confirm(const Session *s, const char *code, const char *c
     if (r == STAFF_OK) {
         /* The pending ciphertext is bound to the column it was made for; re-encrypt for the
          * confirmed one. */
-        unsigned char *k = vault_secret_alloc(32);
-        totp_key(s->account_key, s->staff_id, k);
+        unsigned char *k = vault_secret_alloc(VAULT_KEY_BYTES);
+        vault_totp_key(s->account_key, s->staff_id, k);
         char rowid[24];
         snprintf(rowid, sizeof rowid, "%lld", (long long)s->staff_id);
         Buf enc = {0};
@@ -810,8 +773,8 @@ StaffResult staff_sign_in(const char *login, const char *password, const char *t
         return STAFF_ERROR;
     StaffRow row = {0};
     OrgRow org = {0};
-    unsigned char *key = vault_secret_alloc(32);
-    unsigned char *account_sk = vault_secret_alloc(32);
+    unsigned char *key = vault_secret_alloc(VAULT_KEY_BYTES);
+    unsigned char *account_sk = vault_secret_alloc(VAULT_KEY_BYTES);
     unsigned char *secret = vault_secret_alloc(TOTP_SECRET_BYTES);
     StaffResult r = unlock_account(c, login, password, &row, account_sk, key);
     if (r == STAFF_OK && row.totp_secret.len > 0) {

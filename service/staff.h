@@ -51,8 +51,8 @@ StaffResult staff_add(const char *admin_login, const char *admin_password, const
 /* Unlocks any account by password: the org secret key it holds into org_sk (auditors: a random
  * key that opens nothing). */
 StaffResult staff_unlock(const char *login, const char *password, unsigned char *org_sk);
-/* Unlocks an admin account by password: the org secret key into org_sk (32 bytes, secret memory).
- * STAFF_FORBIDDEN for an account that is not an admin. */
+/* Unlocks an admin account by password: the org secret key into org_sk (VAULT_KEY_BYTES, secret
+ * memory). STAFF_FORBIDDEN for an account that is not an admin. */
 StaffResult staff_unlock_admin(const char *login, const char *password, unsigned char *org_sk);
 /* Disables an account and destroys its key wrap, org seal and TOTP secrets in the same step; the
  * account is first named in the erasure log (refused with STAFF_ERROR if that fails), so that a

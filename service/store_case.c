@@ -25,7 +25,7 @@ StoreStatus store_case_insert(StoreConn *c, const CaseRow *r)
            "VALUES (:id, :lookup, :sealed_key, :receipt_wrap, :channel, :role, :language, "
            ":incident_type, :risk_flags, :now, :now, :body)");
     store_bind_text_n(st, ":id", r->id);
-    store_bind_blob_n(st, ":lookup", r->receipt_lookup, 32);
+    store_bind_blob_n(st, ":lookup", r->receipt_lookup, VAULT_ID_BYTES);
     store_bind_buf_n(st, ":sealed_key", &r->sealed_key);
     store_bind_buf_n(st, ":receipt_wrap", &r->receipt_wrap);
     store_bind_text_n(st, ":channel", r->channel);
@@ -63,7 +63,7 @@ static int case_row(sqlite3_stmt *st, void *p)
     store_column_buf(st, 13, &r->receipt_wrap);
     store_column_buf(st, 14, &r->org_wrap);
     store_column_buf(st, 15, &r->body);
-    store_column_fixed(st, 16, r->receipt_lookup, 32);
+    store_column_fixed(st, 16, r->receipt_lookup, VAULT_ID_BYTES);
     r->incident_id = sqlite3_column_int64(st, 17);
     return 0;
 }
@@ -75,11 +75,12 @@ StoreStatus store_case_get(StoreConn *c, const char *id, CaseRow *out)
     return store_one(c, st, case_row, out, __func__);
 }
 
-StoreStatus store_case_by_lookup(StoreConn *c, const unsigned char lookup[32], CaseRow *out)
+StoreStatus store_case_by_lookup(StoreConn *c, const unsigned char lookup[VAULT_ID_BYTES],
+                                 CaseRow *out)
 {
     sqlite3_stmt *st =
         store_stmt(c, "SELECT " CASE_COLUMNS " FROM cases WHERE receipt_lookup = :lookup");
-    store_bind_blob_n(st, ":lookup", lookup, 32);
+    store_bind_blob_n(st, ":lookup", lookup, VAULT_ID_BYTES);
     return store_one(c, st, case_row, out, __func__);
 }
 
@@ -342,14 +343,14 @@ StoreStatus store_fingerprints_of_case(StoreConn *c, const char *case_id,
 /* ---- blind indexes ---- */
 
 StoreStatus store_blind_replace(StoreConn *c, const char *case_id, const char *domain,
-                                const unsigned char value[32], int64_t target_id)
+                                const unsigned char value[VAULT_ID_BYTES], int64_t target_id)
 {
     /* Only a repeat of the same value may be skipped; any other refusal is an error. */
     sqlite3_stmt *st = store_stmt(c, "INSERT INTO blind_index (domain, value, case_id, target_id) "
                                      "VALUES (:domain, :value, :case_id, :target_id) "
                                      "ON CONFLICT DO NOTHING");
     store_bind_text_n(st, ":domain", domain);
-    store_bind_blob_n(st, ":value", value, 32);
+    store_bind_blob_n(st, ":value", value, VAULT_ID_BYTES);
     store_bind_text_n(st, ":case_id", case_id);
     store_bind_opt_int64_n(st, ":target_id", target_id);
     return store_exec_stmt(c, st, __func__);

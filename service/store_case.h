@@ -6,6 +6,7 @@
 
 #include "buf.h"
 #include "store.h"
+#include "vault.h"
 
 #include <stdint.h>
 
@@ -23,7 +24,7 @@ typedef struct CaseRow {
     int64_t incident_id; /* 0 when none */
     int64_t created_at, updated_at;
     Buf sealed_key, receipt_wrap, org_wrap, body; /* owned */
-    unsigned char receipt_lookup[32];
+    unsigned char receipt_lookup[VAULT_ID_BYTES];
 } CaseRow;
 
 typedef struct FileRow {
@@ -42,7 +43,8 @@ StoreStatus store_case_insert(StoreConn *c, const CaseRow *r);
 /* Reads one case by its id into out (the caller frees it). */
 StoreStatus store_case_get(StoreConn *c, const char *id, CaseRow *out);
 /* Reads the case whose receipt lookup value is lookup (a victim's sign-in). */
-StoreStatus store_case_by_lookup(StoreConn *c, const unsigned char lookup[32], CaseRow *out);
+StoreStatus store_case_by_lookup(StoreConn *c, const unsigned char lookup[VAULT_ID_BYTES],
+                                 CaseRow *out);
 /* How many targets a case has and whether it was withdrawn, without reading any ciphertext. */
 StoreStatus store_case_facts(StoreConn *c, const char *id, int64_t *targets, int *withdrawn);
 /* Sets the case's updated_at to now; STORE_NOT_FOUND when there is no such case. */
@@ -100,7 +102,7 @@ StoreStatus store_fingerprints_of_case(StoreConn *c, const char *case_id,
 
 /* Adds a blind index value of a case (target_id 0: the case itself); a repeat is skipped. */
 StoreStatus store_blind_replace(StoreConn *c, const char *case_id, const char *domain,
-                                const unsigned char value[32], int64_t target_id);
+                                const unsigned char value[VAULT_ID_BYTES], int64_t target_id);
 /* Deletes every blind index value of a case. */
 StoreStatus store_blind_clear(StoreConn *c, const char *case_id);
 /* Other cases sharing a blind index value with this case: (case id, domain, target) rows. */

@@ -48,13 +48,13 @@ StoreStatus store_org_get(StoreConn *c, OrgRow *out)
     return store_one(c, st, org_row, out, __func__);
 }
 
-StoreStatus store_org_insert(StoreConn *c, const unsigned char pk[32], const Buf *recovery_wrap,
-                             const unsigned char salt[16], int64_t now)
+StoreStatus store_org_insert(StoreConn *c, const unsigned char pk[VAULT_KEY_BYTES],
+                             const Buf *recovery_wrap, const unsigned char salt[16], int64_t now)
 {
     sqlite3_stmt *st = store_stmt(c, "INSERT INTO org (id, public_key, recovery_wrap, "
                                      "receipt_salt, created_at) VALUES (1, :public_key, "
                                      ":recovery_wrap, :salt, :now)");
-    store_bind_blob_n(st, ":public_key", pk, 32);
+    store_bind_blob_n(st, ":public_key", pk, VAULT_KEY_BYTES);
     store_bind_buf_n(st, ":recovery_wrap", recovery_wrap);
     store_bind_blob_n(st, ":salt", salt, 16);
     store_bind_int64_n(st, ":now", now);
@@ -68,12 +68,13 @@ StoreStatus store_org_set_require_totp(StoreConn *c, int on)
     return store_exec_stmt(c, st, __func__);
 }
 
-StoreStatus store_org_rotate(StoreConn *c, const unsigned char pk[32], const Buf *recovery_wrap)
+StoreStatus store_org_rotate(StoreConn *c, const unsigned char pk[VAULT_KEY_BYTES],
+                             const Buf *recovery_wrap)
 {
     sqlite3_stmt *st =
         store_stmt(c, "UPDATE org SET public_key = :public_key, recovery_wrap = :recovery_wrap, "
                       "key_epoch = key_epoch + 1 WHERE id = 1");
-    store_bind_blob_n(st, ":public_key", pk, 32);
+    store_bind_blob_n(st, ":public_key", pk, VAULT_KEY_BYTES);
     store_bind_buf_n(st, ":recovery_wrap", recovery_wrap);
     return store_exec_one(c, st, __func__);
 }
@@ -97,7 +98,7 @@ StoreStatus store_staff_insert(StoreConn *c, const char *login, const char *role
     store_bind_text_n(st, ":role", role);
     store_bind_buf_n(st, ":key_wrap", keys->key_wrap);
     store_bind_int64_n(st, ":now", now);
-    store_bind_blob_n(st, ":public_key", keys->public_key, 32);
+    store_bind_blob_n(st, ":public_key", keys->public_key, VAULT_KEY_BYTES);
     bind_seal(st, keys->org_seal);
     return store_exec_insert(c, st, id, __func__);
 }
@@ -155,7 +156,7 @@ StoreStatus store_staff_set_keys(StoreConn *c, int64_t id, const StaffKeys *keys
            "totp_last_step = 0 WHERE id = :id AND disabled = 0");
     store_bind_int64_n(st, ":id", id);
     store_bind_buf_n(st, ":key_wrap", keys->key_wrap);
-    store_bind_blob_n(st, ":public_key", keys->public_key, 32);
+    store_bind_blob_n(st, ":public_key", keys->public_key, VAULT_KEY_BYTES);
     bind_seal(st, keys->org_seal);
     store_bind_int64_n(st, ":now", now);
     return store_exec_one(c, st, __func__);
@@ -265,15 +266,15 @@ StoreStatus store_staff_list(StoreConn *c,
 
 /* ---- sessions ---- */
 
-StoreStatus store_session_insert(StoreConn *c, const unsigned char id_hash[32], const char *kind,
-                                 int64_t staff_id, const char *case_id, const Buf *key_wrap,
-                                 int64_t now, int64_t expires_at)
+StoreStatus store_session_insert(StoreConn *c, const unsigned char id_hash[VAULT_ID_BYTES],
+                                 const char *kind, int64_t staff_id, const char *case_id,
+                                 const Buf *key_wrap, int64_t now, int64_t expires_at)
 {
     sqlite3_stmt *st = store_stmt(
         c, "INSERT INTO sessions (id_hash, kind, staff_id, case_id, key_wrap, created_at, "
            "last_seen, expires_at) VALUES (:id_hash, :kind, :staff_id, :case_id, :key_wrap, "
            ":now, :now, :expires_at)");
-    store_bind_blob_n(st, ":id_hash", id_hash, 32);
+    store_bind_blob_n(st, ":id_hash", id_hash, VAULT_ID_BYTES);
     store_bind_text_n(st, ":kind", kind);
     store_bind_opt_int64_n(st, ":staff_id", staff_id > 0 ? staff_id : 0);
     store_bind_text_n(st, ":case_id", case_id);
@@ -296,28 +297,30 @@ static int session_row(sqlite3_stmt *st, void *p)
     return 0;
 }
 
-StoreStatus store_session_get(StoreConn *c, const unsigned char id_hash[32], SessionRow *out)
+StoreStatus store_session_get(StoreConn *c, const unsigned char id_hash[VAULT_ID_BYTES],
+                              SessionRow *out)
 {
     sqlite3_stmt *st =
         store_stmt(c, "SELECT kind, staff_id, case_id, key_wrap, created_at, "
                       "last_seen, expires_at FROM sessions WHERE id_hash = :id_hash");
-    store_bind_blob_n(st, ":id_hash", id_hash, 32);
+    store_bind_blob_n(st, ":id_hash", id_hash, VAULT_ID_BYTES);
     return store_one(c, st, session_row, out, __func__);
 }
 
-StoreStatus store_session_touch(StoreConn *c, const unsigned char id_hash[32], int64_t now)
+StoreStatus store_session_touch(StoreConn *c, const unsigned char id_hash[VAULT_ID_BYTES],
+                                int64_t now)
 {
     sqlite3_stmt *st =
         store_stmt(c, "UPDATE sessions SET last_seen = :now WHERE id_hash = :id_hash");
-    store_bind_blob_n(st, ":id_hash", id_hash, 32);
+    store_bind_blob_n(st, ":id_hash", id_hash, VAULT_ID_BYTES);
     store_bind_int64_n(st, ":now", now);
     return store_exec_stmt(c, st, __func__);
 }
 
-StoreStatus store_session_delete(StoreConn *c, const unsigned char id_hash[32])
+StoreStatus store_session_delete(StoreConn *c, const unsigned char id_hash[VAULT_ID_BYTES])
 {
     sqlite3_stmt *st = store_stmt(c, "DELETE FROM sessions WHERE id_hash = :id_hash");
-    store_bind_blob_n(st, ":id_hash", id_hash, 32);
+    store_bind_blob_n(st, ":id_hash", id_hash, VAULT_ID_BYTES);
     return store_exec_stmt(c, st, __func__);
 }
 
@@ -348,12 +351,12 @@ StoreStatus store_sessions_expire(StoreConn *c, int64_t now, int64_t staff_idle,
 
 /* ---- audit ---- */
 
-static void audit_hash(const unsigned char prev[32], int64_t id, int64_t at, const char *actor,
-                       const char *action, const char *subject, const char *detail,
-                       unsigned char out[32])
+static void audit_hash(const unsigned char prev[VAULT_ID_BYTES], int64_t id, int64_t at,
+                       const char *actor, const char *action, const char *subject,
+                       const char *detail, unsigned char out[VAULT_ID_BYTES])
 {
     Buf b = {0};
-    buf_append(&b, prev, 32);
+    buf_append(&b, prev, VAULT_ID_BYTES);
     buf_printf(&b, "%lld|%lld|", (long long)id, (long long)at);
     const char *parts[] = {actor, action, subject, detail};
     for (int i = 0; i < 4; i++) {
@@ -367,7 +370,7 @@ static void audit_hash(const unsigned char prev[32], int64_t id, int64_t at, con
 /* The newest audit row: its id and hash (both stay 0 on an empty log). */
 typedef struct AuditLast {
     int64_t id;
-    unsigned char hash[32];
+    unsigned char hash[VAULT_ID_BYTES];
 } AuditLast;
 
 static int audit_last_row(sqlite3_stmt *st, void *p)
@@ -387,7 +390,7 @@ StoreStatus store_audit_append(StoreConn *c, int64_t now, const char *actor, con
     if (s != STORE_OK)
         return s;
     int64_t id = last.id + 1;
-    unsigned char hash[32];
+    unsigned char hash[VAULT_ID_BYTES];
     audit_hash(last.hash, id, now, actor, action, subject, detail, hash);
     sqlite3_stmt *st =
         store_stmt(c, "INSERT INTO audit (id, at, actor, action, subject, detail, prev_hash, hash) "
@@ -398,14 +401,14 @@ StoreStatus store_audit_append(StoreConn *c, int64_t now, const char *actor, con
     store_bind_text_n(st, ":action", action);
     store_bind_text_n(st, ":subject", subject ? subject : "");
     store_bind_text_n(st, ":detail", detail ? detail : "");
-    store_bind_blob_n(st, ":prev_hash", last.hash, 32);
-    store_bind_blob_n(st, ":hash", hash, 32);
+    store_bind_blob_n(st, ":prev_hash", last.hash, VAULT_ID_BYTES);
+    store_bind_blob_n(st, ":hash", hash, VAULT_ID_BYTES);
     return store_exec_stmt(c, st, __func__);
 }
 
 /* Where a walk of the chain is: the previous hash, the id expected next, what it found. */
 typedef struct AuditWalk {
-    unsigned char prev[32];
+    unsigned char prev[VAULT_ID_BYTES];
     int64_t expect_id;
     int64_t *rows, *bad_id;
 } AuditWalk;
@@ -415,19 +418,19 @@ static int audit_walk_row(sqlite3_stmt *st, void *p)
 {
     AuditWalk *w = p;
     int64_t id = sqlite3_column_int64(st, 0);
-    unsigned char stored_prev[32], stored[32], computed[32];
-    store_column_fixed(st, 6, stored_prev, 32);
-    store_column_fixed(st, 7, stored, 32);
+    unsigned char stored_prev[VAULT_ID_BYTES], stored[VAULT_ID_BYTES], computed[VAULT_ID_BYTES];
+    store_column_fixed(st, 6, stored_prev, VAULT_ID_BYTES);
+    store_column_fixed(st, 7, stored, VAULT_ID_BYTES);
     audit_hash(w->prev, id, sqlite3_column_int64(st, 1), (const char *)sqlite3_column_text(st, 2),
                (const char *)sqlite3_column_text(st, 3), (const char *)sqlite3_column_text(st, 4),
                (const char *)sqlite3_column_text(st, 5), computed);
     (*w->rows)++;
-    if (id != w->expect_id || !vault_equal(stored_prev, w->prev, 32) ||
-        !vault_equal(stored, computed, 32)) {
+    if (id != w->expect_id || !vault_equal(stored_prev, w->prev, VAULT_ID_BYTES) ||
+        !vault_equal(stored, computed, VAULT_ID_BYTES)) {
         *w->bad_id = id;
         return 1;
     }
-    memcpy(w->prev, stored, 32);
+    memcpy(w->prev, stored, VAULT_ID_BYTES);
     w->expect_id = id + 1;
     return 0;
 }

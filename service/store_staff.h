@@ -4,11 +4,12 @@
 
 #include "buf.h"
 #include "store.h"
+#include "vault.h"
 
 #include <stdint.h>
 
 typedef struct OrgRow {
-    unsigned char public_key[32];
+    unsigned char public_key[VAULT_KEY_BYTES];
     Buf recovery_wrap; /* owned */
     unsigned char receipt_salt[16];
     int require_totp;
@@ -51,12 +52,13 @@ void session_row_free(SessionRow *s);
 /* Reads the org row; STORE_NOT_FOUND before init. */
 StoreStatus store_org_get(StoreConn *c, OrgRow *out);
 /* Creates the one org row (init); STORE_CONFLICT when it exists. */
-StoreStatus store_org_insert(StoreConn *c, const unsigned char pk[32], const Buf *recovery_wrap,
-                             const unsigned char salt[16], int64_t now);
+StoreStatus store_org_insert(StoreConn *c, const unsigned char pk[VAULT_KEY_BYTES],
+                             const Buf *recovery_wrap, const unsigned char salt[16], int64_t now);
 /* Sets whether staff must use TOTP to sign in. */
 StoreStatus store_org_set_require_totp(StoreConn *c, int on);
 /* A rotation: the new public key and recovery wrap, and the next key epoch. */
-StoreStatus store_org_rotate(StoreConn *c, const unsigned char pk[32], const Buf *recovery_wrap);
+StoreStatus store_org_rotate(StoreConn *c, const unsigned char pk[VAULT_KEY_BYTES],
+                             const Buf *recovery_wrap);
 
 /* ---- staff ---- */
 
@@ -64,7 +66,7 @@ StoreStatus store_org_rotate(StoreConn *c, const unsigned char pk[32], const Buf
  * sealed to it (org_seal may be empty: auditors). */
 typedef struct StaffKeys {
     const Buf *key_wrap;
-    const unsigned char *public_key; /* 32 bytes */
+    const unsigned char *public_key; /* VAULT_KEY_BYTES */
     const Buf *org_seal;
 } StaffKeys;
 
@@ -84,7 +86,7 @@ StoreStatus store_staff_set_keys(StoreConn *c, int64_t id, const StaffKeys *keys
 StoreStatus store_staff_disable(StoreConn *c, int64_t id);
 /* Rotation: the new org secret key sealed to an account (NULL: none). */
 StoreStatus store_staff_set_org_seal(StoreConn *c, int64_t id, const Buf *org_seal);
-/* Every enabled account with keys: id, role and public key (32 bytes). */
+/* Every enabled account with keys: id, role and public key (VAULT_KEY_BYTES). */
 StoreStatus store_staff_each_keyed(StoreConn *c,
                                    void (*cb)(void *arg, int64_t id, const char *role,
                                               const unsigned char *public_key),
@@ -106,15 +108,17 @@ StoreStatus store_staff_list(StoreConn *c,
 /* ---- sessions ---- */
 
 /* Stores a session under the hash of its id (staff_id 0: a victim's). */
-StoreStatus store_session_insert(StoreConn *c, const unsigned char id_hash[32], const char *kind,
-                                 int64_t staff_id, const char *case_id, const Buf *key_wrap,
-                                 int64_t now, int64_t expires_at);
+StoreStatus store_session_insert(StoreConn *c, const unsigned char id_hash[VAULT_ID_BYTES],
+                                 const char *kind, int64_t staff_id, const char *case_id,
+                                 const Buf *key_wrap, int64_t now, int64_t expires_at);
 /* Reads a session by the hash of its id; STORE_NOT_FOUND when none. */
-StoreStatus store_session_get(StoreConn *c, const unsigned char id_hash[32], SessionRow *out);
+StoreStatus store_session_get(StoreConn *c, const unsigned char id_hash[VAULT_ID_BYTES],
+                              SessionRow *out);
 /* Sets a session's last_seen to now. */
-StoreStatus store_session_touch(StoreConn *c, const unsigned char id_hash[32], int64_t now);
+StoreStatus store_session_touch(StoreConn *c, const unsigned char id_hash[VAULT_ID_BYTES],
+                                int64_t now);
 /* Deletes one session (sign-out). */
-StoreStatus store_session_delete(StoreConn *c, const unsigned char id_hash[32]);
+StoreStatus store_session_delete(StoreConn *c, const unsigned char id_hash[VAULT_ID_BYTES]);
 /* Deletes every session of one account. */
 StoreStatus store_sessions_delete_staff(StoreConn *c, int64_t staff_id);
 /* Ends every staff session (a rotation: they hold the old org key). */

@@ -214,7 +214,7 @@ void uploads_attach(Request *req)
 {
     UploadSet *u = xcalloc(1, sizeof *u);
     u->fd = -1;
-    u->key = vault_secret_alloc(32);
+    u->key = vault_secret_alloc(VAULT_KEY_BYTES);
     /* A new report's key: fresh and random, never taken from a session the browser still holds
      * (one receipt must open one case, and erasing one case must shred only its files). */
     vault_key_new(u->key);

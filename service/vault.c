@@ -25,8 +25,10 @@
 
 #include <assert.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -586,17 +588,40 @@ void vault_receipt_new(char text[VAULT_RECEIPT_TEXT])
     text[pos] = '\0';
 }
 
-int vault_receipt_normalize(const char *in, char digits[VAULT_RECEIPT_DIGITS + 1])
+/* The length of a separator at p (space, tab, '-', U+3000 ideographic space, U+FF0D full-width
+ * hyphen), or 0. */
+static size_t receipt_separator(const unsigned char *p)
+{
+    if (*p == ' ' || *p == '-' || *p == '\t')
+        return 1;
+    if ((p[0] == 0xE3 && p[1] == 0x80 && p[2] == 0x80) ||
+        (p[0] == 0xEF && p[1] == 0xBC && p[2] == 0x8D))
+        return 3;
+    return 0;
+}
+
+int vault_receipt_parse(const char *typed, char digits[VAULT_RECEIPT_DIGITS + 1])
 {
     size_t count = 0;
-    if (!in)
+    const unsigned char *p = (const unsigned char *)typed;
+    if (!p)
         goto fail;
-    for (const char *p = in; *p; p++) {
-        if (*p == ' ' || *p == '-')
+    while (*p) {
+        size_t skip = receipt_separator(p);
+        if (skip) {
+            p += skip;
             continue;
-        if (*p < '0' || *p > '9' || count == VAULT_RECEIPT_DIGITS)
+        }
+        if (count == VAULT_RECEIPT_DIGITS)
             goto fail;
-        digits[count++] = *p;
+        if (*p >= '0' && *p <= '9') {
+            digits[count++] = (char)*p++;
+        } else if (p[0] == 0xEF && p[1] == 0xBC && p[2] >= 0x90 && p[2] <= 0x99) {
+            digits[count++] = (char)('0' + (p[2] - 0x90)); /* full-width, from Chinese IMEs */
+            p += 3;
+        } else {
+            goto fail;
+        }
     }
     if (count != VAULT_RECEIPT_DIGITS)
         goto fail;
@@ -957,4 +982,201 @@ void vault_erasure_digest(const char *case_id, unsigned char out[VAULT_ID_BYTES]
     static const unsigned char domain[crypto_generichash_KEYBYTES] = "takedown erasure log v1";
     crypto_generichash(out, VAULT_ID_BYTES, (const unsigned char *)case_id, strlen(case_id), domain,
                        sizeof domain);
+}
+
+/* ---- the key protocol: which key wraps which, under what associated data ----
+ * These strings and derivation labels are part of every stored wrap: changing one byte makes
+ * existing data unreadable. */
+
+#define ORG_KDF_CTX_DATA "orgdata1"  /* subkey 1 of the org secret key: wraps case keys, labels */
+#define ORG_KDF_CTX_BLIND "blindidx" /* subkey 2 of the org secret key: keys the blind indexes */
+#define ORG_KDF_DATA 1
+#define ORG_KDF_BLIND 2
+#define TOTP_KDF_CTX "totpkey2" /* subkey <staff id> of the account secret key */
+#define CSRF_KDF_CTX "csrftokn" /* subkey 1 of the session key */
+#define CSRF_KDF_ID 1
+#define AD_CASE_RECEIPT "case-receipt:" /* then the case id */
+#define AD_CASE_ORG "case-org:"         /* then the case id */
+#define AD_STAFF_ACCOUNT "staff-account:%s:%s"
+#define AD_RECOVERY "org-recovery"
+#define AD_SESSION "session2:%s:%s:%lld:%s"
+#define AD_DECOY "dummy"
+#define AD_CASE_MAX 64
+#define AD_STAFF_MAX 96
+#define AD_SESSION_MAX 160
+
+void vault_org_data_key(const unsigned char *org_sk, unsigned char *out)
+{
+    vault_derive(org_sk, ORG_KDF_DATA, ORG_KDF_CTX_DATA, out);
+}
+
+void vault_blind_key(const unsigned char *org_sk, unsigned char *out)
+{
+    vault_derive(org_sk, ORG_KDF_BLIND, ORG_KDF_CTX_BLIND, out);
+}
+
+void vault_totp_key(const unsigned char *account_sk, int64_t staff_id, unsigned char *out)
+{
+    vault_derive(account_sk, (uint64_t)staff_id, TOTP_KDF_CTX, out);
+}
+
+/* A case key wrapped under key with the associated data prefix || case id. */
+static void case_key_wrap(const unsigned char *key, const char *prefix, const char *case_id,
+                          const unsigned char *case_key, Buf *out)
+{
+    char ad[AD_CASE_MAX];
+    snprintf(ad, sizeof ad, "%s%s", prefix, case_id);
+    vault_wrap(key, case_key, VAULT_KEY_BYTES, ad, out);
+}
+
+static int case_key_open(const unsigned char *key, const char *prefix, const char *case_id,
+                         const void *blob, size_t blob_len, unsigned char *case_key)
+{
+    char ad[AD_CASE_MAX];
+    snprintf(ad, sizeof ad, "%s%s", prefix, case_id);
+    return vault_unwrap(key, blob, blob_len, ad, case_key, VAULT_KEY_BYTES);
+}
+
+void vault_case_key_wrap_for_receipt(const unsigned char *receipt_key, const char *case_id,
+                                     const unsigned char *case_key, Buf *out)
+{
+    case_key_wrap(receipt_key, AD_CASE_RECEIPT, case_id, case_key, out);
+}
+
+int vault_case_key_open_with_receipt(const unsigned char *receipt_key, const char *case_id,
+                                     const void *blob, size_t blob_len, unsigned char *case_key)
+{
+    return case_key_open(receipt_key, AD_CASE_RECEIPT, case_id, blob, blob_len, case_key);
+}
+
+void vault_case_key_wrap_for_org(const unsigned char *org_sk, const char *case_id,
+                                 const unsigned char *case_key, Buf *out)
+{
+    unsigned char *dk = vault_secret_alloc(VAULT_KEY_BYTES); /* owned here */
+    vault_org_data_key(org_sk, dk);
+    case_key_wrap(dk, AD_CASE_ORG, case_id, case_key, out);
+    vault_secret_free(dk);
+}
+
+int vault_case_key_open_with_org(const unsigned char *org_sk, const char *case_id, const void *blob,
+                                 size_t blob_len, unsigned char *case_key)
+{
+    unsigned char *dk = vault_secret_alloc(VAULT_KEY_BYTES); /* owned here */
+    vault_org_data_key(org_sk, dk);
+    int rc = case_key_open(dk, AD_CASE_ORG, case_id, blob, blob_len, case_key);
+    vault_secret_free(dk);
+    return rc;
+}
+
+void vault_case_key_seal(const unsigned char org_pk[VAULT_KEY_BYTES], const unsigned char *case_key,
+                         Buf *out)
+{
+    vault_seal(org_pk, case_key, VAULT_KEY_BYTES, out);
+}
+
+int vault_case_key_unseal(const unsigned char org_pk[VAULT_KEY_BYTES], const unsigned char *org_sk,
+                          const void *blob, size_t blob_len, unsigned char *case_key)
+{
+    return vault_seal_open(org_pk, org_sk, blob, blob_len, case_key, VAULT_KEY_BYTES);
+}
+
+void vault_org_key_seal(const unsigned char account_pk[VAULT_KEY_BYTES],
+                        const unsigned char *org_sk, Buf *out)
+{
+    vault_seal(account_pk, org_sk, VAULT_KEY_BYTES, out);
+}
+
+int vault_org_key_unseal(const unsigned char account_pk[VAULT_KEY_BYTES],
+                         const unsigned char *account_sk, const void *blob, size_t blob_len,
+                         unsigned char *org_sk)
+{
+    return vault_seal_open(account_pk, account_sk, blob, blob_len, org_sk, VAULT_KEY_BYTES);
+}
+
+/* The wrap names the account and its role: a wrap copied to another row, or a role edited in the
+ * database, no longer opens. Logins never change. */
+int vault_staff_key_wrap(const char *login, const char *role, const char *password,
+                         VaultPwCost cost, const unsigned char *account_sk, Buf *out)
+{
+    char ad[AD_STAFF_MAX];
+    snprintf(ad, sizeof ad, AD_STAFF_ACCOUNT, login, role);
+    return vault_pw_wrap(password, cost, account_sk, VAULT_KEY_BYTES, ad, out);
+}
+
+int vault_staff_key_unwrap(const char *login, const char *role, const char *password,
+                           const void *blob, size_t blob_len, unsigned char *account_sk)
+{
+    char ad[AD_STAFF_MAX];
+    snprintf(ad, sizeof ad, AD_STAFF_ACCOUNT, login, role);
+    return vault_pw_unwrap(password, blob, blob_len, ad, account_sk, VAULT_KEY_BYTES);
+}
+
+static Buf decoy_wrap;
+static pthread_once_t decoy_once = PTHREAD_ONCE_INIT;
+
+static void decoy_make(void)
+{
+    unsigned char zero[VAULT_KEY_BYTES] = {0};
+    char pw[33];
+    vault_random_hex(pw, 16);
+    vault_pw_wrap(pw, vault_pw_cost_default(), zero, sizeof zero, AD_DECOY, &decoy_wrap);
+    sodium_memzero(pw, sizeof pw);
+}
+
+void vault_staff_key_decoy(const char *password)
+{
+    pthread_once(&decoy_once, decoy_make);
+    unsigned char *junk = vault_secret_alloc(VAULT_KEY_BYTES); /* owned here */
+    vault_pw_unwrap(password ? password : "", decoy_wrap.data, decoy_wrap.len, AD_DECOY, junk,
+                    VAULT_KEY_BYTES);
+    vault_secret_free(junk);
+}
+
+void vault_recovery_wrap(const unsigned char *recovery_key, const unsigned char *org_sk, Buf *out)
+{
+    vault_wrap(recovery_key, org_sk, VAULT_KEY_BYTES, AD_RECOVERY, out);
+}
+
+int vault_recovery_unwrap(const unsigned char *recovery_key, const void *blob, size_t blob_len,
+                          unsigned char *org_sk)
+{
+    return vault_unwrap(recovery_key, blob, blob_len, AD_RECOVERY, org_sk, VAULT_KEY_BYTES);
+}
+
+/* The wrap names the session, its kind and its subject: a staff wrap cannot serve as a victim's,
+ * and a wrap copied to another row or pointed at another case does not open. */
+static void session_ad(const unsigned char id_hash[VAULT_ID_BYTES], const char *kind,
+                       int64_t staff_id, const char *case_id, char ad[AD_SESSION_MAX])
+{
+    char hex[2 * VAULT_ID_BYTES + 1];
+    vault_to_hex(id_hash, VAULT_ID_BYTES, hex);
+    snprintf(ad, AD_SESSION_MAX, AD_SESSION, hex, kind, (long long)staff_id,
+             case_id ? case_id : "");
+}
+
+void vault_session_wrap(const unsigned char *session_key,
+                        const unsigned char id_hash[VAULT_ID_BYTES], const char *kind,
+                        int64_t staff_id, const char *case_id, const void *keys, size_t n, Buf *out)
+{
+    char ad[AD_SESSION_MAX];
+    session_ad(id_hash, kind, staff_id, case_id, ad);
+    vault_wrap(session_key, keys, n, ad, out);
+}
+
+int vault_session_unwrap(const unsigned char *session_key,
+                         const unsigned char id_hash[VAULT_ID_BYTES], const char *kind,
+                         int64_t staff_id, const char *case_id, const void *blob, size_t blob_len,
+                         void *keys, size_t n)
+{
+    char ad[AD_SESSION_MAX];
+    session_ad(id_hash, kind, staff_id, case_id, ad);
+    return vault_unwrap(session_key, blob, blob_len, ad, keys, n);
+}
+
+void vault_session_csrf(const unsigned char *session_key, char csrf[VAULT_CSRF_TEXT])
+{
+    unsigned char *t = vault_secret_alloc(VAULT_KEY_BYTES); /* owned here */
+    vault_derive(session_key, CSRF_KDF_ID, CSRF_KDF_CTX, t);
+    vault_to_hex(t, VAULT_KEY_BYTES, csrf);
+    vault_secret_free(t);
 }

@@ -13,13 +13,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define VAULT_KEY_BYTES 32       /* symmetric keys, case keys, org secret and public keys */
-#define VAULT_SALT_BYTES 16      /* Argon2id salts */
-#define VAULT_ID_BYTES 32        /* lookup ids, blind indexes, hashes */
-#define VAULT_RECEIPT_DIGITS 20  /* receipt digits, shown as 5 groups of 4 */
-#define VAULT_RECEIPT_TEXT 25    /* "dddd dddd dddd dddd dddd" */
-#define VAULT_RECOVERY_TEXT 64   /* recovery key text buffer size (includes the NUL) */
-#define VAULT_STREAM_CHUNK 65536 /* plaintext bytes per secretstream chunk */
+#define VAULT_KEY_BYTES 32      /* symmetric keys, case keys, org secret and public keys */
+#define VAULT_SALT_BYTES 16     /* Argon2id salts */
+#define VAULT_ID_BYTES 32       /* lookup ids, blind indexes, hashes */
+#define VAULT_RECEIPT_DIGITS 20 /* receipt digits, shown as 5 groups of 4 */
+#define VAULT_RECEIPT_TEXT 25   /* "dddd dddd dddd dddd dddd" */
+#define VAULT_RECOVERY_TEXT 64  /* recovery key text buffer size (includes the NUL) */
+#define VAULT_HEX_KEY_TEXT (2 * VAULT_KEY_BYTES + 1) /* a key as hex, with the NUL */
+#define VAULT_CSRF_TEXT VAULT_HEX_KEY_TEXT           /* a session's CSRF token, with the NUL */
+#define VAULT_STREAM_CHUNK 65536                     /* plaintext bytes per secretstream chunk */
 
 /* Argon2id cost, stored inside every password wrap so it can be raised later. */
 typedef struct VaultPwCost {
@@ -99,11 +101,76 @@ void vault_seal(const unsigned char pk[VAULT_KEY_BYTES], const void *secret, siz
 int vault_seal_open(const unsigned char pk[VAULT_KEY_BYTES], const unsigned char *sk,
                     const void *blob, size_t blob_len, void *secret, size_t n);
 
+/* ---- the key protocol (DESIGN.md section 3): which key wraps which, under what associated data.
+ * The associated-data strings and derivation labels are private to vault.c; the service calls
+ * only these, never the generic wrap, seal and derive above (left public for tests). Every key is
+ * VAULT_KEY_BYTES; a key out-parameter is secret memory. ---- */
+/* The org data key, derived from the org secret key: it seals incident labels (and, inside the
+ * vault, wraps case keys for staff). */
+void vault_org_data_key(const unsigned char *org_sk, unsigned char *out);
+/* The key of the blind indexes, derived from the org secret key. */
+void vault_blind_key(const unsigned char *org_sk, unsigned char *out);
+/* The key of an account's TOTP secret, derived from the account's own secret key. */
+void vault_totp_key(const unsigned char *account_sk, int64_t staff_id, unsigned char *out);
+/* The case key wrapped under the receipt key, bound to the case id (the victim's way in). */
+void vault_case_key_wrap_for_receipt(const unsigned char *receipt_key, const char *case_id,
+                                     const unsigned char *case_key, Buf *out);
+/* Opens the wrap above into case_key; -1 on a wrong receipt key, case id or blob. */
+int vault_case_key_open_with_receipt(const unsigned char *receipt_key, const char *case_id,
+                                     const void *blob, size_t blob_len, unsigned char *case_key);
+/* The case key wrapped under the org data key of org_sk, bound to the case id (staff's way in). */
+void vault_case_key_wrap_for_org(const unsigned char *org_sk, const char *case_id,
+                                 const unsigned char *case_key, Buf *out);
+/* Opens the wrap above with the org secret key into case_key; -1 on a wrong key, id or blob. */
+int vault_case_key_open_with_org(const unsigned char *org_sk, const char *case_id, const void *blob,
+                                 size_t blob_len, unsigned char *case_key);
+/* The case key sealed to the org public key (at submission, when only that key is known). */
+void vault_case_key_seal(const unsigned char org_pk[VAULT_KEY_BYTES], const unsigned char *case_key,
+                         Buf *out);
+/* Opens the seal above with the org keypair into case_key. */
+int vault_case_key_unseal(const unsigned char org_pk[VAULT_KEY_BYTES], const unsigned char *org_sk,
+                          const void *blob, size_t blob_len, unsigned char *case_key);
+/* The org secret key sealed to a staff account's public key. */
+void vault_org_key_seal(const unsigned char account_pk[VAULT_KEY_BYTES],
+                        const unsigned char *org_sk, Buf *out);
+/* Opens the seal above with the account's keypair into org_sk. */
+int vault_org_key_unseal(const unsigned char account_pk[VAULT_KEY_BYTES],
+                         const unsigned char *account_sk, const void *blob, size_t blob_len,
+                         unsigned char *org_sk);
+/* An account's secret key under its password, bound to login and role (slow: Argon2id). */
+int vault_staff_key_wrap(const char *login, const char *role, const char *password,
+                         VaultPwCost cost, const unsigned char *account_sk, Buf *out);
+/* Opens the wrap above into account_sk; -1 on a wrong password, login, role or blob. Slow. */
+int vault_staff_key_unwrap(const char *login, const char *role, const char *password,
+                           const void *blob, size_t blob_len, unsigned char *account_sk);
+/* One Argon2id unwrap of a decoy made once: a missing account costs what a present one does. */
+void vault_staff_key_decoy(const char *password);
+/* The org secret key under the recovery key. */
+void vault_recovery_wrap(const unsigned char *recovery_key, const unsigned char *org_sk, Buf *out);
+/* Opens the wrap above into org_sk; -1 on a wrong recovery key or blob. */
+int vault_recovery_unwrap(const unsigned char *recovery_key, const void *blob, size_t blob_len,
+                          unsigned char *org_sk);
+/* A session's unlocking keys (n bytes) under its session key, bound to the hash of its id, its
+ * kind, its staff id (0 for victims) and its case id (NULL for staff). */
+void vault_session_wrap(const unsigned char *session_key,
+                        const unsigned char id_hash[VAULT_ID_BYTES], const char *kind,
+                        int64_t staff_id, const char *case_id, const void *keys, size_t n,
+                        Buf *out);
+/* Opens the wrap above into keys (n bytes expected); -1 on any mismatch. */
+int vault_session_unwrap(const unsigned char *session_key,
+                         const unsigned char id_hash[VAULT_ID_BYTES], const char *kind,
+                         int64_t staff_id, const char *case_id, const void *blob, size_t blob_len,
+                         void *keys, size_t n);
+/* A session's CSRF token as hex: a subkey of the session key, so it needs no storage. */
+void vault_session_csrf(const unsigned char *session_key, char csrf[VAULT_CSRF_TEXT]);
+
 /* ---- receipts ---- */
 /* 20 random digits as "dddd dddd dddd dddd dddd". */
 void vault_receipt_new(char text[VAULT_RECEIPT_TEXT]);
-/* Keeps only digits, ignoring spaces and dashes; 0 when exactly 20 digits and nothing else. */
-int vault_receipt_normalize(const char *in, char digits[VAULT_RECEIPT_DIGITS + 1]);
+/* The one receipt parser, for every caller: a receipt however a victim wrote it down. Keeps ASCII
+ * and full-width digits, ignores spaces, tabs, ideographic spaces and ASCII or full-width dashes;
+ * 0 when exactly 20 digits and nothing else (digits wiped on failure). */
+int vault_receipt_parse(const char *typed, char digits[VAULT_RECEIPT_DIGITS + 1]);
 /* Argon2id(interactive) of the 20 digits with the site salt gives a master; from it crypto_kdf
  * derives the lookup id (stored) and the receipt key (secret memory, never stored). Slow. */
 int vault_receipt_derive(const char digits[VAULT_RECEIPT_DIGITS + 1],

@@ -18,38 +18,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-int victim_receipt_digits(const char *typed, char digits[21])
-{
-    size_t n = 0;
-    const unsigned char *p = (const unsigned char *)(typed ? typed : "");
-    while (*p) {
-        if (*p >= '0' && *p <= '9') {
-            if (n == 20)
-                return -1;
-            digits[n++] = (char)*p++;
-        } else if (*p == ' ' || *p == '-' || *p == '\t') {
-            p++;
-        } else if (p[0] == 0xEF && p[1] == 0xBC && p[2] >= 0x90 && p[2] <= 0x99) {
-            /* Full-width digits from Chinese input methods. */
-            if (n == 20)
-                return -1;
-            digits[n++] = (char)('0' + (p[2] - 0x90));
-            p += 3;
-        } else if ((p[0] == 0xEF && p[1] == 0xBC && p[2] == 0x8D) || /* full-width hyphen */
-                   (p[0] == 0xE3 && p[1] == 0x80 && p[2] == 0x80)) { /* ideographic space */
-            p += 3;
-        } else {
-            return -1;
-        }
-    }
-    digits[n] = '\0';
-    return n == 20 ? 0 : -1;
-}
-
 VictimResult victim_sign_in(const char *typed, int64_t now, char cookie[SESSION_COOKIE_MAX],
                             char csrf[65])
 {
-    char digits[21];
+    char digits[VAULT_RECEIPT_DIGITS + 1];
     StoreConn *c = store_conn();
     if (!c)
         return VICTIM_ERROR;
@@ -58,23 +30,21 @@ VictimResult victim_sign_in(const char *typed, int64_t now, char cookie[SESSION_
         org_row_free(&org);
         return VICTIM_ERROR;
     }
-    unsigned char lookup[32];
-    unsigned char *rkey = vault_secret_alloc(32);
-    unsigned char *key = vault_secret_alloc(32);
+    unsigned char lookup[VAULT_ID_BYTES];
+    unsigned char *rkey = vault_secret_alloc(VAULT_KEY_BYTES);
+    unsigned char *key = vault_secret_alloc(VAULT_KEY_BYTES);
     VictimResult r = VICTIM_BAD_RECEIPT;
     CaseRow row = {0};
     /* A malformed receipt costs the same Argon2id run as a well-formed one. */
-    int well_formed = victim_receipt_digits(typed, digits) == 0;
+    int well_formed = vault_receipt_parse(typed, digits) == 0;
     if (!well_formed)
-        memcpy(digits, "00000000000000000000", 21);
+        memcpy(digits, "00000000000000000000", sizeof digits);
     if (vault_receipt_derive(digits, org.receipt_salt, lookup, rkey) != 0) {
         r = VICTIM_ERROR;
     } else if (well_formed) {
         StoreStatus s = store_case_by_lookup(c, lookup, &row);
-        char ad[64];
-        snprintf(ad, sizeof ad, "case-receipt:%s", row.id);
-        if (s == STORE_OK &&
-            vault_unwrap(rkey, row.receipt_wrap.data, row.receipt_wrap.len, ad, key, 32) == 0) {
+        if (s == STORE_OK && vault_case_key_open_with_receipt(rkey, row.id, row.receipt_wrap.data,
+                                                              row.receipt_wrap.len, key) == 0) {
             s = session_create(c, "victim", 0, row.id, key, NULL, now, cookie, csrf);
             r = s == STORE_OK ? VICTIM_OK : s == STORE_BUSY ? VICTIM_BUSY : VICTIM_ERROR;
         } else if (s != STORE_OK && s != STORE_NOT_FOUND) {

@@ -23,9 +23,6 @@ typedef enum VictimResult {
     VICTIM_ERROR,
 } VictimResult;
 
-/* Normalises what was typed (ASCII or full-width digits; spaces, dashes ignored) into 20 digits;
- * 0 when it has exactly 20 digits and nothing else. */
-int victim_receipt_digits(const char *typed, char digits[21]);
 /* One Argon2id; on success a victim session. */
 VictimResult victim_sign_in(const char *typed, int64_t now, char cookie[SESSION_COOKIE_MAX],
                             char csrf[65]);

@@ -70,12 +70,11 @@ static int open_receipt(StoreConn *c, const char *typed, char own[CASE_ID_LEN + 
     char digits[VAULT_RECEIPT_DIGITS + 1];
     unsigned char lookup[VAULT_ID_BYTES];
     int rc = -1;
-    if (store_org_get(c, &org) == STORE_OK && vault_receipt_normalize(typed, digits) == 0 &&
+    if (store_org_get(c, &org) == STORE_OK && vault_receipt_parse(typed, digits) == 0 &&
         vault_receipt_derive(digits, org.receipt_salt, lookup, rkey) == 0 &&
         store_case_by_lookup(c, lookup, &row) == STORE_OK) {
-        char ad[64];
-        snprintf(ad, sizeof ad, "case-receipt:%s", row.id);
-        if (vault_unwrap(rkey, row.receipt_wrap.data, row.receipt_wrap.len, ad, key, 32) == 0) {
+        if (vault_case_key_open_with_receipt(rkey, row.id, row.receipt_wrap.data,
+                                             row.receipt_wrap.len, key) == 0) {
             snprintf(own, CASE_ID_LEN + 1, "%s", row.id);
             rc = 0;
         }
@@ -97,7 +96,8 @@ int main(int argc, char **argv)
         return 2;
     typed[strcspn(typed, "\r\n")] = '\0';
     StoreConn *c = store_conn();
-    unsigned char *rkey = vault_secret_alloc(32), *key = vault_secret_alloc(32);
+    unsigned char *rkey = vault_secret_alloc(VAULT_KEY_BYTES),
+                  *key = vault_secret_alloc(VAULT_KEY_BYTES);
     char own[CASE_ID_LEN + 1] = "";
     int opened = c && open_receipt(c, typed, own, rkey, key) == 0;
     vault_wipe(typed, sizeof typed);
@@ -105,7 +105,7 @@ int main(int argc, char **argv)
     json_object_set_new(out, "receipt_case", opened ? json_string(own) : json_null());
     unsigned char h[VAULT_ID_BYTES];
     char hex[2 * VAULT_ID_BYTES + 1];
-    vault_hash(key, 32, h);
+    vault_hash(key, VAULT_KEY_BYTES, h);
     vault_to_hex(h, sizeof h, hex);
     json_object_set_new(out, "key_id", opened ? json_string(hex) : json_null());
     CaseRow row = {0};
@@ -113,13 +113,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "case_open: no such case\n");
         return 2;
     }
-    char ad[64];
-    unsigned char *other = vault_secret_alloc(32);
-    snprintf(ad, sizeof ad, "case-receipt:%s", row.id);
+    unsigned char *other = vault_secret_alloc(VAULT_KEY_BYTES);
     json_object_set_new(
         out, "wrap",
-        json_boolean(opened && vault_unwrap(rkey, row.receipt_wrap.data, row.receipt_wrap.len, ad,
-                                            other, 32) == 0));
+        json_boolean(opened && vault_case_key_open_with_receipt(rkey, row.id, row.receipt_wrap.data,
+                                                                row.receipt_wrap.len, other) == 0));
     vault_secret_free(other);
     json_t *body = opened ? sealed_open_json(key, "cases", "body", row.id, &row.body) : NULL;
     json_object_set_new(out, "body", json_boolean(body != NULL));

@@ -5,7 +5,6 @@
  *
  *   oldkey_probe OLD_DIR LOGIN PROBE_DIR GUESS_URL   (password on stdin)
  */
-#include "casework_internal.h"
 #include "sealed.h"
 #include "staff.h"
 #include "store.h"
@@ -21,24 +20,26 @@
 typedef struct Probe {
     StoreConn *c;
     const unsigned char *sk, *dk;
-    unsigned char pk[32];
+    unsigned char pk[VAULT_KEY_BYTES];
     long cases, cases_opened, labels, labels_opened, totp_opened;
 } Probe;
 
 /* Whether the org key opens an account's TOTP secret under either way of keying it by the org
- * key (the old "totpkey1", or the account-key label used with the org key instead). */
+ * key (the retired "totpkey1" label, or today's account-key derivation fed the org key). */
 static void probe_totp(Probe *p)
 {
-    static const char *const ctx[] = {"totpkey1", "totpkey2"};
     for (int64_t id = 1; id <= 64; id++) {
         StaffRow row = {0};
         if (store_staff_by_id(p->c, id, &row) == STORE_OK && row.totp_secret.len) {
             char rowid[24];
             snprintf(rowid, sizeof rowid, "%lld", (long long)id);
             for (int i = 0; i < 2; i++) {
-                unsigned char *k = vault_secret_alloc(32);
+                unsigned char *k = vault_secret_alloc(VAULT_KEY_BYTES);
                 Buf pt = {0};
-                vault_derive(p->sk, (uint64_t)id, ctx[i], k);
+                if (i == 0)
+                    vault_derive(p->sk, (uint64_t)id, "totpkey1", k);
+                else
+                    vault_totp_key(p->sk, id, k);
                 if (vault_field_decrypt(k, "staff", "totp_secret", rowid, row.totp_secret.data,
                                         row.totp_secret.len, &pt) == 0)
                     p->totp_opened++;
@@ -57,12 +58,10 @@ static void probe_case(void *arg, const char *id)
     if (store_case_get(p->c, id, &row) != STORE_OK)
         return;
     p->cases++;
-    unsigned char *key = vault_secret_alloc(32);
-    char ad[64];
-    snprintf(ad, sizeof ad, "case-org:%s", id);
+    unsigned char *key = vault_secret_alloc(VAULT_KEY_BYTES);
     if ((row.org_wrap.len &&
-         vault_unwrap(p->dk, row.org_wrap.data, row.org_wrap.len, ad, key, 32) == 0) ||
-        vault_seal_open(p->pk, p->sk, row.sealed_key.data, row.sealed_key.len, key, 32) == 0)
+         vault_case_key_open_with_org(p->sk, id, row.org_wrap.data, row.org_wrap.len, key) == 0) ||
+        vault_case_key_unseal(p->pk, p->sk, row.sealed_key.data, row.sealed_key.len, key) == 0)
         p->cases_opened++;
     vault_secret_free(key);
     case_row_free(&row);
@@ -96,9 +95,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "probe: cannot open %s\n", argv[1]);
         return 1;
     }
-    unsigned char *sk = vault_secret_alloc(32);
-    unsigned char *dk = vault_secret_alloc(32);
-    unsigned char *bk = vault_secret_alloc(32);
+    unsigned char *sk = vault_secret_alloc(VAULT_KEY_BYTES);
+    unsigned char *dk = vault_secret_alloc(VAULT_KEY_BYTES);
+    unsigned char *bk = vault_secret_alloc(VAULT_KEY_BYTES);
     StaffResult r = staff_unlock(argv[2], pw, sk);
     vault_wipe(pw, sizeof pw);
     store_close();
@@ -106,8 +105,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "probe: the old copy does not open with that password\n");
         return 1;
     }
-    vault_derive(sk, ORG_DATA_KEY_ID, "orgdata1", dk);
-    vault_derive(sk, BLIND_KEY_ID, "blindidx", bk);
+    vault_org_data_key(sk, dk);
+    vault_blind_key(sk, bk);
     Probe p = {.sk = sk, .dk = dk};
     if (store_open(argv[3], err, sizeof err) != 0 || !(p.c = store_conn())) {
         fprintf(stderr, "probe: cannot open %s\n", argv[3]);
@@ -123,10 +122,10 @@ int main(int argc, char **argv)
     store_case_ids(p.c, probe_case, &p);
     store_incidents(p.c, probe_label, &p);
     probe_totp(&p);
-    unsigned char idx[32];
+    unsigned char idx[VAULT_ID_BYTES];
     vault_blind_index(bk, "url", argv[4], strlen(argv[4]), idx);
-    char hex[65];
-    vault_to_hex(idx, 32, hex);
+    char hex[2 * VAULT_ID_BYTES + 1];
+    vault_to_hex(idx, VAULT_ID_BYTES, hex);
     printf("{\"current_org_key\": %s, \"cases\": %ld, \"cases_opened\": %ld, \"labels\": %ld, "
            "\"labels_opened\": %ld, \"totp_opened\": %ld, \"guess_index\": \"%s\"}\n",
            derived_ok ? "true" : "false", p.cases, p.cases_opened, p.labels, p.labels_opened,

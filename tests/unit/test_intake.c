@@ -2,6 +2,7 @@
  * Chinese, three bytes each), every enum, required fields, dates around the "tomorrow" limit,
  * phone and email checks, error paths, defaults and the normalised output. */
 #include "intake.h"
+#include "vault.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -943,6 +944,56 @@ static void test_chars(void **state)
     assert_int_equal(intake_chars("a\nb"), 3);
 }
 
+/* A receipt as intake makes it, "dddd dddd dddd dddd dddd" (shown on the receipt page and sent
+ * back by its form), and as a victim types it at sign-in: in full-width digits with ideographic
+ * spaces, with dashes, run together. The one parser reads all the same, so all find the same case;
+ * one digit short or over fails either way. */
+static void test_receipt_one_parser(void **state)
+{
+    assert_int_equal(vault_init(), 0);
+    char made[VAULT_RECEIPT_TEXT], shown[VAULT_RECEIPT_DIGITS + 1];
+    vault_receipt_new(made);
+    assert_int_equal(vault_receipt_parse(made, shown), 0);
+    char wide[VAULT_RECEIPT_TEXT * 3], dashed[VAULT_RECEIPT_TEXT], joined[VAULT_RECEIPT_DIGITS + 1];
+    size_t w = 0, d = 0;
+    for (const char *p = made; *p; p++) {
+        if (*p == ' ') {
+            memcpy(wide + w, "\xe3\x80\x80", 3); /* U+3000 ideographic space */
+            dashed[d++] = '-';
+        } else {
+            memcpy(wide + w, "\xef\xbc", 2); /* U+FF10 + digit */
+            wide[w + 2] = (char)(0x90 + (*p - '0'));
+            dashed[d++] = *p;
+        }
+        w += 3;
+    }
+    wide[w] = dashed[d] = '\0';
+    snprintf(joined, sizeof joined, "%s", shown);
+    const char *typed[] = {made, wide, dashed, joined};
+    for (size_t i = 0; i < sizeof typed / sizeof *typed; i++) {
+        char digits[VAULT_RECEIPT_DIGITS + 1];
+        assert_int_equal(vault_receipt_parse(typed[i], digits), 0);
+        assert_string_equal(digits, shown);
+    }
+    unsigned char salt[VAULT_SALT_BYTES] = {1}, a[VAULT_ID_BYTES], b[VAULT_ID_BYTES];
+    unsigned char *ka = vault_secret_alloc(VAULT_KEY_BYTES),
+                  *kb = vault_secret_alloc(VAULT_KEY_BYTES);
+    char digits[VAULT_RECEIPT_DIGITS + 1];
+    assert_int_equal(vault_receipt_parse(wide, digits), 0);
+    assert_int_equal(vault_receipt_derive(shown, salt, a, ka), 0);
+    assert_int_equal(vault_receipt_derive(digits, salt, b, kb), 0);
+    assert_true(memcmp(a, b, sizeof a) == 0 && vault_equal(ka, kb, VAULT_KEY_BYTES));
+    vault_secret_free(ka);
+    vault_secret_free(kb);
+    wide[w - 3] = '\0'; /* 19 digits */
+    assert_int_equal(vault_receipt_parse(wide, digits), -1);
+    dashed[d - 1] = '\0';
+    assert_int_equal(vault_receipt_parse(dashed, digits), -1);
+    char over[VAULT_RECEIPT_TEXT + 1];
+    snprintf(over, sizeof over, "%s7", made); /* 21 digits */
+    assert_int_equal(vault_receipt_parse(over, digits), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -966,6 +1017,7 @@ int main(void)
         cmocka_unit_test(test_fingerprints),
         cmocka_unit_test(test_validate_targets_existing),
         cmocka_unit_test(test_chars),
+        cmocka_unit_test(test_receipt_one_parser),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -615,7 +615,7 @@ static void test_receipt_new(void **state)
         }
         first_digit_seen[r[i][0] - '0'] = 1;
         char digits[VAULT_RECEIPT_DIGITS + 1];
-        assert_int_equal(vault_receipt_normalize(r[i], digits), 0);
+        assert_int_equal(vault_receipt_parse(r[i], digits), 0);
     }
     for (int d = 0; d < 10; d++)
         assert_true(first_digit_seen[d]);
@@ -628,23 +628,193 @@ static void test_receipt_new(void **state)
 static void test_receipt_normalize(void **state)
 {
     char d[VAULT_RECEIPT_DIGITS + 1];
-    assert_int_equal(vault_receipt_normalize("1234 5678 9012 3456 7890", d), 0);
+    assert_int_equal(vault_receipt_parse("1234 5678 9012 3456 7890", d), 0);
     assert_string_equal(d, "12345678901234567890");
     memset(d, 'x', sizeof d);
-    assert_int_equal(vault_receipt_normalize("1234-5678-9012-3456-7890", d), 0);
+    assert_int_equal(vault_receipt_parse("1234-5678-9012-3456-7890", d), 0);
     assert_string_equal(d, "12345678901234567890");
-    assert_int_equal(vault_receipt_normalize("12345678901234567890", d), 0);
-    assert_int_equal(vault_receipt_normalize("  1234--5678 9012-3456 7890 ", d), 0);
+    assert_int_equal(vault_receipt_parse("12345678901234567890", d), 0);
+    assert_int_equal(vault_receipt_parse("  1234--5678 9012-3456 7890 ", d), 0);
     assert_string_equal(d, "12345678901234567890");
-    assert_int_equal(vault_receipt_normalize("1234 5678 9012 3456 789", d), -1);   /* 19 */
-    assert_int_equal(vault_receipt_normalize("1234 5678 9012 3456 78901", d), -1); /* 21 */
-    assert_int_equal(vault_receipt_normalize("1234 5678 9012 3456 7890 1234 5678 9012", d), -1);
-    assert_int_equal(vault_receipt_normalize("1234 5678 9012 3456 789O", d), -1); /* letter O */
-    assert_int_equal(vault_receipt_normalize("abcd efgh ijkl mnop qrst", d), -1);
-    assert_int_equal(vault_receipt_normalize("1234\t5678 9012 3456 7890", d), -1);
-    assert_int_equal(vault_receipt_normalize("1234.5678.9012.3456.7890", d), -1);
-    assert_int_equal(vault_receipt_normalize("", d), -1);
-    assert_int_equal(vault_receipt_normalize(NULL, d), -1);
+    assert_int_equal(vault_receipt_parse("1234 5678 9012 3456 789", d), -1);   /* 19 */
+    assert_int_equal(vault_receipt_parse("1234 5678 9012 3456 78901", d), -1); /* 21 */
+    assert_int_equal(vault_receipt_parse("1234 5678 9012 3456 7890 1234 5678 9012", d), -1);
+    assert_int_equal(vault_receipt_parse("1234 5678 9012 3456 789O", d), -1); /* letter O */
+    assert_int_equal(vault_receipt_parse("abcd efgh ijkl mnop qrst", d), -1);
+    assert_int_equal(vault_receipt_parse("1234.5678.9012.3456.7890", d), -1);
+    assert_int_equal(vault_receipt_parse("", d), -1);
+    assert_int_equal(vault_receipt_parse(NULL, d), -1);
+}
+
+/* The one parser takes a receipt however it was written down: what sign-in always took (full-width
+ * digits and dashes, ideographic spaces, tabs) now also holds on the receipt page's own form. */
+static void test_receipt_parse_forgiving(void **state)
+{
+    char d[VAULT_RECEIPT_DIGITS + 1];
+    static const char *const same[] = {
+        "1234\t5678 9012 3456 7890",
+        "\xef\xbc\x91\xef\xbc\x92\xef\xbc\x93\xef\xbc\x94 5678 9012 3456 7890", /* １２３４ */
+        "1234\xe3\x80\x80"
+        "5678\xe3\x80\x80"
+        "9012 3456 7890", /* U+3000 */
+        "1234\xef\xbc\x8d"
+        "5678-9012-3456-7890", /* U+FF0D */
+        "\xef\xbc\x91\xef\xbc\x92\xef\xbc\x93\xef\xbc\x94\xef\xbc\x95\xef\xbc\x96\xef\xbc\x97"
+        "\xef\xbc\x98\xef\xbc\x99\xef\xbc\x90"
+        "1234567890",
+    };
+    for (size_t i = 0; i < sizeof same / sizeof *same; i++) {
+        memset(d, 'x', sizeof d);
+        assert_int_equal(vault_receipt_parse(same[i], d), 0);
+        assert_string_equal(d, "12345678901234567890");
+    }
+    /* Both sides of the length limit hold for full-width digits too: 19 and 21 fail. */
+    assert_int_equal(vault_receipt_parse("\xef\xbc\x91"
+                                         "234 5678 9012 3456 789",
+                                         d),
+                     -1);
+    assert_int_equal(vault_receipt_parse("\xef\xbc\x91"
+                                         "234 5678 9012 3456 78901",
+                                         d),
+                     -1);
+    assert_int_equal(vault_receipt_parse("1234 5678 9012 3456 7890\xef\xbc\x91", d), -1);
+    /* Other full-width or multibyte characters, and cut-off sequences, are not digits. */
+    assert_int_equal(vault_receipt_parse("\xef\xbc\xa1"
+                                         "234 5678 9012 3456 7890",
+                                         d),
+                     -1); /* Ａ */
+    assert_int_equal(vault_receipt_parse("1234 5678 9012 3456 7890\xef\xbc", d), -1);
+    assert_int_equal(vault_receipt_parse("1234 5678 9012 3456 7890\xe3\x80", d), -1);
+    assert_int_equal(vault_receipt_parse("1234\n5678 9012 3456 7890", d), -1);
+    /* A failure leaves no digits behind. */
+    memset(d, 'x', sizeof d);
+    assert_int_equal(vault_receipt_parse("1234 5678 9012 3456 789", d), -1);
+    for (size_t i = 0; i < sizeof d; i++)
+        assert_int_equal(d[i], 0);
+}
+
+/* ---- the key protocol: the typed calls keep the associated data and labels of stored data ----
+ * Each wrap made by a typed call opens with the generic unwrap under the exact string that data
+ * written before the typed calls carries, and fails under a neighbour's; each opener opens such
+ * an old wrap. Changing one of these strings would lock every installation out of its data. */
+
+static void check_wrap(const unsigned char *key, const Buf *w, const char *ad, const char *other_ad,
+                       const unsigned char *secret, size_t n)
+{
+    unsigned char back[2 * VAULT_KEY_BYTES];
+    assert_int_equal(vault_unwrap(key, w->data, w->len, ad, back, n), 0);
+    SAME(back, secret, n);
+    assert_int_equal(vault_unwrap(key, w->data, w->len, other_ad, back, n), -1);
+}
+
+static void test_protocol_case_keys(void **state)
+{
+    unsigned char k[VAULT_KEY_BYTES], ck[VAULT_KEY_BYTES], back[VAULT_KEY_BYTES];
+    fill_pattern(k, sizeof k, 1);
+    fill_pattern(ck, sizeof ck, 2);
+    Buf w = {0}, old = {0};
+    vault_case_key_wrap_for_receipt(k, "c0ffee", ck, &w);
+    check_wrap(k, &w, "case-receipt:c0ffee", "case-org:c0ffee", ck, sizeof ck);
+    assert_int_equal(vault_case_key_open_with_receipt(k, "c0ffef", w.data, w.len, back), -1);
+    vault_wrap(k, ck, sizeof ck, "case-receipt:c0ffee", &old);
+    assert_int_equal(vault_case_key_open_with_receipt(k, "c0ffee", old.data, old.len, back), 0);
+    SAME(back, ck, sizeof ck);
+    assert_int_equal(vault_case_key_open_with_org(k, "c0ffee", old.data, old.len, back), -1);
+    buf_free(&w);
+    buf_free(&old);
+    /* Staff's wrap is under the org data key, subkey 1 "orgdata1" of the org secret key. */
+    unsigned char dk[VAULT_KEY_BYTES];
+    vault_derive(k, 1, "orgdata1", dk);
+    vault_case_key_wrap_for_org(k, "c0ffee", ck, &w);
+    check_wrap(dk, &w, "case-org:c0ffee", "case-receipt:c0ffee", ck, sizeof ck);
+    assert_int_equal(vault_unwrap(k, w.data, w.len, "case-org:c0ffee", back, sizeof back), -1);
+    vault_wrap(dk, ck, sizeof ck, "case-org:c0ffee", &old);
+    assert_int_equal(vault_case_key_open_with_org(k, "c0ffee", old.data, old.len, back), 0);
+    SAME(back, ck, sizeof ck);
+    assert_int_equal(vault_case_key_open_with_org(k, "c0ffef", old.data, old.len, back), -1);
+    buf_free(&w);
+    buf_free(&old);
+    /* Seals: a case key to the org, the org key to an account; each opens with the other call. */
+    unsigned char pk[VAULT_KEY_BYTES], *sk = vault_secret_alloc(VAULT_KEY_BYTES);
+    vault_org_keypair(pk, sk);
+    vault_case_key_seal(pk, ck, &w);
+    assert_int_equal(vault_seal_open(pk, sk, w.data, w.len, back, sizeof back), 0);
+    SAME(back, ck, sizeof ck);
+    assert_int_equal(vault_org_key_unseal(pk, sk, w.data, w.len, back), 0);
+    buf_free(&w);
+    vault_org_key_seal(pk, ck, &w);
+    assert_int_equal(vault_case_key_unseal(pk, sk, w.data, w.len, back), 0);
+    SAME(back, ck, sizeof ck);
+    buf_free(&w);
+    vault_secret_free(sk);
+}
+
+static void test_protocol_derivations(void **state)
+{
+    unsigned char m[VAULT_KEY_BYTES], a[VAULT_KEY_BYTES], b[VAULT_KEY_BYTES];
+    fill_pattern(m, sizeof m, 3);
+    vault_org_data_key(m, a);
+    vault_derive(m, 1, "orgdata1", b);
+    SAME(a, b, sizeof a);
+    vault_blind_key(m, a);
+    vault_derive(m, 2, "blindidx", b);
+    SAME(a, b, sizeof a);
+    vault_totp_key(m, 7, a);
+    vault_derive(m, 7, "totpkey2", b);
+    SAME(a, b, sizeof a);
+    vault_totp_key(m, 8, b);
+    DIFFERENT(a, b, sizeof a);
+    char csrf[VAULT_CSRF_TEXT], hex[VAULT_CSRF_TEXT];
+    vault_session_csrf(m, csrf);
+    vault_derive(m, 1, "csrftokn", b);
+    hex_of(b, sizeof b, hex);
+    assert_string_equal(csrf, hex);
+}
+
+static void test_protocol_staff_and_sessions(void **state)
+{
+    unsigned char k[VAULT_KEY_BYTES], s[2 * VAULT_KEY_BYTES], back[2 * VAULT_KEY_BYTES];
+    unsigned char id_hash[VAULT_ID_BYTES];
+    fill_pattern(k, sizeof k, 4);
+    fill_pattern(s, sizeof s, 5);
+    fill_pattern(id_hash, sizeof id_hash, 6);
+    Buf w = {0};
+    assert_int_equal(vault_staff_key_wrap("alice", "admin", "pw", test_cost, s, &w), 0);
+    assert_int_equal(
+        vault_pw_unwrap("pw", w.data, w.len, "staff-account:alice:admin", back, VAULT_KEY_BYTES),
+        0);
+    SAME(back, s, VAULT_KEY_BYTES);
+    assert_int_equal(vault_staff_key_unwrap("alice", "admin", "pw", w.data, w.len, back), 0);
+    assert_int_equal(vault_staff_key_unwrap("alice", "auditor", "pw", w.data, w.len, back), -1);
+    assert_int_equal(vault_staff_key_unwrap("alicf", "admin", "pw", w.data, w.len, back), -1);
+    assert_int_equal(vault_staff_key_unwrap("alice", "admin", "pX", w.data, w.len, back), -1);
+    buf_free(&w);
+    vault_staff_key_decoy("anything"); /* one Argon2id, no result, no crash */
+    vault_staff_key_decoy(NULL);
+    vault_recovery_wrap(k, s, &w);
+    check_wrap(k, &w, "org-recovery", "org-recoverz", s, VAULT_KEY_BYTES);
+    assert_int_equal(vault_recovery_unwrap(k, w.data, w.len, back), 0);
+    SAME(back, s, VAULT_KEY_BYTES);
+    buf_free(&w);
+    char hex[2 * VAULT_ID_BYTES + 1], ad[200];
+    hex_of(id_hash, sizeof id_hash, hex);
+    vault_session_wrap(k, id_hash, "staff", 42, NULL, s, sizeof s, &w);
+    snprintf(ad, sizeof ad, "session2:%s:staff:42:", hex);
+    check_wrap(k, &w, ad, "session2:", s, sizeof s);
+    assert_int_equal(
+        vault_session_unwrap(k, id_hash, "staff", 42, NULL, w.data, w.len, back, sizeof s), 0);
+    assert_int_equal(
+        vault_session_unwrap(k, id_hash, "staff", 43, NULL, w.data, w.len, back, sizeof s), -1);
+    assert_int_equal(
+        vault_session_unwrap(k, id_hash, "victim", 42, NULL, w.data, w.len, back, sizeof s), -1);
+    buf_free(&w);
+    vault_session_wrap(k, id_hash, "victim", 0, "c0ffee", s, VAULT_KEY_BYTES, &w);
+    snprintf(ad, sizeof ad, "session2:%s:victim:0:c0ffee", hex);
+    check_wrap(k, &w, ad, "session2:", s, VAULT_KEY_BYTES);
+    assert_int_equal(vault_session_unwrap(k, id_hash, "victim", 0, "c0ffef", w.data, w.len, back,
+                                          VAULT_KEY_BYTES),
+                     -1);
+    buf_free(&w);
 }
 
 static void test_receipt_derive(void **state)
@@ -1065,6 +1235,10 @@ int main(void)
         cmocka_unit_test(test_recovery_random_text),
         cmocka_unit_test(test_receipt_new),
         cmocka_unit_test(test_receipt_normalize),
+        cmocka_unit_test(test_receipt_parse_forgiving),
+        cmocka_unit_test(test_protocol_case_keys),
+        cmocka_unit_test(test_protocol_derivations),
+        cmocka_unit_test(test_protocol_staff_and_sessions),
         cmocka_unit_test(test_receipt_derive),
         cmocka_unit_test(test_field_round_trip),
         cmocka_unit_test(test_field_padding),
