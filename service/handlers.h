@@ -75,7 +75,6 @@ int page_my_withdraw_post(Request *req);
 int page_my_erase(Request *req);
 int page_my_erase_post(Request *req);
 int page_my_logout(Request *req);
-void victim_format_time(int64_t t, char out[32]);
 
 /* api_casework.c: queues, cases, targets, notices, incidents, registry, audit */
 int api_casework_error(Request *req, CaseworkResult r, json_t *detail);

@@ -6,6 +6,7 @@
 #include "auth.h"
 #include "casework.h"
 #include "clock.h"
+#include "i18n.h"
 #include "states.h"
 
 #include <stdio.h>
@@ -13,12 +14,12 @@
 #include <string.h>
 
 /* Adds readable times next to every integer member named like a time in a JSON tree. */
-static void add_times(json_t *v)
+static void add_times(const char *lang, json_t *v)
 {
     if (json_is_array(v)) {
         size_t i;
         json_t *x;
-        json_array_foreach(v, i, x) add_times(x);
+        json_array_foreach(v, i, x) add_times(lang, x);
         return;
     }
     if (!json_is_object(v))
@@ -28,15 +29,15 @@ static void add_times(json_t *v)
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         json_t *t = json_object_get(v, names[i]);
         if (json_is_integer(t)) {
-            char when[32], key[48];
-            victim_format_time(json_integer_value(t), when);
+            char when[I18N_TIME_MAX], key[48];
+            i18n_format_time(lang, json_integer_value(t), when);
             snprintf(key, sizeof key, "%s_text", names[i]);
             json_object_set_new(v, key, json_string(when));
         }
     }
     const char *k;
     json_t *x;
-    json_object_foreach(v, k, x) if (json_is_object(x) || json_is_array(x)) add_times(x);
+    json_object_foreach(v, k, x) if (json_is_object(x) || json_is_array(x)) add_times(lang, x);
 }
 
 /* Every state for a select, the chosen one marked. */
@@ -58,7 +59,7 @@ static int result_page(Request *req, CaseworkResult r, json_t *out, const char *
 {
     if (r != CW_OK)
         return api_casework_error(req, r, NULL);
-    add_times(out);
+    add_times(req->lang, out);
     json_t *ctx = page_staff_ctx(req, title_key);
     json_object_set_new(ctx, key, out);
     return http_reply_page(req, 200, template_name, ctx);
@@ -85,7 +86,7 @@ int page_staff_queue(Request *req)
         return http_reply_error(req, 400, "invalid", "error.invalid", NULL);
     if (r != CW_OK)
         return api_casework_error(req, r, NULL);
-    add_times(list);
+    add_times(req->lang, list);
     json_t *cases = json_object_get(list, "cases");
     size_t i;
     json_t *c;
@@ -132,7 +133,7 @@ static int case_page(Request *req, int status, const char *case_id, const char *
         json_decref(error_detail);
         return api_casework_error(req, r, NULL);
     }
-    add_times(view);
+    add_times(req->lang, view);
     json_t *ctx = page_staff_ctx(req, "cw.case.title");
     json_object_set_new(ctx, "c", view);
     if (error_key)
@@ -254,7 +255,7 @@ int page_staff_notice(Request *req)
         json_decref(fields);
         return api_casework_error(req, r, NULL);
     }
-    add_times(out);
+    add_times(req->lang, out);
     json_t *ctx = page_staff_ctx(req, "cw.notice.title");
     json_object_set_new(ctx, "n", out);
     json_object_set_new(ctx, "f", fields);
@@ -299,7 +300,7 @@ int page_staff_incident(Request *req)
         id ? casework_incident_view(req->session, id, clock_now(), &out) : CW_NOT_FOUND;
     if (r != CW_OK)
         return api_casework_error(req, r, NULL);
-    add_times(out);
+    add_times(req->lang, out);
     /* The platforms object as a list, for the template. */
     json_t *groups = json_array();
     const char *k;

@@ -21,7 +21,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* Checkboxes and yes/no radios of the form, as JSON booleans. */
 static const char *const REPORT_BOOLS[] = {"requester.contact.may_leave_message",
@@ -46,23 +45,6 @@ static void path_key(const char *path, char *out, size_t size)
             out[o++] = *p;
     }
     out[o] = '\0';
-}
-
-/* Local time for people in China (UTC+8, no daylight saving), as "YYYY-MM-DD HH:MM". */
-void victim_format_time(int64_t t, char out[32])
-{
-    time_t s = (time_t)t + 8 * 3600;
-    struct tm tm;
-    gmtime_r(&s, &tm);
-    strftime(out, 32, "%Y-%m-%d %H:%M", &tm);
-}
-
-static void victim_format_date(int64_t t, char out[32])
-{
-    time_t s = (time_t)t + 8 * 3600;
-    struct tm tm;
-    gmtime_r(&s, &tm);
-    strftime(out, 32, "%Y-%m-%d", &tm);
 }
 
 /* {key: "field.<code>"} for every error, and a summary list with anchors. */
@@ -371,13 +353,13 @@ static int status_page(Request *req, int status, json_t *extra)
     json_t *t;
     json_array_foreach(json_object_get(view, "targets"), i, t)
     {
-        char when[32];
+        char when[I18N_TIME_MAX];
         json_t *due = json_object_get(t, "due_at");
         if (due) {
-            victim_format_time(json_integer_value(due), when);
+            i18n_format_time(req->lang, json_integer_value(due), when);
             json_object_set_new(t, "due", json_string(when));
         }
-        victim_format_date(json_integer_value(json_object_get(t, "created_at")), when);
+        i18n_format_date(req->lang, json_integer_value(json_object_get(t, "created_at")), when);
         json_object_set_new(t, "since", json_string(when));
         json_object_set_new(
             t, "offline",
@@ -386,8 +368,8 @@ static int status_page(Request *req, int status, json_t *extra)
     json_t *m;
     json_array_foreach(json_object_get(view, "messages"), i, m)
     {
-        char when[32];
-        victim_format_time(json_integer_value(json_object_get(m, "at")), when);
+        char when[I18N_TIME_MAX];
+        i18n_format_time(req->lang, json_integer_value(json_object_get(m, "at")), when);
         json_object_set_new(m, "when", json_string(when));
         json_object_set_new(
             m, "mine",
@@ -395,8 +377,8 @@ static int status_page(Request *req, int status, json_t *extra)
     }
     json_t *purge = json_object_get(view, "purge_after");
     if (purge) {
-        char when[32];
-        victim_format_date(json_integer_value(purge), when);
+        char when[I18N_TIME_MAX];
+        i18n_format_date(req->lang, json_integer_value(purge), when);
         json_object_set_new(ctx, "purge_date", json_string(when));
     }
     const char *state = json_string_value(json_object_get(view, "state"));
