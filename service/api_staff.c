@@ -30,10 +30,7 @@ int api_staff_session_create(Request *req)
 
 int api_staff_session_delete(Request *req)
 {
-    session_destroy(req->session);
-    http_set_header(req, "Set-Cookie",
-                    SESSION_COOKIE "=; Path=/; Max-Age=0; HttpOnly; "
-                                   "SameSite=Strict");
+    signin_end(req);
     return http_reply_json(req, 200, json_pack("{s:b}", "signed_out", 1));
 }
 

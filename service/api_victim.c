@@ -7,6 +7,7 @@
 #include "i18n.h"
 #include "intake.h"
 #include "session.h"
+#include "signin.h"
 #include "vault.h"
 #include "victim.h"
 
@@ -29,20 +30,6 @@ static int api_reply_invalid(Request *req, const IntakeErrors *errs)
                               i18n_get(req->lang, key), "field", errs->n ? errs->e[0].field : "");
     req->resp.err_code = "invalid";
     return http_reply_json(req, 422, json_pack("{s:o, s:o}", "error", first, "errors", all));
-}
-
-void victim_set_cookie(Request *req, const char *cookie)
-{
-    char set[256];
-    snprintf(set, sizeof set, "%s=%s; Path=/; HttpOnly; SameSite=Strict%s", SESSION_COOKIE, cookie,
-             req->is_tls ? "; Secure" : "");
-    http_set_header(req, "Set-Cookie", set);
-}
-
-void victim_clear_cookie(Request *req)
-{
-    http_set_header(req, "Set-Cookie",
-                    SESSION_COOKIE "=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict");
 }
 
 /* ---- POST /api/v1/cases ---- */
@@ -88,73 +75,17 @@ int api_cases_create(Request *req)
 
 /* ---- receipt sessions ---- */
 
-typedef struct ReceiptTry {
-    char *typed; /* owned, locked */
-} ReceiptTry;
-
-static void receipt_free(void *p)
-{
-    ReceiptTry *t = p;
-    vault_secret_free(t->typed);
-    free(t);
-}
-
-/* Shared by the API and the follow-up page: the outcome of a receipt sign-in. */
-VictimResult victim_receipt_job(Request *req, char cookie[SESSION_COOKIE_MAX], char csrf[65])
-{
-    ReceiptTry *t = req->ctx;
-    VictimResult r = victim_sign_in(t->typed, clock_now(), cookie, csrf);
-    if (r != VICTIM_BAD_RECEIPT)
-        guard_receipt_ok(req);
-    return r;
-}
-
-static void api_receipt_job(Request *req)
-{
-    char cookie[SESSION_COOKIE_MAX] = "", csrf[65] = "";
-    VictimResult r = victim_receipt_job(req, cookie, csrf);
-    if (r == VICTIM_OK) {
-        victim_set_cookie(req, cookie);
-        http_reply_json(req, 200, json_pack("{s:s}", "csrf", csrf));
-    } else if (r == VICTIM_BAD_RECEIPT) {
-        http_reply_error(req, 401, "bad_receipt", "error.bad_receipt", "receipt");
-    } else {
-        http_set_header(req, "Retry-After", "1");
-        http_reply_error(req, 503, "busy", "error.busy", NULL);
-    }
-    vault_wipe(cookie, sizeof cookie);
-}
-
-/* Starts a receipt sign-in (limits first); fn replies. */
-int victim_receipt_start(Request *req, const char *typed, void (*fn)(Request *req))
-{
-    int st = guard_receipt(req);
-    if (st)
-        return st;
-    size_t n = typed ? strlen(typed) : 0;
-    if (n > 200)
-        n = 200; /* anything longer is wrong anyway; it still costs an Argon2id run */
-    ReceiptTry *t = xcalloc(1, sizeof *t);
-    t->typed = vault_secret_alloc(n + 1);
-    memcpy(t->typed, typed ? typed : "", n);
-    t->typed[n] = '\0';
-    req->ctx = t;
-    req->ctx_free = receipt_free;
-    return http_run_slow(req, fn);
-}
-
 int api_receipt_session_create(Request *req)
 {
     json_t *v = json_object_get(req->json, "receipt");
     if (!json_is_string(v))
         return http_reply_error(req, 400, "missing", "error.missing", "receipt");
-    return victim_receipt_start(req, json_string_value(v), api_receipt_job);
+    return signin_receipt_start(req, json_string_value(v));
 }
 
 int api_receipt_session_delete(Request *req)
 {
-    session_destroy(req->session);
-    victim_clear_cookie(req);
+    signin_end(req);
     return http_reply_json(req, 200, json_pack("{s:b}", "signed_out", 1));
 }
 
@@ -199,19 +130,6 @@ int api_my_targets(Request *req)
     return http_reply_json(req, 201, view);
 }
 
-/* A message body: required, at most INTAKE_MESSAGE_MAX characters, no control characters. */
-const char *victim_message_problem(const char *body)
-{
-    if (!body || !*body || strspn(body, " \t\r\n") == strlen(body))
-        return "required";
-    if (intake_chars(body) > INTAKE_MESSAGE_MAX)
-        return "too_long";
-    for (const unsigned char *p = (const unsigned char *)body; *p; p++)
-        if ((*p < 0x20 && *p != '\n' && *p != '\r' && *p != '\t') || *p == 0x7f)
-            return "invalid";
-    return NULL;
-}
-
 int api_my_messages(Request *req)
 {
     json_t *v = json_object_get(req->json, "body");
@@ -245,6 +163,6 @@ int api_my_erase(Request *req)
 {
     if (victim_erase(req->session, clock_now()) != VICTIM_OK)
         return http_reply_error(req, 500, "internal", "error.internal", NULL);
-    victim_clear_cookie(req);
+    signin_clear_cookie(req);
     return http_reply_json(req, 200, json_pack("{s:b}", "erased", 1));
 }

@@ -51,14 +51,6 @@ int api_my_targets(Request *req);
 int api_my_messages(Request *req);
 int api_my_withdraw(Request *req);
 int api_my_erase(Request *req);
-void victim_set_cookie(Request *req, const char *cookie);
-/* A receipt sign-in for the API and the follow-up page: limits, then fn in the slow-work pool,
- * where victim_receipt_job gives the outcome. */
-int victim_receipt_start(Request *req, const char *typed, void (*fn)(Request *req));
-VictimResult victim_receipt_job(Request *req, char cookie[SESSION_COOKIE_MAX], char csrf[65]);
-/* Why a message body is refused ("required", "too_long", "invalid"), or NULL. */
-const char *victim_message_problem(const char *body);
-void victim_clear_cookie(Request *req);
 
 /* pages_victim.c: the victim's pages */
 int page_report(Request *req);

@@ -25,10 +25,7 @@ int page_staff_login_post(Request *req)
 
 int page_staff_logout(Request *req)
 {
-    session_destroy(req->session);
-    http_set_header(req, "Set-Cookie",
-                    SESSION_COOKIE "=; Path=/; Max-Age=0; HttpOnly; "
-                                   "SameSite=Strict");
+    signin_end(req);
     return http_reply_redirect(req, 303, "/staff/login");
 }
 

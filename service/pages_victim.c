@@ -13,6 +13,7 @@
 #include "log.h"
 #include "receipt_once.h"
 #include "session.h"
+#include "signin.h"
 #include "states.h"
 #include "uploads.h"
 #include "vault.h"
@@ -237,7 +238,7 @@ static void report_job(Request *req)
     }
     if (u)
         uploads_mark_committed(u);
-    victim_set_cookie(req, res.cookie);
+    signin_set_cookie(req, res.cookie);
     receipt_redirect(req, res.receipt, res.case_id, res.csrf, 0);
     vault_wipe(&res, sizeof res);
 }
@@ -298,41 +299,16 @@ int page_report_saved(Request *req)
 
 /* ---- follow-up ---- */
 
-static int follow_up_form(Request *req, int status, const char *error_key)
-{
-    json_t *ctx =
-        json_pack("{s:s, s:s}", "title_key", "follow.title", "csrf", auth_form_token(req));
-    if (error_key)
-        json_object_set_new(ctx, "error_key", json_string(error_key));
-    return http_reply_page(req, status, "follow_up", ctx);
-}
-
 int page_follow_up(Request *req)
 {
     if (req->session && strcmp(req->session->kind, "victim") == 0)
         return http_reply_redirect(req, 303, "/my");
-    return follow_up_form(req, 200, NULL);
-}
-
-static void follow_up_job(Request *req)
-{
-    char cookie[SESSION_COOKIE_MAX] = "", csrf[65] = "";
-    VictimResult r = victim_receipt_job(req, cookie, csrf);
-    if (r == VICTIM_OK) {
-        victim_set_cookie(req, cookie);
-        http_reply_redirect(req, 303, "/my");
-    } else {
-        if (r != VICTIM_BAD_RECEIPT)
-            http_set_header(req, "Retry-After", "1");
-        follow_up_form(req, r == VICTIM_BAD_RECEIPT ? 401 : 503,
-                       r == VICTIM_BAD_RECEIPT ? "error.bad_receipt" : "error.busy");
-    }
-    vault_wipe(cookie, sizeof cookie);
+    return signin_receipt_form(req, 200, NULL);
 }
 
 int page_follow_up_post(Request *req)
 {
-    return victim_receipt_start(req, http_form(req, "receipt"), follow_up_job);
+    return signin_receipt_start(req, http_form(req, "receipt"));
 }
 
 /* ---- the status page ---- */
@@ -342,7 +318,7 @@ static int status_page(Request *req, int status, json_t *extra)
     json_t *view = NULL;
     if (victim_view(req->session, &view) != VICTIM_OK) {
         json_decref(extra);
-        victim_clear_cookie(req);
+        signin_clear_cookie(req);
         return http_reply_redirect(req, 303, "/follow-up");
     }
     json_t *ctx = extra ? extra : json_object();
@@ -500,13 +476,12 @@ int page_my_erase_post(Request *req)
         return confirm_page(req, "erase", 422, 1);
     if (victim_erase(req->session, clock_now()) != VICTIM_OK)
         return http_reply_error(req, 500, "internal", "error.internal", NULL);
-    victim_clear_cookie(req);
+    signin_clear_cookie(req);
     return http_reply_page(req, 200, "erased", json_pack("{s:s}", "title_key", "erased.title"));
 }
 
 int page_my_logout(Request *req)
 {
-    session_destroy(req->session);
-    victim_clear_cookie(req);
+    signin_end(req);
     return http_reply_redirect(req, 303, "/");
 }
