@@ -6,6 +6,7 @@
 #include "guard.h"
 #include "i18n.h"
 #include "intake.h"
+#include "results.h"
 #include "session.h"
 #include "signin.h"
 #include "vault.h"
@@ -95,7 +96,7 @@ int api_my_case(Request *req)
 {
     json_t *view = NULL;
     if (victim_view(req->session, &view) != VICTIM_OK)
-        return http_reply_error(req, 401, "bad_receipt", "error.bad_receipt", NULL);
+        return results_reply(req, results_of_victim(VICTIM_BAD_RECEIPT));
     return http_reply_json(req, 200, view);
 }
 
@@ -105,9 +106,9 @@ int api_my_targets(Request *req)
     size_t existing = 0;
     int withdrawn = 0;
     if (victim_case_facts(req->session, &existing, &withdrawn) != VICTIM_OK)
-        return http_reply_error(req, 401, "bad_receipt", "error.bad_receipt", NULL);
+        return results_reply(req, results_of_victim(VICTIM_BAD_RECEIPT));
     if (withdrawn)
-        return http_reply_error(req, 409, "withdrawn", "error.withdrawn", NULL);
+        return results_reply(req, results_of_intake_add(INTAKE_ADD_WITHDRAWN));
     IntakeErrors errs = {0};
     json_t *targets =
         intake_validate_targets(json_object_get(req->json, "targets"), existing, &errs);
@@ -115,8 +116,6 @@ int api_my_targets(Request *req)
         return api_reply_invalid(req, &errs);
     IntakeAdd rc = intake_add_targets(req->session, targets, clock_now());
     json_decref(targets);
-    if (rc == INTAKE_ADD_WITHDRAWN)
-        return http_reply_error(req, 409, "withdrawn", "error.withdrawn", NULL);
     if (rc == INTAKE_ADD_TOO_MANY) { /* another add filled the case meanwhile */
         IntakeErrors over = {.n = 1};
         snprintf(over.e[0].field, sizeof over.e[0].field, "targets");
@@ -124,7 +123,7 @@ int api_my_targets(Request *req)
         return api_reply_invalid(req, &over);
     }
     if (rc != INTAKE_ADD_OK)
-        return http_reply_error(req, 500, "internal", "error.internal", NULL);
+        return results_reply(req, results_of_intake_add(rc));
     if (victim_view(req->session, &view) != VICTIM_OK)
         return http_reply_error(req, 500, "internal", "error.internal", NULL);
     return http_reply_json(req, 201, view);
@@ -141,18 +140,17 @@ int api_my_messages(Request *req)
         errs.e[0].code = problem;
         return api_reply_invalid(req, &errs);
     }
-    if (victim_add_message(req->session, body, clock_now()) != VICTIM_OK)
-        return http_reply_error(req, 500, "internal", "error.internal", NULL);
+    VictimResult r = victim_add_message(req->session, body, clock_now());
+    if (r != VICTIM_OK)
+        return results_reply(req, results_of_victim(r));
     return http_reply_json(req, 201, json_pack("{s:b}", "sent", 1));
 }
 
 int api_my_withdraw(Request *req)
 {
     VictimResult r = victim_withdraw(req->session, clock_now());
-    if (r == VICTIM_CONFLICT)
-        return http_reply_error(req, 409, "withdrawn", "error.withdrawn", NULL);
     if (r != VICTIM_OK)
-        return http_reply_error(req, 500, "internal", "error.internal", NULL);
+        return results_reply(req, results_of_victim(r));
     json_t *view = NULL;
     if (victim_view(req->session, &view) != VICTIM_OK)
         return http_reply_error(req, 500, "internal", "error.internal", NULL);
@@ -161,8 +159,9 @@ int api_my_withdraw(Request *req)
 
 int api_my_erase(Request *req)
 {
-    if (victim_erase(req->session, clock_now()) != VICTIM_OK)
-        return http_reply_error(req, 500, "internal", "error.internal", NULL);
+    VictimResult r = victim_erase(req->session, clock_now());
+    if (r != VICTIM_OK)
+        return results_reply(req, results_of_victim(r));
     signin_clear_cookie(req);
     return http_reply_json(req, 200, json_pack("{s:b}", "erased", 1));
 }

@@ -69,7 +69,6 @@ int page_my_erase_post(Request *req);
 int page_my_logout(Request *req);
 
 /* api_casework.c: queues, cases, targets, notices, incidents, registry, audit */
-int api_casework_error(Request *req, CaseworkResult r, json_t *detail);
 const char *api_queue_filter(Request *req, QueueFilter *f);
 int api_staff_cases(Request *req);
 int api_staff_case(Request *req);

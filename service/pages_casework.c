@@ -7,6 +7,7 @@
 #include "casework.h"
 #include "clock.h"
 #include "i18n.h"
+#include "results.h"
 #include "states.h"
 
 #include <stdio.h>
@@ -58,7 +59,7 @@ static int result_page(Request *req, CaseworkResult r, json_t *out, const char *
                        const char *key, const char *template_name)
 {
     if (r != CW_OK)
-        return api_casework_error(req, r, NULL);
+        return results_reply_cw(req, r, NULL);
     add_times(req->lang, out);
     json_t *ctx = page_staff_ctx(req, title_key);
     json_object_set_new(ctx, key, out);
@@ -82,10 +83,10 @@ int page_staff_queue(Request *req)
     json_t *list = NULL;
     CaseworkResult r =
         bad ? CW_INVALID : casework_queue(s, &f, http_query(req, "cursor"), clock_now(), &list);
-    if (r == CW_INVALID)
+    if (r == CW_INVALID) /* a page's bad query is a 400, without a field */
         return http_reply_error(req, 400, "invalid", "error.invalid", NULL);
     if (r != CW_OK)
-        return api_casework_error(req, r, NULL);
+        return results_reply_cw(req, r, NULL);
     add_times(req->lang, list);
     json_t *cases = json_object_get(list, "cases");
     size_t i;
@@ -131,7 +132,7 @@ static int case_page(Request *req, int status, const char *case_id, const char *
     CaseworkResult r = casework_view(req->session, case_id, clock_now(), &view);
     if (r != CW_OK) {
         json_decref(error_detail);
-        return api_casework_error(req, r, NULL);
+        return results_reply_cw(req, r, NULL);
     }
     add_times(req->lang, view);
     json_t *ctx = page_staff_ctx(req, "cw.case.title");
@@ -159,14 +160,14 @@ static int case_after(Request *req, const char *case_id, CaseworkResult r, json_
                  anchor ? anchor : "");
         return http_reply_redirect(req, 303, loc);
     }
-    if (r == CW_NOT_FOUND || r == CW_FORBIDDEN || r == CW_ERROR || r == CW_BUSY) {
+    /* What the caseworker can fix (a refused move, missing elements, a wrong field) shows on the
+     * case page; the rest is an error page. */
+    ResultReply rr = results_of_cw(r);
+    if (rr.status != 409 && rr.status != 422) {
         json_decref(detail);
-        return api_casework_error(req, r, NULL);
+        return results_reply(req, rr);
     }
-    const char *key = r == CW_CONFLICT  ? "error.transition"
-                      : r == CW_MISSING ? "error.missing_elements"
-                                        : "error.invalid";
-    return case_page(req, r == CW_CONFLICT ? 409 : 422, case_id, key, detail);
+    return case_page(req, rr.status, case_id, rr.key, detail);
 }
 
 int page_staff_assign(Request *req)
@@ -223,7 +224,7 @@ int page_staff_transition(Request *req)
     int64_t id = http_param_id(req, "id");
     const char *case_id = http_form(req, "case");
     if (!id || !case_id)
-        return http_reply_error(req, 404, "not_found", "error.not_found", NULL);
+        return results_reply_cw(req, CW_NOT_FOUND, NULL);
     json_t *fields = form_fields(req);
     json_t *detail = json_object();
     CaseworkResult r =
@@ -253,7 +254,7 @@ int page_staff_notice(Request *req)
         id ? casework_notice(req->session, id, lang, fields, clock_now(), &out) : CW_NOT_FOUND;
     if (r != CW_OK) {
         json_decref(fields);
-        return api_casework_error(req, r, NULL);
+        return results_reply_cw(req, r, NULL);
     }
     add_times(req->lang, out);
     json_t *ctx = page_staff_ctx(req, "cw.notice.title");
@@ -283,10 +284,8 @@ int page_staff_incident_create(Request *req)
     int64_t id = 0;
     CaseworkResult r =
         casework_incident_create(req->session, http_form(req, "label"), clock_now(), &id);
-    if (r == CW_INVALID)
-        return http_reply_error(req, 422, "invalid", "error.invalid", "label");
     if (r != CW_OK)
-        return api_casework_error(req, r, NULL);
+        return results_reply_cw(req, r, "label");
     char loc[64];
     snprintf(loc, sizeof loc, "/staff/incidents/%lld", (long long)id);
     return http_reply_redirect(req, 303, loc);
@@ -299,7 +298,7 @@ int page_staff_incident(Request *req)
     CaseworkResult r =
         id ? casework_incident_view(req->session, id, clock_now(), &out) : CW_NOT_FOUND;
     if (r != CW_OK)
-        return api_casework_error(req, r, NULL);
+        return results_reply_cw(req, r, NULL);
     add_times(req->lang, out);
     /* The platforms object as a list, for the template. */
     json_t *groups = json_array();
@@ -334,10 +333,8 @@ int page_staff_platform_post(Request *req)
             : casework_platform_update(req->session, http_param(req, "id"), http_form(req, "route"),
                                        (int)v, http_form(req, "channel"), clock_now(), detail);
     json_decref(detail);
-    if (r == CW_INVALID)
-        return http_reply_error(req, 422, "invalid", "error.invalid", NULL);
     if (r != CW_OK)
-        return api_casework_error(req, r, NULL);
+        return results_reply_cw(req, r, NULL);
     return http_reply_redirect(req, 303, "/staff/platforms");
 }
 
@@ -350,10 +347,8 @@ int page_staff_route_post(Request *req)
         (!clock || !*clock || *end)
             ? CW_INVALID
             : casework_route_update(req->session, http_param(req, "id"), (int)v, clock_now());
-    if (r == CW_INVALID)
-        return http_reply_error(req, 422, "invalid", "error.invalid", "clock_hours");
     if (r != CW_OK)
-        return api_casework_error(req, r, NULL);
+        return results_reply_cw(req, r, "clock_hours");
     return http_reply_redirect(req, 303, "/staff/platforms");
 }
 
@@ -376,7 +371,7 @@ int page_staff_reupload(Request *req)
     int64_t id = http_param_id(req, "id"), child = 0;
     const char *case_id = http_form(req, "case");
     if (!id || !case_id)
-        return http_reply_error(req, 404, "not_found", "error.not_found", NULL);
+        return results_reply_cw(req, CW_NOT_FOUND, NULL);
     json_t *detail = json_pack("{s:s}", "field", "url");
     CaseworkResult r =
         casework_reupload(req->session, id, http_form(req, "url"), clock_now(), &child);
@@ -407,7 +402,7 @@ int page_staff_stats(Request *req)
     json_t *out = NULL;
     CaseworkResult r = casework_stats(&out);
     if (r != CW_OK)
-        return api_casework_error(req, r, NULL);
+        return results_reply_cw(req, r, NULL);
     size_t i;
     json_t *g;
     json_array_foreach(json_object_get(out, "groups"), i, g)

@@ -12,6 +12,7 @@
 #include "links.h"
 #include "log.h"
 #include "receipt_once.h"
+#include "results.h"
 #include "session.h"
 #include "signin.h"
 #include "states.h"
@@ -405,14 +406,15 @@ int page_my_targets(Request *req)
                    : withdrawn ? INTAKE_ADD_WITHDRAWN
                                : INTAKE_ADD_TOO_MANY; /* the 422 of the validation errors */
     json_decref(valid);
+    ResultReply rr = results_of_intake_add(rc);
     if (rc == INTAKE_ADD_OK || rc == INTAKE_ADD_ERROR) {
         json_decref(v);
         json_decref(extra);
         return rc == INTAKE_ADD_OK ? http_reply_redirect(req, 303, "/my?done=added")
-                                   : http_reply_error(req, 500, "internal", "error.internal", NULL);
+                                   : results_reply(req, rr);
     }
     if (rc == INTAKE_ADD_WITHDRAWN)
-        json_object_set_new(extra, "error_key", json_string("error.withdrawn"));
+        json_object_set_new(extra, "error_key", json_string(rr.key));
     if (validated && rc == INTAKE_ADD_TOO_MANY) { /* another add filled the case meanwhile */
         snprintf(errs.e[0].field, sizeof errs.e[0].field, "targets");
         errs.e[0].code = "too_many";
@@ -421,7 +423,7 @@ int page_my_targets(Request *req)
     add_errors(extra, &errs);
     add_rows(extra, targets, 0, 0);
     json_decref(v);
-    return status_page(req, rc == INTAKE_ADD_WITHDRAWN ? 409 : 422, extra);
+    return status_page(req, rr.status, extra);
 }
 
 int page_my_messages(Request *req)
@@ -434,8 +436,9 @@ int page_my_messages(Request *req)
         json_object_set_new(extra, "message_body", json_string(body ? body : ""));
         return status_page(req, 422, extra);
     }
-    if (victim_add_message(req->session, body, clock_now()) != VICTIM_OK)
-        return http_reply_error(req, 500, "internal", "error.internal", NULL);
+    VictimResult r = victim_add_message(req->session, body, clock_now());
+    if (r != VICTIM_OK)
+        return results_reply(req, results_of_victim(r));
     return http_reply_redirect(req, 303, "/my?done=sent#messages");
 }
 
@@ -459,8 +462,8 @@ int page_my_withdraw_post(Request *req)
     if (!ok || strcmp(ok, "yes") != 0)
         return confirm_page(req, "withdraw", 422, 1);
     VictimResult r = victim_withdraw(req->session, clock_now());
-    if (r != VICTIM_OK && r != VICTIM_CONFLICT)
-        return http_reply_error(req, 500, "internal", "error.internal", NULL);
+    if (r != VICTIM_OK && r != VICTIM_CONFLICT) /* withdrawn already: as good as done */
+        return results_reply(req, results_of_victim(r));
     return http_reply_redirect(req, 303, "/my?done=withdrawn");
 }
 
@@ -474,8 +477,9 @@ int page_my_erase_post(Request *req)
     const char *ok = http_form(req, "confirm");
     if (!ok || strcmp(ok, "yes") != 0)
         return confirm_page(req, "erase", 422, 1);
-    if (victim_erase(req->session, clock_now()) != VICTIM_OK)
-        return http_reply_error(req, 500, "internal", "error.internal", NULL);
+    VictimResult r = victim_erase(req->session, clock_now());
+    if (r != VICTIM_OK)
+        return results_reply(req, results_of_victim(r));
     signin_clear_cookie(req);
     return http_reply_page(req, 200, "erased", json_pack("{s:s}", "title_key", "erased.title"));
 }

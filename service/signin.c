@@ -7,6 +7,7 @@
 #include "clock.h"
 #include "log.h"
 #include "ratelimit.h"
+#include "results.h"
 #include "staff.h"
 #include "vault.h"
 #include "victim.h"
@@ -147,21 +148,12 @@ static void signin_reply(Request *req, SignIn *si, StaffResult r, const char *co
         }
         return;
     }
-    const char *code = "bad_credentials", *key = "error.bad_credentials", *field = NULL;
-    int status = 401;
-    if (r == STAFF_TOTP_REQUIRED)
-        code = "totp_required", key = "error.totp_required", field = "totp";
-    else if (r == STAFF_TOTP_BAD)
-        code = "totp_bad", key = "error.totp_bad", field = "totp";
-    else if (r == STAFF_BUSY) {
-        code = "busy", key = "error.busy", status = 503;
-        http_set_header(req, "Retry-After", "1");
-    } else if (r != STAFF_BAD_CREDENTIALS)
-        code = "internal", key = "error.internal", status = 500;
+    ResultReply rr = results_of_sign_in(r);
+    results_headers(req, rr);
     if (req->is_api)
-        http_reply_error(req, status, code, key, field);
+        http_reply_error(req, rr.status, rr.code, rr.key, rr.field);
     else
-        signin_form(req, status, si->login, key);
+        signin_form(req, rr.status, si->login, rr.key);
 }
 
 static void signin_job(Request *req)
@@ -262,18 +254,14 @@ static void receipt_reply(Request *req, VictimResult r, const char *cookie, cons
             http_reply_json(req, 200, json_pack("{s:s}", "csrf", csrf));
         else
             http_reply_redirect(req, 303, "/my");
-    } else if (r == VICTIM_BAD_RECEIPT) {
-        if (req->is_api)
-            http_reply_error(req, 401, "bad_receipt", "error.bad_receipt", "receipt");
-        else
-            signin_receipt_form(req, 401, "error.bad_receipt");
-    } else {
-        http_set_header(req, "Retry-After", "1");
-        if (req->is_api)
-            http_reply_error(req, 503, "busy", "error.busy", NULL);
-        else
-            signin_receipt_form(req, 503, "error.busy");
+        return;
     }
+    ResultReply rr = results_of_receipt(r);
+    results_headers(req, rr);
+    if (req->is_api)
+        http_reply_error(req, rr.status, rr.code, rr.key, rr.field);
+    else
+        signin_receipt_form(req, rr.status, rr.key);
 }
 
 static void receipt_job(Request *req)
