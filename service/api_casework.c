@@ -5,51 +5,17 @@
 #include "auth.h"
 #include "casework.h"
 #include "clock.h"
+#include "query.h"
 #include "results.h"
-#include "staff.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int64_t query_int(Request *req, const char *name, int64_t def, int *bad)
-{
-    const char *s = http_query(req, name);
-    if (!s || !*s)
-        return def;
-    char *end;
-    long long v = strtoll(s, &end, 10);
-    if (*end || v < 0)
-        *bad = 1;
-    return v;
-}
-
-/* A queue filter from the query string; NULL, or the name of the malformed parameter. */
-const char *api_queue_filter(Request *req, QueueFilter *f)
-{
-    int bad = 0, bad_incident = 0;
-    memset(f, 0, sizeof *f);
-    f->queue = http_query(req, "queue");
-    if (!f->queue || !*f->queue)
-        f->queue = "all";
-    f->limit = (int)query_int(req, "limit", 50, &bad);
-    f->platform = http_query(req, "platform");
-    f->route = http_query(req, "route");
-    f->state = http_query(req, "state");
-    f->incident = query_int(req, "incident", 0, &bad_incident);
-    const char *assignee = http_query(req, "assignee");
-    if (assignee && *assignee) {
-        /* By login: resolved to an id so the query stays one prepared statement. */
-        int64_t id = staff_id_of(assignee);
-        f->assignee = id > 0 ? id : -1; /* nobody: an empty queue, not every case */
-    }
-    return bad ? "limit" : bad_incident ? "incident" : NULL;
-}
-
 int api_staff_cases(Request *req)
 {
     QueueFilter f;
-    const char *bad = api_queue_filter(req, &f);
+    const char *bad = query_queue_filter(req, &f);
     if (bad)
         return results_reply_cw(req, CW_INVALID, bad);
     json_t *out = NULL;
@@ -165,30 +131,6 @@ int api_staff_notice(Request *req)
     return http_reply_json(req, 200, out);
 }
 
-int api_staff_file(Request *req)
-{
-    Buf bytes = {0};
-    char type[32];
-    CaseworkResult r =
-        casework_file(req->session, http_param(req, "id"), clock_now(), &bytes, type);
-    if (r != CW_OK) {
-        buf_free(&bytes);
-        return results_reply_cw(req, r, NULL);
-    }
-    /* Decrypted in memory only: never cached, never sniffed, never run as a document. */
-    http_set_header(req, "Content-Security-Policy", "default-src 'none'; sandbox");
-    http_set_header(req, "Content-Disposition", "inline");
-    http_reply_text(req, 200,
-                    strcmp(type, "image/png") == 0    ? "image/png"
-                    : strcmp(type, "image/jpeg") == 0 ? "image/jpeg"
-                    : strcmp(type, "image/gif") == 0  ? "image/gif"
-                    : strcmp(type, "image/webp") == 0 ? "image/webp"
-                                                      : "application/octet-stream",
-                    bytes.data, bytes.len);
-    buf_free(&bytes);
-    return 200;
-}
-
 int api_staff_incidents(Request *req)
 {
     json_t *out = NULL;
@@ -285,22 +227,13 @@ int api_staff_reupload(Request *req)
 /* The check runs in the slow-work pool: a platform may take seconds to answer. */
 static void check_job(Request *req)
 {
-    int64_t id = http_param_id(req, "id");
     json_t *out = NULL;
-    CaseworkResult r = casework_check_now(req->session, id, clock_now(), &out);
-    if (r != CW_OK) {
+    CaseworkResult r =
+        casework_check_now(req->session, http_param_id(req, "id"), clock_now(), &out);
+    if (r != CW_OK)
         results_reply_cw(req, r, NULL);
-        return;
-    }
-    const char *case_id = http_form(req, "case");
-    if (!req->is_api && case_id) {
-        json_decref(out);
-        char loc[96];
-        snprintf(loc, sizeof loc, "/staff/cases/%.24s#target-%lld", case_id, (long long)id);
-        http_reply_redirect(req, 303, loc);
-        return;
-    }
-    http_reply_json(req, 200, out);
+    else
+        http_reply_json(req, 200, out);
 }
 
 int api_staff_check(Request *req)

@@ -16,6 +16,9 @@ int page_exit(Request *req);
 /* static_files.c: /static/ files embedded from web/static */
 int static_file(Request *req);
 
+/* case_files.c: a case's screenshot, the same answer on the case page and in the API */
+int case_file(Request *req);
+
 /* ops.c: /healthz and /metrics */
 int ops_healthz(Request *req);
 int ops_metrics(Request *req);
@@ -69,7 +72,6 @@ int page_my_erase_post(Request *req);
 int page_my_logout(Request *req);
 
 /* api_casework.c: queues, cases, targets, notices, incidents, registry, audit */
-const char *api_queue_filter(Request *req, QueueFilter *f);
 int api_staff_cases(Request *req);
 int api_staff_case(Request *req);
 int api_staff_assign(Request *req);
@@ -78,7 +80,6 @@ int api_staff_message(Request *req);
 int api_staff_case_incident(Request *req);
 int api_staff_transition(Request *req);
 int api_staff_notice(Request *req);
-int api_staff_file(Request *req);
 int api_staff_incidents(Request *req);
 int api_staff_incident_create(Request *req);
 int api_staff_incident(Request *req);
@@ -104,7 +105,7 @@ int page_staff_message(Request *req);
 int page_staff_case_incident(Request *req);
 int page_staff_transition(Request *req);
 int page_staff_notice(Request *req);
-int page_staff_file(Request *req);
+int page_staff_check(Request *req);
 int page_staff_incidents(Request *req);
 int page_staff_incident_create(Request *req);
 int page_staff_incident(Request *req);

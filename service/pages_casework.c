@@ -7,6 +7,7 @@
 #include "casework.h"
 #include "clock.h"
 #include "i18n.h"
+#include "query.h"
 #include "results.h"
 #include "states.h"
 
@@ -77,7 +78,7 @@ int page_staff_queue(Request *req)
     if (strcmp(s->role, "auditor") == 0)
         return http_reply_page(req, 200, "staff_home", page_staff_ctx(req, "staff.home.title"));
     QueueFilter f;
-    int bad = api_queue_filter(req, &f) != NULL;
+    int bad = query_queue_filter(req, &f) != NULL;
     if (!http_query(req, "queue"))
         f.queue = "new";
     json_t *list = NULL;
@@ -265,11 +266,6 @@ int page_staff_notice(Request *req)
     return http_reply_page(req, 200, "staff_notice", ctx);
 }
 
-int page_staff_file(Request *req)
-{
-    return api_staff_file(req);
-}
-
 /* ---- incidents ---- */
 
 int page_staff_incidents(Request *req)
@@ -378,6 +374,33 @@ int page_staff_reupload(Request *req)
     char anchor[32];
     snprintf(anchor, sizeof anchor, "target-%lld", (long long)(child ? child : id));
     return case_after(req, case_id, r, detail, anchor);
+}
+
+/* The check runs in the slow-work pool, then back to the target on the case page (JSON when the
+ * form named no case). */
+static void check_job(Request *req)
+{
+    int64_t id = http_param_id(req, "id");
+    json_t *out = NULL;
+    CaseworkResult r = casework_check_now(req->session, id, clock_now(), &out);
+    const char *case_id = http_form(req, "case");
+    if (r != CW_OK || !case_id) {
+        if (r == CW_OK)
+            http_reply_json(req, 200, out);
+        else
+            results_reply_cw(req, r, NULL);
+        return;
+    }
+    json_decref(out);
+    char loc[96];
+    snprintf(loc, sizeof loc, "/staff/cases/%.24s#target-%lld", case_id, (long long)id);
+    http_reply_redirect(req, 303, loc);
+}
+
+int page_staff_check(Request *req)
+{
+    int64_t id = http_param_id(req, "id");
+    return id ? http_run_slow(req, check_job) : results_reply_cw(req, CW_NOT_FOUND, NULL);
 }
 
 int page_staff_hold(Request *req)
