@@ -56,40 +56,20 @@ static ResultReply results_find(ResultKind kind, int result)
     return (ResultReply){500, "internal", "error.internal", NULL};
 }
 
-ResultReply results_of_cw(CaseworkResult r)
-{
-    return results_find(KIND_CW, (int)r);
-}
+/* Each typed lookup, so that a caller cannot ask the table with another enum's value. */
+#define RESULTS_OF(name, type, kind)                                                               \
+    ResultReply name(type r)                                                                       \
+    {                                                                                              \
+        return results_find(kind, (int)r);                                                         \
+    }
 
-ResultReply results_of_victim(VictimResult r)
-{
-    return results_find(KIND_VICTIM, (int)r);
-}
-
-ResultReply results_of_receipt(VictimResult r)
-{
-    return results_find(KIND_RECEIPT, (int)r);
-}
-
-ResultReply results_of_sign_in(StaffResult r)
-{
-    return results_find(KIND_SIGN_IN, (int)r);
-}
-
-ResultReply results_of_totp(StaffResult r)
-{
-    return results_find(KIND_TOTP, (int)r);
-}
-
-ResultReply results_of_account(StaffResult r)
-{
-    return results_find(KIND_ACCOUNT, (int)r);
-}
-
-ResultReply results_of_intake_add(IntakeAdd r)
-{
-    return results_find(KIND_INTAKE_ADD, (int)r);
-}
+RESULTS_OF(results_of_cw, CaseworkResult, KIND_CW)
+RESULTS_OF(results_of_victim, VictimResult, KIND_VICTIM)
+RESULTS_OF(results_of_receipt, VictimResult, KIND_RECEIPT)
+RESULTS_OF(results_of_sign_in, StaffResult, KIND_SIGN_IN)
+RESULTS_OF(results_of_totp, StaffResult, KIND_TOTP)
+RESULTS_OF(results_of_account, StaffResult, KIND_ACCOUNT)
+RESULTS_OF(results_of_intake_add, IntakeAdd, KIND_INTAKE_ADD)
 
 void results_headers(Request *req, ResultReply rr)
 {

@@ -75,15 +75,27 @@ static char *secret_copy(const char *s, size_t max)
     return copy;
 }
 
-/* 429 with Retry-After; staff_form: a staff sign-in page shows its form again. */
-static int too_many(Request *req, unsigned wait, int staff_form)
+/* Which page a refused sign-in shows again: none (an error page), the staff's or the receipt's. */
+typedef enum SigninPage { PAGE_NONE, PAGE_STAFF, PAGE_RECEIPT } SigninPage;
+
+/* A refusal: JSON for the API; for a page its form again with the message and the login kept. */
+static int refuse(Request *req, ResultReply rr, SigninPage page, const char *login)
+{
+    results_headers(req, rr);
+    if (req->is_api || page == PAGE_NONE)
+        return http_reply_error(req, rr.status, rr.code, rr.key, rr.field);
+    if (page == PAGE_STAFF)
+        return signin_form(req, rr.status, login, rr.key);
+    return signin_receipt_form(req, rr.status, rr.key);
+}
+
+/* 429 with Retry-After (a receipt page shows the error page, the staff page its form). */
+static int too_many(Request *req, unsigned wait, SigninPage page)
 {
     char ra[16];
     snprintf(ra, sizeof ra, "%u", wait ? wait : 1);
     http_set_header(req, "Retry-After", ra);
-    if (staff_form && !req->is_api)
-        return signin_form(req, 429, NULL, "error.rate_limited");
-    return http_reply_error(req, 429, "rate_limited", "error.rate_limited", NULL);
+    return refuse(req, (ResultReply){429, "rate_limited", "error.rate_limited", NULL}, page, NULL);
 }
 
 /* ---- staff: login, password, TOTP ---- */
@@ -148,12 +160,7 @@ static void signin_reply(Request *req, SignIn *si, StaffResult r, const char *co
         }
         return;
     }
-    ResultReply rr = results_of_sign_in(r);
-    results_headers(req, rr);
-    if (req->is_api)
-        http_reply_error(req, rr.status, rr.code, rr.key, rr.field);
-    else
-        signin_form(req, rr.status, si->login, rr.key);
+    refuse(req, results_of_sign_in(r), PAGE_STAFF, si->login);
 }
 
 static void signin_job(Request *req)
@@ -203,7 +210,7 @@ int signin_start(Request *req, const char *login, const char *password, const ch
     unsigned wa = ratelimit_wait(by_account, ka, now);
     unsigned wb = ratelimit_wait(by_address, kb, now);
     if (wa || wb)
-        return too_many(req, wa > wb ? wa : wb, 1);
+        return too_many(req, wa > wb ? wa : wb, PAGE_STAFF);
     /* Counted before the slow check, so parallel guesses cannot all slip past the limit. */
     ratelimit_fail(by_account, ka, now);
     ratelimit_fail(by_address, kb, now);
@@ -219,15 +226,10 @@ int signin_start(Request *req, const char *login, const char *password, const ch
 
 /* ---- victims: the receipt ---- */
 
-typedef struct ReceiptTry {
-    char *typed; /* owned, locked */
-} ReceiptTry;
-
+/* req->ctx of a receipt sign-in: what was typed, in locked memory. */
 static void receipt_free(void *p)
 {
-    ReceiptTry *t = p;
-    vault_secret_free(t->typed);
-    free(t);
+    vault_secret_free(p);
 }
 
 static void key_receipt(const char *client, char out[96])
@@ -256,19 +258,14 @@ static void receipt_reply(Request *req, VictimResult r, const char *cookie, cons
             http_reply_redirect(req, 303, "/my");
         return;
     }
-    ResultReply rr = results_of_receipt(r);
-    results_headers(req, rr);
-    if (req->is_api)
-        http_reply_error(req, rr.status, rr.code, rr.key, rr.field);
-    else
-        signin_receipt_form(req, rr.status, rr.key);
+    refuse(req, results_of_receipt(r), PAGE_RECEIPT, NULL);
 }
 
 static void receipt_job(Request *req)
 {
-    ReceiptTry *t = req->ctx;
+    const char *typed = req->ctx;
     char cookie[SESSION_COOKIE_MAX] = "", csrf[65] = "";
-    VictimResult r = victim_sign_in(t->typed, clock_now(), cookie, csrf);
+    VictimResult r = victim_sign_in(typed, clock_now(), cookie, csrf);
     /* Counted as wrong before it ran; take it back when the receipt was not wrong. */
     if (r != VICTIM_BAD_RECEIPT) {
         char key[96];
@@ -288,12 +285,10 @@ int signin_receipt_start(Request *req, const char *typed)
     if (!wait)
         wait = tokenbucket_take(receipt_overall, now);
     if (wait)
-        return too_many(req, wait, 0);
+        return too_many(req, wait, PAGE_NONE);
     /* Counted as wrong before the slow check, so parallel guesses cannot slip past the limit. */
     ratelimit_fail(receipt_by_address, key, now);
-    ReceiptTry *t = xcalloc(1, sizeof *t);
-    t->typed = secret_copy(typed, 200);
-    req->ctx = t;
+    req->ctx = secret_copy(typed, 200);
     req->ctx_free = receipt_free;
     return http_run_slow(req, receipt_job);
 }
