@@ -5,106 +5,27 @@
 #include "auth.h"
 #include "casework.h"
 #include "clock.h"
-#include "i18n.h"
-#include "staff.h"
+#include "query.h"
+#include "results.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* One place that turns a casework result into an error reply; detail (stolen) adds what the
- * table or the route said: from/to of a refused transition, the missing elements. */
-int api_casework_error(Request *req, CaseworkResult r, json_t *detail)
-{
-    static const struct {
-        CaseworkResult r;
-        int status;
-        const char *code, *key;
-    } map[] = {
-        {CW_NOT_FOUND, 404, "not_found", "error.not_found"},
-        {CW_CONFLICT, 409, "conflict", "error.transition"},
-        {CW_MISSING, 422, "missing_elements", "error.missing_elements"},
-        {CW_INVALID, 422, "invalid", "error.invalid"},
-        {CW_FORBIDDEN, 403, "forbidden", "error.forbidden"},
-        {CW_BUSY, 503, "busy", "error.busy"},
-        {CW_DAMAGED, 500, "file_damaged", "error.file_damaged"},
-    };
-    int status = 500;
-    const char *code = "internal", *key = "error.internal";
-    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
-        if (map[i].r == r)
-            status = map[i].status, code = map[i].code, key = map[i].key;
-    const char *field = detail ? json_string_value(json_object_get(detail, "field")) : NULL;
-    if (r == CW_MISSING) /* the first missing element names the field */
-        field = json_string_value(json_array_get(json_object_get(detail, "missing"), 0));
-    if (status == 503)
-        http_set_header(req, "Retry-After", "1");
-    if (!req->is_api || !detail) {
-        int st = http_reply_error(req, status, code, key, field);
-        json_decref(detail);
-        return st;
-    }
-    req->resp.err_code = code;
-    json_t *err = json_pack("{s:s, s:s}", "code", code, "message", i18n_get(req->lang, key));
-    if (field)
-        json_object_set_new(err, "field", json_string(field));
-    const char *k;
-    json_t *v;
-    json_object_foreach(detail, k, v) if (strcmp(k, "field") != 0) json_object_set(err, k, v);
-    json_decref(detail);
-    return http_reply_json(req, status, json_pack("{s:o}", "error", err));
-}
-
-static int64_t query_int(Request *req, const char *name, int64_t def, int *bad)
-{
-    const char *s = http_query(req, name);
-    if (!s || !*s)
-        return def;
-    char *end;
-    long long v = strtoll(s, &end, 10);
-    if (*end || v < 0)
-        *bad = 1;
-    return v;
-}
-
-/* A queue filter from the query string; NULL, or the name of the malformed parameter. */
-const char *api_queue_filter(Request *req, QueueFilter *f)
-{
-    int bad = 0, bad_incident = 0;
-    memset(f, 0, sizeof *f);
-    f->queue = http_query(req, "queue");
-    if (!f->queue || !*f->queue)
-        f->queue = "all";
-    f->limit = (int)query_int(req, "limit", 50, &bad);
-    f->platform = http_query(req, "platform");
-    f->route = http_query(req, "route");
-    f->state = http_query(req, "state");
-    f->incident = query_int(req, "incident", 0, &bad_incident);
-    const char *assignee = http_query(req, "assignee");
-    if (assignee && *assignee) {
-        /* By login: resolved to an id so the query stays one prepared statement. */
-        int64_t id = staff_id_of(assignee);
-        f->assignee = id > 0 ? id : -1; /* nobody: an empty queue, not every case */
-    }
-    return bad ? "limit" : bad_incident ? "incident" : NULL;
-}
-
 int api_staff_cases(Request *req)
 {
     QueueFilter f;
-    const char *bad = api_queue_filter(req, &f);
+    const char *bad = query_queue_filter(req, &f);
     if (bad)
-        return http_reply_error(req, 422, "invalid", "error.invalid", bad);
+        return results_reply_cw(req, CW_INVALID, bad);
     json_t *out = NULL;
     CaseworkResult r =
         casework_queue(req->session, &f, http_query(req, "cursor"), clock_now(), &out);
-    if (r == CW_INVALID)
-        return http_reply_error(req, 422, "invalid", "error.invalid",
+    if (r != CW_OK)
+        return results_reply_cw(req, r,
                                 f.limit < 1 || f.limit > CASEWORK_QUEUE_MAX ? "limit"
                                 : http_query(req, "cursor")                 ? "cursor"
                                                                             : "queue");
-    if (r != CW_OK)
-        return api_casework_error(req, r, NULL);
     return http_reply_json(req, 200, out);
 }
 
@@ -113,7 +34,7 @@ int api_staff_case(Request *req)
     json_t *out = NULL;
     CaseworkResult r = casework_view(req->session, http_param(req, "case"), clock_now(), &out);
     if (r != CW_OK)
-        return api_casework_error(req, r, NULL);
+        return results_reply_cw(req, r, NULL);
     return http_reply_json(req, 200, out);
 }
 
@@ -127,14 +48,12 @@ int api_staff_assign(Request *req)
 {
     json_t *v = json_object_get(req->json, "login");
     if (v && !json_is_string(v) && !json_is_null(v))
-        return http_reply_error(req, 422, "invalid", "error.invalid", "login");
+        return results_reply_cw(req, CW_INVALID, "login");
     CaseworkResult r =
         casework_assign(req->session, http_param(req, "case"),
                         json_is_string(v) ? json_string_value(v) : NULL, clock_now());
-    if (r == CW_INVALID)
-        return http_reply_error(req, 422, "invalid", "error.invalid", "login");
     if (r != CW_OK)
-        return api_casework_error(req, r, NULL);
+        return results_reply_cw(req, r, "login");
     return http_reply_json(req, 200,
                            json_pack("{s:o}", "assignee", v ? json_incref(v) : json_null()));
 }
@@ -146,10 +65,8 @@ static int text_write(Request *req,
 {
     CaseworkResult r =
         fn(req->session, http_param(req, "case"), body_str(req, "body"), clock_now());
-    if (r == CW_INVALID)
-        return http_reply_error(req, 422, "invalid", "error.invalid", "body");
     if (r != CW_OK)
-        return api_casework_error(req, r, NULL);
+        return results_reply_cw(req, r, "body");
     return http_reply_json(req, 201, json_pack("{s:b}", done, 1));
 }
 
@@ -167,14 +84,12 @@ int api_staff_case_incident(Request *req)
 {
     json_t *v = json_object_get(req->json, "incident");
     if (v && !json_is_integer(v) && !json_is_null(v))
-        return http_reply_error(req, 422, "invalid", "error.invalid", "incident");
+        return results_reply_cw(req, CW_INVALID, "incident");
     CaseworkResult r =
         casework_incident_attach(req->session, http_param(req, "case"),
                                  json_is_integer(v) ? json_integer_value(v) : 0, clock_now());
-    if (r == CW_INVALID)
-        return http_reply_error(req, 422, "invalid", "error.invalid", "incident");
     if (r != CW_OK)
-        return api_casework_error(req, r, NULL);
+        return results_reply_cw(req, r, "incident");
     return http_reply_json(req, 200, json_pack("{s:O}", "incident", v ? v : json_null()));
 }
 
@@ -182,12 +97,12 @@ int api_staff_transition(Request *req)
 {
     int64_t id = http_param_id(req, "id");
     if (!id)
-        return http_reply_error(req, 404, "not_found", "error.not_found", NULL);
+        return results_reply_cw(req, CW_NOT_FOUND, NULL);
     json_t *detail = json_object();
     CaseworkResult r =
         casework_transition(req->session, id, body_str(req, "to"), req->json, clock_now(), detail);
     if (r != CW_OK)
-        return api_casework_error(req, r, detail);
+        return results_reply_cw_detail(req, r, detail);
     json_decref(detail);
     return http_reply_json(
         req, 200, json_pack("{s:I, s:s}", "target", (json_int_t)id, "state", body_str(req, "to")));
@@ -197,10 +112,10 @@ int api_staff_notice(Request *req)
 {
     int64_t id = http_param_id(req, "id");
     if (!id)
-        return http_reply_error(req, 404, "not_found", "error.not_found", NULL);
+        return results_reply_cw(req, CW_NOT_FOUND, NULL);
     const char *lang = http_query(req, "lang");
     if (lang && strcmp(lang, "zh-CN") != 0 && strcmp(lang, "en") != 0)
-        return http_reply_error(req, 422, "invalid", "error.invalid", "lang");
+        return results_reply_cw(req, CW_INVALID, "lang");
     /* Preview fields come in the query (GET) or the body (POST). */
     json_t *fields = req->json ? json_incref(req->json) : json_object();
     const char *names[] = {"reason",  "evidence",  "representative", "name", "email",
@@ -212,32 +127,8 @@ int api_staff_notice(Request *req)
     CaseworkResult r = casework_notice(req->session, id, lang, fields, clock_now(), &out);
     json_decref(fields);
     if (r != CW_OK)
-        return api_casework_error(req, r, NULL);
+        return results_reply_cw(req, r, NULL);
     return http_reply_json(req, 200, out);
-}
-
-int api_staff_file(Request *req)
-{
-    Buf bytes = {0};
-    char type[32];
-    CaseworkResult r =
-        casework_file(req->session, http_param(req, "id"), clock_now(), &bytes, type);
-    if (r != CW_OK) {
-        buf_free(&bytes);
-        return api_casework_error(req, r, NULL);
-    }
-    /* Decrypted in memory only: never cached, never sniffed, never run as a document. */
-    http_set_header(req, "Content-Security-Policy", "default-src 'none'; sandbox");
-    http_set_header(req, "Content-Disposition", "inline");
-    http_reply_text(req, 200,
-                    strcmp(type, "image/png") == 0    ? "image/png"
-                    : strcmp(type, "image/jpeg") == 0 ? "image/jpeg"
-                    : strcmp(type, "image/gif") == 0  ? "image/gif"
-                    : strcmp(type, "image/webp") == 0 ? "image/webp"
-                                                      : "application/octet-stream",
-                    bytes.data, bytes.len);
-    buf_free(&bytes);
-    return 200;
 }
 
 int api_staff_incidents(Request *req)
@@ -245,7 +136,7 @@ int api_staff_incidents(Request *req)
     json_t *out = NULL;
     CaseworkResult r = casework_incidents(req->session, &out);
     if (r != CW_OK)
-        return api_casework_error(req, r, NULL);
+        return results_reply_cw(req, r, NULL);
     return http_reply_json(req, 200, out);
 }
 
@@ -254,10 +145,8 @@ int api_staff_incident_create(Request *req)
     int64_t id = 0;
     CaseworkResult r =
         casework_incident_create(req->session, body_str(req, "label"), clock_now(), &id);
-    if (r == CW_INVALID)
-        return http_reply_error(req, 422, "invalid", "error.invalid", "label");
     if (r != CW_OK)
-        return api_casework_error(req, r, NULL);
+        return results_reply_cw(req, r, "label");
     return http_reply_json(req, 201, json_pack("{s:I}", "id", (json_int_t)id));
 }
 
@@ -268,7 +157,7 @@ int api_staff_incident(Request *req)
     CaseworkResult r =
         id ? casework_incident_view(req->session, id, clock_now(), &out) : CW_NOT_FOUND;
     if (r != CW_OK)
-        return api_casework_error(req, r, NULL);
+        return results_reply_cw(req, r, NULL);
     return http_reply_json(req, 200, out);
 }
 
@@ -277,7 +166,7 @@ int api_registry(Request *req)
     json_t *out = NULL;
     CaseworkResult r = casework_registry(&out);
     if (r != CW_OK)
-        return api_casework_error(req, r, NULL);
+        return results_reply_cw(req, r, NULL);
     return http_reply_json(req, 200, out);
 }
 
@@ -285,14 +174,14 @@ int api_admin_platform(Request *req)
 {
     json_t *clock = json_object_get(req->json, "clock_hours");
     if (clock && !json_is_integer(clock) && !json_is_null(clock))
-        return http_reply_error(req, 422, "invalid", "error.invalid", "clock_hours");
+        return results_reply_cw(req, CW_INVALID, "clock_hours");
     json_t *detail = json_object();
     CaseworkResult r =
         casework_platform_update(req->session, http_param(req, "id"), body_str(req, "route"),
                                  json_is_integer(clock) ? (int)json_integer_value(clock) : -1,
                                  body_str(req, "channel"), clock_now(), detail);
     if (r != CW_OK)
-        return api_casework_error(req, r, detail);
+        return results_reply_cw_detail(req, r, detail);
     json_decref(detail);
     return api_registry(req);
 }
@@ -301,13 +190,11 @@ int api_admin_route(Request *req)
 {
     json_t *clock = json_object_get(req->json, "clock_hours");
     if (!json_is_integer(clock))
-        return http_reply_error(req, 422, "invalid", "error.invalid", "clock_hours");
+        return results_reply_cw(req, CW_INVALID, "clock_hours");
     CaseworkResult r = casework_route_update(req->session, http_param(req, "id"),
                                              (int)json_integer_value(clock), clock_now());
-    if (r == CW_INVALID)
-        return http_reply_error(req, 422, "invalid", "error.invalid", "clock_hours");
     if (r != CW_OK)
-        return api_casework_error(req, r, NULL);
+        return results_reply_cw(req, r, "clock_hours");
     return api_registry(req);
 }
 
@@ -317,13 +204,11 @@ int api_audit(Request *req)
     int64_t before = query_int(req, "before", 0, &bad_before);
     int64_t limit = query_int(req, "limit", 100, &bad_limit);
     if (bad_before)
-        return http_reply_error(req, 422, "invalid", "error.invalid", "before");
+        return results_reply_cw(req, CW_INVALID, "before");
     json_t *out = NULL;
     CaseworkResult r = bad_limit ? CW_INVALID : casework_audit(before, (int)limit, &out);
-    if (r == CW_INVALID)
-        return http_reply_error(req, 422, "invalid", "error.invalid", "limit");
     if (r != CW_OK)
-        return api_casework_error(req, r, NULL);
+        return results_reply_cw(req, r, "limit");
     return http_reply_json(req, 200, out);
 }
 
@@ -333,10 +218,8 @@ int api_staff_reupload(Request *req)
     CaseworkResult r =
         id ? casework_reupload(req->session, id, body_str(req, "url"), clock_now(), &child)
            : CW_NOT_FOUND;
-    if (r == CW_INVALID)
-        return http_reply_error(req, 422, "invalid", "error.invalid", "url");
     if (r != CW_OK)
-        return api_casework_error(req, r, NULL);
+        return results_reply_cw(req, r, "url");
     return http_reply_json(
         req, 201, json_pack("{s:I, s:I}", "target", (json_int_t)child, "parent", (json_int_t)id));
 }
@@ -344,28 +227,19 @@ int api_staff_reupload(Request *req)
 /* The check runs in the slow-work pool: a platform may take seconds to answer. */
 static void check_job(Request *req)
 {
-    int64_t id = http_param_id(req, "id");
     json_t *out = NULL;
-    CaseworkResult r = casework_check_now(req->session, id, clock_now(), &out);
-    if (r != CW_OK) {
-        api_casework_error(req, r, NULL);
-        return;
-    }
-    const char *case_id = http_form(req, "case");
-    if (!req->is_api && case_id) {
-        json_decref(out);
-        char loc[96];
-        snprintf(loc, sizeof loc, "/staff/cases/%.24s#target-%lld", case_id, (long long)id);
-        http_reply_redirect(req, 303, loc);
-        return;
-    }
-    http_reply_json(req, 200, out);
+    CaseworkResult r =
+        casework_check_now(req->session, http_param_id(req, "id"), clock_now(), &out);
+    if (r != CW_OK)
+        results_reply_cw(req, r, NULL);
+    else
+        http_reply_json(req, 200, out);
 }
 
 int api_staff_check(Request *req)
 {
     if (!http_param_id(req, "id"))
-        return http_reply_error(req, 404, "not_found", "error.not_found", NULL);
+        return results_reply_cw(req, CW_NOT_FOUND, NULL);
     return http_run_slow(req, check_job);
 }
 
@@ -373,11 +247,11 @@ int api_staff_hold(Request *req)
 {
     json_t *v = json_object_get(req->json, "hold");
     if (!json_is_boolean(v))
-        return http_reply_error(req, 422, "invalid", "error.invalid", "hold");
+        return results_reply_cw(req, CW_INVALID, "hold");
     CaseworkResult r =
         casework_hold(req->session, http_param(req, "case"), json_is_true(v), clock_now());
     if (r != CW_OK)
-        return api_casework_error(req, r, NULL);
+        return results_reply_cw(req, r, NULL);
     return http_reply_json(req, 200, json_pack("{s:b}", "hold", json_is_true(v)));
 }
 
@@ -388,7 +262,7 @@ int api_staff_visit_sheet(Request *req)
     CaseworkResult r =
         id ? casework_visit_sheet(req->session, id, clock_now(), &out) : CW_NOT_FOUND;
     if (r != CW_OK)
-        return api_casework_error(req, r, NULL);
+        return results_reply_cw(req, r, NULL);
     return http_reply_json(req, 200, out);
 }
 
@@ -397,6 +271,6 @@ int api_stats(Request *req)
     json_t *out = NULL;
     CaseworkResult r = casework_stats(&out);
     if (r != CW_OK)
-        return api_casework_error(req, r, NULL);
+        return results_reply_cw(req, r, NULL);
     return http_reply_json(req, 200, out);
 }

@@ -5,6 +5,7 @@
 #include "clock.h"
 #include "qr.h"
 #include "render.h"
+#include "results.h"
 #include "retention.h"
 #include "signin.h"
 #include "staff.h"
@@ -30,10 +31,7 @@ int api_staff_session_create(Request *req)
 
 int api_staff_session_delete(Request *req)
 {
-    session_destroy(req->session);
-    http_set_header(req, "Set-Cookie",
-                    SESSION_COOKIE "=; Path=/; Max-Age=0; HttpOnly; "
-                                   "SameSite=Strict");
+    signin_end(req);
     return http_reply_json(req, 200, json_pack("{s:b}", "signed_out", 1));
 }
 
@@ -75,14 +73,8 @@ int api_staff_totp_confirm(Request *req)
 {
     StaffResult r = staff_totp_confirm(req->session, json_str(req, "code"),
                                        json_str(req, "current"), clock_now());
-    if (r == STAFF_TOTP_REQUIRED)
-        return http_reply_error(req, 422, "totp_required", "error.totp_required", "current");
-    if (r == STAFF_NOT_FOUND)
-        return http_reply_error(req, 409, "no_enrolment", "error.no_enrolment", NULL);
-    if (r == STAFF_TOTP_BAD)
-        return http_reply_error(req, 422, "totp_bad", "error.totp_bad", "code");
     if (r != STAFF_OK)
-        return http_reply_error(req, 500, "internal", "error.internal", NULL);
+        return results_reply(req, results_of_totp(r));
     return http_reply_json(req, 200, json_pack("{s:b}", "totp_enabled", 1));
 }
 
@@ -138,12 +130,8 @@ static void reset_job(Request *req)
         retention_clear_log();
     if (res == STAFF_OK)
         http_reply_json(req, 200, json_pack("{s:s, s:b}", "login", r->login, "reset", 1));
-    else if (res == STAFF_NOT_FOUND)
-        http_reply_error(req, 404, "not_found", "error.not_found", NULL);
-    else if (res == STAFF_DISABLED)
-        http_reply_error(req, 409, "account_disabled", "error.account_disabled", "login");
     else
-        http_reply_error(req, 500, "internal", "error.internal", NULL);
+        results_reply(req, results_of_account(res));
 }
 
 /* An admin sets a new password for another account from a live session (DESIGN section 3: the
@@ -157,7 +145,7 @@ int api_admin_reset_password(Request *req)
         return http_reply_error(req, 422, "invalid", "error.password_rules", "password");
     const char *login = http_param(req, "login");
     if (!staff_login_valid(login))
-        return http_reply_error(req, 404, "not_found", "error.not_found", NULL);
+        return results_reply(req, results_of_account(STAFF_NOT_FOUND));
     Reset *r = xcalloc(1, sizeof *r);
     snprintf(r->login, sizeof r->login, "%s", login);
     size_t n = strlen(pw);

@@ -69,20 +69,12 @@ static CaseworkResult pick_route(StoreConn *c, const CwLoaded *l, const json_t *
     return CW_OK;
 }
 
-static void today(int64_t now, char out[16])
-{
-    time_t t = (time_t)now + 8 * 3600;
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, 16, "%Y-%m-%d", &tm);
-}
-
 /* Builds the notice for a loaded target; NULL with detail.missing when incomplete. */
 static char *build_notice(const CwLoaded *l, const RouteRow *route, const PlatformRow *platform,
                           const char *lang, const json_t *fields, int64_t now, json_t *missing)
 {
-    char date[16], key[48];
-    today(now, date);
+    char date[I18N_TIME_MAX], key[48];
+    i18n_format_date(lang, now, date);
     snprintf(key, sizeof key, "platform.%s", platform->id);
     NoticeInput in = {route->id,
                       route->elements,

@@ -10,25 +10,17 @@
  * overall 5 a second with bursts of 50 (the secure-intake peer needs about 0.5 a second). */
 static RateLimit *submit_by_address;
 static TokenBucket *submit_overall;
-/* Receipts: 5 wrong per address, then a doubling wait from 2 s up to an hour; overall 20 tries a
- * second (about what two cores of Argon2id can do) with bursts of 40. */
-static RateLimit *receipt_by_address;
-static TokenBucket *receipt_overall;
 
 void guard_init(void)
 {
     submit_by_address = ratelimit_new(10, 60 * 1000, 60 * 60 * 1000, 60 * 60 * 1000);
     submit_overall = tokenbucket_new(5.0, 50.0);
-    receipt_by_address = ratelimit_new(5, 2000, 60 * 60 * 1000, 24 * 60 * 60 * 1000);
-    receipt_overall = tokenbucket_new(20.0, 40.0);
 }
 
 void guard_shutdown(void)
 {
     ratelimit_free(submit_by_address);
     tokenbucket_free(submit_overall);
-    ratelimit_free(receipt_by_address);
-    tokenbucket_free(receipt_overall);
 }
 
 static int guard_refuse(Request *req, unsigned seconds)
@@ -64,26 +56,4 @@ int guard_submission_allowed(Request *req)
     address_key(req, "s", key);
     unsigned wait = ratelimit_wait(submit_by_address, key, clock_now_ms());
     return wait ? guard_refuse(req, wait) : 0;
-}
-
-int guard_receipt(Request *req)
-{
-    char key[96];
-    address_key(req, "r", key);
-    int64_t now = clock_now_ms();
-    unsigned wait = ratelimit_wait(receipt_by_address, key, now);
-    if (!wait)
-        wait = tokenbucket_take(receipt_overall, now);
-    if (wait)
-        return guard_refuse(req, wait);
-    /* Counted as wrong before the slow check, so parallel guesses cannot slip past the limit. */
-    ratelimit_fail(receipt_by_address, key, now);
-    return 0;
-}
-
-void guard_receipt_ok(Request *req)
-{
-    char key[96];
-    address_key(req, "r", key);
-    ratelimit_forgive(receipt_by_address, key);
 }

@@ -16,6 +16,9 @@ int page_exit(Request *req);
 /* static_files.c: /static/ files embedded from web/static */
 int static_file(Request *req);
 
+/* case_files.c: a case's screenshot, the same answer on the case page and in the API */
+int case_file(Request *req);
+
 /* ops.c: /healthz and /metrics */
 int ops_healthz(Request *req);
 int ops_metrics(Request *req);
@@ -51,14 +54,6 @@ int api_my_targets(Request *req);
 int api_my_messages(Request *req);
 int api_my_withdraw(Request *req);
 int api_my_erase(Request *req);
-void victim_set_cookie(Request *req, const char *cookie);
-/* A receipt sign-in for the API and the follow-up page: limits, then fn in the slow-work pool,
- * where victim_receipt_job gives the outcome. */
-int victim_receipt_start(Request *req, const char *typed, void (*fn)(Request *req));
-VictimResult victim_receipt_job(Request *req, char cookie[SESSION_COOKIE_MAX], char csrf[65]);
-/* Why a message body is refused ("required", "too_long", "invalid"), or NULL. */
-const char *victim_message_problem(const char *body);
-void victim_clear_cookie(Request *req);
 
 /* pages_victim.c: the victim's pages */
 int page_report(Request *req);
@@ -75,11 +70,8 @@ int page_my_withdraw_post(Request *req);
 int page_my_erase(Request *req);
 int page_my_erase_post(Request *req);
 int page_my_logout(Request *req);
-void victim_format_time(int64_t t, char out[32]);
 
 /* api_casework.c: queues, cases, targets, notices, incidents, registry, audit */
-int api_casework_error(Request *req, CaseworkResult r, json_t *detail);
-const char *api_queue_filter(Request *req, QueueFilter *f);
 int api_staff_cases(Request *req);
 int api_staff_case(Request *req);
 int api_staff_assign(Request *req);
@@ -88,7 +80,6 @@ int api_staff_message(Request *req);
 int api_staff_case_incident(Request *req);
 int api_staff_transition(Request *req);
 int api_staff_notice(Request *req);
-int api_staff_file(Request *req);
 int api_staff_incidents(Request *req);
 int api_staff_incident_create(Request *req);
 int api_staff_incident(Request *req);
@@ -114,7 +105,7 @@ int page_staff_message(Request *req);
 int page_staff_case_incident(Request *req);
 int page_staff_transition(Request *req);
 int page_staff_notice(Request *req);
-int page_staff_file(Request *req);
+int page_staff_check(Request *req);
 int page_staff_incidents(Request *req);
 int page_staff_incident_create(Request *req);
 int page_staff_incident(Request *req);

@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <string.h>
+#include <time.h>
 
 /* Accept-Language items looked at; the rest are ignored, to bound the work a header can cause. */
 #define I18N_MAX_ITEMS 64
@@ -321,4 +322,32 @@ const char *i18n_get(const char *lang, const char *key)
         return text;
     i18n_warn_missing(key);
     return key;
+}
+
+/* ---- Times for people ------------------------------------------------------------------ */
+
+/* China Standard Time: UTC+8 all year. */
+#define I18N_UTC_OFFSET (8 * 3600)
+
+static void i18n_strftime(int64_t t, bool with_time, char out[I18N_TIME_MAX])
+{
+    time_t s = (time_t)t + I18N_UTC_OFFSET;
+    struct tm tm;
+    gmtime_r(&s, &tm);
+    if (with_time)
+        strftime(out, I18N_TIME_MAX, "%Y-%m-%d %H:%M", &tm);
+    else
+        strftime(out, I18N_TIME_MAX, "%Y-%m-%d", &tm);
+}
+
+void i18n_format_time(const char *lang, int64_t t, char out[I18N_TIME_MAX])
+{
+    (void)lang; /* one format today; the parameter keeps callers ready for another */
+    i18n_strftime(t, true, out);
+}
+
+void i18n_format_date(const char *lang, int64_t t, char out[I18N_TIME_MAX])
+{
+    (void)lang;
+    i18n_strftime(t, false, out);
 }

@@ -3,7 +3,11 @@
 #ifndef TAKEDOWN_I18N_H
 #define TAKEDOWN_I18N_H
 
+#include <stdint.h>
+
 #define I18N_DEFAULT "zh-CN"
+/* Room for a time formatted for people, with its NUL. */
+#define I18N_TIME_MAX 32
 
 /* Loads every embedded i18n/ *.json; returns 0, or -1 after logging what is wrong. */
 int i18n_init(void);
@@ -24,5 +28,11 @@ const char *i18n_supported(const char *s);
 /* The language to use: the explicit choice (cookie) if supported, else the best supported match of
  * an Accept-Language header by q-value, else zh-CN. Either argument may be NULL. Static result. */
 const char *i18n_negotiate(const char *choice, const char *accept_language);
+
+/* Unix time t for people reading lang, as "YYYY-MM-DD HH:MM"; both languages read China time
+ * (UTC+8, no daylight saving), where the service's victims and caseworkers are. */
+void i18n_format_time(const char *lang, int64_t t, char out[I18N_TIME_MAX]);
+/* The day of t for people reading lang, as "YYYY-MM-DD" (China time, as i18n_format_time). */
+void i18n_format_date(const char *lang, int64_t t, char out[I18N_TIME_MAX]);
 
 #endif

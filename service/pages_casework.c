@@ -6,6 +6,9 @@
 #include "auth.h"
 #include "casework.h"
 #include "clock.h"
+#include "i18n.h"
+#include "query.h"
+#include "results.h"
 #include "states.h"
 
 #include <stdio.h>
@@ -13,12 +16,12 @@
 #include <string.h>
 
 /* Adds readable times next to every integer member named like a time in a JSON tree. */
-static void add_times(json_t *v)
+static void add_times(const char *lang, json_t *v)
 {
     if (json_is_array(v)) {
         size_t i;
         json_t *x;
-        json_array_foreach(v, i, x) add_times(x);
+        json_array_foreach(v, i, x) add_times(lang, x);
         return;
     }
     if (!json_is_object(v))
@@ -28,15 +31,15 @@ static void add_times(json_t *v)
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         json_t *t = json_object_get(v, names[i]);
         if (json_is_integer(t)) {
-            char when[32], key[48];
-            victim_format_time(json_integer_value(t), when);
+            char when[I18N_TIME_MAX], key[48];
+            i18n_format_time(lang, json_integer_value(t), when);
             snprintf(key, sizeof key, "%s_text", names[i]);
             json_object_set_new(v, key, json_string(when));
         }
     }
     const char *k;
     json_t *x;
-    json_object_foreach(v, k, x) if (json_is_object(x) || json_is_array(x)) add_times(x);
+    json_object_foreach(v, k, x) if (json_is_object(x) || json_is_array(x)) add_times(lang, x);
 }
 
 /* Every state for a select, the chosen one marked. */
@@ -57,8 +60,8 @@ static int result_page(Request *req, CaseworkResult r, json_t *out, const char *
                        const char *key, const char *template_name)
 {
     if (r != CW_OK)
-        return api_casework_error(req, r, NULL);
-    add_times(out);
+        return results_reply_cw(req, r, NULL);
+    add_times(req->lang, out);
     json_t *ctx = page_staff_ctx(req, title_key);
     json_object_set_new(ctx, key, out);
     return http_reply_page(req, 200, template_name, ctx);
@@ -75,17 +78,17 @@ int page_staff_queue(Request *req)
     if (strcmp(s->role, "auditor") == 0)
         return http_reply_page(req, 200, "staff_home", page_staff_ctx(req, "staff.home.title"));
     QueueFilter f;
-    int bad = api_queue_filter(req, &f) != NULL;
+    int bad = query_queue_filter(req, &f) != NULL;
     if (!http_query(req, "queue"))
         f.queue = "new";
     json_t *list = NULL;
     CaseworkResult r =
         bad ? CW_INVALID : casework_queue(s, &f, http_query(req, "cursor"), clock_now(), &list);
-    if (r == CW_INVALID)
+    if (r == CW_INVALID) /* a page's bad query is a 400, without a field */
         return http_reply_error(req, 400, "invalid", "error.invalid", NULL);
     if (r != CW_OK)
-        return api_casework_error(req, r, NULL);
-    add_times(list);
+        return results_reply_cw(req, r, NULL);
+    add_times(req->lang, list);
     json_t *cases = json_object_get(list, "cases");
     size_t i;
     json_t *c;
@@ -130,9 +133,9 @@ static int case_page(Request *req, int status, const char *case_id, const char *
     CaseworkResult r = casework_view(req->session, case_id, clock_now(), &view);
     if (r != CW_OK) {
         json_decref(error_detail);
-        return api_casework_error(req, r, NULL);
+        return results_reply_cw(req, r, NULL);
     }
-    add_times(view);
+    add_times(req->lang, view);
     json_t *ctx = page_staff_ctx(req, "cw.case.title");
     json_object_set_new(ctx, "c", view);
     if (error_key)
@@ -158,14 +161,14 @@ static int case_after(Request *req, const char *case_id, CaseworkResult r, json_
                  anchor ? anchor : "");
         return http_reply_redirect(req, 303, loc);
     }
-    if (r == CW_NOT_FOUND || r == CW_FORBIDDEN || r == CW_ERROR || r == CW_BUSY) {
+    /* What the caseworker can fix (a refused move, missing elements, a wrong field) shows on the
+     * case page; the rest is an error page. */
+    ResultReply rr = results_of_cw(r);
+    if (rr.status != 409 && rr.status != 422) {
         json_decref(detail);
-        return api_casework_error(req, r, NULL);
+        return results_reply(req, rr);
     }
-    const char *key = r == CW_CONFLICT  ? "error.transition"
-                      : r == CW_MISSING ? "error.missing_elements"
-                                        : "error.invalid";
-    return case_page(req, r == CW_CONFLICT ? 409 : 422, case_id, key, detail);
+    return case_page(req, rr.status, case_id, rr.key, detail);
 }
 
 int page_staff_assign(Request *req)
@@ -222,7 +225,7 @@ int page_staff_transition(Request *req)
     int64_t id = http_param_id(req, "id");
     const char *case_id = http_form(req, "case");
     if (!id || !case_id)
-        return http_reply_error(req, 404, "not_found", "error.not_found", NULL);
+        return results_reply_cw(req, CW_NOT_FOUND, NULL);
     json_t *fields = form_fields(req);
     json_t *detail = json_object();
     CaseworkResult r =
@@ -252,20 +255,15 @@ int page_staff_notice(Request *req)
         id ? casework_notice(req->session, id, lang, fields, clock_now(), &out) : CW_NOT_FOUND;
     if (r != CW_OK) {
         json_decref(fields);
-        return api_casework_error(req, r, NULL);
+        return results_reply_cw(req, r, NULL);
     }
-    add_times(out);
+    add_times(req->lang, out);
     json_t *ctx = page_staff_ctx(req, "cw.notice.title");
     json_object_set_new(ctx, "n", out);
     json_object_set_new(ctx, "f", fields);
     json_object_set_new(ctx, "case",
                         json_string(http_query(req, "case") ? http_query(req, "case") : ""));
     return http_reply_page(req, 200, "staff_notice", ctx);
-}
-
-int page_staff_file(Request *req)
-{
-    return api_staff_file(req);
 }
 
 /* ---- incidents ---- */
@@ -282,10 +280,8 @@ int page_staff_incident_create(Request *req)
     int64_t id = 0;
     CaseworkResult r =
         casework_incident_create(req->session, http_form(req, "label"), clock_now(), &id);
-    if (r == CW_INVALID)
-        return http_reply_error(req, 422, "invalid", "error.invalid", "label");
     if (r != CW_OK)
-        return api_casework_error(req, r, NULL);
+        return results_reply_cw(req, r, "label");
     char loc[64];
     snprintf(loc, sizeof loc, "/staff/incidents/%lld", (long long)id);
     return http_reply_redirect(req, 303, loc);
@@ -298,8 +294,8 @@ int page_staff_incident(Request *req)
     CaseworkResult r =
         id ? casework_incident_view(req->session, id, clock_now(), &out) : CW_NOT_FOUND;
     if (r != CW_OK)
-        return api_casework_error(req, r, NULL);
-    add_times(out);
+        return results_reply_cw(req, r, NULL);
+    add_times(req->lang, out);
     /* The platforms object as a list, for the template. */
     json_t *groups = json_array();
     const char *k;
@@ -333,10 +329,8 @@ int page_staff_platform_post(Request *req)
             : casework_platform_update(req->session, http_param(req, "id"), http_form(req, "route"),
                                        (int)v, http_form(req, "channel"), clock_now(), detail);
     json_decref(detail);
-    if (r == CW_INVALID)
-        return http_reply_error(req, 422, "invalid", "error.invalid", NULL);
     if (r != CW_OK)
-        return api_casework_error(req, r, NULL);
+        return results_reply_cw(req, r, NULL);
     return http_reply_redirect(req, 303, "/staff/platforms");
 }
 
@@ -349,10 +343,8 @@ int page_staff_route_post(Request *req)
         (!clock || !*clock || *end)
             ? CW_INVALID
             : casework_route_update(req->session, http_param(req, "id"), (int)v, clock_now());
-    if (r == CW_INVALID)
-        return http_reply_error(req, 422, "invalid", "error.invalid", "clock_hours");
     if (r != CW_OK)
-        return api_casework_error(req, r, NULL);
+        return results_reply_cw(req, r, "clock_hours");
     return http_reply_redirect(req, 303, "/staff/platforms");
 }
 
@@ -375,13 +367,40 @@ int page_staff_reupload(Request *req)
     int64_t id = http_param_id(req, "id"), child = 0;
     const char *case_id = http_form(req, "case");
     if (!id || !case_id)
-        return http_reply_error(req, 404, "not_found", "error.not_found", NULL);
+        return results_reply_cw(req, CW_NOT_FOUND, NULL);
     json_t *detail = json_pack("{s:s}", "field", "url");
     CaseworkResult r =
         casework_reupload(req->session, id, http_form(req, "url"), clock_now(), &child);
     char anchor[32];
     snprintf(anchor, sizeof anchor, "target-%lld", (long long)(child ? child : id));
     return case_after(req, case_id, r, detail, anchor);
+}
+
+/* The check runs in the slow-work pool, then back to the target on the case page (JSON when the
+ * form named no case). */
+static void check_job(Request *req)
+{
+    int64_t id = http_param_id(req, "id");
+    json_t *out = NULL;
+    CaseworkResult r = casework_check_now(req->session, id, clock_now(), &out);
+    const char *case_id = http_form(req, "case");
+    if (r != CW_OK || !case_id) {
+        if (r == CW_OK)
+            http_reply_json(req, 200, out);
+        else
+            results_reply_cw(req, r, NULL);
+        return;
+    }
+    json_decref(out);
+    char loc[96];
+    snprintf(loc, sizeof loc, "/staff/cases/%.24s#target-%lld", case_id, (long long)id);
+    http_reply_redirect(req, 303, loc);
+}
+
+int page_staff_check(Request *req)
+{
+    int64_t id = http_param_id(req, "id");
+    return id ? http_run_slow(req, check_job) : results_reply_cw(req, CW_NOT_FOUND, NULL);
 }
 
 int page_staff_hold(Request *req)
@@ -406,7 +425,7 @@ int page_staff_stats(Request *req)
     json_t *out = NULL;
     CaseworkResult r = casework_stats(&out);
     if (r != CW_OK)
-        return api_casework_error(req, r, NULL);
+        return results_reply_cw(req, r, NULL);
     size_t i;
     json_t *g;
     json_array_foreach(json_object_get(out, "groups"), i, g)

@@ -4,7 +4,7 @@
 #include "auth.h"
 #include "i18n.h"
 #include "log.h"
-#include "session.h"
+#include "signin.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -46,9 +46,8 @@ int page_lang(Request *req)
  * it can do is sign out, and a cross-site request carries no SameSite=Strict cookie anyway. */
 int page_exit(Request *req)
 {
-    if (req->session && session_destroy(req->session) != STORE_OK)
+    if (signin_end(req) != STORE_OK)
         log_warnx("session not ended");
-    victim_clear_cookie(req);
     auth_forget_form_token(req);
     return http_reply_redirect(req, 303, i18n_get(req->lang, "exit.url"));
 }

@@ -4,6 +4,7 @@
 #include "auth.h"
 #include "clock.h"
 #include "qr.h"
+#include "results.h"
 #include "signin.h"
 #include "staff.h"
 #include "store_staff.h"
@@ -25,10 +26,7 @@ int page_staff_login_post(Request *req)
 
 int page_staff_logout(Request *req)
 {
-    session_destroy(req->session);
-    http_set_header(req, "Set-Cookie",
-                    SESSION_COOKIE "=; Path=/; Max-Age=0; HttpOnly; "
-                                   "SameSite=Strict");
+    signin_end(req);
     return http_reply_redirect(req, 303, "/staff/login");
 }
 
@@ -68,10 +66,7 @@ int page_staff_totp_post(Request *req)
     if (r == STAFF_OK)
         return http_reply_redirect(req, 303, "/staff?totp=on");
     /* A wrong code shows a fresh secret: the old one was only ever pending. */
-    return totp_page(req, 422,
-                     r == STAFF_TOTP_BAD        ? "error.totp_bad"
-                     : r == STAFF_TOTP_REQUIRED ? "error.totp_required"
-                                                : "error.no_enrolment");
+    return totp_page(req, 422, results_of_totp(r).key);
 }
 
 static int settings_page(Request *req, int status, int saved)

@@ -12,7 +12,9 @@
 #include "links.h"
 #include "log.h"
 #include "receipt_once.h"
+#include "results.h"
 #include "session.h"
+#include "signin.h"
 #include "states.h"
 #include "uploads.h"
 #include "vault.h"
@@ -21,7 +23,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* Checkboxes and yes/no radios of the form, as JSON booleans. */
 static const char *const REPORT_BOOLS[] = {"requester.contact.may_leave_message",
@@ -46,23 +47,6 @@ static void path_key(const char *path, char *out, size_t size)
             out[o++] = *p;
     }
     out[o] = '\0';
-}
-
-/* Local time for people in China (UTC+8, no daylight saving), as "YYYY-MM-DD HH:MM". */
-void victim_format_time(int64_t t, char out[32])
-{
-    time_t s = (time_t)t + 8 * 3600;
-    struct tm tm;
-    gmtime_r(&s, &tm);
-    strftime(out, 32, "%Y-%m-%d %H:%M", &tm);
-}
-
-static void victim_format_date(int64_t t, char out[32])
-{
-    time_t s = (time_t)t + 8 * 3600;
-    struct tm tm;
-    gmtime_r(&s, &tm);
-    strftime(out, 32, "%Y-%m-%d", &tm);
 }
 
 /* {key: "field.<code>"} for every error, and a summary list with anchors. */
@@ -255,7 +239,7 @@ static void report_job(Request *req)
     }
     if (u)
         uploads_mark_committed(u);
-    victim_set_cookie(req, res.cookie);
+    signin_set_cookie(req, res.cookie);
     receipt_redirect(req, res.receipt, res.case_id, res.csrf, 0);
     vault_wipe(&res, sizeof res);
 }
@@ -316,41 +300,16 @@ int page_report_saved(Request *req)
 
 /* ---- follow-up ---- */
 
-static int follow_up_form(Request *req, int status, const char *error_key)
-{
-    json_t *ctx =
-        json_pack("{s:s, s:s}", "title_key", "follow.title", "csrf", auth_form_token(req));
-    if (error_key)
-        json_object_set_new(ctx, "error_key", json_string(error_key));
-    return http_reply_page(req, status, "follow_up", ctx);
-}
-
 int page_follow_up(Request *req)
 {
     if (req->session && strcmp(req->session->kind, "victim") == 0)
         return http_reply_redirect(req, 303, "/my");
-    return follow_up_form(req, 200, NULL);
-}
-
-static void follow_up_job(Request *req)
-{
-    char cookie[SESSION_COOKIE_MAX] = "", csrf[65] = "";
-    VictimResult r = victim_receipt_job(req, cookie, csrf);
-    if (r == VICTIM_OK) {
-        victim_set_cookie(req, cookie);
-        http_reply_redirect(req, 303, "/my");
-    } else {
-        if (r != VICTIM_BAD_RECEIPT)
-            http_set_header(req, "Retry-After", "1");
-        follow_up_form(req, r == VICTIM_BAD_RECEIPT ? 401 : 503,
-                       r == VICTIM_BAD_RECEIPT ? "error.bad_receipt" : "error.busy");
-    }
-    vault_wipe(cookie, sizeof cookie);
+    return signin_receipt_form(req, 200, NULL);
 }
 
 int page_follow_up_post(Request *req)
 {
-    return victim_receipt_start(req, http_form(req, "receipt"), follow_up_job);
+    return signin_receipt_start(req, http_form(req, "receipt"));
 }
 
 /* ---- the status page ---- */
@@ -360,7 +319,7 @@ static int status_page(Request *req, int status, json_t *extra)
     json_t *view = NULL;
     if (victim_view(req->session, &view) != VICTIM_OK) {
         json_decref(extra);
-        victim_clear_cookie(req);
+        signin_clear_cookie(req);
         return http_reply_redirect(req, 303, "/follow-up");
     }
     json_t *ctx = extra ? extra : json_object();
@@ -371,13 +330,13 @@ static int status_page(Request *req, int status, json_t *extra)
     json_t *t;
     json_array_foreach(json_object_get(view, "targets"), i, t)
     {
-        char when[32];
+        char when[I18N_TIME_MAX];
         json_t *due = json_object_get(t, "due_at");
         if (due) {
-            victim_format_time(json_integer_value(due), when);
+            i18n_format_time(req->lang, json_integer_value(due), when);
             json_object_set_new(t, "due", json_string(when));
         }
-        victim_format_date(json_integer_value(json_object_get(t, "created_at")), when);
+        i18n_format_date(req->lang, json_integer_value(json_object_get(t, "created_at")), when);
         json_object_set_new(t, "since", json_string(when));
         json_object_set_new(
             t, "offline",
@@ -386,8 +345,8 @@ static int status_page(Request *req, int status, json_t *extra)
     json_t *m;
     json_array_foreach(json_object_get(view, "messages"), i, m)
     {
-        char when[32];
-        victim_format_time(json_integer_value(json_object_get(m, "at")), when);
+        char when[I18N_TIME_MAX];
+        i18n_format_time(req->lang, json_integer_value(json_object_get(m, "at")), when);
         json_object_set_new(m, "when", json_string(when));
         json_object_set_new(
             m, "mine",
@@ -395,8 +354,8 @@ static int status_page(Request *req, int status, json_t *extra)
     }
     json_t *purge = json_object_get(view, "purge_after");
     if (purge) {
-        char when[32];
-        victim_format_date(json_integer_value(purge), when);
+        char when[I18N_TIME_MAX];
+        i18n_format_date(req->lang, json_integer_value(purge), when);
         json_object_set_new(ctx, "purge_date", json_string(when));
     }
     const char *state = json_string_value(json_object_get(view, "state"));
@@ -447,14 +406,15 @@ int page_my_targets(Request *req)
                    : withdrawn ? INTAKE_ADD_WITHDRAWN
                                : INTAKE_ADD_TOO_MANY; /* the 422 of the validation errors */
     json_decref(valid);
+    ResultReply rr = results_of_intake_add(rc);
     if (rc == INTAKE_ADD_OK || rc == INTAKE_ADD_ERROR) {
         json_decref(v);
         json_decref(extra);
         return rc == INTAKE_ADD_OK ? http_reply_redirect(req, 303, "/my?done=added")
-                                   : http_reply_error(req, 500, "internal", "error.internal", NULL);
+                                   : results_reply(req, rr);
     }
     if (rc == INTAKE_ADD_WITHDRAWN)
-        json_object_set_new(extra, "error_key", json_string("error.withdrawn"));
+        json_object_set_new(extra, "error_key", json_string(rr.key));
     if (validated && rc == INTAKE_ADD_TOO_MANY) { /* another add filled the case meanwhile */
         snprintf(errs.e[0].field, sizeof errs.e[0].field, "targets");
         errs.e[0].code = "too_many";
@@ -463,7 +423,7 @@ int page_my_targets(Request *req)
     add_errors(extra, &errs);
     add_rows(extra, targets, 0, 0);
     json_decref(v);
-    return status_page(req, rc == INTAKE_ADD_WITHDRAWN ? 409 : 422, extra);
+    return status_page(req, rr.status, extra);
 }
 
 int page_my_messages(Request *req)
@@ -476,8 +436,9 @@ int page_my_messages(Request *req)
         json_object_set_new(extra, "message_body", json_string(body ? body : ""));
         return status_page(req, 422, extra);
     }
-    if (victim_add_message(req->session, body, clock_now()) != VICTIM_OK)
-        return http_reply_error(req, 500, "internal", "error.internal", NULL);
+    VictimResult r = victim_add_message(req->session, body, clock_now());
+    if (r != VICTIM_OK)
+        return results_reply(req, results_of_victim(r));
     return http_reply_redirect(req, 303, "/my?done=sent#messages");
 }
 
@@ -501,8 +462,8 @@ int page_my_withdraw_post(Request *req)
     if (!ok || strcmp(ok, "yes") != 0)
         return confirm_page(req, "withdraw", 422, 1);
     VictimResult r = victim_withdraw(req->session, clock_now());
-    if (r != VICTIM_OK && r != VICTIM_CONFLICT)
-        return http_reply_error(req, 500, "internal", "error.internal", NULL);
+    if (r != VICTIM_OK && r != VICTIM_CONFLICT) /* withdrawn already: as good as done */
+        return results_reply(req, results_of_victim(r));
     return http_reply_redirect(req, 303, "/my?done=withdrawn");
 }
 
@@ -516,15 +477,15 @@ int page_my_erase_post(Request *req)
     const char *ok = http_form(req, "confirm");
     if (!ok || strcmp(ok, "yes") != 0)
         return confirm_page(req, "erase", 422, 1);
-    if (victim_erase(req->session, clock_now()) != VICTIM_OK)
-        return http_reply_error(req, 500, "internal", "error.internal", NULL);
-    victim_clear_cookie(req);
+    VictimResult r = victim_erase(req->session, clock_now());
+    if (r != VICTIM_OK)
+        return results_reply(req, results_of_victim(r));
+    signin_clear_cookie(req);
     return http_reply_page(req, 200, "erased", json_pack("{s:s}", "title_key", "erased.title"));
 }
 
 int page_my_logout(Request *req)
 {
-    session_destroy(req->session);
-    victim_clear_cookie(req);
+    signin_end(req);
     return http_reply_redirect(req, 303, "/");
 }

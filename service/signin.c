@@ -1,12 +1,16 @@
-/* Staff sign-in: limiter checks on the HTTP thread, Argon2id on a worker, the reply on resume. */
+/* Both sign-ins in one shape: limiters checked on the HTTP thread and the attempt counted as a
+ * failure before the slow check, Argon2id on a worker, a success forgiven, the reply (a page or
+ * JSON) on resume. The session cookie is set and cleared only here. */
 #include "signin.h"
 
 #include "auth.h"
 #include "clock.h"
 #include "log.h"
 #include "ratelimit.h"
+#include "results.h"
 #include "staff.h"
 #include "vault.h"
+#include "victim.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,18 +18,87 @@
 
 /* Per account: 5 free failures, then 1 s doubling up to 15 min. Per address: 20, same curve. */
 static RateLimit *by_account, *by_address;
+/* Receipts: 5 wrong per address, then a doubling wait from 2 s up to an hour; overall 20 tries a
+ * second (about what two cores of Argon2id can do) with bursts of 40. */
+static RateLimit *receipt_by_address;
+static TokenBucket *receipt_overall;
 
 void signin_init(void)
 {
     by_account = ratelimit_new(5, 1000, 15 * 60 * 1000, 60 * 60 * 1000);
     by_address = ratelimit_new(20, 1000, 15 * 60 * 1000, 60 * 60 * 1000);
+    receipt_by_address = ratelimit_new(5, 2000, 60 * 60 * 1000, 24 * 60 * 60 * 1000);
+    receipt_overall = tokenbucket_new(20.0, 40.0);
 }
 
 void signin_shutdown(void)
 {
     ratelimit_free(by_account);
     ratelimit_free(by_address);
+    ratelimit_free(receipt_by_address);
+    tokenbucket_free(receipt_overall);
 }
+
+/* ---- the session cookie ---- */
+
+void signin_set_cookie(Request *req, const char *cookie)
+{
+    char set[256];
+    snprintf(set, sizeof set, "%s=%s; Path=/; HttpOnly; SameSite=Strict%s", SESSION_COOKIE, cookie,
+             req->is_tls ? "; Secure" : "");
+    http_set_header(req, "Set-Cookie", set);
+    vault_wipe(set, sizeof set);
+}
+
+void signin_clear_cookie(Request *req)
+{
+    http_set_header(req, "Set-Cookie",
+                    SESSION_COOKIE "=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict");
+}
+
+StoreStatus signin_end(Request *req)
+{
+    StoreStatus st = req->session ? session_destroy(req->session) : STORE_OK;
+    signin_clear_cookie(req);
+    return st;
+}
+
+/* A locked copy of s cut to max bytes (a longer one is wrong anyway, and still costs the check). */
+static char *secret_copy(const char *s, size_t max)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n > max)
+        n = max;
+    char *copy = vault_secret_alloc(n + 1);
+    memcpy(copy, s ? s : "", n);
+    copy[n] = '\0';
+    return copy;
+}
+
+/* Which page a refused sign-in shows again: none (an error page), the staff's or the receipt's. */
+typedef enum SigninPage { PAGE_NONE, PAGE_STAFF, PAGE_RECEIPT } SigninPage;
+
+/* A refusal: JSON for the API; for a page its form again with the message and the login kept. */
+static int refuse(Request *req, ResultReply rr, SigninPage page, const char *login)
+{
+    results_headers(req, rr);
+    if (req->is_api || page == PAGE_NONE)
+        return http_reply_error(req, rr.status, rr.code, rr.key, rr.field);
+    if (page == PAGE_STAFF)
+        return signin_form(req, rr.status, login, rr.key);
+    return signin_receipt_form(req, rr.status, rr.key);
+}
+
+/* 429 with Retry-After (a receipt page shows the error page, the staff page its form). */
+static int too_many(Request *req, unsigned wait, SigninPage page)
+{
+    char ra[16];
+    snprintf(ra, sizeof ra, "%u", wait ? wait : 1);
+    http_set_header(req, "Retry-After", ra);
+    return refuse(req, (ResultReply){429, "rate_limited", "error.rate_limited", NULL}, page, NULL);
+}
+
+/* ---- staff: login, password, TOTP ---- */
 
 typedef struct SignIn {
     char login[STAFF_LOGIN_MAX + 1];
@@ -71,25 +144,12 @@ int signin_form(Request *req, int status, const char *login, const char *error_k
     return http_reply_page(req, status, "staff_login", ctx);
 }
 
-static int too_many(Request *req, unsigned wait)
-{
-    char ra[16];
-    snprintf(ra, sizeof ra, "%u", wait);
-    http_set_header(req, "Retry-After", ra);
-    if (req->is_api)
-        return http_reply_error(req, 429, "rate_limited", "error.rate_limited", NULL);
-    return signin_form(req, 429, NULL, "error.rate_limited");
-}
-
 /* The result as the caller sees it: a page or JSON. */
 static void signin_reply(Request *req, SignIn *si, StaffResult r, const char *cookie,
                          const char *csrf)
 {
     if (r == STAFF_OK || r == STAFF_TOTP_ENROL) {
-        char set[256];
-        snprintf(set, sizeof set, "%s=%s; Path=/; HttpOnly; SameSite=Strict%s", SESSION_COOKIE,
-                 cookie, req->is_tls ? "; Secure" : "");
-        http_set_header(req, "Set-Cookie", set);
+        signin_set_cookie(req, cookie);
         if (req->is_api) {
             http_reply_json(req, 200,
                             json_pack("{s:s, s:s, s:b}", "csrf", csrf, "login", si->login,
@@ -100,21 +160,7 @@ static void signin_reply(Request *req, SignIn *si, StaffResult r, const char *co
         }
         return;
     }
-    const char *code = "bad_credentials", *key = "error.bad_credentials", *field = NULL;
-    int status = 401;
-    if (r == STAFF_TOTP_REQUIRED)
-        code = "totp_required", key = "error.totp_required", field = "totp";
-    else if (r == STAFF_TOTP_BAD)
-        code = "totp_bad", key = "error.totp_bad", field = "totp";
-    else if (r == STAFF_BUSY) {
-        code = "busy", key = "error.busy", status = 503;
-        http_set_header(req, "Retry-After", "1");
-    } else if (r != STAFF_BAD_CREDENTIALS)
-        code = "internal", key = "error.internal", status = 500;
-    if (req->is_api)
-        http_reply_error(req, status, code, key, field);
-    else
-        signin_form(req, status, si->login, key);
+    refuse(req, results_of_sign_in(r), PAGE_STAFF, si->login);
 }
 
 static void signin_job(Request *req)
@@ -164,18 +210,85 @@ int signin_start(Request *req, const char *login, const char *password, const ch
     unsigned wa = ratelimit_wait(by_account, ka, now);
     unsigned wb = ratelimit_wait(by_address, kb, now);
     if (wa || wb)
-        return too_many(req, wa > wb ? wa : wb);
+        return too_many(req, wa > wb ? wa : wb, PAGE_STAFF);
     /* Counted before the slow check, so parallel guesses cannot all slip past the limit. */
     ratelimit_fail(by_account, ka, now);
     ratelimit_fail(by_address, kb, now);
     SignIn *si = xcalloc(1, sizeof *si);
     snprintf(si->login, sizeof si->login, "%.*s", STAFF_LOGIN_MAX, login);
-    size_t n = strlen(password);
-    si->password = vault_secret_alloc(n + 1);
-    memcpy(si->password, password, n + 1);
+    si->password = secret_copy(password, STAFF_PASSWORD_MAX);
     snprintf(si->totp, sizeof si->totp, "%s", totp ? totp : "");
     snprintf(si->next, sizeof si->next, "%s", local_next(next) ? next : "");
     req->ctx = si;
     req->ctx_free = signin_free;
     return http_run_slow(req, signin_job);
+}
+
+/* ---- victims: the receipt ---- */
+
+/* req->ctx of a receipt sign-in: what was typed, in locked memory. */
+static void receipt_free(void *p)
+{
+    vault_secret_free(p);
+}
+
+static void key_receipt(const char *client, char out[96])
+{
+    snprintf(out, 96, "r:%s", client);
+}
+
+/* The follow-up page: sign in with the receipt. */
+int signin_receipt_form(Request *req, int status, const char *error_key)
+{
+    json_t *ctx =
+        json_pack("{s:s, s:s}", "title_key", "follow.title", "csrf", auth_form_token(req));
+    if (error_key)
+        json_object_set_new(ctx, "error_key", json_string(error_key));
+    return http_reply_page(req, status, "follow_up", ctx);
+}
+
+/* The result as the caller sees it: the status page or JSON. */
+static void receipt_reply(Request *req, VictimResult r, const char *cookie, const char *csrf)
+{
+    if (r == VICTIM_OK) {
+        signin_set_cookie(req, cookie);
+        if (req->is_api)
+            http_reply_json(req, 200, json_pack("{s:s}", "csrf", csrf));
+        else
+            http_reply_redirect(req, 303, "/my");
+        return;
+    }
+    refuse(req, results_of_receipt(r), PAGE_RECEIPT, NULL);
+}
+
+static void receipt_job(Request *req)
+{
+    const char *typed = req->ctx;
+    char cookie[SESSION_COOKIE_MAX] = "", csrf[65] = "";
+    VictimResult r = victim_sign_in(typed, clock_now(), cookie, csrf);
+    /* Counted as wrong before it ran; take it back when the receipt was not wrong. */
+    if (r != VICTIM_BAD_RECEIPT) {
+        char key[96];
+        key_receipt(req->client, key);
+        ratelimit_forgive(receipt_by_address, key);
+    }
+    receipt_reply(req, r, cookie, csrf);
+    vault_wipe(cookie, sizeof cookie);
+}
+
+int signin_receipt_start(Request *req, const char *typed)
+{
+    char key[96];
+    key_receipt(req->client, key);
+    int64_t now = clock_now_ms();
+    unsigned wait = ratelimit_wait(receipt_by_address, key, now);
+    if (!wait)
+        wait = tokenbucket_take(receipt_overall, now);
+    if (wait)
+        return too_many(req, wait, PAGE_NONE);
+    /* Counted as wrong before the slow check, so parallel guesses cannot slip past the limit. */
+    ratelimit_fail(receipt_by_address, key, now);
+    req->ctx = secret_copy(typed, 200);
+    req->ctx_free = receipt_free;
+    return http_run_slow(req, receipt_job);
 }

@@ -230,3 +230,16 @@ VictimResult victim_erase(const Session *s, int64_t now)
         retention_clear_log();
     return st == STORE_OK ? VICTIM_OK : st == STORE_BUSY ? VICTIM_BUSY : VICTIM_ERROR;
 }
+
+/* A message body: required, at most INTAKE_MESSAGE_MAX characters, no control characters. */
+const char *victim_message_problem(const char *body)
+{
+    if (!body || !*body || strspn(body, " \t\r\n") == strlen(body))
+        return "required";
+    if (intake_chars(body) > INTAKE_MESSAGE_MAX)
+        return "too_long";
+    for (const unsigned char *p = (const unsigned char *)body; *p; p++)
+        if ((*p < 0x20 && *p != '\n' && *p != '\r' && *p != '\t') || *p == 0x7f)
+            return "invalid";
+    return NULL;
+}

@@ -31,6 +31,8 @@ VictimResult victim_sign_in(const char *typed, int64_t now, char cookie[SESSION_
 VictimResult victim_view(const Session *s, json_t **out);
 /* How many copies the case has and whether it was withdrawn (nothing decrypted). */
 VictimResult victim_case_facts(const Session *s, size_t *targets, int *withdrawn);
+/* Why a message body is refused ("required", "too_long", "invalid"), or NULL. */
+const char *victim_message_problem(const char *body);
 VictimResult victim_add_message(const Session *s, const char *body, int64_t now);
 VictimResult victim_withdraw(const Session *s, int64_t now);
 VictimResult victim_erase(const Session *s, int64_t now);

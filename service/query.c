@@ -1,0 +1,41 @@
+/* Typed values from the query string, read alike by the pages and the API. */
+#include "query.h"
+
+#include "staff.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int64_t query_int(Request *req, const char *name, int64_t def, int *bad)
+{
+    const char *s = http_query(req, name);
+    if (!s || !*s)
+        return def;
+    char *end;
+    long long v = strtoll(s, &end, 10);
+    if (*end || v < 0)
+        *bad = 1;
+    return v;
+}
+
+/* A queue filter from the query string; NULL, or the name of the malformed parameter. */
+const char *query_queue_filter(Request *req, QueueFilter *f)
+{
+    int bad = 0, bad_incident = 0;
+    memset(f, 0, sizeof *f);
+    f->queue = http_query(req, "queue");
+    if (!f->queue || !*f->queue)
+        f->queue = "all";
+    f->limit = (int)query_int(req, "limit", 50, &bad);
+    f->platform = http_query(req, "platform");
+    f->route = http_query(req, "route");
+    f->state = http_query(req, "state");
+    f->incident = query_int(req, "incident", 0, &bad_incident);
+    const char *assignee = http_query(req, "assignee");
+    if (assignee && *assignee) {
+        /* By login: resolved to an id so the query stays one prepared statement. */
+        int64_t id = staff_id_of(assignee);
+        f->assignee = id > 0 ? id : -1; /* nobody: an empty queue, not every case */
+    }
+    return bad ? "limit" : bad_incident ? "incident" : NULL;
+}
