@@ -155,9 +155,7 @@ int cw_is_waiting(const char *state)
 void cw_add_notice(void *arg, const NoticeRow *n)
 {
     CwNoticeArgs *a = arg;
-    char row[24];
-    snprintf(row, sizeof row, "%lld", (long long)n->id);
-    json_t *body = sealed_open_json(a->key, "notices", "body", row, &n->body);
+    json_t *body = sealed_open_json_id(a->key, "notices", "body", n->id, &n->body);
     json_t *o = json_pack("{s:I, s:s, s:s, s:I, s:s}", "id", (json_int_t)n->id, "route", n->route,
                           "language", n->language, "sent_at", (json_int_t)n->sent_at, "sent_by",
                           n->sent_by);
@@ -214,10 +212,8 @@ CaseworkResult cw_load_target(StoreConn *c, const Session *s, int64_t target_id,
     if (r == CW_OK)
         r = cw_open_key(c, s, &l->row, l->key, NULL);
     if (r == CW_OK) {
-        char row[24];
-        snprintf(row, sizeof row, "%lld", (long long)target_id);
         l->case_body = sealed_open_json(l->key, "cases", "body", l->row.id, &l->row.body);
-        l->target_body = sealed_open_json(l->key, "targets", "body", row, &l->target.body);
+        l->target_body = sealed_open_json_id(l->key, "targets", "body", target_id, &l->target.body);
         if (!l->case_body || !l->target_body)
             r = CW_ERROR;
     }

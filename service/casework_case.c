@@ -63,12 +63,7 @@ static StoreStatus note_tx(StoreConn *c, void *arg)
     buf_free(&ph);
     if (st != STORE_OK)
         return st;
-    char row[24];
-    snprintf(row, sizeof row, "%lld", (long long)id);
-    Buf ct = {0};
-    sealed_text(a->key, "notes", "body", row, a->text, &ct);
-    st = store_set_sealed(c, SEALED_NOTE_BODY, id, ct.data, ct.len);
-    buf_free(&ct);
+    st = caselog_seal_text(c, a->key, SEALED_NOTE_BODY, id, a->text);
     char actor[80];
     cw_actor_of(a->s, actor);
     if (st == STORE_OK)

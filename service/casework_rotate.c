@@ -39,9 +39,7 @@ typedef struct RekeyCase {
 static void rekey_target(void *arg, const TargetRow *t)
 {
     RekeyCase *a = arg;
-    char row[24];
-    snprintf(row, sizeof row, "%lld", (long long)t->id);
-    json_t *body = sealed_open_json(a->key, "targets", "body", row, &t->body);
+    json_t *body = sealed_open_json_id(a->key, "targets", "body", t->id, &t->body);
     if (body)
         json_array_append_new(a->targets,
                               json_pack("{s:I, s:o}", "id", (json_int_t)t->id, "body", body));
@@ -50,9 +48,7 @@ static void rekey_target(void *arg, const TargetRow *t)
 static void rekey_fingerprint(void *arg, int64_t id, const Buf *body)
 {
     RekeyCase *a = arg;
-    char row[24];
-    snprintf(row, sizeof row, "%lld", (long long)id);
-    char *v = sealed_open_text(a->key, "fingerprints", "body", row, body);
+    char *v = sealed_open_text_id(a->key, "fingerprints", "body", id, body);
     if (v)
         json_array_append_new(a->fingerprints, json_pack("{s:s}", "value", v));
     free(v);
@@ -118,19 +114,14 @@ typedef struct Labels {
 static void rekey_label(void *arg, const IncidentRow *r)
 {
     Labels *l = arg;
-    char row[24];
-    snprintf(row, sizeof row, "%lld", (long long)r->id);
-    char *text = sealed_open_text(l->old_dk, "incidents", "label", row, &r->label);
+    char *text = sealed_open_text_id(l->old_dk, "incidents", "label", r->id, &r->label);
     if (!text || l->st != STORE_OK) {
         free(text);
         return;
     }
-    Buf ct = {0};
-    sealed_text(l->new_dk, "incidents", "label", row, text, &ct);
+    l->st = caselog_seal_text(l->c, l->new_dk, SEALED_INCIDENT_LABEL, r->id, text);
     vault_wipe(text, strlen(text));
     free(text);
-    l->st = store_set_sealed(l->c, SEALED_INCIDENT_LABEL, r->id, ct.data, ct.len);
-    buf_free(&ct);
 }
 
 StoreStatus casework_rotate_tx(StoreConn *c, CwRotation *r)
