@@ -38,6 +38,13 @@ int cw_can_open(const Session *s)
            (strcmp(s->role, "admin") == 0 || strcmp(s->role, "caseworker") == 0);
 }
 
+CaseworkResult cw_staff_conn(const Session *s, StoreConn **c)
+{
+    if (!cw_can_open(s))
+        return CW_FORBIDDEN;
+    return (*c = store_conn()) ? CW_OK : CW_ERROR;
+}
+
 void cw_actor_of(const Session *s, char out[80])
 {
     snprintf(out, 80, "staff:%s", s->login);
@@ -191,11 +198,10 @@ CaseworkResult cw_load_kind(const Session *s, int64_t target_id, int offline, St
                             CwLoaded *l)
 {
     memset(l, 0, sizeof *l);
-    if (!cw_can_open(s))
-        return CW_FORBIDDEN;
-    if (!(*c = store_conn()))
-        return CW_ERROR;
-    CaseworkResult r = cw_load_target(*c, s, target_id, l);
+    CaseworkResult r = cw_staff_conn(s, c);
+    if (r != CW_OK)
+        return r;
+    r = cw_load_target(*c, s, target_id, l);
     if (r == CW_OK && states_kind_offline(l->target.kind) != offline)
         r = CW_CONFLICT;
     return r;

@@ -33,11 +33,10 @@ static StoreStatus assign_tx(StoreConn *c, void *arg)
 CaseworkResult casework_assign(const Session *s, const char *case_id, const char *login,
                                int64_t now)
 {
-    if (!cw_can_open(s))
-        return CW_FORBIDDEN;
-    StoreConn *c = store_conn();
-    if (!c)
-        return CW_ERROR;
+    StoreConn *c;
+    CaseworkResult r = cw_staff_conn(s, &c);
+    if (r != CW_OK)
+        return r;
     int64_t id = 0;
     if (login && *login) {
         StaffRow row = {0};
@@ -120,14 +119,13 @@ CaseworkResult casework_message(const Session *s, const char *case_id, const cha
 CaseworkResult casework_file(const Session *s, const char *file_id, int64_t now, Buf *bytes,
                              char type[32])
 {
-    if (!cw_can_open(s))
-        return CW_FORBIDDEN;
-    StoreConn *c = store_conn();
-    if (!c)
-        return CW_ERROR;
+    StoreConn *c;
+    CaseworkResult r = cw_staff_conn(s, &c);
+    if (r != CW_OK)
+        return r;
     char case_id[CASE_ID_LEN + 1];
     Buf meta = {0};
-    CaseworkResult r = cw_from_store(store_file_get(c, file_id, case_id, &meta));
+    r = cw_from_store(store_file_get(c, file_id, case_id, &meta));
     unsigned char *key = vault_secret_alloc(32);
     if (r == CW_OK)
         r = cw_key_of_case(c, s, case_id, key);

@@ -61,18 +61,17 @@ static StoreStatus child_tx(StoreConn *c, void *arg)
 CaseworkResult casework_reupload(const Session *s, int64_t parent_id, const char *url, int64_t now,
                                  int64_t *child)
 {
-    if (!cw_can_open(s))
-        return CW_FORBIDDEN;
-    StoreConn *c = store_conn();
-    if (!c)
-        return CW_ERROR;
+    StoreConn *c;
+    CaseworkResult r = cw_staff_conn(s, &c);
+    if (r != CW_OK)
+        return r;
     LinkInfo *li = xcalloc(1, sizeof *li);
     if (!url || link_canonicalize(url, li) != LINK_OK) {
         free(li);
         return CW_INVALID;
     }
     CwLoaded l;
-    CaseworkResult r = cw_load_target(c, s, parent_id, &l);
+    r = cw_load_target(c, s, parent_id, &l);
     if (r == CW_OK && l.row.withdrawn_at)
         r = CW_CONFLICT; /* the victim withdrew: nothing is added to the case */
     if (r == CW_OK) {

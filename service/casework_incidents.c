@@ -71,11 +71,10 @@ static StoreStatus attach_tx(StoreConn *c, void *arg)
 CaseworkResult casework_incident_attach(const Session *s, const char *case_id, int64_t incident,
                                         int64_t now)
 {
-    if (!cw_can_open(s))
-        return CW_FORBIDDEN;
-    StoreConn *c = store_conn();
-    if (!c)
-        return CW_ERROR;
+    StoreConn *c;
+    CaseworkResult r = cw_staff_conn(s, &c);
+    if (r != CW_OK)
+        return r;
     if (incident) {
         IncidentRow ir = {0};
         StoreStatus st = store_incident_get(c, incident, &ir);
@@ -104,11 +103,10 @@ static void incident_row(void *arg, const IncidentRow *r)
 
 CaseworkResult casework_incidents(const Session *s, json_t **out)
 {
-    if (!cw_can_open(s))
-        return CW_FORBIDDEN;
-    StoreConn *c = store_conn();
-    if (!c)
-        return CW_ERROR;
+    StoreConn *c;
+    CaseworkResult r = cw_staff_conn(s, &c);
+    if (r != CW_OK)
+        return r;
     unsigned char *dk = vault_secret_alloc(32);
     vault_derive(s->key, ORG_DATA_KEY_ID, "orgdata1", dk);
     IncidentArgs a = {dk, json_array()};
@@ -158,13 +156,12 @@ static void incident_case(void *arg, const char *case_id)
 
 CaseworkResult casework_incident_view(const Session *s, int64_t id, int64_t now, json_t **out)
 {
-    if (!cw_can_open(s))
-        return CW_FORBIDDEN;
-    StoreConn *c = store_conn();
-    if (!c)
-        return CW_ERROR;
+    StoreConn *c;
+    CaseworkResult r = cw_staff_conn(s, &c);
+    if (r != CW_OK)
+        return r;
     IncidentRow ir = {0};
-    CaseworkResult r = cw_from_store(store_incident_get(c, id, &ir));
+    r = cw_from_store(store_incident_get(c, id, &ir));
     if (r != CW_OK) {
         buf_free(&ir.label);
         return r;

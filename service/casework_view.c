@@ -153,13 +153,12 @@ static StoreStatus view_tx(StoreConn *c, void *arg)
 
 CaseworkResult casework_view(const Session *s, const char *case_id, int64_t now, json_t **out)
 {
-    if (!cw_can_open(s))
-        return CW_FORBIDDEN;
-    StoreConn *c = store_conn();
-    if (!c)
-        return CW_ERROR;
+    StoreConn *c;
+    CaseworkResult r = cw_staff_conn(s, &c);
+    if (r != CW_OK)
+        return r;
     CaseRow row = {0};
-    CaseworkResult r = cw_from_store(store_case_get(c, case_id, &row));
+    r = cw_from_store(store_case_get(c, case_id, &row));
     unsigned char *key = vault_secret_alloc(32);
     Buf wrap = {0};
     if (r == CW_OK)
