@@ -15,21 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct Ids {
-    char (*id)[CASE_ID_LEN + 1];
-    size_t n, cap;
-} Ids;
-
-static void ids_add(void *arg, const char *id)
-{
-    Ids *ids = arg;
-    if (ids->n == ids->cap) {
-        ids->cap = ids->cap ? 2 * ids->cap : 1024;
-        ids->id = xrealloc(ids->id, ids->cap * sizeof *ids->id);
-    }
-    snprintf(ids->id[ids->n++], CASE_ID_LEN + 1, "%s", id);
-}
-
 typedef struct RekeyCase {
     const unsigned char *key; /* the case key */
     const char *case_id;
@@ -130,9 +115,9 @@ StoreStatus casework_rotate_tx(StoreConn *c, CwRotation *r)
     unsigned char *new_dk = vault_secret_alloc(32);
     vault_derive(r->old_sk, ORG_DATA_KEY_ID, "orgdata1", old_dk);
     vault_derive(r->new_sk, ORG_DATA_KEY_ID, "orgdata1", new_dk);
-    Ids ids = {0};
+    CaseIds ids = {0};
     /* Ids first, then one case at a time: no statement reads a table another one is writing. */
-    StoreStatus st = store_case_ids(c, ids_add, &ids);
+    StoreStatus st = store_case_ids(c, case_ids_add, &ids);
     for (size_t i = 0; st == STORE_OK && i < ids.n; i++) {
         st = rekey_case(c, ids.id[i], r, old_dk, new_dk);
         if (r->progress && (i + 1 == ids.n || (i + 1) % 1000 == 0))

@@ -15,6 +15,16 @@ void case_row_free(CaseRow *r)
     buf_free(&r->body);
 }
 
+void case_ids_add(void *arg, const char *case_id)
+{
+    CaseIds *ids = arg;
+    if (ids->n == ids->cap) {
+        ids->cap = ids->cap ? 2 * ids->cap : 64;
+        ids->id = xrealloc(ids->id, ids->cap * sizeof *ids->id);
+    }
+    snprintf(ids->id[ids->n++], CASE_ID_LEN + 1, "%s", case_id);
+}
+
 /* ---- cases ---- */
 
 StoreStatus store_case_insert(StoreConn *c, const CaseRow *r)
