@@ -7,7 +7,48 @@
 
 #include <stdio.h>
 
-/* The route for a target: the one given, else the target's, else the platform's default. */
+/* The table and column each sealed field lives in: the associated data its ciphertext is bound to.
+ */
+static const struct {
+    const char *table, *column;
+} sealed_at[] = {
+    [SEALED_TARGET_BODY] = {"targets", "body"},
+    [SEALED_MESSAGE_BODY] = {"messages", "body"},
+    [SEALED_NOTE_BODY] = {"notes", "body"},
+    [SEALED_NOTICE_BODY] = {"notices", "body"},
+    [SEALED_VISIT_BODY] = {"visits", "body"},
+    [SEALED_EVENT_BODY] = {"events", "body"},
+    [SEALED_INCIDENT_LABEL] = {"incidents", "label"},
+    [SEALED_FINGERPRINT_BODY] = {"fingerprints", "body"},
+};
+
+static StoreStatus seal_write(StoreConn *c, const unsigned char *key, StoreSealed which, int64_t id,
+                              const char *text, const json_t *v)
+{
+    char row[24];
+    snprintf(row, sizeof row, "%lld", (long long)id);
+    Buf ct = {0};
+    if (v)
+        sealed_json(key, sealed_at[which].table, sealed_at[which].column, row, v, &ct);
+    else
+        sealed_text(key, sealed_at[which].table, sealed_at[which].column, row, text, &ct);
+    StoreStatus st = store_set_sealed(c, which, id, ct.data, ct.len);
+    buf_free(&ct);
+    return st;
+}
+
+StoreStatus caselog_seal_text(StoreConn *c, const unsigned char *key, StoreSealed which, int64_t id,
+                              const char *text)
+{
+    return seal_write(c, key, which, id, text, NULL);
+}
+
+StoreStatus caselog_seal_json(StoreConn *c, const unsigned char *key, StoreSealed which, int64_t id,
+                              const json_t *v)
+{
+    return seal_write(c, key, which, id, NULL, v);
+}
+
 StoreStatus caselog_message(StoreConn *c, const unsigned char *key, const char *case_id,
                             const char *author, int64_t staff_id, const char *text, int64_t now)
 {
@@ -16,15 +57,7 @@ StoreStatus caselog_message(StoreConn *c, const unsigned char *key, const char *
     int64_t id = 0;
     StoreStatus st = store_message_insert(c, case_id, author, staff_id, &ph, now, &id);
     buf_free(&ph);
-    if (st != STORE_OK)
-        return st;
-    char row[24];
-    snprintf(row, sizeof row, "%lld", (long long)id);
-    Buf ct = {0};
-    sealed_text(key, "messages", "body", row, text, &ct);
-    st = store_set_sealed(c, SEALED_MESSAGE_BODY, id, ct.data, ct.len);
-    buf_free(&ct);
-    return st;
+    return st == STORE_OK ? caselog_seal_text(c, key, SEALED_MESSAGE_BODY, id, text) : st;
 }
 
 /* An event with an encrypted detail (or none). */
@@ -35,12 +68,5 @@ StoreStatus caselog_event(StoreConn *c, const unsigned char *key, const char *ca
     StoreStatus st = store_event_insert(c, case_id, target_id, now, actor, kind, from, to, NULL);
     if (st != STORE_OK || !detail || json_object_size(detail) == 0)
         return st;
-    int64_t id = store_last_insert_id(c);
-    char row[24];
-    snprintf(row, sizeof row, "%lld", (long long)id);
-    Buf ct = {0};
-    sealed_json(key, "events", "body", row, detail, &ct);
-    st = store_set_sealed(c, SEALED_EVENT_BODY, id, ct.data, ct.len);
-    buf_free(&ct);
-    return st;
+    return caselog_seal_json(c, key, SEALED_EVENT_BODY, store_last_insert_id(c), detail);
 }

@@ -15,4 +15,11 @@ StoreStatus caselog_event(StoreConn *c, const unsigned char *key, const char *ca
                           int64_t target_id, int64_t now, const char *actor, const char *kind,
                           const char *from, const char *to, const json_t *detail);
 
+/* Encrypts text (or v) under key for row id of the table and column which names, bound to that
+ * row, and writes it there: the second half of every insert-a-placeholder-then-seal. */
+StoreStatus caselog_seal_text(StoreConn *c, const unsigned char *key, StoreSealed which, int64_t id,
+                              const char *text);
+StoreStatus caselog_seal_json(StoreConn *c, const unsigned char *key, StoreSealed which, int64_t id,
+                              const json_t *v);
+
 #endif

@@ -38,6 +38,13 @@ int cw_can_open(const Session *s)
            (strcmp(s->role, "admin") == 0 || strcmp(s->role, "caseworker") == 0);
 }
 
+CaseworkResult cw_staff_conn(const Session *s, StoreConn **c)
+{
+    if (!cw_can_open(s))
+        return CW_FORBIDDEN;
+    return (*c = store_conn()) ? CW_OK : CW_ERROR;
+}
+
 void cw_actor_of(const Session *s, char out[80])
 {
     snprintf(out, 80, "staff:%s", s->login);
@@ -150,9 +157,7 @@ int cw_is_waiting(const char *state)
 void cw_add_notice(void *arg, const NoticeRow *n)
 {
     CwNoticeArgs *a = arg;
-    char row[24];
-    snprintf(row, sizeof row, "%lld", (long long)n->id);
-    json_t *body = sealed_open_json(a->key, "notices", "body", row, &n->body);
+    json_t *body = sealed_open_json_id(a->key, "notices", "body", n->id, &n->body);
     json_t *o = json_pack("{s:I, s:s, s:s, s:I, s:s}", "id", (json_int_t)n->id, "route", n->route,
                           "language", n->language, "sent_at", (json_int_t)n->sent_at, "sent_by",
                           n->sent_by);
@@ -188,11 +193,10 @@ CaseworkResult cw_load_kind(const Session *s, int64_t target_id, int offline, St
                             CwLoaded *l)
 {
     memset(l, 0, sizeof *l);
-    if (!cw_can_open(s))
-        return CW_FORBIDDEN;
-    if (!(*c = store_conn()))
-        return CW_ERROR;
-    CaseworkResult r = cw_load_target(*c, s, target_id, l);
+    CaseworkResult r = cw_staff_conn(s, c);
+    if (r != CW_OK)
+        return r;
+    r = cw_load_target(*c, s, target_id, l);
     if (r == CW_OK && states_kind_offline(l->target.kind) != offline)
         r = CW_CONFLICT;
     return r;
@@ -209,10 +213,8 @@ CaseworkResult cw_load_target(StoreConn *c, const Session *s, int64_t target_id,
     if (r == CW_OK)
         r = cw_open_key(c, s, &l->row, l->key, NULL);
     if (r == CW_OK) {
-        char row[24];
-        snprintf(row, sizeof row, "%lld", (long long)target_id);
         l->case_body = sealed_open_json(l->key, "cases", "body", l->row.id, &l->row.body);
-        l->target_body = sealed_open_json(l->key, "targets", "body", row, &l->target.body);
+        l->target_body = sealed_open_json_id(l->key, "targets", "body", target_id, &l->target.body);
         if (!l->case_body || !l->target_body)
             r = CW_ERROR;
     }

@@ -33,11 +33,10 @@ static StoreStatus assign_tx(StoreConn *c, void *arg)
 CaseworkResult casework_assign(const Session *s, const char *case_id, const char *login,
                                int64_t now)
 {
-    if (!cw_can_open(s))
-        return CW_FORBIDDEN;
-    StoreConn *c = store_conn();
-    if (!c)
-        return CW_ERROR;
+    StoreConn *c;
+    CaseworkResult r = cw_staff_conn(s, &c);
+    if (r != CW_OK)
+        return r;
     int64_t id = 0;
     if (login && *login) {
         StaffRow row = {0};
@@ -63,12 +62,7 @@ static StoreStatus note_tx(StoreConn *c, void *arg)
     buf_free(&ph);
     if (st != STORE_OK)
         return st;
-    char row[24];
-    snprintf(row, sizeof row, "%lld", (long long)id);
-    Buf ct = {0};
-    sealed_text(a->key, "notes", "body", row, a->text, &ct);
-    st = store_set_sealed(c, SEALED_NOTE_BODY, id, ct.data, ct.len);
-    buf_free(&ct);
+    st = caselog_seal_text(c, a->key, SEALED_NOTE_BODY, id, a->text);
     char actor[80];
     cw_actor_of(a->s, actor);
     if (st == STORE_OK)
@@ -125,14 +119,13 @@ CaseworkResult casework_message(const Session *s, const char *case_id, const cha
 CaseworkResult casework_file(const Session *s, const char *file_id, int64_t now, Buf *bytes,
                              char type[32])
 {
-    if (!cw_can_open(s))
-        return CW_FORBIDDEN;
-    StoreConn *c = store_conn();
-    if (!c)
-        return CW_ERROR;
+    StoreConn *c;
+    CaseworkResult r = cw_staff_conn(s, &c);
+    if (r != CW_OK)
+        return r;
     char case_id[CASE_ID_LEN + 1];
     Buf meta = {0};
-    CaseworkResult r = cw_from_store(store_file_get(c, file_id, case_id, &meta));
+    r = cw_from_store(store_file_get(c, file_id, case_id, &meta));
     unsigned char *key = vault_secret_alloc(VAULT_KEY_BYTES);
     if (r == CW_OK)
         r = cw_key_of_case(c, s, case_id, key);

@@ -42,12 +42,8 @@ static StoreStatus child_tx(StoreConn *c, void *arg)
     buf_free(&ph);
     if (st != STORE_OK)
         return st;
-    char row[24], actor[80];
-    snprintf(row, sizeof row, "%lld", (long long)a->child);
-    Buf ct = {0};
-    sealed_json(a->key, "targets", "body", row, a->link, &ct);
-    st = store_set_sealed(c, SEALED_TARGET_BODY, a->child, ct.data, ct.len);
-    buf_free(&ct);
+    char actor[80];
+    st = caselog_seal_json(c, a->key, SEALED_TARGET_BODY, a->child, a->link);
     if (a->s)
         cw_actor_of(a->s, actor);
     else
@@ -65,18 +61,17 @@ static StoreStatus child_tx(StoreConn *c, void *arg)
 CaseworkResult casework_reupload(const Session *s, int64_t parent_id, const char *url, int64_t now,
                                  int64_t *child)
 {
-    if (!cw_can_open(s))
-        return CW_FORBIDDEN;
-    StoreConn *c = store_conn();
-    if (!c)
-        return CW_ERROR;
+    StoreConn *c;
+    CaseworkResult r = cw_staff_conn(s, &c);
+    if (r != CW_OK)
+        return r;
     LinkInfo *li = xcalloc(1, sizeof *li);
     if (!url || link_canonicalize(url, li) != LINK_OK) {
         free(li);
         return CW_INVALID;
     }
     CwLoaded l;
-    CaseworkResult r = cw_load_target(c, s, parent_id, &l);
+    r = cw_load_target(c, s, parent_id, &l);
     if (r == CW_OK && l.row.withdrawn_at)
         r = CW_CONFLICT; /* the victim withdrew: nothing is added to the case */
     if (r == CW_OK) {
@@ -161,9 +156,7 @@ static int64_t next_check_after(const TargetRow *t, CheckResult r, int64_t monit
 static CaseworkResult check_one(StoreConn *c, const unsigned char *key, const TargetRow *t,
                                 int64_t now, CheckReport *out)
 {
-    char row[24];
-    snprintf(row, sizeof row, "%lld", (long long)t->id);
-    json_t *body = sealed_open_json(key, "targets", "body", row, &t->body);
+    json_t *body = sealed_open_json_id(key, "targets", "body", t->id, &t->body);
     const char *url = json_string_value(json_object_get(body, "canonical"));
     if (!url) {
         json_decref(body);
@@ -252,9 +245,7 @@ typedef struct SheetArgs {
 static void sheet_visit(void *arg, const VisitRow *v)
 {
     SheetArgs *a = arg;
-    char row[24];
-    snprintf(row, sizeof row, "%lld", (long long)v->id);
-    json_t *body = sealed_open_json(a->key, "visits", "body", row, &v->body);
+    json_t *body = sealed_open_json_id(a->key, "visits", "body", v->id, &v->body);
     json_t *o = json_pack("{s:I, s:I, s:s, s:s, s:s}", "id", (json_int_t)v->id, "planned_at",
                           (json_int_t)v->planned_at, "staff_a", v->staff_a, "staff_b", v->staff_b,
                           "outcome", v->outcome);

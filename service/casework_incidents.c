@@ -33,10 +33,7 @@ static StoreStatus incident_tx(StoreConn *c, void *arg)
         return st;
     char row[24];
     snprintf(row, sizeof row, "%lld", (long long)a->number);
-    Buf ct = {0};
-    sealed_text(a->key, INCIDENT_AD_TABLE, "label", row, a->text, &ct);
-    st = store_set_sealed(c, SEALED_INCIDENT_LABEL, a->number, ct.data, ct.len);
-    buf_free(&ct);
+    st = caselog_seal_text(c, a->key, SEALED_INCIDENT_LABEL, a->number, a->text);
     char actor[80];
     cw_actor_of(a->s, actor);
     return st == STORE_OK ? store_audit_append(c, a->now, actor, "incident.create", row, "") : st;
@@ -74,11 +71,10 @@ static StoreStatus attach_tx(StoreConn *c, void *arg)
 CaseworkResult casework_incident_attach(const Session *s, const char *case_id, int64_t incident,
                                         int64_t now)
 {
-    if (!cw_can_open(s))
-        return CW_FORBIDDEN;
-    StoreConn *c = store_conn();
-    if (!c)
-        return CW_ERROR;
+    StoreConn *c;
+    CaseworkResult r = cw_staff_conn(s, &c);
+    if (r != CW_OK)
+        return r;
     if (incident) {
         IncidentRow ir = {0};
         StoreStatus st = store_incident_get(c, incident, &ir);
@@ -98,9 +94,7 @@ typedef struct IncidentArgs {
 static void incident_row(void *arg, const IncidentRow *r)
 {
     IncidentArgs *a = arg;
-    char row[24];
-    snprintf(row, sizeof row, "%lld", (long long)r->id);
-    char *label = sealed_open_text(a->dk, INCIDENT_AD_TABLE, "label", row, &r->label);
+    char *label = sealed_open_text_id(a->dk, INCIDENT_AD_TABLE, "label", r->id, &r->label);
     json_array_append_new(a->list, json_pack("{s:I, s:I, s:I, s:s}", "id", (json_int_t)r->id,
                                              "created_at", (json_int_t)r->created_at, "cases",
                                              (json_int_t)r->cases, "label", label ? label : ""));
@@ -109,11 +103,10 @@ static void incident_row(void *arg, const IncidentRow *r)
 
 CaseworkResult casework_incidents(const Session *s, json_t **out)
 {
-    if (!cw_can_open(s))
-        return CW_FORBIDDEN;
-    StoreConn *c = store_conn();
-    if (!c)
-        return CW_ERROR;
+    StoreConn *c;
+    CaseworkResult r = cw_staff_conn(s, &c);
+    if (r != CW_OK)
+        return r;
     unsigned char *dk = vault_secret_alloc(VAULT_KEY_BYTES);
     vault_org_data_key(s->key, dk);
     IncidentArgs a = {dk, json_array()};
@@ -139,9 +132,7 @@ typedef struct IncidentViewArgs {
 static void incident_target(void *arg, const TargetRow *t)
 {
     IncidentViewArgs *a = arg;
-    char row[24];
-    snprintf(row, sizeof row, "%lld", (long long)t->id);
-    json_t *body = sealed_open_json(a->key, "targets", "body", row, &t->body);
+    json_t *body = sealed_open_json_id(a->key, "targets", "body", t->id, &t->body);
     json_t *list = json_object_get(a->by_platform, t->platform);
     if (!list) {
         list = json_array();
@@ -165,13 +156,12 @@ static void incident_case(void *arg, const char *case_id)
 
 CaseworkResult casework_incident_view(const Session *s, int64_t id, int64_t now, json_t **out)
 {
-    if (!cw_can_open(s))
-        return CW_FORBIDDEN;
-    StoreConn *c = store_conn();
-    if (!c)
-        return CW_ERROR;
+    StoreConn *c;
+    CaseworkResult r = cw_staff_conn(s, &c);
+    if (r != CW_OK)
+        return r;
     IncidentRow ir = {0};
-    CaseworkResult r = cw_from_store(store_incident_get(c, id, &ir));
+    r = cw_from_store(store_incident_get(c, id, &ir));
     if (r != CW_OK) {
         buf_free(&ir.label);
         return r;

@@ -14,6 +14,9 @@
 CaseworkResult cw_from_store(StoreStatus s);
 /* 1 for a session that holds the org key (caseworkers and admins). */
 int cw_can_open(const Session *s);
+/* The thread's connection for staff who hold the org key: CW_FORBIDDEN for anyone else, CW_ERROR
+ * when there is no connection. */
+CaseworkResult cw_staff_conn(const Session *s, StoreConn **c);
 /* "staff:<login>" for the timeline and the audit log. */
 void cw_actor_of(const Session *s, char out[80]);
 /* Opens a case's key into key (VAULT_KEY_BYTES of secret memory). When new_wrap is given and the

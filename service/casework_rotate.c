@@ -15,21 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct Ids {
-    char (*id)[CASE_ID_LEN + 1];
-    size_t n, cap;
-} Ids;
-
-static void ids_add(void *arg, const char *id)
-{
-    Ids *ids = arg;
-    if (ids->n == ids->cap) {
-        ids->cap = ids->cap ? 2 * ids->cap : 1024;
-        ids->id = xrealloc(ids->id, ids->cap * sizeof *ids->id);
-    }
-    snprintf(ids->id[ids->n++], CASE_ID_LEN + 1, "%s", id);
-}
-
 typedef struct RekeyCase {
     const unsigned char *key; /* the case key */
     const char *case_id;
@@ -39,9 +24,7 @@ typedef struct RekeyCase {
 static void rekey_target(void *arg, const TargetRow *t)
 {
     RekeyCase *a = arg;
-    char row[24];
-    snprintf(row, sizeof row, "%lld", (long long)t->id);
-    json_t *body = sealed_open_json(a->key, "targets", "body", row, &t->body);
+    json_t *body = sealed_open_json_id(a->key, "targets", "body", t->id, &t->body);
     if (body)
         json_array_append_new(a->targets,
                               json_pack("{s:I, s:o}", "id", (json_int_t)t->id, "body", body));
@@ -50,9 +33,7 @@ static void rekey_target(void *arg, const TargetRow *t)
 static void rekey_fingerprint(void *arg, int64_t id, const Buf *body)
 {
     RekeyCase *a = arg;
-    char row[24];
-    snprintf(row, sizeof row, "%lld", (long long)id);
-    char *v = sealed_open_text(a->key, "fingerprints", "body", row, body);
+    char *v = sealed_open_text_id(a->key, "fingerprints", "body", id, body);
     if (v)
         json_array_append_new(a->fingerprints, json_pack("{s:s}", "value", v));
     free(v);
@@ -112,19 +93,14 @@ typedef struct Labels {
 static void rekey_label(void *arg, const IncidentRow *r)
 {
     Labels *l = arg;
-    char row[24];
-    snprintf(row, sizeof row, "%lld", (long long)r->id);
-    char *text = sealed_open_text(l->old_dk, "incidents", "label", row, &r->label);
+    char *text = sealed_open_text_id(l->old_dk, "incidents", "label", r->id, &r->label);
     if (!text || l->st != STORE_OK) {
         free(text);
         return;
     }
-    Buf ct = {0};
-    sealed_text(l->new_dk, "incidents", "label", row, text, &ct);
+    l->st = caselog_seal_text(l->c, l->new_dk, SEALED_INCIDENT_LABEL, r->id, text);
     vault_wipe(text, strlen(text));
     free(text);
-    l->st = store_set_sealed(l->c, SEALED_INCIDENT_LABEL, r->id, ct.data, ct.len);
-    buf_free(&ct);
 }
 
 StoreStatus casework_rotate_tx(StoreConn *c, CwRotation *r)
@@ -133,9 +109,9 @@ StoreStatus casework_rotate_tx(StoreConn *c, CwRotation *r)
     unsigned char *new_dk = vault_secret_alloc(VAULT_KEY_BYTES);
     vault_org_data_key(r->old_sk, old_dk);
     vault_org_data_key(r->new_sk, new_dk);
-    Ids ids = {0};
+    CaseIds ids = {0};
     /* Ids first, then one case at a time: no statement reads a table another one is writing. */
-    StoreStatus st = store_case_ids(c, ids_add, &ids);
+    StoreStatus st = store_case_ids(c, case_ids_add, &ids);
     for (size_t i = 0; st == STORE_OK && i < ids.n; i++) {
         st = rekey_case(c, ids.id[i], r);
         if (r->progress && (i + 1 == ids.n || (i + 1) % 1000 == 0))

@@ -113,7 +113,6 @@ static StoreStatus visit_write(StoreConn *c, TransitionArgs *a)
 {
     CwLoaded *l = a->l;
     StoreStatus st = STORE_OK;
-    char row[24];
     if (!strcmp(a->to, STATE_VISIT_PLANNED)) {
         Buf ph = {0};
         buf_putc(&ph, 0);
@@ -121,14 +120,8 @@ static StoreStatus visit_write(StoreConn *c, TransitionArgs *a)
         st = store_visit_insert(c, l->target.id, l->row.id, a->planned_at, a->visit_a, a->visit_b,
                                 &ph, &id);
         buf_free(&ph);
-        if (st != STORE_OK)
-            return st;
-        snprintf(row, sizeof row, "%lld", (long long)id);
-        Buf ct = {0};
-        sealed_json(l->key, "visits", "body", row, a->visit_detail, &ct);
-        st = store_set_sealed(c, SEALED_VISIT_BODY, id, ct.data, ct.len);
-        buf_free(&ct);
-        return st;
+        return st == STORE_OK ? caselog_seal_json(c, l->key, SEALED_VISIT_BODY, id, a->visit_detail)
+                              : st;
     }
     if (strcmp(l->target.state, STATE_VISIT_PLANNED) != 0)
         return STORE_OK;
@@ -136,18 +129,14 @@ static StoreStatus visit_write(StoreConn *c, TransitionArgs *a)
     VisitRow v = {0};
     st = store_visit_latest(c, l->target.id, &v);
     if (st == STORE_OK) {
-        snprintf(row, sizeof row, "%lld", (long long)v.id);
-        json_t *body = sealed_open_json(l->key, "visits", "body", row, &v.body);
+        json_t *body = sealed_open_json_id(l->key, "visits", "body", v.id, &v.body);
         if (!body)
             body = json_object();
         const char *k;
         json_t *val;
         json_object_foreach((json_t *)a->visit_detail, k, val) json_object_set(body, k, val);
-        Buf ct = {0};
-        sealed_json(l->key, "visits", "body", row, body, &ct);
+        st = caselog_seal_json(c, l->key, SEALED_VISIT_BODY, v.id, body);
         json_decref(body);
-        st = store_set_sealed(c, SEALED_VISIT_BODY, v.id, ct.data, ct.len);
-        buf_free(&ct);
         if (st == STORE_OK)
             st = store_visit_record(c, v.id, a->to, a->now);
     } else if (st == STORE_NOT_FOUND) {
@@ -176,12 +165,7 @@ static StoreStatus onward_write(StoreConn *c, TransitionArgs *a)
         buf_free(&ph);
         if (st != STORE_OK)
             return st;
-        char row[24];
-        snprintf(row, sizeof row, "%lld", (long long)id);
-        Buf ct = {0};
-        sealed_json(l->key, "targets", "body", row, link, &ct);
-        st = store_set_sealed(c, SEALED_TARGET_BODY, id, ct.data, ct.len);
-        buf_free(&ct);
+        st = caselog_seal_json(c, l->key, SEALED_TARGET_BODY, id, link);
         if (st == STORE_OK)
             st = store_event_insert(c, l->row.id, id, a->now, actor, "target.onward", NULL,
                                     STATE_REPORTED, NULL);
@@ -239,12 +223,7 @@ static StoreStatus transition_tx(StoreConn *c, void *arg)
                                  a->s->staff_id, &ph, &nid);
         buf_free(&ph);
         if (st == STORE_OK) {
-            char row[24];
-            snprintf(row, sizeof row, "%lld", (long long)nid);
-            Buf ct = {0};
-            sealed_json(l->key, "notices", "body", row, sent, &ct);
-            st = store_set_sealed(c, SEALED_NOTICE_BODY, nid, ct.data, ct.len);
-            buf_free(&ct);
+            st = caselog_seal_json(c, l->key, SEALED_NOTICE_BODY, nid, sent);
             json_object_set_new(detail, "notice", json_integer(nid));
         }
         json_decref(sent);

@@ -27,9 +27,7 @@ typedef struct ViewArgs {
 static void view_target(void *arg, const TargetRow *t)
 {
     ViewArgs *a = arg;
-    char row[24];
-    snprintf(row, sizeof row, "%lld", (long long)t->id);
-    json_t *body = sealed_open_json(a->key, "targets", "body", row, &t->body);
+    json_t *body = sealed_open_json_id(a->key, "targets", "body", t->id, &t->body);
     json_t *next = json_array();
     size_t n;
     const char *const *all = states_all(&n);
@@ -56,28 +54,27 @@ static void view_target(void *arg, const TargetRow *t)
     json_array_append_new(a->targets, o);
 }
 
+/* A message or a note: its author, time and decrypted text appended to list. */
+static void view_text(const unsigned char *key, json_t *list, const char *table, int64_t id,
+                      const char *author, int64_t at, const Buf *body)
+{
+    char *text = sealed_open_text_id(key, table, "body", id, body);
+    if (text)
+        json_array_append_new(list, json_pack("{s:s, s:I, s:s}", "author", author, "at",
+                                              (json_int_t)at, "body", text));
+    free(text);
+}
+
 static void view_message(void *arg, const MessageRow *m)
 {
-    ViewArgs *a = arg;
-    char row[24];
-    snprintf(row, sizeof row, "%lld", (long long)m->id);
-    char *text = sealed_open_text(a->key, "messages", "body", row, &m->body);
-    if (text)
-        json_array_append_new(a->messages, json_pack("{s:s, s:I, s:s}", "author", m->author, "at",
-                                                     (json_int_t)m->created_at, "body", text));
-    free(text);
+    const ViewArgs *a = arg;
+    view_text(a->key, a->messages, "messages", m->id, m->author, m->created_at, &m->body);
 }
 
 static void view_note(void *arg, const NoteRow *n)
 {
-    ViewArgs *a = arg;
-    char row[24];
-    snprintf(row, sizeof row, "%lld", (long long)n->id);
-    char *text = sealed_open_text(a->key, "notes", "body", row, &n->body);
-    if (text)
-        json_array_append_new(a->notes, json_pack("{s:s, s:I, s:s}", "author", n->author, "at",
-                                                  (json_int_t)n->created_at, "body", text));
-    free(text);
+    const ViewArgs *a = arg;
+    view_text(a->key, a->notes, "notes", n->id, n->author, n->created_at, &n->body);
 }
 
 static void view_file(void *arg, const FileRow *f)
@@ -103,9 +100,7 @@ static void view_event(void *arg, const EventRow *e)
     if (e->to_state[0])
         json_object_set_new(o, "to", json_string(e->to_state));
     if (e->body.len) {
-        char row[64];
-        snprintf(row, sizeof row, "%lld", (long long)e->id);
-        json_t *d = sealed_open_json(a->key, "events", "body", row, &e->body);
+        json_t *d = sealed_open_json_id(a->key, "events", "body", e->id, &e->body);
         if (d)
             json_object_set_new(o, "detail", d);
     }
@@ -115,9 +110,7 @@ static void view_event(void *arg, const EventRow *e)
 static void view_fingerprint(void *arg, int64_t id, const Buf *body)
 {
     ViewArgs *a = arg;
-    char row[24];
-    snprintf(row, sizeof row, "%lld", (long long)id);
-    char *v = sealed_open_text(a->key, "fingerprints", "body", row, body);
+    char *v = sealed_open_text_id(a->key, "fingerprints", "body", id, body);
     if (v)
         json_array_append_new(a->fingerprints,
                               json_pack("{s:s, s:s}", "alg", "sha256", "value", v));
@@ -160,13 +153,12 @@ static StoreStatus view_tx(StoreConn *c, void *arg)
 
 CaseworkResult casework_view(const Session *s, const char *case_id, int64_t now, json_t **out)
 {
-    if (!cw_can_open(s))
-        return CW_FORBIDDEN;
-    StoreConn *c = store_conn();
-    if (!c)
-        return CW_ERROR;
+    StoreConn *c;
+    CaseworkResult r = cw_staff_conn(s, &c);
+    if (r != CW_OK)
+        return r;
     CaseRow row = {0};
-    CaseworkResult r = cw_from_store(store_case_get(c, case_id, &row));
+    r = cw_from_store(store_case_get(c, case_id, &row));
     unsigned char *key = vault_secret_alloc(VAULT_KEY_BYTES);
     Buf wrap = {0};
     if (r == CW_OK)

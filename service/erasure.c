@@ -2,6 +2,7 @@
 #include "erasure.h"
 
 #include "buf.h"
+#include "filestore.h"
 #include "log.h"
 #include "vault.h"
 
@@ -15,20 +16,6 @@
 
 #define LINE_MAX_LEN 96
 
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 /* Appends whole lines to path (created 0600; the directory is synced when the file is new). */
 static int log_append_lines(const char *path, const char *lines, size_t n)
 {
@@ -37,7 +24,8 @@ static int log_append_lines(const char *path, const char *lines, size_t n)
     int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0)
         return -1;
-    int rc = fchmod(fd, 0600) == 0 && write_all(fd, lines, n) == 0 && fsync(fd) == 0 ? 0 : -1;
+    int rc =
+        fchmod(fd, 0600) == 0 && filestore_write_all(fd, lines, n) == 0 && fsync(fd) == 0 ? 0 : -1;
     close(fd);
     if (rc == 0 && !existed) {
         char dir[600];

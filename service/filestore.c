@@ -111,3 +111,18 @@ void filestore_remove_list(Buf *ids)
          id = strtok_r(NULL, "\n", &save))
         filestore_remove(id);
 }
+
+int filestore_write_all(int fd, const void *p, size_t n)
+{
+    const char *c = p;
+    while (n) {
+        ssize_t w = write(fd, c, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        c += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}

@@ -26,6 +26,8 @@ void filestore_commit(const char *id);
  * be empty; 0, or -1 with out emptied when the file does not open whole (missing, tampered,
  * another file's ciphertext, bad padding). */
 int filestore_read(const char *id, const unsigned char *key, Buf *out);
+/* Writes all n bytes of p to fd, again after an interruption: 0, or -1 on an error. */
+int filestore_write_all(int fd, const void *p, size_t n);
 /* Removes every file named in a newline-separated list of ids (as store_case_delete gives). */
 void filestore_remove_list(Buf *ids);
 

@@ -36,18 +36,26 @@ static void address_key(Request *req, const char *prefix, char out[96])
     snprintf(out, 96, "%s:%s", prefix, req->client);
 }
 
-int guard_submission(Request *req)
+/* An attempt within both the address's limit and the overall one counts against the address at
+ * once: before any slow check, so parallel attempts cannot slip past the limit. */
+static int guard_attempt(Request *req, const char *prefix, RateLimit *by_address,
+                         TokenBucket *overall)
 {
     char key[96];
-    address_key(req, "s", key);
+    address_key(req, prefix, key);
     int64_t now = clock_now_ms();
-    unsigned wait = ratelimit_wait(submit_by_address, key, now);
+    unsigned wait = ratelimit_wait(by_address, key, now);
     if (!wait)
-        wait = tokenbucket_take(submit_overall, now);
+        wait = tokenbucket_take(overall, now);
     if (wait)
         return guard_refuse(req, wait);
-    ratelimit_fail(submit_by_address, key, now); /* every submission counts */
+    ratelimit_fail(by_address, key, now);
     return 0;
+}
+
+int guard_submission(Request *req)
+{
+    return guard_attempt(req, "s", submit_by_address, submit_overall); /* every one counts */
 }
 
 int guard_submission_allowed(Request *req)

@@ -127,12 +127,19 @@ void ratelimit_fail(RateLimit *rl, const char *key, int64_t now_ms)
     pthread_mutex_unlock(&sh->lock);
 }
 
-void ratelimit_forgive(RateLimit *rl, const char *key)
+/* The key's shard, locked, and its entry there (NULL when it has none); the caller unlocks. */
+static Entry *entry_locked(RateLimit *rl, const char *key, Shard **sh)
 {
     uint64_t h = key_hash(rl, key);
-    Shard *sh = &rl->shards[h % SHARDS];
-    pthread_mutex_lock(&sh->lock);
-    Entry *e = entry_for(sh, h, 0, 0);
+    *sh = &rl->shards[h % SHARDS];
+    pthread_mutex_lock(&(*sh)->lock);
+    return entry_for(*sh, h, 0, 0);
+}
+
+void ratelimit_forgive(RateLimit *rl, const char *key)
+{
+    Shard *sh;
+    Entry *e = entry_locked(rl, key, &sh);
     if (e && e->failures > 0) {
         e->failures--;
         if (e->failures < rl->free_failures)
@@ -143,10 +150,8 @@ void ratelimit_forgive(RateLimit *rl, const char *key)
 
 void ratelimit_clear(RateLimit *rl, const char *key)
 {
-    uint64_t h = key_hash(rl, key);
-    Shard *sh = &rl->shards[h % SHARDS];
-    pthread_mutex_lock(&sh->lock);
-    Entry *e = entry_for(sh, h, 0, 0);
+    Shard *sh;
+    Entry *e = entry_locked(rl, key, &sh);
     if (e)
         memset(e, 0, sizeof *e);
     pthread_mutex_unlock(&sh->lock);

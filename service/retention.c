@@ -16,21 +16,6 @@
 
 #define META_LOG_PENDING "wal_clear_pending"
 
-typedef struct Expired {
-    char (*ids)[CASE_ID_LEN + 1];
-    size_t n, cap;
-} Expired;
-
-static void collect(void *arg, const char *case_id)
-{
-    Expired *e = arg;
-    if (e->n == e->cap) {
-        e->cap = e->cap ? e->cap * 2 : 64;
-        e->ids = xrealloc(e->ids, e->cap * sizeof *e->ids);
-    }
-    snprintf(e->ids[e->n++], CASE_ID_LEN + 1, "%s", case_id);
-}
-
 typedef struct DestroyArgs {
     const char *case_id, *actor, *action;
     int64_t now;
@@ -98,22 +83,22 @@ long retention_purge(int64_t now, int dry_run, PurgeProgress progress, void *arg
         *log_cleared = 1;
     if (!c)
         return -1;
-    Expired e = {0};
-    if (store_cases_to_purge(c, now, collect, &e) != STORE_OK) {
-        free(e.ids);
+    CaseIds e = {0};
+    if (store_cases_to_purge(c, now, case_ids_add, &e) != STORE_OK) {
+        free(e.id);
         return -1;
     }
     long done = 0;
     for (size_t i = 0; i < e.n; i++) {
         if (progress)
-            progress(arg, e.ids[i], i + 1, e.n, dry_run);
-        int ok = dry_run || retention_destroy(e.ids[i], now, "system", "case.purge", 1) == STORE_OK;
+            progress(arg, e.id[i], i + 1, e.n, dry_run);
+        int ok = dry_run || retention_destroy(e.id[i], now, "system", "case.purge", 1) == STORE_OK;
         if (ok)
             done++;
         else
             log_warnx("could not purge a case; it stays for the next run");
     }
-    free(e.ids);
+    free(e.id);
     if (!dry_run && done && retention_clear_log() != 0 && log_cleared)
         *log_cleared = 0;
     return done;

@@ -3,6 +3,7 @@
 
 #include "vault.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,6 +29,28 @@ char *sealed_open_text(const unsigned char *key, const char *table, const char *
         return NULL;
     }
     return buf_take(&pt);
+}
+
+/* The name a row with an integer id has in the associated data. */
+static void row_name(int64_t id, char out[24])
+{
+    snprintf(out, 24, "%lld", (long long)id);
+}
+
+json_t *sealed_open_json_id(const unsigned char *key, const char *table, const char *column,
+                            int64_t id, const Buf *ct)
+{
+    char row[24];
+    row_name(id, row);
+    return sealed_open_json(key, table, column, row, ct);
+}
+
+char *sealed_open_text_id(const unsigned char *key, const char *table, const char *column,
+                          int64_t id, const Buf *ct)
+{
+    char row[24];
+    row_name(id, row);
+    return sealed_open_text(key, table, column, row, ct);
 }
 
 void sealed_text(const unsigned char *key, const char *table, const char *column, const char *row,

@@ -6,6 +6,7 @@
 #include "buf.h"
 
 #include <jansson.h>
+#include <stdint.h>
 
 /* Decrypts a field of table/column/row; NULL when it does not open. */
 json_t *sealed_open_json(const unsigned char *key, const char *table, const char *column,
@@ -13,6 +14,11 @@ json_t *sealed_open_json(const unsigned char *key, const char *table, const char
 /* The decrypted text (owned by the caller), or NULL. */
 char *sealed_open_text(const unsigned char *key, const char *table, const char *column,
                        const char *row, const Buf *ct);
+/* The same two for a row named by its integer id (its decimal text names the row). */
+json_t *sealed_open_json_id(const unsigned char *key, const char *table, const char *column,
+                            int64_t id, const Buf *ct);
+char *sealed_open_text_id(const unsigned char *key, const char *table, const char *column,
+                          int64_t id, const Buf *ct);
 /* Encrypts into out (replacing what it held). */
 void sealed_text(const unsigned char *key, const char *table, const char *column, const char *row,
                  const char *text, Buf *out);

@@ -296,6 +296,75 @@ int store_row_int64(sqlite3_stmt *st, void *arg)
     return 0;
 }
 
+int store_row_text2_int(sqlite3_stmt *st, void *arg)
+{
+    const StoreText2IntCb *t = arg;
+    t->cb(t->arg, (const char *)sqlite3_column_text(st, 0),
+          (const char *)sqlite3_column_text(st, 1), sqlite3_column_int64(st, 2));
+    return 0;
+}
+
+static void column_int(sqlite3_stmt *st, int col, void *field, size_t size)
+{
+    if (size == sizeof(int64_t)) {
+        int64_t v = sqlite3_column_int64(st, col);
+        memcpy(field, &v, sizeof v);
+    } else {
+        assert(size == sizeof(int));
+        int v = sqlite3_column_int(st, col);
+        memcpy(field, &v, sizeof v);
+    }
+}
+
+void store_row_read(sqlite3_stmt *st, const StoreRowSpec *spec, void *row)
+{
+    for (size_t i = 0; i < spec->n; i++) {
+        const StoreCol *k = &spec->cols[i];
+        unsigned char *field = (unsigned char *)row + k->offset;
+        int col = (int)i;
+        switch (k->kind) {
+        case STORE_COL_INT:
+            column_int(st, col, field, k->size);
+            break;
+        case STORE_COL_TEXT:
+            store_column_text(st, col, (char *)field, k->size);
+            break;
+        case STORE_COL_BUF:
+            store_column_buf(st, col, (Buf *)(void *)field);
+            break;
+        case STORE_COL_FIXED:
+            store_column_fixed(st, col, field, k->size);
+            break;
+        }
+    }
+}
+
+void store_row_release(const StoreRowSpec *spec, void *row)
+{
+    for (size_t i = 0; i < spec->n; i++)
+        if (spec->cols[i].kind == STORE_COL_BUF)
+            buf_free((Buf *)(void *)((unsigned char *)row + spec->cols[i].offset));
+}
+
+typedef struct RowInto {
+    const StoreRowSpec *spec;
+    void *row;
+} RowInto;
+
+static int row_into(sqlite3_stmt *st, void *arg)
+{
+    const RowInto *r = arg;
+    store_row_read(st, r->spec, r->row);
+    return 0;
+}
+
+StoreStatus store_one_row(StoreConn *c, sqlite3_stmt *st, const StoreRowSpec *spec, void *out,
+                          const char *func)
+{
+    RowInto r = {spec, out};
+    return store_one(c, st, row_into, &r, func);
+}
+
 /* Copies a blob column into a Buf (empty for NULL). */
 void store_column_buf(sqlite3_stmt *st, int col, Buf *out)
 {

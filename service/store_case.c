@@ -15,6 +15,16 @@ void case_row_free(CaseRow *r)
     buf_free(&r->body);
 }
 
+void case_ids_add(void *arg, const char *case_id)
+{
+    CaseIds *ids = arg;
+    if (ids->n == ids->cap) {
+        ids->cap = ids->cap ? 2 * ids->cap : 64;
+        ids->id = xrealloc(ids->id, ids->cap * sizeof *ids->id);
+    }
+    snprintf(ids->id[ids->n++], CASE_ID_LEN + 1, "%s", case_id);
+}
+
 /* ---- cases ---- */
 
 StoreStatus store_case_insert(StoreConn *c, const CaseRow *r)
@@ -44,35 +54,31 @@ StoreStatus store_case_insert(StoreConn *c, const CaseRow *r)
     "created_at, updated_at, sealed_key, receipt_wrap, org_wrap, body, receipt_lookup, "           \
     "coalesce(incident_id, 0)"
 
-static int case_row(sqlite3_stmt *st, void *p)
-{
-    CaseRow *r = p;
-    store_column_text(st, 0, r->id, sizeof r->id);
-    store_column_text(st, 1, r->channel, sizeof r->channel);
-    store_column_text(st, 2, r->requester_role, sizeof r->requester_role);
-    store_column_text(st, 3, r->language, sizeof r->language);
-    store_column_text(st, 4, r->incident_type, sizeof r->incident_type);
-    r->risk_flags = sqlite3_column_int(st, 5);
-    r->withdrawn_at = sqlite3_column_int64(st, 6);
-    r->legal_hold = sqlite3_column_int(st, 7);
-    r->purge_after = sqlite3_column_int64(st, 8);
-    r->assignee = sqlite3_column_int64(st, 9);
-    r->created_at = sqlite3_column_int64(st, 10);
-    r->updated_at = sqlite3_column_int64(st, 11);
-    store_column_buf(st, 12, &r->sealed_key);
-    store_column_buf(st, 13, &r->receipt_wrap);
-    store_column_buf(st, 14, &r->org_wrap);
-    store_column_buf(st, 15, &r->body);
-    store_column_fixed(st, 16, r->receipt_lookup, VAULT_ID_BYTES);
-    r->incident_id = sqlite3_column_int64(st, 17);
-    return 0;
-}
+static const StoreCol case_cols[] = {STORE_COL(TEXT, CaseRow, id),
+                                     STORE_COL(TEXT, CaseRow, channel),
+                                     STORE_COL(TEXT, CaseRow, requester_role),
+                                     STORE_COL(TEXT, CaseRow, language),
+                                     STORE_COL(TEXT, CaseRow, incident_type),
+                                     STORE_COL(INT, CaseRow, risk_flags),
+                                     STORE_COL(INT, CaseRow, withdrawn_at),
+                                     STORE_COL(INT, CaseRow, legal_hold),
+                                     STORE_COL(INT, CaseRow, purge_after),
+                                     STORE_COL(INT, CaseRow, assignee),
+                                     STORE_COL(INT, CaseRow, created_at),
+                                     STORE_COL(INT, CaseRow, updated_at),
+                                     STORE_COL(BUF, CaseRow, sealed_key),
+                                     STORE_COL(BUF, CaseRow, receipt_wrap),
+                                     STORE_COL(BUF, CaseRow, org_wrap),
+                                     STORE_COL(BUF, CaseRow, body),
+                                     STORE_COL(FIXED, CaseRow, receipt_lookup),
+                                     STORE_COL(INT, CaseRow, incident_id)};
+static const StoreRowSpec case_spec = STORE_ROW_SPEC(case_cols);
 
 StoreStatus store_case_get(StoreConn *c, const char *id, CaseRow *out)
 {
     sqlite3_stmt *st = store_stmt(c, "SELECT " CASE_COLUMNS " FROM cases WHERE id = :id");
     store_bind_text_n(st, ":id", id);
-    return store_one(c, st, case_row, out, __func__);
+    return store_one_row(c, st, &case_spec, out, __func__);
 }
 
 StoreStatus store_case_by_lookup(StoreConn *c, const unsigned char lookup[VAULT_ID_BYTES],
@@ -81,7 +87,7 @@ StoreStatus store_case_by_lookup(StoreConn *c, const unsigned char lookup[VAULT_
     sqlite3_stmt *st =
         store_stmt(c, "SELECT " CASE_COLUMNS " FROM cases WHERE receipt_lookup = :lookup");
     store_bind_blob_n(st, ":lookup", lookup, VAULT_ID_BYTES);
-    return store_one(c, st, case_row, out, __func__);
+    return store_one_row(c, st, &case_spec, out, __func__);
 }
 
 typedef struct CaseFacts {
@@ -253,22 +259,11 @@ StoreStatus store_file_insert(StoreConn *c, const char *id, const char *case_id,
     return store_exec_stmt(c, st, __func__);
 }
 
-typedef struct FileEach {
-    void (*cb)(void *arg, const FileRow *f);
-    void *arg;
-} FileEach;
-
-static int file_row(sqlite3_stmt *st, void *p)
-{
-    const FileEach *e = p;
-    FileRow f = {0};
-    store_column_text(st, 0, f.id, sizeof f.id);
-    f.created_at = sqlite3_column_int64(st, 1);
-    store_column_buf(st, 2, &f.meta);
-    e->cb(e->arg, &f);
-    buf_free(&f.meta);
-    return 0;
-}
+static const StoreCol file_cols[] = {STORE_COL(TEXT, FileRow, id),
+                                     STORE_COL(INT, FileRow, created_at),
+                                     STORE_COL(BUF, FileRow, meta)};
+static const StoreRowSpec file_spec = STORE_ROW_SPEC(file_cols);
+STORE_EACH_ROW(file_each, FileRow, file_spec)
 
 StoreStatus store_files_of_case(StoreConn *c, const char *case_id,
                                 void (*cb)(void *arg, const FileRow *f), void *arg)
@@ -276,8 +271,8 @@ StoreStatus store_files_of_case(StoreConn *c, const char *case_id,
     sqlite3_stmt *st = store_stmt(c, "SELECT id, created_at, meta FROM files "
                                      "WHERE case_id = :case_id ORDER BY created_at, id");
     store_bind_text_n(st, ":case_id", case_id);
-    FileEach e = {cb, arg};
-    return store_each(c, st, file_row, &e, __func__);
+    FileRowEach e = {cb, arg};
+    return store_each(c, st, file_each, &e, __func__);
 }
 
 typedef struct FileOut {
@@ -363,19 +358,6 @@ StoreStatus store_blind_clear(StoreConn *c, const char *case_id)
     return store_exec_stmt(c, st, __func__);
 }
 
-typedef struct BlindEach {
-    void (*cb)(void *arg, const char *other_case, const char *domain, int64_t target_id);
-    void *arg;
-} BlindEach;
-
-static int blind_row(sqlite3_stmt *st, void *p)
-{
-    const BlindEach *e = p;
-    e->cb(e->arg, (const char *)sqlite3_column_text(st, 0),
-          (const char *)sqlite3_column_text(st, 1), sqlite3_column_int64(st, 2));
-    return 0;
-}
-
 StoreStatus store_blind_matches(StoreConn *c, const char *case_id,
                                 void (*cb)(void *arg, const char *other_case, const char *domain,
                                            int64_t target_id),
@@ -386,6 +368,6 @@ StoreStatus store_blind_matches(StoreConn *c, const char *case_id,
            "JOIN blind_index o ON o.domain = m.domain AND o.value = m.value AND o.case_id != "
            "m.case_id WHERE m.case_id = :case_id ORDER BY o.case_id, o.domain");
     store_bind_text_n(st, ":case_id", case_id);
-    BlindEach e = {cb, arg};
-    return store_each(c, st, blind_row, &e, __func__);
+    StoreText2IntCb e = {cb, arg};
+    return store_each(c, st, store_row_text2_int, &e, __func__);
 }

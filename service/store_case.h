@@ -55,6 +55,13 @@ StoreStatus store_case_set_withdrawn(StoreConn *c, const char *id, int64_t now,
 /* Deletes the case and everything of it (keys, ciphertexts, sessions, its incident when it was the
  * incident's last case); appends its file ids to file_ids, one a line, to unlink after commit. */
 StoreStatus store_case_delete(StoreConn *c, const char *id, Buf *file_ids);
+/* A growing list of case ids, collected before a walk that writes (no statement then reads a table
+ * another one is writing). case_ids_add is the callback of the queries below; free id when done. */
+typedef struct CaseIds {
+    char (*id)[CASE_ID_LEN + 1]; /* owned */
+    size_t n, cap;
+} CaseIds;
+void case_ids_add(void *ids, const char *case_id);
 /* Every case id, oldest first (a rotation walks them). */
 StoreStatus store_case_ids(StoreConn *c, void (*cb)(void *arg, const char *id), void *arg);
 /* Every case id in id order (restore re-applies the erasure log to them). */

@@ -6,6 +6,8 @@
 #include "store.h"
 
 #include <sqlite3.h>
+#include <stddef.h>
+#include <string.h>
 
 #define STORE_STMT_SLOTS 256
 
@@ -56,6 +58,70 @@ typedef struct StoreTextCb {
 int store_row_text0(sqlite3_stmt *st, void *arg);
 /* A StoreRowFn reading column 0 as an integer into an int64_t. */
 int store_row_int64(sqlite3_stmt *st, void *arg);
+
+/* A callback over two text columns and an integer (blind index matches, statistics). */
+typedef struct StoreText2IntCb {
+    void (*cb)(void *arg, const char *a, const char *b, int64_t n);
+    void *arg;
+} StoreText2IntCb;
+/* A StoreRowFn passing columns 0 and 1 as text and 2 as an integer to a StoreText2IntCb. */
+int store_row_text2_int(sqlite3_stmt *st, void *arg);
+
+/* A query's result columns declared as data, as the Taler exchange's result specs are: column i
+ * of the statement lands in the field cols[i] names, read by the field's kind. */
+typedef enum StoreColKind {
+    STORE_COL_INT,   /* an int or an int64_t field, by its size */
+    STORE_COL_TEXT,  /* a char array: truncated, NUL-terminated, "" for NULL */
+    STORE_COL_BUF,   /* a Buf (empty for NULL), freed by store_row_release */
+    STORE_COL_FIXED, /* a byte array: a blob of exactly its size, zeros otherwise */
+} StoreColKind;
+typedef struct StoreCol {
+    StoreColKind kind;
+    size_t offset, size; /* of the field in the row struct */
+} StoreCol;
+typedef struct StoreRowSpec {
+    const StoreCol *cols;
+    size_t n;
+} StoreRowSpec;
+/* One entry of a column list: STORE_COL(TEXT, CaseRow, id). */
+#define STORE_COL(kind, Row, field)                                                                \
+    {                                                                                              \
+        STORE_COL_##kind, offsetof(Row, field), sizeof(((Row *)0)->field)                          \
+    }
+/* The spec of a column list (an array, not a pointer). */
+#define STORE_ROW_SPEC(cols)                                                                       \
+    {                                                                                              \
+        (cols), sizeof(cols) / sizeof((cols)[0])                                                   \
+    }
+
+/* Reads the current row into the fields spec names; other fields are left as they were. */
+void store_row_read(sqlite3_stmt *st, const StoreRowSpec *spec, void *row);
+/* Frees the Buf fields spec names. */
+void store_row_release(const StoreRowSpec *spec, void *row);
+/* store_one reading its row by spec into out. */
+StoreStatus store_one_row(StoreConn *c, sqlite3_stmt *st, const StoreRowSpec *spec, void *out,
+                          const char *func);
+
+/* The "every row into a typed callback" query, written once. Defines Row##Each ({cb, arg}: what
+ * the query's caller passed) and name, a StoreRowFn for store_each that reads each row by spec
+ * into a zeroed Row, hands it to the callback and then frees its Bufs:
+ *     STORE_EACH_ROW(message_each, MessageRow, message_spec)
+ *     ... MessageRowEach e = {cb, arg}; return store_each(c, st, message_each, &e, __func__); */
+#define STORE_EACH_ROW(name, Row, spec)                                                            \
+    typedef struct Row##Each {                                                                     \
+        void (*cb)(void *arg, const Row *row);                                                     \
+        void *arg;                                                                                 \
+    } Row##Each;                                                                                   \
+    static int name(sqlite3_stmt *st, void *each)                                                  \
+    {                                                                                              \
+        const Row##Each *e = each;                                                                 \
+        Row row;                                                                                   \
+        memset(&row, 0, sizeof row);                                                               \
+        store_row_read(st, &(spec), &row);                                                         \
+        e->cb(e->arg, &row);                                                                       \
+        store_row_release(&(spec), &row);                                                          \
+        return 0;                                                                                  \
+    }
 
 /* Column readers: a blob into a Buf (empty for NULL), a blob of exactly n bytes (zeros
  * otherwise), text into a fixed buffer (truncated, NUL-terminated). */

@@ -22,24 +22,12 @@ StoreStatus store_message_insert(StoreConn *c, const char *case_id, const char *
     return store_exec_insert(c, st, id, __func__);
 }
 
-typedef struct MessageEach {
-    void (*cb)(void *arg, const MessageRow *m);
-    void *arg;
-} MessageEach;
-
-static int message_row(sqlite3_stmt *st, void *p)
-{
-    const MessageEach *e = p;
-    MessageRow m = {0};
-    m.id = sqlite3_column_int64(st, 0);
-    store_column_text(st, 1, m.author, sizeof m.author);
-    m.staff_id = sqlite3_column_int64(st, 2);
-    m.created_at = sqlite3_column_int64(st, 3);
-    store_column_buf(st, 4, &m.body);
-    e->cb(e->arg, &m);
-    buf_free(&m.body);
-    return 0;
-}
+static const StoreCol message_cols[] = {
+    STORE_COL(INT, MessageRow, id), STORE_COL(TEXT, MessageRow, author),
+    STORE_COL(INT, MessageRow, staff_id), STORE_COL(INT, MessageRow, created_at),
+    STORE_COL(BUF, MessageRow, body)};
+static const StoreRowSpec message_spec = STORE_ROW_SPEC(message_cols);
+STORE_EACH_ROW(message_each, MessageRow, message_spec)
 
 StoreStatus store_messages_of_case(StoreConn *c, const char *case_id,
                                    void (*cb)(void *arg, const MessageRow *m), void *arg)
@@ -47,8 +35,8 @@ StoreStatus store_messages_of_case(StoreConn *c, const char *case_id,
     sqlite3_stmt *st = store_stmt(c, "SELECT id, author, coalesce(staff_id, 0), created_at, body "
                                      "FROM messages WHERE case_id = :case_id ORDER BY id");
     store_bind_text_n(st, ":case_id", case_id);
-    MessageEach e = {cb, arg};
-    return store_each(c, st, message_row, &e, __func__);
+    MessageRowEach e = {cb, arg};
+    return store_each(c, st, message_each, &e, __func__);
 }
 
 /* ---- notes ---- */
@@ -65,23 +53,11 @@ StoreStatus store_note_insert(StoreConn *c, const char *case_id, int64_t staff_i
     return store_exec_insert(c, st, id, __func__);
 }
 
-typedef struct NoteEach {
-    void (*cb)(void *arg, const NoteRow *n);
-    void *arg;
-} NoteEach;
-
-static int note_row(sqlite3_stmt *st, void *p)
-{
-    const NoteEach *e = p;
-    NoteRow n = {0};
-    n.id = sqlite3_column_int64(st, 0);
-    store_column_text(st, 1, n.author, sizeof n.author);
-    n.created_at = sqlite3_column_int64(st, 2);
-    store_column_buf(st, 3, &n.body);
-    e->cb(e->arg, &n);
-    buf_free(&n.body);
-    return 0;
-}
+static const StoreCol note_cols[] = {STORE_COL(INT, NoteRow, id), STORE_COL(TEXT, NoteRow, author),
+                                     STORE_COL(INT, NoteRow, created_at),
+                                     STORE_COL(BUF, NoteRow, body)};
+static const StoreRowSpec note_spec = STORE_ROW_SPEC(note_cols);
+STORE_EACH_ROW(note_each, NoteRow, note_spec)
 
 StoreStatus store_notes_of_case(StoreConn *c, const char *case_id,
                                 void (*cb)(void *arg, const NoteRow *n), void *arg)
@@ -90,8 +66,8 @@ StoreStatus store_notes_of_case(StoreConn *c, const char *case_id,
         c, "SELECT n.id, coalesce(s.login, ''), n.created_at, n.body FROM notes n "
            "LEFT JOIN staff s ON s.id = n.staff_id WHERE n.case_id = :case_id ORDER BY n.id");
     store_bind_text_n(st, ":case_id", case_id);
-    NoteEach e = {cb, arg};
-    return store_each(c, st, note_row, &e, __func__);
+    NoteRowEach e = {cb, arg};
+    return store_each(c, st, note_each, &e, __func__);
 }
 
 /* ---- events ---- */
@@ -114,27 +90,13 @@ StoreStatus store_event_insert(StoreConn *c, const char *case_id, int64_t target
     return store_exec_stmt(c, st, __func__);
 }
 
-typedef struct EventEach {
-    void (*cb)(void *arg, const EventRow *e);
-    void *arg;
-} EventEach;
-
-static int event_row(sqlite3_stmt *st, void *p)
-{
-    const EventEach *each = p;
-    EventRow e = {0};
-    e.id = sqlite3_column_int64(st, 0);
-    e.target_id = sqlite3_column_int64(st, 1);
-    e.at = sqlite3_column_int64(st, 2);
-    store_column_text(st, 3, e.actor, sizeof e.actor);
-    store_column_text(st, 4, e.kind, sizeof e.kind);
-    store_column_text(st, 5, e.from_state, sizeof e.from_state);
-    store_column_text(st, 6, e.to_state, sizeof e.to_state);
-    store_column_buf(st, 7, &e.body);
-    each->cb(each->arg, &e);
-    buf_free(&e.body);
-    return 0;
-}
+static const StoreCol event_cols[] = {
+    STORE_COL(INT, EventRow, id),        STORE_COL(INT, EventRow, target_id),
+    STORE_COL(INT, EventRow, at),        STORE_COL(TEXT, EventRow, actor),
+    STORE_COL(TEXT, EventRow, kind),     STORE_COL(TEXT, EventRow, from_state),
+    STORE_COL(TEXT, EventRow, to_state), STORE_COL(BUF, EventRow, body)};
+static const StoreRowSpec event_spec = STORE_ROW_SPEC(event_cols);
+STORE_EACH_ROW(event_each, EventRow, event_spec)
 
 StoreStatus store_events_of_case(StoreConn *c, const char *case_id,
                                  void (*cb)(void *arg, const EventRow *e), void *arg)
@@ -143,6 +105,6 @@ StoreStatus store_events_of_case(StoreConn *c, const char *case_id,
         c, "SELECT id, coalesce(target_id, 0), at, actor, kind, coalesce(from_state, ''), "
            "coalesce(to_state, ''), body FROM events WHERE case_id = :case_id ORDER BY id");
     store_bind_text_n(st, ":case_id", case_id);
-    EventEach e = {cb, arg};
-    return store_each(c, st, event_row, &e, __func__);
+    EventRowEach e = {cb, arg};
+    return store_each(c, st, event_each, &e, __func__);
 }

@@ -6,28 +6,14 @@
 #include <stdio.h>
 #include <string.h>
 
-typedef struct QueueEach {
-    void (*cb)(void *arg, const QueueRow *r);
-    void *arg;
-} QueueEach;
-
-static int queue_row(sqlite3_stmt *st, void *p)
-{
-    const QueueEach *e = p;
-    QueueRow r;
-    memset(&r, 0, sizeof r);
-    store_column_text(st, 0, r.id, sizeof r.id);
-    r.prio = sqlite3_column_int(st, 1);
-    r.due = sqlite3_column_int64(st, 2);
-    r.created_at = sqlite3_column_int64(st, 3);
-    r.risk_flags = sqlite3_column_int(st, 4);
-    store_column_text(st, 5, r.incident_type, sizeof r.incident_type);
-    r.withdrawn_at = sqlite3_column_int64(st, 6);
-    store_column_text(st, 7, r.assignee, sizeof r.assignee);
-    r.incident_id = sqlite3_column_int64(st, 8);
-    e->cb(e->arg, &r);
-    return 0;
-}
+static const StoreCol queue_cols[] = {
+    STORE_COL(TEXT, QueueRow, id),          STORE_COL(INT, QueueRow, prio),
+    STORE_COL(INT, QueueRow, due),          STORE_COL(INT, QueueRow, created_at),
+    STORE_COL(INT, QueueRow, risk_flags),   STORE_COL(TEXT, QueueRow, incident_type),
+    STORE_COL(INT, QueueRow, withdrawn_at), STORE_COL(TEXT, QueueRow, assignee),
+    STORE_COL(INT, QueueRow, incident_id)};
+static const StoreRowSpec queue_spec = STORE_ROW_SPEC(queue_cols);
+STORE_EACH_ROW(queue_each, QueueRow, queue_spec)
 
 StoreStatus store_queue(StoreConn *c, const QueueFilter *f,
                         void (*cb)(void *arg, const QueueRow *r), void *arg)
@@ -75,6 +61,6 @@ StoreStatus store_queue(StoreConn *c, const QueueFilter *f,
     store_bind_int64_n(st, ":created", f->created);
     store_bind_text_n(st, ":after_id", f->after_id);
     store_bind_int64_n(st, ":limit", f->limit);
-    QueueEach e = {cb, arg};
-    return store_each(c, st, queue_row, &e, __func__);
+    QueueRowEach e = {cb, arg};
+    return store_each(c, st, queue_each, &e, __func__);
 }

@@ -9,40 +9,23 @@
 
 /* ---- routes and platforms ---- */
 
-static int route_row(sqlite3_stmt *st, void *p)
-{
-    RouteRow *r = p;
-    store_column_text(st, 0, r->id, sizeof r->id);
-    r->clock_hours = sqlite3_column_int(st, 1);
-    store_column_text(st, 2, r->elements, sizeof r->elements);
-    return 0;
-}
+static const StoreCol route_cols[] = {STORE_COL(TEXT, RouteRow, id),
+                                      STORE_COL(INT, RouteRow, clock_hours),
+                                      STORE_COL(TEXT, RouteRow, elements)};
+static const StoreRowSpec route_spec = STORE_ROW_SPEC(route_cols);
+STORE_EACH_ROW(route_each, RouteRow, route_spec)
 
 StoreStatus store_route_get(StoreConn *c, const char *id, RouteRow *out)
 {
     sqlite3_stmt *st = store_stmt(c, "SELECT id, clock_hours, elements FROM routes WHERE id = :id");
     store_bind_text_n(st, ":id", id);
-    return store_one(c, st, route_row, out, __func__);
-}
-
-typedef struct RouteEach {
-    void (*cb)(void *arg, const RouteRow *r);
-    void *arg;
-} RouteEach;
-
-static int route_each(sqlite3_stmt *st, void *p)
-{
-    const RouteEach *e = p;
-    RouteRow r;
-    route_row(st, &r);
-    e->cb(e->arg, &r);
-    return 0;
+    return store_one_row(c, st, &route_spec, out, __func__);
 }
 
 StoreStatus store_routes(StoreConn *c, void (*cb)(void *arg, const RouteRow *r), void *arg)
 {
     sqlite3_stmt *st = store_stmt(c, "SELECT id, clock_hours, elements FROM routes ORDER BY id");
-    RouteEach e = {cb, arg};
+    RouteRowEach e = {cb, arg};
     return store_each(c, st, route_each, &e, __func__);
 }
 
@@ -54,43 +37,26 @@ StoreStatus store_route_set_clock(StoreConn *c, const char *id, int hours)
     return store_exec_one(c, st, __func__);
 }
 
-static int platform_row(sqlite3_stmt *st, void *p)
-{
-    PlatformRow *r = p;
-    store_column_text(st, 0, r->id, sizeof r->id);
-    store_column_text(st, 1, r->route, sizeof r->route);
-    r->clock_hours = sqlite3_column_type(st, 2) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 2);
-    store_column_text(st, 3, r->channel, sizeof r->channel);
-    return 0;
-}
+/* A NULL clock_hours (the route's clock) reads as -1. */
+#define PLATFORM_COLUMNS "id, route, coalesce(clock_hours, -1), channel FROM platforms "
+
+static const StoreCol platform_cols[] = {
+    STORE_COL(TEXT, PlatformRow, id), STORE_COL(TEXT, PlatformRow, route),
+    STORE_COL(INT, PlatformRow, clock_hours), STORE_COL(TEXT, PlatformRow, channel)};
+static const StoreRowSpec platform_spec = STORE_ROW_SPEC(platform_cols);
+STORE_EACH_ROW(platform_each, PlatformRow, platform_spec)
 
 StoreStatus store_platform_get(StoreConn *c, const char *id, PlatformRow *out)
 {
-    sqlite3_stmt *st =
-        store_stmt(c, "SELECT id, route, clock_hours, channel FROM platforms WHERE id = :id");
+    sqlite3_stmt *st = store_stmt(c, "SELECT " PLATFORM_COLUMNS "WHERE id = :id");
     store_bind_text_n(st, ":id", id);
-    return store_one(c, st, platform_row, out, __func__);
-}
-
-typedef struct PlatformEach {
-    void (*cb)(void *arg, const PlatformRow *p);
-    void *arg;
-} PlatformEach;
-
-static int platform_each(sqlite3_stmt *st, void *p)
-{
-    const PlatformEach *e = p;
-    PlatformRow r;
-    platform_row(st, &r);
-    e->cb(e->arg, &r);
-    return 0;
+    return store_one_row(c, st, &platform_spec, out, __func__);
 }
 
 StoreStatus store_platforms(StoreConn *c, void (*cb)(void *arg, const PlatformRow *p), void *arg)
 {
-    sqlite3_stmt *st =
-        store_stmt(c, "SELECT id, route, clock_hours, channel FROM platforms ORDER BY rowid");
-    PlatformEach e = {cb, arg};
+    sqlite3_stmt *st = store_stmt(c, "SELECT " PLATFORM_COLUMNS "ORDER BY rowid");
+    PlatformRowEach e = {cb, arg};
     return store_each(c, st, platform_each, &e, __func__);
 }
 
@@ -119,37 +85,18 @@ StoreStatus store_incident_insert(StoreConn *c, int64_t now, const Buf *placehol
     return store_exec_insert(c, st, id, __func__);
 }
 
-static int incident_row(sqlite3_stmt *st, void *p)
-{
-    IncidentRow *r = p;
-    r->id = sqlite3_column_int64(st, 0);
-    r->created_at = sqlite3_column_int64(st, 1);
-    r->cases = sqlite3_column_int64(st, 2);
-    store_column_buf(st, 3, &r->label);
-    return 0;
-}
-
-typedef struct IncidentEach {
-    void (*cb)(void *arg, const IncidentRow *r);
-    void *arg;
-} IncidentEach;
-
-static int incident_each(sqlite3_stmt *st, void *p)
-{
-    const IncidentEach *e = p;
-    IncidentRow r = {0};
-    incident_row(st, &r);
-    e->cb(e->arg, &r);
-    buf_free(&r.label);
-    return 0;
-}
+static const StoreCol incident_cols[] = {
+    STORE_COL(INT, IncidentRow, id), STORE_COL(INT, IncidentRow, created_at),
+    STORE_COL(INT, IncidentRow, cases), STORE_COL(BUF, IncidentRow, label)};
+static const StoreRowSpec incident_spec = STORE_ROW_SPEC(incident_cols);
+STORE_EACH_ROW(incident_each, IncidentRow, incident_spec)
 
 StoreStatus store_incidents(StoreConn *c, void (*cb)(void *arg, const IncidentRow *r), void *arg)
 {
     sqlite3_stmt *st = store_stmt(
         c, "SELECT i.id, i.created_at, (SELECT count(*) FROM cases c WHERE c.incident_id = i.id), "
            "i.label FROM incidents i ORDER BY i.id DESC");
-    IncidentEach e = {cb, arg};
+    IncidentRowEach e = {cb, arg};
     return store_each(c, st, incident_each, &e, __func__);
 }
 
@@ -159,7 +106,7 @@ StoreStatus store_incident_get(StoreConn *c, int64_t id, IncidentRow *out)
         c, "SELECT i.id, i.created_at, (SELECT count(*) FROM cases c WHERE c.incident_id = i.id), "
            "i.label FROM incidents i WHERE i.id = :id");
     store_bind_int64_n(st, ":id", id);
-    return store_one(c, st, incident_row, out, __func__);
+    return store_one_row(c, st, &incident_spec, out, __func__);
 }
 
 StoreStatus store_cases_of_incident(StoreConn *c, int64_t id,
@@ -204,19 +151,6 @@ StoreStatus store_meta_set(StoreConn *c, const char *key, const char *value)
     return store_exec_stmt(c, st, __func__);
 }
 
-typedef struct StatEach {
-    void (*cb)(void *arg, const char *group, const char *key, int64_t n);
-    void *arg;
-} StatEach;
-
-static int stat_row(sqlite3_stmt *st, void *p)
-{
-    const StatEach *e = p;
-    e->cb(e->arg, (const char *)sqlite3_column_text(st, 0),
-          (const char *)sqlite3_column_text(st, 1), sqlite3_column_int64(st, 2));
-    return 0;
-}
-
 StoreStatus store_stats(StoreConn *c,
                         void (*cb)(void *arg, const char *group, const char *key, int64_t n),
                         void *arg)
@@ -228,6 +162,6 @@ StoreStatus store_stats(StoreConn *c,
            "UNION ALL SELECT 'incident_type', incident_type, count(*) FROM cases GROUP BY 2 "
            "UNION ALL SELECT 'cases', CASE WHEN withdrawn_at IS NULL THEN 'active' ELSE "
            "'withdrawn' END, count(*) FROM cases GROUP BY 2");
-    StatEach e = {cb, arg};
-    return store_each(c, st, stat_row, &e, __func__);
+    StoreText2IntCb e = {cb, arg};
+    return store_each(c, st, store_row_text2_int, &e, __func__);
 }

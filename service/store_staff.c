@@ -29,23 +29,18 @@ void session_row_free(SessionRow *s)
 
 /* ---- org ---- */
 
-static int org_row(sqlite3_stmt *st, void *p)
-{
-    OrgRow *out = p;
-    store_column_fixed(st, 0, out->public_key, sizeof out->public_key);
-    store_column_buf(st, 1, &out->recovery_wrap);
-    store_column_fixed(st, 2, out->receipt_salt, sizeof out->receipt_salt);
-    out->require_totp = sqlite3_column_int(st, 3);
-    out->key_epoch = sqlite3_column_int64(st, 4);
-    return 0;
-}
+static const StoreCol org_cols[] = {
+    STORE_COL(FIXED, OrgRow, public_key), STORE_COL(BUF, OrgRow, recovery_wrap),
+    STORE_COL(FIXED, OrgRow, receipt_salt), STORE_COL(INT, OrgRow, require_totp),
+    STORE_COL(INT, OrgRow, key_epoch)};
+static const StoreRowSpec org_spec = STORE_ROW_SPEC(org_cols);
 
 StoreStatus store_org_get(StoreConn *c, OrgRow *out)
 {
     sqlite3_stmt *st = store_stmt(
         c, "SELECT public_key, recovery_wrap, receipt_salt, require_totp, key_epoch FROM org "
            "WHERE id = 1");
-    return store_one(c, st, org_row, out, __func__);
+    return store_one_row(c, st, &org_spec, out, __func__);
 }
 
 StoreStatus store_org_insert(StoreConn *c, const unsigned char pk[VAULT_KEY_BYTES],
@@ -107,34 +102,30 @@ StoreStatus store_staff_insert(StoreConn *c, const char *login, const char *role
     "id, login, role, key_wrap, totp_secret, totp_pending, totp_last_step, disabled, "             \
     "public_key, org_seal"
 
-static int staff_row(sqlite3_stmt *st, void *p)
-{
-    StaffRow *out = p;
-    out->id = sqlite3_column_int64(st, 0);
-    store_column_text(st, 1, out->login, sizeof out->login);
-    store_column_text(st, 2, out->role, sizeof out->role);
-    store_column_buf(st, 3, &out->key_wrap);
-    store_column_buf(st, 4, &out->totp_secret);
-    store_column_buf(st, 5, &out->totp_pending);
-    out->totp_last_step = sqlite3_column_int64(st, 6);
-    out->disabled = sqlite3_column_int(st, 7);
-    store_column_buf(st, 8, &out->public_key);
-    store_column_buf(st, 9, &out->org_seal);
-    return 0;
-}
+static const StoreCol staff_cols[] = {STORE_COL(INT, StaffRow, id),
+                                      STORE_COL(TEXT, StaffRow, login),
+                                      STORE_COL(TEXT, StaffRow, role),
+                                      STORE_COL(BUF, StaffRow, key_wrap),
+                                      STORE_COL(BUF, StaffRow, totp_secret),
+                                      STORE_COL(BUF, StaffRow, totp_pending),
+                                      STORE_COL(INT, StaffRow, totp_last_step),
+                                      STORE_COL(INT, StaffRow, disabled),
+                                      STORE_COL(BUF, StaffRow, public_key),
+                                      STORE_COL(BUF, StaffRow, org_seal)};
+static const StoreRowSpec staff_spec = STORE_ROW_SPEC(staff_cols);
 
 StoreStatus store_staff_by_login(StoreConn *c, const char *login, StaffRow *out)
 {
     sqlite3_stmt *st = store_stmt(c, "SELECT " STAFF_COLUMNS " FROM staff WHERE login = :login");
     store_bind_text_n(st, ":login", login);
-    return store_one(c, st, staff_row, out, __func__);
+    return store_one_row(c, st, &staff_spec, out, __func__);
 }
 
 StoreStatus store_staff_by_id(StoreConn *c, int64_t id, StaffRow *out)
 {
     sqlite3_stmt *st = store_stmt(c, "SELECT " STAFF_COLUMNS " FROM staff WHERE id = :id");
     store_bind_int64_n(st, ":id", id);
-    return store_one(c, st, staff_row, out, __func__);
+    return store_one_row(c, st, &staff_spec, out, __func__);
 }
 
 StoreStatus store_staff_set_wrap(StoreConn *c, int64_t id, const Buf *key_wrap, int64_t now)
@@ -284,18 +275,12 @@ StoreStatus store_session_insert(StoreConn *c, const unsigned char id_hash[VAULT
     return store_exec_stmt(c, st, __func__);
 }
 
-static int session_row(sqlite3_stmt *st, void *p)
-{
-    SessionRow *out = p;
-    store_column_text(st, 0, out->kind, sizeof out->kind);
-    out->staff_id = sqlite3_column_int64(st, 1);
-    store_column_text(st, 2, out->case_id, sizeof out->case_id);
-    store_column_buf(st, 3, &out->key_wrap);
-    out->created_at = sqlite3_column_int64(st, 4);
-    out->last_seen = sqlite3_column_int64(st, 5);
-    out->expires_at = sqlite3_column_int64(st, 6);
-    return 0;
-}
+static const StoreCol session_cols[] = {
+    STORE_COL(TEXT, SessionRow, kind),      STORE_COL(INT, SessionRow, staff_id),
+    STORE_COL(TEXT, SessionRow, case_id),   STORE_COL(BUF, SessionRow, key_wrap),
+    STORE_COL(INT, SessionRow, created_at), STORE_COL(INT, SessionRow, last_seen),
+    STORE_COL(INT, SessionRow, expires_at)};
+static const StoreRowSpec session_spec = STORE_ROW_SPEC(session_cols);
 
 StoreStatus store_session_get(StoreConn *c, const unsigned char id_hash[VAULT_ID_BYTES],
                               SessionRow *out)
@@ -304,7 +289,7 @@ StoreStatus store_session_get(StoreConn *c, const unsigned char id_hash[VAULT_ID
         store_stmt(c, "SELECT kind, staff_id, case_id, key_wrap, created_at, "
                       "last_seen, expires_at FROM sessions WHERE id_hash = :id_hash");
     store_bind_blob_n(st, ":id_hash", id_hash, VAULT_ID_BYTES);
-    return store_one(c, st, session_row, out, __func__);
+    return store_one_row(c, st, &session_spec, out, __func__);
 }
 
 StoreStatus store_session_touch(StoreConn *c, const unsigned char id_hash[VAULT_ID_BYTES],
@@ -445,25 +430,12 @@ StoreStatus store_audit_verify(StoreConn *c, int64_t *rows, int64_t *bad_id)
     return store_each(c, st, audit_walk_row, &w, __func__);
 }
 
-typedef struct AuditEach {
-    void (*cb)(void *arg, const AuditRow *r);
-    void *arg;
-} AuditEach;
-
-static int audit_row(sqlite3_stmt *st, void *p)
-{
-    const AuditEach *e = p;
-    AuditRow r;
-    memset(&r, 0, sizeof r);
-    r.id = sqlite3_column_int64(st, 0);
-    r.at = sqlite3_column_int64(st, 1);
-    store_column_text(st, 2, r.actor, sizeof r.actor);
-    store_column_text(st, 3, r.action, sizeof r.action);
-    store_column_text(st, 4, r.subject, sizeof r.subject);
-    store_column_text(st, 5, r.detail, sizeof r.detail);
-    e->cb(e->arg, &r);
-    return 0;
-}
+static const StoreCol audit_cols[] = {
+    STORE_COL(INT, AuditRow, id),       STORE_COL(INT, AuditRow, at),
+    STORE_COL(TEXT, AuditRow, actor),   STORE_COL(TEXT, AuditRow, action),
+    STORE_COL(TEXT, AuditRow, subject), STORE_COL(TEXT, AuditRow, detail)};
+static const StoreRowSpec audit_spec = STORE_ROW_SPEC(audit_cols);
+STORE_EACH_ROW(audit_each, AuditRow, audit_spec)
 
 StoreStatus store_audit_page(StoreConn *c, int64_t before, int limit,
                              void (*cb)(void *arg, const AuditRow *r), void *arg)
@@ -473,6 +445,6 @@ StoreStatus store_audit_page(StoreConn *c, int64_t before, int limit,
                       "WHERE (:before = 0 OR id < :before) ORDER BY id DESC LIMIT :limit");
     store_bind_int64_n(st, ":before", before);
     store_bind_int64_n(st, ":limit", limit);
-    AuditEach e = {cb, arg};
-    return store_each(c, st, audit_row, &e, __func__);
+    AuditRowEach e = {cb, arg};
+    return store_each(c, st, audit_each, &e, __func__);
 }

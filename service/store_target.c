@@ -51,44 +51,26 @@ StoreStatus store_target_insert_child(StoreConn *c, const char *case_id, int64_t
     "id, case_id, kind, platform, state, coalesce(parent_id, 0), coalesce(route, ''), "            \
     "coalesce(due_at, 0), created_at, updated_at, coalesce(monitor_since, 0), "
 
-static int target_row(sqlite3_stmt *st, void *p)
-{
-    TargetRow *t = p;
-    t->id = sqlite3_column_int64(st, 0);
-    store_column_text(st, 1, t->case_id, sizeof t->case_id);
-    store_column_text(st, 2, t->kind, sizeof t->kind);
-    store_column_text(st, 3, t->platform, sizeof t->platform);
-    store_column_text(st, 4, t->state, sizeof t->state);
-    t->parent_id = sqlite3_column_int64(st, 5);
-    store_column_text(st, 6, t->route, sizeof t->route);
-    t->due_at = sqlite3_column_int64(st, 7);
-    t->created_at = sqlite3_column_int64(st, 8);
-    t->updated_at = sqlite3_column_int64(st, 9);
-    t->monitor_since = sqlite3_column_int64(st, 10);
-    store_column_buf(st, 11, &t->body);
-    return 0;
-}
+static const StoreCol target_cols[] = {STORE_COL(INT, TargetRow, id),
+                                       STORE_COL(TEXT, TargetRow, case_id),
+                                       STORE_COL(TEXT, TargetRow, kind),
+                                       STORE_COL(TEXT, TargetRow, platform),
+                                       STORE_COL(TEXT, TargetRow, state),
+                                       STORE_COL(INT, TargetRow, parent_id),
+                                       STORE_COL(TEXT, TargetRow, route),
+                                       STORE_COL(INT, TargetRow, due_at),
+                                       STORE_COL(INT, TargetRow, created_at),
+                                       STORE_COL(INT, TargetRow, updated_at),
+                                       STORE_COL(INT, TargetRow, monitor_since),
+                                       STORE_COL(BUF, TargetRow, body)};
+static const StoreRowSpec target_spec = STORE_ROW_SPEC(target_cols);
+STORE_EACH_ROW(target_each, TargetRow, target_spec)
 
 StoreStatus store_target_get(StoreConn *c, int64_t id, TargetRow *out)
 {
     sqlite3_stmt *st = store_stmt(c, "SELECT " TARGET_COLUMNS "body FROM targets WHERE id = :id");
     store_bind_int64_n(st, ":id", id);
-    return store_one(c, st, target_row, out, __func__);
-}
-
-typedef struct TargetEach {
-    void (*cb)(void *arg, const TargetRow *t);
-    void *arg;
-} TargetEach;
-
-static int target_each(sqlite3_stmt *st, void *p)
-{
-    const TargetEach *e = p;
-    TargetRow t = {0};
-    target_row(st, &t);
-    e->cb(e->arg, &t);
-    target_row_free(&t);
-    return 0;
+    return store_one_row(c, st, &target_spec, out, __func__);
 }
 
 StoreStatus store_targets_of_case(StoreConn *c, const char *case_id, int with_body,
@@ -99,7 +81,7 @@ StoreStatus store_targets_of_case(StoreConn *c, const char *case_id, int with_bo
                                      "FROM targets WHERE case_id = :case_id ORDER BY id");
     store_bind_text_n(st, ":case_id", case_id);
     store_bind_int64_n(st, ":with_body", with_body ? 1 : 0);
-    TargetEach e = {cb, arg};
+    TargetRowEach e = {cb, arg};
     return store_each(c, st, target_each, &e, __func__);
 }
 
@@ -183,21 +165,11 @@ StoreStatus store_target_set_decision(StoreConn *c, int64_t id, int64_t at)
     return store_exec_one(c, st, __func__);
 }
 
-typedef struct CheckEach {
-    void (*cb)(void *arg, const CheckDue *d);
-    void *arg;
-} CheckEach;
-
-static int check_row(sqlite3_stmt *st, void *p)
-{
-    const CheckEach *e = p;
-    CheckDue d;
-    d.target_id = sqlite3_column_int64(st, 0);
-    store_column_text(st, 1, d.case_id, sizeof d.case_id);
-    store_column_text(st, 2, d.state, sizeof d.state);
-    e->cb(e->arg, &d);
-    return 0;
-}
+static const StoreCol check_cols[] = {STORE_COL(INT, CheckDue, target_id),
+                                      STORE_COL(TEXT, CheckDue, case_id),
+                                      STORE_COL(TEXT, CheckDue, state)};
+static const StoreRowSpec check_spec = STORE_ROW_SPEC(check_cols);
+STORE_EACH_ROW(check_each, CheckDue, check_spec)
 
 StoreStatus store_checks_due(StoreConn *c, int64_t now, int limit,
                              void (*cb)(void *arg, const CheckDue *d), void *arg)
@@ -207,8 +179,8 @@ StoreStatus store_checks_due(StoreConn *c, int64_t now, int limit,
            "next_check_at <= :now AND kind != 'offline' ORDER BY next_check_at, id LIMIT :limit");
     store_bind_int64_n(st, ":now", now);
     store_bind_int64_n(st, ":limit", limit);
-    CheckEach e = {cb, arg};
-    return store_each(c, st, check_row, &e, __func__);
+    CheckDueEach e = {cb, arg};
+    return store_each(c, st, check_each, &e, __func__);
 }
 
 StoreStatus store_target_set_check(StoreConn *c, int64_t id, int64_t next_check_at,
@@ -252,25 +224,12 @@ StoreStatus store_notice_insert(StoreConn *c, int64_t target_id, const char *cas
     return store_exec_insert(c, st, id, __func__);
 }
 
-typedef struct NoticeEach {
-    void (*cb)(void *arg, const NoticeRow *n);
-    void *arg;
-} NoticeEach;
-
-static int notice_row(sqlite3_stmt *st, void *p)
-{
-    const NoticeEach *e = p;
-    NoticeRow n = {0};
-    n.id = sqlite3_column_int64(st, 0);
-    store_column_text(st, 1, n.route, sizeof n.route);
-    store_column_text(st, 2, n.language, sizeof n.language);
-    n.sent_at = sqlite3_column_int64(st, 3);
-    store_column_text(st, 4, n.sent_by, sizeof n.sent_by);
-    store_column_buf(st, 5, &n.body);
-    e->cb(e->arg, &n);
-    buf_free(&n.body);
-    return 0;
-}
+static const StoreCol notice_cols[] = {
+    STORE_COL(INT, NoticeRow, id),        STORE_COL(TEXT, NoticeRow, route),
+    STORE_COL(TEXT, NoticeRow, language), STORE_COL(INT, NoticeRow, sent_at),
+    STORE_COL(TEXT, NoticeRow, sent_by),  STORE_COL(BUF, NoticeRow, body)};
+static const StoreRowSpec notice_spec = STORE_ROW_SPEC(notice_cols);
+STORE_EACH_ROW(notice_each, NoticeRow, notice_spec)
 
 StoreStatus store_notices_of_target(StoreConn *c, int64_t target_id,
                                     void (*cb)(void *arg, const NoticeRow *n), void *arg)
@@ -280,8 +239,8 @@ StoreStatus store_notices_of_target(StoreConn *c, int64_t target_id,
            "FROM notices n LEFT JOIN staff s ON s.id = n.sent_by WHERE n.target_id = :target_id "
            "ORDER BY n.id");
     store_bind_int64_n(st, ":target_id", target_id);
-    NoticeEach e = {cb, arg};
-    return store_each(c, st, notice_row, &e, __func__);
+    NoticeRowEach e = {cb, arg};
+    return store_each(c, st, notice_each, &e, __func__);
 }
 
 /* ---- visits ---- */
@@ -317,41 +276,20 @@ StoreStatus store_visit_record(StoreConn *c, int64_t id, const char *outcome, in
     "coalesce(b.login, ''), coalesce(v.outcome, ''), v.body FROM visits v "                        \
     "LEFT JOIN staff a ON a.id = v.staff_a LEFT JOIN staff b ON b.id = v.staff_b "
 
-static int visit_row(sqlite3_stmt *st, void *p)
-{
-    VisitRow *v = p;
-    v->id = sqlite3_column_int64(st, 0);
-    v->target_id = sqlite3_column_int64(st, 1);
-    v->planned_at = sqlite3_column_int64(st, 2);
-    v->recorded_at = sqlite3_column_int64(st, 3);
-    store_column_text(st, 4, v->staff_a, sizeof v->staff_a);
-    store_column_text(st, 5, v->staff_b, sizeof v->staff_b);
-    store_column_text(st, 6, v->outcome, sizeof v->outcome);
-    store_column_buf(st, 7, &v->body);
-    return 0;
-}
+static const StoreCol visit_cols[] = {
+    STORE_COL(INT, VisitRow, id),         STORE_COL(INT, VisitRow, target_id),
+    STORE_COL(INT, VisitRow, planned_at), STORE_COL(INT, VisitRow, recorded_at),
+    STORE_COL(TEXT, VisitRow, staff_a),   STORE_COL(TEXT, VisitRow, staff_b),
+    STORE_COL(TEXT, VisitRow, outcome),   STORE_COL(BUF, VisitRow, body)};
+static const StoreRowSpec visit_spec = STORE_ROW_SPEC(visit_cols);
+STORE_EACH_ROW(visit_each, VisitRow, visit_spec)
 
 StoreStatus store_visit_latest(StoreConn *c, int64_t target_id, VisitRow *out)
 {
     sqlite3_stmt *st = store_stmt(c, "SELECT " VISIT_COLUMNS
                                      "WHERE v.target_id = :target_id ORDER BY v.id DESC LIMIT 1");
     store_bind_int64_n(st, ":target_id", target_id);
-    return store_one(c, st, visit_row, out, __func__);
-}
-
-typedef struct VisitEach {
-    void (*cb)(void *arg, const VisitRow *v);
-    void *arg;
-} VisitEach;
-
-static int visit_each(sqlite3_stmt *st, void *p)
-{
-    const VisitEach *e = p;
-    VisitRow v = {0};
-    visit_row(st, &v);
-    e->cb(e->arg, &v);
-    buf_free(&v.body);
-    return 0;
+    return store_one_row(c, st, &visit_spec, out, __func__);
 }
 
 StoreStatus store_visits_of_target(StoreConn *c, int64_t target_id,
@@ -360,6 +298,6 @@ StoreStatus store_visits_of_target(StoreConn *c, int64_t target_id,
     sqlite3_stmt *st =
         store_stmt(c, "SELECT " VISIT_COLUMNS "WHERE v.target_id = :target_id ORDER BY v.id");
     store_bind_int64_n(st, ":target_id", target_id);
-    VisitEach e = {cb, arg};
+    VisitRowEach e = {cb, arg};
     return store_each(c, st, visit_each, &e, __func__);
 }

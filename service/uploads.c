@@ -30,21 +30,6 @@ static const char *sniff(const unsigned char *b, size_t n)
     return NULL;
 }
 
-static int write_all(int fd, const void *p, size_t n)
-{
-    const char *c = p;
-    while (n) {
-        ssize_t w = write(fd, c, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        c += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 /* Drops the file being received (refused part or failure). */
 static void current_abort(UploadSet *u)
 {
@@ -63,7 +48,7 @@ static void current_abort(UploadSet *u)
 /* Writes ct to the file being received and empties it; 0 or -1. */
 static int write_ct(UploadSet *u, Buf *ct)
 {
-    int rc = write_all(u->fd, ct->data, ct->len);
+    int rc = filestore_write_all(u->fd, ct->data, ct->len);
     buf_reset(ct);
     return rc;
 }
