@@ -234,66 +234,59 @@ int ctl_user(int argc, char **argv)
     return report(strcmp(verb, "add") == 0 ? "user add" : "user disable", r);
 }
 
-int ctl_passwd(int argc, char **argv)
+/* passwd and recover: one login, a secret (what), then a new password twice; fn sets it, done
+ * names the outcome before the login. */
+typedef StaffResult (*NewPasswordFn)(const char *secret, const char *login, const char *password,
+                                     VaultPwCost cost, int64_t now);
+
+static int new_password_command(int argc, char **argv, const char *what, NewPasswordFn fn,
+                                const char *done)
 {
     CtlArgs a;
     if (ctl_parse(argc, argv, &a) != 0)
         return 2;
     if (a.npositional != 1) {
-        fprintf(stderr, "usage: takedownctl passwd --data-dir DIR LOGIN\n");
+        fprintf(stderr, "usage: takedownctl %s --data-dir DIR LOGIN\n", argv[0]);
         return 2;
     }
-    char *old = read_secret("current password");
-    char *pw = old ? read_new_password() : NULL;
-    if (!old || !pw) {
-        if (!old)
-            fprintf(stderr, "takedownctl: expected the current password on stdin\n");
-        vault_secret_free(old);
+    char *secret = read_secret(what);
+    char *pw = secret ? read_new_password() : NULL;
+    if (!secret || !pw) {
+        if (!secret)
+            fprintf(stderr, "takedownctl: expected the %s on stdin\n", what);
+        vault_secret_free(secret);
         return 1;
     }
     StaffResult r = STAFF_ERROR;
     if (ctl_open(&a) == 0) {
-        r = staff_passwd(a.positional[0], old, pw, vault_pw_cost_default(), time(NULL));
+        r = fn(secret, a.positional[0], pw, vault_pw_cost_default(), time(NULL));
         if (r == STAFF_OK)
             clear_log();
         store_close();
     }
-    vault_secret_free(old);
+    vault_secret_free(secret);
     vault_secret_free(pw);
     if (r == STAFF_OK)
-        printf("password changed; every session of %s has ended\n", a.positional[0]);
-    return report("passwd", r);
+        printf("%s %s\n", done, a.positional[0]);
+    return report(argv[0], r);
+}
+
+/* staff_passwd takes the login first. */
+static StaffResult passwd_fn(const char *old, const char *login, const char *password,
+                             VaultPwCost cost, int64_t now)
+{
+    return staff_passwd(login, old, password, cost, now);
+}
+
+int ctl_passwd(int argc, char **argv)
+{
+    return new_password_command(argc, argv, "current password", passwd_fn,
+                                "password changed; every session has ended for");
 }
 
 int ctl_recover(int argc, char **argv)
 {
-    CtlArgs a;
-    if (ctl_parse(argc, argv, &a) != 0)
-        return 2;
-    if (a.npositional != 1) {
-        fprintf(stderr, "usage: takedownctl recover --data-dir DIR LOGIN\n");
-        return 2;
-    }
-    char *key = read_secret("recovery key");
-    char *pw = key ? read_new_password() : NULL;
-    if (!key || !pw) {
-        if (!key)
-            fprintf(stderr, "takedownctl: expected the recovery key on stdin\n");
-        vault_secret_free(key);
-        return 1;
-    }
-    StaffResult r = STAFF_ERROR;
-    if (ctl_open(&a) == 0) {
-        r = staff_recover(key, a.positional[0], pw, vault_pw_cost_default(), time(NULL));
-        if (r == STAFF_OK)
-            clear_log();
-        store_close();
-    }
-    vault_secret_free(key);
-    vault_secret_free(pw);
-    if (r == STAFF_OK)
-        printf("new password set for %s\n", a.positional[0]);
-    return report("recover", r);
+    return new_password_command(argc, argv, "recovery key", staff_recover, "new password set for");
 }
 
 static void rotate_progress(void *arg, int64_t done, int64_t total)

@@ -250,40 +250,45 @@ static StoreStatus add_tx(StoreConn *c, void *arg)
     return store_audit_append(c, a->now, a->actor, "staff.add", a->login, a->role);
 }
 
-/* Unlocks an admin account by password: the org secret key into org_sk. */
-static StaffResult unlock_admin(StoreConn *c, const char *login, const char *password,
-                                StaffRow *row, unsigned char *org_sk)
+/* Unlocks an account by password for its org secret key alone (its own key is wiped at once);
+ * admin_only refuses any other role with STAFF_FORBIDDEN. */
+static StaffResult unlock_org(StoreConn *c, const char *login, const char *password, int admin_only,
+                              StaffRow *row, unsigned char *org_sk)
 {
     unsigned char *account_sk = vault_secret_alloc(VAULT_KEY_BYTES);
     StaffResult r = unlock_account(c, login, password, row, account_sk, org_sk);
     vault_secret_free(account_sk);
-    if (r == STAFF_OK && strcmp(row->role, "admin") != 0)
+    if (r == STAFF_OK && admin_only && strcmp(row->role, "admin") != 0)
         r = STAFF_FORBIDDEN;
+    return r;
+}
+
+static StaffResult unlock_admin(StoreConn *c, const char *login, const char *password,
+                                StaffRow *row, unsigned char *org_sk)
+{
+    return unlock_org(c, login, password, 1, row, org_sk);
+}
+
+static StaffResult unlock_alone(const char *login, const char *password, int admin_only,
+                                unsigned char *org_sk)
+{
+    StoreConn *c = store_conn();
+    if (!c)
+        return STAFF_ERROR;
+    StaffRow row = {0};
+    StaffResult r = unlock_org(c, login, password, admin_only, &row, org_sk);
+    staff_row_free(&row);
     return r;
 }
 
 StaffResult staff_unlock(const char *login, const char *password, unsigned char *org_sk)
 {
-    StoreConn *c = store_conn();
-    if (!c)
-        return STAFF_ERROR;
-    StaffRow row = {0};
-    unsigned char *account_sk = vault_secret_alloc(VAULT_KEY_BYTES);
-    StaffResult r = unlock_account(c, login, password, &row, account_sk, org_sk);
-    vault_secret_free(account_sk);
-    staff_row_free(&row);
-    return r;
+    return unlock_alone(login, password, 0, org_sk);
 }
 
 StaffResult staff_unlock_admin(const char *login, const char *password, unsigned char *org_sk)
 {
-    StoreConn *c = store_conn();
-    if (!c)
-        return STAFF_ERROR;
-    StaffRow row = {0};
-    StaffResult r = unlock_admin(c, login, password, &row, org_sk);
-    staff_row_free(&row);
-    return r;
+    return unlock_alone(login, password, 1, org_sk);
 }
 
 StaffResult staff_add(const char *admin_login, const char *admin_password, const char *role,
