@@ -119,12 +119,13 @@ function totpAt(key, step) {
   const off = h[h.length - 1] & 0xf;
   return String((h.readUInt32BE(off) & 0x7fffffff) % 1000000).padStart(6, '0');
 }
-const stepNow = () => Math.floor(Date.now() / 1000 / 30);
+// The server's clock may run ahead of ours (earlier tests shift it): offset is how far, in s.
+const stepNow = (offset = 0) => Math.floor((Date.now() / 1000 + offset) / 30);
 
 // Waits until we are safely inside a 30 s step (not within 3 s of either edge).
-async function midStep() {
+async function midStep(offset = 0) {
   for (;;) {
-    const s = (Date.now() / 1000) % 30;
+    const s = (Date.now() / 1000 + offset) % 30;
     if (s > 3 && s < 26) return;
     await sleep(500);
   }
@@ -489,8 +490,10 @@ test('TOTP: enrol with a QR code, confirm, then sign-in needs a fresh code; repl
   assert.equal(key.length, 20);
   remember(main.dir, { text: [secret], raw: [key] });
 
-  await midStep();
-  const step = stepNow();
+  const clock = await call(srv.base, 'POST', '/debug/clock?seconds=0', { json: {} });
+  const offset = clock.body.now - Date.now() / 1000;
+  await midStep(offset);
+  const step = stepNow(offset);
   const window = new Set([-1, 0, 1].map((d) => totpAt(key, step + d)));
   let wrong = totpAt(key, step + 5);
   while (window.has(wrong)) wrong = String((Number(wrong) + 1) % 1e6).padStart(6, '0');
@@ -540,7 +543,7 @@ test('TOTP: enrol with a QR code, confirm, then sign-in needs a fresh code; repl
   assert.equal(again.status, 200);
   const key2 = base32Decode(again.body.secret);
   remember(main.dir, { text: [again.body.secret], raw: [key2] });
-  const newCode = totpAt(key2, stepNow());
+  const newCode = totpAt(key2, stepNow(offset));
   const noCurrent = await call(srv.base, 'POST', '/api/v1/staff/totp/confirm', {
     cookie: withCode.cookie, csrf: withCode.csrf, xff, json: { code: newCode },
   });
