@@ -289,10 +289,8 @@ int page_staff_incident_create(Request *req)
 
 int page_staff_incident(Request *req)
 {
-    int64_t id = http_param_id(req, "id");
     json_t *out = NULL;
-    CaseworkResult r =
-        id ? casework_incident_view(req->session, id, clock_now(), &out) : CW_NOT_FOUND;
+    CaseworkResult r = query_cw_by_id(req, casework_incident_view, &out);
     if (r != CW_OK)
         return results_reply_cw(req, r, NULL);
     add_times(req->lang, out);
@@ -385,10 +383,7 @@ static void check_job(Request *req)
     CaseworkResult r = casework_check_now(req->session, id, clock_now(), &out);
     const char *case_id = http_form(req, "case");
     if (r != CW_OK || !case_id) {
-        if (r == CW_OK)
-            http_reply_json(req, 200, out);
-        else
-            results_reply_cw(req, r, NULL);
+        results_reply_cw_json(req, r, NULL, out);
         return;
     }
     json_decref(out);
@@ -413,10 +408,8 @@ int page_staff_hold(Request *req)
 
 int page_staff_visit_sheet(Request *req)
 {
-    int64_t id = http_param_id(req, "id");
     json_t *out = NULL;
-    CaseworkResult r =
-        id ? casework_visit_sheet(req->session, id, clock_now(), &out) : CW_NOT_FOUND;
+    CaseworkResult r = query_cw_by_id(req, casework_visit_sheet, &out);
     return result_page(req, r, out, "cw.visit.title", "v", "staff_visit_sheet");
 }
 
