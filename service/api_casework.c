@@ -73,9 +73,7 @@ int api_staff_assign(Request *req)
 }
 
 /* A note or a message: {"body"} in, 201 {done: true} out. */
-static int text_write(Request *req,
-                      CaseworkResult (*fn)(const Session *, const char *, const char *, int64_t),
-                      const char *done)
+static int text_write(Request *req, CaseworkCaseText fn, const char *done)
 {
     CaseworkResult r =
         fn(req->session, http_param(req, "case"), body_str(req, "body"), clock_now());

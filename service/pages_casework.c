@@ -171,25 +171,29 @@ static int case_after(Request *req, const char *case_id, CaseworkResult r, json_
     return case_page(req, rr.status, case_id, rr.key, detail);
 }
 
-int page_staff_assign(Request *req)
+/* A form's one text field given to a casework write on the case in the path; back to the case
+ * page at anchor. */
+static int case_form_text(Request *req, CaseworkCaseText write, const char *field,
+                          const char *anchor)
 {
     const char *id = http_param(req, "case");
-    CaseworkResult r = casework_assign(req->session, id, http_form(req, "login"), clock_now());
-    return case_after(req, id, r, NULL, "assign");
+    CaseworkResult r = write(req->session, id, http_form(req, field), clock_now());
+    return case_after(req, id, r, NULL, anchor);
+}
+
+int page_staff_assign(Request *req)
+{
+    return case_form_text(req, casework_assign, "login", "assign");
 }
 
 int page_staff_note(Request *req)
 {
-    const char *id = http_param(req, "case");
-    CaseworkResult r = casework_note(req->session, id, http_form(req, "body"), clock_now());
-    return case_after(req, id, r, NULL, "notes");
+    return case_form_text(req, casework_note, "body", "notes");
 }
 
 int page_staff_message(Request *req)
 {
-    const char *id = http_param(req, "case");
-    CaseworkResult r = casework_message(req->session, id, http_form(req, "body"), clock_now());
-    return case_after(req, id, r, NULL, "messages");
+    return case_form_text(req, casework_message, "body", "messages");
 }
 
 int page_staff_case_incident(Request *req)
