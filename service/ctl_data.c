@@ -160,10 +160,7 @@ static void redisable_collect(void *arg, int64_t id, const char *login, const ch
     Reerase *r = arg;
     if (disabled || !erasure_set_has_account(&r->log, login))
         return;
-    if (r->nacc == r->capacc) {
-        r->capacc = r->capacc ? r->capacc * 2 : 8;
-        r->acc = xrealloc(r->acc, r->capacc * sizeof *r->acc);
-    }
+    r->acc = xgrow(r->acc, r->nacc, &r->capacc, sizeof *r->acc, 8);
     r->acc[r->nacc].id = id;
     snprintf(r->acc[r->nacc++].login, STAFF_LOGIN_MAX + 1, "%s", login);
 }
@@ -173,10 +170,7 @@ static void reerase_collect(void *arg, const char *case_id)
     Reerase *r = arg;
     if (!erasure_set_has(&r->log, case_id))
         return;
-    if (r->n == r->cap) {
-        r->cap = r->cap ? r->cap * 2 : 16;
-        r->ids = xrealloc(r->ids, r->cap * sizeof *r->ids);
-    }
+    r->ids = xgrow(r->ids, r->n, &r->cap, sizeof *r->ids, 16);
     snprintf(r->ids[r->n++], CASE_ID_LEN + 1, "%s", case_id);
 }
 

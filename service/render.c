@@ -532,10 +532,7 @@ int render_add(const char *name, const char *source, char **err)
             return 0;
         }
     }
-    if (ntemplates == templates_cap) {
-        templates_cap = templates_cap ? templates_cap * 2 : 32;
-        templates = xrealloc(templates, templates_cap * sizeof *templates);
-    }
+    templates = xgrow(templates, ntemplates, &templates_cap, sizeof *templates, 32);
     templates[ntemplates++] = tpl;
     return 0;
 }

@@ -540,10 +540,7 @@ typedef struct KeyedList {
 static void keyed_add(void *arg, int64_t id, const char *role, const unsigned char *pk)
 {
     KeyedList *l = arg;
-    if (l->n == l->cap) {
-        l->cap = l->cap ? 2 * l->cap : 16;
-        l->k = xrealloc(l->k, l->cap * sizeof *l->k);
-    }
+    l->k = xgrow(l->k, l->n, &l->cap, sizeof *l->k, 16);
     l->k[l->n].id = id;
     l->k[l->n].auditor = strcmp(role, "auditor") == 0;
     memcpy(l->k[l->n].pk, pk, VAULT_KEY_BYTES);
