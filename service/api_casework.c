@@ -12,6 +12,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A read of one record by its path id, replied as JSON. */
+static int reply_by_id(Request *req, QueryCwById read)
+{
+    json_t *out = NULL;
+    CaseworkResult r = query_cw_by_id(req, read, &out);
+    return results_reply_cw_json(req, r, NULL, out);
+}
+
+/* A read that needs neither session nor parameters, replied as JSON. */
+static int reply_read(Request *req, CaseworkResult (*read)(json_t **out))
+{
+    json_t *out = NULL;
+    CaseworkResult r = read(&out);
+    return results_reply_cw_json(req, r, NULL, out);
+}
+
 int api_staff_cases(Request *req)
 {
     QueueFilter f;
@@ -33,9 +49,7 @@ int api_staff_case(Request *req)
 {
     json_t *out = NULL;
     CaseworkResult r = casework_view(req->session, http_param(req, "case"), clock_now(), &out);
-    if (r != CW_OK)
-        return results_reply_cw(req, r, NULL);
-    return http_reply_json(req, 200, out);
+    return results_reply_cw_json(req, r, NULL, out);
 }
 
 static const char *body_str(Request *req, const char *key)
@@ -59,9 +73,7 @@ int api_staff_assign(Request *req)
 }
 
 /* A note or a message: {"body"} in, 201 {done: true} out. */
-static int text_write(Request *req,
-                      CaseworkResult (*fn)(const Session *, const char *, const char *, int64_t),
-                      const char *done)
+static int text_write(Request *req, CaseworkCaseText fn, const char *done)
 {
     CaseworkResult r =
         fn(req->session, http_param(req, "case"), body_str(req, "body"), clock_now());
@@ -126,18 +138,14 @@ int api_staff_notice(Request *req)
     json_t *out = NULL;
     CaseworkResult r = casework_notice(req->session, id, lang, fields, clock_now(), &out);
     json_decref(fields);
-    if (r != CW_OK)
-        return results_reply_cw(req, r, NULL);
-    return http_reply_json(req, 200, out);
+    return results_reply_cw_json(req, r, NULL, out);
 }
 
 int api_staff_incidents(Request *req)
 {
     json_t *out = NULL;
     CaseworkResult r = casework_incidents(req->session, &out);
-    if (r != CW_OK)
-        return results_reply_cw(req, r, NULL);
-    return http_reply_json(req, 200, out);
+    return results_reply_cw_json(req, r, NULL, out);
 }
 
 int api_staff_incident_create(Request *req)
@@ -152,22 +160,12 @@ int api_staff_incident_create(Request *req)
 
 int api_staff_incident(Request *req)
 {
-    int64_t id = http_param_id(req, "id");
-    json_t *out = NULL;
-    CaseworkResult r =
-        id ? casework_incident_view(req->session, id, clock_now(), &out) : CW_NOT_FOUND;
-    if (r != CW_OK)
-        return results_reply_cw(req, r, NULL);
-    return http_reply_json(req, 200, out);
+    return reply_by_id(req, casework_incident_view);
 }
 
 int api_registry(Request *req)
 {
-    json_t *out = NULL;
-    CaseworkResult r = casework_registry(&out);
-    if (r != CW_OK)
-        return results_reply_cw(req, r, NULL);
-    return http_reply_json(req, 200, out);
+    return reply_read(req, casework_registry);
 }
 
 int api_admin_platform(Request *req)
@@ -207,9 +205,7 @@ int api_audit(Request *req)
         return results_reply_cw(req, CW_INVALID, "before");
     json_t *out = NULL;
     CaseworkResult r = bad_limit ? CW_INVALID : casework_audit(before, (int)limit, &out);
-    if (r != CW_OK)
-        return results_reply_cw(req, r, "limit");
-    return http_reply_json(req, 200, out);
+    return results_reply_cw_json(req, r, "limit", out);
 }
 
 int api_staff_reupload(Request *req)
@@ -227,13 +223,7 @@ int api_staff_reupload(Request *req)
 /* The check runs in the slow-work pool: a platform may take seconds to answer. */
 static void check_job(Request *req)
 {
-    json_t *out = NULL;
-    CaseworkResult r =
-        casework_check_now(req->session, http_param_id(req, "id"), clock_now(), &out);
-    if (r != CW_OK)
-        results_reply_cw(req, r, NULL);
-    else
-        http_reply_json(req, 200, out);
+    reply_by_id(req, casework_check_now);
 }
 
 int api_staff_check(Request *req)
@@ -257,20 +247,10 @@ int api_staff_hold(Request *req)
 
 int api_staff_visit_sheet(Request *req)
 {
-    int64_t id = http_param_id(req, "id");
-    json_t *out = NULL;
-    CaseworkResult r =
-        id ? casework_visit_sheet(req->session, id, clock_now(), &out) : CW_NOT_FOUND;
-    if (r != CW_OK)
-        return results_reply_cw(req, r, NULL);
-    return http_reply_json(req, 200, out);
+    return reply_by_id(req, casework_visit_sheet);
 }
 
 int api_stats(Request *req)
 {
-    json_t *out = NULL;
-    CaseworkResult r = casework_stats(&out);
-    if (r != CW_OK)
-        return results_reply_cw(req, r, NULL);
-    return http_reply_json(req, 200, out);
+    return reply_read(req, casework_stats);
 }

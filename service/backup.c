@@ -86,10 +86,7 @@ static void list_add(void *arg, const char *id)
     FileList *l = arg;
     if (!id || !name_ok(id))
         return;
-    if (l->n == l->cap) {
-        l->cap = l->cap ? l->cap * 2 : 64;
-        l->ids = xrealloc(l->ids, l->cap * sizeof *l->ids);
-    }
+    l->ids = xgrow(l->ids, l->n, &l->cap, sizeof *l->ids, 64);
     l->ids[l->n++] = xstrdup(id);
 }
 
@@ -532,10 +529,7 @@ int backup_prune(const char *file, int keep)
         long long at = header_time(p);
         if (at < 0)
             continue;
-        if (n == cap) {
-            cap = cap ? cap * 2 : 16;
-            all = xrealloc(all, cap * sizeof *all);
-        }
+        all = xgrow(all, n, &cap, sizeof *all, 16);
         snprintf(all[n].name, sizeof all[n].name, "%s", e->d_name);
         all[n++].at = at;
     }

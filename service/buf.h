@@ -35,5 +35,8 @@ void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
+/* Room for one more item in the array p of n items of size bytes, *cap of them allocated: when it
+ * is full, *cap doubles (from first) and p moves. Returns p. */
+void *xgrow(void *p, size_t n, size_t *cap, size_t size, size_t first);
 
 #endif

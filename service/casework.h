@@ -55,6 +55,9 @@ CaseworkResult casework_assign(const Session *s, const char *case_id, const char
 CaseworkResult casework_note(const Session *s, const char *case_id, const char *body, int64_t now);
 CaseworkResult casework_message(const Session *s, const char *case_id, const char *body,
                                 int64_t now);
+/* The shape of the three above: one text given to the case named by case_id. */
+typedef CaseworkResult (*CaseworkCaseText)(const Session *s, const char *case_id, const char *text,
+                                           int64_t now);
 /* A screenshot decrypted in memory: its bytes and type. */
 CaseworkResult casework_file(const Session *s, const char *file_id, int64_t now, Buf *bytes,
                              char type[32]);

@@ -143,8 +143,7 @@ int ctl_backup(int argc, char **argv)
 
 typedef struct Reerase {
     ErasureSet log;
-    char (*ids)[CASE_ID_LEN + 1];
-    size_t n, cap;
+    CaseIds cases; /* restored cases the log names */
     struct {
         int64_t id;
         char login[STAFF_LOGIN_MAX + 1];
@@ -160,10 +159,7 @@ static void redisable_collect(void *arg, int64_t id, const char *login, const ch
     Reerase *r = arg;
     if (disabled || !erasure_set_has_account(&r->log, login))
         return;
-    if (r->nacc == r->capacc) {
-        r->capacc = r->capacc ? r->capacc * 2 : 8;
-        r->acc = xrealloc(r->acc, r->capacc * sizeof *r->acc);
-    }
+    r->acc = xgrow(r->acc, r->nacc, &r->capacc, sizeof *r->acc, 8);
     r->acc[r->nacc].id = id;
     snprintf(r->acc[r->nacc++].login, STAFF_LOGIN_MAX + 1, "%s", login);
 }
@@ -173,11 +169,7 @@ static void reerase_collect(void *arg, const char *case_id)
     Reerase *r = arg;
     if (!erasure_set_has(&r->log, case_id))
         return;
-    if (r->n == r->cap) {
-        r->cap = r->cap ? r->cap * 2 : 16;
-        r->ids = xrealloc(r->ids, r->cap * sizeof *r->ids);
-    }
-    snprintf(r->ids[r->n++], CASE_ID_LEN + 1, "%s", case_id);
+    case_ids_add(&r->cases, case_id);
 }
 
 /* Disables again each restored account the erasure log names, then destroys again, with the code
@@ -192,7 +184,7 @@ static long reerase(const char *data_dir, long *accounts)
         store_staff_list(c, redisable_collect, &r) != STORE_OK ||
         store_case_ids_all(c, reerase_collect, &r) != STORE_OK) {
         erasure_set_free(&r.log);
-        free(r.ids);
+        free(r.cases.id);
         free(r.acc);
         return -1;
     }
@@ -202,15 +194,15 @@ static long reerase(const char *data_dir, long *accounts)
         *accounts +=
             staff_disable_again(r.acc[i].id, r.acc[i].login, (int64_t)time(NULL)) == STAFF_OK;
     long failed = (long)r.nacc - *accounts;
-    for (size_t i = 0; i < r.n; i++)
-        done += retention_destroy(r.ids[i], (int64_t)time(NULL), "ctl", "case.erase_reapplied",
+    for (size_t i = 0; i < r.cases.n; i++)
+        done += retention_destroy(r.cases.id[i], (int64_t)time(NULL), "ctl", "case.erase_reapplied",
                                   0) == STORE_OK;
-    failed += (long)r.n - done;
+    failed += (long)r.cases.n - done;
     if (r.log.malformed)
         fprintf(stderr, "restore: %zu malformed line(s) in the erasure log were skipped\n",
                 r.log.malformed);
     erasure_set_free(&r.log);
-    free(r.ids);
+    free(r.cases.id);
     free(r.acc);
     if ((done || *accounts) && retention_clear_log() != 0)
         printf("the database log could not be cleared yet: takedownd's next tick clears it\n");

@@ -102,10 +102,7 @@ int erasure_set_load(const char *path, ErasureSet *s)
             s->malformed++;
             continue;
         }
-        if (s->n == s->cap) {
-            s->cap = s->cap ? s->cap * 2 : 64;
-            s->digests = xrealloc(s->digests, s->cap * sizeof *s->digests);
-        }
+        s->digests = xgrow(s->digests, s->n, &s->cap, sizeof *s->digests, 64);
         memcpy(s->digests[s->n++], d, VAULT_ID_BYTES);
     }
     int rc = ferror(f) ? -1 : 0;

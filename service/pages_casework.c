@@ -171,25 +171,29 @@ static int case_after(Request *req, const char *case_id, CaseworkResult r, json_
     return case_page(req, rr.status, case_id, rr.key, detail);
 }
 
-int page_staff_assign(Request *req)
+/* A form's one text field given to a casework write on the case in the path; back to the case
+ * page at anchor. */
+static int case_form_text(Request *req, CaseworkCaseText write, const char *field,
+                          const char *anchor)
 {
     const char *id = http_param(req, "case");
-    CaseworkResult r = casework_assign(req->session, id, http_form(req, "login"), clock_now());
-    return case_after(req, id, r, NULL, "assign");
+    CaseworkResult r = write(req->session, id, http_form(req, field), clock_now());
+    return case_after(req, id, r, NULL, anchor);
+}
+
+int page_staff_assign(Request *req)
+{
+    return case_form_text(req, casework_assign, "login", "assign");
 }
 
 int page_staff_note(Request *req)
 {
-    const char *id = http_param(req, "case");
-    CaseworkResult r = casework_note(req->session, id, http_form(req, "body"), clock_now());
-    return case_after(req, id, r, NULL, "notes");
+    return case_form_text(req, casework_note, "body", "notes");
 }
 
 int page_staff_message(Request *req)
 {
-    const char *id = http_param(req, "case");
-    CaseworkResult r = casework_message(req->session, id, http_form(req, "body"), clock_now());
-    return case_after(req, id, r, NULL, "messages");
+    return case_form_text(req, casework_message, "body", "messages");
 }
 
 int page_staff_case_incident(Request *req)
@@ -289,10 +293,8 @@ int page_staff_incident_create(Request *req)
 
 int page_staff_incident(Request *req)
 {
-    int64_t id = http_param_id(req, "id");
     json_t *out = NULL;
-    CaseworkResult r =
-        id ? casework_incident_view(req->session, id, clock_now(), &out) : CW_NOT_FOUND;
+    CaseworkResult r = query_cw_by_id(req, casework_incident_view, &out);
     if (r != CW_OK)
         return results_reply_cw(req, r, NULL);
     add_times(req->lang, out);
@@ -385,10 +387,7 @@ static void check_job(Request *req)
     CaseworkResult r = casework_check_now(req->session, id, clock_now(), &out);
     const char *case_id = http_form(req, "case");
     if (r != CW_OK || !case_id) {
-        if (r == CW_OK)
-            http_reply_json(req, 200, out);
-        else
-            results_reply_cw(req, r, NULL);
+        results_reply_cw_json(req, r, NULL, out);
         return;
     }
     json_decref(out);
@@ -413,10 +412,8 @@ int page_staff_hold(Request *req)
 
 int page_staff_visit_sheet(Request *req)
 {
-    int64_t id = http_param_id(req, "id");
     json_t *out = NULL;
-    CaseworkResult r =
-        id ? casework_visit_sheet(req->session, id, clock_now(), &out) : CW_NOT_FOUND;
+    CaseworkResult r = query_cw_by_id(req, casework_visit_sheet, &out);
     return result_page(req, r, out, "cw.visit.title", "v", "staff_visit_sheet");
 }
 

@@ -451,6 +451,13 @@ static int confirm_page(Request *req, const char *which, int status, int missing
     return http_reply_page(req, status, strcmp(which, "erase") == 0 ? "erase" : "withdraw", ctx);
 }
 
+/* Whether the confirmation form said yes. */
+static int confirmed(Request *req)
+{
+    const char *ok = http_form(req, "confirm");
+    return ok && strcmp(ok, "yes") == 0;
+}
+
 int page_my_withdraw(Request *req)
 {
     return confirm_page(req, "withdraw", 200, 0);
@@ -458,8 +465,7 @@ int page_my_withdraw(Request *req)
 
 int page_my_withdraw_post(Request *req)
 {
-    const char *ok = http_form(req, "confirm");
-    if (!ok || strcmp(ok, "yes") != 0)
+    if (!confirmed(req))
         return confirm_page(req, "withdraw", 422, 1);
     VictimResult r = victim_withdraw(req->session, clock_now());
     if (r != VICTIM_OK && r != VICTIM_CONFLICT) /* withdrawn already: as good as done */
@@ -474,8 +480,7 @@ int page_my_erase(Request *req)
 
 int page_my_erase_post(Request *req)
 {
-    const char *ok = http_form(req, "confirm");
-    if (!ok || strcmp(ok, "yes") != 0)
+    if (!confirmed(req))
         return confirm_page(req, "erase", 422, 1);
     VictimResult r = victim_erase(req->session, clock_now());
     if (r != VICTIM_OK)

@@ -1,6 +1,7 @@
 /* Typed values from the query string, read alike by the pages and the API. */
 #include "query.h"
 
+#include "clock.h"
 #include "staff.h"
 
 #include <stdlib.h>
@@ -38,4 +39,10 @@ const char *query_queue_filter(Request *req, QueueFilter *f)
         f->assignee = id > 0 ? id : -1; /* nobody: an empty queue, not every case */
     }
     return bad ? "limit" : bad_incident ? "incident" : NULL;
+}
+
+CaseworkResult query_cw_by_id(Request *req, QueryCwById read, json_t **out)
+{
+    int64_t id = http_param_id(req, "id");
+    return id ? read(req->session, id, clock_now(), out) : CW_NOT_FOUND;
 }

@@ -532,10 +532,7 @@ int render_add(const char *name, const char *source, char **err)
             return 0;
         }
     }
-    if (ntemplates == templates_cap) {
-        templates_cap = templates_cap ? templates_cap * 2 : 32;
-        templates = xrealloc(templates, templates_cap * sizeof *templates);
-    }
+    templates = xgrow(templates, ntemplates, &templates_cap, sizeof *templates, 32);
     templates[ntemplates++] = tpl;
     return 0;
 }
@@ -824,6 +821,13 @@ static void render_run(const Template *t, const Scope *s, Render *r, Buf *out)
     buf_free(&page);
 }
 
+/* The translation of key, escaped. */
+static void render_put_text(Buf *out, const char *lang, const char *key)
+{
+    const char *text = i18n_get(lang, key);
+    buf_put_html(out, text, strlen(text));
+}
+
 static void render_nodes(const Node *n, const Scope *s, Render *r, Buf *out)
 {
     for (; n && !r->stopped; n = n->next) {
@@ -849,21 +853,17 @@ static void render_nodes(const Node *n, const Scope *s, Render *r, Buf *out)
         case NODE_INCLUDE:
             render_enter(n->a, s, r, out);
             break;
-        case NODE_T: {
-            const char *text = i18n_get(r->lang, n->a);
-            buf_put_html(out, text, strlen(text));
+        case NODE_T:
+            render_put_text(out, r->lang, n->a);
             break;
-        }
         case NODE_TP:
             render_tp(out, i18n_get(r->lang, n->a), render_lookup(s, n->b));
             break;
         case NODE_TV: {
             /* The key comes from the context; only its translation is printed, escaped. */
             const json_t *k = render_lookup(s, n->a);
-            if (json_is_string(k)) {
-                const char *text = i18n_get(r->lang, json_string_value(k));
-                buf_put_html(out, text, strlen(text));
-            }
+            if (json_is_string(k))
+                render_put_text(out, r->lang, json_string_value(k));
             break;
         }
         case NODE_STATIC:

@@ -91,6 +91,15 @@ int results_reply_cw(Request *req, CaseworkResult r, const char *invalid_field)
     return results_reply(req, rr);
 }
 
+int results_reply_cw_json(Request *req, CaseworkResult r, const char *invalid_field, json_t *out)
+{
+    if (r != CW_OK) {
+        json_decref(out);
+        return results_reply_cw(req, r, invalid_field);
+    }
+    return http_reply_json(req, 200, out);
+}
+
 int results_reply_cw_detail(Request *req, CaseworkResult r, json_t *detail)
 {
     ResultReply rr = results_of_cw(r);

@@ -38,6 +38,9 @@ void results_headers(Request *req, ResultReply rr);
 int results_reply(Request *req, ResultReply rr);
 /* The error reply of a casework result; invalid_field names the field of a CW_INVALID. */
 int results_reply_cw(Request *req, CaseworkResult r, const char *invalid_field);
+/* The JSON reply of a casework read: out (stolen) with 200 when r is CW_OK, else the error reply
+ * of r (out freed). */
+int results_reply_cw_json(Request *req, CaseworkResult r, const char *invalid_field, json_t *out);
 /* The same with what the table or the route said (stolen, may be NULL): its "field", for CW_MISSING
  * the first of its "missing" elements; in JSON every other member too (from/to of a refused
  * transition, the missing elements). */

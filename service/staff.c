@@ -291,6 +291,17 @@ StaffResult staff_unlock_admin(const char *login, const char *password, unsigned
     return unlock_alone(login, password, 1, org_sk);
 }
 
+/* The connection for storing a new password; NULL with *r said when the password is refused
+ * (STAFF_BAD_PASSWORD) or the store is unavailable (STAFF_ERROR). */
+static StoreConn *conn_for_password(const char *password, StaffResult *r)
+{
+    *r = staff_password_valid(password) ? STAFF_OK : STAFF_BAD_PASSWORD;
+    StoreConn *c = *r == STAFF_OK ? store_conn() : NULL;
+    if (*r == STAFF_OK && !c)
+        *r = STAFF_ERROR;
+    return c;
+}
+
 StaffResult staff_add(const char *admin_login, const char *admin_password, const char *role,
                       const char *login, const char *password, VaultPwCost cost, int64_t now)
 {
@@ -298,14 +309,13 @@ StaffResult staff_add(const char *admin_login, const char *admin_password, const
         return STAFF_BAD_LOGIN;
     if (!staff_role_valid(role))
         return STAFF_BAD_ROLE;
-    if (!staff_password_valid(password))
-        return STAFF_BAD_PASSWORD;
-    StoreConn *c = store_conn();
+    StaffResult r;
+    StoreConn *c = conn_for_password(password, &r);
     if (!c)
-        return STAFF_ERROR;
+        return r;
     StaffRow admin = {0};
     unsigned char *org_sk = vault_secret_alloc(VAULT_KEY_BYTES);
-    StaffResult r = unlock_admin(c, admin_login, admin_password, &admin, org_sk);
+    r = unlock_admin(c, admin_login, admin_password, &admin, org_sk);
     AddArgs a = {.login = login, .role = role, .now = now};
     char actor[80];
     snprintf(actor, sizeof actor, "staff:%s", admin.login);
@@ -420,15 +430,14 @@ static StoreStatus wrap_tx(StoreConn *c, void *arg)
 StaffResult staff_passwd(const char *login, const char *old_password, const char *new_password,
                          VaultPwCost cost, int64_t now)
 {
-    if (!staff_password_valid(new_password))
-        return STAFF_BAD_PASSWORD;
-    StoreConn *c = store_conn();
+    StaffResult r;
+    StoreConn *c = conn_for_password(new_password, &r);
     if (!c)
-        return STAFF_ERROR;
+        return r;
     StaffRow row = {0};
     unsigned char *account_sk = vault_secret_alloc(VAULT_KEY_BYTES);
     unsigned char *org_sk = vault_secret_alloc(VAULT_KEY_BYTES);
-    StaffResult r = unlock_account(c, login, old_password, &row, account_sk, org_sk);
+    r = unlock_account(c, login, old_password, &row, account_sk, org_sk);
     Buf wrap = {0};
     if (r == STAFF_OK) {
         char actor[80];
@@ -464,16 +473,15 @@ static StaffResult rekey(const StaffRow *row, const unsigned char *org_sk, const
 StaffResult staff_recover(const char *recovery_text, const char *login, const char *new_password,
                           VaultPwCost cost, int64_t now)
 {
-    if (!staff_password_valid(new_password))
-        return STAFF_BAD_PASSWORD;
-    StoreConn *c = store_conn();
+    StaffResult r;
+    StoreConn *c = conn_for_password(new_password, &r);
     if (!c)
-        return STAFF_ERROR;
+        return r;
     OrgRow org = {0};
     StaffRow row = {0};
     unsigned char *rk = vault_secret_alloc(VAULT_KEY_BYTES);
     unsigned char *sk = vault_secret_alloc(VAULT_KEY_BYTES);
-    StaffResult r = from_store(store_org_get(c, &org));
+    r = from_store(store_org_get(c, &org));
     if (r == STAFF_NOT_FOUND)
         r = STAFF_NOT_INITIALISED;
     if (r == STAFF_OK &&
@@ -498,13 +506,12 @@ StaffResult staff_reset_password(const Session *admin, const char *login, const 
 {
     if (!admin || strcmp(admin->role, "admin") != 0)
         return STAFF_FORBIDDEN;
-    if (!staff_password_valid(new_password))
-        return STAFF_BAD_PASSWORD;
-    StoreConn *c = store_conn();
+    StaffResult r;
+    StoreConn *c = conn_for_password(new_password, &r);
     if (!c)
-        return STAFF_ERROR;
+        return r;
     StaffRow row = {0};
-    StaffResult r = from_store(store_staff_by_login(c, login, &row));
+    r = from_store(store_staff_by_login(c, login, &row));
     /* A disabled account stays locked out: a reset would hand the org key back to it. */
     if (r == STAFF_OK && row.disabled)
         r = STAFF_DISABLED;
@@ -533,10 +540,7 @@ typedef struct KeyedList {
 static void keyed_add(void *arg, int64_t id, const char *role, const unsigned char *pk)
 {
     KeyedList *l = arg;
-    if (l->n == l->cap) {
-        l->cap = l->cap ? 2 * l->cap : 16;
-        l->k = xrealloc(l->k, l->cap * sizeof *l->k);
-    }
+    l->k = xgrow(l->k, l->n, &l->cap, sizeof *l->k, 16);
     l->k[l->n].id = id;
     l->k[l->n].auditor = strcmp(role, "auditor") == 0;
     memcpy(l->k[l->n].pk, pk, VAULT_KEY_BYTES);

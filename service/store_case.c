@@ -18,10 +18,7 @@ void case_row_free(CaseRow *r)
 void case_ids_add(void *arg, const char *case_id)
 {
     CaseIds *ids = arg;
-    if (ids->n == ids->cap) {
-        ids->cap = ids->cap ? 2 * ids->cap : 64;
-        ids->id = xrealloc(ids->id, ids->cap * sizeof *ids->id);
-    }
+    ids->id = xgrow(ids->id, ids->n, &ids->cap, sizeof *ids->id, 64);
     snprintf(ids->id[ids->n++], CASE_ID_LEN + 1, "%s", case_id);
 }
 
