@@ -28,6 +28,18 @@ void config_defaults(Config *cfg)
     cfg->tick_seconds = 60;
     cfg->check_timeout = 10;
     cfg->upload_inflight = 256u * 1024 * 1024;
+    cfg->limits = (Limits){
+        .submit_per_address = 10,
+        .submit_rate = 5,
+        .submit_burst = 50,
+        .receipt_per_address = 5,
+        .receipt_rate = 20,
+        .receipt_burst = 40,
+        .staff_per_account = 5,
+        .staff_per_address = 20,
+        .staff_wait_ms = 1000,
+        .staff_wait_max_ms = 15 * 60 * 1000,
+    };
 }
 
 /* Parses a whole unsigned number in [lo, hi]. */
@@ -149,6 +161,21 @@ int config_set(Config *cfg, const char *key, const char *value, char *err, size_
         {"retention-days", 1, 3650, offsetof(Config, retention_days), sizeof(unsigned)},
         {"upload-inflight-bytes", 1UL << 20, 1UL << 40, offsetof(Config, upload_inflight),
          sizeof(size_t)},
+        {"submit-per-address", 1, 100000, offsetof(Config, limits.submit_per_address),
+         sizeof(unsigned)},
+        {"submit-rate", 1, 10000, offsetof(Config, limits.submit_rate), sizeof(unsigned)},
+        {"submit-burst", 1, 100000, offsetof(Config, limits.submit_burst), sizeof(unsigned)},
+        {"receipt-tries-per-address", 1, 1000, offsetof(Config, limits.receipt_per_address),
+         sizeof(unsigned)},
+        {"receipt-rate", 1, 10000, offsetof(Config, limits.receipt_rate), sizeof(unsigned)},
+        {"receipt-burst", 1, 100000, offsetof(Config, limits.receipt_burst), sizeof(unsigned)},
+        {"staff-tries-per-account", 1, 1000, offsetof(Config, limits.staff_per_account),
+         sizeof(unsigned)},
+        {"staff-tries-per-address", 1, 100000, offsetof(Config, limits.staff_per_address),
+         sizeof(unsigned)},
+        {"staff-wait-ms", 1000, 3600000, offsetof(Config, limits.staff_wait_ms), sizeof(unsigned)},
+        {"staff-wait-max-ms", 1000, 86400000, offsetof(Config, limits.staff_wait_max_ms),
+         sizeof(unsigned)},
     };
     for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
         if (strcmp(key, nums[i].key) != 0)
@@ -252,6 +279,22 @@ const char *config_help(void)
            "  --upload-inflight-bytes BYTES\n"
            "                        upload bytes received at once across all uploads; a new\n"
            "                        upload beyond it is 503 (default 268435456, 256 MiB)\n"
+           "  --submit-per-address N  reports from one address before a wait that doubles\n"
+           "                        from 1 minute up to 1 hour (default 10)\n"
+           "  --submit-rate N       reports a second from all addresses (default 5)\n"
+           "  --submit-burst N      reports at once from all addresses (default 50)\n"
+           "  --receipt-tries-per-address N\n"
+           "                        receipt sign-ins from one address before a wait that\n"
+           "                        doubles from 2 seconds up to 1 hour (default 5)\n"
+           "  --receipt-rate N      receipt sign-ins a second, all addresses (default 20)\n"
+           "  --receipt-burst N     receipt sign-ins at once, all addresses (default 40)\n"
+           "  --staff-tries-per-account N\n"
+           "                        wrong staff sign-ins for one login before a wait (default 5)\n"
+           "  --staff-tries-per-address N\n"
+           "                        wrong staff sign-ins from one address before a wait\n"
+           "                        (default 20)\n"
+           "  --staff-wait-ms MS    first staff wait, doubling per failure (default 1000)\n"
+           "  --staff-wait-max-ms MS  longest staff wait (default 900000, 15 minutes)\n"
            "  --metrics-token TOKEN /metrics for non-loopback clients that send\n"
            "                        \"Authorization: Bearer TOKEN\" (at least 16 characters)\n"
            "  --tick-seconds N      how often background work runs (default 60)\n"

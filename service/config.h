@@ -4,6 +4,21 @@
 
 #include <stddef.h>
 
+/* The request limits, passed to guard_init and signin_init. Waits double from the first wait per
+ * attempt past the free ones; rates are tokens a second, bursts the bucket's size. */
+typedef struct Limits {
+    unsigned submit_per_address;  /* --submit-per-address: submissions before the doubling wait */
+    unsigned submit_rate;         /* --submit-rate: submissions a second, all addresses */
+    unsigned submit_burst;        /* --submit-burst: submissions at once, all addresses */
+    unsigned receipt_per_address; /* --receipt-tries-per-address: receipt sign-ins before a wait */
+    unsigned receipt_rate;        /* --receipt-rate: receipt sign-ins a second, all addresses */
+    unsigned receipt_burst;       /* --receipt-burst: receipt sign-ins at once, all addresses */
+    unsigned staff_per_account;   /* --staff-tries-per-account: failures before the wait */
+    unsigned staff_per_address;   /* --staff-tries-per-address: failures before the wait */
+    unsigned staff_wait_ms;       /* --staff-wait-ms: the first staff wait, doubling */
+    unsigned staff_wait_max_ms;   /* --staff-wait-max-ms: the longest staff wait */
+} Limits;
+
 typedef struct Config {
     char data_dir[512];    /* --data-dir, default ./var */
     char listen_host[256]; /* --listen HOST:PORT, default 127.0.0.1:8080 */
@@ -29,6 +44,7 @@ typedef struct Config {
     char public_url[512];    /* --public-url: where users reach us; https:// means TLS */
     int public_https;        /* public_url starts with https:// */
     char metrics_token[256]; /* --metrics-token: lets non-loopback clients read /metrics */
+    Limits limits;           /* submissions, receipt and staff sign-ins */
 } Config;
 
 /* Fills the defaults. */

@@ -6,15 +6,17 @@
 
 #include <stdio.h>
 
-/* Submissions: 10 per address, then a doubling wait from 1 min (an hour's quiet forgets);
- * overall 5 a second with bursts of 50 (the secure-intake peer needs about 0.5 a second). */
+/* Submissions: --submit-per-address (10) per address, then a doubling wait from 1 min up to an
+ * hour (an hour's quiet forgets); overall --submit-rate (5) a second with bursts of
+ * --submit-burst (50) (the secure-intake peer needs about 0.5 a second). */
 static RateLimit *submit_by_address;
 static TokenBucket *submit_overall;
 
-void guard_init(void)
+void guard_init(const Limits *limits)
 {
-    submit_by_address = ratelimit_new(10, 60 * 1000, 60 * 60 * 1000, 60 * 60 * 1000);
-    submit_overall = tokenbucket_new(5.0, 50.0);
+    submit_by_address =
+        ratelimit_new(limits->submit_per_address, 60 * 1000, 60 * 60 * 1000, 60 * 60 * 1000);
+    submit_overall = tokenbucket_new((double)limits->submit_rate, (double)limits->submit_burst);
 }
 
 void guard_shutdown(void)

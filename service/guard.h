@@ -4,9 +4,11 @@
 #ifndef TAKEDOWN_GUARD_H
 #define TAKEDOWN_GUARD_H
 
+#include "config.h"
 #include "http.h"
 
-void guard_init(void);
+/* Sets up the limiters from the submit_* limits; call once before serving. */
+void guard_init(const Limits *limits);
 void guard_shutdown(void);
 /* 0 when a report may be submitted now (and counts it), else 429. */
 int guard_submission(Request *req);

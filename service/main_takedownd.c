@@ -138,8 +138,8 @@ int main(int argc, char **argv)
         store_close();
         return 1;
     }
-    signin_init();
-    guard_init();
+    signin_init(&cfg.limits);
+    guard_init(&cfg.limits);
     auth_init();
     ops_configure(cfg.metrics_token);
     vault_wipe(cfg.metrics_token, sizeof cfg.metrics_token);

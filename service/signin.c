@@ -16,19 +16,23 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Per account: 5 free failures, then 1 s doubling up to 15 min. Per address: 20, same curve. */
+/* Per account: --staff-tries-per-account (5) free failures, then --staff-wait-ms (1 s) doubling up
+ * to --staff-wait-max-ms (15 min). Per address: --staff-tries-per-address (20), same curve. */
 static RateLimit *by_account, *by_address;
-/* Receipts: 5 wrong per address, then a doubling wait from 2 s up to an hour; overall 20 tries a
- * second (about what two cores of Argon2id can do) with bursts of 40. */
+/* Receipts: --receipt-tries-per-address (5) wrong per address, then a doubling wait from 2 s up to
+ * an hour; overall --receipt-rate (20) tries a second (about what two cores of Argon2id can do)
+ * with bursts of --receipt-burst (40). */
 static RateLimit *receipt_by_address;
 static TokenBucket *receipt_overall;
 
-void signin_init(void)
+void signin_init(const Limits *limits)
 {
-    by_account = ratelimit_new(5, 1000, 15 * 60 * 1000, 60 * 60 * 1000);
-    by_address = ratelimit_new(20, 1000, 15 * 60 * 1000, 60 * 60 * 1000);
-    receipt_by_address = ratelimit_new(5, 2000, 60 * 60 * 1000, 24 * 60 * 60 * 1000);
-    receipt_overall = tokenbucket_new(20.0, 40.0);
+    unsigned wait = limits->staff_wait_ms, wait_max = limits->staff_wait_max_ms;
+    by_account = ratelimit_new(limits->staff_per_account, wait, wait_max, 60 * 60 * 1000);
+    by_address = ratelimit_new(limits->staff_per_address, wait, wait_max, 60 * 60 * 1000);
+    receipt_by_address =
+        ratelimit_new(limits->receipt_per_address, 2000, 60 * 60 * 1000, 24 * 60 * 60 * 1000);
+    receipt_overall = tokenbucket_new((double)limits->receipt_rate, (double)limits->receipt_burst);
 }
 
 void signin_shutdown(void)

@@ -5,6 +5,7 @@
 #ifndef TAKEDOWN_SIGNIN_H
 #define TAKEDOWN_SIGNIN_H
 
+#include "config.h"
 #include "http.h"
 #include "store.h"
 
@@ -25,8 +26,8 @@ void signin_clear_cookie(Request *req);
 /* Ends the request's session, if it has one, and clears its cookie; STORE_OK, or why the session
  * row stayed. */
 StoreStatus signin_end(Request *req);
-/* Sets up the limiters; call once before serving. */
-void signin_init(void);
+/* Sets up the limiters from the receipt_* and staff_* limits; call once before serving. */
+void signin_init(const Limits *limits);
 void signin_shutdown(void);
 
 #endif

@@ -54,6 +54,16 @@ static void test_limits_both_sides(void **state)
         {"max-body", "1024", "1023", "1073741824", "1073741825"},
         {"max-url", "256", "255", "65536", "65537"},
         {"timeout", "1", "0", "3600", "3601"},
+        {"submit-per-address", "1", "0", "100000", "100001"},
+        {"submit-rate", "1", "0", "10000", "10001"},
+        {"submit-burst", "1", "0", "100000", "100001"},
+        {"receipt-tries-per-address", "1", "0", "1000", "1001"},
+        {"receipt-rate", "1", "0", "10000", "10001"},
+        {"receipt-burst", "1", "0", "100000", "100001"},
+        {"staff-tries-per-account", "1", "0", "1000", "1001"},
+        {"staff-tries-per-address", "1", "0", "100000", "100001"},
+        {"staff-wait-ms", "1000", "999", "3600000", "3600001"},
+        {"staff-wait-max-ms", "1000", "999", "86400000", "86400001"},
     };
     Config c;
     char err[256];
@@ -63,10 +73,41 @@ static void test_limits_both_sides(void **state)
         assert_int_equal(config_set(&c, cases[i].key, cases[i].lo_bad, err, sizeof err), -1);
         assert_int_equal(config_set(&c, cases[i].key, cases[i].hi_ok, err, sizeof err), 0);
         assert_int_equal(config_set(&c, cases[i].key, cases[i].hi_bad, err, sizeof err), -1);
+        char want[128];
+        snprintf(want, sizeof want, "bad value for --%s", cases[i].key);
+        assert_string_equal(err, want);
         assert_int_equal(config_set(&c, cases[i].key, "12x", err, sizeof err), -1);
         assert_int_equal(config_set(&c, cases[i].key, "", err, sizeof err), -1);
     }
     assert_int_equal(c.max_url, 65536);
+    assert_int_equal(c.limits.submit_per_address, 100000);
+    assert_int_equal(c.limits.staff_wait_max_ms, 86400000);
+}
+
+/* Today's limits are the defaults; a setting lands in its own field and nowhere else. */
+static void test_limit_defaults(void **state)
+{
+    (void)state;
+    Config c;
+    char err[256];
+    config_defaults(&c);
+    assert_int_equal(c.limits.submit_per_address, 10);
+    assert_int_equal(c.limits.submit_rate, 5);
+    assert_int_equal(c.limits.submit_burst, 50);
+    assert_int_equal(c.limits.receipt_per_address, 5);
+    assert_int_equal(c.limits.receipt_rate, 20);
+    assert_int_equal(c.limits.receipt_burst, 40);
+    assert_int_equal(c.limits.staff_per_account, 5);
+    assert_int_equal(c.limits.staff_per_address, 20);
+    assert_int_equal(c.limits.staff_wait_ms, 1000);
+    assert_int_equal(c.limits.staff_wait_max_ms, 15 * 60 * 1000);
+    assert_int_equal(config_set(&c, "receipt-tries-per-address", "7", err, sizeof err), 0);
+    assert_int_equal(c.limits.receipt_per_address, 7);
+    assert_int_equal(c.limits.submit_per_address, 10);
+    assert_int_equal(c.limits.staff_per_account, 5);
+    assert_int_equal(config_set(&c, "staff-wait-ms", "2500", err, sizeof err), 0);
+    assert_int_equal(c.limits.staff_wait_ms, 2500);
+    assert_int_equal(c.limits.staff_wait_max_ms, 15 * 60 * 1000);
 }
 
 static void test_edge_settings(void **state)
@@ -141,6 +182,7 @@ int main(void)
         cmocka_unit_test(test_defaults),          cmocka_unit_test(test_listen),
         cmocka_unit_test(test_limits_both_sides), cmocka_unit_test(test_edge_settings),
         cmocka_unit_test(test_unknown_and_bool),  cmocka_unit_test(test_file),
+        cmocka_unit_test(test_limit_defaults),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

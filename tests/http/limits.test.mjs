@@ -1,0 +1,150 @@
+// Every request limit is a setting: through the real binary, a changed value takes effect on both
+// sides (the last attempt allowed, the first refused), from a flag or the config file; the
+// overall buckets are tested with the clock held still, never by how fast the machine is.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { startServer, tempDir, ctl, TAKEDOWND } from './lib.mjs';
+
+const servers = [];
+const dirs = [];
+async function server(args = [], opts = {}) {
+  const s = await startServer({ ...opts, args: ['--debug-routes', '--trust-proxy', ...args] });
+  servers.push(s);
+  return s;
+}
+after(async () => {
+  for (const s of servers) {
+    await s.stop();
+    s.cleanup();
+  }
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+let addrN = 0;
+const addr = () => `10.91.${(++addrN >> 8) & 255}.${addrN & 255}`;
+
+async function call(base, method, p, { json, xff } = {}) {
+  const headers = { 'X-Forwarded-For': xff || addr() };
+  if (json !== undefined) headers['Content-Type'] = 'application/json';
+  const res = await fetch(base + p, { method, headers, body: json === undefined ? undefined : JSON.stringify(json) });
+  const text = await res.text();
+  const body = /^application\/json/.test(res.headers.get('content-type') || '') ? JSON.parse(text) : null;
+  return { status: res.status, headers: res.headers, body };
+}
+const clock = async (s, q) => assert.equal((await call(s.base, 'POST', `/debug/clock?${q}`, { json: {} })).status, 200);
+
+// A report refused as incomplete (422): fast, and it counts against the limits as any other.
+const submit = (s, xff) => call(s.base, 'POST', '/api/v1/cases', { json: { language: 'zh-CN' }, xff });
+// A receipt that matches no case (401).
+const receipt = (s, xff) => call(s.base, 'POST', '/api/v1/receipt/session', { json: { receipt: '1234 5678 9012 3456 7890' }, xff });
+const staff = (s, login, password, xff) =>
+  call(s.base, 'POST', '/api/v1/staff/session', { json: { login, password }, xff });
+
+function assertLimited(r, what) {
+  assert.equal(r.status, 429, what);
+  assert.equal(r.body.error.code, 'rate_limited');
+  assert.ok(Number(r.headers.get('retry-after')) >= 1, 'Retry-After');
+}
+
+// An initialised data dir (keys, an admin account: a receipt sign-in needs it); returns {dir, pw}.
+function staffDir() {
+  const dir = tempDir('takedown-limits-');
+  dirs.push(dir);
+  const pw = 'Limits-' + randomBytes(8).toString('hex');
+  const init = ctl(['init', '--data-dir', dir, '--admin', 'admin'], [pw, pw]);
+  assert.equal(init.status, 0, init.stderr);
+  return { dir, pw };
+}
+
+test('--submit-per-address 3 (from the config file): 3 submissions from one address pass, the 4th is 429', async () => {
+  const cfgDir = tempDir('takedown-limits-cfg-');
+  dirs.push(cfgDir);
+  const file = path.join(cfgDir, 'takedown.conf');
+  writeFileSync(file, 'submit-per-address = 3\n');
+  const s = await server(['--config', file]);
+  const xff = addr();
+  for (let i = 1; i <= 3; i++) assert.equal((await submit(s, xff)).status, 422, `submission ${i}`);
+  assertLimited(await submit(s, xff), 'the 4th from that address');
+  assert.equal((await submit(s, addr())).status, 422, 'another address is not limited');
+});
+
+test('--submit-burst 4 --submit-rate 2, clock held still: 4 pass across addresses, the 5th is 429; a second later 2 more', async () => {
+  const s = await server(['--submit-burst', '4', '--submit-rate', '2']);
+  await clock(s, 'freeze=1');
+  for (let i = 1; i <= 4; i++) assert.equal((await submit(s)).status, 422, `submission ${i}`);
+  assertLimited(await submit(s), 'the 5th overall');
+  await clock(s, 'seconds=1');
+  for (let i = 1; i <= 2; i++) assert.equal((await submit(s)).status, 422, `after a second, ${i}`);
+  assertLimited(await submit(s), 'the 3rd in that second');
+});
+
+test('--receipt-tries-per-address 2: 2 wrong receipts are 401, the 3rd is 429', async () => {
+  const s = await server(['--receipt-tries-per-address', '2'], { dataDir: staffDir().dir });
+  const xff = addr();
+  for (let i = 1; i <= 2; i++) assert.equal((await receipt(s, xff)).status, 401, `try ${i}`);
+  assertLimited(await receipt(s, xff), 'the 3rd from that address');
+  assert.equal((await receipt(s, addr())).status, 401, 'another address is not limited');
+});
+
+test('--receipt-burst 3 --receipt-rate 1, clock held still: 3 tries pass across addresses, the 4th is 429; a second later 1 more', async () => {
+  const s = await server(['--receipt-burst', '3', '--receipt-rate', '1'], { dataDir: staffDir().dir });
+  await clock(s, 'freeze=1');
+  for (let i = 1; i <= 3; i++) assert.equal((await receipt(s)).status, 401, `try ${i}`);
+  assertLimited(await receipt(s), 'the 4th overall');
+  await clock(s, 'seconds=1');
+  assert.equal((await receipt(s)).status, 401, 'one more after a second');
+  assertLimited(await receipt(s), 'and not two');
+});
+
+test('--staff-tries-per-account 2 --staff-wait-ms 4000 --staff-wait-max-ms 6000: 2 wrong passwords are 401, the 3rd is 429; the waits follow the settings', async () => {
+  const { dir, pw } = staffDir();
+  const s = await server(['--staff-tries-per-account', '2', '--staff-wait-ms', '4000', '--staff-wait-max-ms', '6000'], { dataDir: dir });
+  await clock(s, 'freeze=1');
+  for (let i = 1; i <= 2; i++) assert.equal((await staff(s, 'admin', 'wrong-' + i, addr())).status, 401, `failure ${i}`);
+  const third = await staff(s, 'admin', pw, addr());
+  assertLimited(third, 'the 3rd attempt, even with the right password');
+  assert.equal(third.headers.get('retry-after'), '4', 'the first wait is --staff-wait-ms');
+  await clock(s, 'seconds=3');
+  assertLimited(await staff(s, 'admin', pw, addr()), 'a second before the wait ends');
+  await clock(s, 'seconds=1');
+  assert.equal((await staff(s, 'admin', 'wrong-3', addr())).status, 401, 'tried once the wait is over');
+  const capped = await staff(s, 'admin', pw, addr());
+  assertLimited(capped, 'the next failure waits again');
+  assert.equal(capped.headers.get('retry-after'), '6', 'doubled to 8 s, capped at --staff-wait-max-ms');
+  await clock(s, 'seconds=6');
+  assert.equal((await staff(s, 'admin', pw, addr())).status, 200, 'the right password after the wait');
+});
+
+test('--staff-tries-per-address 3: 3 wrong sign-ins from one address are 401, the 4th is 429 for any login', async () => {
+  const { dir, pw } = staffDir();
+  const s = await server(['--staff-tries-per-address', '3'], { dataDir: dir });
+  const xff = addr();
+  for (let i = 1; i <= 3; i++) assert.equal((await staff(s, `ghost-${i}`, 'wrong', xff)).status, 401, `failure ${i}`);
+  assertLimited(await staff(s, 'admin', pw, xff), 'the 4th from that address');
+  assert.equal((await staff(s, 'admin', pw, addr())).status, 200, 'another address signs in');
+});
+
+test('the limits are listed in --help with their defaults; a value out of bounds is one line and exit 2', () => {
+  const help = spawnSync(TAKEDOWND, ['--help'], { encoding: 'utf8' });
+  for (const [flag, def] of [
+    ['submit-per-address', '10'], ['submit-rate', '5'], ['submit-burst', '50'],
+    ['receipt-tries-per-address', '5'], ['receipt-rate', '20'], ['receipt-burst', '40'],
+    ['staff-tries-per-account', '5'], ['staff-tries-per-address', '20'],
+    ['staff-wait-ms', '1000'], ['staff-wait-max-ms', '900000'],
+  ]) {
+    const at = help.stdout.indexOf(`--${flag} `);
+    assert.ok(at >= 0, `--${flag} in --help`);
+    const next = help.stdout.indexOf('\n  --', at + 1);
+    assert.match(help.stdout.slice(at, next), new RegExp(`\\(default ${def}\\b`), `--${flag} default ${def}`);
+  }
+  for (const [flag, bad] of [['submit-per-address', '0'], ['receipt-burst', '100001'], ['staff-wait-ms', '999']]) {
+    const r = spawnSync(TAKEDOWND, [`--${flag}`, bad, '--data-dir', tempDir()], { encoding: 'utf8' });
+    assert.equal(r.status, 2, `--${flag} ${bad}`);
+    assert.equal(r.stderr.trim().split('\n').length, 1, 'one line');
+    assert.match(r.stderr, new RegExp(`bad value for --${flag}`));
+  }
+});
