@@ -4,11 +4,11 @@
 // of the database and a departed member's password.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { startServer, ctl, tempDir } from './lib.mjs';
+import { startServer, ctl, tempDir, base32Decode, totpAt } from './lib.mjs';
 
 const PROBE = process.env.TOOL_OLDKEY_PROBE || path.resolve('build/oldkey_probe');
 const marker = () => 'KeyPw-' + randomBytes(8).toString('hex');
@@ -63,28 +63,6 @@ async function signIn(s, login, password, totp) {
 const as = (s, who, method, p, json) =>
   call(s.base, method, p, { cookie: who.cookie, csrf: who.csrf, json });
 
-// RFC 6238 against the server's (frozen) clock.
-function base32Decode(s) {
-  const alpha = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = 0, val = 0;
-  const out = [];
-  for (const ch of s.replace(/=+$/, '').toUpperCase()) {
-    val = ((val << 5) | alpha.indexOf(ch)) & 0xffff;
-    bits += 5;
-    if (bits >= 8) {
-      out.push((val >>> (bits - 8)) & 0xff);
-      bits -= 8;
-    }
-  }
-  return Buffer.from(out);
-}
-function totpAt(key, step) {
-  const msg = Buffer.alloc(8);
-  msg.writeBigUInt64BE(BigInt(step));
-  const h = createHmac('sha1', key).update(msg).digest();
-  const off = h[h.length - 1] & 0xf;
-  return String((h.readUInt32BE(off) & 0x7fffffff) % 1000000).padStart(6, '0');
-}
 async function clock(s, q) {
   const r = await call(s.base, 'POST', `/debug/clock?${q}`, { json: {} });
   assert.equal(r.status, 200);

@@ -1,5 +1,6 @@
 // Starts the real takedownd on a free port with a fresh data directory, for HTTP tests.
 import { spawn, spawnSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -124,4 +125,32 @@ export function headerOf(raw, name) {
     if (i > 0 && line.slice(0, i).toLowerCase() === name.toLowerCase()) return line.slice(i + 1).trim();
   }
   return null;
+}
+
+// ---- TOTP, as an authenticator app computes it ----
+
+export function base32Decode(s) {
+  const alpha = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = 0, val = 0;
+  const out = [];
+  for (const ch of s.replace(/=+$/, '').toUpperCase()) {
+    const i = alpha.indexOf(ch);
+    if (i < 0) throw new Error('not base32: ' + ch);
+    val = ((val << 5) | i) & 0xffff;
+    bits += 5;
+    if (bits >= 8) {
+      out.push((val >>> (bits - 8)) & 0xff);
+      bits -= 8;
+    }
+  }
+  return Buffer.from(out);
+}
+
+// RFC 6238: HMAC-SHA1, 30 s steps, 6 digits.
+export function totpAt(key, step) {
+  const msg = Buffer.alloc(8);
+  msg.writeBigUInt64BE(BigInt(step));
+  const h = createHmac('sha1', key).update(msg).digest();
+  const off = h[h.length - 1] & 0xf;
+  return String((h.readUInt32BE(off) & 0x7fffffff) % 1000000).padStart(6, '0');
 }

@@ -3,10 +3,10 @@
 // scan of the database files for secrets.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { startServer, ctl, tempDir } from './lib.mjs';
+import { startServer, ctl, tempDir, base32Decode, totpAt } from './lib.mjs';
 
 const SERVER_ARGS = ['--debug-routes', '--trust-proxy'];
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -94,31 +94,6 @@ async function me(base, cookie, xff) {
   return call(base, 'GET', '/api/v1/staff/me', { cookie, xff });
 }
 
-function base32Decode(s) {
-  const alpha = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = 0, val = 0;
-  const out = [];
-  for (const ch of s.replace(/=+$/, '').toUpperCase()) {
-    const i = alpha.indexOf(ch);
-    if (i < 0) throw new Error('not base32: ' + ch);
-    val = ((val << 5) | i) & 0xffff;
-    bits += 5;
-    if (bits >= 8) {
-      out.push((val >>> (bits - 8)) & 0xff);
-      bits -= 8;
-    }
-  }
-  return Buffer.from(out);
-}
-
-// RFC 6238: HMAC-SHA1, 30 s steps, 6 digits.
-function totpAt(key, step) {
-  const msg = Buffer.alloc(8);
-  msg.writeBigUInt64BE(BigInt(step));
-  const h = createHmac('sha1', key).update(msg).digest();
-  const off = h[h.length - 1] & 0xf;
-  return String((h.readUInt32BE(off) & 0x7fffffff) % 1000000).padStart(6, '0');
-}
 // The server's clock may run ahead of ours (earlier tests shift it): offset is how far, in s.
 const stepNow = (offset = 0) => Math.floor((Date.now() / 1000 + offset) / 30);
 
