@@ -211,7 +211,7 @@ async function caseTraces(page, c) {
 // of the script runs alongside the navigation away.
 async function assertSessionEnded(cookie) {
   let status = 0;
-  for (let i = 0; i < 100 && status !== 401; i++) {
+  for (let i = 0; i < 600 && status !== 401; i++) { /* at most 30 s: a busy machine is slow */
     if (i) await sleep(50);
     status = (await fetch(srv.base + '/api/v1/my/case', { headers: { Cookie: 'td_session=' + cookie } })).status;
   }

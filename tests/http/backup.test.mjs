@@ -12,7 +12,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { startServer, ctl, tempDir, TAKEDOWNCTL } from './lib.mjs';
+import { startServer, ctl, tempDir, TAKEDOWNCTL, holdReader } from './lib.mjs';
 
 const BASE_ARGS = ['--debug-routes', '--trust-proxy', '--tick-seconds', '86400'];
 const STAFF_XFF = '10.211.0.1';
@@ -131,20 +131,6 @@ function ciphertexts(dir, caseId) {
   return out;
 }
 
-// A reader that holds the database open in a read transaction until released.
-async function holdReader(dir) {
-  const p = spawn('sqlite3', [path.join(dir, 'takedown.db')], { stdio: ['pipe', 'pipe', 'pipe'] });
-  let out = '';
-  p.stdout.on('data', (d) => (out += d));
-  p.stdin.write('BEGIN;\nSELECT count(*) FROM cases;\n');
-  for (let i = 0; i < 400 && !/\d+\n/.test(out); i++) await sleep(10);
-  assert.match(out, /\d+\n/, 'the reader has its snapshot');
-  const exited = new Promise((r) => p.on('exit', r));
-  return async () => {
-    p.stdin.end('COMMIT;\n.quit\n');
-    await exited;
-  };
-}
 
 // The backup the restore tests start from: the one the first test wrote, or a plain one.
 function firstBackup() {

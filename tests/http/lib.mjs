@@ -62,7 +62,8 @@ export async function startServer(opts = {}) {
   proc.stderr.on('data', (d) => (log += d));
   const exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
   const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 200; i++) {
+  // Bounded by a deadline, not a count of tries: a busy machine may need longer to start.
+  for (const until = Date.now() + 60000; Date.now() < until; ) {
     if (proc.exitCode !== null) break;
     try {
       const r = await fetch(base + '/healthz');
@@ -153,4 +154,28 @@ export function totpAt(key, step) {
   const h = createHmac('sha1', key).update(msg).digest();
   const off = h[h.length - 1] & 0xf;
   return String((h.readUInt32BE(off) & 0x7fffffff) % 1000000).padStart(6, '0');
+}
+
+// A reader that holds the database open in a read transaction (an sqlite3 shell) until the
+// returned function releases it. Waits for the shell's answer itself, not for a fixed time.
+export async function holdReader(dir) {
+  const p = spawn('sqlite3', [path.join(dir, 'takedown.db')], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  const ready = new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('sqlite3 gave no answer in 60 s')), 60000);
+    p.stdout.on('data', (d) => {
+      out += d;
+      if (/\d+\n/.test(out)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+  p.stdin.write('BEGIN;\nSELECT count(*) FROM cases;\n');
+  await ready;
+  const exited = new Promise((r) => p.on('exit', r));
+  return async () => {
+    p.stdin.end('COMMIT;\n.quit\n');
+    await exited;
+  };
 }

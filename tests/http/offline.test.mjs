@@ -12,11 +12,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { startServer, ctl, tempDir, freePort, REPO, I18N } from './lib.mjs';
+import { startServer, ctl, tempDir, freePort, REPO, I18N, holdReader } from './lib.mjs';
 
 const HOUR = 3600;
 const DAY = 86400;
@@ -996,20 +996,6 @@ test('--retention-days also sets how long a withdrawn case is kept', async () =>
   near(out.purge_after, out.withdrawn_at + RETENTION_DAYS_C * DAY, 5, `withdrawn: ${RETENTION_DAYS_C} days from the withdrawal`);
 });
 
-// A reader that holds the database open in a read transaction until released (an sqlite3 shell).
-async function holdReader(dir) {
-  const p = spawn('sqlite3', [path.join(dir, 'takedown.db')], { stdio: ['pipe', 'pipe', 'pipe'] });
-  let out = '';
-  p.stdout.on('data', (d) => (out += d));
-  p.stdin.write('BEGIN;\nSELECT count(*) FROM cases;\n');
-  for (let i = 0; i < 400 && !/\d+\n/.test(out); i++) await new Promise((r) => setTimeout(r, 10));
-  assert.match(out, /\d+\n/, 'the reader has its snapshot');
-  const exited = new Promise((r) => p.on('exit', r));
-  return async () => {
-    p.stdin.end('COMMIT;\n.quit\n');
-    await exited;
-  };
-}
 
 test('purge while a reader holds the database: takedownctl purge says the log is not cleared yet; the next tick clears it', async () => {
   // Signed in from an address of its own before the clock moves back (the sign-in limiter counts
