@@ -150,13 +150,6 @@ StoreStatus store_target_set_clock(StoreConn *c, int64_t id, const char *route, 
     return store_exec_one(c, st, __func__);
 }
 
-StoreStatus store_target_clear_due(StoreConn *c, int64_t id)
-{
-    sqlite3_stmt *st = store_stmt(c, "UPDATE targets SET due_at = NULL WHERE id = :id");
-    store_bind_int64_n(st, ":id", id);
-    return store_exec_stmt(c, st, __func__);
-}
-
 StoreStatus store_target_set_decision(StoreConn *c, int64_t id, int64_t at)
 {
     sqlite3_stmt *st = store_stmt(c, "UPDATE targets SET decision_at = :at WHERE id = :id");

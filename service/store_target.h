@@ -77,8 +77,6 @@ StoreStatus store_targets_withdraw(StoreConn *c, const char *case_id, const char
 
 /* Sets route and due time (0 clears the due time). */
 StoreStatus store_target_set_clock(StoreConn *c, int64_t id, const char *route, int64_t due_at);
-/* Clears a target's due time (its clock stops). */
-StoreStatus store_target_clear_due(StoreConn *c, int64_t id);
 /* Records when the platform decided on a target. */
 StoreStatus store_target_set_decision(StoreConn *c, int64_t id, int64_t at);
 /* Online targets whose next check time has come, oldest first, at most limit. */
