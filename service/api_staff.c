@@ -6,7 +6,6 @@
 #include "qr.h"
 #include "render.h"
 #include "results.h"
-#include "retention.h"
 #include "signin.h"
 #include "staff.h"
 #include "store_staff.h"
@@ -125,9 +124,6 @@ static void reset_job(Request *req)
     Reset *r = req->ctx;
     StaffResult res = staff_reset_password(req->session, r->login, r->password,
                                            vault_pw_cost_default(), clock_now());
-    /* The old wrap opened the org key with the old password: no copy of it stays in the log. */
-    if (res == STAFF_OK)
-        retention_clear_log();
     if (res == STAFF_OK)
         http_reply_json(req, 200, json_pack("{s:s, s:b}", "login", r->login, "reset", 1));
     else

@@ -3,6 +3,7 @@
 
 #include "casework.h"
 #include "log.h"
+#include "retention.h"
 #include "store_staff.h"
 
 #include <stdio.h>
@@ -60,6 +61,8 @@ StaffResult orgkey_rotate(const char *admin_login, const char *admin_password,
         vault_org_keypair(a.cw.new_pk, new_sk);
         staff_recovery_wrap(new_sk, recovery_text, &a.recovery_wrap);
         StoreStatus s = store_tx(rotate_tx, &a);
+        if (s == STORE_OK) /* every wrap under the old key out of the database log too */
+            retention_clear_log();
         r = s == STORE_OK ? STAFF_OK : s == STORE_BUSY ? STAFF_BUSY : STAFF_ERROR;
         if (r != STAFF_OK)
             vault_wipe(recovery_text, VAULT_RECOVERY_TEXT);

@@ -64,12 +64,17 @@ int retention_clear_log(void)
     return -1;
 }
 
-/* The pending mark is cleared before the checkpoint, so its own write is moved out too. */
-static void retry_pending(void)
+int retention_log_pending(void)
 {
     StoreConn *c = store_conn();
     char v[8] = "";
-    if (!c || store_meta_get(c, META_LOG_PENDING, v, sizeof v) != STORE_OK || strcmp(v, "1") != 0)
+    return c && store_meta_get(c, META_LOG_PENDING, v, sizeof v) == STORE_OK && strcmp(v, "1") == 0;
+}
+
+/* The pending mark is cleared before the checkpoint, so its own write is moved out too. */
+static void retry_pending(void)
+{
+    if (!retention_log_pending())
         return;
     set_pending("0");
     if (retention_clear_log() == 0)

@@ -20,6 +20,8 @@ StoreStatus retention_destroy(const char *case_id, int64_t now, const char *acto
 /* After destroys: checkpoints until the WAL is empty. 0 when it is; -1 when a reader still holds
  * old pages: logged (no case content) and marked, so the next tick tries again. */
 int retention_clear_log(void);
+/* 1 while a checkpoint that clear_log could not finish waits for the next tick. */
+int retention_log_pending(void);
 /* Purges every expired case; returns the number purged (or that would be), or -1 on error.
  * *log_cleared (may be NULL) says whether the WAL was emptied afterwards (1 when nothing ran). */
 long retention_purge(int64_t now, int dry_run, PurgeProgress progress, void *arg, int *log_cleared);

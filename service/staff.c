@@ -4,6 +4,7 @@
 
 #include "erasure.h"
 #include "log.h"
+#include "retention.h"
 #include "store_staff.h"
 
 #include <liboath/oath.h>
@@ -330,6 +331,17 @@ StaffResult staff_add(const char *admin_login, const char *admin_password, const
     return r;
 }
 
+/* A transaction that destroys or replaces an account's keys. Once it commits, a checked
+ * checkpoint moves the old wraps out of the database log, where a copy of the disk would find
+ * them; a reader that holds it leaves it marked for the next tick (retention_log_pending). */
+static StoreStatus keys_tx(StoreStatus (*fn)(StoreConn *, void *), void *arg)
+{
+    StoreStatus s = store_tx(fn, arg);
+    if (s == STORE_OK)
+        retention_clear_log();
+    return s;
+}
+
 typedef struct DisableArgs {
     int64_t id;
     const char *actor, *login;
@@ -379,7 +391,7 @@ StaffResult staff_disable(const char *admin_login, const char *admin_password, c
         char actor[80];
         snprintf(actor, sizeof actor, "staff:%s", admin.login);
         DisableArgs a = {target.id, actor, login, strcmp(target.role, "admin") == 0, now};
-        StoreStatus s = store_tx(disable_tx, &a);
+        StoreStatus s = keys_tx(disable_tx, &a);
         r = s == STORE_CONFLICT ? STAFF_LAST_ADMIN : from_store(s);
     }
     staff_row_free(&admin);
@@ -444,7 +456,7 @@ StaffResult staff_passwd(const char *login, const char *old_password, const char
         snprintf(actor, sizeof actor, "staff:%s", row.login);
         WrapArgs a = {row.id, actor, "staff.passwd", row.login, &wrap, NULL, now};
         r = vault_staff_key_wrap(row.login, row.role, new_password, cost, account_sk, &wrap) == 0
-                ? from_store(store_tx(wrap_tx, &a))
+                ? from_store(keys_tx(wrap_tx, &a))
                 : STAFF_ERROR;
     }
     buf_free(&wrap);
@@ -464,7 +476,7 @@ static StaffResult rekey(const StaffRow *row, const unsigned char *org_sk, const
     if (keys_make(row->login, row->role, new_password, cost, org_sk, &k) == 0) {
         StaffKeys keys = keys_of(&k);
         WrapArgs a = {row->id, actor, action, row->login, NULL, &keys, now};
-        r = from_store(store_tx(wrap_tx, &a));
+        r = from_store(keys_tx(wrap_tx, &a));
     }
     keys_free(&k);
     return r;
