@@ -1,8 +1,9 @@
-/* The casework queue: one query over cases and their targets. */
+/* The casework queue: one page at a time from case_queue, a range scan per priority. */
 #include "store_queue.h"
 
 #include "store_internal.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -15,52 +16,136 @@ static const StoreCol queue_cols[] = {
 static const StoreRowSpec queue_spec = STORE_ROW_SPEC(queue_cols);
 STORE_EACH_ROW(queue_each, QueueRow, queue_spec)
 
-StoreStatus store_queue(StoreConn *c, const QueueFilter *f,
-                        void (*cb)(void *arg, const QueueRow *r), void *arg)
+/* The case_queue rows (schema/0008_case_queue.sql) of one queue name, owner and due bound. */
+static void queue_key(const QueueFilter *f, int *queue, int64_t *owner, int64_t *due_max)
 {
-    sqlite3_stmt *st = store_stmt(
-        c, "WITH q AS (SELECT c.id, c.created_at, c.risk_flags, c.incident_type, "
-           "  coalesce(c.withdrawn_at, 0) AS withdrawn_at, coalesce(c.incident_id, 0) AS incident, "
-           "  coalesce((SELECT login FROM staff s WHERE s.id = c.assignee), '') AS assignee, "
-           "  CASE WHEN c.risk_flags != 0 THEN 0 ELSE 1 END AS prio, "
-           "  coalesce((SELECT min(t.due_at) FROM targets t WHERE t.case_id = c.id "
-           "   AND t.due_at IS NOT NULL), 9000000000000000) AS due "
-           " FROM cases c WHERE "
-           " (:queue = 'all' "
-           "  OR (:queue = 'new' AND c.withdrawn_at IS NULL AND EXISTS (SELECT 1 FROM targets t "
-           "      WHERE t.case_id = c.id AND t.state = 'reported')) "
-           "  OR (:queue = 'mine' AND c.assignee = :me AND EXISTS (SELECT 1 FROM targets t "
-           "      WHERE t.case_id = c.id AND t.state IN " OPEN_STATES ")) "
-           "  OR (:queue = 'overdue' AND EXISTS (SELECT 1 FROM targets t WHERE t.case_id = c.id "
-           "      AND t.due_at <= :now)) "
-           "  OR (:queue = 'awaiting' AND EXISTS (SELECT 1 FROM targets t WHERE t.case_id = c.id "
-           "      AND t.state IN ('notice_sent', 'acknowledged'))) "
-           "  OR (:queue = 'monitoring' AND EXISTS (SELECT 1 FROM targets t WHERE t.case_id = c.id "
-           "      AND t.state IN ('verified_gone', 'monitoring')))) "
-           " AND (:platform IS NULL OR EXISTS (SELECT 1 FROM targets t WHERE t.case_id = c.id "
-           "      AND t.platform = :platform)) "
-           " AND (:route IS NULL OR EXISTS (SELECT 1 FROM targets t WHERE t.case_id = c.id "
-           "      AND t.route = :route)) "
-           " AND (:state IS NULL OR EXISTS (SELECT 1 FROM targets t WHERE t.case_id = c.id "
-           "      AND t.state = :state)) "
-           " AND (:incident IS NULL OR c.incident_id = :incident) "
-           " AND (:assignee IS NULL OR c.assignee = :assignee)) "
-           "SELECT id, prio, due, created_at, risk_flags, incident_type, withdrawn_at, assignee, "
-           "incident FROM q WHERE (prio, due, created_at, id) > (:prio, :due, :created, :after_id) "
-           "ORDER BY prio, due, created_at, id LIMIT :limit");
-    store_bind_text_n(st, ":queue", f->queue);
-    store_bind_int64_n(st, ":me", f->me);
-    store_bind_int64_n(st, ":now", f->now);
-    store_bind_opt_text_n(st, ":platform", f->platform);
+    *queue = 1;
+    *owner = 0;
+    *due_max = INT64_MAX;
+    if (strcmp(f->queue, "new") == 0)
+        *queue = 2;
+    else if (strcmp(f->queue, "mine") == 0) {
+        *queue = 3;
+        *owner = f->me;
+    } else if (strcmp(f->queue, "awaiting") == 0)
+        *queue = 4;
+    else if (strcmp(f->queue, "monitoring") == 0)
+        *queue = 5;
+    else if (strcmp(f->queue, "overdue") == 0)
+        *due_max = f->now;
+}
+
+/* One priority's part of a page: a range scan of case_queue's primary key from the cursor.
+ * The route, state, incident and assignee filters narrow what that scan finds. */
+#define QUEUE_PART_SQL                                                                             \
+    "SELECT q.case_id, q.prio, q.due, q.created_at, c.risk_flags, c.incident_type, "               \
+    " coalesce(c.withdrawn_at, 0), coalesce(s.login, ''), coalesce(c.incident_id, 0) "             \
+    "FROM case_queue q JOIN cases c ON c.id = q.case_id "                                          \
+    " LEFT JOIN staff s ON s.id = c.assignee "                                                     \
+    "WHERE q.queue = :queue AND q.owner = :owner AND q.platform = :platform "                      \
+    " AND q.prio = :prio AND (q.due, q.created_at, q.case_id) > (:due, :created, :after_id) "      \
+    " AND q.due <= :due_max "                                                                      \
+    " AND (:route IS NULL OR EXISTS (SELECT 1 FROM targets t WHERE t.case_id = c.id "              \
+    "      AND t.route = :route)) "                                                                \
+    " AND (:state IS NULL OR EXISTS (SELECT 1 FROM targets t WHERE t.case_id = c.id "              \
+    "      AND t.state = :state)) "                                                                \
+    " AND (:incident IS NULL OR c.incident_id = :incident) "                                       \
+    " AND (:assignee IS NULL OR c.assignee = :assignee) "                                          \
+    "ORDER BY q.due, q.created_at, q.case_id LIMIT :limit"
+
+static const char queue_part_sql[] = QUEUE_PART_SQL;
+static const char queue_plan_sql[] = "EXPLAIN QUERY PLAN " QUEUE_PART_SQL;
+
+/* Where one priority's part starts: at the cursor for the cursor's priority, else at the top. */
+typedef struct QueueFrom {
+    int prio;
+    int64_t due, created;
+    const char *after_id;
+} QueueFrom;
+
+static QueueFrom queue_from(const QueueFilter *f, int prio)
+{
+    if (prio == f->prio)
+        return (QueueFrom){prio, f->due, f->created, f->after_id};
+    return (QueueFrom){prio, INT64_MIN, INT64_MIN, ""};
+}
+
+static void queue_bind(sqlite3_stmt *st, const QueueFilter *f, QueueFrom from, int limit)
+{
+    int queue;
+    int64_t owner, due_max;
+    queue_key(f, &queue, &owner, &due_max);
+    store_bind_int64_n(st, ":queue", queue);
+    store_bind_int64_n(st, ":owner", owner);
+    store_bind_text_n(st, ":platform", f->platform ? f->platform : "");
+    store_bind_int64_n(st, ":prio", from.prio);
+    store_bind_int64_n(st, ":due", from.due);
+    store_bind_int64_n(st, ":created", from.created);
+    store_bind_text_n(st, ":after_id", from.after_id);
+    store_bind_int64_n(st, ":due_max", due_max);
     store_bind_opt_text_n(st, ":route", f->route);
     store_bind_opt_text_n(st, ":state", f->state);
     store_bind_opt_int64_n(st, ":incident", f->incident);
     store_bind_opt_int64_n(st, ":assignee", f->assignee);
-    store_bind_int64_n(st, ":prio", f->prio);
-    store_bind_int64_n(st, ":due", f->due);
-    store_bind_int64_n(st, ":created", f->created);
-    store_bind_text_n(st, ":after_id", f->after_id);
-    store_bind_int64_n(st, ":limit", f->limit);
-    QueueRowEach e = {cb, arg};
-    return store_each(c, st, queue_each, &e, __func__);
+    store_bind_int64_n(st, ":limit", limit);
+}
+
+typedef struct QueueCount {
+    void (*cb)(void *arg, const QueueRow *r);
+    void *arg;
+    int n;
+} QueueCount;
+
+static void queue_count(void *arg, const QueueRow *r)
+{
+    QueueCount *n = arg;
+    n->n++;
+    n->cb(n->arg, r);
+}
+
+StoreStatus store_queue(StoreConn *c, const QueueFilter *f,
+                        void (*cb)(void *arg, const QueueRow *r), void *arg)
+{
+    /* At-risk cases (prio 0) first: the cursor's priority from its position, the next from its
+     * top, so each part stays one range scan instead of a scan across both priorities. */
+    QueueCount n = {cb, arg, 0};
+    QueueRowEach e = {queue_count, &n};
+    for (int prio = f->prio < 0 ? 0 : f->prio; prio <= 1 && n.n < f->limit; prio++) {
+        sqlite3_stmt *st = store_stmt(c, queue_part_sql);
+        if (!st)
+            return STORE_ERROR;
+        queue_bind(st, f, queue_from(f, prio), f->limit - n.n);
+        StoreStatus s = store_each(c, st, queue_each, &e, __func__);
+        if (s != STORE_OK)
+            return s;
+    }
+    return STORE_OK;
+}
+
+typedef struct PlanText {
+    char *out;
+    size_t size, len;
+} PlanText;
+
+static int plan_line(sqlite3_stmt *st, void *arg)
+{
+    PlanText *p = arg;
+    const unsigned char *detail = sqlite3_column_text(st, 3);
+    int n = snprintf(p->out + p->len, p->size - p->len, "%s\n", detail ? (const char *)detail : "");
+    if (n > 0)
+        p->len = p->len + (size_t)n < p->size ? p->len + (size_t)n : p->size - 1;
+    return 0;
+}
+
+StoreStatus store_queue_plan(StoreConn *c, const QueueFilter *f, char *out, size_t size)
+{
+    if (size == 0)
+        return STORE_ERROR;
+    out[0] = '\0';
+    sqlite3_stmt *st = store_stmt(c, queue_plan_sql);
+    if (!st)
+        return STORE_ERROR;
+    queue_bind(st, f, queue_from(f, f->prio < 0 ? 0 : f->prio), f->limit);
+    PlanText p = {out, size, 0};
+    return store_each(c, st, plan_line, &p, __func__);
 }

@@ -1,4 +1,5 @@
-/* The casework queue: one read over cases and their targets, filtered and paged by a cursor. */
+/* The casework queue: one page of a queue, read from case_queue (schema/0008_case_queue.sql), which
+ * triggers keep in step with cases and targets, filtered and paged by a keyset cursor. */
 #ifndef TAKEDOWN_STORE_QUEUE_H
 #define TAKEDOWN_STORE_QUEUE_H
 
@@ -39,5 +40,9 @@ typedef struct QueueRow {
 /* The cases of one queue page: at risk first, then by deadline, age and id, after the cursor. */
 StoreStatus store_queue(StoreConn *c, const QueueFilter *f,
                         void (*cb)(void *arg, const QueueRow *r), void *arg);
+
+/* The query plan of the page query for f (EXPLAIN QUERY PLAN, one step a line), so a test can hold
+ * every queue and filter to a range scan of an index, never a scan of the cases or a sort. */
+StoreStatus store_queue_plan(StoreConn *c, const QueueFilter *f, char *out, size_t size);
 
 #endif

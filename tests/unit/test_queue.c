@@ -1,0 +1,434 @@
+/* The queues as kept ready in case_queue (schema/0008_case_queue.sql) against their definition.
+ * A seeded random walk of changes made through the store's own functions (cases reported,
+ * copies added and moved through every state, clocks set and cleared, cases assigned, withdrawn
+ * and erased) is checked, after every few steps, queue by queue, for every platform filter, every
+ * caseworker and several times of day, page by page through the keyset cursor, against the
+ * definition written as a plain query over cases and targets. And the page query's plan is a
+ * range scan of an index for every queue and filter: never a scan of the cases, never a sort. */
+#include "states.h"
+#include "store.h"
+#include "store_case.h"
+#include "store_internal.h"
+#include "store_queue.h"
+#include "store_target.h"
+#include "vault.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <dirent.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#define NOW 1741600000
+#define CASES 40
+#define STEPS 600
+
+static char base_dir[256];
+static char db_file[600];
+
+static const char *const QUEUES[] = {"new", "mine", "overdue", "awaiting", "monitoring", "all"};
+static const char *const PLATFORMS[] = {"douyin", "weibo", "wechat", "offline"};
+
+static void remove_tree(const char *path)
+{
+    DIR *d = opendir(path);
+    if (!d) {
+        unlink(path);
+        return;
+    }
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        char child[1024];
+        snprintf(child, sizeof child, "%s/%s", path, e->d_name);
+        remove_tree(child);
+    }
+    closedir(d);
+    rmdir(path);
+}
+
+static sqlite3 *raw_open(void)
+{
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open_v2(db_file, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    return db;
+}
+
+static void raw_exec(const char *sql)
+{
+    sqlite3 *db = raw_open();
+    char *msg = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+        fail_msg("%s: %s", sql, msg ? msg : "?");
+    sqlite3_close(db);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    if (vault_init() != 0)
+        return -1;
+    snprintf(base_dir, sizeof base_dir, "/tmp/takedown-queue-XXXXXX");
+    if (!mkdtemp(base_dir))
+        return -1;
+    char data_dir[512];
+    snprintf(data_dir, sizeof data_dir, "%s/store", base_dir);
+    snprintf(db_file, sizeof db_file, "%s/takedown.db", data_dir);
+    char err[256];
+    if (store_open(data_dir, err, sizeof err) != 0) {
+        fprintf(stderr, "store_open: %s\n", err);
+        return -1;
+    }
+    /* Two caseworkers (ids 1 and 2) to assign cases to. */
+    raw_exec("INSERT INTO staff (id, login, role, key_wrap, created_at, password_changed_at) "
+             "VALUES (1, 'w1', 'caseworker', x'00', 0, 0), (2, 'w2', 'caseworker', x'00', 0, 0)");
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    store_close();
+    remove_tree(base_dir);
+    return 0;
+}
+
+/* ---- a seeded random walk of changes, through the store ---- */
+
+static uint64_t rng = 0x9e3779b97f4a7c15ULL;
+
+static unsigned pick(unsigned n)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return (unsigned)(rng % n);
+}
+
+typedef struct Step {
+    unsigned what, k;
+    int64_t target;
+} Step;
+
+static void case_id_of(unsigned k, char *id, size_t n)
+{
+    snprintf(id, n, "%020u", k);
+}
+
+static StoreStatus step_new_case(StoreConn *c, unsigned k)
+{
+    CaseRow r;
+    memset(&r, 0, sizeof r);
+    case_id_of(k, r.id, sizeof r.id);
+    snprintf(r.channel, sizeof r.channel, "web");
+    snprintf(r.requester_role, sizeof r.requester_role, "self");
+    snprintf(r.language, sizeof r.language, "en");
+    snprintf(r.incident_type, sizeof r.incident_type, "crime");
+    r.risk_flags = pick(4) == 0 ? 1 << pick(4) : 0;
+    /* Few distinct creation times, so that ties on (prio, due, created) are common. */
+    r.created_at = NOW + pick(4);
+    vault_random(r.receipt_lookup, sizeof r.receipt_lookup);
+    buf_puts(&r.sealed_key, "k");
+    buf_puts(&r.receipt_wrap, "w");
+    buf_puts(&r.body, "b");
+    StoreStatus s = store_case_insert(c, &r);
+    case_row_free(&r);
+    return s == STORE_CONFLICT ? STORE_OK : s; /* the case is there already */
+}
+
+/* A random target of the store, or 0. */
+static int64_t any_target(void)
+{
+    sqlite3 *db = raw_open();
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT id FROM targets ORDER BY id LIMIT 1 OFFSET "
+                                        "abs(?1) % max(1, (SELECT count(*) FROM targets))",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+    sqlite3_bind_int64(st, 1, (int64_t)pick(1000000));
+    int64_t id = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return id;
+}
+
+static char current_state[32];
+
+static int state_of_row(sqlite3_stmt *st, void *arg)
+{
+    (void)arg;
+    store_column_text(st, 0, current_state, sizeof current_state);
+    return 0;
+}
+
+static StoreStatus step(StoreConn *c, void *arg)
+{
+    const Step *s = arg;
+    char id[24];
+    case_id_of(s->k, id, sizeof id);
+    size_t nstates;
+    const char *const *all = states_all(&nstates);
+    switch (s->what) {
+    case 0:
+        return step_new_case(c, s->k);
+    case 1: {
+        Buf body = {0};
+        buf_puts(&body, "t");
+        const char *platform = PLATFORMS[pick(4)];
+        int64_t tid;
+        StoreStatus st = step_new_case(c, s->k);
+        if (st == STORE_OK)
+            st = store_target_insert(c, id, strcmp(platform, "offline") ? "online" : "offline",
+                                     platform, all[pick((unsigned)nstates)], 0, &body, NOW, &tid);
+        buf_free(&body);
+        return st;
+    }
+    case 2: { /* a move to any state: the store's guard is "from", not the transition rules */
+        if (!s->target)
+            return STORE_OK;
+        sqlite3_stmt *st = store_stmt(c, "SELECT state FROM targets WHERE id = :id");
+        store_bind_int64_n(st, ":id", s->target);
+        current_state[0] = '\0';
+        if (store_each(c, st, state_of_row, NULL, __func__) != STORE_OK || !current_state[0])
+            return STORE_OK;
+        return store_target_set_state(c, s->target, current_state, all[pick((unsigned)nstates)],
+                                      NOW + 1);
+    }
+    case 3: /* a clock set (in the past or the future) or cleared */
+        if (!s->target)
+            return STORE_OK;
+        return store_target_set_clock(c, s->target, "cn_complaint",
+                                      pick(3) == 0 ? 0 : NOW + (int64_t)pick(7) * 3600 - 3 * 3600);
+    case 4: {
+        StoreStatus st = store_case_set_assignee(c, id, pick(3), NOW);
+        return st == STORE_NOT_FOUND ? STORE_OK : st;
+    }
+    case 5: {
+        int64_t n;
+        StoreStatus st = store_targets_withdraw(c, id, "victim", NOW, &n);
+        if (st == STORE_OK)
+            st = store_case_set_withdrawn(c, id, NOW, NOW + 86400);
+        return st == STORE_CONFLICT ? STORE_OK : st; /* no such case, or withdrawn already */
+    }
+    default: {
+        Buf files = {0};
+        StoreStatus st = store_case_delete(c, id, &files);
+        buf_free(&files);
+        return st == STORE_NOT_FOUND ? STORE_OK : st;
+    }
+    }
+}
+
+/* ---- the definition, as a plain query ---- */
+
+static void open_states_list(char *out, size_t n)
+{
+    size_t count, len = 0;
+    const char *const *all = states_all(&count);
+    len += (size_t)snprintf(out + len, n - len, "(");
+    for (size_t i = 0; i < count; i++)
+        if (states_is_open(all[i]))
+            len += (size_t)snprintf(out + len, n - len, "%s'%s'", len > 1 ? ", " : "", all[i]);
+    snprintf(out + len, n - len, ")");
+}
+
+/* The case ids of a queue by the definition, in queue order, one a line. */
+static void by_definition(sqlite3 *db, const char *queue, int64_t me, int64_t now,
+                          const char *platform, Buf *out)
+{
+    char open_states[1024], sql[4096];
+    open_states_list(open_states, sizeof open_states);
+    snprintf(sql, sizeof sql,
+             "SELECT c.id, CASE WHEN c.risk_flags != 0 THEN 0 ELSE 1 END AS prio, "
+             " coalesce((SELECT min(t.due_at) FROM targets t WHERE t.case_id = c.id), "
+             "  9000000000000000) AS due "
+             "FROM cases c WHERE "
+             " (?1 = 'all' "
+             "  OR (?1 = 'new' AND c.withdrawn_at IS NULL AND EXISTS (SELECT 1 FROM targets t "
+             "      WHERE t.case_id = c.id AND t.state = 'reported')) "
+             "  OR (?1 = 'mine' AND c.assignee = ?2 AND EXISTS (SELECT 1 FROM targets t "
+             "      WHERE t.case_id = c.id AND t.state IN %s)) "
+             "  OR (?1 = 'overdue' AND EXISTS (SELECT 1 FROM targets t WHERE t.case_id = c.id "
+             "      AND t.due_at <= ?3)) "
+             "  OR (?1 = 'awaiting' AND EXISTS (SELECT 1 FROM targets t WHERE t.case_id = c.id "
+             "      AND t.state IN ('notice_sent', 'acknowledged'))) "
+             "  OR (?1 = 'monitoring' AND EXISTS (SELECT 1 FROM targets t WHERE t.case_id = c.id "
+             "      AND t.state IN ('verified_gone', 'monitoring')))) "
+             " AND (?4 IS NULL OR EXISTS (SELECT 1 FROM targets t WHERE t.case_id = c.id "
+             "      AND t.platform = ?4)) "
+             "ORDER BY prio, due, c.created_at, c.id",
+             open_states);
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        fail_msg("definition: %s", sqlite3_errmsg(db));
+    sqlite3_bind_text(st, 1, queue, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, me);
+    sqlite3_bind_int64(st, 3, now);
+    if (platform)
+        sqlite3_bind_text(st, 4, platform, -1, SQLITE_STATIC);
+    while (sqlite3_step(st) == SQLITE_ROW)
+        buf_printf(out, "%s\n", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+}
+
+typedef struct Paged {
+    Buf *out;
+    QueueRow last;
+    int n;
+} Paged;
+
+static void paged_row(void *arg, const QueueRow *r)
+{
+    Paged *p = arg;
+    buf_printf(p->out, "%s\n", r->id);
+    p->last = *r;
+    p->n++;
+}
+
+/* The case ids of a queue as the service pages it: three at a time, by the keyset cursor. */
+static void by_store(const char *queue, int64_t me, int64_t now, const char *platform, Buf *out)
+{
+    StoreConn *c = store_conn();
+    assert_non_null(c);
+    QueueFilter f = {
+        .queue = queue, .me = me, .now = now, .platform = platform, .prio = -1, .limit = 3};
+    for (int pages = 0; pages < CASES + 2; pages++) {
+        Paged p = {.out = out};
+        assert_int_equal(store_queue(c, &f, paged_row, &p), STORE_OK);
+        if (p.n < f.limit)
+            return;
+        f.prio = p.last.prio;
+        f.due = p.last.due;
+        f.created = p.last.created_at;
+        snprintf(f.after_id, sizeof f.after_id, "%s", p.last.id);
+    }
+    fail_msg("the %s queue did not end", queue);
+}
+
+static int compared; /* non-empty queues compared, so the walk is seen to fill them */
+
+static void check_every_queue(void)
+{
+    sqlite3 *db = raw_open();
+    static const int64_t nows[] = {NOW - 7200, NOW, NOW + 7200};
+    for (size_t q = 0; q < sizeof QUEUES / sizeof QUEUES[0]; q++)
+        for (int64_t me = 1; me <= 2; me++)
+            for (size_t t = 0; t < 3; t++)
+                for (int p = -1; p < 4; p++) {
+                    const char *platform = p < 0 ? NULL : PLATFORMS[p];
+                    Buf want = {0}, got = {0};
+                    by_definition(db, QUEUES[q], me, nows[t], platform, &want);
+                    by_store(QUEUES[q], me, nows[t], platform, &got);
+                    const char *w = want.data ? want.data : "";
+                    const char *g = got.data ? got.data : "";
+                    if (strcmp(w, g) != 0)
+                        fail_msg("queue %s (caseworker %d, platform %s) differs from its "
+                                 "definition:\nwant:\n%sgot:\n%s",
+                                 QUEUES[q], (int)me, platform ? platform : "any", w, g);
+                    if (want.len)
+                        compared++;
+                    buf_free(&want);
+                    buf_free(&got);
+                }
+    sqlite3_close(db);
+}
+
+static void test_queues_match_their_definition(void **state)
+{
+    (void)state;
+    for (int i = 0; i < STEPS; i++) {
+        /* Mostly copies added and moved, now and then a case assigned, withdrawn or erased. */
+        static const unsigned weights[] = {0, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 4, 4, 5, 6};
+        Step s = {weights[pick(sizeof weights / sizeof weights[0])], pick(CASES), 0};
+        if (s.what == 5 || s.what == 6)
+            s.what = pick(3) == 0 ? s.what : 1; /* keep the rarer changes rare */
+        s.target = any_target();
+        StoreStatus rc = store_tx(step, &s);
+        if (rc != STORE_OK)
+            fail_msg("step %d (%u on case %u): %d", i, s.what, s.k, (int)rc);
+        if (i % 50 == 49)
+            check_every_queue();
+    }
+    /* The walk filled the queues: most of the comparisons were of non-empty queues. */
+    assert_true(compared > 12 * 6 * 2 * 3 * 5 / 2);
+}
+
+static int64_t raw_int(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        fail_msg("prepare %s: %s", sql, sqlite3_errmsg(db));
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    int64_t v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+/* What the triggers kept after the walk equals what the migration's fill makes from scratch. */
+static void test_rows_rebuilt_from_scratch_are_the_same(void **state)
+{
+    (void)state;
+    sqlite3 *db = raw_open();
+    char *msg = NULL;
+    if (sqlite3_exec(db,
+                     "CREATE TEMP TABLE kept AS SELECT * FROM case_queue;"
+                     "DELETE FROM case_queue;"
+                     "INSERT INTO case_queue_dirty SELECT id FROM cases;",
+                     NULL, NULL, &msg) != SQLITE_OK)
+        fail_msg("rebuild: %s", msg ? msg : "?");
+    assert_true(raw_int(db, "SELECT count(*) FROM kept") > CASES / 2);
+    assert_int_equal(raw_int(db, "SELECT count(*) FROM (SELECT * FROM kept EXCEPT "
+                                 "SELECT * FROM case_queue)"),
+                     0);
+    assert_int_equal(raw_int(db, "SELECT count(*) FROM (SELECT * FROM case_queue EXCEPT "
+                                 "SELECT * FROM kept)"),
+                     0);
+    assert_int_equal(raw_int(db, "SELECT count(*) FROM case_queue_dirty"), 0);
+    sqlite3_close(db);
+}
+
+static void test_every_queue_page_is_an_index_range(void **state)
+{
+    (void)state;
+    StoreConn *c = store_conn();
+    assert_non_null(c);
+    for (size_t q = 0; q < sizeof QUEUES / sizeof QUEUES[0]; q++)
+        for (int p = -1; p < 4; p++)
+            for (int cursor = 0; cursor < 2; cursor++) {
+                QueueFilter f = {.queue = QUEUES[q],
+                                 .me = 1,
+                                 .now = NOW,
+                                 .platform = p < 0 ? NULL : PLATFORMS[p],
+                                 .prio = cursor ? 1 : -1,
+                                 .due = NOW,
+                                 .created = NOW,
+                                 .limit = 50};
+                char plan[2048];
+                assert_int_equal(store_queue_plan(c, &f, plan, sizeof plan), STORE_OK);
+                if (!strstr(plan, "SEARCH q USING PRIMARY KEY (queue=? AND owner=? AND "
+                                  "platform=? AND prio=? AND (due,created_at,case_id)>(?,?,?)") ||
+                    strstr(plan, "SCAN") || strstr(plan, "TEMP B-TREE"))
+                    fail_msg("queue %s, platform %s: not one index range:\n%s", QUEUES[q],
+                             p < 0 ? "any" : PLATFORMS[p], plan);
+            }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_queues_match_their_definition),
+        cmocka_unit_test(test_rows_rebuilt_from_scratch_are_the_same),
+        cmocka_unit_test(test_every_queue_page_is_an_index_range),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
