@@ -33,8 +33,12 @@ void metrics_write(Buf *out)
     buf_printf(out,
                "# HELP takedown_slow_work_load Jobs queued or running in the slow-work pool.\n"
                "# TYPE takedown_slow_work_load gauge\n"
-               "takedown_slow_work_load %u\n",
-               workpool_load());
+               "takedown_slow_work_load %u\n"
+               "# HELP takedown_slow_work_low_priority_threads Slow-work threads running below the "
+               "HTTP threads (SCHED_BATCH, nice 10).\n"
+               "# TYPE takedown_slow_work_low_priority_threads gauge\n"
+               "takedown_slow_work_low_priority_threads %u\n",
+               workpool_load(), workpool_low_priority_threads());
     unsigned active, peak;
     uint64_t runs;
     vault_argon2_stats(&active, &peak, &runs);
@@ -49,4 +53,15 @@ void metrics_write(Buf *out)
                "# TYPE takedown_argon2_runs_total counter\n"
                "takedown_argon2_runs_total %llu\n",
                active, peak, (unsigned long long)runs);
+    VaultSecretStats secret;
+    vault_secret_stats(&secret);
+    buf_printf(out,
+               "# HELP takedown_secret_arenas Threads' locked arenas for secret memory.\n"
+               "# TYPE takedown_secret_arenas gauge\n"
+               "takedown_secret_arenas %u\n"
+               "# HELP takedown_secret_fallbacks_total Secret allocations too large for an arena "
+               "or finding it full.\n"
+               "# TYPE takedown_secret_fallbacks_total counter\n"
+               "takedown_secret_fallbacks_total %llu\n",
+               secret.arenas, (unsigned long long)secret.fallbacks);
 }

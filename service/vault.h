@@ -37,9 +37,22 @@ void vault_argon2_stats(unsigned *active, unsigned *peak, uint64_t *runs);
 /* The interactive cost (libsodium's OPSLIMIT/MEMLIMIT_INTERACTIVE). */
 VaultPwCost vault_pw_cost_default(void);
 
-/* Locked, guarded memory for secrets (sodium_malloc + mlock); never returns NULL (aborts). */
+/* Locked memory for secrets, never in a core dump; never returns NULL (aborts). Up to
+ * VAULT_SECRET_ARENA_MAX bytes come from the calling thread's arena (one guarded sodium_malloc
+ * region per thread, made once), larger ones or those that find it full from a sodium_malloc of
+ * their own. Aligned to 16 bytes. Any thread may free a block, in any order. */
+#define VAULT_SECRET_ARENA_MAX 4096
 void *vault_secret_alloc(size_t n);
 void vault_secret_free(void *p); /* wipes and frees; NULL is allowed */
+/* Arenas alive now and allocations that got a sodium_malloc of their own (for /metrics). */
+typedef struct VaultSecretStats {
+    unsigned arenas;
+    uint64_t fallbacks;
+} VaultSecretStats;
+void vault_secret_stats(VaultSecretStats *out);
+/* For tests: the calling thread's arena blocks carved so far (headers and payloads, freed ones
+ * included), or NULL and *len 0 when it has none. */
+const unsigned char *vault_secret_arena_view(size_t *len);
 void vault_wipe(void *p, size_t n);
 
 void vault_random(void *out, size_t n);

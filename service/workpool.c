@@ -1,11 +1,22 @@
-/* A fixed pool of threads over a ring buffer of jobs. */
+/* A fixed pool of threads over a ring buffer of jobs. The workers run at a lower priority than the
+ * HTTP threads, so an Argon2id on every core still leaves a health check or a page its CPU at
+ * once. */
+#define _GNU_SOURCE /* SCHED_BATCH, pthread_setname_np, gettid */
 #include "workpool.h"
 
 #include "buf.h"
 #include "log.h"
 
+#include <errno.h>
 #include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#define WORKER_NICE 10 /* CPU weight about a tenth of an HTTP thread's (nice 0) */
 
 typedef struct Job {
     WorkFn fn;
@@ -22,9 +33,30 @@ static struct {
     int stopping;
 } pool = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
 
+static atomic_uint yielding; /* workers that took the lower priority */
+
+/* This thread (Linux: policy and nice are per thread) becomes SCHED_BATCH at nice WORKER_NICE:
+ * never preempting an HTTP thread when it wakes, and preempted by one at once. Lowering one's own
+ * priority needs no privilege; should the kernel refuse anyway, say so once and carry on. */
+static void worker_yield_to_http(void)
+{
+    static atomic_int warned;
+    struct sched_param none = {.sched_priority = 0};
+    int rc = pthread_setschedparam(pthread_self(), SCHED_BATCH, &none);
+    int err = rc;
+    if (setpriority(PRIO_PROCESS, (id_t)gettid(), WORKER_NICE) != 0 && !err)
+        err = errno;
+    if (!err)
+        atomic_fetch_add(&yielding, 1);
+    else if (atomic_exchange(&warned, 1) == 0)
+        log_warnx("slow-work threads keep the HTTP threads' priority: %s", strerror(err));
+}
+
 static void *workpool_main(void *unused)
 {
     (void)unused;
+    pthread_setname_np(pthread_self(), "td-work");
+    worker_yield_to_http();
     pthread_mutex_lock(&pool.lock);
     for (;;) {
         while (pool.count == 0 && !pool.stopping)
@@ -90,6 +122,7 @@ void workpool_stop(void)
     pool.threads = NULL;
     pool.ring = NULL;
     pool.nthreads = 0;
+    atomic_store(&yielding, 0);
 }
 
 unsigned workpool_load(void)
@@ -98,4 +131,9 @@ unsigned workpool_load(void)
     unsigned n = pool.count + pool.running;
     pthread_mutex_unlock(&pool.lock);
     return n;
+}
+
+unsigned workpool_low_priority_threads(void)
+{
+    return atomic_load(&yielding);
 }

@@ -13,5 +13,8 @@ int workpool_submit(WorkFn fn, void *arg);
 void workpool_stop(void);
 /* Jobs queued or running now (for /metrics). */
 unsigned workpool_load(void);
+/* Workers running below the HTTP threads' priority (SCHED_BATCH, nice 10), for /metrics: all of
+ * them unless the kernel refused. */
+unsigned workpool_low_priority_threads(void);
 
 #endif

@@ -1,7 +1,8 @@
 // Hostile input at the edges, against the real binaries: uploads refused before their first byte
 // reaches the disk (CSRF, per-address limit, bytes in flight), exact Content-Type matching,
 // Secure cookies and HSTS behind a TLS proxy, the anonymous CSRF token bound to its cookie,
-// /metrics only for loopback or a token, and a process that cannot dump core.
+// /metrics only for loopback or a token, slow-work threads below the HTTP threads, and a process
+// that cannot dump core.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -433,6 +434,17 @@ test('upload: Content-Length with Transfer-Encoding chunked is 400, nothing read
   assert.equal(await chunkedPost(s.port, { 'Content-Type': small.type, Cookie: g2.cookie, 'X-Forwarded-For': addr() }, small.body), 422);
 });
 
+// ---- slow work below the HTTP threads ----
+
+test('slow-work threads run below the HTTP threads (SCHED_BATCH, nice 10) and /metrics says so', async () => {
+  const s = await server(['--workers', '3']);
+  assertWorkersYield(s.proc.pid, 3);
+  const text = await (await fetch(s.base + '/metrics')).text();
+  assert.match(text, /^takedown_slow_work_low_priority_threads 3$/m);
+  assert.match(text, /^takedown_secret_arenas [1-9]\d*$/m, 'the threads that served a secret have arenas');
+  assert.match(text, /^takedown_secret_fallbacks_total \d+$/m);
+});
+
 // ---- core dumps ----
 
 // Starts a binary as a user that is not root (nobody when the tests run as root), so the kernel's
@@ -446,6 +458,27 @@ function spawnUnprivileged(bin, args, dataDir) {
   }
   return spawn(bin, args, opts);
 }
+// The scheduling of every thread of a process: {name, policy, nice}, from /proc/<pid>/task/*/stat
+// (policy 0 is SCHED_OTHER, 3 SCHED_BATCH; see proc(5), fields 19 and 41).
+function threadsSched(pid) {
+  return readdirSync(`/proc/${pid}/task`).map((tid) => {
+    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields from the 3rd on
+    return { name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), nice: Number(fields[16]), policy: Number(fields[38]) };
+  });
+}
+
+// The slow-work threads (Argon2id) run as SCHED_BATCH at nice 10, every other thread as it was.
+function assertWorkersYield(pid, workers) {
+  const threads = threadsSched(pid);
+  const slow = threads.filter((t) => t.name === 'td-work');
+  assert.equal(slow.length, workers, 'one td-work thread per worker');
+  for (const t of slow) assert.deepEqual([t.policy, t.nice], [3, 10], 'a worker yields to the HTTP threads');
+  const rest = threads.filter((t) => t.name !== 'td-work');
+  assert.ok(rest.length > workers, 'HTTP threads and the main thread');
+  for (const t of rest) assert.deepEqual([t.policy, t.nice], [0, 0], `${t.name} keeps its priority`);
+}
+
 const uidOf = (pid) => Number(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]);
 const coreLimit = (pid) => /^Max core file size\s+(\S+)\s+(\S+)/m.exec(readFileSync(`/proc/${pid}/limits`, 'utf8')).slice(1);
 
@@ -463,6 +496,7 @@ test('no core dumps: takedownd and takedownctl run with RLIMIT_CORE 0 and are no
     assert.notEqual(uidOf(d.pid), 0, 'the service runs as an ordinary user here');
     assert.deepEqual(coreLimit(d.pid), ['0', '0']);
     assert.equal(statSync(`/proc/${d.pid}/environ`).uid, 0, 'not dumpable: its /proc files belong to root');
+    assertWorkersYield(d.pid, 2); /* lowering its own priority needs no privilege */
     if (process.getuid() === 0) {
       // Secret pages (sodium_malloc: the CSRF key at least) are marked MADV_DONTDUMP ("dd").
       const smaps = readFileSync(`/proc/${d.pid}/smaps`, 'utf8');

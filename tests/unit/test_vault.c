@@ -10,9 +10,14 @@
 #include "buf.h"
 #include "vault.h"
 
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #define SAME(a, b, n) assert_true(memcmp((a), (b), (n)) == 0)
 #define DIFFERENT(a, b, n) assert_true(memcmp((a), (b), (n)) != 0)
@@ -179,6 +184,333 @@ static void test_secret_memory(void **state)
 }
 
 /* ---- keys ---- */
+
+/* ---- secret memory: the per-thread arena ---- */
+
+/* 1 when p lies inside the calling thread's arena. */
+static int in_my_arena(const void *p)
+{
+    size_t len = 0;
+    const unsigned char *start = vault_secret_arena_view(&len);
+    const unsigned char *q = p;
+    return start && q >= start && q < start + len;
+}
+
+/* Runs of four 0xA5 bytes in the calling thread's arena: the fill the tests write into secrets
+ * (a header never holds four in a row). */
+static size_t arena_pattern_runs(void)
+{
+    size_t len = 0, runs = 0;
+    const unsigned char *p = vault_secret_arena_view(&len);
+    for (size_t i = 0; p && i + 4 <= len; i += 4)
+        runs += p[i] == 0xA5 && p[i + 1] == 0xA5 && p[i + 2] == 0xA5 && p[i + 3] == 0xA5;
+    return runs;
+}
+
+static uint64_t secret_fallbacks(void)
+{
+    VaultSecretStats s;
+    vault_secret_stats(&s);
+    return s.fallbacks;
+}
+
+static unsigned secret_arenas(void)
+{
+    VaultSecretStats s;
+    vault_secret_stats(&s);
+    return s.arenas;
+}
+
+/* A block of n bytes filled with tag, aligned, and (when small) from the thread's arena. */
+static unsigned char *tagged_block(size_t n, unsigned char tag)
+{
+    unsigned char *p = vault_secret_alloc(n);
+    assert_non_null(p);
+    assert_int_equal((uintptr_t)p % 16, 0);
+    memset(p, tag, n);
+    return p;
+}
+
+static void test_secret_arena_mixed_order(void **state)
+{
+    enum { N = 120 };
+    unsigned char *blocks[N];
+    size_t sizes[N];
+    uint64_t fallbacks = secret_fallbacks();
+    for (int round = 0; round < 3; round++) {
+        for (size_t i = 0; i < N; i++) {
+            sizes[i] = 1 + (i * 37 + (size_t)round * 11) % 300; /* 1..300 bytes, every class */
+            blocks[i] = tagged_block(sizes[i], (unsigned char)(i + 1));
+            assert_true(in_my_arena(blocks[i]));
+        }
+        for (size_t i = 0; i < N; i++) /* nothing overlaps: every block kept its own tag */
+            for (size_t k = 0; k < sizes[i]; k++)
+                assert_int_equal(blocks[i][k], (unsigned char)(i + 1));
+        /* free in an order unlike the allocation's: odd ones backwards, then the even ones */
+        for (size_t i = N - 1; i < N; i -= 2)
+            vault_secret_free(blocks[i]);
+        for (size_t i = 0; i < N; i += 2)
+            vault_secret_free(blocks[i]);
+    }
+    /* the later rounds reused the freed blocks: no allocation had to go elsewhere */
+    assert_int_equal(secret_fallbacks(), fallbacks);
+}
+
+static void test_secret_arena_wipes_on_free(void **state)
+{
+    enum { N = 24 };
+    unsigned char *blocks[N];
+    size_t before = arena_pattern_runs();
+    assert_int_equal(before, 0);
+    for (size_t i = 0; i < N; i++)
+        blocks[i] = tagged_block(32 + 16 * i, 0xA5);
+    /* the view sees the secrets: this test can fail */
+    assert_true(arena_pattern_runs() >= N * 8);
+    for (size_t i = 0; i < N; i += 3)
+        vault_secret_free(blocks[i]);
+    for (size_t i = N - 1; i < N; i--)
+        if (i % 3)
+            vault_secret_free(blocks[i]);
+    assert_int_equal(arena_pattern_runs(), 0);
+    /* a fresh block from a freed one starts zeroed */
+    unsigned char *again = vault_secret_alloc(32);
+    assert_true(in_my_arena(again));
+    for (size_t k = 0; k < 32; k++)
+        assert_int_equal(again[k], 0);
+    vault_secret_free(again);
+}
+
+static void test_secret_fallback(void **state)
+{
+    uint64_t fallbacks = secret_fallbacks();
+    unsigned char *largest = tagged_block(VAULT_SECRET_ARENA_MAX, 0x11);
+    assert_true(in_my_arena(largest));
+    assert_int_equal(secret_fallbacks(), fallbacks);
+    unsigned char *big = tagged_block(VAULT_SECRET_ARENA_MAX + 1, 0x22);
+    assert_false(in_my_arena(big));
+    assert_int_equal(secret_fallbacks(), fallbacks + 1);
+    unsigned char *huge = tagged_block(1 << 20, 0x33);
+    assert_false(in_my_arena(huge));
+    assert_int_equal(secret_fallbacks(), fallbacks + 2);
+    assert_int_equal(largest[VAULT_SECRET_ARENA_MAX - 1], 0x11);
+    vault_secret_free(huge);
+    vault_secret_free(big);
+    vault_secret_free(largest);
+
+    /* a full arena: the rest go to sodium_malloc until blocks come back */
+    enum { MAX_BLOCKS = 64 };
+    unsigned char *blocks[MAX_BLOCKS];
+    size_t n = 0, from_arena = 0;
+    fallbacks = secret_fallbacks();
+    while (n < MAX_BLOCKS && secret_fallbacks() == fallbacks) {
+        blocks[n] = tagged_block(VAULT_SECRET_ARENA_MAX, 0x44);
+        from_arena += in_my_arena(blocks[n]);
+        n++;
+    }
+    assert_true(n < MAX_BLOCKS);  /* the arena filled up */
+    assert_true(from_arena >= 8); /* after holding a good number of the largest blocks */
+    assert_int_equal(from_arena, n - 1);
+    for (size_t i = 0; i < n; i++)
+        vault_secret_free(blocks[i]);
+    fallbacks = secret_fallbacks();
+    for (size_t i = 0; i < from_arena; i++) {
+        blocks[i] = tagged_block(VAULT_SECRET_ARENA_MAX, 0x55);
+        assert_true(in_my_arena(blocks[i]));
+    }
+    assert_int_equal(secret_fallbacks(), fallbacks);
+    for (size_t i = 0; i < from_arena; i++)
+        vault_secret_free(blocks[i]);
+}
+
+/* Runs fn in a child process; 1 when the child died of SIGABRT. */
+static int aborts(void (*fn)(void))
+{
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        struct rlimit no_core = {0, 0};
+        setrlimit(RLIMIT_CORE, &no_core); /* an abort here is the expected outcome */
+        fn();
+        _exit(0);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    return WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT;
+}
+
+static void free_twice(void)
+{
+    unsigned char *p = vault_secret_alloc(32);
+    unsigned char *q = vault_secret_alloc(32); /* keeps the arena busy */
+    vault_secret_free(p);
+    vault_secret_free(p);
+    vault_secret_free(q);
+}
+
+static void free_foreign(void)
+{
+    static _Alignas(16) unsigned char not_secret[64];
+    vault_secret_free(not_secret + 16);
+}
+
+static void free_once(void)
+{
+    vault_secret_free(vault_secret_alloc(32));
+    vault_secret_free(vault_secret_alloc(VAULT_SECRET_ARENA_MAX + 1));
+}
+
+static void test_secret_misuse_aborts(void **state)
+{
+    assert_false(aborts(free_once)); /* the check itself can tell */
+    assert_true(aborts(free_twice));
+    assert_true(aborts(free_foreign));
+}
+
+/* ---- threads: each has its own arena; a block may be freed by another thread ---- */
+
+enum { THREAD_ITERATIONS = 3000, THREAD_LIVE = 16, THREADS = 4 };
+
+typedef struct Handoff {
+    pthread_mutex_t lock;
+    unsigned char *slot[THREADS]; /* a block one thread leaves for another to free */
+    unsigned char tag[THREADS];
+    size_t size[THREADS];
+} Handoff;
+
+typedef struct ThreadRun {
+    Handoff *handoff;
+    unsigned id;
+    int failed; /* cmocka's asserts are for the main thread: a worker only records */
+} ThreadRun;
+
+static int block_intact(const unsigned char *p, size_t n, unsigned char tag)
+{
+    for (size_t k = 0; k < n; k++)
+        if (p[k] != tag)
+            return 0;
+    return 1;
+}
+
+/* Takes the block another thread left in its slot, if any, checks and frees it. */
+static void handoff_take(ThreadRun *r, unsigned from)
+{
+    Handoff *h = r->handoff;
+    pthread_mutex_lock(&h->lock);
+    unsigned char *p = h->slot[from];
+    size_t n = h->size[from];
+    unsigned char tag = h->tag[from];
+    h->slot[from] = NULL;
+    pthread_mutex_unlock(&h->lock);
+    if (p && !block_intact(p, n, tag))
+        r->failed = 1;
+    vault_secret_free(p);
+}
+
+static void *secret_thread(void *arg)
+{
+    ThreadRun *r = arg;
+    unsigned char *live[THREAD_LIVE] = {0};
+    size_t size[THREAD_LIVE] = {0};
+    unsigned char tag = (unsigned char)(0x10 + r->id);
+    uint32_t x = 2463534242u + r->id;
+    for (unsigned i = 0; i < THREAD_ITERATIONS; i++) {
+        x ^= x << 13, x ^= x >> 17, x ^= x << 5; /* xorshift: a fixed, varied order */
+        size_t k = x % THREAD_LIVE;
+        if (live[k]) {
+            if (!block_intact(live[k], size[k], tag))
+                r->failed = 1;
+            if (x & 0x100) { /* leave it for the next thread to free */
+                Handoff *h = r->handoff;
+                pthread_mutex_lock(&h->lock);
+                unsigned char *old = h->slot[r->id];
+                h->slot[r->id] = live[k];
+                h->size[r->id] = size[k];
+                h->tag[r->id] = tag;
+                pthread_mutex_unlock(&h->lock);
+                vault_secret_free(old); /* not taken yet: ours to free (still intact) */
+            } else {
+                vault_secret_free(live[k]);
+            }
+            live[k] = NULL;
+        } else {
+            size[k] = 1 + (x >> 8) % (x & 0x10000 ? 9000 : 600); /* some past the arena */
+            live[k] = vault_secret_alloc(size[k]);
+            if ((uintptr_t)live[k] % 16)
+                r->failed = 1;
+            memset(live[k], tag, size[k]);
+        }
+        handoff_take(r, (r->id + 1) % THREADS);
+    }
+    for (size_t k = 0; k < THREAD_LIVE; k++) {
+        if (live[k] && !block_intact(live[k], size[k], tag))
+            r->failed = 1;
+        vault_secret_free(live[k]);
+    }
+    return NULL;
+}
+
+static void *blocks_left_behind(void *arg)
+{
+    unsigned char **out = arg;
+    for (size_t i = 0; i < 8; i++) {
+        out[i] = vault_secret_alloc(64);
+        memset(out[i], 0x66, 64);
+    }
+    return NULL;
+}
+
+static void *blocks_all_back(void *arg)
+{
+    unsigned char *p = vault_secret_alloc(48);
+    *(int *)arg = in_my_arena(p) && secret_arenas() > 0;
+    vault_secret_free(p);
+    return NULL;
+}
+
+static void test_secret_threads(void **state)
+{
+    unsigned arenas = secret_arenas();
+    /* a thread that gave every block back: its arena goes with it */
+    int had_arena = 0;
+    pthread_t quiet;
+    assert_int_equal(pthread_create(&quiet, NULL, blocks_all_back, &had_arena), 0);
+    assert_int_equal(pthread_join(quiet, NULL), 0);
+    assert_true(had_arena);
+    assert_int_equal(secret_arenas(), arenas);
+
+    Handoff handoff = {.lock = PTHREAD_MUTEX_INITIALIZER};
+    ThreadRun runs[THREADS];
+    pthread_t threads[THREADS];
+    for (unsigned i = 0; i < THREADS; i++) {
+        runs[i] = (ThreadRun){.id = i, .handoff = &handoff};
+        assert_int_equal(pthread_create(&threads[i], NULL, secret_thread, &runs[i]), 0);
+    }
+    for (unsigned i = 0; i < THREADS; i++)
+        assert_int_equal(pthread_join(threads[i], NULL), 0);
+    for (unsigned i = 0; i < THREADS; i++) {
+        assert_int_equal(runs[i].failed, 0);
+        if (handoff.slot[i])
+            assert_true(block_intact(handoff.slot[i], handoff.size[i], handoff.tag[i]));
+        vault_secret_free(handoff.slot[i]); /* freed after the thread that made it is gone */
+    }
+    /* every thread's arena went away with its thread and its last block */
+    assert_int_equal(secret_arenas(), arenas);
+
+    /* a thread that exits with blocks out: its arena stays until the last comes back */
+    unsigned char *left[8];
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, blocks_left_behind, left), 0);
+    assert_int_equal(pthread_join(t, NULL), 0);
+    assert_int_equal(secret_arenas(), arenas + 1);
+    for (size_t i = 0; i < 8; i++) {
+        assert_false(in_my_arena(left[i]));
+        assert_true(block_intact(left[i], 64, 0x66));
+    }
+    for (size_t i = 8; i-- > 0;) {
+        vault_secret_free(left[i]);
+        assert_int_equal(secret_arenas(), i ? arenas + 1 : arenas);
+    }
+}
 
 static void test_derive_known_answer(void **state)
 {
@@ -538,7 +870,7 @@ static void test_recovery_typos(void **state)
     assert_int_equal(tried, 53 * 31);
 
     /* Every swap of two different neighbours is caught too. */
-    char chars[VAULT_RECOVERY_TEXT];
+    char chars[VAULT_RECOVERY_TEXT] = {0};
     recovery_chars(text, chars);
     for (size_t i = 0; i + 1 < 53; i++) {
         if (chars[i] == chars[i + 1])
@@ -1222,6 +1554,11 @@ int main(void)
         cmocka_unit_test(test_random),
         cmocka_unit_test(test_equal),
         cmocka_unit_test(test_secret_memory),
+        cmocka_unit_test(test_secret_arena_mixed_order),
+        cmocka_unit_test(test_secret_arena_wipes_on_free),
+        cmocka_unit_test(test_secret_fallback),
+        cmocka_unit_test(test_secret_misuse_aborts),
+        cmocka_unit_test(test_secret_threads),
         cmocka_unit_test(test_derive_known_answer),
         cmocka_unit_test(test_blind_index),
         cmocka_unit_test(test_wrap_round_trip),
