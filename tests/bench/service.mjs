@@ -133,7 +133,7 @@ function parseWrk(out) {
 function wrk(url, { connections, seconds, script, env = {}, headers = [], timeout = '5s' }) {
   const threads = Math.max(1, Math.min(os.cpus().length, connections));
   const args = ['-t' + threads, '-c' + connections, '-d' + seconds + 's', '--latency', '--timeout', timeout];
-  if (script) args.push('-s', path.join(HERE, script));
+  if (script) args.push('-s', path.isAbsolute(script) ? script : path.join(HERE, script));
   for (const h of headers) args.push('-H', h);
   args.push(url);
   return new Promise((resolve, reject) => {
@@ -145,6 +145,7 @@ function wrk(url, { connections, seconds, script, env = {}, headers = [], timeou
     p.on('exit', (code) => {
       clearTimeout(killer);
       const r = parseWrk(out);
+      if (process.env.BENCH_DEBUG) console.log(out); // wrk's own report of every run
       if (code !== 0 || r.rps === null) reject(new Error(`wrk ${url} failed (${code}):\n${out}`));
       else resolve(r);
     });
@@ -280,7 +281,7 @@ async function phaseIntake(o, out) {
 
   const targetsFile = path.join(o.work, 'targets');
   writeFileSync(targetsFile, targets.join('\n') + '\n');
-  const tc = Math.min(16, Math.max(1, Math.floor(targets.length / 32))); // a target comes round only when its last move is long done
+  const tc = Math.min(16, Math.max(1, Math.floor(targets.length / 8))); // a target comes round only when its last move is done
   console.log(`== transition_per_s: notice_sent <-> needs_info over ${targets.length} targets, -c${tc}, ${o.seconds} s`);
   const tr = await wrk(srv.base + '/', { connections: tc, seconds: o.seconds, script: 'transition.lua', env: { BENCH_TARGETS: targetsFile, BENCH_COOKIE: staff.cookie, BENCH_CSRF: staff.csrf } });
   out.transition_per_s = tr.rps;
@@ -288,6 +289,11 @@ async function phaseIntake(o, out) {
   out.transition_errors = tr.errors;
   console.log(`${tr.rps}/s, p50 ${tr.p50_ms} ms, p99 ${tr.p99_ms} ms, ${tr.errors} errors`);
 
+  if (o.queuesHere) {
+    const n = lines.length;
+    console.log(`== queues at the ${n} cases submitted (no bench_fill to fill bigger data dirs), -c${o.connections}, ${o.queueSeconds} s each`);
+    out.queue = { [n]: { cases: n, fill_seconds: 0, db_bytes_per_case: Math.round(dbBytes(dir) / n), queues: await measureQueues(o, srv, staff) } };
+  }
   out.rss_peak_mb = Math.max(out.rss_peak_mb || 0, memoryOf(srv).hwm_mb);
   await stopServer(srv);
   const cases = caseCount(dir);
@@ -334,6 +340,20 @@ function queueUrls() {
   return urls;
 }
 
+// Every queue, API and page, without and with the platform filter: {name: {rps, p50_ms, ...}}.
+async function measureQueues(o, srv, staff) {
+  const figures = {};
+  for (const [name, p] of queueUrls()) {
+    // Once by hand first: a 303 to the sign-in page would count as an answer in wrk's figures.
+    const first = await api(srv.base, 'GET', p, staff);
+    if (first.status !== 200) throw new Error(`${p}: ${first.status}`);
+    const r = await wrk(srv.base + p, { connections: o.connections, seconds: o.queueSeconds, headers: [`Cookie: td_session=${staff.cookie}`] });
+    figures[name] = { rps: r.rps, p50_ms: r.p50_ms, p99_ms: r.p99_ms, errors: r.errors };
+    console.log(`${name.padEnd(22)} ${String(r.rps).padStart(9)}/s  p50 ${r.p50_ms} ms  p99 ${r.p99_ms} ms  ${r.errors} errors`);
+  }
+  return figures;
+}
+
 async function phaseQueues(o, out) {
   out.queue = {};
   let previous = null;
@@ -346,12 +366,7 @@ async function phaseQueues(o, out) {
     const srv = await startServer(o, dir);
     const { login, password } = staffOf(dir);
     const staff = await signIn(srv.base, login, password);
-    const figures = {};
-    for (const [name, p] of queueUrls()) {
-      const r = await wrk(srv.base + p, { connections: o.connections, seconds: o.queueSeconds, headers: [`Cookie: td_session=${staff.cookie}`] });
-      figures[name] = { rps: r.rps, p50_ms: r.p50_ms, p99_ms: r.p99_ms, errors: r.errors };
-      console.log(`${name.padEnd(22)} ${String(r.rps).padStart(9)}/s  p50 ${r.p50_ms} ms  p99 ${r.p99_ms} ms  ${r.errors} errors`);
-    }
+    const figures = await measureQueues(o, srv, staff);
     out.rss_peak_mb = Math.max(out.rss_peak_mb || 0, memoryOf(srv).hwm_mb);
     await stopServer(srv);
     out.queue[size] = { cases, fill_seconds: fillSeconds, db_bytes_per_case: Math.round(dbBytes(dir) / cases), queues: figures };
@@ -457,12 +472,12 @@ async function main() {
   const b = JSON.parse(readFileSync(o.bench, 'utf8'));
   const out = { submit_detail: {} };
   const haveFill = existsSync(path.join(o.build, 'bench_fill'));
+  o.queuesHere = !haveFill && o.sizes.length > 0;
   try {
     await phaseIntake(o, out);
     if (haveFill) await phaseKdfMin(o, out);
     else console.log('== submit_per_s_kdf_min: skipped (no bench_fill in the build)');
     if (haveFill && o.sizes.length) await phaseQueues(o, out);
-    else console.log('== queues: skipped (no bench_fill in the build, or --sizes none)');
   } finally {
     for (const srv of [...servers]) await stopServer(srv);
     if (ownWork) rmSync(o.work, { recursive: true, force: true });
@@ -475,7 +490,8 @@ async function main() {
   if (out.db_bytes_per_case === undefined) out.db_bytes_per_case = out.intake_db_bytes_per_case;
   for (const k of ['submit_per_s_kdf_min', 'submit_kdf_min_ratio', 'queue_rps', 'queue_p50_ms', 'queue_p99_ms', 'queue_ratio', 'queue_scaling'])
     if (out[k] === undefined) out[k] = null;
-  const merged = { ...b, ...out };
+  const ceilings = Object.fromEntries(Object.entries(b).filter(([k]) => /^(ceiling_|spread$|config$|machine$|commit$|date$)/.test(k)));
+  const merged = { ...ceilings, ...out };
   merged.config = { ...b.config, service_threads: o.threads, service_seconds: o.seconds, queue_seconds: o.queueSeconds, submit_clients: CLIENTS, queue_connections: o.connections, platform_filter: PLATFORM };
   writeFileSync(o.bench, JSON.stringify(merged, null, 2) + '\n');
   printTable(merged);

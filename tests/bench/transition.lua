@@ -2,7 +2,9 @@
 -- member (BENCH_COOKIE, BENCH_CSRF). The targets in the file BENCH_TARGETS (one id a line) all
 -- start in notice_sent; each wrk thread takes every k-th one and moves its share around the
 -- table's cycle notice_sent -> needs_info -> notice_sent, one target after another, so a target
--- comes round again only after all others of its thread (far more than its connections).
+-- comes round again only after all others of its thread (far more than its connections). Each
+-- move follows the state the last answer for that target gave, so a request wrk drops when it
+-- reconnects does not leave the target out of step.
 local counter = 1
 
 function setup(thread)
@@ -11,7 +13,8 @@ function setup(thread)
 end
 
 local targets = {}
-local i, pass = 0, 0
+local state = {} -- target id -> its state as the server last answered
+local i = 0
 local headers
 
 function init(args)
@@ -33,8 +36,15 @@ local to_needs_info = '{"to":"needs_info"}'
 local to_notice_sent = '{"to":"notice_sent","reason":"未经同意拍摄并传播"}'
 
 function request()
-  i = i + 1
-  if i > #targets then i, pass = 1, pass + 1 end
-  local body = pass % 2 == 0 and to_needs_info or to_notice_sent
-  return wrk.format("POST", "/api/v1/staff/targets/" .. targets[i] .. "/transition", headers, body)
+  i = i % #targets + 1
+  local t = targets[i]
+  local body = (state[t] or "notice_sent") == "notice_sent" and to_needs_info or to_notice_sent
+  return wrk.format("POST", "/api/v1/staff/targets/" .. t .. "/transition", headers, body)
+end
+
+function response(status, headers, body)
+  if status == 200 then
+    local t, s = body:match('"target":%s*(%d+).-"state":%s*"([%a_]+)"')
+    if t then state[t] = s end
+  end
 end
