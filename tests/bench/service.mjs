@@ -254,7 +254,7 @@ async function phaseIntake(o, out) {
   const srv = await startServer(o, dir);
   await sleep(1000);
   out.rss_idle_mb = memoryOf(srv).rss_mb;
-  console.log(`== rss_idle_mb: ${out.rss_idle_mb} (VmRSS of an idle takedownd on a fresh data dir)`);
+  console.log(`== rss_idle_mb: ${out.rss_idle_mb} (VmRSS of an idle takedownd on a fresh data dir; the queue phase adds each size's)`);
   const keepDir = path.join(o.work, 'kept');
   mkdirSync(keepDir);
   await submitRuns(o, srv, keepDir, out);
@@ -306,8 +306,10 @@ async function phaseIntake(o, out) {
 
 function fill(o, dir, cases) {
   const t0 = Date.now();
-  const r = run(path.join(o.build, 'bench_fill'), ['--data-dir', dir, '--cases', String(cases)], { limitMs: 60 * 60 * 1000 });
-  if (r.status !== 0) throw new Error(`bench_fill --cases ${cases}: ${r.stderr}`);
+  // Its progress (stderr) shows as it goes: a million cases take minutes.
+  const r = spawnSync(path.join(o.build, 'bench_fill'), ['--data-dir', dir, '--cases', String(cases)],
+    { stdio: ['ignore', 'inherit', 'inherit'], timeout: 60 * 60 * 1000 });
+  if (r.status !== 0) throw new Error(`bench_fill --cases ${cases} failed (${r.error ? r.error.message : r.status})`);
   return round((Date.now() - t0) / 1000);
 }
 
@@ -322,11 +324,12 @@ function dirFor(o, size, previous) {
   return { dir, fresh: true };
 }
 
+// The first caseworker of DIR/bench-staff.json ({"admin": {login, password}, "caseworkers": [...]}):
+// the queues as a caseworker sees them, "mine" with the cases the generator assigned to them.
 function staffOf(dir) {
   const j = JSON.parse(readFileSync(path.join(dir, 'bench-staff.json'), 'utf8'));
-  const list = Array.isArray(j) ? j : j.staff || Object.values(j);
-  const cw = list.find((s) => s.role === 'caseworker') || list[0];
-  return { login: cw.login, password: cw.password };
+  const who = (j.caseworkers && j.caseworkers[0]) || j.admin;
+  return { login: who.login, password: who.password };
 }
 
 function queueUrls() {
@@ -363,22 +366,25 @@ async function phaseQueues(o, out) {
     previous = dir;
     const cases = caseCount(dir);
     console.log(`== queues at ${cases} cases (${fillSeconds ? `filled in ${fillSeconds} s` : 'kept data'}), -c${o.connections}, ${o.queueSeconds} s each`);
-    const srv = await startServer(o, dir);
+    const srv = await startServer(o, dir, ['--bench-receipt-kdf-min']);
+    await sleep(1000);
+    const idle = memoryOf(srv).rss_mb; // before any sign-in: an Argon2id would add its 64 MiB
+    out.rss_idle_mb = Math.max(out.rss_idle_mb, idle);
     const { login, password } = staffOf(dir);
     const staff = await signIn(srv.base, login, password);
     const figures = await measureQueues(o, srv, staff);
     out.rss_peak_mb = Math.max(out.rss_peak_mb || 0, memoryOf(srv).hwm_mb);
     await stopServer(srv);
-    out.queue[size] = { cases, fill_seconds: fillSeconds, db_bytes_per_case: Math.round(dbBytes(dir) / cases), queues: figures };
+    out.queue[size] = { cases, fill_seconds: fillSeconds, db_bytes_per_case: Math.round(dbBytes(dir) / cases), rss_idle_mb: idle, queues: figures };
   }
   if (!o.keep) rmSync(path.join(o.work, 'cases'), { recursive: true, force: true });
 }
 
-// Submissions with the receipt KDF at libsodium's minimum, on a small benchmark data dir of its own
+// Submissions with the receipt KDF at libsodium's minimum, on an empty benchmark data dir of its own
 // (--bench-receipt-kdf-min refuses any other): everything a submission costs but the Argon2id.
 async function phaseKdfMin(o, out) {
   const dir = path.join(o.work, 'kdfmin');
-  fill(o, dir, 1);
+  fill(o, dir, 0); // an empty benchmark data dir: its marker is what the flag asks for
   const srv = await startServer(o, dir, ['--bench-receipt-kdf-min']);
   const c = CLIENTS[CLIENTS.length - 1];
   console.log(`== submit_per_s_kdf_min: POST /api/v1/cases, receipt KDF at its minimum, ${c} clients, ${o.seconds} s`);
@@ -448,7 +454,7 @@ function printTable(b) {
     row('queue_ratio', b.queue_rps, b.queue_ratio, `${b.queue_worst} at ${b.queue_ratio_at_cases} cases, p50 ${b.queue_p50_ms} ms, p99 ${b.queue_p99_ms} ms`);
     row('queue_scaling', b.queue_scaling, null, `p99 at ${b.queue_sizes[b.queue_sizes.length - 1]} / at ${b.queue_sizes[0]} cases, worst: ${b.queue_scaling_worst}`);
   }
-  row('rss_idle_mb', b.rss_idle_mb, null, 'VmRSS, idle');
+  row('rss_idle_mb', b.rss_idle_mb, null, 'VmRSS 1 s after start, before any sign-in; highest over the fresh dir and every size');
   row('rss_peak_mb', b.rss_peak_mb, null, 'VmHWM, highest of the run');
   row('db_bytes_per_case', b.db_bytes_per_case, null, 'takedown.db + WAL / cases at the largest size');
   console.log('\n| figure | value | ratio | note |\n| --- | ---: | ---: | --- |\n' + rows.join('\n'));
