@@ -23,11 +23,12 @@ const UNLIMITED = ['--submit-per-address', '100000', '--submit-rate', '10000', '
   '--receipt-tries-per-address', '1000', '--receipt-rate', '10000', '--receipt-burst', '100000'];
 const MAX_CASES_OPENED = 400; // cases the staff phase opens (and so can view and move), at most
 const MAX_TARGETS = 400; // targets moved to notice_sent for the transition phase, at most
+const MIN_ANSWERS = 10; // fewer answers in a wrk run give its rps but no latencies
 
 // ---- arguments ----
 
 function parseArgs(argv) {
-  const o = { sizes: [1000, 100000, 1000000], seconds: 5, queueSeconds: 2, threads: 4, connections: 64 };
+  const o = { sizes: [1000, 100000, 1000000], seconds: 5, queueSeconds: 2, threads: 4, connections: 64, queueConnections: 8 };
   for (let i = 0; i < argv.length; i += 2) {
     const [k, v] = [argv[i], argv[i + 1]];
     if (v === undefined) throw new Error(`${k} needs a value`);
@@ -40,11 +41,12 @@ function parseArgs(argv) {
     else if (k === '--queue-seconds') o.queueSeconds = Number(v);
     else if (k === '--threads') o.threads = Number(v);
     else if (k === '--connections') o.connections = Number(v);
+    else if (k === '--queue-connections') o.queueConnections = Number(v);
     else throw new Error(`unknown argument ${k}`);
   }
   if (!o.sizes.every((n) => Number.isInteger(n) && n >= 1 && n <= 10000000)) throw new Error('--sizes: whole numbers 1-10000000');
   o.sizes.sort((a, b) => a - b);
-  for (const [k, v, hi] of [['--seconds', o.seconds, 30], ['--queue-seconds', o.queueSeconds, 30]])
+  for (const [k, v, hi] of [['--seconds', o.seconds, 30], ['--queue-seconds', o.queueSeconds, 30], ['--queue-connections', o.queueConnections, 512]])
     if (!Number.isInteger(v) || v < 1 || v > hi) throw new Error(`${k} must be 1-${hi}`);
   return o;
 }
@@ -112,6 +114,17 @@ function memoryOf(srv) {
   return { rss_mb: round(kb('VmRSS') / 1024), hwm_mb: round(kb('VmHWM') / 1024) };
 }
 
+// Waits (at most a minute) until the server's slow-work pool is empty: wrk stops sending at the end
+// of its run, but the reports and sign-ins it left queued still run and would slow the next phase.
+async function settle(srv) {
+  for (const until = Date.now() + 60000; Date.now() < until;) {
+    const text = await (await fetch(srv.base + '/metrics', { signal: AbortSignal.timeout(10000) })).text();
+    if (/^takedown_slow_work_load 0$/m.test(text)) return;
+    await sleep(100);
+  }
+  throw new Error('the slow-work pool did not drain within a minute');
+}
+
 // ---- wrk ----
 
 // Milliseconds from wrk's "1.23ms", "456.00us", "1.02s", "2.00m".
@@ -126,7 +139,10 @@ function parseWrk(out) {
   const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
   const errors = (num(/Non-2xx or 3xx responses: (\d+)/) || 0) + (sock ? sock.slice(1).map(Number).reduce((a, b) => a + b, 0) : 0);
   const lat = (p) => { const m = new RegExp(`^\\s+${p}%\\s+(\\S+)`, 'm').exec(out); return m ? ms(m[1]) : null; };
-  return { rps: round(num(/Requests\/sec:\s+([\d.]+)/)), requests: num(/(\d+) requests in/), errors, p50_ms: lat(50), p99_ms: lat(99) };
+  const requests = num(/(\d+) requests in/);
+  // Too few answers for a latency distribution (a queue slower than the run is long): none.
+  const few = requests === null || requests < MIN_ANSWERS;
+  return { rps: round(num(/Requests\/sec:\s+([\d.]+)/)), requests, errors, p50_ms: few ? null : lat(50), p99_ms: few ? null : lat(99) };
 }
 
 // One bounded wrk run against url: {rps, requests, errors, p50_ms, p99_ms}.
@@ -159,7 +175,7 @@ async function api(base, method, p, { cookie, csrf, json } = {}) {
   if (cookie) headers.Cookie = 'td_session=' + cookie;
   if (csrf) headers['X-CSRF-Token'] = csrf;
   if (json !== undefined) headers['Content-Type'] = 'application/json';
-  const res = await fetch(base + p, { method, headers, body: json === undefined ? undefined : JSON.stringify(json), redirect: 'manual' });
+  const res = await fetch(base + p, { method, headers, body: json === undefined ? undefined : JSON.stringify(json), redirect: 'manual', signal: AbortSignal.timeout(120000) });
   const text = await res.text();
   const cookies = Object.fromEntries(res.headers.getSetCookie().map((c) => c.split(';')[0].split('=')));
   let body = null;
@@ -208,12 +224,14 @@ async function submitRuns(o, srv, keepDir, out) {
       ? sleep(500).then(() => wrk(srv.base + '/healthz', { connections: 1, seconds: Math.max(1, o.seconds - 1), script: 'healthz.lua' }))
       : null;
     const r = await load;
+    if (probe) await probe;
+    await settle(srv);
     out[`submit_per_s_${c}`] = r.rps;
     out.submit_errors = (out.submit_errors || 0) + r.errors;
     out.submit_detail[c] = r;
     console.log(`${r.rps}/s, p50 ${r.p50_ms} ms, p99 ${r.p99_ms} ms, ${r.errors} errors`);
     if (probe) {
-      const h = await probe;
+      const h = await probe; // done before the settling above
       out.healthz_p99_ms_under_submit_load = h.p99_ms;
       out.healthz_detail = h;
       console.log(`/healthz alongside: p50 ${h.p50_ms} ms, p99 ${h.p99_ms} ms, ${h.errors} errors`);
@@ -267,6 +285,7 @@ async function phaseIntake(o, out) {
   out.receipt_login_per_s = rl.rps;
   out.receipt_login_p50_ms = rl.p50_ms;
   out.receipt_login_detail = rl;
+  await settle(srv);
   console.log(`${rl.rps}/s, p50 ${rl.p50_ms} ms, ${rl.errors} errors`);
 
   const staff = await signIn(srv.base, 'admin', password);
@@ -291,7 +310,7 @@ async function phaseIntake(o, out) {
 
   if (o.queuesHere) {
     const n = lines.length;
-    console.log(`== queues at the ${n} cases submitted (no bench_fill to fill bigger data dirs), -c${o.connections}, ${o.queueSeconds} s each`);
+    console.log(`== queues at the ${n} cases submitted (no bench_fill to fill bigger data dirs), -c${o.queueConnections}, ${o.queueSeconds} s each`);
     out.queue = { [n]: { cases: n, fill_seconds: 0, db_bytes_per_case: Math.round(dbBytes(dir) / n), queues: await measureQueues(o, srv, staff) } };
   }
   out.rss_peak_mb = Math.max(out.rss_peak_mb || 0, memoryOf(srv).hwm_mb);
@@ -350,8 +369,8 @@ async function measureQueues(o, srv, staff) {
     // Once by hand first: a 303 to the sign-in page would count as an answer in wrk's figures.
     const first = await api(srv.base, 'GET', p, staff);
     if (first.status !== 200) throw new Error(`${p}: ${first.status}`);
-    const r = await wrk(srv.base + p, { connections: o.connections, seconds: o.queueSeconds, headers: [`Cookie: td_session=${staff.cookie}`] });
-    figures[name] = { rps: r.rps, p50_ms: r.p50_ms, p99_ms: r.p99_ms, errors: r.errors };
+    const r = await wrk(srv.base + p, { connections: o.queueConnections, seconds: o.queueSeconds, headers: [`Cookie: td_session=${staff.cookie}`], timeout: '10s' });
+    figures[name] = { rps: r.rps, p50_ms: r.p50_ms, p99_ms: r.p99_ms, requests: r.requests, errors: r.errors };
     console.log(`${name.padEnd(22)} ${String(r.rps).padStart(9)}/s  p50 ${r.p50_ms} ms  p99 ${r.p99_ms} ms  ${r.errors} errors`);
   }
   return figures;
@@ -365,7 +384,7 @@ async function phaseQueues(o, out) {
     const fillSeconds = fresh || caseCount(dir) < size ? fill(o, dir, size) : 0;
     previous = dir;
     const cases = caseCount(dir);
-    console.log(`== queues at ${cases} cases (${fillSeconds ? `filled in ${fillSeconds} s` : 'kept data'}), -c${o.connections}, ${o.queueSeconds} s each`);
+    console.log(`== queues at ${cases} cases (${fillSeconds ? `filled in ${fillSeconds} s` : 'kept data'}), -c${o.queueConnections}, ${o.queueSeconds} s each`);
     const srv = await startServer(o, dir, ['--bench-receipt-kdf-min']);
     await sleep(1000);
     const idle = memoryOf(srv).rss_mb; // before any sign-in: an Argon2id would add its 64 MiB
@@ -391,6 +410,7 @@ async function phaseKdfMin(o, out) {
   const r = await wrk(srv.base + '/', { connections: c, seconds: o.seconds, script: 'submit.lua', timeout: '20s' });
   out.submit_per_s_kdf_min = r.rps;
   out.submit_kdf_min_detail = r;
+  await settle(srv);
   console.log(`${r.rps}/s, p50 ${r.p50_ms} ms, p99 ${r.p99_ms} ms, ${r.errors} errors`);
   out.rss_peak_mb = Math.max(out.rss_peak_mb || 0, memoryOf(srv).hwm_mb);
   await stopServer(srv);
@@ -428,7 +448,8 @@ function summarizeQueues(out, ceilingHttp) {
   for (const s of sizes) {
     const qs = out.queue[s].queues;
     out[`queue_rps_${s}`] = Math.min(...Object.values(qs).map((q) => q.rps));
-    out[`queue_p99_ms_${s}`] = Math.max(...Object.values(qs).map((q) => q.p99_ms));
+    const p99s = Object.values(qs).map((q) => q.p99_ms).filter((x) => x !== null);
+    out[`queue_p99_ms_${s}`] = p99s.length ? Math.max(...p99s) : null;
   }
 }
 
@@ -498,7 +519,7 @@ async function main() {
     if (out[k] === undefined) out[k] = null;
   const ceilings = Object.fromEntries(Object.entries(b).filter(([k]) => /^(ceiling_|spread$|config$|machine$|commit$|date$)/.test(k)));
   const merged = { ...ceilings, ...out };
-  merged.config = { ...b.config, service_threads: o.threads, service_seconds: o.seconds, queue_seconds: o.queueSeconds, submit_clients: CLIENTS, queue_connections: o.connections, platform_filter: PLATFORM };
+  merged.config = { ...b.config, service_threads: o.threads, service_seconds: o.seconds, queue_seconds: o.queueSeconds, submit_clients: CLIENTS, queue_connections: o.queueConnections, platform_filter: PLATFORM };
   writeFileSync(o.bench, JSON.stringify(merged, null, 2) + '\n');
   printTable(merged);
 }
