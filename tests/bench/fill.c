@@ -37,6 +37,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -1005,6 +1006,15 @@ static double seconds_since(const struct timespec *t0)
     return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
+/* CPU seconds this process has used (both threads, user and system). */
+static double cpu_seconds(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+           (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
 static long long file_bytes(const char *dir, const char *name)
 {
     char path[600];
@@ -1028,7 +1038,7 @@ static void fill_run(Fill *f, int64_t have)
 {
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    double shown = 0, waited = 0;
+    double shown = 0, waited = 0, cpu0 = cpu_seconds();
     f->ring_size = 2 * (int64_t)f->args.batch;
     f->ring = xcalloc((size_t)f->ring_size, sizeof *f->ring);
     f->keys = vault_secret_alloc((size_t)f->ring_size * VAULT_KEY_BYTES);
@@ -1075,8 +1085,10 @@ static void fill_run(Fill *f, int64_t have)
         file_bytes(f->args.dir, "takedown.db") + file_bytes(f->args.dir, "takedown.db-wal");
     printf("added %lld cases in %.1f s: %.0f cases/s\n", (long long)(f->args.cases - have), s,
            s > 0 ? (double)(f->args.cases - have) / s : 0.0);
-    printf("the writer waited %.1f s of it for the preparing thread (keys, receipts, sealing)\n",
-           waited);
+    int64_t added = f->args.cases - have;
+    printf("CPU %.0f us per case (both threads); the writer waited %.1f s for the preparing "
+           "thread (keys, receipts, sealing)\n",
+           added ? (cpu_seconds() - cpu0) / (double)added * 1e6 : 0.0, waited);
     printf("%s holds %lld cases, database %lld bytes, %.0f bytes per case\n", f->args.dir,
            (long long)f->args.cases, bytes,
            f->args.cases ? (double)bytes / (double)f->args.cases : 0.0);
