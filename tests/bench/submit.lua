@@ -3,11 +3,9 @@
 -- BENCH_KEEP=DIR set, every 201's case id and receipt go to DIR/submitted.<thread> for the
 -- receipt sign-in and the staff phases (a benchmark directory, deleted after the run).
 local counter = 1
-local threads = {}
 
 function setup(thread)
   thread:set("id", counter)
-  table.insert(threads, thread)
   counter = counter + 1
 end
 
