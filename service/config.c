@@ -110,7 +110,8 @@ static int set_metrics_token(Config *cfg, const char *value)
     return set_str(cfg->metrics_token, sizeof cfg->metrics_token, value);
 }
 
-static const char *bool_keys[] = {"trust-proxy", "debug-routes", "verbose", "check-private", NULL};
+static const char *bool_keys[] = {"trust-proxy",   "debug-routes",          "verbose",
+                                  "check-private", "bench-receipt-kdf-min", NULL};
 
 int config_is_bool(const char *key)
 {
@@ -139,6 +140,8 @@ int config_set(Config *cfg, const char *key, const char *value, char *err, size_
             cfg->debug_routes = on;
         else if (strcmp(key, "check-private") == 0)
             cfg->check_private = on;
+        else if (strcmp(key, "bench-receipt-kdf-min") == 0)
+            cfg->bench_receipt_kdf_min = on;
         else
             cfg->log_level = on ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO;
         return 0;
@@ -301,5 +304,11 @@ const char *config_help(void)
            "  --check-timeout S     seconds a link check may take (default 10)\n"
            "  --check-private       let the link checker reach private addresses (tests)\n"
            "  --retention-days N    days a closed or withdrawn case is kept (default 180)\n"
+           "  --bench-receipt-kdf-min\n"
+           "                        derive receipts (new reports and receipt sign-ins) at\n"
+           "                        libsodium's minimum Argon2id cost, to measure everything\n"
+           "                        but the KDF; refused unless the data dir is a benchmark\n"
+           "                        data dir (its BENCHMARK-DATA marker is written only by\n"
+           "                        the benchmark's generator, bench_fill)\n"
            "  --verbose             debug logging\n";
 }

@@ -391,13 +391,40 @@ json_t *intake_validate(json_t *in, int64_t now, IntakeErrors *errs)
 
 /* ---- filing ---- */
 
-static int risk_bits(const json_t *report)
+static VaultPwCost receipt_cost; /* written once at start, before any thread reads it */
+static int receipt_cost_chosen;
+
+void intake_set_receipt_cost(VaultPwCost cost)
+{
+    receipt_cost = cost;
+    receipt_cost_chosen = 1;
+}
+
+VaultPwCost intake_receipt_cost(void)
+{
+    return receipt_cost_chosen ? receipt_cost : vault_pw_cost_default();
+}
+
+int intake_risk_bits(const json_t *report)
 {
     json_t *r = json_object_get(report, "risk");
     return (json_is_true(json_object_get(r, "danger_now")) ? 1 : 0) |
            (json_is_true(json_object_get(r, "self_harm")) ? 2 : 0) |
            (json_is_true(json_object_get(r, "extortion")) ? 4 : 0) |
            (json_is_true(json_object_get(r, "perpetrator_contact")) ? 8 : 0);
+}
+
+json_t *intake_case_body(const json_t *report)
+{
+    json_t *body = json_pack(
+        "{s:O, s:O, s:O, s:O, s:O, s:O}", "requester", json_object_get(report, "requester"),
+        "incident", json_object_get(report, "incident"), "description",
+        json_object_get(report, "description") ? json_object_get(report, "description")
+                                               : json_null(),
+        "consent", json_object_get(report, "consent"), "risk", json_object_get(report, "risk"),
+        "signature", json_object_get(report, "signature"));
+    json_object_set_new(body, "good_faith", json_true());
+    return body;
 }
 
 typedef struct FileArgs {
@@ -542,7 +569,7 @@ int intake_submit(const json_t *report, const unsigned char *given_key, const St
              json_string_value(json_object_get(report, "language")));
     snprintf(r->incident_type, sizeof r->incident_type, "%s",
              json_string_value(json_object_get(inc, "type")));
-    r->risk_flags = risk_bits(report);
+    r->risk_flags = intake_risk_bits(report);
     r->created_at = r->updated_at = now;
     int rc = -1;
     for (int attempt = 0; attempt < 3; attempt++) {
@@ -556,21 +583,15 @@ int intake_submit(const json_t *report, const unsigned char *given_key, const St
         char digits[VAULT_RECEIPT_DIGITS + 1];
         vault_receipt_new(res->receipt);
         if (vault_receipt_parse(res->receipt, digits) != 0 ||
-            vault_receipt_derive(digits, org.receipt_salt, r->receipt_lookup, rkey) != 0)
+            vault_receipt_derive(digits, org.receipt_salt, intake_receipt_cost(), r->receipt_lookup,
+                                 rkey) != 0)
             break;
         vault_wipe(digits, sizeof digits);
         buf_reset(&r->receipt_wrap);
         vault_case_key_wrap_for_receipt(rkey, r->id, key, &r->receipt_wrap);
         buf_reset(&r->sealed_key);
         vault_case_key_seal(org.public_key, key, &r->sealed_key);
-        /* The body: everything about the requester and the incident but its type. */
-        json_t *body = json_pack(
-            "{s:O, s:O, s:O, s:O, s:O, s:O}", "requester", req, "incident", inc, "description",
-            json_object_get(report, "description") ? json_object_get(report, "description")
-                                                   : json_null(),
-            "consent", json_object_get(report, "consent"), "risk", json_object_get(report, "risk"),
-            "signature", json_object_get(report, "signature"));
-        json_object_set_new(body, "good_faith", json_true());
+        json_t *body = intake_case_body(report);
         sealed_json(key, "cases", "body", r->id, body, &r->body);
         json_decref(body);
         StoreStatus s = store_tx(submit_tx, &a);

@@ -50,6 +50,19 @@ typedef struct IntakeResult {
     char csrf[65];
 } IntakeResult;
 
+/* What a validated report's case row keeps encrypted in its body (everything about the requester
+ * and the incident but the incident's type, which is a column), and its risk flags as the row's
+ * bits; for intake_submit and the benchmark's generator alike. */
+json_t *intake_case_body(const json_t *report);
+int intake_risk_bits(const json_t *report);
+
+/* The Argon2id cost of receipts, for new reports and receipt sign-ins alike (they must agree, or a
+ * receipt finds no case): vault_pw_cost_default() unless set, once at start and before any thread,
+ * to vault_pw_cost_min() for a benchmark data dir (takedownd --bench-receipt-kdf-min, bench_fill).
+ */
+void intake_set_receipt_cost(VaultPwCost cost);
+VaultPwCost intake_receipt_cost(void);
+
 /* Files a validated report as a new case: a new case key (or, when key is not NULL, the fresh key
  * the upload sink made for this report's screenshots; never a session's), sealed to the org
  * public key and wrapped under a new receipt's key (one Argon2id: run it in the slow-work pool).

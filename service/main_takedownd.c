@@ -8,6 +8,7 @@
 #include "harden.h"
 #include "http.h"
 #include "i18n.h"
+#include "intake.h"
 #include "log.h"
 #include "render.h"
 #include "routes.h"
@@ -98,6 +99,29 @@ static int parse_args(Config *cfg, int argc, char **argv)
     return 0;
 }
 
+/* --bench-receipt-kdf-min only on a benchmark data dir; a benchmark dir without it starts but
+ * warns, since the receipts its generator made then find no case. Returns 0 or -1 (printed). */
+static int bench_receipts(const Config *cfg)
+{
+    int bench_dir = store_benchmark_dir(cfg->data_dir);
+    if (cfg->bench_receipt_kdf_min && !bench_dir) {
+        fprintf(stderr,
+                "takedownd: --bench-receipt-kdf-min refused: %s is not a benchmark data dir "
+                "(it has no %s marker, which only the benchmark's generator writes)\n",
+                cfg->data_dir, STORE_BENCH_MARKER);
+        return -1;
+    }
+    if (cfg->bench_receipt_kdf_min) {
+        intake_set_receipt_cost(vault_pw_cost_min());
+        log_warnx("benchmark data dir: receipts are derived at libsodium's minimum Argon2id cost");
+    } else if (bench_dir) {
+        log_warnx("%s is a benchmark data dir (%s) but --bench-receipt-kdf-min is off: receipts "
+                  "its generator made will not sign in",
+                  cfg->data_dir, STORE_BENCH_MARKER);
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (harden_no_core_dumps() != 0) {
@@ -111,6 +135,8 @@ int main(int argc, char **argv)
     if (rc != 0)
         return rc > 0 ? 0 : 2;
     log_set_level((LogLevel)cfg.log_level);
+    if (bench_receipts(&cfg) != 0)
+        return 1;
 
     /* Signals are taken by sigwait below; every thread started from here inherits the mask. */
     sigset_t sigs;

@@ -450,6 +450,20 @@ StoreStatus store_tx(StoreTxFn fn, void *arg)
     return STORE_BUSY;
 }
 
+StoreStatus store_fill_durability(int relaxed)
+{
+    StoreConn *c = store_conn();
+    if (!c)
+        return STORE_ERROR;
+    /* A large page cache too, so a batch of thousands of cases does not spill mid-transaction. */
+    int rc = sqlite3_exec(
+        c->db,
+        relaxed ? "PRAGMA synchronous=OFF; PRAGMA cache_size=-262144; PRAGMA foreign_keys=OFF"
+                : "PRAGMA synchronous=FULL; PRAGMA cache_size=-2000; PRAGMA foreign_keys=ON",
+        NULL, NULL, NULL);
+    return store_status(c, rc, __func__);
+}
+
 int store_idle(void)
 {
     return !tl_conn || sqlite3_get_autocommit(tl_conn->db);
@@ -691,6 +705,29 @@ int store_open(const char *dir, char *err, size_t err_size)
     }
     chmod(db_path, 0600);
     return 0;
+}
+
+int store_benchmark_dir(const char *dir)
+{
+    char path[600];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/%s", dir, STORE_BENCH_MARKER);
+    return lstat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+int store_benchmark_mark(const char *dir)
+{
+    static const char text[] = "A benchmark data dir made by bench_fill (tests/bench/fill.c): "
+                               "fictional cases, receipts derived at the minimum KDF cost.\n";
+    char path[600];
+    snprintf(path, sizeof path, "%s/%s", dir, STORE_BENCH_MARKER);
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return -1;
+    ssize_t n = write(fd, text, sizeof text - 1);
+    int rc = n == (ssize_t)(sizeof text - 1) && fsync(fd) == 0 ? 0 : -1;
+    close(fd);
+    return rc;
 }
 
 void store_close(void)

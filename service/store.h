@@ -23,6 +23,14 @@ typedef struct StoreConn StoreConn;
 /* Creates the data directory if needed (mode 0700), checks it is writable, opens the database
  * and applies pending migrations. Returns 0, or -1 after writing one line saying why to err. */
 int store_open(const char *data_dir, char *err, size_t err_size);
+/* The file that marks a benchmark data dir: written only by the benchmark's generator
+ * (tests/bench/fill.c), never by takedownctl init or scripts/run. takedownd accepts
+ * --bench-receipt-kdf-min only in a dir that has it. */
+#define STORE_BENCH_MARKER "BENCHMARK-DATA"
+/* 1 when dir holds the benchmark marker (a regular file), else 0. */
+int store_benchmark_dir(const char *dir);
+/* Writes the benchmark marker into dir (mode 0600); 0 or -1 (errno set). */
+int store_benchmark_mark(const char *dir);
 /* Closes this thread's connection and forgets the path (at shutdown). */
 void store_close(void);
 /* The data directory given to store_open. */
@@ -42,6 +50,13 @@ int store_schema_version(void);
  * times; rolls back when fn returns anything but STORE_OK. */
 typedef StoreStatus (*StoreTxFn)(StoreConn *c, void *arg);
 StoreStatus store_tx(StoreTxFn fn, void *arg);
+/* The benchmark's generator only (tests/bench/fill.c), outside a transaction: relaxed 1 turns this
+ * thread's connection to synchronous=OFF, so a commit does not wait for the disk (an OS crash or
+ * power loss during the fill can lose or corrupt the benchmark data dir; a crash of the program
+ * cannot), foreign-key checks off (the generator refers only to rows it has just written or read)
+ * and a 256 MiB page cache; 0 restores synchronous=FULL, the checks and the default cache.
+ * STORE_OK or STORE_ERROR. */
+StoreStatus store_fill_durability(int relaxed);
 /* 1 when this thread's connection has no open transaction (checked after every request). */
 int store_idle(void);
 /* Called as pages are copied: done of total. */

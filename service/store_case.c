@@ -24,6 +24,13 @@ void case_ids_add(void *arg, const char *case_id)
 
 /* ---- cases ---- */
 
+StoreStatus store_case_count(StoreConn *c, int64_t *n)
+{
+    sqlite3_stmt *st = store_stmt(c, "SELECT count(*) FROM cases");
+    *n = 0;
+    return store_one(c, st, store_row_int64, n, __func__);
+}
+
 StoreStatus store_case_insert(StoreConn *c, const CaseRow *r)
 {
     sqlite3_stmt *st = store_stmt(

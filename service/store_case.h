@@ -40,6 +40,8 @@ void case_row_free(CaseRow *r);
 
 /* Inserts a new case (created_at is also its updated_at); STORE_CONFLICT when the id exists. */
 StoreStatus store_case_insert(StoreConn *c, const CaseRow *r);
+/* How many cases there are (the benchmark's generator fills up to a count). */
+StoreStatus store_case_count(StoreConn *c, int64_t *n);
 /* Reads one case by its id into out (the caller frees it). */
 StoreStatus store_case_get(StoreConn *c, const char *id, CaseRow *out);
 /* Reads the case whose receipt lookup value is lookup (a victim's sign-in). */

@@ -176,6 +176,12 @@ VaultPwCost vault_pw_cost_default(void)
     return c;
 }
 
+VaultPwCost vault_pw_cost_min(void)
+{
+    VaultPwCost c = {crypto_pwhash_argon2id_OPSLIMIT_MIN, crypto_pwhash_argon2id_MEMLIMIT_MIN};
+    return c;
+}
+
 /* ---- secret memory: one locked arena per thread ----
  *
  * sodium_malloc per secret costs an mmap, two mprotects, an mlock, a madvise and a munmap, and
@@ -867,18 +873,18 @@ fail:
 }
 
 int vault_receipt_derive(const char digits[VAULT_RECEIPT_DIGITS + 1],
-                         const unsigned char salt[VAULT_SALT_BYTES],
+                         const unsigned char salt[VAULT_SALT_BYTES], VaultPwCost cost,
                          unsigned char lookup_id[VAULT_ID_BYTES], unsigned char *receipt_key)
 {
-    if (!digits || strnlen(digits, VAULT_RECEIPT_DIGITS + 1) != VAULT_RECEIPT_DIGITS)
+    if (!digits || strnlen(digits, VAULT_RECEIPT_DIGITS + 1) != VAULT_RECEIPT_DIGITS ||
+        !pw_cost_valid(cost.ops, cost.mem))
         return -1;
     for (int i = 0; i < VAULT_RECEIPT_DIGITS; i++)
         if (digits[i] < '0' || digits[i] > '9')
             return -1;
     unsigned char *master = vault_secret_alloc(crypto_kdf_KEYBYTES); /* owned here */
-    if (argon2id(master, crypto_kdf_KEYBYTES, digits, VAULT_RECEIPT_DIGITS, salt,
-                 crypto_pwhash_argon2id_OPSLIMIT_INTERACTIVE,
-                 crypto_pwhash_argon2id_MEMLIMIT_INTERACTIVE) != 0) {
+    if (argon2id(master, crypto_kdf_KEYBYTES, digits, VAULT_RECEIPT_DIGITS, salt, cost.ops,
+                 cost.mem) != 0) {
         log_warnx("Argon2id failed (out of memory?)");
         vault_secret_free(master);
         return -1;

@@ -36,6 +36,9 @@ int vault_init(void);
 void vault_argon2_stats(unsigned *active, unsigned *peak, uint64_t *runs);
 /* The interactive cost (libsodium's OPSLIMIT/MEMLIMIT_INTERACTIVE). */
 VaultPwCost vault_pw_cost_default(void);
+/* libsodium's minimum (OPSLIMIT/MEMLIMIT_MIN): receipts of a benchmark data dir only
+ * (--bench-receipt-kdf-min), never for anything an attacker could guess offline. */
+VaultPwCost vault_pw_cost_min(void);
 
 /* Locked memory for secrets, never in a core dump; never returns NULL (aborts). Up to
  * VAULT_SECRET_ARENA_MAX bytes come from the calling thread's arena (one guarded sodium_malloc
@@ -184,10 +187,11 @@ void vault_receipt_new(char text[VAULT_RECEIPT_TEXT]);
  * and full-width digits, ignores spaces, tabs, ideographic spaces and ASCII or full-width dashes;
  * 0 when exactly 20 digits and nothing else (digits wiped on failure). */
 int vault_receipt_parse(const char *typed, char digits[VAULT_RECEIPT_DIGITS + 1]);
-/* Argon2id(interactive) of the 20 digits with the site salt gives a master; from it crypto_kdf
- * derives the lookup id (stored) and the receipt key (secret memory, never stored). Slow. */
+/* Argon2id at cost (vault_pw_cost_default, or vault_pw_cost_min in a benchmark data dir) of the
+ * 20 digits with the site salt gives a master; from it crypto_kdf derives the lookup id (stored)
+ * and the receipt key (secret memory, never stored). Slow at the default cost. */
 int vault_receipt_derive(const char digits[VAULT_RECEIPT_DIGITS + 1],
-                         const unsigned char salt[VAULT_SALT_BYTES],
+                         const unsigned char salt[VAULT_SALT_BYTES], VaultPwCost cost,
                          unsigned char lookup_id[VAULT_ID_BYTES], unsigned char *receipt_key);
 
 /* ---- fields ---- */

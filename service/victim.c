@@ -39,7 +39,7 @@ VictimResult victim_sign_in(const char *typed, int64_t now, char cookie[SESSION_
     int well_formed = vault_receipt_parse(typed, digits) == 0;
     if (!well_formed)
         memcpy(digits, "00000000000000000000", sizeof digits);
-    if (vault_receipt_derive(digits, org.receipt_salt, lookup, rkey) != 0) {
+    if (vault_receipt_derive(digits, org.receipt_salt, intake_receipt_cost(), lookup, rkey) != 0) {
         r = VICTIM_ERROR;
     } else if (well_formed) {
         StoreStatus s = store_case_by_lookup(c, lookup, &row);

@@ -71,7 +71,8 @@ static int open_receipt(StoreConn *c, const char *typed, char own[CASE_ID_LEN + 
     unsigned char lookup[VAULT_ID_BYTES];
     int rc = -1;
     if (store_org_get(c, &org) == STORE_OK && vault_receipt_parse(typed, digits) == 0 &&
-        vault_receipt_derive(digits, org.receipt_salt, lookup, rkey) == 0 &&
+        vault_receipt_derive(digits, org.receipt_salt, vault_pw_cost_default(), lookup, rkey) ==
+            0 &&
         store_case_by_lookup(c, lookup, &row) == STORE_OK) {
         if (vault_case_key_open_with_receipt(rkey, row.id, row.receipt_wrap.data,
                                              row.receipt_wrap.len, key) == 0) {

@@ -980,8 +980,8 @@ static void test_receipt_one_parser(void **state)
                   *kb = vault_secret_alloc(VAULT_KEY_BYTES);
     char digits[VAULT_RECEIPT_DIGITS + 1];
     assert_int_equal(vault_receipt_parse(wide, digits), 0);
-    assert_int_equal(vault_receipt_derive(shown, salt, a, ka), 0);
-    assert_int_equal(vault_receipt_derive(digits, salt, b, kb), 0);
+    assert_int_equal(vault_receipt_derive(shown, salt, vault_pw_cost_default(), a, ka), 0);
+    assert_int_equal(vault_receipt_derive(digits, salt, vault_pw_cost_default(), b, kb), 0);
     assert_true(memcmp(a, b, sizeof a) == 0 && vault_equal(ka, kb, VAULT_KEY_BYTES));
     vault_secret_free(ka);
     vault_secret_free(kb);

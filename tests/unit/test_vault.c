@@ -1158,22 +1158,39 @@ static void test_receipt_derive(void **state)
     memcpy(salt2, salt, sizeof salt);
     salt2[15] ^= 1;
     const char *digits = "12345678901234567890";
-    assert_int_equal(vault_receipt_derive(digits, salt, id1, k1), 0);
-    assert_int_equal(vault_receipt_derive(digits, salt, id2, k2), 0);
+    assert_int_equal(vault_receipt_derive(digits, salt, vault_pw_cost_default(), id1, k1), 0);
+    assert_int_equal(vault_receipt_derive(digits, salt, vault_pw_cost_default(), id2, k2), 0);
     SAME(id1, id2, 32);
     SAME(k1, k2, 32);
     DIFFERENT(id1, k1, 32); /* lookup id and key are different subkeys */
-    assert_int_equal(vault_receipt_derive(digits, salt2, id2, k2), 0);
+    assert_int_equal(vault_receipt_derive(digits, salt2, vault_pw_cost_default(), id2, k2), 0);
     DIFFERENT(id1, id2, 32);
     DIFFERENT(k1, k2, 32);
-    assert_int_equal(vault_receipt_derive("12345678901234567891", salt, id2, k2), 0);
+    assert_int_equal(
+        vault_receipt_derive("12345678901234567891", salt, vault_pw_cost_default(), id2, k2), 0);
     DIFFERENT(id1, id2, 32);
     DIFFERENT(k1, k2, 32);
     /* only the normalized form is accepted */
     char short_digits[VAULT_RECEIPT_DIGITS + 1] = "1234567890123456789";
-    assert_int_equal(vault_receipt_derive(short_digits, salt, id2, k2), -1);
-    assert_int_equal(vault_receipt_derive("1234567890123456789a", salt, id2, k2), -1);
-    assert_int_equal(vault_receipt_derive("123456789012345678901", salt, id2, k2), -1);
+    assert_int_equal(vault_receipt_derive(short_digits, salt, vault_pw_cost_default(), id2, k2),
+                     -1);
+    assert_int_equal(
+        vault_receipt_derive("1234567890123456789a", salt, vault_pw_cost_default(), id2, k2), -1);
+    assert_int_equal(
+        vault_receipt_derive("123456789012345678901", salt, vault_pw_cost_default(), id2, k2), -1);
+    /* The benchmark's minimum cost is a different derivation (both sides must use the same), and a
+     * cost outside libsodium's range is refused. */
+    VaultPwCost min = vault_pw_cost_min(), bad = {0, 0};
+    assert_int_equal(vault_receipt_derive(digits, salt, min, id2, k2), 0);
+    DIFFERENT(id1, id2, 32);
+    DIFFERENT(k1, k2, 32);
+    unsigned char id3[32];
+    unsigned char *k3 = vault_secret_alloc(32);
+    assert_int_equal(vault_receipt_derive(digits, salt, min, id3, k3), 0);
+    SAME(id2, id3, 32);
+    SAME(k2, k3, 32);
+    vault_secret_free(k3);
+    assert_int_equal(vault_receipt_derive(digits, salt, bad, id2, k2), -1);
     vault_secret_free(k1);
     vault_secret_free(k2);
 }
