@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include "remove_tree.h"
 #include <dirent.h>
 #include <sqlite3.h>
 #include <unistd.h>
@@ -35,25 +36,6 @@ static char db_file[600];
 
 static const char *const QUEUES[] = {"new", "mine", "overdue", "awaiting", "monitoring", "all"};
 static const char *const PLATFORMS[] = {"douyin", "weibo", "wechat", "offline"};
-
-static void remove_tree(const char *path)
-{
-    DIR *d = opendir(path);
-    if (!d) {
-        unlink(path);
-        return;
-    }
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        char child[1024];
-        snprintf(child, sizeof child, "%s/%s", path, e->d_name);
-        remove_tree(child);
-    }
-    closedir(d);
-    rmdir(path);
-}
 
 static sqlite3 *raw_open(void)
 {

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include "remove_tree.h"
 #include <dirent.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
@@ -31,25 +32,6 @@
 static char base_dir[256]; /* mkdtemp: removed at the end */
 static char data_dir[512]; /* base_dir/data/store: created by store_open */
 static char db_file[600];
-
-static void remove_tree(const char *path)
-{
-    DIR *d = opendir(path);
-    if (!d) {
-        unlink(path);
-        return;
-    }
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        char child[1024];
-        snprintf(child, sizeof child, "%s/%s", path, e->d_name);
-        remove_tree(child);
-    }
-    closedir(d);
-    rmdir(path);
-}
 
 static int setup(void **state)
 {
