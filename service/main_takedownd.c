@@ -159,7 +159,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "takedownd: %s\n", err);
         return 1;
     }
-    if (workpool_start(cfg.workers, cfg.work_queue) != 0) {
+    vault_argon2_limit(cfg.workers);
+    if (workpool_start(cfg.work_threads > cfg.workers ? cfg.work_threads : cfg.workers,
+                       cfg.work_queue) != 0) {
         fprintf(stderr, "takedownd: cannot start the slow-work pool\n");
         store_close();
         return 1;
