@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,10 +82,41 @@ static _Thread_local int tl_writing; /* this thread leads a group: store_conn() 
 static const char *_Atomic writer_pragmas_wanted; /* store_fill_durability's, for the writer */
 static const char *writer_pragmas_applied;
 
+/* Checkpoints off the commit path: see store_checkpoint_elsewhere. */
+static int (*checkpoint_ask)(void);
+static atomic_int checkpoint_asked;
+
+/* After each of the writer's commits: once its log holds STORE_WAL_PAGES pages, ask for a
+ * checkpoint, once until it ran; SQLite's own after-commit checkpoint is off on the writer. */
+static int writer_wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
+{
+    (void)arg, (void)db, (void)name;
+    if (pages >= STORE_WAL_PAGES && !atomic_exchange(&checkpoint_asked, 1) && checkpoint_ask() != 0)
+        atomic_store(&checkpoint_asked, 0); /* not taken: the next commit asks again */
+    return SQLITE_OK;
+}
+
+void store_checkpoint_elsewhere(int (*ask)(void))
+{
+    checkpoint_ask = ask;
+}
+
+int store_checkpoint_passive(void)
+{
+    StoreConn *c = store_conn();
+    int rc = c ? sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL)
+               : SQLITE_ERROR;
+    atomic_store(&checkpoint_asked, 0);
+    return rc == SQLITE_OK ? 0 : -1;
+}
+
 StoreConn *store_writer_enter(void)
 {
-    if (!writer && db_path[0])
+    if (!writer && db_path[0]) {
         writer = conn_open();
+        if (writer && checkpoint_ask)
+            sqlite3_wal_hook(writer->db, writer_wal_hook, NULL);
+    }
     if (!writer)
         return NULL;
     const char *want = writer_pragmas_wanted;

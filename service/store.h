@@ -53,6 +53,17 @@ int store_schema_version(void);
  * thread-local. Called from inside fn, it nests as a savepoint. */
 typedef StoreStatus (*StoreTxFn)(StoreConn *c, void *arg);
 StoreStatus store_tx(StoreTxFn fn, void *arg);
+/* The writer's log pages after which a checkpoint is asked for (SQLite's own default). */
+#define STORE_WAL_PAGES 1000
+/* takedownd: checkpoints leave the commit path, where they made every transaction of a group wait
+ * for pages to be copied into the database. Once the writer's log reaches STORE_WAL_PAGES, ask()
+ * is called (once, until store_checkpoint_passive ran; again at a later commit if it returns
+ * nonzero) and is to run store_checkpoint_passive on another thread. Call before the first
+ * store_tx. Without it the writer checkpoints after its commits as SQLite does by default. */
+void store_checkpoint_elsewhere(int (*ask)(void));
+/* A PASSIVE checkpoint on this thread's connection: copies what it can without waiting for a
+ * writer or reader; 0 or -1. */
+int store_checkpoint_passive(void);
 /* Group commits so far, and the transactions they held (for /metrics). */
 void store_tx_counts(int64_t *groups, int64_t *transactions);
 /* Transactions waiting for the one being written to commit (tests watch groups form). */
