@@ -85,13 +85,21 @@ static const char *writer_pragmas_applied;
 /* Checkpoints off the commit path: see store_checkpoint_elsewhere. */
 static int (*checkpoint_ask)(void);
 static atomic_int checkpoint_asked;
+static int checkpoint_asked_at; /* the log's pages when last asked; the writer's alone */
 
-/* After each of the writer's commits: once its log holds STORE_WAL_PAGES pages, ask for a
- * checkpoint, once until it ran; SQLite's own after-commit checkpoint is off on the writer. */
+/* After each of the writer's commits: once STORE_WAL_PAGES pages came since the last ask (or
+ * since the log started again from its beginning), ask for a checkpoint, once until it ran.
+ * SQLite's own after-commit checkpoint is off on the writer. */
 static int writer_wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
 {
     (void)arg, (void)db, (void)name;
-    if (pages >= STORE_WAL_PAGES && !atomic_exchange(&checkpoint_asked, 1) && checkpoint_ask() != 0)
+    if (pages < checkpoint_asked_at)
+        checkpoint_asked_at = 0; /* the log was reset */
+    if (pages - checkpoint_asked_at < STORE_WAL_PAGES || atomic_exchange(&checkpoint_asked, 1))
+        return SQLITE_OK;
+    if (checkpoint_ask() == 0)
+        checkpoint_asked_at = pages;
+    else
         atomic_store(&checkpoint_asked, 0); /* not taken: the next commit asks again */
     return SQLITE_OK;
 }

@@ -56,9 +56,9 @@ StoreStatus store_tx(StoreTxFn fn, void *arg);
 /* The writer's log pages after which a checkpoint is asked for (SQLite's own default). */
 #define STORE_WAL_PAGES 1000
 /* takedownd: checkpoints leave the commit path, where they made every transaction of a group wait
- * for pages to be copied into the database. Once the writer's log reaches STORE_WAL_PAGES, ask()
- * is called (once, until store_checkpoint_passive ran; again at a later commit if it returns
- * nonzero) and is to run store_checkpoint_passive on another thread. Call before the first
+ * for pages to be copied into the database. Each time STORE_WAL_PAGES more pages reach the
+ * writer's log, ask() is called (not again until store_checkpoint_passive ran; again at the next
+ * commit if it returns nonzero) and is to run store_checkpoint_passive on another thread. Call before the first
  * store_tx. Without it the writer checkpoints after its commits as SQLite does by default. */
 void store_checkpoint_elsewhere(int (*ask)(void));
 /* A PASSIVE checkpoint on this thread's connection: copies what it can without waiting for a
