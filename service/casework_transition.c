@@ -183,15 +183,13 @@ static StoreStatus transition_tx(StoreConn *c, void *arg)
     char actor[80];
     cw_actor_of(a->s, actor);
     StoreStatus st = cw_case_workable(c, l->row.id);
+    const char *route = a->route ? a->route->id : (l->target.route[0] ? l->target.route : NULL);
     if (st == STORE_OK)
-        st = store_target_set_state(c, l->target.id, l->target.state, a->to, a->now);
+        st = a->due_at >= 0
+                 ? store_target_move_clocked(c, l->target.id, l->target.state, a->to, a->now, route,
+                                             a->due_at)
+                 : store_target_set_state(c, l->target.id, l->target.state, a->to, a->now);
     if (st != STORE_OK)
-        return st;
-    if (a->due_at >= 0 &&
-        (st = store_target_set_clock(
-             c, l->target.id,
-             a->route ? a->route->id : (l->target.route[0] ? l->target.route : NULL), a->due_at)) !=
-            STORE_OK)
         return st;
     if (!strcmp(a->to, STATE_REMOVED) || !strcmp(a->to, STATE_RESTRICTED) ||
         !strcmp(a->to, STATE_REJECTED))

@@ -18,6 +18,7 @@ void config_defaults(Config *cfg)
     cfg->listen_port = 8080;
     cfg->http_threads = 4;
     cfg->workers = 2;
+    cfg->work_threads = 16;
     cfg->work_queue = 64;
     cfg->max_body = 64 * 1024;
     cfg->max_url = 4096;
@@ -153,6 +154,7 @@ int config_set(Config *cfg, const char *key, const char *value, char *err, size_
     } nums[] = {
         {"threads", 1, 64, offsetof(Config, http_threads), sizeof(unsigned)},
         {"workers", 1, 64, offsetof(Config, workers), sizeof(unsigned)},
+        {"work-threads", 1, 256, offsetof(Config, work_threads), sizeof(unsigned)},
         {"work-queue", 1, 100000, offsetof(Config, work_queue), sizeof(unsigned)},
         {"max-body", 1024, 1UL << 30, offsetof(Config, max_body), sizeof(size_t)},
         {"max-url", 256, 65536, offsetof(Config, max_url), sizeof(size_t)},
@@ -266,7 +268,10 @@ const char *config_help(void)
            "  --listen HOST:PORT    address to serve on (default 127.0.0.1:8080)\n"
            "  --config FILE         read settings from FILE (key = value, same names as flags)\n"
            "  --threads N           HTTP threads (default 4)\n"
-           "  --workers N           slow-work threads; bounds concurrent Argon2id (default 2)\n"
+           "  --workers N           concurrent Argon2id runs, at most (default 2)\n"
+           "  --work-threads N      slow-work threads, raised to --workers if below; the others\n"
+           "                        wait on the disk, so transactions commit together (default "
+           "16)\n"
            "  --work-queue N        slow-work queue length before 503 (default 64)\n"
            "  --max-body BYTES      default request body limit (default 65536)\n"
            "  --max-url BYTES       request-target limit (default 4096)\n"

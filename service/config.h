@@ -24,7 +24,8 @@ typedef struct Config {
     char listen_host[256]; /* --listen HOST:PORT, default 127.0.0.1:8080 */
     unsigned listen_port;
     unsigned http_threads; /* libmicrohttpd thread pool size */
-    unsigned workers;      /* slow-work pool threads: also the bound on concurrent Argon2id */
+    unsigned workers;      /* the bound on concurrent Argon2id (slow work that holds a core) */
+    unsigned work_threads; /* slow-work pool threads (at least workers): the rest wait on disk */
     unsigned work_queue;   /* slow-work queue length; beyond it 503 with Retry-After */
     size_t max_body;       /* default body limit in bytes */
     size_t max_url;        /* request-target limit in bytes */

@@ -1,4 +1,5 @@
-/* Routes for the tests only (--debug-routes): a slow job that sleeps in the slow-work pool. */
+/* Routes for the tests only (--debug-routes): a slow job that sleeps in the slow-work pool or
+ * holds it until released, the clock, the route table, a tick of the background work. */
 #include "handlers.h"
 
 #include "auth.h"
@@ -6,17 +7,53 @@
 #include "routes.h"
 #include "scheduler.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+/* Jobs started with ?hold=1 wait here until POST /debug/release (or ms, the longest wait), so a
+ * test can fill the slow-work pool and know what queued behind it without timing anything. */
+static pthread_mutex_t hold_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t hold_cv = PTHREAD_COND_INITIALIZER;
+static unsigned hold_generation;
+
+static void hold_until_released(long ms)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += ms / 1000;
+    until.tv_nsec += (ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L)
+        until.tv_sec++, until.tv_nsec -= 1000000000L;
+    pthread_mutex_lock(&hold_mu);
+    unsigned gen = hold_generation;
+    while (gen == hold_generation && pthread_cond_timedwait(&hold_cv, &hold_mu, &until) == 0)
+        ;
+    pthread_mutex_unlock(&hold_mu);
+}
+
 static void debug_slow_job(Request *req)
 {
     const char *ms_s = http_query(req, "ms");
+    const char *hold = http_query(req, "hold");
     long ms = ms_s ? strtol(ms_s, NULL, 10) : 100;
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
+    if (hold && strcmp(hold, "1") == 0) {
+        hold_until_released(ms);
+    } else {
+        struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
+    }
     http_reply_json(req, 200, json_pack("{s:I}", "slept_ms", (json_int_t)ms));
+}
+
+int debug_release(Request *req)
+{
+    pthread_mutex_lock(&hold_mu);
+    hold_generation++;
+    pthread_cond_broadcast(&hold_cv);
+    pthread_mutex_unlock(&hold_mu);
+    return http_reply_json(req, 200, json_pack("{s:b}", "released", 1));
 }
 
 int debug_slow(Request *req)

@@ -122,6 +122,19 @@ static int bench_receipts(const Config *cfg)
     return 0;
 }
 
+/* The writer's log is long: a passive checkpoint in the slow-work pool, off the commit path. */
+static void checkpoint_job(void *arg)
+{
+    (void)arg;
+    if (store_checkpoint_passive() != 0)
+        log_warnx("a background checkpoint of the database log failed");
+}
+
+static int checkpoint_ask(void)
+{
+    return workpool_submit(checkpoint_job, NULL);
+}
+
 int main(int argc, char **argv)
 {
     if (harden_no_core_dumps() != 0) {
@@ -159,7 +172,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "takedownd: %s\n", err);
         return 1;
     }
-    if (workpool_start(cfg.workers, cfg.work_queue) != 0) {
+    vault_argon2_limit(cfg.workers);
+    store_checkpoint_elsewhere(checkpoint_ask);
+    if (workpool_start(cfg.work_threads > cfg.workers ? cfg.work_threads : cfg.workers,
+                       cfg.work_queue) != 0) {
         fprintf(stderr, "takedownd: cannot start the slow-work pool\n");
         store_close();
         return 1;

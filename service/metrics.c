@@ -1,6 +1,7 @@
 /* Atomic counters rendered in the Prometheus text format. */
 #include "metrics.h"
 
+#include "store.h"
 #include "vault.h"
 #include "workpool.h"
 
@@ -64,4 +65,15 @@ void metrics_write(Buf *out)
                "# TYPE takedown_secret_fallbacks_total counter\n"
                "takedown_secret_fallbacks_total %llu\n",
                secret.arenas, (unsigned long long)secret.fallbacks);
+    int64_t groups, transactions;
+    store_tx_counts(&groups, &transactions);
+    buf_printf(out,
+               "# HELP takedown_store_commits_total Write commits to the database (each a group of "
+               "transactions sharing one wait for the disk).\n"
+               "# TYPE takedown_store_commits_total counter\n"
+               "takedown_store_commits_total %lld\n"
+               "# HELP takedown_store_transactions_total Write transactions in those commits.\n"
+               "# TYPE takedown_store_transactions_total counter\n"
+               "takedown_store_transactions_total %lld\n",
+               (long long)groups, (long long)transactions);
 }

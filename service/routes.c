@@ -115,6 +115,7 @@ static const Route table[] = {
     {POST, "/debug/echo", debug_echo, ACCESS_PUBLIC, 0, ROUTE_NO_CSRF},
     {POST, "/api/v1/debug/echo", debug_echo, ACCESS_PUBLIC, 0, ROUTE_NO_CSRF},
     {POST, "/debug/clock", debug_clock, ACCESS_PUBLIC, 0, ROUTE_NO_CSRF},
+    {POST, "/debug/release", debug_release, ACCESS_PUBLIC, 0, ROUTE_NO_CSRF},
     {GET, "/debug/routes", debug_routes, ACCESS_PUBLIC, 0, 0},
     {POST, "/debug/tick", debug_tick, ACCESS_PUBLIC, 0, ROUTE_NO_CSRF},
 };

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,7 +63,8 @@ static StoreConn *conn_open(void)
                           "PRAGMA synchronous=FULL;"
                           "PRAGMA foreign_keys=ON;"
                           "PRAGMA secure_delete=ON;"
-                          "PRAGMA trusted_schema=OFF;";
+                          "PRAGMA trusted_schema=OFF;"
+                          "PRAGMA temp_store=MEMORY;";
     char *msg = NULL;
     if (sqlite3_exec(c->db, pragmas, NULL, NULL, &msg) != SQLITE_OK) {
         log_errorx("cannot configure database: %s", msg ? msg : "?");
@@ -73,8 +75,79 @@ static StoreConn *conn_open(void)
     return c;
 }
 
+/* The one connection that writes (store_tx.c): used by one group leader at a time, so its page
+ * cache stays valid from one write transaction to the next instead of being read again. */
+static StoreConn *writer;
+static _Thread_local int tl_writing; /* this thread leads a group: store_conn() is the writer */
+static const char *_Atomic writer_pragmas_wanted; /* store_fill_durability's, for the writer */
+static const char *writer_pragmas_applied;
+
+/* Checkpoints off the commit path: see store_checkpoint_elsewhere. */
+static int (*checkpoint_ask)(void);
+static atomic_int checkpoint_asked;
+static int checkpoint_asked_at; /* the log's pages when last asked; the writer's alone */
+
+/* After each of the writer's commits: once STORE_WAL_PAGES pages came since the last ask (or
+ * since the log started again from its beginning), ask for a checkpoint, once until it ran.
+ * SQLite's own after-commit checkpoint is off on the writer. */
+static int writer_wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
+{
+    (void)arg, (void)db, (void)name;
+    if (pages < checkpoint_asked_at)
+        checkpoint_asked_at = 0; /* the log was reset */
+    if (pages - checkpoint_asked_at < STORE_WAL_PAGES || atomic_exchange(&checkpoint_asked, 1))
+        return SQLITE_OK;
+    if (checkpoint_ask() == 0)
+        checkpoint_asked_at = pages;
+    else
+        atomic_store(&checkpoint_asked, 0); /* not taken: the next commit asks again */
+    return SQLITE_OK;
+}
+
+void store_checkpoint_elsewhere(int (*ask)(void))
+{
+    checkpoint_ask = ask;
+}
+
+int store_checkpoint_passive(void)
+{
+    StoreConn *c = store_conn();
+    int rc = c ? sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL)
+               : SQLITE_ERROR;
+    atomic_store(&checkpoint_asked, 0);
+    return rc == SQLITE_OK ? 0 : -1;
+}
+
+StoreConn *store_writer_enter(void)
+{
+    if (!writer && db_path[0]) {
+        writer = conn_open();
+        if (writer && checkpoint_ask)
+            sqlite3_wal_hook(writer->db, writer_wal_hook, NULL);
+    }
+    if (!writer)
+        return NULL;
+    const char *want = writer_pragmas_wanted;
+    if (want != writer_pragmas_applied && sqlite3_exec(writer->db, want, NULL, NULL, NULL) == 0)
+        writer_pragmas_applied = want;
+    tl_writing = 1;
+    return writer;
+}
+
+void store_writer_leave(void)
+{
+    tl_writing = 0;
+}
+
+int store_writer_active(void)
+{
+    return tl_writing;
+}
+
 StoreConn *store_conn(void)
 {
+    if (tl_writing)
+        return writer;
     if (tl_conn)
         return tl_conn;
     if (!db_path[0])
@@ -413,41 +486,12 @@ StoreStatus store_set_sealed(StoreConn *c, StoreSealed which, int64_t id, const 
     return store_exec_one(c, st, __func__);
 }
 
-/* ---- transactions ---- */
+/* ---- transactions (the group commit is in store_tx.c) ---- */
 
-static void sleep_ms(long ms)
+void store_sleep_ms(long ms)
 {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);
-}
-
-StoreStatus store_tx(StoreTxFn fn, void *arg)
-{
-    StoreConn *c = store_conn();
-    if (!c)
-        return STORE_ERROR;
-    for (int attempt = 0; attempt < 5; attempt++) {
-        int rc = sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-        if ((rc & 0xff) == SQLITE_BUSY) {
-            sleep_ms(10L << attempt);
-            continue;
-        }
-        if (rc != SQLITE_OK)
-            return store_status(c, rc, __func__);
-        StoreStatus s = fn(c, arg);
-        if (s == STORE_OK) {
-            rc = sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
-            if (rc == SQLITE_OK)
-                return STORE_OK;
-            s = store_status(c, rc, __func__);
-        }
-        sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
-        if (s != STORE_BUSY)
-            return s;
-        sleep_ms(10L << attempt);
-    }
-    log_warnx("gave up after retries on a busy database");
-    return STORE_BUSY;
 }
 
 StoreStatus store_fill_durability(int relaxed)
@@ -455,18 +499,21 @@ StoreStatus store_fill_durability(int relaxed)
     StoreConn *c = store_conn();
     if (!c)
         return STORE_ERROR;
-    /* A large page cache too, so a batch of thousands of cases does not spill mid-transaction. */
-    int rc = sqlite3_exec(
-        c->db,
+    /* A large page cache too, so a batch of thousands of cases does not spill mid-transaction.
+     * The writer connection takes the same before its next transaction. */
+    const char *pragmas =
         relaxed ? "PRAGMA synchronous=OFF; PRAGMA cache_size=-262144; PRAGMA foreign_keys=OFF"
-                : "PRAGMA synchronous=FULL; PRAGMA cache_size=-2000; PRAGMA foreign_keys=ON",
-        NULL, NULL, NULL);
+                : "PRAGMA synchronous=FULL; PRAGMA cache_size=-2000; PRAGMA foreign_keys=ON";
+    int rc = sqlite3_exec(c->db, pragmas, NULL, NULL, NULL);
+    if (rc == SQLITE_OK)
+        writer_pragmas_wanted = pragmas;
     return store_status(c, rc, __func__);
 }
 
 int store_idle(void)
 {
-    return !tl_conn || sqlite3_get_autocommit(tl_conn->db);
+    StoreConn *c = tl_writing ? writer : tl_conn;
+    return !c || sqlite3_get_autocommit(c->db);
 }
 
 /* Copies src into dst 256 pages at a time, telling fn how far it got; 0 or -1. */
@@ -479,7 +526,7 @@ static int backup_pages(sqlite3 *dst, sqlite3 *src, StoreBackupProgress fn, void
     while ((rc = sqlite3_backup_step(b, 256)) == SQLITE_OK ||
            ((rc == SQLITE_BUSY || rc == SQLITE_LOCKED) && busy++ < 100)) {
         if (rc != SQLITE_OK)
-            sleep_ms(50);
+            store_sleep_ms(50);
         else if (fn)
             fn(arg, sqlite3_backup_pagecount(b) - sqlite3_backup_remaining(b),
                sqlite3_backup_pagecount(b));
@@ -579,7 +626,7 @@ int store_checkpoint(void)
     int rc = -1;
     for (int attempt = 0; attempt < 5 && rc != 0; attempt++) {
         if (attempt)
-            sleep_ms(50L * attempt);
+            store_sleep_ms(50L * attempt);
         rc = checkpoint_once(c);
     }
     sqlite3_busy_timeout(c->db, 5000);
@@ -733,6 +780,9 @@ int store_benchmark_mark(const char *dir)
 void store_close(void)
 {
     store_conn_release();
+    conn_close(writer);
+    writer = NULL;
+    writer_pragmas_applied = NULL;
     db_path[0] = '\0';
 }
 

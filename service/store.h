@@ -46,10 +46,28 @@ StoreStatus store_health(void);
 /* The schema version after migrations (PRAGMA user_version). */
 int store_schema_version(void);
 
-/* Runs fn inside BEGIN IMMEDIATE .. COMMIT, retrying the whole transaction on SQLITE_BUSY a few
- * times; rolls back when fn returns anything but STORE_OK. */
+/* Runs fn as one write transaction and returns once it is durably committed or rolled back:
+ * rolled back when fn returns anything but STORE_OK, retried whole (fn runs again) when the
+ * database stays busy. Transactions from several threads are committed together (store_tx.c), so
+ * fn may run on another thread's connection: it must use the c it is given and nothing
+ * thread-local. Called from inside fn, it nests as a savepoint. */
 typedef StoreStatus (*StoreTxFn)(StoreConn *c, void *arg);
 StoreStatus store_tx(StoreTxFn fn, void *arg);
+/* The writer's log pages after which a checkpoint is asked for (SQLite's own default). */
+#define STORE_WAL_PAGES 1000
+/* takedownd: checkpoints leave the commit path, where they made every transaction of a group wait
+ * for pages to be copied into the database. Each time STORE_WAL_PAGES more pages reach the
+ * writer's log, ask() is called (not again until store_checkpoint_passive ran; again at the next
+ * commit if it returns nonzero) and is to run store_checkpoint_passive on another thread. Call before the first
+ * store_tx. Without it the writer checkpoints after its commits as SQLite does by default. */
+void store_checkpoint_elsewhere(int (*ask)(void));
+/* A PASSIVE checkpoint on this thread's connection: copies what it can without waiting for a
+ * writer or reader; 0 or -1. */
+int store_checkpoint_passive(void);
+/* Group commits so far, and the transactions they held (for /metrics). */
+void store_tx_counts(int64_t *groups, int64_t *transactions);
+/* Transactions waiting for the one being written to commit (tests watch groups form). */
+int store_tx_queued(void);
 /* The benchmark's generator only (tests/bench/fill.c), outside a transaction: relaxed 1 turns this
  * thread's connection to synchronous=OFF, so a commit does not wait for the disk (an OS crash or
  * power loss during the fill can lose or corrupt the benchmark data dir; a crash of the program

@@ -25,6 +25,14 @@ struct StoreConn {
 sqlite3_stmt *store_stmt(StoreConn *c, const char *sql);
 /* Maps an SQLite result code to a status, logging unexpected errors with the caller's name. */
 StoreStatus store_status(StoreConn *c, int rc, const char *func);
+/* The group leader's side of the writer connection (store_tx.c): enter makes store_conn() on
+ * this thread return the writer (opened on first use; NULL if it cannot be), leave undoes it;
+ * active is 1 in between. One thread at a time: the group commit's leader. */
+StoreConn *store_writer_enter(void);
+void store_writer_leave(void);
+int store_writer_active(void);
+/* Sleeps ms milliseconds (backing off from a busy database). */
+void store_sleep_ms(long ms);
 
 /* Binds by name (":case_id"), as Fossil's db.c does. A name the statement lacks is a bug: it is
  * logged with the statement's SQL, asserted in debug builds, and the statement's next run returns

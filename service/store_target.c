@@ -98,6 +98,22 @@ StoreStatus store_target_set_state(StoreConn *c, int64_t id, const char *from, c
     return s == STORE_NOT_FOUND ? STORE_CONFLICT : s;
 }
 
+StoreStatus store_target_move_clocked(StoreConn *c, int64_t id, const char *from, const char *to,
+                                      int64_t now, const char *route, int64_t due_at)
+{
+    sqlite3_stmt *st = store_stmt(c, "UPDATE targets SET state = :to, updated_at = :now, "
+                                     "route = :route, due_at = :due_at "
+                                     "WHERE id = :id AND state = :from");
+    store_bind_int64_n(st, ":id", id);
+    store_bind_text_n(st, ":from", from);
+    store_bind_text_n(st, ":to", to);
+    store_bind_int64_n(st, ":now", now);
+    store_bind_opt_text_n(st, ":route", route);
+    store_bind_opt_int64_n(st, ":due_at", due_at);
+    StoreStatus s = store_exec_one(c, st, __func__);
+    return s == STORE_NOT_FOUND ? STORE_CONFLICT : s;
+}
+
 StoreStatus store_case_open_targets(StoreConn *c, const char *case_id, int64_t *n)
 {
     sqlite3_stmt *st = store_stmt(

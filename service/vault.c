@@ -578,7 +578,7 @@ static int pw_cost_valid(uint64_t ops, uint64_t mem)
            mem <= crypto_pwhash_argon2id_MEMLIMIT_MAX && mem <= PW_MEM_CAP;
 }
 
-/* Argon2id runs now and the most ever at once: the slow-work pool bounds them, /metrics shows it.
+/* Argon2id runs now and the most ever at once: vault_argon2_limit bounds them, /metrics shows it.
  */
 static atomic_uint argon_active, argon_peak;
 static atomic_ullong argon_runs;
@@ -590,10 +590,43 @@ void vault_argon2_stats(unsigned *active, unsigned *peak, uint64_t *runs)
     *runs = atomic_load(&argon_runs);
 }
 
-/* One Argon2id13 run, counted. */
+/* At most argon_limit runs at once (0: no bound): each holds its memory cost (64 MiB by default)
+ * and a core, so more at once only adds memory and waiting. The slow-work pool has more threads
+ * than that, for the jobs that wait on the disk instead. */
+static pthread_mutex_t argon_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t argon_free = PTHREAD_COND_INITIALIZER;
+static unsigned argon_limit, argon_holding;
+
+void vault_argon2_limit(unsigned n)
+{
+    pthread_mutex_lock(&argon_mu);
+    argon_limit = n;
+    pthread_cond_broadcast(&argon_free);
+    pthread_mutex_unlock(&argon_mu);
+}
+
+static void argon_turn_take(void)
+{
+    pthread_mutex_lock(&argon_mu);
+    while (argon_limit && argon_holding >= argon_limit)
+        pthread_cond_wait(&argon_free, &argon_mu);
+    argon_holding++;
+    pthread_mutex_unlock(&argon_mu);
+}
+
+static void argon_turn_give(void)
+{
+    pthread_mutex_lock(&argon_mu);
+    argon_holding--;
+    pthread_cond_signal(&argon_free);
+    pthread_mutex_unlock(&argon_mu);
+}
+
+/* One Argon2id13 run, counted, in its turn. */
 static int argon2id(unsigned char *out, size_t outlen, const char *in, size_t inlen,
                     const unsigned char *salt, uint64_t ops, size_t mem)
 {
+    argon_turn_take();
     atomic_fetch_add(&argon_runs, 1);
     unsigned now = atomic_fetch_add(&argon_active, 1) + 1;
     unsigned peak = atomic_load(&argon_peak);
@@ -601,6 +634,7 @@ static int argon2id(unsigned char *out, size_t outlen, const char *in, size_t in
         ;
     int rc = crypto_pwhash(out, outlen, in, inlen, salt, ops, mem, crypto_pwhash_ALG_ARGON2ID13);
     atomic_fetch_sub(&argon_active, 1);
+    argon_turn_give();
     return rc;
 }
 

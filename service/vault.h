@@ -34,6 +34,8 @@ int vault_init(void);
 /* Argon2id runs in progress now, the most that ever ran at once, and how many ran since start
  * (for /metrics). */
 void vault_argon2_stats(unsigned *active, unsigned *peak, uint64_t *runs);
+/* Lets at most n Argon2id runs go at once, the others waiting their turn (0: no bound). */
+void vault_argon2_limit(unsigned n);
 /* The interactive cost (libsodium's OPSLIMIT/MEMLIMIT_INTERACTIVE). */
 VaultPwCost vault_pw_cost_default(void);
 /* libsodium's minimum (OPSLIMIT/MEMLIMIT_MIN): receipts of a benchmark data dir only

@@ -255,7 +255,7 @@ test('healthz is 503 when the database file is gone, 200 again when it is back',
 });
 
 test('slow-work queue is bounded: 503 with Retry-After when full', async () => {
-  const s = await startServer({ args: ['--debug-routes', '--workers', '1', '--work-queue', '1'] });
+  const s = await startServer({ args: ['--debug-routes', '--workers', '1', '--work-threads', '1', '--work-queue', '1'] });
   try {
     const all = await Promise.all([0, 1, 2, 3].map(() => fetch(s.base + '/debug/slow?ms=600')));
     const codes = all.map((r) => r.status).sort();

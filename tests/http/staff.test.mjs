@@ -406,12 +406,30 @@ test('an unknown login costs the same one Argon2id run as a wrong password', asy
 
 // ---- 5 ----
 
-test('Argon2id is bounded by the worker pool and /healthz answers during a sign-in burst', async (t) => {
-  const s = await startServer({ dataDir: main.dir, args: [...SERVER_ARGS, '--workers', '2'] });
+// The slow-work load /metrics reports (jobs queued or running).
+async function slowLoad(base) {
+  const text = await (await fetch(base + '/metrics')).text();
+  return Number(/^takedown_slow_work_load (\d+)$/m.exec(text)[1]);
+}
+
+test('Argon2id is bounded by --workers and /healthz answers during a sign-in burst', async (t) => {
+  // Four slow-work threads but two Argon2id at a time. The threads are first held by jobs that
+  // wait for /debug/release, so every sign-in of the burst is counted and queued before any can
+  // finish, however fast or slow the machine.
+  const s = await startServer({ dataDir: main.dir, args: [...SERVER_ARGS, '--workers', '2', '--work-threads', '4'] });
   others.push(s);
+  const holds = Array.from({ length: 4 }, () => fetch(s.base + '/debug/slow?hold=1&ms=10000'));
+  for (let i = 0; i < 400 && await slowLoad(s.base) < 4; i++) await sleep(25);
+  assert.equal(await slowLoad(s.base), 4, 'the four threads are held');
   let done = false;
   const burst = Promise.all(Array.from({ length: 8 }, (_, i) =>
     signIn(s.base, main.dir, 'cw1', main.pw.cw1, { xff: `10.5.0.${i + 1}` }))).finally(() => { done = true; });
+  // The five attempts the account allows wait behind the held threads; the other three are
+  // refused at once.
+  for (let i = 0; i < 400 && await slowLoad(s.base) < 9; i++) await sleep(25);
+  assert.equal(await slowLoad(s.base), 9, 'five sign-ins queued behind the four held jobs');
+  assert.equal((await fetch(s.base + '/debug/release', { method: 'POST' })).status, 200);
+  for (const h of await Promise.all(holds)) assert.equal(h.status, 200);
   const times = [];
   while (!done) {
     const t0 = performance.now();

@@ -12,6 +12,7 @@
 
 #include <setjmp.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -22,6 +23,7 @@
 #include <cmocka.h>
 #include "remove_tree.h"
 #include <dirent.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -256,6 +258,84 @@ static void test_tx_commit_and_rollback(void **state)
     assert_int_equal(store_tx(tx_insert, &dup_lookup), STORE_CONFLICT);
     assert_int_equal(raw_int(count, dup_lookup.id), 0);
     assert_int_equal(raw_int("SELECT count(*) FROM cases WHERE id LIKE '1000%'", NULL), 1);
+}
+
+/* ---- group commit ---- */
+
+/* One thread's transaction: inserts its case, then returns ret; the first one (hold set) waits
+ * inside its transaction until `hold` others are queued behind it, so they must form one group. */
+typedef struct GroupTx {
+    const char *id;
+    unsigned char lookup;
+    StoreStatus ret, got;
+    int hold;
+    int nested; /* also runs a nested store_tx that fails: its insert must vanish alone */
+    atomic_int entered;
+} GroupTx;
+
+static StoreStatus tx_nested_refused(StoreConn *c, void *arg)
+{
+    StoreStatus s = insert_case(c, arg, 0x2f);
+    return s != STORE_OK ? s : STORE_CONFLICT;
+}
+
+static StoreStatus tx_group(StoreConn *c, void *arg)
+{
+    GroupTx *g = arg;
+    atomic_store(&g->entered, 1);
+    /* Bounded: 2000 × 5 ms. The test fails below if the others never queued. */
+    for (int i = 0; g->hold && store_tx_queued() < g->hold && i < 2000; i++)
+        store_sleep_ms(5);
+    StoreStatus s = insert_case(c, g->id, g->lookup);
+    if (s == STORE_OK && g->nested)
+        s = store_tx(tx_nested_refused, "1200000000000000000f") == STORE_CONFLICT ? STORE_OK
+                                                                                  : STORE_ERROR;
+    return s != STORE_OK ? s : g->ret;
+}
+
+static void *group_thread(void *arg)
+{
+    GroupTx *g = arg;
+    g->got = store_tx(tx_group, g);
+    store_conn_release();
+    return NULL;
+}
+
+static void test_tx_group_commit(void **state)
+{
+    (void)state;
+    int64_t groups0, txs0, groups1, txs1;
+    store_tx_counts(&groups0, &txs0);
+    GroupTx first = {"1200000000000000000a", 0x20, STORE_OK, -1, 3, 0, 0};
+    GroupTx rest[3] = {
+        {"1200000000000000000b", 0x21, STORE_OK, -1, 0, 1, 0},
+        {"1200000000000000000c", 0x22, STORE_CONFLICT, -1, 0, 0, 0}, /* refused: rolls back alone */
+        {"1200000000000000000d", 0x23, STORE_OK, -1, 0, 0, 0},
+    };
+    pthread_t t[4];
+    assert_int_equal(pthread_create(&t[0], NULL, group_thread, &first), 0);
+    for (int i = 0; i < 2000 && !atomic_load(&first.entered); i++)
+        store_sleep_ms(5); /* the others queue only once first's transaction runs */
+    assert_true(atomic_load(&first.entered));
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(pthread_create(&t[i + 1], NULL, group_thread, &rest[i]), 0);
+    for (int i = 0; i < 4; i++)
+        pthread_join(t[i], NULL);
+    assert_int_equal(first.got, STORE_OK);
+    assert_int_equal(rest[0].got, STORE_OK);
+    assert_int_equal(rest[1].got, STORE_CONFLICT);
+    assert_int_equal(rest[2].got, STORE_OK);
+    assert_int_equal(raw_int("SELECT count(*) FROM cases WHERE id = ?1", first.id), 1);
+    assert_int_equal(raw_int("SELECT count(*) FROM cases WHERE id = ?1", rest[0].id), 1);
+    assert_int_equal(raw_int("SELECT count(*) FROM cases WHERE id = ?1", rest[1].id), 0);
+    assert_int_equal(raw_int("SELECT count(*) FROM cases WHERE id = ?1", rest[2].id), 1);
+    assert_int_equal(raw_int("SELECT count(*) FROM cases WHERE id = '1200000000000000000f'", NULL),
+                     0);
+    /* Four transactions, two commits: the first alone, the three that queued behind it together. */
+    store_tx_counts(&groups1, &txs1);
+    assert_int_equal(txs1 - txs0, 4);
+    assert_int_equal(groups1 - groups0, 2);
+    assert_true(store_idle());
 }
 
 /* ---- audit ---- */
@@ -566,6 +646,7 @@ int main(void)
         cmocka_unit_test(test_open_creates_and_migrates),
         cmocka_unit_test(test_open_under_a_file_fails),
         cmocka_unit_test(test_tx_commit_and_rollback),
+        cmocka_unit_test(test_tx_group_commit),
         cmocka_unit_test(test_audit_chain),
         cmocka_unit_test(test_staff_keys_never_on_disabled),
         cmocka_unit_test(test_target_set_state_conflict),

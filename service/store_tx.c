@@ -1,0 +1,172 @@
+/* Write transactions, committed in groups.
+ *
+ * A durable commit waits for the disk (WAL, synchronous=FULL), and SQLite lets one writer in at a
+ * time. Threads that each ran BEGIN IMMEDIATE .. COMMIT took turns through SQLite's busy handler,
+ * which sleeps and polls, and paid one disk wait each. Here the threads of this process that want
+ * to write queue their transactions; the first to find nobody writing becomes the leader, runs
+ * every transaction queued so far inside one SQLite transaction, each in a savepoint of its own
+ * (so one that fails rolls back alone), commits once and wakes the others, each with the status of
+ * its own transaction. Every group runs on the one writer connection (store.c), whose page cache
+ * no other connection's write invalidates. A transaction's caller hears of it only once it is on
+ * disk. Another process (takedownctl) still meets the busy handler and the retries below. */
+#include "store_internal.h"
+
+#include "log.h"
+
+#include <pthread.h>
+#include <stdint.h>
+
+#define TX_GROUP_MAX 64 /* transactions in one commit, at most: bounds a waiter's wait */
+#define TX_ATTEMPTS 5   /* BEGIN or COMMIT tries against another process's writer */
+
+typedef struct TxWaiter {
+    StoreTxFn fn;
+    void *arg;
+    StoreStatus status;
+    int done;
+    struct TxWaiter *next;
+} TxWaiter;
+
+static pthread_mutex_t group_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t group_done = PTHREAD_COND_INITIALIZER;
+static TxWaiter *queue_head, **queue_tail = &queue_head;
+static int queued; /* waiters on the queue, not yet taken into a group */
+static int leader_busy;
+static int64_t groups_total, grouped_total; /* commits, and transactions in them */
+
+/* Runs one queued transaction in a savepoint of the group's transaction. STORE_BUSY from fn or
+ * a transaction SQLite rolled back by itself (an I/O error, a full disk) ends the group. */
+static StoreStatus run_one(StoreConn *c, TxWaiter *w)
+{
+    int rc = sqlite3_exec(c->db, "SAVEPOINT tx", NULL, NULL, NULL);
+    if (rc != SQLITE_OK)
+        return store_status(c, rc, __func__);
+    w->status = w->fn(c, w->arg);
+    if (sqlite3_get_autocommit(c->db))
+        return w->status == STORE_OK ? STORE_ERROR : w->status;
+    if (w->status != STORE_OK)
+        sqlite3_exec(c->db, "ROLLBACK TO tx", NULL, NULL, NULL);
+    rc = sqlite3_exec(c->db, "RELEASE tx", NULL, NULL, NULL);
+    if (rc != SQLITE_OK)
+        return store_status(c, rc, __func__);
+    return w->status == STORE_BUSY ? STORE_BUSY : STORE_OK;
+}
+
+/* One attempt at the group: STORE_OK when it committed (each waiter holds its own status), else
+ * what ended it, with nothing of the group kept. */
+static StoreStatus run_group_once(StoreConn *c, TxWaiter *group)
+{
+    int rc = sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    if (rc != SQLITE_OK)
+        return store_status(c, rc, __func__);
+    StoreStatus s = STORE_OK;
+    for (TxWaiter *w = group; w && s == STORE_OK; w = w->next)
+        s = run_one(c, w);
+    if (s == STORE_OK) {
+        rc = sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
+        if (rc == SQLITE_OK)
+            return STORE_OK;
+        s = store_status(c, rc, __func__);
+    }
+    if (!sqlite3_get_autocommit(c->db))
+        sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+    return s;
+}
+
+static void sleep_backoff(int attempt)
+{
+    store_sleep_ms(10L << attempt);
+}
+
+/* Runs a group to its end: retried whole while busy; on any other failure every transaction
+ * that had not failed by itself gets that failure, since none of the group was kept. */
+static void run_group(TxWaiter *group)
+{
+    StoreConn *c = store_writer_enter();
+    StoreStatus s = c ? STORE_BUSY : STORE_ERROR;
+    for (int attempt = 0; c && attempt < TX_ATTEMPTS; attempt++) {
+        s = run_group_once(c, group);
+        if (s != STORE_BUSY)
+            break;
+        sleep_backoff(attempt);
+    }
+    store_writer_leave();
+    if (s == STORE_BUSY)
+        log_warnx("gave up after retries on a busy database");
+    if (s != STORE_OK)
+        for (TxWaiter *w = group; w; w = w->next)
+            if (w->status == STORE_OK || s == STORE_BUSY)
+                w->status = s;
+}
+
+/* A store_tx from inside a running transaction: a savepoint within it. */
+static StoreStatus run_nested(StoreTxFn fn, void *arg)
+{
+    TxWaiter w = {fn, arg, STORE_OK, 0, NULL};
+    StoreStatus s = run_one(store_conn(), &w);
+    return s != STORE_OK ? s : w.status;
+}
+
+/* Takes up to TX_GROUP_MAX waiters off the queue, in the order they came; group_mu held. */
+static TxWaiter *take_group(void)
+{
+    TxWaiter *group = queue_head, *last = queue_head;
+    for (int n = 1; n < TX_GROUP_MAX && last->next; n++)
+        last = last->next;
+    queue_head = last->next;
+    for (TxWaiter *w = group; w; w = w == last ? NULL : w->next)
+        queued--;
+    if (!queue_head)
+        queue_tail = &queue_head;
+    last->next = NULL;
+    return group;
+}
+
+StoreStatus store_tx(StoreTxFn fn, void *arg)
+{
+    if (store_writer_active())
+        return run_nested(fn, arg);
+    TxWaiter me = {fn, arg, STORE_OK, 0, NULL};
+    pthread_mutex_lock(&group_mu);
+    *queue_tail = &me;
+    queue_tail = &me.next;
+    queued++;
+    while (!me.done) {
+        if (leader_busy) {
+            pthread_cond_wait(&group_done, &group_mu);
+            continue;
+        }
+        leader_busy = 1;
+        TxWaiter *group = take_group();
+        pthread_mutex_unlock(&group_mu);
+        run_group(group);
+        pthread_mutex_lock(&group_mu);
+        int64_t n = 0;
+        for (TxWaiter *w = group, *next; w; w = next, n++) {
+            next = w->next; /* w may be gone once done is seen */
+            w->done = 1;
+        }
+        groups_total++;
+        grouped_total += n;
+        leader_busy = 0;
+        pthread_cond_broadcast(&group_done);
+    }
+    pthread_mutex_unlock(&group_mu);
+    return me.status;
+}
+
+void store_tx_counts(int64_t *groups, int64_t *transactions)
+{
+    pthread_mutex_lock(&group_mu);
+    *groups = groups_total;
+    *transactions = grouped_total;
+    pthread_mutex_unlock(&group_mu);
+}
+
+int store_tx_queued(void)
+{
+    pthread_mutex_lock(&group_mu);
+    int n = queued;
+    pthread_mutex_unlock(&group_mu);
+    return n;
+}
