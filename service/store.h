@@ -71,9 +71,10 @@ int store_tx_queued(void);
 /* The benchmark's generator only (tests/bench/fill.c), outside a transaction: relaxed 1 turns this
  * thread's connection to synchronous=OFF, so a commit does not wait for the disk (an OS crash or
  * power loss during the fill can lose or corrupt the benchmark data dir; a crash of the program
- * cannot), foreign-key checks off (the generator refers only to rows it has just written or read)
- * and a 256 MiB page cache; 0 restores synchronous=FULL, the checks and the default cache.
- * STORE_OK or STORE_ERROR. */
+ * cannot), foreign-key checks off (the generator refers only to rows it has just written or read),
+ * a 256 MiB page cache and temporary data in memory (the statement journals the queue triggers
+ * need went to a temporary file, four kilobytes at a time); 0 restores synchronous=FULL, the
+ * checks, the default cache and temp_store. STORE_OK or STORE_ERROR. */
 StoreStatus store_fill_durability(int relaxed);
 /* 1 when this thread's connection has no open transaction (checked after every request). */
 int store_idle(void);

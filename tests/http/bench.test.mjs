@@ -121,6 +121,47 @@ test('bench_fill is deterministic in the clear workflow fields for a --seed and 
   assert.notEqual(stats(6), a, 'another seed gives other ones');
 });
 
+// bench_fill refreshes each case's queue rows once per batch (case_queue_refresh dropped and made
+// again inside the batch's transaction); --verify-queue compares the table with a rebuild from
+// scratch through the schema's own trigger, and fails when a row is wrong or missing.
+function sql(dir, query) {
+  const r = spawnSync('sqlite3', ['-cmd', '.timeout 5000', path.join(dir, 'takedown.db'), query], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout.trim();
+}
+
+test('bench_fill leaves the queue table exactly as a rebuild from scratch makes it', () => {
+  const dir = path.join(newDir('takedown-bench-queue-'), 'data');
+  const first = fill(dir, 300, ['--batch', '64', '--verify-queue']);
+  assert.equal(first.status, 0, first.stderr);
+  const rows = Number(first.stdout.match(/queue table: (\d+) rows, the same as a rebuild from scratch/)[1]);
+  assert.ok(rows > 300 * 2, `every case is in several queues (${rows} rows)`);
+  // Grown in other batches, and checked again; the committed schema still has the trigger.
+  const grow = fill(dir, 450, ['--batch', '100', '--verify-queue']);
+  assert.equal(grow.status, 0, grow.stderr);
+  assert.match(grow.stdout, /added 150 cases/);
+  assert.match(grow.stdout, /queue table: \d+ rows, the same as a rebuild from scratch/);
+  assert.equal(sql(dir, "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' AND name = 'case_queue_refresh'"), '1');
+  assert.equal(sql(dir, 'SELECT count(*) FROM case_queue_dirty'), '0');
+  assert.equal(sql(dir, 'SELECT count(DISTINCT case_id) FROM case_queue'), '450');
+
+  // The check can fail: a row changed, a row gone.
+  const broken = (change) => {
+    sql(dir, `BEGIN; ${change}; COMMIT;`);
+    const r = fill(dir, 450, ['--verify-queue']);
+    assert.equal(r.status, 1, r.stdout);
+    assert.match(r.stderr, /the queue table of .* differs from a rebuild from scratch in \d+ rows/);
+  };
+  const one = sql(dir, 'SELECT case_id FROM case_queue WHERE queue = 1 ORDER BY case_id LIMIT 1');
+  const saved = sql(dir, `SELECT due FROM case_queue WHERE queue = 1 AND platform = '' AND case_id = '${one}'`);
+  broken(`UPDATE case_queue SET due = due + 1 WHERE queue = 1 AND platform = '' AND case_id = '${one}'`);
+  sql(dir, `UPDATE case_queue SET due = ${saved} WHERE queue = 1 AND platform = '' AND case_id = '${one}'`);
+  assert.equal(fill(dir, 450, ['--verify-queue']).status, 0, 'restored, the check passes again');
+  broken(`DELETE FROM case_queue WHERE queue = 1 AND platform = '' AND case_id = '${one}'`);
+  sql(dir, `INSERT INTO case_queue_dirty VALUES ('${one}')`); // the trigger makes its rows again
+  assert.equal(fill(dir, 450, ['--verify-queue']).status, 0, 'refreshed, the check passes again');
+});
+
 test('a filled benchmark dir: queues list the generated cases, a case opens, receipts sign in at the minimum KDF', async () => {
   const dir = path.join(newDir('takedown-bench-fill-'), 'data'); // a dir that does not exist yet
   const first = fill(dir, 150);

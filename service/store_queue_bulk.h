@@ -1,0 +1,36 @@
+/* The queue rows (schema/0008_case_queue.sql) for bulk writes: the benchmark's generator only.
+ *
+ * Every insert or update on cases and targets marks its case in case_queue_dirty, and the trigger
+ * case_queue_refresh recomputes that case's case_queue rows at once: about ten times for a case
+ * the generator writes with its copies and their casework. These functions let one transaction
+ * refresh each case once instead. Only tests/bench/fill.c may call them (it fills nothing but a
+ * benchmark data dir it made itself); takedownd and takedownctl never do, so the service keeps the
+ * queue in step statement by statement.
+ *
+ * Both belong inside the same store_tx: store_queue_refresh_defer drops case_queue_refresh and
+ * hands back its SQL as sqlite_schema holds it (whatever the migrations made of it), the writes
+ * go on marking cases, and store_queue_refresh_resume recreates the trigger from that text and
+ * refreshes every marked case exactly once through it. A transaction that fails or never commits
+ * rolls the drop back with everything else, so the committed schema always has the trigger. */
+#ifndef TAKEDOWN_STORE_QUEUE_BULK_H
+#define TAKEDOWN_STORE_QUEUE_BULK_H
+
+#include "store.h"
+
+#include <stdint.h>
+
+/* Inside a transaction: drops case_queue_refresh; *trigger_sql receives its CREATE TRIGGER text
+ * (owned by the caller until store_queue_refresh_resume). STORE_NOT_FOUND when the trigger is not
+ * there (already deferred), else STORE_OK or STORE_ERROR. */
+StoreStatus store_queue_refresh_defer(StoreConn *c, char **trigger_sql);
+/* In the same transaction: recreates the trigger from *trigger_sql (then freed and set to NULL),
+ * refreshes each case marked in case_queue_dirty once and leaves case_queue_dirty empty. */
+StoreStatus store_queue_refresh_resume(StoreConn *c, char **trigger_sql);
+
+/* Compares case_queue with what a rebuild from scratch through case_queue_refresh makes, and
+ * undoes the rebuild: *rows receives the number of rows kept, *wrong the number kept but not
+ * rebuilt plus rebuilt but not kept plus marks left in case_queue_dirty (0 when the queue is
+ * right). Runs in a savepoint of its own, in or outside a transaction; reads every case. */
+StoreStatus store_queue_check(StoreConn *c, int64_t *rows, int64_t *wrong);
+
+#endif
