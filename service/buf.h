@@ -20,6 +20,11 @@ void buf_printf(Buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3
 void buf_vprintf(Buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /* Appends s with & < > " ' replaced by entities: safe in HTML text and quoted attributes. */
 void buf_put_html(Buf *b, const char *s, size_t n);
+/* Appends s as a JSON string, quoted, escaped as Jansson's json_dumps escapes with
+ * JSON_ENSURE_ASCII (\" \\ \b \f \n \r \t, other controls and every non-ASCII code point as
+ * \uXXXX, surrogate pairs above U+FFFF), so text written by hand matches Jansson's byte for byte.
+ * A byte that is not valid UTF-8 becomes \uFFFD. */
+void buf_put_json_string(Buf *b, const char *s);
 /* Gives the caller the bytes (NUL-terminated, never NULL) and leaves b empty. */
 char *buf_take(Buf *b);
 /* Empties b, wiping the bytes it held; keeps the allocation. */

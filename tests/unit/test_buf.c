@@ -79,6 +79,40 @@ static void test_json_frees_through_wiping_allocator(void **state)
     json_decref(v); /* through the wiping free: must not crash or leak under ASan */
 }
 
+/* JSON strings written by hand are byte for byte what Jansson writes (the queue API's rows). */
+static void test_json_string_matches_jansson(void **state)
+{
+    (void)state;
+    char controls[40];
+    for (int c = 1; c < 32; c++)
+        controls[c - 1] = (char)c;
+    controls[31] = 0x7f;
+    controls[32] = '\0';
+    const char *samples[] = {"",      "plain-id_0.9", "a\"b\\c/d",    controls,
+                             "é中文", "😀 x 𝄞",        "case 3f2a\t\n"};
+    for (size_t i = 0; i < sizeof samples / sizeof samples[0]; i++) {
+        json_t *v = json_string(samples[i]);
+        assert_non_null(v);
+        char *want = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT | JSON_ENSURE_ASCII);
+        Buf got = {0};
+        buf_put_json_string(&got, samples[i]);
+        assert_string_equal(got.data, want);
+        free(want);
+        json_decref(v);
+        buf_free(&got);
+    }
+    /* Bytes that are not UTF-8 (a stray continuation, a truncated sequence, an overlong form, a
+     * surrogate) each become U+FFFD rather than breaking the document. */
+    Buf bad = {0};
+    buf_put_json_string(&bad, "a\x80"
+                              "b\xe4\xb8"
+                              "c\xc0\xaf"
+                              "\xed\xa0\x80");
+    assert_string_equal(bad.data,
+                        "\"a\\uFFFDb\\uFFFD\\uFFFDc\\uFFFD\\uFFFD\\uFFFD\\uFFFD\\uFFFD\"");
+    buf_free(&bad);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -86,6 +120,7 @@ int main(void)
         cmocka_unit_test(test_wipe_clears_past_len),
         cmocka_unit_test(test_growth_keeps_content),
         cmocka_unit_test(test_json_frees_through_wiping_allocator),
+        cmocka_unit_test(test_json_string_matches_jansson),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
