@@ -148,6 +148,16 @@ int http_reply_json(Request *req, int status, json_t *obj)
     return status;
 }
 
+int http_reply_json_text(Request *req, int status, Buf *body)
+{
+    buf_free(&req->resp.body);
+    req->resp.body = *body;
+    *body = (Buf){0};
+    req->resp.content_type = "application/json";
+    req->resp.status = status;
+    return status;
+}
+
 int http_reply_page(Request *req, int status, const char *template_name, json_t *ctx)
 {
     if (!ctx)
