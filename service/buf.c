@@ -51,7 +51,7 @@ char *xstrndup(const char *s, size_t n)
     return p;
 }
 
-static void buf_reserve(Buf *b, size_t extra)
+void buf_reserve(Buf *b, size_t extra)
 {
     if (b->len + extra + 1 <= b->cap)
         return;

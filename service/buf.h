@@ -12,6 +12,9 @@ typedef struct Buf {
     size_t cap; /* bytes allocated */
 } Buf;
 
+/* Makes room for extra more bytes (and the NUL) at once, so a buffer known to grow large is not
+ * copied and wiped at every doubling on the way. */
+void buf_reserve(Buf *b, size_t extra);
 /* Appends n bytes; aborts on out-of-memory (the service cannot continue safely without memory). */
 void buf_append(Buf *b, const void *data, size_t n);
 void buf_puts(Buf *b, const char *s);

@@ -72,11 +72,43 @@ static void test_json_frees_through_wiping_allocator(void **state)
     json_free_t f;
     harden_json_memory();
     json_get_alloc_funcs(&m, &f);
-    assert_ptr_equal(m, malloc);
+    assert_non_null(m);
     assert_ptr_not_equal(f, free);
     json_t *v = json_pack("{s:s}", "description", "decrypted case text");
     assert_non_null(v);
     json_decref(v); /* through the wiping free: must not crash or leak under ASan */
+}
+
+/* Values made between scratch begin and stop come from the thread's block (freeing them does
+ * nothing, so their bytes are still there), and end wipes them; a value too big for the block,
+ * and one made after stop, come from malloc and are freed as usual (ASan would see otherwise). */
+static void test_json_scratch_is_wiped_at_end(void **state)
+{
+    (void)state;
+    harden_json_memory();
+    harden_json_scratch_begin();
+    json_t *small = json_pack("{s:s}", "row", "in the scratch block");
+    const char *text = json_string_value(json_object_get(small, "row"));
+    char *big_text = calloc(1, 300 * 1024);
+    assert_non_null(big_text);
+    memset(big_text, 'x', 300 * 1024 - 1);
+    json_t *big = json_string(big_text); /* larger than the block: malloc */
+    harden_json_scratch_stop();
+    json_t *after = json_string("after stop");
+    json_decref(small);
+    assert_string_equal(text, "in the scratch block"); /* freeing did nothing */
+    json_decref(big);
+    json_decref(after);
+    harden_json_scratch_end();
+    assert_true(all_zero(text, strlen("in the scratch block")));
+    /* The block is ready again, from its start (before where the object came first). */
+    harden_json_scratch_begin();
+    json_t *again = json_string("in the scratch block");
+    assert_true(json_string_value(again) < text);
+    harden_json_scratch_stop();
+    json_decref(again);
+    harden_json_scratch_end();
+    free(big_text);
 }
 
 /* JSON strings written by hand are byte for byte what Jansson writes (the queue API's rows). */
@@ -121,6 +153,7 @@ int main(void)
         cmocka_unit_test(test_growth_keeps_content),
         cmocka_unit_test(test_json_frees_through_wiping_allocator),
         cmocka_unit_test(test_json_string_matches_jansson),
+        cmocka_unit_test(test_json_scratch_is_wiped_at_end),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
