@@ -61,28 +61,38 @@ static void queue_row_json(void *arg, const QueueRow *r, int overdue)
     Buf *b = q->out;
     buf_puts(b, q->n++ ? ",{\"case\":" : "{\"case\":");
     buf_put_json_string(b, r->id);
-    buf_printf(b, ",\"created_at\":%lld,\"risk_flags\":%d,\"incident_type\":",
-               (long long)r->created_at, r->risk_flags);
+    buf_puts(b, ",\"created_at\":");
+    buf_put_int(b, r->created_at);
+    buf_puts(b, ",\"risk_flags\":");
+    buf_put_int(b, r->risk_flags);
+    buf_puts(b, ",\"incident_type\":");
     buf_put_json_string(b, r->incident_type);
     buf_puts(b, ",\"platforms\":");
     put_summary_json(b, &r->platforms, "[]");
     buf_puts(b, ",\"states\":");
     put_summary_json(b, &r->states, "{}");
-    buf_printf(b,
-               ",\"open_targets\":%d,\"targets\":%d,\"urgent\":%s,\"assignee\":", r->open_targets,
-               r->targets, r->risk_flags ? "true" : "false");
+    buf_puts(b, ",\"open_targets\":");
+    buf_put_int(b, r->open_targets);
+    buf_puts(b, ",\"targets\":");
+    buf_put_int(b, r->targets);
+    buf_puts(b,
+             r->risk_flags ? ",\"urgent\":true,\"assignee\":" : ",\"urgent\":false,\"assignee\":");
     if (r->assignee[0])
         buf_put_json_string(b, r->assignee);
     else
         buf_puts(b, "null");
-    buf_printf(b, ",\"withdrawn\":%s", r->withdrawn ? "true" : "false");
-    if (r->incident_id)
-        buf_printf(b, ",\"incident\":%lld", (long long)r->incident_id);
+    buf_puts(b, r->withdrawn ? ",\"withdrawn\":true" : ",\"withdrawn\":false");
+    if (r->incident_id) {
+        buf_puts(b, ",\"incident\":");
+        buf_put_int(b, r->incident_id);
+    }
     if (r->next_due) {
-        buf_printf(b, ",\"next_due\":%lld,\"waiting_on\":", (long long)r->next_due);
+        buf_puts(b, ",\"next_due\":");
+        buf_put_int(b, r->next_due);
+        buf_puts(b, ",\"waiting_on\":");
         buf_put_json_string(b, r->waiting_on);
     }
-    buf_printf(b, ",\"overdue\":%s}", overdue ? "true" : "false");
+    buf_puts(b, overdue ? ",\"overdue\":true}" : ",\"overdue\":false}");
 }
 
 /* {"cases": [...], "next": cursor or null}, written by hand rather than built with Jansson and

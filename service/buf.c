@@ -2,6 +2,7 @@
  * so every byte it let go of is wiped: on reset, when it grows into a new block, and on free. */
 #include "buf.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,15 +90,35 @@ void buf_putc(Buf *b, char c)
 
 void buf_vprintf(Buf *b, const char *fmt, va_list ap)
 {
+    /* Formatted once into the room there is, and a second time only when that was too little. */
+    size_t room = b->data ? b->cap - b->len : 0;
     va_list copy;
     va_copy(copy, ap);
-    int n = vsnprintf(NULL, 0, fmt, copy);
+    int n = vsnprintf(room ? b->data + b->len : NULL, room, fmt, copy);
     va_end(copy);
-    if (n < 0)
+    if (n < 0) {
+        if (b->data)
+            b->data[b->len] = '\0';
         return;
-    buf_reserve(b, (size_t)n);
-    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    }
+    if ((size_t)n >= room) {
+        buf_reserve(b, (size_t)n);
+        vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    }
     b->len += (size_t)n;
+}
+
+void buf_put_int(Buf *b, int64_t v)
+{
+    char digits[24];
+    size_t d = sizeof digits;
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    do
+        digits[--d] = (char)('0' + u % 10);
+    while ((u /= 10) != 0);
+    if (v < 0)
+        digits[--d] = '-';
+    buf_append(b, digits + d, sizeof digits - d);
 }
 
 void buf_printf(Buf *b, const char *fmt, ...)

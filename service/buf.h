@@ -5,6 +5,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct Buf {
     char *data; /* owned; NULL until the first append */
@@ -21,6 +22,8 @@ void buf_puts(Buf *b, const char *s);
 void buf_putc(Buf *b, char c);
 void buf_printf(Buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void buf_vprintf(Buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+/* Appends v in decimal, as "%lld" would, without a format string to parse (hot JSON writers). */
+void buf_put_int(Buf *b, int64_t v);
 /* Appends s with & < > " ' replaced by entities: safe in HTML text and quoted attributes. */
 void buf_put_html(Buf *b, const char *s, size_t n);
 /* Appends s as a JSON string, quoted, escaped as Jansson's json_dumps escapes with

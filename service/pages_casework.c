@@ -181,16 +181,17 @@ int page_staff_queue(Request *req)
     int bad = query_queue_filter(req, &f) != NULL;
     if (!http_query(req, "queue"))
         f.queue = "new";
-    /* The rows' values come from this thread's scratch block: all are freed with the page's
-     * context in http_reply_page, before harden_json_scratch_end. */
+    /* The rows' and the context's values come from this thread's scratch block: all are freed
+     * with the context in http_reply_page, before harden_json_scratch_end. Stopped before the
+     * rendering, which may make values that outlive the request (i18n's missing-key log). */
     harden_json_scratch_begin();
     QueuePage rows = {req->lang, json_array()};
     char next[CASEWORK_CURSOR_MAX];
     CaseworkResult r = bad ? CW_INVALID
                            : casework_queue(s, &f, http_query(req, "cursor"), clock_now(),
                                             queue_row_page, &rows, next);
-    harden_json_scratch_stop();
     if (r != CW_OK) {
+        harden_json_scratch_stop();
         json_decref(rows.cases);
         harden_json_scratch_end();
     }
@@ -216,6 +217,7 @@ int page_staff_queue(Request *req)
             json_object_set_new(filter, names[k], json_string(http_query(req, names[k])));
     json_object_set_new(ctx, "filter", filter);
     json_object_set_new(ctx, "states", state_options(f.state));
+    harden_json_scratch_stop();
     int status = http_reply_page(req, 200, "staff_queue", ctx);
     harden_json_scratch_end();
     return status;

@@ -111,6 +111,37 @@ static void test_json_scratch_is_wiped_at_end(void **state)
     free(big_text);
 }
 
+/* buf_put_int writes what "%lld" writes, at both ends of the range; buf_printf formats into
+ * the room there is, and again into more when that was too little. */
+static void test_int_and_printf_into_room(void **state)
+{
+    (void)state;
+    const int64_t values[] = {0, 7, -7, 1741600000, 9000000000000000, INT64_MAX, INT64_MIN};
+    for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
+        Buf got = {0}, want = {0};
+        buf_puts(&got, "x");
+        buf_put_int(&got, values[i]);
+        buf_printf(&want, "x%lld", (long long)values[i]);
+        assert_string_equal(got.data, want.data);
+        buf_free(&got);
+        buf_free(&want);
+    }
+    Buf b = {0};
+    buf_puts(&b, "ab");
+    size_t cap = b.cap;
+    buf_printf(&b, "%d", 12345); /* fits the room */
+    assert_int_equal(b.cap, cap);
+    char wide[1000];
+    memset(wide, 'w', sizeof wide - 1);
+    wide[sizeof wide - 1] = '\0';
+    buf_printf(&b, "[%s]", wide); /* does not */
+    assert_true(b.cap > cap);
+    assert_int_equal(b.len, 2 + 5 + 2 + 999);
+    assert_memory_equal(b.data, "ab12345[www", 11);
+    assert_memory_equal(b.data + b.len - 2, "w]", 3);
+    buf_free(&b);
+}
+
 /* JSON strings written by hand are byte for byte what Jansson writes (the queue API's rows). */
 static void test_json_string_matches_jansson(void **state)
 {
@@ -152,6 +183,7 @@ int main(void)
         cmocka_unit_test(test_wipe_clears_past_len),
         cmocka_unit_test(test_growth_keeps_content),
         cmocka_unit_test(test_json_frees_through_wiping_allocator),
+        cmocka_unit_test(test_int_and_printf_into_room),
         cmocka_unit_test(test_json_string_matches_jansson),
         cmocka_unit_test(test_json_scratch_is_wiped_at_end),
     };
