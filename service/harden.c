@@ -17,7 +17,7 @@ int harden_no_core_dumps(void)
     return prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0 ? 0 : -1;
 }
 
-#define SCRATCH_SIZE (256 * 1024) /* a queue page of 100 rows takes about a third */
+#define SCRATCH_SIZE (384 * 1024) /* a queue page takes 120 KiB at 50 rows, 200 KiB at 100 */
 
 typedef struct Scratch {
     unsigned char *block; /* owned by the thread (freed, wiped, at its exit); NULL until used */

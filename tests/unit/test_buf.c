@@ -89,9 +89,9 @@ static void test_json_scratch_is_wiped_at_end(void **state)
     harden_json_scratch_begin();
     json_t *small = json_pack("{s:s}", "row", "in the scratch block");
     const char *text = json_string_value(json_object_get(small, "row"));
-    char *big_text = calloc(1, 300 * 1024);
+    char *big_text = calloc(1, 500 * 1024);
     assert_non_null(big_text);
-    memset(big_text, 'x', 300 * 1024 - 1);
+    memset(big_text, 'x', 500 * 1024 - 1);
     json_t *big = json_string(big_text); /* larger than the block: malloc */
     harden_json_scratch_stop();
     json_t *after = json_string("after stop");
