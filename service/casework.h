@@ -27,10 +27,17 @@ typedef enum CaseworkResult {
 #define CASEWORK_QUEUE_MAX 100
 #define CASEWORK_NOTE_MAX 5000
 
-/* A queue page: {"cases": [...], "next": cursor or null}. Decrypts nothing: rows carry workflow
- * metadata only. cursor is NULL for the first page; CW_INVALID for a bad queue, cursor or limit. */
+#define CASEWORK_CURSOR_MAX 96
+
+/* One row of a queue page and whether its next clock has passed (due at or before now). */
+typedef void (*CaseworkQueueRowFn)(void *arg, const QueueRow *r, int overdue);
+
+/* A queue page, row by row: cb sees each row (valid during the call only), then next receives the
+ * cursor of the following page, or "" when this page is the last. Decrypts nothing: rows carry
+ * workflow metadata only, all read by one range scan (schema/0009_case_queue_summary.sql). cursor
+ * is NULL or "" for the first page; CW_INVALID for a bad queue, cursor or limit. */
 CaseworkResult casework_queue(const Session *s, QueueFilter *f, const char *cursor, int64_t now,
-                              json_t **out);
+                              CaseworkQueueRowFn cb, void *arg, char next[CASEWORK_CURSOR_MAX]);
 
 /* The whole case for a staff member (and an audit entry saying they viewed it). */
 CaseworkResult casework_view(const Session *s, const char *case_id, int64_t now, json_t **out);

@@ -1,10 +1,7 @@
 /* Queues: one page of cases at a time, by cursor, decrypting nothing. */
 #include "casework_internal.h"
 
-#include "states.h"
 #include "store_queue.h"
-#include "store_target.h"
-#include "vault.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -12,66 +9,21 @@
 /* ---- queues ---- */
 
 typedef struct QueueArgs {
-    StoreConn *c;
-    json_t *rows;
+    CaseworkQueueRowFn cb;
+    void *arg;
     int64_t now;
-    QueueRow last;
+    QueueRow last; /* only its sort key, for the cursor */
     int n;
 } QueueArgs;
-
-typedef struct TargetSummary {
-    json_t *platforms, *states;
-    int open, total, overdue;
-    int64_t next_due;
-    char waiting[24];
-} TargetSummary;
-
-static void summarise_target(void *arg, const TargetRow *t)
-{
-    TargetSummary *ts = arg;
-    ts->total++;
-    if (states_is_open(t->state))
-        ts->open++;
-    json_t *n = json_object_get(ts->states, t->state);
-    json_object_set_new(ts->states, t->state, json_integer(n ? json_integer_value(n) + 1 : 1));
-    int seen = 0;
-    size_t i;
-    json_t *p;
-    json_array_foreach(ts->platforms, i, p) if (strcmp(json_string_value(p), t->platform) == 0)
-        seen = 1;
-    if (!seen)
-        json_array_append_new(ts->platforms, json_string(t->platform));
-    if (cw_is_waiting(t->state) && t->due_at) {
-        if (!ts->next_due || t->due_at < ts->next_due) {
-            ts->next_due = t->due_at;
-            snprintf(ts->waiting, sizeof ts->waiting, "%s", t->state);
-        }
-    }
-}
 
 static void queue_row(void *arg, const QueueRow *r)
 {
     QueueArgs *a = arg;
-    TargetSummary ts = {json_array(), json_object(), 0, 0, 0, 0, ""};
-    store_targets_of_case(a->c, r->id, 0, summarise_target, &ts);
-    json_t *o = json_pack("{s:s, s:I, s:i, s:s, s:o, s:o, s:i, s:i}", "case", r->id, "created_at",
-                          (json_int_t)r->created_at, "risk_flags", r->risk_flags, "incident_type",
-                          r->incident_type, "platforms", ts.platforms, "states", ts.states,
-                          "open_targets", ts.open, "targets", ts.total);
-    json_object_set_new(o, "urgent", json_boolean(r->risk_flags != 0));
-    json_object_set_new(o, "assignee", r->assignee[0] ? json_string(r->assignee) : json_null());
-    json_object_set_new(o, "withdrawn", json_boolean(r->withdrawn_at != 0));
-    if (r->incident_id)
-        json_object_set_new(o, "incident", json_integer(r->incident_id));
-    if (ts.next_due) {
-        json_object_set_new(o, "next_due", json_integer(ts.next_due));
-        json_object_set_new(o, "waiting_on", json_string(ts.waiting));
-        json_object_set_new(o, "overdue", json_boolean(ts.next_due <= a->now));
-    } else {
-        json_object_set_new(o, "overdue", json_false());
-    }
-    json_array_append_new(a->rows, o);
-    a->last = *r;
+    a->cb(a->arg, r, r->next_due && r->next_due <= a->now);
+    snprintf(a->last.id, sizeof a->last.id, "%s", r->id);
+    a->last.prio = r->prio;
+    a->last.due = r->due;
+    a->last.created_at = r->created_at;
     a->n++;
 }
 
@@ -79,8 +31,9 @@ static const char *const QUEUES[] = {"new",        "mine", "overdue", "awaiting"
                                      "monitoring", "all",  NULL};
 
 CaseworkResult casework_queue(const Session *s, QueueFilter *f, const char *cursor, int64_t now,
-                              json_t **out)
+                              CaseworkQueueRowFn cb, void *arg, char next[CASEWORK_CURSOR_MAX])
 {
+    next[0] = '\0';
     int known = 0;
     for (int i = 0; QUEUES[i]; i++)
         if (f->queue && strcmp(f->queue, QUEUES[i]) == 0)
@@ -111,16 +64,12 @@ CaseworkResult casework_queue(const Session *s, QueueFilter *f, const char *curs
     StoreConn *c = store_conn();
     if (!c)
         return CW_ERROR;
-    QueueArgs a = {.c = c, .rows = json_array(), .now = now};
+    QueueArgs a = {.cb = cb, .arg = arg, .now = now};
     StoreStatus st = store_queue(c, f, queue_row, &a);
-    if (st != STORE_OK) {
-        json_decref(a.rows);
+    if (st != STORE_OK)
         return cw_from_store(st);
-    }
-    json_t *next = json_null();
     if (a.n == f->limit)
-        next = json_sprintf("%d.%lld.%lld.%s", a.last.prio, (long long)a.last.due,
-                            (long long)a.last.created_at, a.last.id);
-    *out = json_pack("{s:o, s:o}", "cases", a.rows, "next", next);
+        snprintf(next, CASEWORK_CURSOR_MAX, "%d.%lld.%lld.%s", a.last.prio, (long long)a.last.due,
+                 (long long)a.last.created_at, a.last.id);
     return CW_OK;
 }

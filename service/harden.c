@@ -3,6 +3,7 @@
 
 #include <jansson.h>
 #include <malloc.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -16,9 +17,50 @@ int harden_no_core_dumps(void)
     return prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0 ? 0 : -1;
 }
 
+#define SCRATCH_SIZE (384 * 1024) /* a queue page takes 120 KiB at 50 rows, 200 KiB at 100 */
+
+typedef struct Scratch {
+    unsigned char *block; /* owned by the thread (freed, wiped, at its exit); NULL until used */
+    size_t used;
+    int on;
+} Scratch;
+
+static _Thread_local Scratch scratch;
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+static int json_memory_wiped; /* harden_json_memory ran */
+
+static void scratch_free(void *block)
+{
+    explicit_bzero(block, SCRATCH_SIZE);
+    free(block);
+}
+
+static void scratch_key_init(void)
+{
+    pthread_key_create(&scratch_key, scratch_free);
+}
+
+static int in_scratch(const void *p)
+{
+    const unsigned char *b = scratch.block;
+    return b && (const unsigned char *)p >= b && (const unsigned char *)p < b + SCRATCH_SIZE;
+}
+
+static void *json_alloc(size_t n)
+{
+    size_t need = (n + 15) & ~(size_t)15; /* malloc's alignment */
+    if (scratch.on && need >= n && need <= SCRATCH_SIZE - scratch.used) {
+        void *p = scratch.block + scratch.used;
+        scratch.used += need;
+        return p;
+    }
+    return malloc(n);
+}
+
 static void wiping_free(void *p)
 {
-    if (!p)
+    if (!p || in_scratch(p))
         return;
     explicit_bzero(p, malloc_usable_size(p));
     free(p);
@@ -26,5 +68,33 @@ static void wiping_free(void *p)
 
 void harden_json_memory(void)
 {
-    json_set_alloc_funcs(malloc, wiping_free);
+    json_set_alloc_funcs(json_alloc, wiping_free);
+    json_memory_wiped = 1;
+}
+
+void harden_json_scratch_begin(void)
+{
+    if (!json_memory_wiped)
+        return;
+    if (!scratch.block) {
+        pthread_once(&scratch_once, scratch_key_init);
+        scratch.block = malloc(SCRATCH_SIZE);
+        if (!scratch.block)
+            return; /* values come from malloc as usual */
+        pthread_setspecific(scratch_key, scratch.block);
+    }
+    scratch.on = 1;
+}
+
+void harden_json_scratch_stop(void)
+{
+    scratch.on = 0;
+}
+
+void harden_json_scratch_end(void)
+{
+    scratch.on = 0;
+    if (scratch.block)
+        explicit_bzero(scratch.block, scratch.used);
+    scratch.used = 0;
 }

@@ -8,8 +8,19 @@
  * sodium_malloc, which marks them MADV_DONTDUMP itself. Returns 0, or
  * -1 with errno when the kernel refused. Call first thing in main. */
 int harden_no_core_dumps(void);
-/* Makes Jansson allocate with malloc and wipe every block before freeing it. Call before any
- * Jansson value exists. */
+/* Makes Jansson allocate with malloc (or a thread's scratch block, below) and wipe every block
+ * before freeing it. Call before any Jansson value exists. */
 void harden_json_memory(void);
+
+/* A request's many short-lived Jansson values (a queue page's rows: some thirty allocations a row)
+ * without a malloc, a wipe and a free each. Between harden_json_scratch_begin and
+ * harden_json_scratch_stop, Jansson values made on this thread come from one block of this
+ * thread's, by moving a pointer (from malloc as usual once it is full); freeing them does nothing.
+ * harden_json_scratch_end wipes the bytes used and makes the block ready again: by then every
+ * value made from it must be freed or never used again, and none may have gone to another thread.
+ * Without harden_json_memory the three do nothing. */
+void harden_json_scratch_begin(void);
+void harden_json_scratch_stop(void);
+void harden_json_scratch_end(void);
 
 #endif

@@ -148,6 +148,20 @@ int http_reply_json(Request *req, int status, json_t *obj)
     return status;
 }
 
+int http_reply_json_text(Request *req, int status, Buf *body)
+{
+    buf_free(&req->resp.body);
+    req->resp.body = *body;
+    *body = (Buf){0};
+    req->resp.content_type = "application/json";
+    req->resp.status = status;
+    return status;
+}
+
+/* Room a page is rendered into at once: most staff pages (a queue of 50 rows is 36 KiB) fit, so
+ * the body is not copied and wiped at every doubling from 256 bytes. */
+#define HTTP_PAGE_RESERVE (48 * 1024)
+
 int http_reply_page(Request *req, int status, const char *template_name, json_t *ctx)
 {
     if (!ctx)
@@ -157,6 +171,7 @@ int http_reply_page(Request *req, int status, const char *template_name, json_t 
     json_object_set_new(ctx, "path", json_string(req->path));
     json_object_set_new(ctx, "request_id", json_string(req->id_str));
     buf_reset(&req->resp.body);
+    buf_reserve(&req->resp.body, HTTP_PAGE_RESERVE);
     if (render_template(template_name, ctx, req->lang, &req->resp.body) != 0) {
         json_decref(ctx);
         log_errorx("cannot render %s", template_name);

@@ -102,6 +102,9 @@ const char *http_form(Request *req, const char *name);
 /* ---- filling the response ---- */
 void http_set_header(Request *req, const char *name, const char *value);
 /* Steals obj. */
+/* A reply of JSON text already written (by hand, as Jansson would write it); takes body's bytes and
+ * leaves it empty. */
+int http_reply_json_text(Request *req, int status, Buf *body);
 int http_reply_json(Request *req, int status, json_t *obj);
 /* Renders template with ctx (stolen) in the request's language inside the page layout; adds the
  * fields every page needs (lang, path, csrf...). */

@@ -809,6 +809,8 @@ static void render_run(const Template *t, const Scope *s, Render *r, Buf *out)
         return;
     }
     Buf page = {0}; /* owned here: the page's output, already escaped */
+    /* As much room as the caller made for the whole (http_reply_page's reserve), at once. */
+    buf_reserve(&page, out->cap > out->len ? out->cap - out->len - 1 : 0);
     render_nodes(t->body, s, r, &page);
     const char *saved = r->content;
     size_t saved_len = r->content_len;

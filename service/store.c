@@ -458,8 +458,15 @@ void store_column_fixed(sqlite3_stmt *st, int col, void *out, size_t n)
 
 void store_column_text(sqlite3_stmt *st, int col, char *out, size_t n)
 {
+    if (n == 0)
+        return;
     const unsigned char *p = sqlite3_column_text(st, col);
-    snprintf(out, n, "%s", p ? (const char *)p : "");
+    size_t len = p ? (size_t)sqlite3_column_bytes(st, col) : 0;
+    if (len > n - 1)
+        len = n - 1; /* truncated, as the declaration promises */
+    if (len)
+        memcpy(out, p, len);
+    out[len] = '\0';
 }
 
 int64_t store_last_insert_id(StoreConn *c)

@@ -11,8 +11,11 @@ static const StoreCol queue_cols[] = {
     STORE_COL(TEXT, QueueRow, id),          STORE_COL(INT, QueueRow, prio),
     STORE_COL(INT, QueueRow, due),          STORE_COL(INT, QueueRow, created_at),
     STORE_COL(INT, QueueRow, risk_flags),   STORE_COL(TEXT, QueueRow, incident_type),
-    STORE_COL(INT, QueueRow, withdrawn_at), STORE_COL(TEXT, QueueRow, assignee),
-    STORE_COL(INT, QueueRow, incident_id)};
+    STORE_COL(INT, QueueRow, withdrawn),    STORE_COL(TEXT, QueueRow, assignee),
+    STORE_COL(INT, QueueRow, incident_id),  STORE_COL(BUF, QueueRow, platforms),
+    STORE_COL(BUF, QueueRow, states),       STORE_COL(INT, QueueRow, targets),
+    STORE_COL(INT, QueueRow, open_targets), STORE_COL(INT, QueueRow, next_due),
+    STORE_COL(TEXT, QueueRow, waiting_on)};
 static const StoreRowSpec queue_spec = STORE_ROW_SPEC(queue_cols);
 STORE_EACH_ROW(queue_each, QueueRow, queue_spec)
 
@@ -35,22 +38,23 @@ static void queue_key(const QueueFilter *f, int *queue, int64_t *owner, int64_t 
         *due_max = f->now;
 }
 
-/* One priority's part of a page: a range scan of case_queue's primary key from the cursor.
- * The route, state, incident and assignee filters narrow what that scan finds. */
+/* One priority's part of a page: a range scan of case_queue's primary key from the cursor, which
+ * carries all a row shows (schema/0009_case_queue_summary.sql) but the assignee's login. The
+ * route, state, incident and assignee filters narrow what that scan finds. */
 #define QUEUE_PART_SQL                                                                             \
-    "SELECT q.case_id, q.prio, q.due, q.created_at, c.risk_flags, c.incident_type, "               \
-    " coalesce(c.withdrawn_at, 0), coalesce(s.login, ''), coalesce(c.incident_id, 0) "             \
-    "FROM case_queue q JOIN cases c ON c.id = q.case_id "                                          \
-    " LEFT JOIN staff s ON s.id = c.assignee "                                                     \
+    "SELECT q.case_id, q.prio, q.due, q.created_at, q.risk_flags, q.incident_type, q.withdrawn, "  \
+    " coalesce(s.login, ''), q.incident_id, q.platforms, q.states, q.targets, q.open_targets, "    \
+    " q.next_due, q.waiting_on "                                                                   \
+    "FROM case_queue q LEFT JOIN staff s ON s.id = q.assignee "                                    \
     "WHERE q.queue = :queue AND q.owner = :owner AND q.platform = :platform "                      \
     " AND q.prio = :prio AND (q.due, q.created_at, q.case_id) > (:due, :created, :after_id) "      \
     " AND q.due <= :due_max "                                                                      \
-    " AND (:route IS NULL OR EXISTS (SELECT 1 FROM targets t WHERE t.case_id = c.id "              \
+    " AND (:route IS NULL OR EXISTS (SELECT 1 FROM targets t WHERE t.case_id = q.case_id "         \
     "      AND t.route = :route)) "                                                                \
-    " AND (:state IS NULL OR EXISTS (SELECT 1 FROM targets t WHERE t.case_id = c.id "              \
+    " AND (:state IS NULL OR EXISTS (SELECT 1 FROM targets t WHERE t.case_id = q.case_id "         \
     "      AND t.state = :state)) "                                                                \
-    " AND (:incident IS NULL OR c.incident_id = :incident) "                                       \
-    " AND (:assignee IS NULL OR c.assignee = :assignee) "                                          \
+    " AND (:incident IS NULL OR q.incident_id = :incident) "                                       \
+    " AND (:assignee IS NULL OR q.assignee = :assignee) "                                          \
     "ORDER BY q.due, q.created_at, q.case_id LIMIT :limit"
 
 static const char queue_part_sql[] = QUEUE_PART_SQL;

@@ -3,6 +3,7 @@
 #ifndef TAKEDOWN_STORE_QUEUE_H
 #define TAKEDOWN_STORE_QUEUE_H
 
+#include "buf.h"
 #include "store.h"
 
 #include <stdint.h>
@@ -32,9 +33,16 @@ typedef struct QueueRow {
     int64_t created_at;
     int risk_flags;
     char incident_type[16];
-    int64_t withdrawn_at;
+    int withdrawn;     /* 0 or 1 */
     char assignee[64]; /* login or "" */
     int64_t incident_id;
+    Buf platforms;    /* JSON array: each platform of its copies once, by first copy; owned by the
+                         store, valid during the callback */
+    Buf states;       /* JSON object: copies per state, by each state's first copy; likewise */
+    int targets;      /* copies */
+    int open_targets; /* copies in an open state */
+    int64_t next_due; /* the earliest clock of an open copy, or 0 */
+    char waiting_on[24]; /* the state of that copy, or "" */
 } QueueRow;
 
 /* The cases of one queue page: at risk first, then by deadline, age and id, after the cursor. */

@@ -1,10 +1,13 @@
-/* The queues as kept ready in case_queue (schema/0008_case_queue.sql) against their definition.
- * A seeded random walk of changes made through the store's own functions (cases reported,
- * copies added and moved through every state, clocks set and cleared, cases assigned, withdrawn
- * and erased) is checked, after every few steps, queue by queue, for every platform filter, every
- * caseworker and several times of day, page by page through the keyset cursor, against the
- * definition written as a plain query over cases and targets. And the page query's plan is a
- * range scan of an index for every queue and filter: never a scan of the cases, never a sort. */
+/* The queues as kept ready in case_queue (schema/0008_case_queue.sql and 0009) against their
+ * definition. A seeded random walk of changes made through the store's own functions (cases
+ * reported, copies added and moved through every state, clocks set and cleared, cases assigned,
+ * tied to incidents, withdrawn and erased) is checked, after every few steps, queue by queue, for
+ * every platform filter, every caseworker and several times of day, page by page through the
+ * keyset cursor, against the definition written as a plain query over cases and targets; and
+ * every row's summary (platforms, states, counts, next clock, the case's own fields) against the
+ * same summary made from the case and its copies read one by one, as the queue used to. And the
+ * page query's plan is a range scan of an index for every queue and filter: never a scan of the
+ * cases, never a sort. */
 #include "states.h"
 #include "store.h"
 #include "store_case.h"
@@ -73,6 +76,8 @@ static int setup(void **state)
     /* Two caseworkers (ids 1 and 2) to assign cases to. */
     raw_exec("INSERT INTO staff (id, login, role, key_wrap, created_at, password_changed_at) "
              "VALUES (1, 'w1', 'caseworker', x'00', 0, 0), (2, 'w2', 'caseworker', x'00', 0, 0)");
+    /* Two incidents to tie cases to. */
+    raw_exec("INSERT INTO incidents (id, created_at, label) VALUES (1, 0, x'00'), (2, 0, x'00')");
     return 0;
 }
 
@@ -195,6 +200,10 @@ static StoreStatus step(StoreConn *c, void *arg)
         StoreStatus st = store_case_set_assignee(c, id, pick(3), NOW);
         return st == STORE_NOT_FOUND ? STORE_OK : st;
     }
+    case 7: {
+        StoreStatus st = store_case_set_incident(c, id, pick(3));
+        return st == STORE_NOT_FOUND ? STORE_OK : st;
+    }
     case 5: {
         int64_t n;
         StoreStatus st = store_targets_withdraw(c, id, "victim", NOW, &n);
@@ -263,7 +272,128 @@ static void by_definition(sqlite3 *db, const char *queue, int64_t me, int64_t no
     sqlite3_finalize(st);
 }
 
+/* ---- a row's summary by its definition: the case and its copies read one by one ---- */
+
+typedef struct Summary {
+    Buf platforms, states; /* as JSON, in the order of first copies by id */
+    int targets, open_targets;
+    int64_t next_due;
+    char waiting_on[24];
+    int risk_flags, withdrawn;
+    int64_t incident_id;
+    char incident_type[16], assignee[64];
+} Summary;
+
+/* The states seen so far, with their counts, in the order first seen. */
+typedef struct StateCounts {
+    char name[24][24];
+    int n[24], len;
+} StateCounts;
+
+static void count_state(StateCounts *sc, const char *state)
+{
+    for (int i = 0; i < sc->len; i++)
+        if (strcmp(sc->name[i], state) == 0) {
+            sc->n[i]++;
+            return;
+        }
+    assert_true(sc->len < 24);
+    snprintf(sc->name[sc->len], sizeof sc->name[0], "%s", state);
+    sc->n[sc->len++] = 1;
+}
+
+static void summary_of_copies(sqlite3 *db, const char *case_id, Summary *s)
+{
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT state, platform, coalesce(due_at, 0) FROM targets "
+                                        "WHERE case_id = ?1 ORDER BY id",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+    sqlite3_bind_text(st, 1, case_id, -1, SQLITE_STATIC);
+    StateCounts sc = {.len = 0};
+    buf_puts(&s->platforms, "[");
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *state = (const char *)sqlite3_column_text(st, 0);
+        const char *platform = (const char *)sqlite3_column_text(st, 1);
+        int64_t due = sqlite3_column_int64(st, 2);
+        s->targets++;
+        if (states_is_open(state))
+            s->open_targets++;
+        count_state(&sc, state);
+        char quoted[64];
+        snprintf(quoted, sizeof quoted, "\"%s\"", platform);
+        if (!strstr(s->platforms.data, quoted))
+            buf_printf(&s->platforms, "%s%s", s->platforms.len > 1 ? "," : "", quoted);
+        if (states_is_open(state) && due && (!s->next_due || due < s->next_due)) {
+            s->next_due = due;
+            snprintf(s->waiting_on, sizeof s->waiting_on, "%s", state);
+        }
+    }
+    sqlite3_finalize(st);
+    buf_puts(&s->platforms, "]");
+    buf_puts(&s->states, "{");
+    for (int i = 0; i < sc.len; i++)
+        buf_printf(&s->states, "%s\"%s\":%d", i ? "," : "", sc.name[i], sc.n[i]);
+    buf_puts(&s->states, "}");
+}
+
+static void summary_of_case(sqlite3 *db, const char *case_id, Summary *s)
+{
+    memset(s, 0, sizeof *s);
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(
+        sqlite3_prepare_v2(db,
+                           "SELECT risk_flags, incident_type, coalesce(incident_id, 0), "
+                           " withdrawn_at IS NOT NULL, "
+                           " coalesce((SELECT login FROM staff WHERE id = assignee), '') "
+                           "FROM cases WHERE id = ?1",
+                           -1, &st, NULL),
+        SQLITE_OK);
+    sqlite3_bind_text(st, 1, case_id, -1, SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    s->risk_flags = sqlite3_column_int(st, 0);
+    snprintf(s->incident_type, sizeof s->incident_type, "%s", sqlite3_column_text(st, 1));
+    s->incident_id = sqlite3_column_int64(st, 2);
+    s->withdrawn = sqlite3_column_int(st, 3);
+    snprintf(s->assignee, sizeof s->assignee, "%s", sqlite3_column_text(st, 4));
+    sqlite3_finalize(st);
+    summary_of_copies(db, case_id, s);
+}
+
+static int summaries_compared;   /* rows whose summary was compared, so the check is seen to run */
+static int summaries_with_clock; /* ... of them with a running clock */
+
+/* The summary a queue row carries equals the one its case and copies give now. */
+static void check_summary(sqlite3 *db, const QueueRow *r)
+{
+    Summary want;
+    summary_of_case(db, r->id, &want);
+    const char *platforms = r->platforms.data ? r->platforms.data : "";
+    const char *states = r->states.data ? r->states.data : "";
+    if (strcmp(want.platforms.data, platforms) != 0 || strcmp(want.states.data, states) != 0 ||
+        want.targets != r->targets || want.open_targets != r->open_targets ||
+        want.next_due != r->next_due || strcmp(want.waiting_on, r->waiting_on) != 0 ||
+        want.risk_flags != r->risk_flags || want.withdrawn != r->withdrawn ||
+        want.incident_id != r->incident_id || strcmp(want.incident_type, r->incident_type) != 0 ||
+        strcmp(want.assignee, r->assignee) != 0)
+        fail_msg("case %s: the queue row's summary differs from its definition:\n"
+                 "want %s %s %d/%d due %lld %s risk %d withdrawn %d incident %lld %s by '%s'\n"
+                 "got  %s %s %d/%d due %lld %s risk %d withdrawn %d incident %lld %s by '%s'",
+                 r->id, want.platforms.data, want.states.data, want.open_targets, want.targets,
+                 (long long)want.next_due, want.waiting_on, want.risk_flags, want.withdrawn,
+                 (long long)want.incident_id, want.incident_type, want.assignee, platforms, states,
+                 r->open_targets, r->targets, (long long)r->next_due, r->waiting_on, r->risk_flags,
+                 r->withdrawn, (long long)r->incident_id, r->incident_type, r->assignee);
+    summaries_compared++;
+    if (want.next_due)
+        summaries_with_clock++;
+    buf_free(&want.platforms);
+    buf_free(&want.states);
+}
+
 typedef struct Paged {
+    sqlite3 *db;
     Buf *out;
     QueueRow last;
     int n;
@@ -273,19 +403,21 @@ static void paged_row(void *arg, const QueueRow *r)
 {
     Paged *p = arg;
     buf_printf(p->out, "%s\n", r->id);
+    check_summary(p->db, r);
     p->last = *r;
     p->n++;
 }
 
 /* The case ids of a queue as the service pages it: three at a time, by the keyset cursor. */
-static void by_store(const char *queue, int64_t me, int64_t now, const char *platform, Buf *out)
+static void by_store(sqlite3 *db, const char *queue, int64_t me, int64_t now, const char *platform,
+                     Buf *out)
 {
     StoreConn *c = store_conn();
     assert_non_null(c);
     QueueFilter f = {
         .queue = queue, .me = me, .now = now, .platform = platform, .prio = -1, .limit = 3};
     for (int pages = 0; pages < CASES + 2; pages++) {
-        Paged p = {.out = out};
+        Paged p = {.db = db, .out = out};
         assert_int_equal(store_queue(c, &f, paged_row, &p), STORE_OK);
         if (p.n < f.limit)
             return;
@@ -310,7 +442,7 @@ static void check_every_queue(void)
                     const char *platform = p < 0 ? NULL : PLATFORMS[p];
                     Buf want = {0}, got = {0};
                     by_definition(db, QUEUES[q], me, nows[t], platform, &want);
-                    by_store(QUEUES[q], me, nows[t], platform, &got);
+                    by_store(db, QUEUES[q], me, nows[t], platform, &got);
                     const char *w = want.data ? want.data : "";
                     const char *g = got.data ? got.data : "";
                     if (strcmp(w, g) != 0)
@@ -330,7 +462,7 @@ static void test_queues_match_their_definition(void **state)
     (void)state;
     for (int i = 0; i < STEPS; i++) {
         /* Mostly copies added and moved, now and then a case assigned, withdrawn or erased. */
-        static const unsigned weights[] = {0, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 4, 4, 5, 6};
+        static const unsigned weights[] = {0, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 4, 4, 5, 6, 7};
         Step s = {weights[pick(sizeof weights / sizeof weights[0])], pick(CASES), 0};
         if (s.what == 5 || s.what == 6)
             s.what = pick(3) == 0 ? s.what : 1; /* keep the rarer changes rare */
@@ -341,8 +473,11 @@ static void test_queues_match_their_definition(void **state)
         if (i % 50 == 49)
             check_every_queue();
     }
-    /* The walk filled the queues: most of the comparisons were of non-empty queues. */
+    /* The walk filled the queues: most of the comparisons were of non-empty queues, and many
+     * rows' summaries were compared, many of them with a clock running. */
     assert_true(compared > 12 * 6 * 2 * 3 * 5 / 2);
+    assert_true(summaries_compared > 1000);
+    assert_true(summaries_with_clock > summaries_compared / 10);
 }
 
 static int64_t raw_int(sqlite3 *db, const char *sql)
