@@ -85,33 +85,36 @@ StoreStatus store_targets_of_case(StoreConn *c, const char *case_id, int with_bo
     return store_each(c, st, target_each, &e, __func__);
 }
 
-StoreStatus store_target_set_state(StoreConn *c, int64_t id, const char *from, const char *to,
-                                   int64_t now)
+/* Both moves: the clock set when clocked, else left as it is. */
+static StoreStatus target_move(StoreConn *c, int64_t id, const char *from, const char *to,
+                               int64_t now, int clocked, const char *route, int64_t due_at)
 {
-    sqlite3_stmt *st = store_stmt(c, "UPDATE targets SET state = :to, updated_at = :now "
-                                     "WHERE id = :id AND state = :from");
+    sqlite3_stmt *st = store_stmt(
+        c, "UPDATE targets SET state = :to, updated_at = :now, "
+           "route = CASE WHEN :clocked THEN :route ELSE route END, "
+           "due_at = CASE WHEN :clocked THEN :due_at ELSE due_at END "
+           "WHERE id = :id AND state = :from");
     store_bind_int64_n(st, ":id", id);
     store_bind_text_n(st, ":from", from);
     store_bind_text_n(st, ":to", to);
     store_bind_int64_n(st, ":now", now);
+    store_bind_int64_n(st, ":clocked", clocked);
+    store_bind_opt_text_n(st, ":route", route);
+    store_bind_opt_int64_n(st, ":due_at", due_at);
     StoreStatus s = store_exec_one(c, st, __func__);
     return s == STORE_NOT_FOUND ? STORE_CONFLICT : s;
+}
+
+StoreStatus store_target_set_state(StoreConn *c, int64_t id, const char *from, const char *to,
+                                   int64_t now)
+{
+    return target_move(c, id, from, to, now, 0, NULL, 0);
 }
 
 StoreStatus store_target_move_clocked(StoreConn *c, int64_t id, const char *from, const char *to,
                                       int64_t now, const char *route, int64_t due_at)
 {
-    sqlite3_stmt *st = store_stmt(c, "UPDATE targets SET state = :to, updated_at = :now, "
-                                     "route = :route, due_at = :due_at "
-                                     "WHERE id = :id AND state = :from");
-    store_bind_int64_n(st, ":id", id);
-    store_bind_text_n(st, ":from", from);
-    store_bind_text_n(st, ":to", to);
-    store_bind_int64_n(st, ":now", now);
-    store_bind_opt_text_n(st, ":route", route);
-    store_bind_opt_int64_n(st, ":due_at", due_at);
-    StoreStatus s = store_exec_one(c, st, __func__);
-    return s == STORE_NOT_FOUND ? STORE_CONFLICT : s;
+    return target_move(c, id, from, to, now, 1, route, due_at);
 }
 
 StoreStatus store_case_open_targets(StoreConn *c, const char *case_id, int64_t *n)
