@@ -16,7 +16,7 @@ void config_defaults(Config *cfg)
     snprintf(cfg->data_dir, sizeof cfg->data_dir, "./var");
     snprintf(cfg->listen_host, sizeof cfg->listen_host, "127.0.0.1");
     cfg->listen_port = 8080;
-    cfg->http_threads = 4;
+    cfg->http_threads = 8;
     cfg->workers = 2;
     cfg->work_threads = 16;
     cfg->work_queue = 64;
@@ -267,7 +267,7 @@ const char *config_help(void)
     return "  --data-dir DIR        where the database and files live (default ./var)\n"
            "  --listen HOST:PORT    address to serve on (default 127.0.0.1:8080)\n"
            "  --config FILE         read settings from FILE (key = value, same names as flags)\n"
-           "  --threads N           HTTP threads (default 4)\n"
+           "  --threads N           HTTP threads; a request waiting for its commit holds one (default 8)\n"
            "  --workers N           concurrent Argon2id runs, at most (default 2)\n"
            "  --work-threads N      slow-work threads, raised to --workers if below; the others\n"
            "                        wait on the disk, so transactions commit together (default "

@@ -28,7 +28,7 @@ const MIN_ANSWERS = 10; // fewer answers in a wrk run give its rps but no latenc
 // ---- arguments ----
 
 function parseArgs(argv) {
-  const o = { sizes: [1000, 100000, 1000000], seconds: 5, queueSeconds: 3, threads: 4, connections: 64, queueConnections: 8 };
+  const o = { sizes: [1000, 100000, 1000000], seconds: 5, queueSeconds: 3, threads: 8, connections: 64, queueConnections: 8 };
   for (let i = 0; i < argv.length; i += 2) {
     const [k, v] = [argv[i], argv[i + 1]];
     if (v === undefined) throw new Error(`${k} needs a value`);
