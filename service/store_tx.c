@@ -42,8 +42,8 @@ static StoreStatus run_one(StoreConn *c, TxWaiter *w)
     if (rc != SQLITE_OK)
         return store_status(c, rc, __func__);
     w->status = w->fn(c, w->arg);
-    if (sqlite3_get_autocommit(c->db))
-        return w->status == STORE_OK ? STORE_ERROR : w->status;
+    if (sqlite3_get_autocommit(c->db)) /* gone with everything before it in the group */
+        return STORE_ERROR;
     if (w->status != STORE_OK)
         sqlite3_exec(c->db, "ROLLBACK TO tx", NULL, NULL, NULL);
     rc = sqlite3_exec(c->db, "RELEASE tx", NULL, NULL, NULL);

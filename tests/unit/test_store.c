@@ -269,7 +269,8 @@ typedef struct GroupTx {
     unsigned char lookup;
     StoreStatus ret, got;
     int hold;
-    int nested; /* also runs a nested store_tx that fails: its insert must vanish alone */
+    int nested;  /* also runs a nested store_tx that fails: its insert must vanish alone */
+    int ends_tx; /* ends the whole SQLite transaction under the group, as a full disk can */
     atomic_int entered;
 } GroupTx;
 
@@ -287,6 +288,8 @@ static StoreStatus tx_group(StoreConn *c, void *arg)
     for (int i = 0; g->hold && store_tx_queued() < g->hold && i < 2000; i++)
         store_sleep_ms(5);
     StoreStatus s = insert_case(c, g->id, g->lookup);
+    if (s == STORE_OK && g->ends_tx)
+        sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
     if (s == STORE_OK && g->nested)
         s = store_tx(tx_nested_refused, "1200000000000000000f") == STORE_CONFLICT ? STORE_OK
                                                                                   : STORE_ERROR;
@@ -306,11 +309,12 @@ static void test_tx_group_commit(void **state)
     (void)state;
     int64_t groups0, txs0, groups1, txs1;
     store_tx_counts(&groups0, &txs0);
-    GroupTx first = {"1200000000000000000a", 0x20, STORE_OK, -1, 3, 0, 0};
+    GroupTx first = {"1200000000000000000a", 0x20, STORE_OK, -1, 3, 0, 0, 0};
     GroupTx rest[3] = {
-        {"1200000000000000000b", 0x21, STORE_OK, -1, 0, 1, 0},
-        {"1200000000000000000c", 0x22, STORE_CONFLICT, -1, 0, 0, 0}, /* refused: rolls back alone */
-        {"1200000000000000000d", 0x23, STORE_OK, -1, 0, 0, 0},
+        {"1200000000000000000b", 0x21, STORE_OK, -1, 0, 1, 0, 0},
+        {"1200000000000000000c", 0x22, STORE_CONFLICT, -1, 0, 0, 0,
+         0}, /* refused: rolls back alone */
+        {"1200000000000000000d", 0x23, STORE_OK, -1, 0, 0, 0, 0},
     };
     pthread_t t[4];
     assert_int_equal(pthread_create(&t[0], NULL, group_thread, &first), 0);
@@ -335,6 +339,36 @@ static void test_tx_group_commit(void **state)
     store_tx_counts(&groups1, &txs1);
     assert_int_equal(txs1 - txs0, 4);
     assert_int_equal(groups1 - groups0, 2);
+    assert_true(store_idle());
+}
+
+/* A transaction that takes the whole SQLite transaction down with it (a full disk, an I/O error)
+ * leaves nothing of its group, and every one of the group hears of the failure. */
+static void test_tx_group_lost(void **state)
+{
+    (void)state;
+    GroupTx first = {"1300000000000000000a", 0x30, STORE_OK, -1, 2, 0, 0, 0};
+    GroupTx rest[2] = {
+        {"1300000000000000000b", 0x31, STORE_OK, -1, 0, 0, 0, 0},
+        {"1300000000000000000c", 0x32, STORE_OK, -1, 0, 0, 1, 0},
+    };
+    pthread_t t[3];
+    assert_int_equal(pthread_create(&t[0], NULL, group_thread, &first), 0);
+    for (int i = 0; i < 2000 && !atomic_load(&first.entered); i++)
+        store_sleep_ms(5);
+    assert_true(atomic_load(&first.entered));
+    assert_int_equal(pthread_create(&t[1], NULL, group_thread, &rest[0]), 0);
+    for (int i = 0; i < 2000 && store_tx_queued() < 1; i++)
+        store_sleep_ms(5); /* in this order, so the one that ends the transaction comes second */
+    assert_int_equal(pthread_create(&t[2], NULL, group_thread, &rest[1]), 0);
+    for (int i = 0; i < 3; i++)
+        pthread_join(t[i], NULL);
+    assert_int_equal(first.got, STORE_OK);
+    assert_int_equal(rest[0].got, STORE_ERROR);
+    assert_int_equal(rest[1].got, STORE_ERROR);
+    assert_int_equal(raw_int("SELECT count(*) FROM cases WHERE id = ?1", first.id), 1);
+    assert_int_equal(
+        raw_int("SELECT count(*) FROM cases WHERE id LIKE '13%' AND id != ?1", first.id), 0);
     assert_true(store_idle());
 }
 
@@ -647,6 +681,7 @@ int main(void)
         cmocka_unit_test(test_open_under_a_file_fails),
         cmocka_unit_test(test_tx_commit_and_rollback),
         cmocka_unit_test(test_tx_group_commit),
+        cmocka_unit_test(test_tx_group_lost),
         cmocka_unit_test(test_audit_chain),
         cmocka_unit_test(test_staff_keys_never_on_disabled),
         cmocka_unit_test(test_target_set_state_conflict),
