@@ -58,8 +58,9 @@ StoreStatus store_tx(StoreTxFn fn, void *arg);
 /* takedownd: checkpoints leave the commit path, where they made every transaction of a group wait
  * for pages to be copied into the database. Each time STORE_WAL_PAGES more pages reach the
  * writer's log, ask() is called (not again until store_checkpoint_passive ran; again at the next
- * commit if it returns nonzero) and is to run store_checkpoint_passive on another thread. Call before the first
- * store_tx. Without it the writer checkpoints after its commits as SQLite does by default. */
+ * commit if it returns nonzero) and is to run store_checkpoint_passive on another thread. Call
+ * before the first store_tx. Without it the writer checkpoints after its commits as SQLite does by
+ * default. */
 void store_checkpoint_elsewhere(int (*ask)(void));
 /* A PASSIVE checkpoint on this thread's connection: copies what it can without waiting for a
  * writer or reader; 0 or -1. */

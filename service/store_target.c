@@ -89,11 +89,10 @@ StoreStatus store_targets_of_case(StoreConn *c, const char *case_id, int with_bo
 static StoreStatus target_move(StoreConn *c, int64_t id, const char *from, const char *to,
                                int64_t now, int clocked, const char *route, int64_t due_at)
 {
-    sqlite3_stmt *st = store_stmt(
-        c, "UPDATE targets SET state = :to, updated_at = :now, "
-           "route = CASE WHEN :clocked THEN :route ELSE route END, "
-           "due_at = CASE WHEN :clocked THEN :due_at ELSE due_at END "
-           "WHERE id = :id AND state = :from");
+    sqlite3_stmt *st = store_stmt(c, "UPDATE targets SET state = :to, updated_at = :now, "
+                                     "route = CASE WHEN :clocked THEN :route ELSE route END, "
+                                     "due_at = CASE WHEN :clocked THEN :due_at ELSE due_at END "
+                                     "WHERE id = :id AND state = :from");
     store_bind_int64_n(st, ":id", id);
     store_bind_text_n(st, ":from", from);
     store_bind_text_n(st, ":to", to);
