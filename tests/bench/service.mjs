@@ -28,7 +28,7 @@ const MIN_ANSWERS = 10; // fewer answers in a wrk run give its rps but no latenc
 // ---- arguments ----
 
 function parseArgs(argv) {
-  const o = { sizes: [1000, 100000, 1000000], seconds: 5, queueSeconds: 3, threads: 8, connections: 64, queueConnections: 8 };
+  const o = { sizes: [1000, 100000, 1000000], seconds: 5, queueSeconds: 1, queueRounds: 3, threads: 8, connections: 64, queueConnections: 8 };
   for (let i = 0; i < argv.length; i += 2) {
     const [k, v] = [argv[i], argv[i + 1]];
     if (v === undefined) throw new Error(`${k} needs a value`);
@@ -39,6 +39,7 @@ function parseArgs(argv) {
     else if (k === '--sizes') o.sizes = v === 'none' ? [] : v.split(',').map(Number);
     else if (k === '--seconds') o.seconds = Number(v);
     else if (k === '--queue-seconds') o.queueSeconds = Number(v);
+    else if (k === '--queue-rounds') o.queueRounds = Number(v);
     else if (k === '--threads') o.threads = Number(v);
     else if (k === '--connections') o.connections = Number(v);
     else if (k === '--queue-connections') o.queueConnections = Number(v);
@@ -46,7 +47,7 @@ function parseArgs(argv) {
   }
   if (!o.sizes.every((n) => Number.isInteger(n) && n >= 1 && n <= 10000000)) throw new Error('--sizes: whole numbers 1-10000000');
   o.sizes.sort((a, b) => a - b);
-  for (const [k, v, hi] of [['--seconds', o.seconds, 30], ['--queue-seconds', o.queueSeconds, 30], ['--queue-connections', o.queueConnections, 512]])
+  for (const [k, v, hi] of [['--seconds', o.seconds, 30], ['--queue-seconds', o.queueSeconds, 30], ['--queue-rounds', o.queueRounds, 9], ['--queue-connections', o.queueConnections, 512]])
     if (!Number.isInteger(v) || v < 1 || v > hi) throw new Error(`${k} must be 1-${hi}`);
   return o;
 }
@@ -310,7 +311,7 @@ async function phaseIntake(o, out) {
 
   if (o.queuesHere) {
     const n = lines.length;
-    console.log(`== queues at the ${n} cases submitted (no bench_fill to fill bigger data dirs), -c${o.queueConnections}, ${o.queueSeconds} s each`);
+    console.log(`== queues at the ${n} cases submitted (no bench_fill to fill bigger data dirs), -c${o.queueConnections}, ${o.queueRounds} rounds of ${o.queueSeconds} s each`);
     out.queue = { [n]: { cases: n, fill_seconds: 0, db_bytes_per_case: Math.round(dbBytes(dir) / n), queues: await measureQueues(o, srv, staff) } };
   }
   out.rss_peak_mb = Math.max(out.rss_peak_mb || 0, memoryOf(srv).hwm_mb);
@@ -362,9 +363,19 @@ function queueUrls() {
   return urls;
 }
 
+const median = (xs) => {
+  const v = xs.filter((x) => x !== null && x !== undefined).sort((a, b) => a - b);
+  return v.length ? v[Math.floor((v.length - 1) / 2)] : null;
+};
+
 // Every queue, API and page, without and with the platform filter: {name: {rps, p50_ms, ...}}.
+// Each variant runs --queue-rounds times for --queue-seconds, the rounds interleaved (every
+// variant once, then every variant again), and its figures are the medians of its rounds: a
+// moment's disturbance (another process, a background tick) then spoils one round of a few
+// variants, not a variant's only measurement.
 async function measureQueues(o, srv, staff) {
   const figures = {};
+  const rounds = {};
   for (const [name, p] of queueUrls()) {
     // Once by hand first: a 303 to the sign-in page would count as an answer in wrk's figures.
     const t0 = performance.now();
@@ -386,9 +397,23 @@ async function measureQueues(o, srv, staff) {
       console.log(`${name.padEnd(24)} one request took ${ms1} ms, longer than a run: timed alone`);
       continue;
     }
-    const r = await wrk(srv.base + p, { connections: o.queueConnections, seconds: o.queueSeconds, headers: [`Cookie: td_session=${staff.cookie}`], timeout: '10s' });
-    figures[name] = { rps: r.rps, p50_ms: r.p50_ms, p99_ms: r.p99_ms, requests: r.requests, errors: r.errors };
-    console.log(`${name.padEnd(24)} ${String(r.rps).padStart(9)}/s  p50 ${r.p50_ms} ms  p99 ${r.p99_ms} ms  ${r.errors} errors`);
+    rounds[name] = [];
+  }
+  for (let k = 0; k < o.queueRounds; k++) {
+    for (const [name, p] of queueUrls()) {
+      if (!rounds[name]) continue;
+      const r = await wrk(srv.base + p, { connections: o.queueConnections, seconds: o.queueSeconds, headers: [`Cookie: td_session=${staff.cookie}`], timeout: '10s' });
+      rounds[name].push(r);
+    }
+  }
+  for (const [name, rs] of Object.entries(rounds)) {
+    figures[name] = {
+      rps: median(rs.map((r) => r.rps)), p50_ms: median(rs.map((r) => r.p50_ms)), p99_ms: median(rs.map((r) => r.p99_ms)),
+      requests: rs.reduce((n, r) => n + r.requests, 0), errors: rs.reduce((n, r) => n + r.errors, 0),
+      rounds: rs.map((r) => ({ rps: r.rps, p50_ms: r.p50_ms, p99_ms: r.p99_ms })),
+    };
+    const f = figures[name];
+    console.log(`${name.padEnd(24)} ${String(f.rps).padStart(9)}/s  p50 ${f.p50_ms} ms  p99 ${f.p99_ms} ms  ${f.errors} errors  (medians of ${rs.length}; p99s ${rs.map((r) => r.p99_ms).join(', ')})`);
   }
   return figures;
 }
@@ -401,7 +426,7 @@ async function phaseQueues(o, out) {
     const fillSeconds = fresh || caseCount(dir) < size ? fill(o, dir, size) : 0;
     previous = dir;
     const cases = caseCount(dir);
-    console.log(`== queues at ${cases} cases (${fillSeconds ? `filled in ${fillSeconds} s` : 'kept data'}), -c${o.queueConnections}, ${o.queueSeconds} s each`);
+    console.log(`== queues at ${cases} cases (${fillSeconds ? `filled in ${fillSeconds} s` : 'kept data'}), -c${o.queueConnections}, ${o.queueRounds} rounds of ${o.queueSeconds} s each`);
     const srv = await startServer(o, dir, ['--bench-receipt-kdf-min']);
     await sleep(1000);
     const idle = memoryOf(srv).rss_mb; // before any sign-in: an Argon2id would add its 64 MiB
@@ -543,7 +568,7 @@ async function main() {
     if (out[k] === undefined) out[k] = null;
   const ceilings = Object.fromEntries(Object.entries(b).filter(([k]) => /^(ceiling_|spread$|config$|machine$|commit$|date$)/.test(k)));
   const merged = { ...ceilings, ...out };
-  merged.config = { ...b.config, service_threads: o.threads, service_seconds: o.seconds, queue_seconds: o.queueSeconds, submit_clients: CLIENTS, queue_connections: o.queueConnections, platform_filter: PLATFORM };
+  merged.config = { ...b.config, service_threads: o.threads, service_seconds: o.seconds, queue_seconds: o.queueSeconds, queue_rounds: o.queueRounds, submit_clients: CLIENTS, queue_connections: o.queueConnections, platform_filter: PLATFORM };
   writeFileSync(o.bench, JSON.stringify(merged, null, 2) + '\n');
   printTable(merged);
 }
