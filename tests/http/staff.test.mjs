@@ -418,15 +418,16 @@ test('Argon2id is bounded by --workers and /healthz answers during a sign-in bur
   // finish, however fast or slow the machine.
   const s = await startServer({ dataDir: main.dir, args: [...SERVER_ARGS, '--workers', '2', '--work-threads', '4'] });
   others.push(s);
-  const holds = Array.from({ length: 4 }, () => fetch(s.base + '/debug/slow?hold=1&ms=10000'));
-  for (let i = 0; i < 400 && await slowLoad(s.base) < 4; i++) await sleep(25);
+  // The holds end at /debug/release; their 120 s bound only keeps a failing test from hanging.
+  const holds = Array.from({ length: 4 }, () => fetch(s.base + '/debug/slow?hold=1&ms=120000'));
+  for (let i = 0; i < 4000 && await slowLoad(s.base) < 4; i++) await sleep(25);
   assert.equal(await slowLoad(s.base), 4, 'the four threads are held');
   let done = false;
   const burst = Promise.all(Array.from({ length: 8 }, (_, i) =>
     signIn(s.base, main.dir, 'cw1', main.pw.cw1, { xff: `10.5.0.${i + 1}` }))).finally(() => { done = true; });
   // The five attempts the account allows wait behind the held threads; the other three are
   // refused at once.
-  for (let i = 0; i < 400 && await slowLoad(s.base) < 9; i++) await sleep(25);
+  for (let i = 0; i < 4000 && await slowLoad(s.base) < 9; i++) await sleep(25);
   assert.equal(await slowLoad(s.base), 9, 'five sign-ins queued behind the four held jobs');
   assert.equal((await fetch(s.base + '/debug/release', { method: 'POST' })).status, 200);
   for (const h of await Promise.all(holds)) assert.equal(h.status, 200);
