@@ -48,6 +48,7 @@ enum {
     ROUTE_FORM_FILES = 1, /* multipart file parts are accepted (streamed to the handler's sink) */
     ROUTE_NO_CSRF = 2,    /* unsafe method without a CSRF check: JSON-only sign-in endpoints */
     ROUTE_ENROL = 4,      /* reachable by a session that must still enrol TOTP */
+    ROUTE_DEBUG = 8,      /* for the tests: served only with --debug-routes */
 };
 
 typedef struct RouteMatch {

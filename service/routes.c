@@ -4,6 +4,10 @@
 
 #include "handlers.h"
 
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #define GET METHOD_GET
 #define POST METHOD_POST
 #define PUT METHOD_PUT
@@ -110,20 +114,32 @@ static const Route table[] = {
     /* operations */
     {GET, "/healthz", ops_healthz, ACCESS_PUBLIC, 0, 0},
     {GET, "/metrics", ops_metrics, ACCESS_PUBLIC, 0, 0},
-    /* Only with --debug-routes; keep these last. */
-    {GET | POST, "/debug/slow", debug_slow, ACCESS_PUBLIC, 0, 0},
-    {POST, "/debug/echo", debug_echo, ACCESS_PUBLIC, 0, ROUTE_NO_CSRF},
-    {POST, "/api/v1/debug/echo", debug_echo, ACCESS_PUBLIC, 0, ROUTE_NO_CSRF},
-    {POST, "/debug/clock", debug_clock, ACCESS_PUBLIC, 0, ROUTE_NO_CSRF},
-    {POST, "/debug/release", debug_release, ACCESS_PUBLIC, 0, ROUTE_NO_CSRF},
-    {GET, "/debug/routes", debug_routes, ACCESS_PUBLIC, 0, 0},
-    {POST, "/debug/tick", debug_tick, ACCESS_PUBLIC, 0, ROUTE_NO_CSRF},
+    /* Only with --debug-routes: marked ROUTE_DEBUG, and kept last (routes_table checks both). */
+    {GET | POST, "/debug/slow", debug_slow, ACCESS_PUBLIC, 0, ROUTE_DEBUG},
+    {POST, "/debug/echo", debug_echo, ACCESS_PUBLIC, 0, ROUTE_NO_CSRF | ROUTE_DEBUG},
+    {POST, "/api/v1/debug/echo", debug_echo, ACCESS_PUBLIC, 0, ROUTE_NO_CSRF | ROUTE_DEBUG},
+    {POST, "/debug/clock", debug_clock, ACCESS_PUBLIC, 0, ROUTE_NO_CSRF | ROUTE_DEBUG},
+    {POST, "/debug/release", debug_release, ACCESS_PUBLIC, 0, ROUTE_NO_CSRF | ROUTE_DEBUG},
+    {GET, "/debug/routes", debug_routes, ACCESS_PUBLIC, 0, ROUTE_DEBUG},
+    {POST, "/debug/tick", debug_tick, ACCESS_PUBLIC, 0, ROUTE_NO_CSRF | ROUTE_DEBUG},
 };
-
-#define DEBUG_ROUTES 6
 
 const Route *routes_table(int debug, size_t *n)
 {
-    *n = sizeof table / sizeof table[0] - (debug ? 0 : DEBUG_ROUTES);
+    /* The routes up to the first ROUTE_DEBUG one; one out of place, or a debug path not marked,
+     * is a bug that would serve a test route to everyone: refuse to start. */
+    size_t all = sizeof table / sizeof table[0], first_debug = all;
+    for (size_t i = 0; i < all; i++) {
+        int marked = (table[i].flags & ROUTE_DEBUG) != 0;
+        int named = strstr(table[i].pattern, "/debug/") != NULL;
+        if (marked != named || (!marked && first_debug < all)) {
+            fprintf(stderr, "routes: %s is misplaced or mismarked as a debug route\n",
+                    table[i].pattern);
+            abort();
+        }
+        if (marked && first_debug == all)
+            first_debug = i;
+    }
+    *n = debug ? all : first_debug;
     return table;
 }

@@ -254,6 +254,26 @@ test('healthz is 503 when the database file is gone, 200 again when it is back',
   }
 });
 
+test('without --debug-routes every test-only route is a 404, whatever the method', async () => {
+  // The list comes from a server that has them, so a route added later is covered too.
+  const listed = await (await fetch(srv.base + '/debug/routes')).json();
+  const debug = listed.routes.filter((r) => r.pattern.includes('/debug/'));
+  assert.ok(debug.length >= 7, `debug routes listed: ${debug.map((r) => r.pattern)}`);
+  const s = await startServer();
+  try {
+    for (const r of debug) {
+      for (const method of ['GET', 'POST']) {
+        const res = await fetch(s.base + r.pattern + '?hold=1&ms=1', { method, headers: { 'Content-Type': 'application/json' }, body: method === 'POST' ? '{}' : undefined });
+        assert.equal(res.status, 404, `${method} ${r.pattern} without --debug-routes`);
+        await res.arrayBuffer();
+      }
+    }
+  } finally {
+    await s.stop();
+    s.cleanup();
+  }
+});
+
 test('slow-work queue is bounded: 503 with Retry-After when full', async () => {
   const s = await startServer({ args: ['--debug-routes', '--workers', '1', '--work-threads', '1', '--work-queue', '1'] });
   try {
