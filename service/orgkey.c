@@ -60,7 +60,7 @@ StaffResult orgkey_rotate(const char *admin_login, const char *admin_password,
         memcpy(a.cw.old_pk, org.public_key, VAULT_KEY_BYTES);
         vault_org_keypair(a.cw.new_pk, new_sk);
         staff_recovery_wrap(new_sk, recovery_text, &a.recovery_wrap);
-        StoreStatus s = store_tx(rotate_tx, &a);
+        StoreStatus s = store_tx_alone(rotate_tx, &a);
         if (s == STORE_OK) /* every wrap under the old key out of the database log too */
             retention_clear_log();
         r = s == STORE_OK ? STAFF_OK : s == STORE_BUSY ? STAFF_BUSY : STAFF_ERROR;

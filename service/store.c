@@ -95,6 +95,13 @@ static int writer_wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
     (void)arg, (void)db, (void)name;
     if (pages < checkpoint_asked_at)
         checkpoint_asked_at = 0; /* the log was reset */
+    if (pages - checkpoint_asked_at >= 10 * STORE_WAL_PAGES) {
+        /* Asked long ago and never run (the slow-work pool stayed full): here, as SQLite would. */
+        sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        checkpoint_asked_at = pages;
+        atomic_store(&checkpoint_asked, 0);
+        return SQLITE_OK;
+    }
     if (pages - checkpoint_asked_at < STORE_WAL_PAGES || atomic_exchange(&checkpoint_asked, 1))
         return SQLITE_OK;
     if (checkpoint_ask() == 0)

@@ -53,12 +53,18 @@ int store_schema_version(void);
  * thread-local. Called from inside fn, it nests as a savepoint. */
 typedef StoreStatus (*StoreTxFn)(StoreConn *c, void *arg);
 StoreStatus store_tx(StoreTxFn fn, void *arg);
+/* The same for a transaction that changes much of the database (the org key's rotation): it
+ * commits in a group of its own, without a savepoint, whose undo copy of every page it changes
+ * would be held in memory. When any transaction of a group is busy, every one of the group runs
+ * again: fn must start from its arguments each time. */
+StoreStatus store_tx_alone(StoreTxFn fn, void *arg);
 /* The writer's log pages after which a checkpoint is asked for (SQLite's own default). */
 #define STORE_WAL_PAGES 1000
 /* takedownd: checkpoints leave the commit path, where they made every transaction of a group wait
  * for pages to be copied into the database. Each time STORE_WAL_PAGES more pages reach the
  * writer's log, ask() is called (not again until store_checkpoint_passive ran; again at the next
- * commit if it returns nonzero) and is to run store_checkpoint_passive on another thread. Call
+ * commit if it returns nonzero) and is to run store_checkpoint_passive on another thread. If ten
+ * times that many pages come without it having run, the writer checkpoints after its commit. Call
  * before the first store_tx. Without it the writer checkpoints after its commits as SQLite does by
  * default. */
 void store_checkpoint_elsewhere(int (*ask)(void));

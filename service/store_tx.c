@@ -24,6 +24,7 @@ typedef struct TxWaiter {
     void *arg;
     StoreStatus status;
     int done;
+    int alone; /* store_tx_alone: a group of its own, never in a savepoint */
     struct TxWaiter *next;
 } TxWaiter;
 
@@ -44,8 +45,9 @@ static StoreStatus run_one(StoreConn *c, TxWaiter *w)
     w->status = w->fn(c, w->arg);
     if (sqlite3_get_autocommit(c->db)) /* gone with everything before it in the group */
         return STORE_ERROR;
-    if (w->status != STORE_OK)
-        sqlite3_exec(c->db, "ROLLBACK TO tx", NULL, NULL, NULL);
+    /* An undo that fails would commit part of a refused transaction: the group ends instead. */
+    if (w->status != STORE_OK && (rc = sqlite3_exec(c->db, "ROLLBACK TO tx", NULL, NULL, NULL)))
+        return store_status(c, rc, __func__);
     rc = sqlite3_exec(c->db, "RELEASE tx", NULL, NULL, NULL);
     if (rc != SQLITE_OK)
         return store_status(c, rc, __func__);
@@ -113,16 +115,17 @@ static void run_group(TxWaiter *group)
 /* A store_tx from inside a running transaction: a savepoint within it. */
 static StoreStatus run_nested(StoreTxFn fn, void *arg)
 {
-    TxWaiter w = {fn, arg, STORE_OK, 0, NULL};
+    TxWaiter w = {fn, arg, STORE_OK, 0, 0, NULL};
     StoreStatus s = run_one(store_conn(), &w);
     return s != STORE_OK ? s : w.status;
 }
 
-/* Takes up to TX_GROUP_MAX waiters off the queue, in the order they came; group_mu held. */
+/* Takes up to TX_GROUP_MAX waiters off the queue, in the order they came, stopping before one
+ * that must run alone (which, at the head, is taken by itself); group_mu held. */
 static TxWaiter *take_group(void)
 {
     TxWaiter *group = queue_head, *last = queue_head;
-    for (int n = 1; n < TX_GROUP_MAX && last->next; n++)
+    for (int n = 1; !group->alone && n < TX_GROUP_MAX && last->next && !last->next->alone; n++)
         last = last->next;
     queue_head = last->next;
     for (TxWaiter *w = group; w; w = w == last ? NULL : w->next)
@@ -133,11 +136,11 @@ static TxWaiter *take_group(void)
     return group;
 }
 
-StoreStatus store_tx(StoreTxFn fn, void *arg)
+static StoreStatus tx_queued(StoreTxFn fn, void *arg, int alone)
 {
     if (store_writer_active())
         return run_nested(fn, arg);
-    TxWaiter me = {fn, arg, STORE_OK, 0, NULL};
+    TxWaiter me = {fn, arg, STORE_OK, 0, alone, NULL};
     pthread_mutex_lock(&group_mu);
     *queue_tail = &me;
     queue_tail = &me.next;
@@ -164,6 +167,16 @@ StoreStatus store_tx(StoreTxFn fn, void *arg)
     }
     pthread_mutex_unlock(&group_mu);
     return me.status;
+}
+
+StoreStatus store_tx(StoreTxFn fn, void *arg)
+{
+    return tx_queued(fn, arg, 0);
+}
+
+StoreStatus store_tx_alone(StoreTxFn fn, void *arg)
+{
+    return tx_queued(fn, arg, 1);
 }
 
 void store_tx_counts(int64_t *groups, int64_t *transactions)

@@ -1095,7 +1095,7 @@ static void fill_run(Fill *f, int64_t have)
             pthread_cond_wait(&f->ready, &f->lock);
         pthread_mutex_unlock(&f->lock);
         waited += seconds_since(&w0);
-        StoreStatus st = store_tx(batch_tx, f);
+        StoreStatus st = store_tx_alone(batch_tx, f);
         if (st != STORE_OK)
             die("a batch failed (store status %d); the cases before it are kept", (int)st);
         memcpy(f->pool, f->tx_pool, sizeof f->pool);

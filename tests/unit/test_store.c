@@ -271,6 +271,7 @@ typedef struct GroupTx {
     int hold;
     int nested;  /* also runs a nested store_tx that fails: its insert must vanish alone */
     int ends_tx; /* ends the whole SQLite transaction under the group, as a full disk can */
+    int alone;   /* through store_tx_alone */
     atomic_int entered;
 } GroupTx;
 
@@ -299,7 +300,7 @@ static StoreStatus tx_group(StoreConn *c, void *arg)
 static void *group_thread(void *arg)
 {
     GroupTx *g = arg;
-    g->got = store_tx(tx_group, g);
+    g->got = g->alone ? store_tx_alone(tx_group, g) : store_tx(tx_group, g);
     store_conn_release();
     return NULL;
 }
@@ -309,12 +310,12 @@ static void test_tx_group_commit(void **state)
     (void)state;
     int64_t groups0, txs0, groups1, txs1;
     store_tx_counts(&groups0, &txs0);
-    GroupTx first = {"1200000000000000000a", 0x20, STORE_OK, -1, 3, 0, 0, 0};
+    GroupTx first = {"1200000000000000000a", 0x20, STORE_OK, -1, 3, 0, 0, 0, 0};
     GroupTx rest[3] = {
-        {"1200000000000000000b", 0x21, STORE_OK, -1, 0, 1, 0, 0},
-        {"1200000000000000000c", 0x22, STORE_CONFLICT, -1, 0, 0, 0,
-         0}, /* refused: rolls back alone */
-        {"1200000000000000000d", 0x23, STORE_OK, -1, 0, 0, 0, 0},
+        {"1200000000000000000b", 0x21, STORE_OK, -1, 0, 1, 0, 0, 0},
+        /* refused: rolls back alone */
+        {"1200000000000000000c", 0x22, STORE_CONFLICT, -1, 0, 0, 0, 0, 0},
+        {"1200000000000000000d", 0x23, STORE_OK, -1, 0, 0, 0, 0, 0},
     };
     pthread_t t[4];
     assert_int_equal(pthread_create(&t[0], NULL, group_thread, &first), 0);
@@ -342,15 +343,47 @@ static void test_tx_group_commit(void **state)
     assert_true(store_idle());
 }
 
+/* A transaction run alone is never grouped: those queued before it commit without it, those after
+ * it in a group of their own. */
+static void test_tx_alone(void **state)
+{
+    (void)state;
+    int64_t groups0, txs0, groups1, txs1;
+    store_tx_counts(&groups0, &txs0);
+    GroupTx first = {"1400000000000000000a", 0x40, STORE_OK, -1, 3, 0, 0, 0, 0};
+    GroupTx rest[3] = {
+        {"1400000000000000000b", 0x41, STORE_OK, -1, 0, 0, 0, 0, 0},
+        {"1400000000000000000c", 0x42, STORE_OK, -1, 0, 0, 0, 1, 0},
+        {"1400000000000000000d", 0x43, STORE_OK, -1, 0, 0, 0, 0, 0},
+    };
+    pthread_t t[4];
+    assert_int_equal(pthread_create(&t[0], NULL, group_thread, &first), 0);
+    for (int i = 0; i < 2000 && !atomic_load(&first.entered); i++)
+        store_sleep_ms(5);
+    for (int i = 0; i < 3; i++) { /* one after another, so they queue in this order */
+        assert_int_equal(pthread_create(&t[i + 1], NULL, group_thread, &rest[i]), 0);
+        for (int k = 0; k < 2000 && store_tx_queued() < i + 1; k++)
+            store_sleep_ms(5);
+    }
+    for (int i = 0; i < 4; i++)
+        pthread_join(t[i], NULL);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(rest[i].got, STORE_OK);
+    assert_int_equal(raw_int("SELECT count(*) FROM cases WHERE id LIKE '14%'", NULL), 4);
+    store_tx_counts(&groups1, &txs1);
+    assert_int_equal(txs1 - txs0, 4);
+    assert_int_equal(groups1 - groups0, 4); /* first; b; c alone; d */
+}
+
 /* A transaction that takes the whole SQLite transaction down with it (a full disk, an I/O error)
  * leaves nothing of its group, and every one of the group hears of the failure. */
 static void test_tx_group_lost(void **state)
 {
     (void)state;
-    GroupTx first = {"1300000000000000000a", 0x30, STORE_OK, -1, 2, 0, 0, 0};
+    GroupTx first = {"1300000000000000000a", 0x30, STORE_OK, -1, 2, 0, 0, 0, 0};
     GroupTx rest[2] = {
-        {"1300000000000000000b", 0x31, STORE_OK, -1, 0, 0, 0, 0},
-        {"1300000000000000000c", 0x32, STORE_OK, -1, 0, 0, 1, 0},
+        {"1300000000000000000b", 0x31, STORE_OK, -1, 0, 0, 0, 0, 0},
+        {"1300000000000000000c", 0x32, STORE_OK, -1, 0, 0, 1, 0, 0},
     };
     pthread_t t[3];
     assert_int_equal(pthread_create(&t[0], NULL, group_thread, &first), 0);
@@ -682,6 +715,7 @@ int main(void)
         cmocka_unit_test(test_tx_commit_and_rollback),
         cmocka_unit_test(test_tx_group_commit),
         cmocka_unit_test(test_tx_group_lost),
+        cmocka_unit_test(test_tx_alone),
         cmocka_unit_test(test_audit_chain),
         cmocka_unit_test(test_staff_keys_never_on_disabled),
         cmocka_unit_test(test_target_set_state_conflict),
