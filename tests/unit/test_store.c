@@ -305,6 +305,27 @@ static void *group_thread(void *arg)
     return NULL;
 }
 
+/* Starts first's transaction, and once it runs (holding the writer until first.hold others have
+ * queued) the n others one after another, each queued before the next starts; then waits for all.
+ * Every wait is bounded (10 s) and then fails the test, never passes it. */
+static void run_behind_first(GroupTx *first, GroupTx *rest, int n)
+{
+    pthread_t t[8];
+    assert_true(n < 8);
+    assert_int_equal(pthread_create(&t[0], NULL, group_thread, first), 0);
+    for (int i = 0; i < 2000 && !atomic_load(&first->entered); i++)
+        store_sleep_ms(5);
+    assert_true(atomic_load(&first->entered));
+    for (int i = 0; i < n; i++) {
+        assert_int_equal(pthread_create(&t[i + 1], NULL, group_thread, &rest[i]), 0);
+        for (int k = 0; k < 2000 && store_tx_queued() < i + 1; k++)
+            store_sleep_ms(5);
+        assert_int_equal(store_tx_queued(), i + 1);
+    }
+    for (int i = 0; i <= n; i++)
+        pthread_join(t[i], NULL);
+}
+
 static void test_tx_group_commit(void **state)
 {
     (void)state;
@@ -317,15 +338,7 @@ static void test_tx_group_commit(void **state)
         {"1200000000000000000c", 0x22, STORE_CONFLICT, -1, 0, 0, 0, 0, 0},
         {"1200000000000000000d", 0x23, STORE_OK, -1, 0, 0, 0, 0, 0},
     };
-    pthread_t t[4];
-    assert_int_equal(pthread_create(&t[0], NULL, group_thread, &first), 0);
-    for (int i = 0; i < 2000 && !atomic_load(&first.entered); i++)
-        store_sleep_ms(5); /* the others queue only once first's transaction runs */
-    assert_true(atomic_load(&first.entered));
-    for (int i = 0; i < 3; i++)
-        assert_int_equal(pthread_create(&t[i + 1], NULL, group_thread, &rest[i]), 0);
-    for (int i = 0; i < 4; i++)
-        pthread_join(t[i], NULL);
+    run_behind_first(&first, rest, 3);
     assert_int_equal(first.got, STORE_OK);
     assert_int_equal(rest[0].got, STORE_OK);
     assert_int_equal(rest[1].got, STORE_CONFLICT);
@@ -356,17 +369,7 @@ static void test_tx_alone(void **state)
         {"1400000000000000000c", 0x42, STORE_OK, -1, 0, 0, 0, 1, 0},
         {"1400000000000000000d", 0x43, STORE_OK, -1, 0, 0, 0, 0, 0},
     };
-    pthread_t t[4];
-    assert_int_equal(pthread_create(&t[0], NULL, group_thread, &first), 0);
-    for (int i = 0; i < 2000 && !atomic_load(&first.entered); i++)
-        store_sleep_ms(5);
-    for (int i = 0; i < 3; i++) { /* one after another, so they queue in this order */
-        assert_int_equal(pthread_create(&t[i + 1], NULL, group_thread, &rest[i]), 0);
-        for (int k = 0; k < 2000 && store_tx_queued() < i + 1; k++)
-            store_sleep_ms(5);
-    }
-    for (int i = 0; i < 4; i++)
-        pthread_join(t[i], NULL);
+    run_behind_first(&first, rest, 3);
     for (int i = 0; i < 3; i++)
         assert_int_equal(rest[i].got, STORE_OK);
     assert_int_equal(raw_int("SELECT count(*) FROM cases WHERE id LIKE '14%'", NULL), 4);
@@ -385,17 +388,7 @@ static void test_tx_group_lost(void **state)
         {"1300000000000000000b", 0x31, STORE_OK, -1, 0, 0, 0, 0, 0},
         {"1300000000000000000c", 0x32, STORE_OK, -1, 0, 0, 1, 0, 0},
     };
-    pthread_t t[3];
-    assert_int_equal(pthread_create(&t[0], NULL, group_thread, &first), 0);
-    for (int i = 0; i < 2000 && !atomic_load(&first.entered); i++)
-        store_sleep_ms(5);
-    assert_true(atomic_load(&first.entered));
-    assert_int_equal(pthread_create(&t[1], NULL, group_thread, &rest[0]), 0);
-    for (int i = 0; i < 2000 && store_tx_queued() < 1; i++)
-        store_sleep_ms(5); /* in this order, so the one that ends the transaction comes second */
-    assert_int_equal(pthread_create(&t[2], NULL, group_thread, &rest[1]), 0);
-    for (int i = 0; i < 3; i++)
-        pthread_join(t[i], NULL);
+    run_behind_first(&first, rest, 2); /* the one that ends the transaction second */
     assert_int_equal(first.got, STORE_OK);
     assert_int_equal(rest[0].got, STORE_ERROR);
     assert_int_equal(rest[1].got, STORE_ERROR);
