@@ -31,8 +31,17 @@ export function freePort() {
   });
 }
 
+// Every temporary directory a test file made goes when its process exits, whether or not the test
+// that made it got as far as cleaning up (a failed assertion, a test that keeps a dir for the next).
+const made = [];
+process.on('exit', () => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
 export function tempDir(prefix = 'takedown-test-') {
-  return mkdtempSync(path.join(os.tmpdir(), prefix));
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  made.push(dir);
+  return dir;
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
