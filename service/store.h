@@ -75,6 +75,8 @@ int store_checkpoint_passive(void);
 void store_tx_counts(int64_t *groups, int64_t *transactions);
 /* Transactions waiting for the one being written to commit (tests watch groups form). */
 int store_tx_queued(void);
+/* Transactions ever queued (tests: unlike store_tx_queued, it never goes down). */
+int64_t store_tx_enqueued_total(void);
 /* The benchmark's generator only (tests/bench/fill.c), outside a transaction: relaxed 1 turns this
  * thread's connection to synchronous=OFF, so a commit does not wait for the disk (an OS crash or
  * power loss during the fill can lose or corrupt the benchmark data dir; a crash of the program

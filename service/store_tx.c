@@ -31,7 +31,8 @@ typedef struct TxWaiter {
 static pthread_mutex_t group_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t group_done = PTHREAD_COND_INITIALIZER;
 static TxWaiter *queue_head, **queue_tail = &queue_head;
-static int queued; /* waiters on the queue, not yet taken into a group */
+static int queued;             /* waiters on the queue, not yet taken into a group */
+static int64_t enqueued_total; /* waiters ever put on the queue */
 static int leader_busy;
 static int64_t groups_total, grouped_total; /* commits, and transactions in them */
 
@@ -145,6 +146,7 @@ static StoreStatus tx_queued(StoreTxFn fn, void *arg, int alone)
     *queue_tail = &me;
     queue_tail = &me.next;
     queued++;
+    enqueued_total++;
     while (!me.done) {
         if (leader_busy) {
             pthread_cond_wait(&group_done, &group_mu);
@@ -191,6 +193,14 @@ int store_tx_queued(void)
 {
     pthread_mutex_lock(&group_mu);
     int n = queued;
+    pthread_mutex_unlock(&group_mu);
+    return n;
+}
+
+int64_t store_tx_enqueued_total(void)
+{
+    pthread_mutex_lock(&group_mu);
+    int64_t n = enqueued_total;
     pthread_mutex_unlock(&group_mu);
     return n;
 }
