@@ -40,22 +40,7 @@ static char db_file[600];
 static const char *const QUEUES[] = {"new", "mine", "overdue", "awaiting", "monitoring", "all"};
 static const char *const PLATFORMS[] = {"douyin", "weibo", "wechat", "offline"};
 
-static sqlite3 *raw_open(void)
-{
-    sqlite3 *db = NULL;
-    assert_int_equal(sqlite3_open_v2(db_file, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-    sqlite3_busy_timeout(db, 5000);
-    return db;
-}
-
-static void raw_exec(const char *sql)
-{
-    sqlite3 *db = raw_open();
-    char *msg = NULL;
-    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
-        fail_msg("%s: %s", sql, msg ? msg : "?");
-    sqlite3_close(db);
-}
+#include "raw_db.h"
 
 static int setup(void **state)
 {

@@ -30,6 +30,9 @@
 #include <unistd.h>
 
 #define NOW 1741600000
+/* Waits for another thread poll every 5 ms, 60 s at most: the bound only turns a hang into a
+ * failure, it is no speed the machine must reach. */
+#define WAIT_STEPS 12000
 
 static char base_dir[256]; /* mkdtemp: removed at the end */
 static char data_dir[512]; /* base_dir/data/store: created by store_open */
@@ -63,13 +66,7 @@ static int teardown(void **state)
 
 /* ---- a raw look at the file ---- */
 
-static sqlite3 *raw_open(void)
-{
-    sqlite3 *db = NULL;
-    assert_int_equal(sqlite3_open_v2(db_file, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-    sqlite3_busy_timeout(db, 5000);
-    return db;
-}
+#include "raw_db.h"
 
 /* The single integer a query returns; ?1 is bound to arg when arg is not NULL. */
 static int64_t raw_int(const char *sql, const char *arg)
@@ -85,15 +82,6 @@ static int64_t raw_int(const char *sql, const char *arg)
     sqlite3_finalize(st);
     sqlite3_close(db);
     return v;
-}
-
-static void raw_exec(const char *sql)
-{
-    sqlite3 *db = raw_open();
-    char *msg = NULL;
-    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
-        fail_msg("%s: %s", sql, msg ? msg : "?");
-    sqlite3_close(db);
 }
 
 /* ---- rows ---- */
@@ -285,8 +273,8 @@ static StoreStatus tx_group(StoreConn *c, void *arg)
 {
     GroupTx *g = arg;
     atomic_store(&g->entered, 1);
-    /* Bounded: 2000 × 5 ms. The test fails below if the others never queued. */
-    for (int i = 0; g->hold && store_tx_queued() < g->hold && i < 2000; i++)
+    /* Bounded (WAIT_STEPS): the test fails below if the others never queued. */
+    for (int i = 0; g->hold && store_tx_queued() < g->hold && i < WAIT_STEPS; i++)
         store_sleep_ms(5);
     StoreStatus s = insert_case(c, g->id, g->lookup);
     if (s == STORE_OK && g->ends_tx)
@@ -307,13 +295,13 @@ static void *group_thread(void *arg)
 
 /* Starts first's transaction, and once it runs (holding the writer until first.hold others have
  * queued) the n others one after another, each queued before the next starts; then waits for all.
- * Every wait is bounded (10 s) and then fails the test, never passes it. */
+ * Every wait is bounded (WAIT_STEPS) and then fails the test, never passes it. */
 static void run_behind_first(GroupTx *first, GroupTx *rest, int n)
 {
     pthread_t t[8];
     assert_true(n < 8);
     assert_int_equal(pthread_create(&t[0], NULL, group_thread, first), 0);
-    for (int i = 0; i < 2000 && !atomic_load(&first->entered); i++)
+    for (int i = 0; i < WAIT_STEPS && !atomic_load(&first->entered); i++)
         store_sleep_ms(5);
     assert_true(atomic_load(&first->entered));
     /* Counted by a total that never goes down: once the last has queued, first lets go and the
@@ -321,7 +309,7 @@ static void run_behind_first(GroupTx *first, GroupTx *rest, int n)
     int64_t base = store_tx_enqueued_total();
     for (int i = 0; i < n; i++) {
         assert_int_equal(pthread_create(&t[i + 1], NULL, group_thread, &rest[i]), 0);
-        for (int k = 0; k < 2000 && store_tx_enqueued_total() < base + i + 1; k++)
+        for (int k = 0; k < WAIT_STEPS && store_tx_enqueued_total() < base + i + 1; k++)
             store_sleep_ms(5);
         assert_int_equal(store_tx_enqueued_total(), base + i + 1);
     }
