@@ -22,8 +22,11 @@ void config_defaults(Config *cfg)
     cfg->work_queue = 64;
     cfg->max_body = 64 * 1024;
     cfg->max_url = 4096;
-    cfg->max_connections = 512;
+    cfg->max_connections = 10000;
     cfg->conn_timeout = 30;
+    cfg->per_address = 128;
+    cfg->header_timeout = 15;
+    cfg->min_rate = 1024;
     cfg->log_level = LOG_LEVEL_INFO;
     cfg->grace_ms = 10000;
     cfg->tick_seconds = 60;
@@ -160,6 +163,9 @@ int config_set(Config *cfg, const char *key, const char *value, char *err, size_
         {"max-url", 256, 65536, offsetof(Config, max_url), sizeof(size_t)},
         {"max-connections", 1, 100000, offsetof(Config, max_connections), sizeof(unsigned)},
         {"timeout", 1, 3600, offsetof(Config, conn_timeout), sizeof(unsigned)},
+        {"max-connections-per-address", 0, 100000, offsetof(Config, per_address), sizeof(unsigned)},
+        {"header-timeout", 1, 3600, offsetof(Config, header_timeout), sizeof(unsigned)},
+        {"min-rate", 1, 1U << 30, offsetof(Config, min_rate), sizeof(unsigned)},
         {"grace-ms", 0, 600000, offsetof(Config, grace_ms), sizeof(unsigned)},
         {"tick-seconds", 1, 86400, offsetof(Config, tick_seconds), sizeof(unsigned)},
         {"check-timeout", 1, 120, offsetof(Config, check_timeout), sizeof(unsigned)},
@@ -276,7 +282,16 @@ const char *config_help(void)
            "  --work-queue N        slow-work queue length before 503 (default 64)\n"
            "  --max-body BYTES      default request body limit (default 65536)\n"
            "  --max-url BYTES       request-target limit (default 4096)\n"
-           "  --max-connections N   concurrent connections (default 512)\n"
+           "  --max-connections N   concurrent connections, lowered to what the open-file\n"
+           "                        limit allows (default 10000)\n"
+           "  --max-connections-per-address N\n"
+           "                        concurrent connections from one address; 0: no cap; not\n"
+           "                        applied behind --trust-proxy (default 128)\n"
+           "  --header-timeout S    seconds a connection has to send a whole request head,\n"
+           "                        also between requests on a kept-alive one (default 15)\n"
+           "  --min-rate BYTES      after that many seconds, a body must keep arriving and an\n"
+           "                        answer keep being read at this many bytes a second\n"
+           "                        (default 1024)\n"
            "  --timeout SECONDS     idle connection timeout (default 30)\n"
            "  --grace-ms MS         shutdown grace for in-flight requests (default 10000)\n"
            "  --tls-cert FILE       serve HTTPS with this certificate (PEM)\n"

@@ -30,8 +30,11 @@ typedef struct Config {
     size_t max_body;       /* default body limit in bytes */
     size_t max_url;        /* request-target limit in bytes */
     unsigned max_connections;
-    unsigned conn_timeout; /* seconds of inactivity before a connection is closed */
-    int trust_proxy;       /* take the client address from X-Forwarded-For */
+    unsigned conn_timeout;   /* seconds of inactivity before a connection is closed */
+    unsigned per_address;    /* connections from one address at once (0: no cap) */
+    unsigned header_timeout; /* seconds for a whole request head; the grace for body and answer */
+    unsigned min_rate;       /* bytes a second a body must arrive and an answer be read at */
+    int trust_proxy;         /* take the client address from X-Forwarded-For */
     char tls_cert[512];
     char tls_key[512];
     int debug_routes;          /* enables /debug/ routes used by the tests */

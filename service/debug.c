@@ -4,6 +4,7 @@
 
 #include "auth.h"
 #include "clock.h"
+#include "connguard.h"
 #include "routes.h"
 #include "scheduler.h"
 
@@ -91,6 +92,19 @@ int debug_clock(Request *req)
         clock_freeze(strcmp(f, "1") == 0);
     clock_shift(n);
     return http_reply_json(req, 200, json_pack("{s:I}", "now", (json_int_t)clock_now()));
+}
+
+/* The slow-client guard's view of one connection, by the client's ?port=N: its phase and answers
+ * so far, so that a test moves the clock only once its connection is where it means it to be. */
+int debug_connection(Request *req)
+{
+    const char *p = http_query(req, "port");
+    const char *phase;
+    uint64_t answers;
+    if (!p || connguard_describe((unsigned)strtoul(p, NULL, 10), &phase, &answers) != 0)
+        return http_reply_error(req, 404, "not_found", "error.not_found", NULL);
+    return http_reply_json(req, 200,
+                           json_pack("{s:s, s:I}", "phase", phase, "answers", (json_int_t)answers));
 }
 
 /* The route table with access bits, so the tests can walk every route against every role. */

@@ -122,6 +122,7 @@ int page_staff_stats(Request *req);
 int debug_slow(Request *req);
 int debug_echo(Request *req);
 int debug_clock(Request *req);
+int debug_connection(Request *req);
 int debug_release(Request *req);
 int debug_routes(Request *req);
 int debug_tick(Request *req);

@@ -3,6 +3,7 @@
 #include "http.h"
 
 #include "config.h"
+#include "connguard.h"
 #include "i18n.h"
 #include "log.h"
 #include "metrics.h"
@@ -20,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -257,6 +259,7 @@ static enum MHD_Result http_send(HttpServer *srv, Request *req)
         log_errorx("handler for %s left no status", req->route ? req->route->pattern : "-");
         http_reply_text(req, 500, "text/plain; charset=utf-8", "internal error\n", 15);
     }
+    connguard_sending(req->guard, r->body.len);
     struct MHD_Response *mr = response_of(r);
     if (!mr)
         return MHD_NO;
@@ -485,6 +488,7 @@ static void body_feed(HttpServer *srv, Request *req, const char *data, size_t n)
 {
     size_t limit = route_body_limit(srv, req);
     req->body_seen += n;
+    connguard_body_bytes(req->guard, n);
     if (req->body_state == BODY_TOO_LARGE || req->body_state == BODY_BAD_FORM ||
         req->body_state == BODY_REFUSED || req->body_state == BODY_OVER)
         return;
@@ -546,6 +550,7 @@ static void *http_uri_log(void *cls, const char *uri, struct MHD_Connection *con
     clock_gettime(CLOCK_MONOTONIC, &req->start);
     req->url_len = strlen(uri);
     req->conn = conn;
+    req->guard = connguard_of(conn);
     req->lang = I18N_DEFAULT;
     uint64_t n = atomic_fetch_add(&srv->next_id, 1);
     snprintf(req->id_str, sizeof req->id_str, "%08x%08x", srv->id_prefix, (unsigned)n);
@@ -739,6 +744,7 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *conn, const
     case PHASE_NEW:
         req->conn = conn;
         req->phase = PHASE_BODY;
+        connguard_head_done(req->guard);
         if (request_begin(srv, req, url, method) != 0)
             return http_send(srv, req);
         return MHD_YES;
@@ -754,6 +760,7 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *conn, const
                 return MHD_NO;
             return MHD_YES;
         }
+        connguard_working(req->guard);
         if (body_end(srv, req) != 0)
             return http_send(srv, req);
         return request_dispatch(srv, req);
@@ -788,6 +795,7 @@ static void http_completed(void *cls, struct MHD_Connection *conn, void **req_cl
              req->resp.err_code ? " err=" : "", req->resp.err_code ? req->resp.err_code : "",
              toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted");
     metrics_request(req->resp.status, ms);
+    connguard_idle(req->guard);
     upload_release(srv, req);
     if (req->post)
         MHD_destroy_post_processor(req->post);
@@ -867,6 +875,31 @@ static void http_mhd_log(void *cls, const char *fmt, va_list ap)
     buf_free(&b);
 }
 
+/* Descriptors the process keeps besides its connections: the database, its log, uploads, the
+ * listening socket, link checks. */
+#define FDS_RESERVED 256
+
+/* The connection limit the open-file limit allows: raises the soft limit towards the hard one,
+ * and lowers the limit (saying so) when even that is short. */
+static unsigned connection_limit(unsigned wanted)
+{
+    struct rlimit rl;
+    rlim_t need = (rlim_t)wanted + FDS_RESERVED;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return wanted;
+    if (rl.rlim_cur < need) {
+        rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > need ? need : rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+        getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    if (rl.rlim_cur >= need)
+        return wanted;
+    unsigned fit = rl.rlim_cur > FDS_RESERVED + 16 ? (unsigned)(rl.rlim_cur - FDS_RESERVED) : 16;
+    log_warnx("--max-connections %u lowered to %u: the open-file limit is %llu", wanted, fit,
+              (unsigned long long)rl.rlim_cur);
+    return fit;
+}
+
 HttpServer *http_start(const Config *cfg, const Route *routes, size_t nroutes)
 {
     HttpServer *srv = xcalloc(1, sizeof *srv);
@@ -907,7 +940,7 @@ HttpServer *http_start(const Config *cfg, const Route *routes, size_t nroutes)
     int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
     int one = 1;
     if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
-        bind(fd, (struct sockaddr *)&ss, sslen) != 0 || listen(fd, 128) != 0) {
+        bind(fd, (struct sockaddr *)&ss, sslen) != 0 || listen(fd, SOMAXCONN) != 0) {
         fprintf(stderr, "takedownd: cannot listen on %s:%u: %s\n", cfg->listen_host,
                 cfg->listen_port, strerror(errno));
         if (fd >= 0)
@@ -929,15 +962,28 @@ HttpServer *http_start(const Config *cfg, const Route *routes, size_t nroutes)
         flags |= MHD_USE_TLS;
     }
     size_t mem_limit = 64 * 1024 + cfg->max_url * 2;
+    unsigned max_conn = connection_limit(cfg->max_connections);
+    /* Behind a proxy every connection comes from the proxy: the cap would be on all clients. */
+    unsigned per_address = cfg->trust_proxy ? 0 : cfg->per_address;
+    if (connguard_start(cfg->header_timeout, cfg->min_rate) != 0) {
+        close(fd);
+        free(srv->tls_cert);
+        free(srv->tls_key);
+        free(srv);
+        return NULL;
+    }
     struct MHD_OptionItem opts[] = {
         {MHD_OPTION_LISTEN_SOCKET, fd, NULL},
         {MHD_OPTION_THREAD_POOL_SIZE, cfg->http_threads, NULL},
-        {MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections, NULL},
+        {MHD_OPTION_CONNECTION_LIMIT, max_conn, NULL},
+        {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)(void *)connguard_notify, NULL},
         {MHD_OPTION_CONNECTION_TIMEOUT, cfg->conn_timeout, NULL},
         {MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)mem_limit, NULL},
         {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)(void *)http_uri_log, srv},
         {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)(void *)http_completed, srv},
         {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)(void *)http_mhd_log, NULL},
+        {per_address ? MHD_OPTION_PER_IP_CONNECTION_LIMIT : MHD_OPTION_CONNECTION_TIMEOUT,
+         per_address ? per_address : cfg->conn_timeout, NULL},
         {cfg->tls_cert[0] ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, srv->tls_cert},
         {cfg->tls_cert[0] ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, 0, srv->tls_key},
         {MHD_OPTION_END, 0, NULL},
@@ -947,6 +993,7 @@ HttpServer *http_start(const Config *cfg, const Route *routes, size_t nroutes)
     if (!srv->daemon) {
         fprintf(stderr, "takedownd: cannot start the HTTP server on %s:%u\n", cfg->listen_host,
                 cfg->listen_port);
+        connguard_stop();
         close(fd);
         free(srv->tls_cert);
         free(srv->tls_key);
@@ -971,6 +1018,7 @@ void http_stop(HttpServer *srv, int grace_ms)
     /* Jobs still queued finish (and resume their connections) before the daemon goes away. */
     workpool_stop();
     MHD_stop_daemon(srv->daemon);
+    connguard_stop();
     free(srv->tls_cert);
     if (srv->tls_key) {
         vault_wipe(srv->tls_key, strlen(srv->tls_key));

@@ -87,6 +87,7 @@ typedef struct Request {
 
     Response resp;
     struct MHD_Connection *conn; /* internal */
+    struct ConnGuarded *guard;   /* internal: the connection's deadlines (connguard.h) */
 } Request;
 
 /* ---- reading the request ---- */

@@ -1,6 +1,7 @@
 /* Atomic counters rendered in the Prometheus text format. */
 #include "metrics.h"
 
+#include "connguard.h"
 #include "store.h"
 #include "vault.h"
 #include "workpool.h"
@@ -65,6 +66,26 @@ void metrics_write(Buf *out)
                "# TYPE takedown_secret_fallbacks_total counter\n"
                "takedown_secret_fallbacks_total %llu\n",
                secret.arenas, (unsigned long long)secret.fallbacks);
+    ConnGuardCounts cg;
+    connguard_counts(&cg);
+    buf_printf(out,
+               "# HELP takedown_http_connections Open connections by phase: waiting for a request "
+               "head, receiving a body, being worked on, sending the answer.\n"
+               "# TYPE takedown_http_connections gauge\n"
+               "takedown_http_connections{phase=\"head\"} %llu\n"
+               "takedown_http_connections{phase=\"body\"} %llu\n"
+               "takedown_http_connections{phase=\"work\"} %llu\n"
+               "takedown_http_connections{phase=\"send\"} %llu\n"
+               "# HELP takedown_http_connections_cut_total Connections shut down for a client too "
+               "slow in a phase (--header-timeout, --min-rate).\n"
+               "# TYPE takedown_http_connections_cut_total counter\n"
+               "takedown_http_connections_cut_total{phase=\"head\"} %llu\n"
+               "takedown_http_connections_cut_total{phase=\"body\"} %llu\n"
+               "takedown_http_connections_cut_total{phase=\"send\"} %llu\n",
+               (unsigned long long)cg.in_head, (unsigned long long)cg.in_body,
+               (unsigned long long)cg.in_work, (unsigned long long)cg.in_send,
+               (unsigned long long)cg.head, (unsigned long long)cg.body,
+               (unsigned long long)cg.send);
     int64_t groups, transactions;
     store_tx_counts(&groups, &transactions);
     buf_printf(out,

@@ -121,6 +121,7 @@ static const Route table[] = {
     {POST, "/debug/clock", debug_clock, ACCESS_PUBLIC, 0, ROUTE_NO_CSRF | ROUTE_DEBUG},
     {POST, "/debug/release", debug_release, ACCESS_PUBLIC, 0, ROUTE_NO_CSRF | ROUTE_DEBUG},
     {GET, "/debug/routes", debug_routes, ACCESS_PUBLIC, 0, ROUTE_DEBUG},
+    {GET, "/debug/connection", debug_connection, ACCESS_PUBLIC, 0, ROUTE_DEBUG},
     {POST, "/debug/tick", debug_tick, ACCESS_PUBLIC, 0, ROUTE_NO_CSRF | ROUTE_DEBUG},
 };
 
