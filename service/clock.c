@@ -8,6 +8,7 @@ static atomic_llong shift_ms;    /* added to the wall clock */
 static atomic_llong mono_ms;     /* added to the monotonic clock: forward shifts only */
 static atomic_llong frozen_wall; /* ms since the epoch when frozen, else 0 */
 static atomic_llong frozen_mono; /* monotonic ms when frozen */
+static atomic_llong conn_ms;     /* added to the connections' clock only */
 
 static int64_t read_ms(clockid_t id)
 {
@@ -31,6 +32,17 @@ int64_t clock_now_ms(void)
 {
     int64_t f = atomic_load(&frozen_wall);
     return (f ? atomic_load(&frozen_mono) : read_ms(CLOCK_MONOTONIC)) + atomic_load(&mono_ms);
+}
+
+int64_t clock_conn_ms(void)
+{
+    return clock_now_ms() + atomic_load(&conn_ms);
+}
+
+void clock_shift_connections(int64_t seconds)
+{
+    if (seconds > 0)
+        atomic_fetch_add(&conn_ms, seconds * 1000);
 }
 
 void clock_shift(int64_t seconds)

@@ -21,7 +21,7 @@ struct ConnGuarded {
     unsigned peer_port;       /* the client's port, for the tests to find their connection */
     int cut;                  /* shut down already (under lock) */
     _Atomic int phase;        /* PHASE_* */
-    _Atomic int64_t since_ms; /* when the phase started, on clock_now_ms() */
+    _Atomic int64_t since_ms; /* when the phase started, on clock_conn_ms() */
     _Atomic uint64_t bytes;   /* body bytes received, or the answer's length */
     _Atomic uint64_t answers; /* requests answered on it */
 };
@@ -40,7 +40,7 @@ static void phase_set(ConnGuarded *g, int phase, uint64_t bytes)
     if (!g)
         return;
     atomic_store(&g->bytes, bytes);
-    atomic_store(&g->since_ms, clock_now_ms());
+    atomic_store(&g->since_ms, clock_conn_ms());
     atomic_store(&g->phase, phase);
 }
 
@@ -171,7 +171,7 @@ static void *sweeper_main(void *unused)
     (void)unused;
     pthread_mutex_lock(&lock);
     while (!stopping) {
-        sweep_locked(clock_now_ms());
+        sweep_locked(clock_conn_ms());
         struct timespec until;
         clock_gettime(CLOCK_MONOTONIC, &until);
         until.tv_sec += 1;

@@ -82,15 +82,19 @@ int debug_echo(Request *req)
 }
 
 /* Moves the service's clock forward by ?seconds=N (expiry and TOTP tests); ?freeze=1 holds it
- * still so that only those shifts move it (backoff tests), ?freeze=0 lets it run again. */
+ * still so that only those shifts move it (backoff tests), ?freeze=0 lets it run again;
+ * ?connections=N moves only the connections' clock (slow-client deadlines). */
 int debug_clock(Request *req)
 {
     const char *s = http_query(req, "seconds");
     const char *f = http_query(req, "freeze");
+    const char *c = http_query(req, "connections");
     long n = s ? strtol(s, NULL, 10) : 0;
     if (f)
         clock_freeze(strcmp(f, "1") == 0);
     clock_shift(n);
+    if (c)
+        clock_shift_connections(strtol(c, NULL, 10));
     return http_reply_json(req, 200, json_pack("{s:I}", "now", (json_int_t)clock_now()));
 }
 

@@ -1,7 +1,7 @@
 // Issue 12: slow and many clients. Every connection has a deadline by phase on the service's clock
 // (--header-timeout for a request head, --min-rate for a body and an answer after that grace), a
 // cap per address, and a connection limit sized for epoll. The deadline tests hold the service's
-// clock still and move it by hand, so they do not depend on how fast this machine is; the load
+// clock still and move the connections' clock by hand (/debug/clock?connections=N), so they do not depend on how fast this machine is; the load
 // tests bound what they send by count, and ask only what the issue asks: a normal client is
 // answered within a second throughout.
 import { test, before, after } from 'node:test';
@@ -118,12 +118,12 @@ test('a request head still coming at --header-timeout is cut; one within it is s
     const late = await open('GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Slow: 1\r\n');
     await waitPhase(within, 'head');
     await waitPhase(late, 'head');
-    await clock(`seconds=${HEADER_S - 1}`);
+    await clock(`connections=${HEADER_S - 1}`);
     assert.equal(await closedWithin(late, 2500), false, 'not cut before its deadline');
     within.write('Connection: close\r\n\r\n');
     assert.equal(await closedWithin(within, 10000), true);
     assert.ok(within.received > 0, 'the head that came in time was answered');
-    await clock('seconds=2');
+    await clock('connections=2');
     assert.equal(await closedWithin(late, 10000), true, 'cut after its deadline');
     assert.equal(late.received, 0, 'nothing was answered on the cut connection');
     assert.ok((await metric('takedown_http_connections_cut_total{phase="head"}')) >= 1);
@@ -138,7 +138,7 @@ test('a kept-alive connection waiting for its next request has --header-timeout 
     const sock = await open('GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n');
     await waitPhase(sock, 'head', 1);
     assert.ok(sock.received > 0, 'first answer');
-    await clock(`seconds=${HEADER_S + 1}`);
+    await clock(`connections=${HEADER_S + 1}`);
     assert.equal(await closedWithin(sock, 10000), true);
   } finally {
     await clock('freeze=0');
@@ -154,10 +154,10 @@ test('a body must keep coming at --min-rate after the grace: both sides of the l
     const unpaid = await open(head + ' ');
     await waitPhase(paid, 'body');
     await waitPhase(unpaid, 'body');
-    await clock(`seconds=${HEADER_S + 1}`);
+    await clock(`connections=${HEADER_S + 1}`);
     assert.equal(await closedWithin(unpaid, 10000), true, 'a body at almost nothing is cut');
     assert.equal(await closedWithin(paid, 2500), false, 'a body that kept the rate is not');
-    await clock('seconds=2');
+    await clock('connections=2');
     assert.equal(await closedWithin(paid, 10000), true, 'until it falls behind');
     assert.ok((await metric('takedown_http_connections_cut_total{phase="body"}')) >= 2);
   } finally {
@@ -175,7 +175,7 @@ test('an answer not read at --min-rate is cut; one read in time arrives whole', 
     reader.pause();
     reader.write(pipelined);
     await waitPhase(reader, 'send');
-    await clock(`seconds=${HEADER_S - 1}`);
+    await clock(`connections=${HEADER_S - 1}`);
     await sleep(2500);
     let count = 0;
     reader.on('data', (d) => (count += d.toString('latin1').split('HTTP/1.1 200').length - 1));
@@ -193,7 +193,7 @@ test('an answer not read at --min-rate is cut; one read in time arrives whole', 
     const cutBefore = await metric('takedown_http_connections_cut_total{phase="send"}');
     let cut = false;
     for (let i = 0; i < 30 && !cut; i++) {
-      await clock(`seconds=${HEADER_S + Math.ceil(size / MIN_RATE) + 1}`);
+      await clock(`connections=${HEADER_S + Math.ceil(size / MIN_RATE) + 1}`);
       for (let j = 0; j < 20 && !cut; j++) {
         cut = (await metric('takedown_http_connections_cut_total{phase="send"}')) > cutBefore;
         if (!cut) await sleep(100);
