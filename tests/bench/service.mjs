@@ -7,20 +7,18 @@
 // unless --keep-data names where to keep the filled ones.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, openSync, closeSync, cpSync } from 'node:fs';
-import net from 'node:net';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, cpSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { UNLIMITED, sleep, freePort, run, servers, startServer, stopServer, memoryOf, api, signIn, round } from './lib.mjs';
+
 const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ratio = (a, b) => (a === null || b === null || !b ? null : round(a / b, 3));
 const QUEUES = ['new', 'mine', 'overdue', 'awaiting', 'monitoring', 'all'];
 const PLATFORM = 'douyin'; // the platform filter: the commonest platform in the reports
 const CLIENTS = [1, 4, 16]; // concurrent submitting clients
-// Limits as high as takedownd takes them: the benchmark is one address hammering the server, and
-// measures the work, not the rate limiter (which answers 429 at once).
-const UNLIMITED = ['--submit-per-address', '100000', '--submit-rate', '10000', '--submit-burst', '100000',
-  '--receipt-tries-per-address', '1000', '--receipt-rate', '10000', '--receipt-burst', '100000'];
 const MAX_CASES_OPENED = 400; // cases the staff phase opens (and so can view and move), at most
 const MAX_TARGETS = 400; // targets moved to notice_sent for the transition phase, at most
 const MIN_ANSWERS = 10; // fewer answers in a wrk run give its rps but no latencies
@@ -53,67 +51,6 @@ function parseArgs(argv) {
 }
 
 // ---- processes ----
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-// Runs a program to its end within limitMs; {status, stdout, stderr}.
-function run(cmd, args, { input, env, limitMs = 60000 } = {}) {
-  const r = spawnSync(cmd, args, { input, env: { ...process.env, ...env }, encoding: 'utf8', timeout: limitMs, maxBuffer: 1 << 26 });
-  if (r.error) throw new Error(`${path.basename(cmd)}: ${r.error.message}`);
-  return r;
-}
-
-const servers = new Set(); // every takedownd this run started, stopped on the way out
-
-// Starts takedownd on dataDir; resolves once /healthz answers (within a minute).
-async function startServer(o, dataDir, extra = []) {
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const logFile = path.join(o.work, `takedownd.${port}.log`);
-  const fd = openSync(logFile, 'a');
-  const proc = spawn(path.join(o.build, 'takedownd'),
-    ['--data-dir', dataDir, '--listen', `127.0.0.1:${port}`, '--threads', String(o.threads), ...UNLIMITED, ...extra],
-    { stdio: ['ignore', fd, fd] });
-  closeSync(fd);
-  const exited = new Promise((resolve) => proc.on('exit', resolve));
-  const srv = { proc, base, port, logFile, exited };
-  servers.add(srv);
-  for (const until = Date.now() + 60000; Date.now() < until && proc.exitCode === null;) {
-    try {
-      if ((await fetch(base + '/healthz')).status === 200) return srv;
-    } catch { /* not up yet */ }
-    await sleep(50);
-  }
-  const log = readFileSync(logFile, 'utf8').split('\n').slice(-20).join('\n');
-  await stopServer(srv);
-  throw new Error(`takedownd did not start on ${dataDir}:\n${log}`);
-}
-
-async function stopServer(srv) {
-  if (srv.proc.exitCode === null && srv.proc.signalCode === null) srv.proc.kill('SIGTERM');
-  const killer = setTimeout(() => srv.proc.kill('SIGKILL'), 30000);
-  await srv.exited;
-  clearTimeout(killer);
-  servers.delete(srv);
-}
-
-// VmRSS and VmHWM of a running takedownd, in MB.
-function memoryOf(srv) {
-  const status = readFileSync(`/proc/${srv.proc.pid}/status`, 'utf8');
-  const kb = (k) => Number((new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(status) || [])[1] || 0);
-  return { rss_mb: round(kb('VmRSS') / 1024), hwm_mb: round(kb('VmHWM') / 1024) };
-}
 
 // Waits (at most a minute) until the server's slow-work pool is empty: wrk stops sending at the end
 // of its run, but the reports and sign-ins it left queued still run and would slow the next phase.
@@ -171,33 +108,7 @@ function wrk(url, { connections, seconds, script, env = {}, headers = [], timeou
 
 // ---- HTTP for preparation (not measured) ----
 
-async function api(base, method, p, { cookie, csrf, json } = {}) {
-  const headers = {};
-  if (cookie) headers.Cookie = 'td_session=' + cookie;
-  if (csrf) headers['X-CSRF-Token'] = csrf;
-  if (json !== undefined) headers['Content-Type'] = 'application/json';
-  const res = await fetch(base + p, { method, headers, body: json === undefined ? undefined : JSON.stringify(json), redirect: 'manual', signal: AbortSignal.timeout(120000) });
-  const text = await res.text();
-  const cookies = Object.fromEntries(res.headers.getSetCookie().map((c) => c.split(';')[0].split('=')));
-  let body = null;
-  try { body = JSON.parse(text); } catch { /* a page */ }
-  return { status: res.status, body, cookies };
-}
-
-async function signIn(base, login, password) {
-  const r = await api(base, 'POST', '/api/v1/staff/session', { json: { login, password } });
-  if (r.status !== 200) throw new Error(`staff sign-in as ${login}: ${r.status}`);
-  return { cookie: r.cookies.td_session, csrf: r.body.csrf };
-}
-
 // ---- figures ----
-
-function round(x, digits = 1) {
-  if (x === null || x === undefined || !Number.isFinite(x)) return null;
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
-}
-const ratio = (a, b) => (a === null || b === null || !b ? null : round(a / b, 3));
 
 function dbBytes(dir) {
   let n = 0;
