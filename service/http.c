@@ -4,6 +4,7 @@
 
 #include "config.h"
 #include "connguard.h"
+#include "http_strict.h"
 #include "i18n.h"
 #include "log.h"
 #include "metrics.h"
@@ -26,6 +27,8 @@
 #include <unistd.h>
 
 #define FORM_MAX_FIELDS 1000
+/* Bytes of a body past its limit read and dropped so that the client still gets its 413. */
+#define HTTP_DISCARD_MAX ((size_t)64 * 1024 * 1024)
 
 enum { PHASE_NEW, PHASE_BODY, PHASE_SUSPENDED, PHASE_DONE };
 enum { BODY_NONE, BODY_JSON, BODY_FORM, BODY_TOO_LARGE, BODY_BAD_FORM, BODY_REFUSED, BODY_OVER };
@@ -413,10 +416,7 @@ static int body_begin(HttpServer *srv, Request *req)
     const char *cl = http_header(req, MHD_HTTP_HEADER_CONTENT_LENGTH);
     const char *te = http_header(req, MHD_HTTP_HEADER_TRANSFER_ENCODING);
     size_t limit = route_body_limit(srv, req);
-    if (cl && te)
-        return 400; /* RFC 9112 6.3: the length would be ignored (and is request smuggling's shape)
-                     */
-    if (cl) {
+    if (cl) { /* one, digits only, never with Transfer-Encoding: http_strict_check saw to it */
         char *end;
         errno = 0;
         unsigned long long n = strtoull(cl, &end, 10);
@@ -519,8 +519,10 @@ static int body_end(HttpServer *srv, Request *req)
     }
     if (req->body_state == BODY_REFUSED)
         return req->resp.status;
-    if (req->body_state == BODY_TOO_LARGE)
+    if (req->body_state == BODY_TOO_LARGE) {
+        req->resp.close = 1;
         return http_reply_error(req, 413, "too_large", "error.too_large", NULL);
+    }
     if (req->body_state == BODY_BAD_FORM) {
         int st = req->resp.status >= 400 ? req->resp.status : 400;
         return http_reply_error(req, st, st == 413 ? "too_large" : "bad_form",
@@ -549,6 +551,7 @@ static void *http_uri_log(void *cls, const char *uri, struct MHD_Connection *con
     Request *req = xcalloc(1, sizeof *req);
     clock_gettime(CLOCK_MONOTONIC, &req->start);
     req->url_len = strlen(uri);
+    req->target = xstrdup(uri); /* libmicrohttpd decodes uri in place after this call */
     req->conn = conn;
     req->guard = connguard_of(conn);
     req->lang = I18N_DEFAULT;
@@ -638,6 +641,41 @@ static void request_client(HttpServer *srv, Request *req)
     req->is_loopback = address_is_loopback(req->client);
 }
 
+typedef struct FieldList {
+    HttpField *items; /* owned */
+    size_t n, cap;
+} FieldList;
+
+static enum MHD_Result field_collect(void *cls, enum MHD_ValueKind kind, const char *key,
+                                     size_t key_size, const char *value, size_t value_size)
+{
+    FieldList *l = cls;
+    (void)kind;
+    if (l->n == l->cap) {
+        l->cap = l->cap ? 2 * l->cap : 32;
+        l->items = xrealloc(l->items, l->cap * sizeof *l->items);
+    }
+    l->items[l->n++] = (HttpField){key, key_size, value ? value : "", value ? value_size : 0};
+    return MHD_YES;
+}
+
+/* Strict HTTP before anything else reads the request: 0, or a 400 filled that closes the
+ * connection (what follows cannot be framed safely). */
+static int request_strict(Request *req, const char *version)
+{
+    FieldList fields = {0};
+    MHD_get_connection_values_n(req->conn, MHD_HEADER_KIND, field_collect, &fields);
+    HttpStrictRequest rq = {version, req->target, fields.items, fields.n};
+    const char *why = NULL;
+    int st = http_strict_check(&rq, &why);
+    free(fields.items);
+    if (st == 0)
+        return 0;
+    log_info("req=%s refused: %s", req->id_str, why);
+    req->resp.close = 1;
+    return http_reply_error(req, st, "bad_request", "error.bad_request", NULL);
+}
+
 static int expects_continue(Request *req)
 {
     const char *e = http_header(req, "Expect");
@@ -645,13 +683,17 @@ static int expects_continue(Request *req)
 }
 
 /* First call: method, path, limits, route; returns 0 to go on or a status already filled. */
-static int request_begin(HttpServer *srv, Request *req, const char *url, const char *method)
+static int request_begin(HttpServer *srv, Request *req, const char *url, const char *method,
+                         const char *version)
 {
     req->method = route_method(method);
     req->path = xstrdup(url);
     req->is_api = strncmp(url, "/api/", 5) == 0;
     request_client(srv, req);
     req->lang = i18n_negotiate(http_cookie(req, "lang"), http_header(req, "Accept-Language"));
+    int strict = request_strict(req, version);
+    if (strict)
+        return strict;
     if (req->url_len > srv->cfg->max_url) {
         req->resp.close = 1;
         return http_reply_error(req, 414, "uri_too_long", "error.uri_too_long", NULL);
@@ -737,7 +779,6 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *conn, const
 {
     HttpServer *srv = cls;
     Request *req = *req_cls;
-    (void)version;
     if (!req) /* no URI log ran: cannot happen with our options */
         return MHD_NO;
     switch (req->phase) {
@@ -745,17 +786,18 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *conn, const
         req->conn = conn;
         req->phase = PHASE_BODY;
         connguard_head_done(req->guard);
-        if (request_begin(srv, req, url, method) != 0)
+        if (request_begin(srv, req, url, method, version) != 0)
             return http_send(srv, req);
         return MHD_YES;
     case PHASE_BODY:
         if (*upload_data_size) {
             body_feed(srv, req, upload_data, *upload_data_size);
             *upload_data_size = 0;
-            /* A chunked body far past the limit, or past the bytes in flight: stop reading and
-             * drop the connection. */
+            /* A chunked body past the limit (or a refused one) is read to its end and dropped,
+             * since libmicrohttpd cannot send its reply (413) before then; one that goes on past
+             * HTTP_DISCARD_MAX more, or past the bytes in flight, drops the connection. */
             if (((req->body_state == BODY_TOO_LARGE || req->body_state == BODY_REFUSED) &&
-                 req->body_seen > 2 * route_body_limit(srv, req)) ||
+                 req->body_seen > route_body_limit(srv, req) + HTTP_DISCARD_MAX) ||
                 req->body_state == BODY_OVER)
                 return MHD_NO;
             return MHD_YES;
@@ -823,6 +865,7 @@ static void http_completed(void *cls, struct MHD_Connection *conn, void **req_cl
     if (req->session_free)
         req->session_free(req->session);
     free(req->path);
+    free(req->target);
     free(req);
     *req_cls = NULL;
     atomic_fetch_sub(&srv->inflight, 1);
@@ -1001,6 +1044,11 @@ HttpServer *http_start(const Config *cfg, const Route *routes, size_t nroutes)
         return NULL;
     }
     return srv;
+}
+
+const char *http_library_version(void)
+{
+    return MHD_get_version();
 }
 
 void http_stop(HttpServer *srv, int grace_ms)

@@ -51,6 +51,7 @@ typedef struct Request {
     char id_str[20];
     Method method;
     char *path;         /* owned: the path without the query */
+    char *target;       /* owned: the request target as received, before percent-decoding */
     size_t url_len;     /* bytes of the raw request target */
     const Route *route; /* NULL until matched */
     RouteMatch match;
@@ -140,5 +141,7 @@ typedef struct HttpServer HttpServer;
 HttpServer *http_start(const struct Config *cfg, const Route *routes, size_t nroutes);
 /* Stops accepting, lets in-flight requests finish (up to grace_ms), then stops. */
 void http_stop(HttpServer *srv, int grace_ms);
+/* The libmicrohttpd version running, e.g. "0.9.75" (docs/operations.md says what it changes). */
+const char *http_library_version(void);
 
 #endif

@@ -46,7 +46,7 @@ static int parse_args(Config *cfg, int argc, char **argv)
             return 1;
         }
         if (strcmp(argv[i], "--version") == 0) {
-            printf("takedownd %s\n", TAKEDOWN_VERSION);
+            printf("takedownd %s (libmicrohttpd %s)\n", TAKEDOWN_VERSION, http_library_version());
             return 1;
         }
         if (strcmp(argv[i], "--config") == 0) {
