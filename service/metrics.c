@@ -84,7 +84,7 @@ void metrics_write(Buf *out)
         "# TYPE takedown_data_dir_free_bytes gauge\n"
         "takedown_data_dir_free_bytes %lld\n"
         "# HELP takedown_data_dir_reserve_bytes The free-space reserve (--min-free-mb): at or "
-        "under it, writes other than sign-ins, sign-outs and erasure answer 503.\n"
+        "under it, writes other than sign-ins, sign-outs, withdrawal and erasure answer 503.\n"
         "# TYPE takedown_data_dir_reserve_bytes gauge\n"
         "takedown_data_dir_reserve_bytes %llu\n"
         "# HELP takedown_storage_low_refusals_total Writes refused for the reserve.\n"

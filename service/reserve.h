@@ -1,9 +1,9 @@
 /* The free-space reserve on the data directory (--min-free-mb). When free space falls to the floor
  * or under it, new reports, uploads and every other write a person can wait for are refused with
  * 503 (storage_low), so that the last megabytes stay for what keeps people in: staff and receipt
- * sign-ins (a session row), sign-outs, erasure, the audit rows of reads. Asked on every such
- * request (one statvfs), so the service recovers by itself as soon as space comes back. No HTTP
- * and no SQL here. */
+ * sign-ins (a session row), sign-outs, a victim's withdrawal and erasure, the audit rows of reads.
+ * Asked on every such request (one statvfs), so the service recovers by itself as soon as space
+ * comes back. No HTTP and no SQL here. */
 #ifndef TAKEDOWN_RESERVE_H
 #define TAKEDOWN_RESERVE_H
 

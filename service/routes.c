@@ -37,7 +37,7 @@ static const Route table[] = {
     {POST, "/my/targets", page_my_targets, VICTIM, 0, 0},
     {POST, "/my/messages", page_my_messages, VICTIM, 0, 0},
     {GET, "/my/withdraw", page_my_withdraw, VICTIM, 0, 0},
-    {POST, "/my/withdraw", page_my_withdraw_post, VICTIM, 0, 0},
+    {POST, "/my/withdraw", page_my_withdraw_post, VICTIM, 0, ROUTE_ESSENTIAL},
     {GET, "/my/erase", page_my_erase, VICTIM, 0, 0},
     {POST, "/my/erase", page_my_erase_post, VICTIM, 0, ROUTE_ESSENTIAL},
     {POST, "/my/logout", page_my_logout, VICTIM, 0, ROUTE_ESSENTIAL},
@@ -50,7 +50,7 @@ static const Route table[] = {
     {DELETE, "/api/v1/my/case", api_my_erase, VICTIM, 0, ROUTE_ESSENTIAL},
     {POST, "/api/v1/my/targets", api_my_targets, VICTIM, API_REPORT_MAX, 0},
     {POST, "/api/v1/my/messages", api_my_messages, VICTIM, 0, 0},
-    {POST, "/api/v1/my/withdraw", api_my_withdraw, VICTIM, 0, 0},
+    {POST, "/api/v1/my/withdraw", api_my_withdraw, VICTIM, 0, ROUTE_ESSENTIAL},
     /* staff pages */
     {GET, "/staff/login", page_staff_login, ACCESS_PUBLIC, 0, 0},
     {POST, "/staff/login", page_staff_login_post, ACCESS_PUBLIC, 0, ROUTE_ESSENTIAL},

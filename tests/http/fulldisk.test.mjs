@@ -178,8 +178,10 @@ if (INNER) {
   });
 
   test('one page over the reserve, every write is accepted', async () => {
-    setFree(FLOOR + PAGE);
-    assert.equal((await submit()).status, 201);
+    for (let i = 0; i < 2; i++) { // one to erase and one to withdraw at the reserve, below
+      setFree(FLOOR + PAGE);
+      assert.equal((await submit()).status, 201);
+    }
     setFree(FLOOR + PAGE);
     const to = CHAIN[++target.state];
     assert.equal((await transition(to)).status, 200);
@@ -222,7 +224,7 @@ if (INNER) {
     assertWhole(dir, 'at the reserve');
   });
 
-  test('at the reserve, reads, sign-ins, sign-outs and erasure keep working', async () => {
+  test('at the reserve, reads, sign-ins, sign-outs, withdrawal and erasure keep working', async () => {
     setFree(FLOOR - PAGE);
     const staff = await staffSignIn(srv.base, 'cw', pw.cw); // a session row and an audit entry
     assert.equal((await asStaff(srv.base, staff, 'GET', `/api/v1/staff/cases/${acked[0].case}`)).status, 200);
@@ -232,11 +234,17 @@ if (INNER) {
     assert.equal(o.status, 200, o.text);
     assert.equal(o.view.case, acked[1].case);
     for (const p of ['/healthz', '/report', '/staff/login', '/follow-up']) assert.equal((await call(srv.base, 'GET', p)).status, 200, p);
-    // Erasure goes on: it is the victim's way out, and it frees space.
-    const xff = addr();
-    const s = await call(srv.base, 'POST', '/api/v1/receipt/session', { json: { receipt: acked[1].receipt }, xff });
-    assert.equal(s.status, 200);
-    const gone = await call(srv.base, 'DELETE', '/api/v1/my/case', { cookie: s.cookies.td_session, csrf: s.body.csrf, xff });
+    // Withdrawal and erasure go on: they are the victim's way out (and erasure frees space).
+    const signIn = async (receipt) => {
+      const xff = addr();
+      const s = await call(srv.base, 'POST', '/api/v1/receipt/session', { json: { receipt }, xff });
+      assert.equal(s.status, 200, s.text);
+      return { cookie: s.cookies.td_session, csrf: s.body.csrf, xff };
+    };
+    const w = await call(srv.base, 'POST', '/api/v1/my/withdraw', { ...(await signIn(acked[2].receipt)), json: {} });
+    assert.equal(w.status, 200, w.text);
+    assert.equal(w.body.state, 'withdrawn');
+    const gone = await call(srv.base, 'DELETE', '/api/v1/my/case', await signIn(acked[1].receipt));
     assert.equal(gone.status, 200, gone.text);
     acked.splice(1, 1);
     assert.ok(freeBytes() >= FLOOR - PAGE - 64 * PAGE, 'what they wrote came out of the reserve, a little of it');
