@@ -56,8 +56,10 @@ static int check_files(const char *dir, Names *db, FileCounts *out)
                      filestore_each(dir, 1, names_add, &tmp) == 0
                  ? 0
                  : -1;
-    qsort(db->name, db->n, sizeof db->name[0], name_cmp);
-    qsort(disk.name, disk.n, sizeof disk.name[0], name_cmp);
+    if (db->n) /* qsort's array must not be NULL, even empty */
+        qsort(db->name, db->n, sizeof db->name[0], name_cmp);
+    if (disk.n)
+        qsort(disk.name, disk.n, sizeof disk.name[0], name_cmp);
     memset(out, 0, sizeof *out);
     out->named = db->n;
     for (size_t i = 0; i < db->n; i++)
@@ -111,9 +113,11 @@ int ctl_check(int argc, char **argv)
                (long long)c.audit_rows);
     else
         printf("audit log: intact, %lld entries\n", (long long)c.audit_rows);
-    if (!files_read)
+    if (files_read)
+        printf("files: %zu named, %zu missing, %zu named by no case\n", f.named, f.missing,
+               f.stray);
+    else
         printf("files: cannot read %s/files\n", dir);
-    printf("files: %zu named, %zu missing, %zu named by no case\n", f.named, f.missing, f.stray);
     printf("unfinished uploads: %zu%s\n", f.unfinished,
            f.unfinished ? " (takedownd files or removes them when it next starts)" : "");
     int ok = c.integrity_problems == 0 && c.foreign_key_problems == 0 &&

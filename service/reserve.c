@@ -12,7 +12,8 @@
 static char watched[512];
 static uint64_t floor_bytes;
 static atomic_ullong refusals;
-static atomic_int was_low; /* for logging each change once */
+static atomic_int was_low;         /* for logging each change once */
+static atomic_int cannot_ask_told; /* a statvfs that fails is logged once */
 
 void reserve_configure(const char *dir, uint64_t floor)
 {
@@ -26,7 +27,9 @@ static int64_t free_bytes(void)
 {
     struct statvfs st;
     if (statvfs(watched, &st) != 0) {
-        log_warnx("cannot ask the data directory's filesystem for free space: %s", strerror(errno));
+        if (!atomic_exchange(&cannot_ask_told, 1))
+            log_warnx("cannot ask the data directory's filesystem for free space: %s",
+                      strerror(errno));
         return -1;
     }
     return (int64_t)((uint64_t)st.f_bavail * (uint64_t)st.f_frsize);

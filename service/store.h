@@ -139,8 +139,8 @@ typedef enum StoreFault {
     STORE_FAULT_FULL,  /* every write fails as on a full disk: SQLITE_FULL (ENOSPC) */
     STORE_FAULT_SYNC,  /* every fsync fails: SQLITE_IOERR_FSYNC */
 } StoreFault;
-/* Makes a VFS that wraps the default one and fails writes or syncs on command the default for
- * every connection opened after it. Before store_open; never outside the tests. 0 or -1. */
+/* Registers a VFS that wraps the default one and fails writes or syncs on command, as the default
+ * for every connection opened after it. Before store_open; never outside the tests. 0 or -1. */
 int store_fault_install(void);
 /* Sets the fault: the next `after` writes (or syncs) still pass, then each fails until the fault
  * is set again (STORE_FAULT_NONE clears it). -1 when store_fault_install has not run. */
