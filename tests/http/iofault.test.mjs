@@ -21,6 +21,7 @@ const pw = { admin: 'Admin-' + randomBytes(8).toString('hex'), cw: 'Cw-' + rando
 let dir;
 let srv;
 let cw;
+let admin;
 const acked = []; // {receipt, case} of every 201
 let formsFiled = 0; // reports filed through the form (303)
 let target; // {id, state}: the target the transitions move
@@ -58,6 +59,7 @@ before(async () => {
   assert.equal(add.status, 0, add.stderr);
   srv = await startServer({ dataDir: dir, args: SERVER_ARGS });
   cw = await staffSignIn(srv.base, 'cw', pw.cw);
+  admin = await staffSignIn(srv.base, 'admin', pw.admin);
   assert.equal((await submit()).status, 201);
   const v = await asStaff(srv.base, cw, 'GET', `/api/v1/staff/cases/${acked[0].case}`);
   target = { id: v.body.targets[0].id, state: 'reported' };
@@ -84,6 +86,9 @@ for (const mode of ['write', 'full', 'sync']) {
     const to = CHAIN[CHAIN.indexOf(state) + 1];
     assertStorageRefusal(await asStaff(srv.base, cw, 'POST', `/api/v1/staff/targets/${target.id}/transition`, { to, ...fieldsFor(to) }));
     assertStorageRefusal(await call(srv.base, 'POST', '/api/v1/my/messages', { ...victim, json: { body: '还在吗' } }));
+    // The staff's own writes too: a TOTP enrolment's pending secret, a setting.
+    assertStorageRefusal(await asStaff(srv.base, cw, 'POST', '/api/v1/staff/totp'));
+    assertStorageRefusal(await asStaff(srv.base, admin, 'PUT', '/api/v1/admin/settings', { require_totp: true }));
     // The form with a screenshot: 503 with the form again, what was typed kept, the screenshot gone.
     const typed = `描述-${randomBytes(4).toString('hex')}`;
     const page = await postForm(srv.base, typed, [png(200 * 1024)]);
