@@ -60,8 +60,9 @@ static json_t *api_qr_svg(const char *text, const char *lang)
 int api_staff_totp_begin(Request *req)
 {
     char uri[256], secret[64];
-    if (staff_totp_begin(req->session, uri, secret) != STAFF_OK)
-        return http_reply_error(req, 500, "internal", "error.internal", NULL);
+    StaffResult r = staff_totp_begin(req->session, uri, secret);
+    if (r != STAFF_OK) /* 503 when the disk refused the pending secret, else 500 */
+        return results_reply(req, results_of_totp(r));
     json_t *svg = api_qr_svg(uri, req->lang);
     return http_reply_json(req, 200,
                            json_pack("{s:s, s:s, s:o}", "secret", secret, "uri", uri, "qr_svg",
@@ -82,8 +83,9 @@ int api_admin_settings(Request *req)
     json_t *v = req->json ? json_object_get(req->json, "require_totp") : NULL;
     if (!json_is_boolean(v))
         return http_reply_error(req, 422, "invalid", "error.invalid", "require_totp");
-    if (staff_require_totp(req->session, json_is_true(v), clock_now()) != STAFF_OK)
-        return http_reply_error(req, 500, "internal", "error.internal", NULL);
+    StaffResult r = staff_require_totp(req->session, json_is_true(v), clock_now());
+    if (r != STAFF_OK)
+        return results_reply(req, results_of_account(r));
     return http_reply_json(req, 200, json_pack("{s:b}", "require_totp", json_is_true(v)));
 }
 

@@ -50,8 +50,9 @@ static void api_submit_job(Request *req)
 {
     Submit *s = req->ctx;
     IntakeResult res = {0};
-    if (intake_submit(s->report, NULL, NULL, 0, "web", clock_now(), &res) != 0) {
-        http_reply_error(req, 500, "internal", "error.internal", NULL);
+    IntakeSubmit r = intake_submit(s->report, NULL, NULL, 0, "web", clock_now(), &res);
+    if (r != INTAKE_SUBMIT_OK) {
+        results_reply(req, results_of_intake_submit(r));
         return;
     }
     http_reply_json(req, 201, json_pack("{s:s, s:s}", "case", res.case_id, "receipt", res.receipt));

@@ -6,6 +6,8 @@
 #include "guard.h"
 #include "keyring.h"
 #include "log.h"
+#include "reserve.h"
+#include "results.h"
 #include "vault.h"
 
 #include <stdio.h>
@@ -112,6 +114,16 @@ int auth_upload_before_file(Request *req)
     return csrf_ok(req, auth_load_session(req)) ? 0 : csrf_refuse(req);
 }
 
+/* An unsafe request that is not essential waits while free space is at or under the reserve. An
+ * upload route checks it itself (its sink stores no byte, its page keeps what was typed); test
+ * routes never wait. */
+static int reserve_gate(Request *req)
+{
+    if (req->route->flags & (ROUTE_ESSENTIAL | ROUTE_FORM_FILES | ROUTE_DEBUG) || !reserve_low())
+        return 0;
+    return results_reply(req, results_storage_low());
+}
+
 static int is_safe(Method m)
 {
     return m == METHOD_GET || m == METHOD_HEAD || m == METHOD_OPTIONS;
@@ -171,9 +183,10 @@ int auth_gate(Request *req)
         /* JSON-only: a cross-site form cannot send application/json without a preflight. */
         if (req->is_api && !req->json)
             return http_reply_error(req, 415, "json_required", "error.unsupported_media", NULL);
-        return 0;
+    } else if (!csrf_ok(req, s)) {
+        return csrf_refuse(req);
     }
-    return csrf_ok(req, s) ? 0 : csrf_refuse(req);
+    return reserve_gate(req);
 }
 
 void auth_forget_form_token(Request *req)

@@ -27,6 +27,8 @@ CaseworkResult cw_from_store(StoreStatus s)
         return CW_CONFLICT;
     case STORE_BUSY:
         return CW_BUSY;
+    case STORE_UNAVAILABLE:
+        return CW_UNAVAILABLE;
     default:
         return CW_ERROR;
     }

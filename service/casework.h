@@ -21,7 +21,8 @@ typedef enum CaseworkResult {
     CW_FORBIDDEN, /* the session cannot open case keys */
     CW_BUSY,
     CW_ERROR,
-    CW_DAMAGED, /* a stored file does not open: tampered with, or under another file's name */
+    CW_DAMAGED,     /* a stored file does not open: tampered with, or under another file's name */
+    CW_UNAVAILABLE, /* the disk refused the write (full or failing): nothing was kept */
 } CaseworkResult;
 
 #define CASEWORK_QUEUE_MAX 100

@@ -32,6 +32,7 @@ void config_defaults(Config *cfg)
     cfg->tick_seconds = 60;
     cfg->check_timeout = 10;
     cfg->upload_inflight = 256u * 1024 * 1024;
+    cfg->min_free_mb = 64;
     cfg->limits = (Limits){
         .submit_per_address = 10,
         .submit_rate = 5,
@@ -172,6 +173,7 @@ int config_set(Config *cfg, const char *key, const char *value, char *err, size_
         {"retention-days", 1, 3650, offsetof(Config, retention_days), sizeof(unsigned)},
         {"upload-inflight-bytes", 1UL << 20, 1UL << 40, offsetof(Config, upload_inflight),
          sizeof(size_t)},
+        {"min-free-mb", 0, 1UL << 20, offsetof(Config, min_free_mb), sizeof(unsigned)},
         {"submit-per-address", 1, 100000, offsetof(Config, limits.submit_per_address),
          sizeof(unsigned)},
         {"submit-rate", 1, 10000, offsetof(Config, limits.submit_rate), sizeof(unsigned)},
@@ -325,6 +327,10 @@ const char *config_help(void)
            "  --check-timeout S     seconds a link check may take (default 10)\n"
            "  --check-private       let the link checker reach private addresses (tests)\n"
            "  --retention-days N    days a closed or withdrawn case is kept (default 180)\n"
+           "  --min-free-mb N       free space kept in reserve on the data dir's filesystem: at\n"
+           "                        or under it, new reports, uploads and changes answer 503\n"
+           "                        (storage_low) while sign-ins, sign-outs, withdrawal,\n"
+           "                        erasure and reads go on; 0 turns it off (default 64)\n"
            "  --bench-receipt-kdf-min\n"
            "                        derive receipts (new reports and receipt sign-ins) at\n"
            "                        libsodium's minimum Argon2id cost, to measure everything\n"

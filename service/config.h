@@ -50,6 +50,7 @@ typedef struct Config {
     char metrics_token[256];   /* --metrics-token: lets non-loopback clients read /metrics */
     Limits limits;             /* submissions, receipt and staff sign-ins */
     int bench_receipt_kdf_min; /* receipts at libsodium's minimum Argon2id: benchmark dirs only */
+    unsigned min_free_mb;      /* --min-free-mb: free space kept in reserve (reserve.h) */
 } Config;
 
 /* Fills the defaults. */

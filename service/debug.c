@@ -1,5 +1,6 @@
 /* Routes for the tests only (--debug-routes): a slow job that sleeps in the slow-work pool or
- * holds it until released, the clock, the route table, a tick of the background work. */
+ * holds it until released, the clock, the route table, a tick of the background work, and I/O
+ * faults injected under the store. */
 #include "handlers.h"
 
 #include "auth.h"
@@ -7,6 +8,7 @@
 #include "connguard.h"
 #include "routes.h"
 #include "scheduler.h"
+#include "store.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -130,4 +132,35 @@ int debug_tick(Request *req)
     int ran = scheduler_tick(clock_now());
     return http_reply_json(req, 200,
                            json_pack("{s:i, s:I}", "checks", ran, "now", (json_int_t)clock_now()));
+}
+
+/* Fails the database's writes or syncs from now on: ?mode=write|full|sync|off, ?after=N lets N
+ * more through first (a fault in the middle of a commit). Answers how many failed under the fault
+ * set before, so a test knows its fault was met. */
+int debug_io_fault(Request *req)
+{
+    static const struct {
+        const char *name;
+        StoreFault mode;
+    } modes[] = {{"off", STORE_FAULT_NONE},
+                 {"write", STORE_FAULT_WRITE},
+                 {"full", STORE_FAULT_FULL},
+                 {"sync", STORE_FAULT_SYNC}};
+    const char *m = http_query(req, "mode");
+    const char *a = http_query(req, "after");
+    char *end = NULL;
+    long long after = a ? strtoll(a, &end, 10) : 0;
+    if (a && (*end || after < 0 || after > 1000000))
+        return http_reply_error(req, 400, "bad_request", "error.bad_request", "after");
+    for (size_t i = 0; m && i < sizeof modes / sizeof modes[0]; i++) {
+        if (strcmp(m, modes[i].name) != 0)
+            continue;
+        int64_t hits = store_fault_hits();
+        if (store_fault_set(modes[i].mode, after) != 0)
+            return http_reply_error(req, 500, "internal", "error.internal", NULL);
+        return http_reply_json(req, 200,
+                               json_pack("{s:s, s:I, s:I}", "mode", m, "after", (json_int_t)after,
+                                         "failed_before", (json_int_t)hits));
+    }
+    return http_reply_error(req, 400, "bad_request", "error.bad_request", "mode");
 }

@@ -57,7 +57,9 @@ int erasure_log_append(const char *data_dir, const char *case_id, int64_t now)
     snprintf(path, sizeof path, "%s/%s", data_dir, ERASURE_LOG_NAME);
     line_of(case_id, now, line);
     if (log_append_lines(path, line, strlen(line)) != 0) {
-        log_errorx("cannot append to the erasure log: %s", strerror(errno));
+        int e = errno;
+        log_errorx("cannot append to the erasure log: %s", strerror(e));
+        errno = e;
         return -1;
     }
     return 0;

@@ -14,7 +14,8 @@
 
 #define ERASURE_LOG_NAME "erasure.log"
 
-/* Appends the case's line to DATA_DIR/erasure.log (created 0600) and fsyncs it; 0 or -1. */
+/* Appends the case's line to DATA_DIR/erasure.log (created 0600) and fsyncs it; 0 or -1 (errno
+ * set: ENOSPC or EIO when the disk refused). */
 int erasure_log_append(const char *data_dir, const char *case_id, int64_t now);
 
 /* Appends the line of a disabled staff account: the digest of ERASURE_ACCOUNT_PREFIX and its

@@ -6,6 +6,7 @@
 #include "store.h"
 #include "vault.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -125,4 +126,57 @@ int filestore_write_all(int fd, const void *p, size_t n)
         n -= (size_t)w;
     }
     return 0;
+}
+
+int filestore_each(const char *data_dir, int tmp, void (*fn)(void *arg, const char *id), void *arg)
+{
+    char p[700];
+    snprintf(p, sizeof p, "%s/files%s", data_dir, tmp ? "/tmp" : "");
+    DIR *d = opendir(p);
+    if (!d)
+        return errno == ENOENT ? 0 : -1;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        char f[1000];
+        struct stat st;
+        snprintf(f, sizeof f, "%s/%s", p, e->d_name);
+        if (e->d_name[0] != '.' && lstat(f, &st) == 0 && S_ISREG(st.st_mode))
+            fn(arg, e->d_name);
+    }
+    closedir(d);
+    return 0;
+}
+
+/* The ids found in files/tmp, gathered before any is moved or removed. */
+typedef struct IdList {
+    char (*ids)[64];
+    size_t n, cap;
+} IdList;
+
+static void id_add(void *arg, const char *id)
+{
+    IdList *l = arg;
+    if (strlen(id) >= sizeof l->ids[0])
+        return; /* never one of ours */
+    l->ids = xgrow(l->ids, l->n, &l->cap, sizeof l->ids[0], 16);
+    snprintf(l->ids[l->n++], sizeof l->ids[0], "%s", id);
+}
+
+int filestore_recover(int (*filed)(void *arg, const char *id), void *arg, int *moved, int *removed)
+{
+    IdList l = {0};
+    *moved = *removed = 0;
+    int rc = filestore_each(store_data_dir(), 1, id_add, &l);
+    for (size_t i = 0; rc == 0 && i < l.n; i++) {
+        int known = filed(arg, l.ids[i]);
+        if (known > 0) {
+            filestore_commit(l.ids[i]);
+            (*moved)++;
+        } else if (known == 0) {
+            filestore_tmp_remove(l.ids[i]);
+            (*removed)++;
+        }
+    }
+    free(l.ids);
+    return rc;
 }

@@ -30,5 +30,13 @@ int filestore_read(const char *id, const unsigned char *key, Buf *out);
 int filestore_write_all(int fd, const void *p, size_t n);
 /* Removes every file named in a newline-separated list of ids (as store_case_delete gives). */
 void filestore_remove_list(Buf *ids);
+/* Calls fn with the name of every regular file in data_dir's files/ (tmp 0) or files/tmp/ (tmp 1);
+ * a directory that is not there has none. 0, or -1 when it cannot be read. */
+int filestore_each(const char *data_dir, int tmp, void (*fn)(void *arg, const char *id), void *arg);
+/* At start, after a crash: an upload whose case was committed but which was never moved into place
+ * is moved now (filed(arg, id) says 1 for an id a case names), one no case took (0) is removed, one
+ * the store could not tell (-1) stays. The counts go to *moved and *removed. 0 or -1. Before the
+ * service takes requests: an upload in flight is in files/tmp too. */
+int filestore_recover(int (*filed)(void *arg, const char *id), void *arg, int *moved, int *removed);
 
 #endif

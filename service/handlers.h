@@ -126,5 +126,6 @@ int debug_connection(Request *req);
 int debug_release(Request *req);
 int debug_routes(Request *req);
 int debug_tick(Request *req);
+int debug_io_fault(Request *req);
 
 #endif

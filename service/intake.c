@@ -541,15 +541,16 @@ static void files_commit(const StoredFile *files, size_t n)
         filestore_commit(files[i].id);
 }
 
-int intake_submit(const json_t *report, const unsigned char *given_key, const StoredFile *files,
-                  size_t nfiles, const char *channel, int64_t now, IntakeResult *res)
+IntakeSubmit intake_submit(const json_t *report, const unsigned char *given_key,
+                           const StoredFile *files, size_t nfiles, const char *channel, int64_t now,
+                           IntakeResult *res)
 {
     StoreConn *c = store_conn();
     OrgRow org = {0};
     if (!c || store_org_get(c, &org) != STORE_OK) {
         log_errorx("the service is not initialised (no org key)");
         org_row_free(&org);
-        return -1;
+        return INTAKE_SUBMIT_ERROR;
     }
     unsigned char *key = vault_secret_alloc(VAULT_KEY_BYTES);
     unsigned char *rkey = vault_secret_alloc(VAULT_KEY_BYTES);
@@ -571,7 +572,7 @@ int intake_submit(const json_t *report, const unsigned char *given_key, const St
              json_string_value(json_object_get(inc, "type")));
     r->risk_flags = intake_risk_bits(report);
     r->created_at = r->updated_at = now;
-    int rc = -1;
+    IntakeSubmit rc = INTAKE_SUBMIT_ERROR;
     for (int attempt = 0; attempt < 3; attempt++) {
         if (attempt > 0) { /* the org key may have been rotated meanwhile */
             org_row_free(&org);
@@ -598,19 +599,46 @@ int intake_submit(const json_t *report, const unsigned char *given_key, const St
         if (s == STORE_OK) {
             snprintf(res->case_id, sizeof res->case_id, "%s", r->id);
             files_commit(files, nfiles);
-            rc = 0;
+            rc = INTAKE_SUBMIT_OK;
             break;
         }
+        if (s == STORE_UNAVAILABLE)
+            rc = INTAKE_SUBMIT_UNAVAILABLE;
         if (s != STORE_CONFLICT) /* a clash of ids or lookups: try fresh ones */
             break;
     }
-    if (rc != 0)
+    if (rc != INTAKE_SUBMIT_OK)
         vault_wipe(res->receipt, sizeof res->receipt);
     vault_secret_free(key);
     vault_secret_free(rkey);
     org_row_free(&org);
     case_row_free(r);
     return rc;
+}
+
+/* 1 when a committed case names the upload, 0 when none does, -1 when the store cannot tell. */
+static int upload_filed(void *arg, const char *id)
+{
+    char case_id[CASE_ID_LEN + 1];
+    Buf meta = {0};
+    StoreStatus s = store_file_get(arg, id, case_id, &meta);
+    buf_free(&meta);
+    return s == STORE_OK ? 1 : s == STORE_NOT_FOUND ? 0 : -1;
+}
+
+int intake_recover_uploads(void)
+{
+    StoreConn *c = store_conn();
+    int moved = 0, removed = 0;
+    if (!c || filestore_recover(upload_filed, c, &moved, &removed) != 0) {
+        log_errorx("cannot look through unfinished uploads");
+        return -1;
+    }
+    if (moved || removed)
+        log_warnx("after an unclean stop: %d screenshots of filed reports moved into place, %d "
+                  "uploads no report took removed",
+                  moved, removed);
+    return 0;
 }
 
 typedef struct AddArgs {
@@ -647,5 +675,7 @@ IntakeAdd intake_add_targets(const Session *s, const json_t *targets, int64_t no
     StoreStatus st = store_tx(add_targets_tx, &a);
     if (st == STORE_OK)
         return INTAKE_ADD_OK;
+    if (st == STORE_UNAVAILABLE)
+        return INTAKE_ADD_UNAVAILABLE;
     return st == STORE_CONFLICT && a.refused ? a.refused : INTAKE_ADD_ERROR;
 }

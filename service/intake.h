@@ -63,19 +63,32 @@ int intake_risk_bits(const json_t *report);
 void intake_set_receipt_cost(VaultPwCost cost);
 VaultPwCost intake_receipt_cost(void);
 
+/* What filing a report came to. */
+typedef enum IntakeSubmit {
+    INTAKE_SUBMIT_OK = 0,
+    INTAKE_SUBMIT_ERROR,       /* ours (logged) */
+    INTAKE_SUBMIT_UNAVAILABLE, /* the disk refused the write (full or failing): nothing was kept */
+} IntakeSubmit;
+
 /* Files a validated report as a new case: a new case key (or, when key is not NULL, the fresh key
  * the upload sink made for this report's screenshots; never a session's), sealed to the org
  * public key and wrapped under a new receipt's key (one Argon2id: run it in the slow-work pool).
- * Returns 0, or -1 (logged). */
-int intake_submit(const json_t *report, const unsigned char *key, const StoredFile *files,
-                  size_t nfiles, const char *channel, int64_t now, IntakeResult *res);
+ * Its screenshots move into place only once the case is committed. */
+IntakeSubmit intake_submit(const json_t *report, const unsigned char *key, const StoredFile *files,
+                           size_t nfiles, const char *channel, int64_t now, IntakeResult *res);
+
+/* At start, before serving: finishes what a crash cut short between a report's commit and its
+ * screenshots' move into place (filestore_recover), and removes uploads no report took. Logs what
+ * it did; 0 or -1. */
+int intake_recover_uploads(void);
 
 /* What adding copies to a case came to. */
 typedef enum IntakeAdd {
     INTAKE_ADD_OK = 0,
     INTAKE_ADD_ERROR,
-    INTAKE_ADD_TOO_MANY,  /* the case would hold more than INTAKE_TARGETS_MAX copies */
-    INTAKE_ADD_WITHDRAWN, /* the case was withdrawn */
+    INTAKE_ADD_TOO_MANY,    /* the case would hold more than INTAKE_TARGETS_MAX copies */
+    INTAKE_ADD_WITHDRAWN,   /* the case was withdrawn */
+    INTAKE_ADD_UNAVAILABLE, /* the disk refused the write (full or failing): nothing was kept */
 } IntakeAdd;
 /* Adds validated targets to a victim's case (session holds the case key). The cap and the
  * withdrawal are checked inside the inserting transaction, so parallel adds cannot pass it. */

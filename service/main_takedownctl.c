@@ -26,6 +26,9 @@ static const CtlCommand commands[] = {
     {"purge", ctl_purge, "purge --data-dir DIR [--dry-run]", "destroy cases past their purge date"},
     {"audit", ctl_audit, "audit verify --data-dir DIR", "check the audit log's hash chain"},
     {"stats", ctl_stats, "stats --data-dir DIR", "aggregate counts (no case content)"},
+    {"check", ctl_check, "check --data-dir DIR",
+     "is the data dir whole: database integrity, every case with its copies, the audit chain, "
+     "the screenshot files against the database (read-only; exit 1 on any problem)"},
 };
 
 static void usage(FILE *f)

@@ -11,6 +11,7 @@
 #include "intake.h"
 #include "log.h"
 #include "render.h"
+#include "reserve.h"
 #include "routes.h"
 #include "scheduler.h"
 #include "signin.h"
@@ -168,10 +169,17 @@ int main(int argc, char **argv)
         fprintf(stderr, "takedownd: the embedded templates or translations are broken\n");
         return 1;
     }
+    /* The tests' I/O faults (POST /debug/io-fault) live in a VFS under every connection. */
+    if (cfg.debug_routes && store_fault_install() != 0) {
+        fprintf(stderr, "takedownd: cannot install the test I/O fault layer\n");
+        return 1;
+    }
     if (store_open(cfg.data_dir, err, sizeof err) != 0) {
         fprintf(stderr, "takedownd: %s\n", err);
         return 1;
     }
+    reserve_configure(cfg.data_dir, (uint64_t)cfg.min_free_mb * 1024 * 1024);
+    intake_recover_uploads();
     vault_argon2_limit(cfg.workers);
     store_checkpoint_elsewhere(checkpoint_ask);
     if (workpool_start(cfg.work_threads > cfg.workers ? cfg.work_threads : cfg.workers,

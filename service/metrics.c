@@ -2,6 +2,7 @@
 #include "metrics.h"
 
 #include "connguard.h"
+#include "reserve.h"
 #include "store.h"
 #include "vault.h"
 #include "workpool.h"
@@ -97,4 +98,19 @@ void metrics_write(Buf *out)
                "# TYPE takedown_store_transactions_total counter\n"
                "takedown_store_transactions_total %lld\n",
                (long long)groups, (long long)transactions);
+    buf_printf(
+        out,
+        "# HELP takedown_data_dir_free_bytes Free space on the data directory's filesystem "
+        "(-1: unknown).\n"
+        "# TYPE takedown_data_dir_free_bytes gauge\n"
+        "takedown_data_dir_free_bytes %lld\n"
+        "# HELP takedown_data_dir_reserve_bytes The free-space reserve (--min-free-mb): at or "
+        "under it, writes other than sign-ins, sign-outs, withdrawal and erasure answer 503.\n"
+        "# TYPE takedown_data_dir_reserve_bytes gauge\n"
+        "takedown_data_dir_reserve_bytes %llu\n"
+        "# HELP takedown_storage_low_refusals_total Writes refused for the reserve.\n"
+        "# TYPE takedown_storage_low_refusals_total counter\n"
+        "takedown_storage_low_refusals_total %llu\n",
+        (long long)reserve_free_now(), (unsigned long long)reserve_floor_bytes(),
+        (unsigned long long)reserve_refusals());
 }

@@ -63,7 +63,10 @@ StaffResult orgkey_rotate(const char *admin_login, const char *admin_password,
         StoreStatus s = store_tx_alone(rotate_tx, &a);
         if (s == STORE_OK) /* every wrap under the old key out of the database log too */
             retention_clear_log();
-        r = s == STORE_OK ? STAFF_OK : s == STORE_BUSY ? STAFF_BUSY : STAFF_ERROR;
+        r = s == STORE_OK            ? STAFF_OK
+            : s == STORE_BUSY        ? STAFF_BUSY
+            : s == STORE_UNAVAILABLE ? STAFF_UNAVAILABLE
+                                     : STAFF_ERROR;
         if (r != STAFF_OK)
             vault_wipe(recovery_text, VAULT_RECOVERY_TEXT);
     }

@@ -42,8 +42,9 @@ json_t *page_staff_ctx(Request *req, const char *title_key)
 static int totp_page(Request *req, int status, const char *error_key)
 {
     char uri[256], secret[64];
-    if (staff_totp_begin(req->session, uri, secret) != STAFF_OK)
-        return http_reply_error(req, 500, "internal", "error.internal", NULL);
+    StaffResult r = staff_totp_begin(req->session, uri, secret);
+    if (r != STAFF_OK) /* 503 when the disk refused the pending secret, else 500 */
+        return results_reply(req, results_of_totp(r));
     json_t *ctx = page_staff_ctx(req, "staff.totp.title");
     json_object_set_new(ctx, "secret", json_string(secret));
     json_object_set_new(ctx, "qr", qr_matrix(uri));
@@ -93,7 +94,8 @@ int page_staff_settings_post(Request *req)
 {
     const char *v = http_form(req, "require_totp");
     int on = v && strcmp(v, "on") == 0;
-    if (staff_require_totp(req->session, on, clock_now()) != STAFF_OK)
-        return http_reply_error(req, 500, "internal", "error.internal", NULL);
+    StaffResult r = staff_require_totp(req->session, on, clock_now());
+    if (r != STAFF_OK)
+        return results_reply(req, results_of_account(r));
     return settings_page(req, 200, 1);
 }

@@ -12,6 +12,7 @@
 #include "links.h"
 #include "log.h"
 #include "receipt_once.h"
+#include "reserve.h"
 #include "results.h"
 #include "session.h"
 #include "signin.h"
@@ -127,9 +128,11 @@ static json_t *platform_list(Request *req)
     return list;
 }
 
-/* Renders the report form with the values v (stolen; NULL for a fresh form). */
+/* Renders the report form with the values v (stolen; NULL for a fresh form); alert_key, when not
+ * NULL, is the message of a refusal of the whole report, shown above it. */
 static int report_form(Request *req, int status, json_t *v, const IntakeErrors *errs,
-                       int extra_online, int extra_offline, const char *upload_error)
+                       int extra_online, int extra_offline, const char *upload_error,
+                       const char *alert_key)
 {
     if (!v)
         v = json_object();
@@ -148,13 +151,25 @@ static int report_form(Request *req, int status, json_t *v, const IntakeErrors *
     json_t *fp = json_object_get(json_array_get(json_object_get(v, "fingerprints"), 0), "value");
     if (json_is_string(fp))
         json_object_set(ctx, "fp_value", fp);
+    if (alert_key) /* the whole report was refused (report_form_storage): above the form */
+        json_object_set_new(ctx, "storage_alert", json_string(alert_key));
     json_object_set_new(ctx, "v", v);
     return http_reply_page(req, status, "report", ctx);
 }
 
 int page_report(Request *req)
 {
-    return report_form(req, 200, NULL, NULL, 0, 0, NULL);
+    return report_form(req, 200, NULL, NULL, 0, 0, NULL, NULL);
+}
+
+/* The report could not be stored (the free-space reserve, or the disk refused it): 503 with the
+ * form again, everything typed kept (v, stolen) and nothing filed; screenshots, if any, were not
+ * kept and are chosen again. */
+static int report_form_storage(Request *req, json_t *v, ResultReply rr, int had_files)
+{
+    results_headers(req, rr);
+    req->resp.err_code = rr.code;
+    return report_form(req, rr.status, v, NULL, 0, 0, had_files ? "choose_again" : NULL, rr.key);
 }
 
 typedef struct ReportJob {
@@ -232,9 +247,15 @@ static void report_job(Request *req)
     ReportJob *j = req->ctx;
     IntakeResult res = {0};
     UploadSet *u = j->uploads;
-    if (intake_submit(j->report, u ? u->key : NULL, u ? u->files : NULL, u ? u->nfiles : 0, "web",
-                      clock_now(), &res) != 0) {
-        http_reply_error(req, 500, "internal", "error.internal", NULL);
+    IntakeSubmit r = intake_submit(j->report, u ? u->key : NULL, u ? u->files : NULL,
+                                   u ? u->nfiles : 0, "web", clock_now(), &res);
+    if (r == INTAKE_SUBMIT_UNAVAILABLE) {
+        report_form_storage(req, json_incref(j->report), results_of_intake_submit(r),
+                            u && u->nfiles);
+        return;
+    }
+    if (r != INTAKE_SUBMIT_OK) {
+        results_reply(req, results_of_intake_submit(r));
         return;
     }
     if (u)
@@ -256,7 +277,15 @@ int page_report_post(Request *req)
     if (action && (strcmp(action, "add_online") == 0 || strcmp(action, "add_offline") == 0))
         return report_form(req, 200, v, NULL, strcmp(action, "add_online") == 0,
                            strcmp(action, "add_offline") == 0,
-                           u && u->nfiles ? "choose_again" : NULL);
+                           u && u->nfiles ? "choose_again" : NULL, NULL);
+    /* Before the submission limit: a report the disk could not take does not count against it.
+     * One whose screenshots were let in goes on, though they took free space under the floor. */
+    int low = !(u && u->reserve_passed) && reserve_low();
+    if (low || (u && u->storage_refused))
+        return report_form_storage(req, v,
+                                   low ? results_storage_low()
+                                       : results_of_intake_submit(INTAKE_SUBMIT_UNAVAILABLE),
+                                   u && (u->nfiles || u->storage_refused));
     int st = guard_submission(req);
     if (st) {
         json_decref(v);
@@ -269,7 +298,8 @@ int page_report_post(Request *req)
     if (!report || (u && u->error)) {
         json_decref(report);
         return report_form(req, 422, v, &errs, 0, 0,
-                           u && u->error ? u->error : (u && u->nfiles ? "choose_again" : NULL));
+                           u && u->error ? u->error : (u && u->nfiles ? "choose_again" : NULL),
+                           NULL);
     }
     json_decref(v);
     ReportJob *j = xcalloc(1, sizeof *j);

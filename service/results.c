@@ -13,7 +13,14 @@ typedef enum ResultKind {
     KIND_TOTP,
     KIND_ACCOUNT,
     KIND_INTAKE_ADD,
+    KIND_INTAKE_SUBMIT,
 } ResultKind;
+
+/* The disk refused a write (SQLITE_FULL, SQLITE_IOERR, ENOSPC): nothing of the request was kept. */
+#define STORAGE_UNAVAILABLE                                                                        \
+    {                                                                                              \
+        503, "storage_unavailable", "error.storage_unavailable", NULL                              \
+    }
 
 static const struct {
     ResultKind kind;
@@ -27,25 +34,34 @@ static const struct {
     {KIND_CW, CW_FORBIDDEN, {403, "forbidden", "error.forbidden", NULL}},
     {KIND_CW, CW_BUSY, {503, "busy", "error.busy", NULL}},
     {KIND_CW, CW_DAMAGED, {500, "file_damaged", "error.file_damaged", NULL}},
+    {KIND_CW, CW_UNAVAILABLE, STORAGE_UNAVAILABLE},
     /* A case that does not open (erased meanwhile) ends what the session can do. */
     {KIND_VICTIM, VICTIM_BAD_RECEIPT, {401, "bad_receipt", "error.bad_receipt", NULL}},
     {KIND_VICTIM, VICTIM_CONFLICT, {409, "withdrawn", "error.withdrawn", NULL}},
+    {KIND_VICTIM, VICTIM_BUSY, {503, "busy", "error.busy", NULL}},
+    {KIND_VICTIM, VICTIM_UNAVAILABLE, STORAGE_UNAVAILABLE},
     /* Never says whether a receipt is unknown, erased or mistyped; anything else: try again. */
     {KIND_RECEIPT, VICTIM_BAD_RECEIPT, {401, "bad_receipt", "error.bad_receipt", "receipt"}},
     {KIND_RECEIPT, VICTIM_BUSY, {503, "busy", "error.busy", NULL}},
     {KIND_RECEIPT, VICTIM_ERROR, {503, "busy", "error.busy", NULL}},
+    {KIND_RECEIPT, VICTIM_UNAVAILABLE, STORAGE_UNAVAILABLE},
     {KIND_SIGN_IN, STAFF_BAD_CREDENTIALS, {401, "bad_credentials", "error.bad_credentials", NULL}},
     {KIND_SIGN_IN, STAFF_TOTP_REQUIRED, {401, "totp_required", "error.totp_required", "totp"}},
     {KIND_SIGN_IN, STAFF_TOTP_BAD, {401, "totp_bad", "error.totp_bad", "totp"}},
     {KIND_SIGN_IN, STAFF_BUSY, {503, "busy", "error.busy", NULL}},
+    {KIND_SIGN_IN, STAFF_UNAVAILABLE, STORAGE_UNAVAILABLE},
     {KIND_TOTP, STAFF_TOTP_REQUIRED, {422, "totp_required", "error.totp_required", "current"}},
     {KIND_TOTP, STAFF_TOTP_BAD, {422, "totp_bad", "error.totp_bad", "code"}},
     {KIND_TOTP, STAFF_NOT_FOUND, {409, "no_enrolment", "error.no_enrolment", NULL}},
+    {KIND_TOTP, STAFF_UNAVAILABLE, STORAGE_UNAVAILABLE},
     {KIND_ACCOUNT, STAFF_NOT_FOUND, {404, "not_found", "error.not_found", NULL}},
     {KIND_ACCOUNT, STAFF_DISABLED, {409, "account_disabled", "error.account_disabled", "login"}},
+    {KIND_ACCOUNT, STAFF_UNAVAILABLE, STORAGE_UNAVAILABLE},
     {KIND_INTAKE_ADD, INTAKE_ADD_WITHDRAWN, {409, "withdrawn", "error.withdrawn", NULL}},
     /* The case would hold too many copies: a field error of the list of copies. */
     {KIND_INTAKE_ADD, INTAKE_ADD_TOO_MANY, {422, "invalid", "field.too_many", "targets"}},
+    {KIND_INTAKE_ADD, INTAKE_ADD_UNAVAILABLE, STORAGE_UNAVAILABLE},
+    {KIND_INTAKE_SUBMIT, INTAKE_SUBMIT_UNAVAILABLE, STORAGE_UNAVAILABLE},
 };
 
 static ResultReply results_find(ResultKind kind, int result)
@@ -70,11 +86,23 @@ RESULTS_OF(results_of_sign_in, StaffResult, KIND_SIGN_IN)
 RESULTS_OF(results_of_totp, StaffResult, KIND_TOTP)
 RESULTS_OF(results_of_account, StaffResult, KIND_ACCOUNT)
 RESULTS_OF(results_of_intake_add, IntakeAdd, KIND_INTAKE_ADD)
+RESULTS_OF(results_of_intake_submit, IntakeSubmit, KIND_INTAKE_SUBMIT)
+
+ResultReply results_storage_low(void)
+{
+    return (ResultReply){503, "storage_low", "error.storage_low", NULL};
+}
+
+int results_is_storage(ResultReply rr)
+{
+    return rr.status == 503 && strncmp(rr.code, "storage_", 8) == 0;
+}
 
 void results_headers(Request *req, ResultReply rr)
 {
+    /* Busy passes in a moment; a full or failing disk waits for its operator. */
     if (rr.status == 503)
-        http_set_header(req, "Retry-After", "1");
+        http_set_header(req, "Retry-After", results_is_storage(rr) ? "60" : "1");
 }
 
 int results_reply(Request *req, ResultReply rr)

@@ -31,8 +31,15 @@ ResultReply results_of_totp(StaffResult r);
 ResultReply results_of_account(StaffResult r);
 /* Adding copies to a case. */
 ResultReply results_of_intake_add(IntakeAdd r);
+/* Filing a new report. */
+ResultReply results_of_intake_submit(IntakeSubmit r);
+/* A write refused because free space on the data dir is at or under --min-free-mb (reserve.h). */
+ResultReply results_storage_low(void);
+/* 1 for the 503s of storage (storage_low, storage_unavailable), which wait longer than busy. */
+int results_is_storage(ResultReply rr);
 
-/* The headers rr asks for (Retry-After: 1 with a 503); for a page that shows its own form. */
+/* The headers rr asks for (Retry-After with a 503: 1 s when busy, 60 s for storage); for a page
+ * that shows its own form. */
 void results_headers(Request *req, ResultReply rr);
 /* The error reply of rr (headers included); returns the status. */
 int results_reply(Request *req, ResultReply rr);

@@ -10,6 +10,7 @@
 #include "store_registry.h"
 #include "store_staff.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,7 +38,7 @@ StoreStatus retention_destroy(const char *case_id, int64_t now, const char *acto
     /* Logged before the rows go: a crash in between leaves a digest of a case that a restore
      * destroys again, never a destroyed case that a restore would bring back. */
     if (log_it && erasure_log_append(store_data_dir(), case_id, now) != 0)
-        return STORE_ERROR;
+        return errno == ENOSPC || errno == EDQUOT || errno == EIO ? STORE_UNAVAILABLE : STORE_ERROR;
     DestroyArgs a = {case_id, actor, action, now, {0}};
     StoreStatus st = store_tx(destroy_tx, &a);
     /* The rows are gone; the encrypted files go too (their key went with the rows). */

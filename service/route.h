@@ -49,6 +49,10 @@ enum {
     ROUTE_NO_CSRF = 2,    /* unsafe method without a CSRF check: JSON-only sign-in endpoints */
     ROUTE_ENROL = 4,      /* reachable by a session that must still enrol TOTP */
     ROUTE_DEBUG = 8,      /* for the tests: served only with --debug-routes */
+    /* An unsafe route that still runs when free space on the data dir is at or under
+     * --min-free-mb (reserve.h): sign-ins, sign-outs, a victim's withdrawal and erasure, small
+     * writes that let people in, out or away. Every other unsafe route answers 503 storage_low. */
+    ROUTE_ESSENTIAL = 16,
 };
 
 typedef struct RouteMatch {

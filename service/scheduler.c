@@ -7,6 +7,7 @@
 #include "clock.h"
 #include "keyring.h"
 #include "log.h"
+#include "reserve.h"
 #include "retention.h"
 #include "session.h"
 #include "store.h"
@@ -33,7 +34,9 @@ int scheduler_tick(int64_t now)
     int ran = 0;
     unsigned char *key = vault_secret_alloc(VAULT_KEY_BYTES);
     OrgRow org = {0};
-    if (keyring_borrow(key, now) == 0 && store_org_get(c, &org) == STORE_OK) {
+    /* Link checks write their results: under the free-space reserve they wait. Expiring sessions
+     * and the purge free space, so they go on. */
+    if (!reserve_low() && keyring_borrow(key, now) == 0 && store_org_get(c, &org) == STORE_OK) {
         /* After an org rotation the key held in memory is stale: forget it until staff return. */
         if (vault_keypair_matches(org.public_key, key))
             ran = casework_run_due_checks(key, now, CHECKS_PER_TICK);

@@ -35,6 +35,7 @@ const char *staff_result_text(StaffResult r)
         "the database is busy; try again",
         "internal error (see the log)",
         "that account is disabled",
+        "the disk refused the write (full or failing); nothing was changed",
     };
     return (unsigned)r < sizeof texts / sizeof texts[0] ? texts[r] : "?";
 }
@@ -98,6 +99,8 @@ static StaffResult from_store(StoreStatus s)
         return STAFF_EXISTS;
     case STORE_BUSY:
         return STAFF_BUSY;
+    case STORE_UNAVAILABLE:
+        return STAFF_UNAVAILABLE;
     default:
         return STAFF_ERROR;
     }

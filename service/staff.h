@@ -27,7 +27,8 @@ typedef enum StaffResult {
     STAFF_ALREADY_INITIALISED,
     STAFF_BUSY,
     STAFF_ERROR,
-    STAFF_DISABLED, /* the account is disabled: nothing may give it keys again */
+    STAFF_DISABLED,    /* the account is disabled: nothing may give it keys again */
+    STAFF_UNAVAILABLE, /* the disk refused the write (full or failing): nothing was kept */
 } StaffResult;
 
 #define STAFF_PASSWORD_MIN 10

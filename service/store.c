@@ -4,6 +4,7 @@
 #include "assets.h"
 #include "buf.h"
 #include "log.h"
+#include "store_staff.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -219,6 +220,11 @@ StoreStatus store_status(StoreConn *c, int rc, const char *func)
         return STORE_BUSY;
     case SQLITE_CONSTRAINT:
         return STORE_CONFLICT;
+    case SQLITE_FULL:
+    case SQLITE_IOERR:
+        /* A warning, not an error: the operator's disk, not our bug; every request says so. */
+        log_msg(LOG_LEVEL_WARN, "%s: the disk refused: %s", func, c ? sqlite3_errmsg(c->db) : "?");
+        return STORE_UNAVAILABLE;
     default:
         log_msg(LOG_LEVEL_ERROR, "%s: sqlite: %s", func, c ? sqlite3_errmsg(c->db) : "?");
         return STORE_ERROR;
@@ -590,6 +596,65 @@ int store_backup_files(const char *path, StoreFileIdFn fn, void *arg)
     sqlite3_finalize(st);
     sqlite3_close(db);
     return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* integrity_check answers "ok" alone, or one row per problem: the first is kept. */
+static int integrity_row(sqlite3_stmt *st, void *arg)
+{
+    StoreCheck *out = arg;
+    const char *msg = (const char *)sqlite3_column_text(st, 0);
+    if (msg && strcmp(msg, "ok") == 0)
+        return 0;
+    if (out->integrity_problems++ == 0)
+        snprintf(out->integrity, sizeof out->integrity, "%s", msg ? msg : "?");
+    return 0;
+}
+
+static int count_row(sqlite3_stmt *st, void *arg)
+{
+    (void)st;
+    (*(int64_t *)arg)++;
+    return 0;
+}
+
+/* The checks of store_check on c, inside its read transaction. */
+static StoreStatus check_conn(StoreConn *c, StoreCheck *out, StoreFileIdFn fn, void *arg)
+{
+    snprintf(out->integrity, sizeof out->integrity, "ok");
+    StoreStatus s =
+        store_each(c, store_stmt(c, "PRAGMA integrity_check"), integrity_row, out, __func__);
+    if (s == STORE_OK)
+        s = store_each(c, store_stmt(c, "PRAGMA foreign_key_check"), count_row,
+                       &out->foreign_key_problems, __func__);
+    if (s == STORE_OK)
+        s = store_one(c,
+                      store_stmt(c, "SELECT count(*) FROM cases WHERE NOT EXISTS"
+                                    " (SELECT 1 FROM targets WHERE targets.case_id = cases.id)"),
+                      store_row_int64, &out->cases_without_targets, __func__);
+    if (s == STORE_OK)
+        s = store_audit_verify(c, &out->audit_rows, &out->audit_bad);
+    StoreTextCb ids = {fn, arg};
+    if (s == STORE_OK)
+        s = store_each(c, store_stmt(c, "SELECT id FROM files ORDER BY id"), store_row_text0, &ids,
+                       __func__);
+    return s;
+}
+
+int store_check(const char *path, StoreCheck *out, StoreFileIdFn fn, void *arg)
+{
+    memset(out, 0, sizeof *out);
+    StoreConn *c = xcalloc(1, sizeof *c);
+    int rc = sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READONLY, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_busy_timeout(c->db, 5000);
+        sqlite3_extended_result_codes(c->db, 1);
+        rc = sqlite3_exec(c->db, "BEGIN", NULL, NULL, NULL);
+    }
+    StoreStatus s = rc == SQLITE_OK ? check_conn(c, out, fn, arg) : STORE_ERROR;
+    if (rc != SQLITE_OK)
+        log_errorx("cannot read %s: %s", path, c->db ? sqlite3_errmsg(c->db) : "?");
+    conn_close(c); /* the read transaction ends with the connection */
+    return s == STORE_OK ? 0 : -1;
 }
 
 /* The newest migration this program knows. */

@@ -14,6 +14,9 @@ typedef enum StoreStatus {
     STORE_CONFLICT,  /* a uniqueness or state check refused the change */
     STORE_BUSY,      /* still locked after retries: the caller may answer 503 */
     STORE_ERROR,     /* anything else: logged with the function name */
+    /* The disk refused the write (SQLITE_FULL, SQLITE_IOERR: full, or failing): nothing of the
+     * transaction was kept, and the caller answers 503 until space or the disk comes back. */
+    STORE_UNAVAILABLE,
 } StoreStatus;
 
 typedef struct StoreConn StoreConn;
@@ -98,6 +101,19 @@ int store_backup_files(const char *path, StoreFileIdFn fn, void *arg);
 /* 0 when path is a takedown database this program can open (org keys and staff present, schema
  * not newer than ours, no sessions), -1 otherwise. */
 int store_backup_check(const char *path);
+/* What store_check found in a database, read from one snapshot. */
+typedef struct StoreCheck {
+    char integrity[256];           /* "ok", or the first problem PRAGMA integrity_check named */
+    int64_t integrity_problems;    /* rows integrity_check gave that are not "ok" */
+    int64_t foreign_key_problems;  /* rows of PRAGMA foreign_key_check */
+    int64_t cases_without_targets; /* a case is filed with its copies in one transaction */
+    int64_t audit_rows, audit_bad; /* store_audit_verify: entries, and the first broken one or 0 */
+} StoreCheck;
+/* Checks the database at path, opened read-only (nothing written, no migration; takedownd may be
+ * running): integrity, foreign keys, every case with its copies, the audit chain; calls fn with
+ * the id of every screenshot file it names. 0, or -1 when the database cannot be read at all. */
+int store_check(const char *path, StoreCheck *out, StoreFileIdFn fn, void *arg);
+
 /* Encrypted columns whose ciphertext is bound to the row id, so they are written just after the
  * row is inserted. */
 typedef enum StoreSealed {
@@ -116,6 +132,22 @@ StoreStatus store_set_sealed(StoreConn *c, StoreSealed which, int64_t id, const 
  * (secure_delete has zeroed them in the pages written back). Retries a few times for a short
  * while; 0 when the log is empty on disk, -1 when a reader still holds old pages (try later). */
 int store_checkpoint(void);
+/* ---- test-only I/O faults (store_fault.c): takedownd --debug-routes, POST /debug/io-fault ---- */
+typedef enum StoreFault {
+    STORE_FAULT_NONE = 0,
+    STORE_FAULT_WRITE, /* every write of a database file fails: SQLITE_IOERR_WRITE (EIO) */
+    STORE_FAULT_FULL,  /* every write fails as on a full disk: SQLITE_FULL (ENOSPC) */
+    STORE_FAULT_SYNC,  /* every fsync fails: SQLITE_IOERR_FSYNC */
+} StoreFault;
+/* Registers a VFS that wraps the default one and fails writes or syncs on command, as the default
+ * for every connection opened after it. Before store_open; never outside the tests. 0 or -1. */
+int store_fault_install(void);
+/* Sets the fault: the next `after` writes (or syncs) still pass, then each fails until the fault
+ * is set again (STORE_FAULT_NONE clears it). -1 when store_fault_install has not run. */
+int store_fault_set(StoreFault mode, int64_t after);
+/* Writes or syncs failed since the fault was last set. */
+int64_t store_fault_hits(void);
+
 /* Rolls back a transaction left open by mistake. */
 void store_rollback_stray(void);
 /* The rowid of this connection's last insert. */

@@ -37,15 +37,19 @@ static int leader_busy;
 static int64_t groups_total, grouped_total; /* commits, and transactions in them */
 
 /* Runs one queued transaction in a savepoint of the group's transaction. STORE_BUSY from fn or
- * a transaction SQLite rolled back by itself (an I/O error, a full disk) ends the group. */
+ * a transaction SQLite rolled back by itself (an I/O error, a full disk) ends the group. A
+ * statement the disk refused without ending the transaction (STORE_UNAVAILABLE from fn) rolls
+ * back this one alone, like any refusal. */
 static StoreStatus run_one(StoreConn *c, TxWaiter *w)
 {
     int rc = sqlite3_exec(c->db, "SAVEPOINT tx", NULL, NULL, NULL);
     if (rc != SQLITE_OK)
         return store_status(c, rc, __func__);
     w->status = w->fn(c, w->arg);
-    if (sqlite3_get_autocommit(c->db)) /* gone with everything before it in the group */
-        return STORE_ERROR;
+    /* Gone with everything before it in the group: the disk's refusal, when that was the cause,
+     * is what every transaction of the group hears (each answers 503, none a 500). */
+    if (sqlite3_get_autocommit(c->db))
+        return w->status == STORE_UNAVAILABLE ? STORE_UNAVAILABLE : STORE_ERROR;
     /* An undo that fails would commit part of a refused transaction: the group ends instead. */
     if (w->status != STORE_OK && (rc = sqlite3_exec(c->db, "ROLLBACK TO tx", NULL, NULL, NULL)))
         return store_status(c, rc, __func__);

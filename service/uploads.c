@@ -4,6 +4,7 @@
 
 #include "filestore.h"
 #include "log.h"
+#include "reserve.h"
 #include "vault.h"
 
 #include <errno.h>
@@ -53,8 +54,29 @@ static int write_ct(UploadSet *u, Buf *ct)
     return rc;
 }
 
+/* 1 when errno says the disk refused (full, over quota, failing): the report is refused with 503
+ * and the form shown again, not a 500. */
+static int disk_refused(int e)
+{
+    return e == ENOSPC || e == EDQUOT || e == EIO;
+}
+
+/* The file store refused a write: this file goes, every later one is skipped, and the page answers
+ * 503 with the form kept (storage_refused). Returns 0, or 500 for any other failure. */
+static int write_failed(UploadSet *u, int e)
+{
+    log_errorx("cannot write an upload file: %s", strerror(e));
+    current_abort(u);
+    if (!disk_refused(e))
+        return 500;
+    u->storage_refused = 1;
+    u->skipping = 1;
+    return 0;
+}
+
 /* Encrypts and writes what is pending: a full chunk, or with last the file's end and its padding
- * (one chunk at a time) before the file is closed. Returns 0 or 500. */
+ * (one chunk at a time) before the file is closed. Returns 0 (also when the disk refused: see
+ * write_failed) or 500. */
 static int flush_pending(UploadSet *u, int last)
 {
     Buf ct = {0}; /* owned here: ciphertext of at most one chunk */
@@ -62,7 +84,7 @@ static int flush_pending(UploadSet *u, int last)
     if (!u->stream) {
         vault_random_hex(u->files[u->nfiles].id, 16);
         if ((u->fd = filestore_tmp_create(u->files[u->nfiles].id)) < 0)
-            return 500;
+            return write_failed(u, errno);
         u->stream = vault_stream_encrypt_start(u->key, u->files[u->nfiles].id, &ct);
     }
     if (!last) {
@@ -73,16 +95,14 @@ static int flush_pending(UploadSet *u, int last)
         for (rc = write_ct(u, &ct); rc == 0 && more; rc = write_ct(u, &ct))
             more = vault_stream_encrypt_final(u->stream, NULL, 0, &ct);
     }
+    if (rc == 0 && last && fsync(u->fd) != 0)
+        rc = -1;
+    int e = errno;
     vault_wipe(u->pending.data, u->pending.len);
     buf_reset(&u->pending);
     buf_free(&ct);
-    if (rc == 0 && last && fsync(u->fd) != 0)
-        rc = -1;
-    if (rc != 0) {
-        log_errorx("cannot write an upload file: %s", strerror(errno));
-        current_abort(u);
-        return 500;
-    }
+    if (rc != 0)
+        return write_failed(u, e);
     if (last) {
         close(u->fd);
         u->fd = -1;
@@ -142,6 +162,13 @@ static int uploads_sink(Request *req, const char *field, const char *filename,
             u->skipping = 1;
             return 0;
         }
+        /* Under the free-space reserve, or after the disk refused one: not a byte more. */
+        if (u->storage_refused || (!u->reserve_passed && reserve_low())) {
+            u->storage_refused = 1;
+            u->skipping = 1;
+            return 0;
+        }
+        u->reserve_passed = 1;
         memset(&u->files[u->nfiles], 0, sizeof u->files[0]);
         snprintf(u->files[u->nfiles].name, sizeof u->files[0].name, "%s", filename);
     }

@@ -17,6 +17,12 @@ typedef struct UploadSet {
     StoredFile files[UPLOADS_MAX_FILES];
     size_t nfiles;
     const char *error; /* the client's mistake, for the form: "too_many", "too_large", "type" */
+    /* A file was refused for storage: the free-space reserve (reserve.h), or the disk itself (full,
+     * failing). Nothing of it stays; the page answers 503 with what was typed kept. */
+    int storage_refused;
+    /* The reserve was over its floor at the first file: the request was let in, and its later
+     * files and its report go on even as its own bytes take free space under the floor. */
+    int reserve_passed;
     /* the file being received */
     int fd;
     void *stream; /* VaultStream */

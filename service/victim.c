@@ -18,6 +18,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A write's store status as a result: busy, the disk's refusal, or our failure. */
+static VictimResult victim_from_store(StoreStatus s)
+{
+    switch (s) {
+    case STORE_OK:
+        return VICTIM_OK;
+    case STORE_BUSY:
+        return VICTIM_BUSY;
+    case STORE_UNAVAILABLE:
+        return VICTIM_UNAVAILABLE;
+    default:
+        return VICTIM_ERROR;
+    }
+}
+
 VictimResult victim_sign_in(const char *typed, int64_t now, char cookie[SESSION_COOKIE_MAX],
                             char csrf[65])
 {
@@ -46,9 +61,9 @@ VictimResult victim_sign_in(const char *typed, int64_t now, char cookie[SESSION_
         if (s == STORE_OK && vault_case_key_open_with_receipt(rkey, row.id, row.receipt_wrap.data,
                                                               row.receipt_wrap.len, key) == 0) {
             s = session_create(c, "victim", 0, row.id, key, NULL, now, cookie, csrf);
-            r = s == STORE_OK ? VICTIM_OK : s == STORE_BUSY ? VICTIM_BUSY : VICTIM_ERROR;
+            r = victim_from_store(s);
         } else if (s != STORE_OK && s != STORE_NOT_FOUND) {
-            r = s == STORE_BUSY ? VICTIM_BUSY : VICTIM_ERROR;
+            r = victim_from_store(s);
         }
     }
     vault_wipe(digits, sizeof digits);
@@ -182,7 +197,7 @@ VictimResult victim_add_message(const Session *s, const char *body, int64_t now)
 {
     MsgArgs a = {s, body, now};
     StoreStatus st = store_tx(message_tx, &a);
-    return st == STORE_OK ? VICTIM_OK : st == STORE_BUSY ? VICTIM_BUSY : VICTIM_ERROR;
+    return victim_from_store(st);
 }
 
 typedef struct WithdrawArgs {
@@ -219,7 +234,7 @@ VictimResult victim_withdraw(const Session *s, int64_t now)
     StoreStatus st = store_tx(withdraw_tx, &a);
     if (st == STORE_CONFLICT)
         return VICTIM_CONFLICT;
-    return st == STORE_OK ? VICTIM_OK : st == STORE_BUSY ? VICTIM_BUSY : VICTIM_ERROR;
+    return victim_from_store(st);
 }
 
 VictimResult victim_erase(const Session *s, int64_t now)
@@ -228,7 +243,7 @@ VictimResult victim_erase(const Session *s, int64_t now)
     StoreStatus st = retention_destroy(s->case_id, now, "victim", "case.erase", 1);
     if (st == STORE_OK)
         retention_clear_log();
-    return st == STORE_OK ? VICTIM_OK : st == STORE_BUSY ? VICTIM_BUSY : VICTIM_ERROR;
+    return victim_from_store(st);
 }
 
 /* A message body: required, at most INTAKE_MESSAGE_MAX characters, no control characters. */

@@ -21,6 +21,7 @@ typedef enum VictimResult {
     VICTIM_CONFLICT,    /* already withdrawn */
     VICTIM_BUSY,
     VICTIM_ERROR,
+    VICTIM_UNAVAILABLE, /* the disk refused the write (full or failing): nothing was kept */
 } VictimResult;
 
 /* One Argon2id; on success a victim session. */

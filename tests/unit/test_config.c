@@ -133,6 +133,15 @@ static void test_edge_settings(void **state)
     assert_int_equal(config_set(&c, "metrics-token", "0123456789abcdef", err, sizeof err), 0);
     assert_string_equal(c.metrics_token, "0123456789abcdef");
     assert_int_equal(config_set(&c, "metrics-token", "0123456789 abcdef", err, sizeof err), -1);
+    /* The free-space reserve: 64 MiB by default, 0 (off) up to a tebibyte. */
+    assert_int_equal(c.min_free_mb, 64);
+    assert_int_equal(config_set(&c, "min-free-mb", "0", err, sizeof err), 0);
+    assert_int_equal(c.min_free_mb, 0);
+    assert_int_equal(config_set(&c, "min-free-mb", "1048576", err, sizeof err), 0);
+    assert_int_equal(c.min_free_mb, 1048576);
+    assert_int_equal(config_set(&c, "min-free-mb", "1048577", err, sizeof err), -1);
+    assert_int_equal(config_set(&c, "min-free-mb", "-1", err, sizeof err), -1);
+    assert_int_equal(c.min_free_mb, 1048576);
 }
 
 static void test_unknown_and_bool(void **state)

@@ -49,7 +49,9 @@ static int setup(void **state)
     snprintf(data_dir, sizeof data_dir, "%s/data/store", base_dir);
     snprintf(db_file, sizeof db_file, "%s/takedown.db", data_dir);
     char err[256];
-    if (store_open(data_dir, err, sizeof err) != 0) {
+    /* Under every connection of this program, as under takedownd --debug-routes: a pass-through
+     * until a test sets a fault. */
+    if (store_fault_install() != 0 || store_open(data_dir, err, sizeof err) != 0) {
         fprintf(stderr, "store_open: %s\n", err);
         return -1;
     }
@@ -261,6 +263,8 @@ typedef struct GroupTx {
     int ends_tx; /* ends the whole SQLite transaction under the group, as a full disk can */
     int alone;   /* through store_tx_alone */
     atomic_int entered;
+    int faults_commit; /* sets a write fault from inside: the group's commit fails, as on a full
+                          disk */
 } GroupTx;
 
 static StoreStatus tx_nested_refused(StoreConn *c, void *arg)
@@ -279,6 +283,8 @@ static StoreStatus tx_group(StoreConn *c, void *arg)
     StoreStatus s = insert_case(c, g->id, g->lookup);
     if (s == STORE_OK && g->ends_tx)
         sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+    if (s == STORE_OK && g->faults_commit)
+        store_fault_set(STORE_FAULT_FULL, 0);
     if (s == STORE_OK && g->nested)
         s = store_tx(tx_nested_refused, "1200000000000000000f") == STORE_CONFLICT ? STORE_OK
                                                                                   : STORE_ERROR;
@@ -322,12 +328,12 @@ static void test_tx_group_commit(void **state)
     (void)state;
     int64_t groups0, txs0, groups1, txs1;
     store_tx_counts(&groups0, &txs0);
-    GroupTx first = {"1200000000000000000a", 0x20, STORE_OK, -1, 3, 0, 0, 0, 0};
+    GroupTx first = {"1200000000000000000a", 0x20, STORE_OK, -1, 3, 0, 0, 0, 0, 0};
     GroupTx rest[3] = {
-        {"1200000000000000000b", 0x21, STORE_OK, -1, 0, 1, 0, 0, 0},
+        {"1200000000000000000b", 0x21, STORE_OK, -1, 0, 1, 0, 0, 0, 0},
         /* refused: rolls back alone */
-        {"1200000000000000000c", 0x22, STORE_CONFLICT, -1, 0, 0, 0, 0, 0},
-        {"1200000000000000000d", 0x23, STORE_OK, -1, 0, 0, 0, 0, 0},
+        {"1200000000000000000c", 0x22, STORE_CONFLICT, -1, 0, 0, 0, 0, 0, 0},
+        {"1200000000000000000d", 0x23, STORE_OK, -1, 0, 0, 0, 0, 0, 0},
     };
     run_behind_first(&first, rest, 3);
     assert_int_equal(first.got, STORE_OK);
@@ -354,11 +360,11 @@ static void test_tx_alone(void **state)
     (void)state;
     int64_t groups0, txs0, groups1, txs1;
     store_tx_counts(&groups0, &txs0);
-    GroupTx first = {"1400000000000000000a", 0x40, STORE_OK, -1, 3, 0, 0, 0, 0};
+    GroupTx first = {"1400000000000000000a", 0x40, STORE_OK, -1, 3, 0, 0, 0, 0, 0};
     GroupTx rest[3] = {
-        {"1400000000000000000b", 0x41, STORE_OK, -1, 0, 0, 0, 0, 0},
-        {"1400000000000000000c", 0x42, STORE_OK, -1, 0, 0, 0, 1, 0},
-        {"1400000000000000000d", 0x43, STORE_OK, -1, 0, 0, 0, 0, 0},
+        {"1400000000000000000b", 0x41, STORE_OK, -1, 0, 0, 0, 0, 0, 0},
+        {"1400000000000000000c", 0x42, STORE_OK, -1, 0, 0, 0, 1, 0, 0},
+        {"1400000000000000000d", 0x43, STORE_OK, -1, 0, 0, 0, 0, 0, 0},
     };
     run_behind_first(&first, rest, 3);
     for (int i = 0; i < 3; i++)
@@ -374,10 +380,10 @@ static void test_tx_alone(void **state)
 static void test_tx_group_lost(void **state)
 {
     (void)state;
-    GroupTx first = {"1300000000000000000a", 0x30, STORE_OK, -1, 2, 0, 0, 0, 0};
+    GroupTx first = {"1300000000000000000a", 0x30, STORE_OK, -1, 2, 0, 0, 0, 0, 0};
     GroupTx rest[2] = {
-        {"1300000000000000000b", 0x31, STORE_OK, -1, 0, 0, 0, 0, 0},
-        {"1300000000000000000c", 0x32, STORE_OK, -1, 0, 0, 1, 0, 0},
+        {"1300000000000000000b", 0x31, STORE_OK, -1, 0, 0, 0, 0, 0, 0},
+        {"1300000000000000000c", 0x32, STORE_OK, -1, 0, 0, 1, 0, 0, 0},
     };
     run_behind_first(&first, rest, 2); /* the one that ends the transaction second */
     assert_int_equal(first.got, STORE_OK);
@@ -386,6 +392,70 @@ static void test_tx_group_lost(void **state)
     assert_int_equal(raw_int("SELECT count(*) FROM cases WHERE id = ?1", first.id), 1);
     assert_int_equal(
         raw_int("SELECT count(*) FROM cases WHERE id LIKE '13%' AND id != ?1", first.id), 0);
+    assert_true(store_idle());
+}
+
+/* ---- a disk that refuses (the test VFS of store_fault.c) ---- */
+
+/* A write (or sync) the disk refuses fails the transaction with STORE_UNAVAILABLE, never a
+ * retry, and leaves nothing of it; the next one commits as soon as the fault is gone, on the same
+ * connections, and the file stays whole. */
+static void test_tx_disk_refused(void **state)
+{
+    (void)state;
+    static const struct {
+        StoreFault mode;
+        int64_t after;
+        const char *id;
+    } faults[] = {
+        {STORE_FAULT_FULL, 0, "1500000000000000000a"},
+        {STORE_FAULT_WRITE, 0, "1500000000000000000b"},
+        {STORE_FAULT_SYNC, 0, "1500000000000000000c"},
+        {STORE_FAULT_WRITE, 1, "1500000000000000000d"},
+        {STORE_FAULT_WRITE, 2, "1500000000000000000e"},
+    };
+    const char *count = "SELECT count(*) FROM cases WHERE id = ?1";
+    for (size_t i = 0; i < sizeof faults / sizeof faults[0]; i++) {
+        TxProbe p = {faults[i].id, (unsigned char)(0x50 + i), STORE_OK, 0, -1};
+        assert_int_equal(store_fault_set(faults[i].mode, faults[i].after), 0);
+        assert_int_equal(store_tx(tx_insert, &p), STORE_UNAVAILABLE);
+        assert_true(store_fault_hits() > 0); /* the fault was met, not some other failure */
+        assert_int_equal(p.calls, 1);        /* not retried as if busy */
+        assert_int_equal(store_fault_set(STORE_FAULT_NONE, 0), 0);
+        assert_true(store_idle());
+        assert_int_equal(raw_int(count, p.id), 0);
+        /* Recovered at once, no reopening. */
+        char again[21];
+        snprintf(again, sizeof again, "16%018zu", i);
+        TxProbe ok = {again, (unsigned char)(0x60 + i), STORE_OK, 0, -1};
+        assert_int_equal(store_tx(tx_insert, &ok), STORE_OK);
+        assert_int_equal(raw_int(count, ok.id), 1);
+        assert_int_equal(raw_int(count, p.id), 0);
+    }
+    assert_int_equal(
+        raw_int("SELECT count(*) FROM pragma_integrity_check WHERE integrity_check != 'ok'", NULL),
+        0);
+}
+
+/* A group whose commit the disk refuses: every transaction in it hears STORE_UNAVAILABLE (each
+ * answers 503, none a 500), and none of them is kept. */
+static void test_tx_group_disk_refused(void **state)
+{
+    (void)state;
+    GroupTx first = {"1700000000000000000a", 0x70, STORE_OK, -1, 2, 0, 0, 0, 0, 1};
+    GroupTx rest[2] = {
+        {"1700000000000000000b", 0x71, STORE_OK, -1, 0, 0, 0, 0, 0, 0},
+        {"1700000000000000000c", 0x72, STORE_OK, -1, 0, 0, 0, 0, 0, 0},
+    };
+    run_behind_first(&first, rest, 2);
+    assert_int_equal(store_fault_set(STORE_FAULT_NONE, 0), 0);
+    assert_int_equal(first.got, STORE_UNAVAILABLE);
+    assert_int_equal(rest[0].got, STORE_UNAVAILABLE);
+    assert_int_equal(rest[1].got, STORE_UNAVAILABLE);
+    assert_int_equal(raw_int("SELECT count(*) FROM cases WHERE id LIKE '17%'", NULL), 0);
+    TxProbe ok = {"1700000000000000000d", 0x73, STORE_OK, 0, -1};
+    assert_int_equal(store_tx(tx_insert, &ok), STORE_OK);
+    assert_int_equal(raw_int("SELECT count(*) FROM cases WHERE id LIKE '17%'", NULL), 1);
     assert_true(store_idle());
 }
 
@@ -700,6 +770,8 @@ int main(void)
         cmocka_unit_test(test_tx_group_commit),
         cmocka_unit_test(test_tx_group_lost),
         cmocka_unit_test(test_tx_alone),
+        cmocka_unit_test(test_tx_disk_refused),
+        cmocka_unit_test(test_tx_group_disk_refused),
         cmocka_unit_test(test_audit_chain),
         cmocka_unit_test(test_staff_keys_never_on_disabled),
         cmocka_unit_test(test_target_set_state_conflict),
