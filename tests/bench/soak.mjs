@@ -3,8 +3,9 @@
 // pages and case views, transitions, and link checks against a fake platform on 127.0.0.1. Every
 // minute it samples the process's RSS, each kind's p50/p99 latency and the answers by status
 // class, prints a line and keeps it in soak.json. At the end it compares the last five minutes
-// with the first five after the first (warm-up) minute. It asserts no timing; it fails when any
-// request got a 5xx or no answer, which must never happen. Every loop is paced and bounded.
+// with the first five after the first (warm-up) minute (medians of the minutes). It asserts no
+// timing; it fails when any request got a 5xx or no answer, which must never happen. Every loop
+// is paced and bounded.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -200,16 +201,18 @@ async function main() {
   const span = Math.max(1, Math.min(5, Math.floor((samples.length - 1) / 2)));
   const early = samples.slice(1, 1 + span);
   const late = samples.slice(-span);
-  const mean = (xs) => round(xs.reduce((a, b) => a + b, 0) / xs.length, 2);
-  const trend = { rss_mb: [mean(early.map((s) => s.rss_mb)), mean(late.map((s) => s.rss_mb))] };
-  for (const k of Object.keys(RATES)) trend[`${k}_p99_ms`] = [mean(early.map((s) => s.p99_ms[k] ?? 0)), mean(late.map((s) => s.p99_ms[k] ?? 0))];
+  // Medians of each window: a minute in which something else on the machine ran (a build) moves a
+  // mean, not a median; a real trend moves both.
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const trend = { rss_mb: [median(early.map((s) => s.rss_mb)), median(late.map((s) => s.rss_mb))] };
+  for (const k of Object.keys(RATES)) trend[`${k}_p99_ms`] = [median(early.map((s) => s.p99_ms[k] ?? 0)), median(late.map((s) => s.p99_ms[k] ?? 0))];
   const errors5xx = samples.reduce((a, s) => a + (s.classes['5xx'] || 0), 0);
   const failed = samples.reduce((a, s) => a + s.failed, 0);
   const total = samples.reduce((a, s) => a + Object.values(s.requests).reduce((x, y) => x + y, 0), 0);
   const result = { minutes: o.minutes, rates_per_s: RATES, requests: total, errors_5xx: errors5xx, failed, rss_peak_mb: hwm, cases: cases.length, trend_first_vs_last: trend, samples, machine: `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 20)} MB, ${os.type()} ${os.release()}` };
   writeFileSync(o.out, JSON.stringify(result, null, 2) + '\n');
   console.log(`\n${total} requests, ${errors5xx} 5xx, ${failed} without an answer, ${cases.length} cases, RSS peak ${hwm} MB`);
-  console.log(`first ${span} minutes after warm-up vs last ${span} (means):`);
+  console.log(`first ${span} minutes after warm-up vs last ${span} (medians of the minutes):`);
   for (const [k, [a, b]] of Object.entries(trend)) console.log(`  ${k.padEnd(22)} ${String(a).padStart(8)} -> ${String(b).padStart(8)}  (x${a ? round(b / a, 2) : '-'})`);
   console.log(`wrote ${o.out}`);
   rmSync(o.work, { recursive: true, force: true });
