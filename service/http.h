@@ -101,6 +101,20 @@ int64_t http_param_id(Request *req, const char *name);
 /* A form field's value (first with that name), or NULL. */
 const char *http_form(Request *req, const char *name);
 
+/* ---- decoding a form body (http.c's post processor callback and Content-Type check; public for
+ * tests/fuzz/fuzz_form.c, which drives libmicrohttpd's post processor with them) ---- */
+/* One piece of a form field as libmicrohttpd's post processor hands it over: a file part's bytes
+ * go to the request's file sink; a piece of the same name as the last field is appended to it
+ * when it is a later piece (off > 0) or that field is still empty (the post processor may give
+ * an empty first piece, then the value from offset 0 again); every other piece is a new field
+ * in req->form. A field's value with a NUL byte refuses the form (BODY_BAD_FORM). Returns 1 to go
+ * on, 0 to stop reading the body (the reason in req->body_state). */
+int http_form_piece(Request *req, const char *key, const char *filename, const char *content_type,
+                    const char *data, uint64_t off, size_t size);
+/* 1 when the Content-Type ct is exactly the media type want (case-insensitive), its parameters
+ * well formed and a charset, if given, UTF-8. */
+int http_media_type_is(const char *ct, const char *want);
+
 /* ---- filling the response ---- */
 void http_set_header(Request *req, const char *name, const char *value);
 /* Steals obj. */

@@ -1,6 +1,7 @@
 /* JSON and text over vault_field_encrypt/decrypt. */
 #include "sealed.h"
 
+#include "log.h"
 #include "vault.h"
 
 #include <stdio.h>
@@ -13,7 +14,7 @@ json_t *sealed_open_json(const unsigned char *key, const char *table, const char
     Buf pt = {0};
     json_t *v = NULL;
     if (vault_field_decrypt(key, table, column, row, ct->data, ct->len, &pt) == 0)
-        v = json_loadb(pt.data ? pt.data : "", pt.len, 0, NULL);
+        v = json_loadb(pt.data ? pt.data : "", pt.len, JSON_DECODE_ANY, NULL);
     if (pt.data)
         vault_wipe(pt.data, pt.len);
     buf_free(&pt);
@@ -63,7 +64,13 @@ void sealed_text(const unsigned char *key, const char *table, const char *column
 void sealed_json(const unsigned char *key, const char *table, const char *column, const char *row,
                  const json_t *v, Buf *out)
 {
-    char *s = json_dumps(v, JSON_COMPACT);
+    /* Any value, not only objects and arrays: without JSON_ENCODE_ANY a scalar gave NULL here
+     * (found by tests/fuzz/fuzz_vault.c). NULL now means out of memory, as for xmalloc. */
+    char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+    if (!s) {
+        log_errorx("out of memory");
+        abort();
+    }
     sealed_text(key, table, column, row, s, out);
     vault_wipe(s, strlen(s));
     free(s);

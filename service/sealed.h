@@ -8,7 +8,8 @@
 #include <jansson.h>
 #include <stdint.h>
 
-/* Decrypts a field of table/column/row; NULL when it does not open. */
+/* Decrypts a field of table/column/row (any JSON value, as sealed_json wrote it); NULL when it
+ * does not open. */
 json_t *sealed_open_json(const unsigned char *key, const char *table, const char *column,
                          const char *row, const Buf *ct);
 /* The decrypted text (owned by the caller), or NULL. */

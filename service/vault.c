@@ -506,9 +506,14 @@ void vault_to_b64(const void *in, size_t n, Buf *out)
 
 long vault_from_b64(const char *b64, void *out, size_t max)
 {
+    static const char alphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     size_t len = 0;
-    if (!b64 || sodium_base642bin(out, max, b64, strlen(b64), NULL, &len, NULL,
-                                  sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
+    /* Only the alphabet: libsodium 1.0.18 (Debian 12) reads a byte above 0x7f as '_' (its decoder
+     * takes a signed char), so "\xa1\xe6\xe1\xec" would decode as "____" does. */
+    if (!b64 || b64[strspn(b64, alphabet)] != '\0' ||
+        sodium_base642bin(out, max, b64, strlen(b64), NULL, &len, NULL,
+                          sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
         return -1;
     return (long)len;
 }

@@ -123,6 +123,17 @@ static void test_b64_round_trip(void **state)
     assert_int_equal(vault_from_b64("AB", out, sizeof out), -1);   /* non-zero spare bits */
     assert_int_equal(vault_from_b64("A", out, sizeof out), -1);    /* impossible length */
     assert_int_equal(vault_from_b64(NULL, out, sizeof out), -1);
+    /* Bytes above 0x7f are no base64 (libsodium 1.0.18 alone would read each as '_'; found by
+     * tests/fuzz/fuzz_vault.c, corpus/vault/regress_b64_high_bytes). */
+    unsigned char three[3];
+    assert_int_equal(vault_from_b64("\xa1\xe6\xe1\xec", three, sizeof three), -1);
+    assert_int_equal(vault_from_b64("____", three, sizeof three), 3);
+    assert_int_equal(vault_from_b64("-_\xff", out, sizeof out), -1);
+    assert_int_equal(vault_from_b64("-\x80"
+                                    "8",
+                                    out, sizeof out),
+                     -1);
+    assert_int_equal(vault_from_hex("\xe1\xe1", out, sizeof out), -1);
 }
 
 static void test_random(void **state)
