@@ -28,15 +28,20 @@ int64_t clock_now(void)
     return wall_ms() / 1000;
 }
 
+/* The monotonic clock, or where it stood when frozen. */
+static int64_t mono_base(void)
+{
+    return atomic_load(&frozen_wall) ? atomic_load(&frozen_mono) : read_ms(CLOCK_MONOTONIC);
+}
+
 int64_t clock_now_ms(void)
 {
-    int64_t f = atomic_load(&frozen_wall);
-    return (f ? atomic_load(&frozen_mono) : read_ms(CLOCK_MONOTONIC)) + atomic_load(&mono_ms);
+    return mono_base() + atomic_load(&mono_ms);
 }
 
 int64_t clock_conn_ms(void)
 {
-    return clock_now_ms() + atomic_load(&conn_ms);
+    return mono_base() + atomic_load(&conn_ms); /* none of the service clock's shifts */
 }
 
 void clock_shift_connections(int64_t seconds)

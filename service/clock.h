@@ -10,9 +10,9 @@
 int64_t clock_now(void);
 /* Milliseconds of a monotonic clock, plus any test shift; for backoff and rate limits. */
 int64_t clock_now_ms(void);
-/* The connections' clock (slow-client deadlines): clock_now_ms plus a shift of its own, so that
- * a test moving the service's clock by days does not also cut every kept-alive connection it is
- * about to reuse; a freeze holds it still too. */
+/* The connections' clock (slow-client deadlines): the monotonic clock with a shift of its own and
+ * none of the service clock's, so that a test moving the service's clock by days does not also
+ * cut every kept-alive connection it is about to reuse; a freeze holds it still too. */
 int64_t clock_conn_ms(void);
 /* Test only: moves the connections' clock forward by seconds. */
 void clock_shift_connections(int64_t seconds);
