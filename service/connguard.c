@@ -1,5 +1,4 @@
-/* Deadlines for slow clients: one record per connection, a sweeper that shuts down the late ones.
- */
+/* Deadlines for slow clients: a record per connection, a sweeper that shuts down the late ones. */
 #include "connguard.h"
 
 #include "clock.h"
@@ -18,10 +17,12 @@ enum { PHASE_HEAD, PHASE_BODY, PHASE_WORK, PHASE_SEND };
 struct ConnGuarded {
     ConnGuarded *prev, *next; /* the list of open connections, under lock */
     int fd;
-    unsigned peer_port;       /* the client's port, for the tests to find their connection */
-    int cut;                  /* shut down already (under lock) */
-    _Atomic int phase;        /* PHASE_* */
-    _Atomic int64_t since_ms; /* when the phase started, on clock_conn_ms() */
+    unsigned peer_port; /* the client's port, for the tests to find their connection */
+    int cut;            /* shut down already (under lock) */
+    /* The phase and when it started (clock_conn_ms() << 2 | PHASE_*), one word so that the sweeper
+     * never pairs one phase with another's start: a long piece of work followed by an answer
+     * must not look like an answer sent for as long. */
+    _Atomic uint64_t state;
     _Atomic uint64_t bytes;   /* body bytes received, or the answer's length */
     _Atomic uint64_t answers; /* requests answered on it */
 };
@@ -35,13 +36,18 @@ static int64_t header_ms;
 static uint64_t min_rate;
 static _Atomic uint64_t cut_head, cut_body, cut_send, open_now;
 
+/* Bytes first: a sweep that sees the new phase sees its bytes (or more, which only gives time). */
 static void phase_set(ConnGuarded *g, int phase, uint64_t bytes)
 {
     if (!g)
         return;
     atomic_store(&g->bytes, bytes);
-    atomic_store(&g->since_ms, clock_conn_ms());
-    atomic_store(&g->phase, phase);
+    atomic_store(&g->state, (uint64_t)clock_conn_ms() << 2 | (uint64_t)phase);
+}
+
+static int phase_of(uint64_t state)
+{
+    return (int)(state & 3);
 }
 
 void connguard_head_done(ConnGuarded *g)
@@ -136,9 +142,10 @@ ConnGuarded *connguard_of(struct MHD_Connection *conn)
 /* The moment g's phase runs out, or -1 for none. */
 static int64_t deadline_of(const ConnGuarded *g)
 {
-    int64_t since = atomic_load(&g->since_ms);
+    uint64_t state = atomic_load(&g->state);
+    int64_t since = (int64_t)(state >> 2);
     uint64_t per_rate = atomic_load(&g->bytes) * 1000 / min_rate;
-    switch (atomic_load(&g->phase)) {
+    switch (phase_of(state)) {
     case PHASE_HEAD:
         return since + header_ms;
     case PHASE_BODY:
@@ -156,7 +163,7 @@ static void sweep_locked(int64_t now)
         int64_t due = deadline_of(g);
         if (g->cut || due < 0 || now <= due || g->fd < 0)
             continue;
-        int phase = atomic_load(&g->phase);
+        int phase = phase_of(atomic_load(&g->state));
         atomic_fetch_add(phase == PHASE_HEAD   ? &cut_head
                          : phase == PHASE_BODY ? &cut_body
                                                : &cut_send,
@@ -219,7 +226,7 @@ int connguard_describe(unsigned peer_port, const char **phase, uint64_t *answers
     pthread_mutex_lock(&lock);
     for (ConnGuarded *g = head; g && found != 0; g = g->next)
         if (g->peer_port == peer_port) {
-            *phase = names[atomic_load(&g->phase)];
+            *phase = names[phase_of(atomic_load(&g->state))];
             *answers = atomic_load(&g->answers);
             found = 0;
         }
@@ -237,6 +244,6 @@ void connguard_counts(ConnGuardCounts *out)
     out->in_head = out->in_body = out->in_work = out->in_send = 0;
     pthread_mutex_lock(&lock);
     for (ConnGuarded *g = head; g; g = g->next)
-        (*in[atomic_load(&g->phase)])++;
+        (*in[phase_of(atomic_load(&g->state))])++;
     pthread_mutex_unlock(&lock);
 }
