@@ -63,7 +63,10 @@ void clock_freeze(int frozen)
     if (frozen && !atomic_load(&frozen_wall)) {
         atomic_store(&frozen_mono, read_ms(CLOCK_MONOTONIC));
         atomic_store(&frozen_wall, read_ms(CLOCK_REALTIME));
-    } else if (!frozen) {
+    } else if (!frozen && atomic_load(&frozen_wall)) {
+        /* The connections' clock goes on from where it stood: a jump by the time it was frozen
+         * would cut every kept-alive connection a test is about to reuse. */
+        atomic_fetch_add(&conn_ms, atomic_load(&frozen_mono) - read_ms(CLOCK_MONOTONIC));
         /* Back to real time (plus the shift): clocks only ever move forward. */
         atomic_store(&frozen_wall, 0);
     }

@@ -12,7 +12,8 @@ int64_t clock_now(void);
 int64_t clock_now_ms(void);
 /* The connections' clock (slow-client deadlines): the monotonic clock with a shift of its own and
  * none of the service clock's, so that a test moving the service's clock by days does not also
- * cut every kept-alive connection it is about to reuse; a freeze holds it still too. */
+ * cut every kept-alive connection it is about to reuse; a freeze holds it still too, and it goes
+ * on from there when the freeze ends (no jump by the time it stood). */
 int64_t clock_conn_ms(void);
 /* Test only: moves the connections' clock forward by seconds. */
 void clock_shift_connections(int64_t seconds);

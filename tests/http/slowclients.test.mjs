@@ -161,6 +161,22 @@ test('moving the service clock leaves kept-alive connections alone (only their o
   }
 });
 
+test('the end of a freeze goes on from where the connections\' clock stood (no jump that cuts kept-alive connections)', async () => {
+  await clock('freeze=1');
+  try {
+    const sock = await open('GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n');
+    await waitPhase(sock, 'head', 1);
+    await sleep(6000); // real time while frozen: a clock that jumped at the thaw would count it
+    await clock(`connections=${HEADER_S - 5}`);
+    await clock('freeze=0'); // a thaw...
+    await clock('freeze=1'); // ...and held again at once: only a jump could pass the deadline now
+    assert.equal(await closedWithin(sock, 2500), false, 'not cut by the thaw');
+    sock.destroy();
+  } finally {
+    await clock('freeze=0');
+  }
+});
+
 test('a body must keep coming at --min-rate after the grace: both sides of the limit', async () => {
   await clock('freeze=1');
   try {
