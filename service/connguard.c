@@ -139,10 +139,9 @@ ConnGuarded *connguard_of(struct MHD_Connection *conn)
     return ci ? ci->socket_context : NULL;
 }
 
-/* The moment g's phase runs out, or -1 for none. */
-static int64_t deadline_of(const ConnGuarded *g)
+/* The moment a connection in state runs out, or -1 for none. */
+static int64_t deadline_of(const ConnGuarded *g, uint64_t state)
 {
-    uint64_t state = atomic_load(&g->state);
     int64_t since = (int64_t)(state >> 2);
     uint64_t per_rate = atomic_load(&g->bytes) * 1000 / min_rate;
     switch (phase_of(state)) {
@@ -160,10 +159,12 @@ static int64_t deadline_of(const ConnGuarded *g)
 static void sweep_locked(int64_t now)
 {
     for (ConnGuarded *g = head; g; g = g->next) {
-        int64_t due = deadline_of(g);
+        /* One read: the phase counted as cut is the one whose deadline passed. */
+        uint64_t state = atomic_load(&g->state);
+        int64_t due = deadline_of(g, state);
         if (g->cut || due < 0 || now <= due || g->fd < 0)
             continue;
-        int phase = phase_of(atomic_load(&g->state));
+        int phase = phase_of(state);
         atomic_fetch_add(phase == PHASE_HEAD   ? &cut_head
                          : phase == PHASE_BODY ? &cut_body
                                                : &cut_send,
