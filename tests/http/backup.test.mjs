@@ -12,7 +12,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { startServer, ctl, tempDir, TAKEDOWNCTL, holdReader } from './lib.mjs';
+import { startServer, ctl, tempDir, TAKEDOWNCTL, holdReader, call as callAs } from './lib.mjs';
 
 const BASE_ARGS = ['--debug-routes', '--trust-proxy', '--tick-seconds', '86400'];
 const STAFF_XFF = '10.211.0.1';
@@ -23,35 +23,7 @@ const addr = () => {
 };
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-async function call(base, method, p, opts = {}) {
-  const headers = { 'X-Forwarded-For': opts.xff || STAFF_XFF };
-  const jar = [];
-  if (opts.cookie) jar.push('td_session=' + opts.cookie);
-  if (opts.jar) jar.push(opts.jar);
-  if (jar.length) headers.Cookie = jar.join('; ');
-  if (opts.csrf) headers['X-CSRF-Token'] = opts.csrf;
-  let body;
-  if (opts.json !== undefined) {
-    headers['Content-Type'] = 'application/json';
-    body = JSON.stringify(opts.json);
-  } else if (opts.form) {
-    body = new URLSearchParams(opts.form);
-  } else if (opts.multipart) {
-    body = opts.multipart;
-  }
-  const res = await fetch(base + p, { method, headers, body, redirect: 'manual' });
-  const bytes = Buffer.from(await res.arrayBuffer());
-  const text = bytes.toString('utf8');
-  let json = null;
-  if (/^application\/json/.test(res.headers.get('content-type') || '')) json = JSON.parse(text);
-  const cookies = {};
-  for (const c of res.headers.getSetCookie()) {
-    const [nv] = c.split(';');
-    const i = nv.indexOf('=');
-    cookies[nv.slice(0, i)] = nv.slice(i + 1);
-  }
-  return { status: res.status, body: json, text, bytes, cookies };
-}
+const call = (base, method, p, opts = {}) => callAs(base, method, p, { ...opts, xff: opts.xff || STAFF_XFF });
 
 const PNG_SIG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 const png = (n = 300) => Buffer.concat([PNG_SIG, Buffer.from('\x00\x00\x00\x0dIHDR\x00\x00\x00\x10\x00\x00\x00\x10\x08\x06\x00\x00\x00', 'latin1'), randomBytes(n)]);

@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, renameSync, rmSync, statSync, writeFileSync, readdirSync, existsSync } from 'node:fs';
 import path from 'node:path';
-import { startServer, ctl, tempDir } from './lib.mjs';
+import { startServer, ctl, tempDir, call as callAs } from './lib.mjs';
 
 const CASE_OPEN = process.env.TOOL_CASE_OPEN || path.resolve('build/case_open');
 const STAFF_XFF = '10.77.0.1';
@@ -28,33 +28,7 @@ let dir;
 const pw = {};
 const staff = {};
 
-async function call(method, p, opts = {}) {
-  const headers = { 'X-Forwarded-For': opts.xff || addr() };
-  const jar = [];
-  if (opts.cookie) jar.push('td_session=' + opts.cookie);
-  if (opts.jar) jar.push(opts.jar);
-  if (jar.length) headers.Cookie = jar.join('; ');
-  if (opts.csrf) headers['X-CSRF-Token'] = opts.csrf;
-  let body;
-  if (opts.json !== undefined) {
-    headers['Content-Type'] = 'application/json';
-    body = JSON.stringify(opts.json);
-  } else if (opts.multipart) {
-    body = opts.multipart;
-  }
-  const res = await fetch(srv.base + p, { method, headers, body, redirect: 'manual' });
-  const bytes = Buffer.from(await res.arrayBuffer());
-  const text = bytes.toString('utf8');
-  let json = null;
-  if (/^application\/json/.test(res.headers.get('content-type') || '')) json = JSON.parse(text);
-  const cookies = {};
-  for (const c of res.headers.getSetCookie()) {
-    const [nv] = c.split(';');
-    const i = nv.indexOf('=');
-    cookies[nv.slice(0, i)] = nv.slice(i + 1);
-  }
-  return { status: res.status, headers: res.headers, body: json, text, bytes, cookies };
-}
+const call = (method, p, opts = {}) => callAs(srv.base, method, p, { ...opts, xff: opts.xff || addr() });
 
 function as(who, method, p, json) {
   const s = typeof who === 'string' ? staff[who] : who;

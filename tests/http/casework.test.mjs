@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { startServer, ctl, tempDir, REPO, I18N } from './lib.mjs';
+import { startServer, ctl, tempDir, REPO, I18N, call as callAs } from './lib.mjs';
 
 const SERVER_ARGS = ['--debug-routes', '--trust-proxy'];
 const HOUR = 3600;
@@ -40,37 +40,7 @@ let dir;
 const pw = {};
 const staff = {}; // login -> {cookie, csrf}
 
-async function call(method, p, opts = {}) {
-  const headers = { ...(opts.headers || {}) };
-  headers['X-Forwarded-For'] = opts.xff || STAFF_XFF;
-  if (opts.lang) headers['Accept-Language'] = opts.lang;
-  const jar = [];
-  if (opts.cookie) jar.push('td_session=' + opts.cookie);
-  if (opts.jar) jar.push(opts.jar);
-  if (jar.length) headers.Cookie = jar.join('; ');
-  if (opts.csrf) headers['X-CSRF-Token'] = opts.csrf;
-  let body;
-  if (opts.json !== undefined) {
-    headers['Content-Type'] = 'application/json';
-    body = typeof opts.json === 'string' ? opts.json : JSON.stringify(opts.json);
-  } else if (opts.form) {
-    body = new URLSearchParams(Array.isArray(opts.form) ? opts.form : Object.entries(opts.form));
-  } else if (opts.multipart) {
-    body = opts.multipart;
-  }
-  const res = await fetch(srv.base + p, { method, headers, body, redirect: 'manual' });
-  const bytes = Buffer.from(await res.arrayBuffer());
-  const text = bytes.toString('utf8');
-  let json = null;
-  if (/^application\/json/.test(res.headers.get('content-type') || '')) json = JSON.parse(text);
-  const cookies = {};
-  for (const c of res.headers.getSetCookie()) {
-    const [nv] = c.split(';');
-    const i = nv.indexOf('=');
-    cookies[nv.slice(0, i)] = { value: nv.slice(i + 1), raw: c };
-  }
-  return { status: res.status, headers: res.headers, body: json, text, bytes, cookies };
-}
+const call = (method, p, opts = {}) => callAs(srv.base, method, p, { ...opts, xff: opts.xff || STAFF_XFF });
 
 // A call as a signed-in staff member (login) or a victim ({cookie, csrf, xff}); the csrf token
 // goes with every unsafe method.
@@ -83,7 +53,7 @@ function as(who, method, p, json) {
 async function signIn(login, password = pw[login]) {
   const r = await call('POST', '/api/v1/staff/session', { json: { login, password } });
   assert.equal(r.status, 200, `${login} signs in: ${r.text}`);
-  return { cookie: r.cookies.td_session.value, csrf: r.body.csrf, xff: STAFF_XFF };
+  return { cookie: r.cookies.td_session, csrf: r.body.csrf, xff: STAFF_XFF };
 }
 
 before(async () => {
@@ -156,7 +126,7 @@ async function newCase(o = {}, { session = false } = {}) {
   if (session) {
     const s = await call('POST', '/api/v1/receipt/session', { json: { receipt: r.body.receipt }, xff });
     assert.equal(s.status, 200, s.text);
-    out.cookie = s.cookies.td_session.value;
+    out.cookie = s.cookies.td_session;
     out.csrf = s.body.csrf;
   }
   return out;
@@ -250,12 +220,12 @@ async function reportFormWithPng(bytes) {
   const fd = new FormData();
   for (const [k, v] of fields) fd.append(k, v);
   fd.append('screenshots', new Blob([bytes], { type: 'image/png' }), 'shot.png');
-  const r = await call('POST', '/report', { xff, jar: 'td_csrf=' + g.cookies.td_csrf.value, multipart: fd });
+  const r = await call('POST', '/report', { xff, jar: 'td_csrf=' + g.cookies.td_csrf, multipart: fd });
   assert.equal(r.status, 303, r.text.slice(0, 500));
   assert.ok(r.cookies.td_session, 'the report signs the victim in');
-  const victim = { cookie: r.cookies.td_session.value, xff };
+  const victim = { cookie: r.cookies.td_session, xff };
   // The receipt page (shown once) carries the session's form token.
-  const page = await call('GET', '/report/receipt', { xff, cookie: victim.cookie, jar: 'td_receipt=' + r.cookies.td_receipt.value });
+  const page = await call('GET', '/report/receipt', { xff, cookie: victim.cookie, jar: 'td_receipt=' + r.cookies.td_receipt });
   victim.csrf = /<input type="hidden" name="csrf" value="([0-9a-f]{64})">/.exec(page.text)?.[1];
   const m = await my(victim);
   assert.equal(m.screenshots, 1);

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { startServer, ctl, tempDir, base32Decode, totpAt } from './lib.mjs';
+import { startServer, ctl, tempDir, base32Decode, totpAt, call as callAs } from './lib.mjs';
 
 const PROBE = process.env.TOOL_OLDKEY_PROBE || path.resolve('build/oldkey_probe');
 const marker = () => 'KeyPw-' + randomBytes(8).toString('hex');
@@ -37,21 +37,10 @@ function makeDir(users) {
   return { dir, pw, recovery };
 }
 
-async function call(base, method, p, opts = {}) {
-  const headers = { 'X-Forwarded-For': opts.xff || addr() };
-  if (opts.cookie) headers.Cookie = 'td_session=' + opts.cookie;
-  if (opts.csrf) headers['X-CSRF-Token'] = opts.csrf;
-  let body;
-  if (opts.json !== undefined) {
-    headers['Content-Type'] = 'application/json';
-    body = JSON.stringify(opts.json);
-  }
-  const res = await fetch(base + p, { method, headers, body, redirect: 'manual' });
-  const text = await res.text();
-  const json = /^application\/json/.test(res.headers.get('content-type') || '') ? JSON.parse(text) : null;
-  const cookie = res.headers.getSetCookie().map((c) => /^td_session=([^;]*)/.exec(c)).find(Boolean);
-  return { status: res.status, body: json, text, cookie: cookie ? cookie[1] : undefined };
-}
+const call = async (base, method, p, opts = {}) => {
+  const r = await callAs(base, method, p, { ...opts, xff: opts.xff || addr() });
+  return { ...r, cookie: r.cookies.td_session };
+};
 
 async function signIn(s, login, password, totp) {
   const json = { login, password };

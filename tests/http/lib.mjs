@@ -100,6 +100,47 @@ export async function startServer(opts = {}) {
   };
 }
 
+// One request through fetch, as the tests make them. opts: xff (X-Forwarded-For, none unless
+// given), lang (Accept-Language), headers, cookie (td_session) and jar (more cookies), csrf,
+// and one body: json (an object, or a string sent as is), form (an object or [name, value]
+// pairs), multipart (a FormData) or body; signal. The answer: status, headers, body (parsed
+// when JSON), text, bytes, cookies (name -> value) and setCookies (name -> the whole header).
+export async function call(base, method, p, opts = {}) {
+  const headers = { ...(opts.headers || {}) };
+  if (opts.xff) headers['X-Forwarded-For'] = opts.xff;
+  if (opts.lang) headers['Accept-Language'] = opts.lang;
+  const jar = [];
+  if (opts.cookie) jar.push('td_session=' + opts.cookie);
+  if (opts.jar) jar.push(opts.jar);
+  if (jar.length) headers.Cookie = jar.join('; ');
+  if (opts.csrf) headers['X-CSRF-Token'] = opts.csrf;
+  let body;
+  if (opts.json !== undefined) {
+    headers['Content-Type'] = headers['Content-Type'] || 'application/json';
+    body = typeof opts.json === 'string' ? opts.json : JSON.stringify(opts.json);
+  } else if (opts.form) {
+    body = new URLSearchParams(opts.form);
+  } else if (opts.multipart) {
+    body = opts.multipart;
+  } else if (opts.body !== undefined) {
+    body = opts.body;
+  }
+  const res = await fetch(base + p, { method, headers, body, redirect: 'manual', signal: opts.signal });
+  const bytes = Buffer.from(await res.arrayBuffer());
+  const text = bytes.toString('utf8');
+  let json = null;
+  if (/^application\/json/.test(res.headers.get('content-type') || '')) json = JSON.parse(text);
+  const cookies = {};
+  const setCookies = {};
+  for (const c of res.headers.getSetCookie()) {
+    const [nv] = c.split(';');
+    const i = nv.indexOf('=');
+    cookies[nv.slice(0, i)] = nv.slice(i + 1);
+    setCookies[nv.slice(0, i)] = c;
+  }
+  return { status: res.status, headers: res.headers, body: json, text, bytes, cookies, setCookies, url: res.url };
+}
+
 // Raw HTTP/1.1 over a socket, for requests fetch will not send (huge URLs, bad methods).
 export function rawRequest(port, text, { timeoutMs = 5000 } = {}) {
   return new Promise((resolve, reject) => {

@@ -16,7 +16,7 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { startServer, ctl, tempDir, freePort, REPO, I18N, holdReader } from './lib.mjs';
+import { startServer, ctl, tempDir, freePort, REPO, I18N, holdReader, call as callAs } from './lib.mjs';
 
 const HOUR = 3600;
 const DAY = 86400;
@@ -90,31 +90,7 @@ const addr = () => {
 };
 const STAFF_XFF = '10.149.0.1';
 
-async function call(base, method, p, opts = {}) {
-  const headers = { 'X-Forwarded-For': opts.xff || addr() };
-  const jar = [];
-  if (opts.cookie) jar.push('td_session=' + opts.cookie);
-  if (jar.length) headers.Cookie = jar.join('; ');
-  if (opts.csrf) headers['X-CSRF-Token'] = opts.csrf;
-  let body;
-  if (opts.json !== undefined) {
-    headers['Content-Type'] = 'application/json';
-    body = JSON.stringify(opts.json);
-  } else if (opts.form) {
-    body = new URLSearchParams(opts.form);
-  }
-  const res = await fetch(base + p, { method, headers, body, redirect: 'manual' });
-  const text = await res.text();
-  let json = null;
-  if (/^application\/json/.test(res.headers.get('content-type') || '')) json = JSON.parse(text);
-  const cookies = {};
-  for (const c of res.headers.getSetCookie()) {
-    const [nv] = c.split(';');
-    const i = nv.indexOf('=');
-    cookies[nv.slice(0, i)] = nv.slice(i + 1);
-  }
-  return { status: res.status, headers: res.headers, body: json, text, cookies };
-}
+const call = (base, method, p, opts = {}) => callAs(base, method, p, { ...opts, xff: opts.xff || addr() });
 
 // A signed-in person on one server: staff or a victim; the csrf token goes with unsafe methods.
 function as(who, method, p, json) {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { startServer, ctl, tempDir, base32Decode, totpAt } from './lib.mjs';
+import { startServer, ctl, tempDir, base32Decode, totpAt, call } from './lib.mjs';
 
 const SERVER_ARGS = ['--debug-routes', '--trust-proxy'];
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -47,42 +47,13 @@ function makeDir(users = {}) {
   return { dir, pw, recovery };
 }
 
-// One HTTP call; returns {status, headers, body (JSON when JSON), text, cookies}.
-async function call(base, method, p, opts = {}) {
-  const headers = { ...(opts.headers || {}) };
-  if (opts.xff) headers['X-Forwarded-For'] = opts.xff;
-  const jar = [];
-  if (opts.cookie) jar.push('td_session=' + opts.cookie);
-  if (opts.cookies) jar.push(opts.cookies);
-  if (jar.length) headers.Cookie = jar.join('; ');
-  if (opts.csrf) headers['X-CSRF-Token'] = opts.csrf;
-  let body;
-  if (opts.json !== undefined) {
-    headers['Content-Type'] = 'application/json';
-    body = typeof opts.json === 'string' ? opts.json : JSON.stringify(opts.json);
-  } else if (opts.form) {
-    body = new URLSearchParams(opts.form);
-  }
-  const res = await fetch(base + p, { method, headers, body, redirect: 'manual' });
-  const text = await res.text();
-  let json = null;
-  if (/^application\/json/.test(res.headers.get('content-type') || '')) json = JSON.parse(text);
-  const cookies = {};
-  for (const c of res.headers.getSetCookie()) {
-    const [nv] = c.split(';');
-    const i = nv.indexOf('=');
-    cookies[nv.slice(0, i)] = { value: nv.slice(i + 1), raw: c };
-  }
-  return { status: res.status, headers: res.headers, body: json, text, cookies };
-}
-
 // API sign-in; returns the call plus cookie and csrf on success (and remembers the cookie).
 async function signIn(base, dir, login, password, { xff, totp } = {}) {
   const json = { login, password };
   if (totp !== undefined) json.totp = totp;
   const r = await call(base, 'POST', '/api/v1/staff/session', { json, xff });
   if (r.status === 200) {
-    r.cookie = r.cookies.td_session.value;
+    r.cookie = r.cookies.td_session;
     r.csrf = r.body.csrf;
     const [id, key] = r.cookie.split('.');
     remember(dir, { hex: [id, key] });
@@ -134,10 +105,10 @@ test('API sign-in: session cookie, csrf, me; wrong password and unknown login lo
   assert.match(r.body.csrf, /^[0-9a-f]{64}$/);
   assert.equal(r.body.login, 'cw1');
   assert.equal(r.body.totp_enrolment_required, false);
-  assert.match(r.cookies.td_session.raw, /^td_session=[0-9a-f]{64}\.[0-9a-f]{64}; /);
-  assert.match(r.cookies.td_session.raw, /; HttpOnly(;|$)/);
-  assert.match(r.cookies.td_session.raw, /; SameSite=Strict(;|$)/);
-  assert.match(r.cookies.td_session.raw, /; Path=\/(;|$)/);
+  assert.match(r.setCookies.td_session, /^td_session=[0-9a-f]{64}\.[0-9a-f]{64}; /);
+  assert.match(r.setCookies.td_session, /; HttpOnly(;|$)/);
+  assert.match(r.setCookies.td_session, /; SameSite=Strict(;|$)/);
+  assert.match(r.setCookies.td_session, /; Path=\/(;|$)/);
   assert.equal(r.headers.get('cache-control'), 'no-store');
 
   const m = await me(srv.base, r.cookie, xff);
@@ -217,7 +188,7 @@ test('sessions survive a restart; logout needs the csrf token; a tampered cookie
 
   const out = await call(b.base, 'DELETE', '/api/v1/staff/session', { cookie: r.cookie, xff, csrf: r.csrf });
   assert.equal(out.status, 200);
-  assert.match(out.cookies.td_session.raw, /^td_session=; .*Max-Age=0/);
+  assert.match(out.setCookies.td_session, /^td_session=; .*Max-Age=0/);
   const gone = await me(b.base, r.cookie, xff);
   assert.equal(gone.status, 401);
   assert.equal((await me(b.base, other.cookie, xff)).status, 200, 'only that session ended');
@@ -638,8 +609,8 @@ test('staff pages: login form with csrf, wrong password keeps the login, redirec
   assert.match(page.text, /工作人员登录/, 'zh-CN by default');
   const hidden = /<input type="hidden" name="csrf" value="([0-9a-f]{64})">/.exec(page.text);
   assert.ok(hidden, 'a hidden csrf input');
-  const c = page.cookies.td_csrf;
-  assert.ok(c, 'a td_csrf cookie');
+  const c = { value: page.cookies.td_csrf, raw: page.setCookies.td_csrf };
+  assert.ok(c.value, 'a td_csrf cookie');
   assert.notEqual(c.value, hidden[1], 'the field is made from the cookie (a MAC), not a copy of it');
   assert.match(c.raw, /HttpOnly/);
   assert.match(c.raw, /SameSite=Strict/);
@@ -648,18 +619,18 @@ test('staff pages: login form with csrf, wrong password keeps the login, redirec
   const token = hidden[1];
   const jar = 'td_csrf=' + c.value;
 
-  const noCsrf = await call(srv.base, 'POST', '/staff/login', { xff, cookies: jar, form: { login: 'cw1', password: main.pw.cw1 } });
+  const noCsrf = await call(srv.base, 'POST', '/staff/login', { xff, jar, form: { login: 'cw1', password: main.pw.cw1 } });
   assert.equal(noCsrf.status, 403);
   assert.equal(noCsrf.cookies.td_session, undefined);
   const noCookie = await call(srv.base, 'POST', '/staff/login', { xff, form: { csrf: token, login: 'cw1', password: main.pw.cw1 } });
   assert.equal(noCookie.status, 403);
   const mismatch = await call(srv.base, 'POST', '/staff/login', {
-    xff, cookies: 'td_csrf=' + 'a'.repeat(64), form: { csrf: token, login: 'cw1', password: main.pw.cw1 },
+    xff, jar: 'td_csrf=' + 'a'.repeat(64), form: { csrf: token, login: 'cw1', password: main.pw.cw1 },
   });
   assert.equal(mismatch.status, 403);
 
   const wrong = await call(srv.base, 'POST', '/staff/login', {
-    xff, cookies: jar, headers: { 'Accept-Language': 'en' }, form: { csrf: token, login: 'cw1', password: 'wrong-password-p' },
+    xff, jar, headers: { 'Accept-Language': 'en' }, form: { csrf: token, login: 'cw1', password: 'wrong-password-p' },
   });
   assert.equal(wrong.status, 401);
   assert.match(wrong.headers.get('content-type'), /^text\/html/);
@@ -667,11 +638,11 @@ test('staff pages: login form with csrf, wrong password keeps the login, redirec
   assert.ok(!wrong.text.includes('wrong-password-p'), 'the password is not echoed');
   assert.match(wrong.text, /role="alert"/);
 
-  const ok = await call(srv.base, 'POST', '/staff/login', { xff, cookies: jar, form: { csrf: token, login: 'cw1', password: main.pw.cw1 } });
+  const ok = await call(srv.base, 'POST', '/staff/login', { xff, jar, form: { csrf: token, login: 'cw1', password: main.pw.cw1 } });
   assert.equal(ok.status, 303);
   assert.equal(ok.headers.get('location'), '/staff');
-  const sess = ok.cookies.td_session;
-  assert.ok(sess, 'a session cookie');
+  const sess = { value: ok.cookies.td_session, raw: ok.setCookies.td_session };
+  assert.ok(sess.value, 'a session cookie');
   assert.match(sess.raw, /^td_session=[0-9a-f]{64}\.[0-9a-f]{64}; .*HttpOnly.*SameSite=Strict/);
   remember(main.dir, { hex: sess.value.split('.') });
   const home = await call(srv.base, 'GET', '/staff', { xff, cookie: sess.value, headers: { 'Accept-Language': 'en' } });
@@ -685,12 +656,12 @@ test('staff pages: login form with csrf, wrong password keeps the login, redirec
 
   // next: local staff paths only.
   const nextOk = await call(srv.base, 'POST', '/staff/login', {
-    xff, cookies: jar, form: { csrf: token, login: 'cw1', password: main.pw.cw1, next: '/staff/totp' },
+    xff, jar, form: { csrf: token, login: 'cw1', password: main.pw.cw1, next: '/staff/totp' },
   });
   assert.equal(nextOk.status, 303);
   assert.equal(nextOk.headers.get('location'), '/staff/totp');
   const nextEvil = await call(srv.base, 'POST', '/staff/login', {
-    xff, cookies: jar, form: { csrf: token, login: 'cw1', password: main.pw.cw1, next: '//evil.example/staff' },
+    xff, jar, form: { csrf: token, login: 'cw1', password: main.pw.cw1, next: '//evil.example/staff' },
   });
   assert.equal(nextEvil.status, 303);
   assert.equal(nextEvil.headers.get('location'), '/staff');

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { ctl } from './lib.mjs';
+import { ctl, call as callAs } from './lib.mjs';
 
 // ---- addresses: one per submission or sign-in, so no per-address limit is what a test meets ----
 
@@ -24,36 +24,9 @@ export const QUIET_LIMITS = [
   '--tick-seconds', '86400',
 ];
 
-// One call; returns {status, headers, body (JSON when JSON), text, cookies}. Throws when the
-// connection fails (a killed server).
-export async function call(base, method, p, opts = {}) {
-  const headers = { ...(opts.headers || {}) };
-  headers['X-Forwarded-For'] = opts.xff || addr();
-  if (opts.lang) headers['Accept-Language'] = opts.lang;
-  const jar = [];
-  if (opts.cookie) jar.push('td_session=' + opts.cookie);
-  if (opts.jar) jar.push(opts.jar);
-  if (jar.length) headers.Cookie = jar.join('; ');
-  if (opts.csrf) headers['X-CSRF-Token'] = opts.csrf;
-  let body;
-  if (opts.json !== undefined) {
-    headers['Content-Type'] = 'application/json';
-    body = JSON.stringify(opts.json);
-  } else if (opts.multipart) {
-    body = opts.multipart;
-  }
-  const res = await fetch(base + p, { method, headers, body, redirect: 'manual', signal: opts.signal });
-  const text = await res.text();
-  let json = null;
-  if (/^application\/json/.test(res.headers.get('content-type') || '')) json = JSON.parse(text);
-  const cookies = {};
-  for (const c of res.headers.getSetCookie()) {
-    const [nv] = c.split(';');
-    const i = nv.indexOf('=');
-    cookies[nv.slice(0, i)] = nv.slice(i + 1);
-  }
-  return { status: res.status, headers: res.headers, body: json, text, cookies };
-}
+// One call (lib.mjs), from a fresh address unless one is given; throws when the connection
+// fails (a killed server).
+export const call = (base, method, p, opts = {}) => callAs(base, method, p, { ...opts, xff: opts.xff || addr() });
 
 // ---- reports ----
 

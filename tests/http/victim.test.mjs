@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { startServer, ctl, tempDir, REPO, I18N } from './lib.mjs';
+import { startServer, ctl, tempDir, REPO, I18N, call as callAs } from './lib.mjs';
 
 const SERVER_ARGS = ['--debug-routes', '--trust-proxy'];
 const t = (key, lang = 'zh-CN') => {
@@ -48,39 +48,8 @@ const addr = () => {
 
 // ---- HTTP ----
 
-// One call; returns {status, headers, body (JSON when JSON), text, cookies}.
-async function call(base, method, p, opts = {}) {
-  const headers = { ...(opts.headers || {}) };
-  headers['X-Forwarded-For'] = opts.xff || addr();
-  if (opts.lang) headers['Accept-Language'] = opts.lang;
-  const jar = [];
-  if (opts.cookie) jar.push('td_session=' + opts.cookie);
-  if (opts.jar) jar.push(opts.jar);
-  if (jar.length) headers.Cookie = jar.join('; ');
-  if (opts.csrf) headers['X-CSRF-Token'] = opts.csrf;
-  let body;
-  if (opts.json !== undefined) {
-    headers['Content-Type'] = headers['Content-Type'] || 'application/json';
-    body = typeof opts.json === 'string' ? opts.json : JSON.stringify(opts.json);
-  } else if (opts.form) {
-    body = new URLSearchParams(Array.isArray(opts.form) ? opts.form : Object.entries(opts.form));
-  } else if (opts.multipart) {
-    body = opts.multipart;
-  } else if (opts.body !== undefined) {
-    body = opts.body;
-  }
-  const res = await fetch(base + p, { method, headers, body, redirect: 'manual' });
-  const text = await res.text();
-  let json = null;
-  if (/^application\/json/.test(res.headers.get('content-type') || '')) json = JSON.parse(text);
-  const cookies = {};
-  for (const c of res.headers.getSetCookie()) {
-    const [nv] = c.split(';');
-    const i = nv.indexOf('=');
-    cookies[nv.slice(0, i)] = { value: nv.slice(i + 1), raw: c };
-  }
-  return { status: res.status, headers: res.headers, body: json, text, cookies, url: res.url };
-}
+// One call (lib.mjs), from a fresh address unless one is given.
+const call = (base, method, p, opts = {}) => callAs(base, method, p, { ...opts, xff: opts.xff || addr() });
 
 // A valid report in the DESIGN section 7 shape; fresh each call.
 function validReport(extra = {}) {
@@ -115,7 +84,7 @@ async function submitApi(base, report, xff) {
 async function receiptSession(base, receipt, xff) {
   const r = await call(base, 'POST', '/api/v1/receipt/session', { json: { receipt }, xff });
   if (r.status === 200) {
-    r.cookie = r.cookies.td_session.value;
+    r.cookie = r.cookies.td_session;
     r.csrf = r.body.csrf;
     rememberCookie(r.cookie);
   }
@@ -141,7 +110,7 @@ async function getPage(base, p, opts = {}) {
   const r = await call(base, 'GET', p, opts);
   const m = /<input type="hidden" name="csrf" value="([0-9a-f]{64})">/.exec(r.text);
   r.csrf = m ? m[1] : null;
-  if (r.cookies.td_csrf) r.jar = 'td_csrf=' + r.cookies.td_csrf.value;
+  if (r.cookies.td_csrf) r.jar = 'td_csrf=' + r.cookies.td_csrf;
   return r;
 }
 
@@ -197,10 +166,10 @@ async function postReportForm(base, fields, { files = null, xff = addr(), lang, 
     // Post-redirect-get: the receipt is on the page the 303 leads to, shown once.
     assert.equal(r.headers.get('location'), '/report/receipt');
     assert.ok(r.cookies.td_session && r.cookies.td_receipt, 'a session and a one-time receipt cookie');
-    r.cookie = r.cookies.td_session.value;
+    r.cookie = r.cookies.td_session;
     rememberCookie(r.cookie);
     if (!follow) return r;
-    r.page = await call(base, 'GET', '/report/receipt', { xff, lang, cookie: r.cookie, jar: 'td_receipt=' + r.cookies.td_receipt.value });
+    r.page = await call(base, 'GET', '/report/receipt', { xff, lang, cookie: r.cookie, jar: 'td_receipt=' + r.cookies.td_receipt });
     const m = /<p class="receipt-code" lang="en">([0-9 ]+)<\/p>/.exec(r.page.text);
     if (m) {
       r.receipt = m[1];
@@ -213,7 +182,7 @@ async function postReportForm(base, fields, { files = null, xff = addr(), lang, 
 }
 
 // What a browser sends back with the receipt page's cookies.
-const receiptJar = (r) => 'td_receipt=' + r.cookies.td_receipt.value;
+const receiptJar = (r) => 'td_receipt=' + r.cookies.td_receipt;
 
 // ---- HTML ----
 
@@ -333,7 +302,7 @@ test('API report: 201 with case and receipt; every receipt spelling signs in; th
     const s = await receiptSession(srv.base, sp, xff);
     assert.equal(s.status, 200, `receipt spelled ${JSON.stringify(sp)}: ${s.text}`);
     assert.match(s.body.csrf, /^[0-9a-f]{64}$/);
-    const c = s.cookies.td_session.raw;
+    const c = s.setCookies.td_session;
     assert.match(c, /^td_session=[0-9a-f]{64}\.[0-9a-f]{64}; /);
     assert.match(c, /; HttpOnly(;|$)/);
     assert.match(c, /; SameSite=Strict(;|$)/);
@@ -393,7 +362,7 @@ test('API report: 201 with case and receipt; every receipt spelling signs in; th
   assert.equal(noToken.body.error.code, 'csrf');
   const out = await call(srv.base, 'DELETE', '/api/v1/receipt/session', { cookie: session.cookie, csrf: session.csrf, xff });
   assert.equal(out.status, 200);
-  assert.match(out.cookies.td_session.raw, /^td_session=; .*Max-Age=0/);
+  assert.match(out.setCookies.td_session, /^td_session=; .*Max-Age=0/);
   const gone = await myCase(srv.base, session.cookie, xff);
   assert.equal(gone.status, 401);
   assert.equal(gone.body.error.code, 'unauthorized');
@@ -743,7 +712,7 @@ test('form: csrf, receipt page (no-store, never in a URL), saved step, status pa
   assert.ok(g.text.includes(t('report.title')));
   assert.ok(g.csrf, 'a hidden csrf field');
   assert.ok(g.jar, 'a td_csrf cookie');
-  assert.notEqual(g.cookies.td_csrf.value, g.csrf, 'the field is made from the cookie, not a copy of it');
+  assert.notEqual(g.cookies.td_csrf, g.csrf, 'the field is made from the cookie, not a copy of it');
   assert.match(g.text, /<form method="post" action="\/report" enctype="multipart\/form-data"/);
   assert.equal(countMatches(g.text, /name="targets\[\d+\]\.url"/g), 1, 'one online row to begin with');
   assert.equal(countMatches(g.text, /name="targets\[\d+\]\.holder"/g), 1, 'one offline row to begin with');
@@ -765,8 +734,8 @@ test('form: csrf, receipt page (no-store, never in a URL), saved step, status pa
   assert.equal(post.status, 303, post.text.slice(0, 3000));
   assert.equal(post.headers.get('location'), '/report/receipt', 'post-redirect-get');
   assert.doesNotMatch(post.text, /\d{4} \d{4} \d{4} \d{4} \d{4}/, 'the POST answer itself holds no receipt');
-  const sc = post.cookies.td_session;
-  assert.ok(sc, 'a victim session cookie');
+  const sc = { value: post.cookies.td_session, raw: post.setCookies.td_session };
+  assert.ok(sc.value, 'a victim session cookie');
   assert.match(sc.raw, /^td_session=[0-9a-f]{64}\.[0-9a-f]{64}; .*HttpOnly.*SameSite=Strict/);
   rememberCookie(sc.value);
   const r = await call(srv.base, 'GET', '/report/receipt', { xff, cookie: sc.value, jar: receiptJar(post) });
@@ -830,8 +799,8 @@ test('form: csrf, receipt page (no-store, never in a URL), saved step, status pa
   const xff2 = addr();
   const plain = await call(srv.base, 'POST', '/report', { xff: xff2, jar: g2.jar, form: [['csrf', g2.csrf], ...fields] });
   assert.equal(plain.status, 303, plain.text.slice(0, 2000));
-  rememberCookie(plain.cookies.td_session.value);
-  const pp = await call(srv.base, 'GET', '/report/receipt', { xff: xff2, cookie: plain.cookies.td_session.value, jar: receiptJar(plain) });
+  rememberCookie(plain.cookies.td_session);
+  const pp = await call(srv.base, 'GET', '/report/receipt', { xff: xff2, cookie: plain.cookies.td_session, jar: receiptJar(plain) });
   const pr = /<p class="receipt-code" lang="en">([0-9 ]+)<\/p>/.exec(pp.text);
   rememberReceipt(pr[1]);
 });
@@ -1137,7 +1106,7 @@ test('receipts: wrong or erased is 401 (API and page), brute force is limited pe
   assert.equal(pageOk.status, 303);
   assert.equal(pageOk.headers.get('location'), '/my');
   assert.ok(pageOk.cookies.td_session);
-  rememberCookie(pageOk.cookies.td_session.value);
+  rememberCookie(pageOk.cookies.td_session);
 
   // Erase through the API (needs the token), then the receipt is 401 everywhere.
   xff = addr();
@@ -1147,14 +1116,14 @@ test('receipts: wrong or erased is 401 (API and page), brute force is limited pe
   const erased = await call(srv.base, 'DELETE', '/api/v1/my/case', { cookie: c.cookie, csrf: c.csrf, xff });
   assert.equal(erased.status, 200);
   assert.equal(erased.body.erased, true);
-  assert.match(erased.cookies.td_session.raw, /^td_session=; .*Max-Age=0/);
+  assert.match(erased.setCookies.td_session, /^td_session=; .*Max-Age=0/);
   const afterApi = await receiptSession(srv.base, c.receipt, xff);
   assert.equal(afterApi.status, 401);
   assert.equal(afterApi.body.error.code, 'bad_receipt');
   const afterPage = await call(srv.base, 'POST', '/follow-up', { xff, jar: g.jar, form: { csrf: g.csrf, receipt: c.receipt } });
   assert.equal(afterPage.status, 401);
   assert.equal((await myCase(srv.base, c.cookie, xff)).status, 401, 'the old session is gone');
-  assert.equal((await myCase(srv.base, pageOk.cookies.td_session.value, xff)).status, 401, 'every session of the case is gone');
+  assert.equal((await myCase(srv.base, pageOk.cookies.td_session, xff)).status, 401, 'every session of the case is gone');
 
   // Brute force: five wrong from one address, then 429 even for a right receipt.
   const d = await newCase(srv.base);
@@ -1361,7 +1330,7 @@ test('erase as a victim would: confirm page, erased page, cookie cleared, receip
   const done = await call(srv.base, 'POST', '/my/erase', { cookie: r.cookie, xff, form: { csrf: r.csrf, confirm: 'yes' } });
   assert.equal(done.status, 200);
   assert.ok(done.text.includes(t('erased.title')));
-  assert.match(done.cookies.td_session.raw, /^td_session=; Path=\/; Max-Age=0/);
+  assert.match(done.setCookies.td_session, /^td_session=; Path=\/; Max-Age=0/);
   const api = await myCase(srv.base, r.cookie, xff);
   assert.equal(api.status, 401);
   const pg = await call(srv.base, 'GET', '/my', { cookie: r.cookie, xff });
@@ -1561,8 +1530,8 @@ test('quick exit: GET /exit ends the session on the server, clears the cookies, 
   assert.equal(out.headers.get('location'), t('exit.url'), 'to the neutral site of the language');
   assert.equal(out.headers.get('cache-control'), 'no-store');
   assert.equal(out.headers.get('referrer-policy'), 'no-referrer');
-  assert.match(out.cookies.td_session?.raw || '', /^td_session=; Path=\/; Max-Age=0/);
-  assert.match(out.cookies.td_csrf?.raw || '', /^td_csrf=; Path=\/; Max-Age=0/);
+  assert.match(out.setCookies.td_session || '', /^td_session=; Path=\/; Max-Age=0/);
+  assert.match(out.setCookies.td_csrf || '', /^td_csrf=; Path=\/; Max-Age=0/);
   assert.equal(out.text, '', 'nothing of the case in the answer');
 
   // The session row is gone: the old cookie opens nothing, by API or page.
@@ -1583,11 +1552,11 @@ test('quick exit: GET /exit ends the session on the server, clears the cookies, 
   const anon = await call(srv.base, 'GET', '/exit', { xff: c.xff });
   assert.equal(anon.status, 303);
   assert.equal(anon.headers.get('location'), t('exit.url'));
-  assert.match(anon.cookies.td_session?.raw || '', /Max-Age=0/);
+  assert.match(anon.setCookies.td_session || '', /Max-Age=0/);
   // A staff session is ended too: leaving means leaving, whoever pressed it.
   const staff = await call(srv.base, 'POST', '/api/v1/staff/session', { json: { login: 'admin', password: main.pw } });
   assert.equal(staff.status, 200);
-  const sc = staff.cookies.td_session.value;
+  const sc = staff.cookies.td_session;
   assert.equal((await call(srv.base, 'GET', '/api/v1/staff/me', { cookie: sc })).status, 200);
   assert.equal((await call(srv.base, 'GET', '/exit', { cookie: sc })).status, 303);
   assert.equal((await call(srv.base, 'GET', '/api/v1/staff/me', { cookie: sc })).status, 401);
@@ -1600,10 +1569,10 @@ test('receipt page: the form answers 303; the receipt is shown once, from memory
   assert.equal(post.status, 303);
   assert.equal(post.headers.get('location'), '/report/receipt');
   assert.equal(post.text, '', 'the POST answer carries no page');
-  const once = post.cookies.td_receipt;
-  assert.ok(once, 'a one-time receipt cookie');
+  const once = { value: post.cookies.td_receipt, raw: post.setCookies.td_receipt };
+  assert.ok(once.value, 'a one-time receipt cookie');
   assert.match(once.raw, /^td_receipt=[0-9a-f]{32}; Path=\/report\/receipt; Max-Age=300; HttpOnly; SameSite=Strict/);
-  const cookie = post.cookies.td_session.value;
+  const cookie = post.cookies.td_session;
   rememberCookie(cookie);
 
   const first = await call(srv.base, 'GET', '/report/receipt', { xff, cookie, jar: receiptJar(post) });
@@ -1615,7 +1584,7 @@ test('receipt page: the form answers 303; the receipt is shown once, from memory
   const receipt = m[1];
   assert.match(receipt, RECEIPT_RE);
   rememberReceipt(receipt);
-  assert.match(first.cookies.td_receipt?.raw || '', /^td_receipt=; Path=\/report\/receipt; Max-Age=0/, 'the one-time cookie is cleared');
+  assert.match(first.setCookies.td_receipt || '', /^td_receipt=; Path=\/report\/receipt; Max-Age=0/, 'the one-time cookie is cleared');
   assert.match(first.text, /<html lang="zh-CN" data-private>/, 'marked for the back-forward cache script');
   assert.match(first.text, /<form method="post" action="\/report\/saved" class="no-print" autocomplete="off">/, 'the "I saved it" step');
   assert.doesNotMatch(first.text, /href="\/lang\//, 'no language switch: it would be a second GET that loses the receipt');
