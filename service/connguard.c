@@ -2,15 +2,14 @@
 #include "connguard.h"
 
 #include "clock.h"
-#include "log.h"
 #include "buf.h"
+#include "ticker.h"
 
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/socket.h>
-#include <time.h>
 
 enum { PHASE_HEAD, PHASE_BODY, PHASE_WORK, PHASE_SEND };
 
@@ -28,10 +27,8 @@ struct ConnGuarded {
 };
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t wake;
 static ConnGuarded *head;
-static int running, stopping;
-static pthread_t sweeper;
+static Ticker *sweeper;
 static int64_t header_ms;
 static uint64_t min_rate;
 static _Atomic uint64_t cut_head, cut_body, cut_send, open_now;
@@ -174,50 +171,26 @@ static void sweep_locked(int64_t now)
     }
 }
 
-static void *sweeper_main(void *unused)
+static void sweep(void *unused)
 {
     (void)unused;
     pthread_mutex_lock(&lock);
-    while (!stopping) {
-        sweep_locked(clock_conn_ms());
-        struct timespec until;
-        clock_gettime(CLOCK_MONOTONIC, &until);
-        until.tv_sec += 1;
-        pthread_cond_timedwait(&wake, &lock, &until);
-    }
+    sweep_locked(clock_conn_ms());
     pthread_mutex_unlock(&lock);
-    return NULL;
 }
 
 int connguard_start(unsigned header_timeout_s, unsigned rate)
 {
     header_ms = (int64_t)header_timeout_s * 1000;
     min_rate = rate ? rate : 1;
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&wake, &ca);
-    pthread_condattr_destroy(&ca);
-    stopping = 0;
-    if (pthread_create(&sweeper, NULL, sweeper_main, NULL) != 0) {
-        log_errorx("cannot start the slow-client sweeper");
-        return -1;
-    }
-    running = 1;
-    return 0;
+    sweeper = ticker_start("slow-client sweeper", 1000, 1, sweep, NULL, NULL);
+    return sweeper ? 0 : -1;
 }
 
 void connguard_stop(void)
 {
-    if (!running)
-        return;
-    pthread_mutex_lock(&lock);
-    stopping = 1;
-    pthread_cond_signal(&wake);
-    pthread_mutex_unlock(&lock);
-    pthread_join(sweeper, NULL);
-    pthread_cond_destroy(&wake);
-    running = 0;
+    ticker_stop(sweeper);
+    sweeper = NULL;
 }
 
 int connguard_describe(unsigned peer_port, const char **phase, uint64_t *answers)

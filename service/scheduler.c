@@ -6,24 +6,17 @@
 #include "casework.h"
 #include "clock.h"
 #include "keyring.h"
-#include "log.h"
 #include "reserve.h"
 #include "retention.h"
 #include "session.h"
 #include "store.h"
 #include "store_staff.h"
+#include "ticker.h"
 #include "vault.h"
-
-#include <pthread.h>
-#include <time.h>
 
 #define CHECKS_PER_TICK 20
 
-static pthread_t thread;
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
-static int running, stopping;
-static unsigned tick;
+static Ticker *ticker;
 
 int scheduler_tick(int64_t now)
 {
@@ -49,47 +42,30 @@ int scheduler_tick(int64_t now)
     return ran;
 }
 
-static void *scheduler_main(void *unused)
+static void scheduler_pass(void *unused)
 {
     (void)unused;
-    pthread_mutex_lock(&lock);
-    while (!stopping) {
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += tick;
-        pthread_cond_timedwait(&wake, &lock, &until);
-        if (stopping)
-            break;
-        pthread_mutex_unlock(&lock);
-        scheduler_tick(clock_now());
-        pthread_mutex_lock(&lock);
-    }
-    pthread_mutex_unlock(&lock);
+    scheduler_tick(clock_now());
+}
+
+static void scheduler_exit(void *unused)
+{
+    (void)unused;
     store_conn_release();
-    return NULL;
 }
 
 int scheduler_start(unsigned tick_seconds)
 {
-    tick = tick_seconds ? tick_seconds : 60;
-    stopping = 0;
-    if (pthread_create(&thread, NULL, scheduler_main, NULL) != 0) {
-        log_errorx("cannot start the scheduler");
-        return -1;
-    }
-    running = 1;
-    return 0;
+    unsigned seconds = tick_seconds ? tick_seconds : 60;
+    ticker = ticker_start("scheduler", seconds * 1000, 0, scheduler_pass, scheduler_exit, NULL);
+    return ticker ? 0 : -1;
 }
 
 void scheduler_stop(void)
 {
-    if (!running)
+    if (!ticker)
         return;
-    pthread_mutex_lock(&lock);
-    stopping = 1;
-    pthread_cond_signal(&wake);
-    pthread_mutex_unlock(&lock);
-    pthread_join(thread, NULL);
-    running = 0;
+    ticker_stop(ticker);
+    ticker = NULL;
     keyring_clear();
 }

@@ -26,12 +26,15 @@ typedef struct Job {
 static struct {
     pthread_mutex_t lock;
     pthread_cond_t wake;
-    Job *ring; /* owned: queue_len slots */
+    pthread_cond_t settled; /* a new thread took its priority (ready++) */
+    Job *ring;              /* owned: queue_len slots */
     unsigned cap, head, count, running;
     pthread_t *threads; /* owned */
-    unsigned nthreads;
+    unsigned nthreads, ready;
     int stopping;
-} pool = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
+} pool = {.lock = PTHREAD_MUTEX_INITIALIZER,
+          .wake = PTHREAD_COND_INITIALIZER,
+          .settled = PTHREAD_COND_INITIALIZER};
 
 static atomic_uint yielding; /* workers that took the lower priority */
 
@@ -58,6 +61,8 @@ static void *workpool_main(void *unused)
     pthread_setname_np(pthread_self(), "td-work");
     worker_yield_to_http();
     pthread_mutex_lock(&pool.lock);
+    pool.ready++;
+    pthread_cond_broadcast(&pool.settled);
     for (;;) {
         while (pool.count == 0 && !pool.stopping)
             pthread_cond_wait(&pool.wake, &pool.lock);
@@ -83,7 +88,7 @@ int workpool_start(unsigned threads, unsigned queue_len)
     pool.head = pool.count = pool.running = 0;
     pool.stopping = 0;
     pool.threads = xcalloc(threads, sizeof(pthread_t));
-    pool.nthreads = 0;
+    pool.nthreads = pool.ready = 0;
     for (unsigned i = 0; i < threads; i++) {
         if (pthread_create(&pool.threads[i], NULL, workpool_main, NULL) != 0) {
             log_errorx("cannot start worker thread %u", i);
@@ -92,6 +97,12 @@ int workpool_start(unsigned threads, unsigned queue_len)
         }
         pool.nthreads++;
     }
+    /* Serve only once every thread runs at its priority, so /metrics tells the truth from the
+     * first request on, however slowly the threads were scheduled. */
+    pthread_mutex_lock(&pool.lock);
+    while (pool.ready < pool.nthreads)
+        pthread_cond_wait(&pool.settled, &pool.lock);
+    pthread_mutex_unlock(&pool.lock);
     return 0;
 }
 

@@ -11,45 +11,14 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "capture_log.h"
+
 #include <jansson.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-/* ---- Capturing the log ----------------------------------------------------------------- */
-
-typedef struct Capture {
-    int saved;
-    FILE *file;
-} Capture;
-
-static Capture capture_begin(void)
-{
-    Capture c;
-    fflush(stderr);
-    c.saved = dup(STDERR_FILENO);
-    c.file = tmpfile();
-    assert_non_null(c.file);
-    assert_true(dup2(fileno(c.file), STDERR_FILENO) >= 0);
-    return c;
-}
-
-/* Restores stderr and returns the number of captured lines containing needle. */
-static int capture_end(Capture c, const char *needle)
-{
-    fflush(stderr);
-    dup2(c.saved, STDERR_FILENO);
-    close(c.saved);
-    rewind(c.file);
-    int count = 0;
-    char line[4096];
-    while (fgets(line, sizeof line, c.file))
-        count += strstr(line, needle) != NULL;
-    fclose(c.file);
-    return count;
-}
 
 /* ---- Init on the real files ------------------------------------------------------------ */
 

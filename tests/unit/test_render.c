@@ -13,6 +13,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "capture_log.h"
+
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,38 +69,6 @@ static void check(const char *src, const char *json, const char *want)
     char *got = render_json("t", json, "en");
     assert_string_equal(got, want);
     free(got);
-}
-
-/* Captures what the logger writes to stderr between begin and end. */
-typedef struct Capture {
-    int saved;
-    FILE *file;
-} Capture;
-
-static Capture capture_begin(void)
-{
-    Capture c;
-    fflush(stderr);
-    c.saved = dup(STDERR_FILENO);
-    c.file = tmpfile();
-    assert_non_null(c.file);
-    assert_true(dup2(fileno(c.file), STDERR_FILENO) >= 0);
-    return c;
-}
-
-/* Restores stderr and returns the number of captured lines containing needle. */
-static int capture_end(Capture c, const char *needle)
-{
-    fflush(stderr);
-    dup2(c.saved, STDERR_FILENO);
-    close(c.saved);
-    rewind(c.file);
-    int count = 0;
-    char line[4096];
-    while (fgets(line, sizeof line, c.file))
-        count += strstr(line, needle) != NULL;
-    fclose(c.file);
-    return count;
 }
 
 /* ---- Escaping -------------------------------------------------------------------------- */
