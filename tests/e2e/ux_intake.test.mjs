@@ -213,6 +213,7 @@ for (const view of Object.keys(VIEWS)) {
       res = await page.goto(srv.base + caseHref);
       assert.equal(res.status(), 200);
       assert.ok((await page.content()).includes(description));
+      assert.match(await page.textContent('#on-behalf'), /cw1/);
       await ctx.close();
 
       // The person follows it up with the receipt.

@@ -277,6 +277,9 @@ test('API on-behalf intake: same validator, channel and consent required, receip
   assert.equal(c.status, 200);
   assert.equal(c.body.channel ?? c.body.case?.channel, 'police');
   assert.ok(JSON.stringify(c.body).includes(rep.description));
+  assert.deepEqual(c.body.request.on_behalf, { consent: 'writing', entered_by: 'cw1' });
+  const casePage = await call('GET', `/staff/cases/${ok.body.case}`, { session: cw });
+  assert.match(casePage.text, /id="on-behalf">[^<]*cw1/);
   const q = await call('GET', '/api/v1/staff/cases?queue=new&limit=100', { session: cw });
   assert.ok(q.body.cases.some((x) => (x.case || x.id) === ok.body.case), 'in the new queue');
 
@@ -295,6 +298,8 @@ test('API on-behalf intake: same validator, channel and consent required, receip
   assert.equal(my.status, 200);
   assert.equal(my.body.case, ok.body.case);
   assert.equal(my.body.targets.length, 2);
+  assert.ok(!JSON.stringify(my.body).includes('cw1'), 'the person does not see who entered it');
+  assert.ok(!JSON.stringify(my.body).includes('on_behalf'));
 
   assertReceiptNowhere(ok.body.receipt);
 });
