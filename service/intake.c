@@ -526,12 +526,13 @@ static StoreStatus submit_tx(StoreConn *c, void *arg)
     buf_free(&body);
     if (s != STORE_OK)
         return s;
-    if ((s = store_event_insert(c, id, 0, a->now, a->by ? "staff" : "victim", "case.reported", NULL,
+    char actor[80];
+    snprintf(actor, sizeof actor, "staff:%s", a->by ? a->by->login : "");
+    if ((s = store_event_insert(c, id, 0, a->now, a->by ? actor : "victim", "case.reported", NULL,
                                 NULL, NULL)) != STORE_OK)
         return s;
     if (a->by) { /* on someone's behalf: no session; the audit names who entered it, and how */
-        char actor[80], detail[96];
-        snprintf(actor, sizeof actor, "staff:%s", a->by->login);
+        char detail[96];
         snprintf(detail, sizeof detail, "channel=%s consent=%s", a->row.channel, a->by->consent);
         return store_audit_append(c, a->now, actor, "case.report_on_behalf", id, detail);
     }

@@ -112,6 +112,15 @@ static char *secret_copy(const char *s)
     return out;
 }
 
+/* The admin's own password, asked again; refused before any Argon2id run when empty. */
+#define MISSING_ADMIN_PASSWORD ((ResultReply){422, "missing", "error.missing", "admin_password"})
+
+static int admin_password_given(Request *req)
+{
+    const char *apw = http_form(req, "admin_password");
+    return apw && *apw;
+}
+
 static PeopleJob *people_job(Request *req, const char *login)
 {
     PeopleJob *j = xcalloc(1, sizeof *j);
@@ -165,6 +174,8 @@ int page_staff_people_add(Request *req)
         rr = results_of_account(STAFF_BAD_LOGIN);
     else if (!staff_role_valid(role))
         rr = results_of_account(STAFF_BAD_ROLE);
+    else if (!admin_password_given(req))
+        rr = MISSING_ADMIN_PASSWORD;
     if (rr.status)
         return people_page(
             req, rr.status,
@@ -232,6 +243,10 @@ int page_staff_person_disable_post(Request *req)
     const char *login = http_param(req, "login");
     if (!staff_login_valid(login))
         return results_reply(req, results_of_account(STAFF_NOT_FOUND));
+    if (!admin_password_given(req)) {
+        ResultReply rr = MISSING_ADMIN_PASSWORD;
+        return confirm_page(req, rr.status, "disable", &rr);
+    }
     people_job(req, login);
     return http_run_slow(req, disable_job);
 }

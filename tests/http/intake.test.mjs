@@ -216,6 +216,11 @@ test('disable asks for confirmation and the admin password; the member loses the
   const confirm = await call('GET', '/staff/people/leaver/disable', { session: a });
   assert.equal(confirm.status, 200);
   assert.match(confirm.text, /name="admin_password"/);
+  const empty = await call('POST', '/staff/people/leaver/disable', { session: a, form: { admin_password: '' } });
+  assert.equal(empty.status, 422);
+  assert.match(empty.text, /id="confirm-admin-password"[^>]*aria-invalid="true"/);
+  const emptyAdd = await call('POST', '/staff/people', { session: a, form: { login: 'new9', role: 'caseworker' } });
+  assert.equal(emptyAdd.status, 422);
   const wrong = await call('POST', '/staff/people/leaver/disable', { session: a, form: { admin_password: 'wrong-password' } });
   assert.equal(wrong.status, 403);
   assert.equal((await call('GET', '/api/v1/staff/me', { session: s })).status, 200, 'still active');
