@@ -169,7 +169,7 @@ for (const view of Object.keys(VIEWS)) {
       await signIn(page, 'cw1', pw.cw1);
       await submit(page, () => page.click('nav.staff-nav a[href="/staff/intake"]'));
       assert.equal(await page.textContent('h1'), t('intake.title', lang));
-      await check(page, `intake-form-${tag}`);
+      await check(page, `behalf-form-${tag}`);
 
       // Sent with no consent and no copy: the problems listed, each field marked, values kept.
       const description = `desc-${tag}-` + randomBytes(3).toString('hex');
@@ -182,7 +182,7 @@ for (const view of Object.keys(VIEWS)) {
       assert.ok(await page.$('#intake-errors a[href="#f-targets"]'));
       assert.equal(await page.inputValue('#f-description'), description);
       assert.ok(await page.isChecked('input[name="channel"][value="hotline"]'));
-      await check(page, `intake-errors-${tag}`);
+      await check(page, `behalf-errors-${tag}`);
 
       await page.check('#f-consent_confirmed');
       await page.check('input[name="consent_recorded"][value="phone"]');
@@ -199,7 +199,7 @@ for (const view of Object.keys(VIEWS)) {
       const receipt = (await page.textContent('#intake-receipt')).trim();
       assert.match(receipt, /^\d{4}( \d{4}){4}$/);
       assert.equal(await page.isVisible('#print-receipt'), js, 'the print button only with JavaScript');
-      await check(page, `intake-receipt-${tag}`);
+      await check(page, `behalf-receipt-${tag}`);
       const caseHref = await page.getAttribute('#open-case', 'href');
 
       // A reload shows it no more.
@@ -207,7 +207,7 @@ for (const view of Object.keys(VIEWS)) {
       assert.equal(res.status(), 200);
       assert.equal(await page.textContent('h1'), t('intake.gone.title', lang));
       assert.ok(!(await page.content()).includes(receipt));
-      await check(page, `intake-receipt-gone-${tag}`);
+      await check(page, `behalf-receipt-gone-${tag}`);
 
       // The case is like any other: open it from the link.
       res = await page.goto(srv.base + caseHref);
