@@ -153,3 +153,93 @@ int api_admin_reset_password(Request *req)
     req->ctx_free = reset_free;
     return http_run_slow(req, reset_job);
 }
+
+/* ---- adding and disabling accounts (the people page and takedownctl do the same) ---- */
+
+typedef struct Account {
+    char login[STAFF_LOGIN_MAX + 1];
+    char role[16];
+    char *admin_password; /* owned, locked */
+    char *password;       /* owned, locked: a new account's password, answered once */
+} Account;
+
+static void account_free(void *p)
+{
+    Account *a = p;
+    vault_secret_free(a->admin_password);
+    if (a->password)
+        vault_secret_free(a->password);
+    free(a);
+}
+
+/* The job's context, with the admin's own password from the body (refused when absent). */
+static Account *account_job(Request *req, const char *login)
+{
+    const char *apw = json_str(req, "admin_password");
+    if (!apw)
+        return NULL;
+    Account *a = xcalloc(1, sizeof *a);
+    snprintf(a->login, sizeof a->login, "%s", login);
+    size_t n = strlen(apw);
+    a->admin_password = vault_secret_alloc(n + 1);
+    memcpy(a->admin_password, apw, n + 1);
+    req->ctx = a;
+    req->ctx_free = account_free;
+    return a;
+}
+
+static void add_job(Request *req)
+{
+    Account *a = req->ctx;
+    StaffResult r = staff_add(req->session->login, a->admin_password, a->role, a->login,
+                              a->password, vault_pw_cost_default(), clock_now());
+    if (r == STAFF_OK)
+        http_reply_json(req, 201,
+                        json_pack("{s:s, s:s, s:s}", "login", a->login, "role", a->role, "password",
+                                  a->password));
+    else
+        results_reply(req, results_of_account(r));
+}
+
+/* A new account with a password made here and answered once; the admin's own password unlocks
+ * the org key that is sealed to the new account (as takedownctl user add). */
+int api_admin_staff_add(Request *req)
+{
+    const char *login = json_str(req, "login");
+    const char *role = json_str(req, "role");
+    if (!staff_login_valid(login))
+        return results_reply(req, results_of_account(STAFF_BAD_LOGIN));
+    if (!staff_role_valid(role))
+        return results_reply(req, results_of_account(STAFF_BAD_ROLE));
+    Account *a = account_job(req, login);
+    if (!a)
+        return http_reply_error(req, 422, "missing", "error.missing", "admin_password");
+    snprintf(a->role, sizeof a->role, "%s", role);
+    char pw[STAFF_NEW_PASSWORD_TEXT];
+    staff_password_new(pw);
+    a->password = vault_secret_alloc(sizeof pw);
+    memcpy(a->password, pw, sizeof pw);
+    vault_wipe(pw, sizeof pw);
+    return http_run_slow(req, add_job);
+}
+
+static void disable_job(Request *req)
+{
+    Account *a = req->ctx;
+    StaffResult r = staff_disable(req->session->login, a->admin_password, a->login, clock_now());
+    if (r == STAFF_OK)
+        http_reply_json(req, 200, json_pack("{s:s, s:b}", "login", a->login, "disabled", 1));
+    else
+        results_reply(req, results_of_account(r));
+}
+
+/* Disables an account: its key wrap, org seal, TOTP secrets and sessions go at once. */
+int api_admin_staff_disable(Request *req)
+{
+    const char *login = http_param(req, "login");
+    if (!staff_login_valid(login))
+        return results_reply(req, results_of_account(STAFF_NOT_FOUND));
+    if (!account_job(req, login))
+        return http_reply_error(req, 422, "missing", "error.missing", "admin_password");
+    return http_run_slow(req, disable_job);
+}

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int api_reply_invalid(Request *req, const IntakeErrors *errs)
+int api_reply_invalid(Request *req, const IntakeErrors *errs)
 {
     json_t *all = json_array();
     for (size_t i = 0; i < errs->n; i++) {

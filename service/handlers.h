@@ -35,6 +35,21 @@ int page_staff_totp_post(Request *req);
 int page_staff_settings(Request *req);
 int page_staff_settings_post(Request *req);
 
+/* pages_people.c: admins manage staff accounts in the browser */
+int page_staff_people(Request *req);
+int page_staff_people_add(Request *req);
+int page_staff_people_totp(Request *req);
+int page_staff_person_disable(Request *req);
+int page_staff_person_disable_post(Request *req);
+int page_staff_person_reset(Request *req);
+int page_staff_person_reset_post(Request *req);
+
+/* pages_intake.c and api_intake.c: a caseworker enters a request on someone's behalf */
+int page_staff_intake(Request *req);
+int page_staff_intake_post(Request *req);
+int page_staff_intake_receipt(Request *req);
+int api_staff_intake(Request *req);
+
 /* api_staff.c: staff session, me, TOTP, admin */
 int api_staff_session_create(Request *req);
 int api_staff_session_delete(Request *req);
@@ -44,8 +59,12 @@ int api_staff_totp_confirm(Request *req);
 int api_admin_settings(Request *req);
 int api_admin_staff_list(Request *req);
 int api_admin_reset_password(Request *req);
+int api_admin_staff_add(Request *req);
+int api_admin_staff_disable(Request *req);
 
 /* api_victim.c: reports, receipt sessions, /api/v1/my/ */
+/* 422 with "error" (the first problem) and "errors" (every problem) of a report. */
+int api_reply_invalid(Request *req, const IntakeErrors *errs);
 int api_cases_create(Request *req);
 int api_receipt_session_create(Request *req);
 int api_receipt_session_delete(Request *req);

@@ -476,6 +476,7 @@ typedef struct SubmitArgs {
     int64_t now;
     IntakeResult *res;
     const unsigned char *org_pk; /* the key the case key was sealed to */
+    const IntakeBy *by;          /* NULL: the requester, who gets a session of their own */
 } SubmitArgs;
 
 static StoreStatus submit_tx(StoreConn *c, void *arg)
@@ -525,9 +526,16 @@ static StoreStatus submit_tx(StoreConn *c, void *arg)
     buf_free(&body);
     if (s != STORE_OK)
         return s;
-    if ((s = store_event_insert(c, id, 0, a->now, "victim", "case.reported", NULL, NULL, NULL)) !=
-        STORE_OK)
+    char actor[80];
+    snprintf(actor, sizeof actor, "staff:%s", a->by ? a->by->login : "");
+    if ((s = store_event_insert(c, id, 0, a->now, a->by ? actor : "victim", "case.reported", NULL,
+                                NULL, NULL)) != STORE_OK)
         return s;
+    if (a->by) { /* on someone's behalf: no session; the audit names who entered it, and how */
+        char detail[96];
+        snprintf(detail, sizeof detail, "channel=%s consent=%s", a->row.channel, a->by->consent);
+        return store_audit_append(c, a->now, actor, "case.report_on_behalf", id, detail);
+    }
     if ((s = session_create(c, "victim", 0, id, a->key, NULL, a->now, a->res->cookie,
                             a->res->csrf)) != STORE_OK)
         return s;
@@ -541,9 +549,9 @@ static void files_commit(const StoredFile *files, size_t n)
         filestore_commit(files[i].id);
 }
 
-IntakeSubmit intake_submit(const json_t *report, const unsigned char *given_key,
-                           const StoredFile *files, size_t nfiles, const char *channel, int64_t now,
-                           IntakeResult *res)
+static IntakeSubmit submit(const json_t *report, const unsigned char *given_key,
+                           const StoredFile *files, size_t nfiles, const char *channel,
+                           const IntakeBy *by, int64_t now, IntakeResult *res)
 {
     StoreConn *c = store_conn();
     OrgRow org = {0};
@@ -558,8 +566,13 @@ IntakeSubmit intake_submit(const json_t *report, const unsigned char *given_key,
         memcpy(key, given_key, VAULT_KEY_BYTES);
     else
         vault_key_new(key);
-    SubmitArgs a = {
-        .report = report, .key = key, .files = files, .nfiles = nfiles, .now = now, .res = res};
+    SubmitArgs a = {.report = report,
+                    .key = key,
+                    .files = files,
+                    .nfiles = nfiles,
+                    .now = now,
+                    .res = res,
+                    .by = by};
     CaseRow *r = &a.row;
     json_t *req = json_object_get(report, "requester");
     json_t *inc = json_object_get(report, "incident");
@@ -593,6 +606,10 @@ IntakeSubmit intake_submit(const json_t *report, const unsigned char *given_key,
         buf_reset(&r->sealed_key);
         vault_case_key_seal(org.public_key, key, &r->sealed_key);
         json_t *body = intake_case_body(report);
+        if (by) /* how the person consented stays with the case, encrypted like the rest */
+            json_object_set_new(
+                body, "on_behalf",
+                json_pack("{s:s, s:s}", "consent", by->consent, "entered_by", by->login));
         sealed_json(key, "cases", "body", r->id, body, &r->body);
         json_decref(body);
         StoreStatus s = store_tx(submit_tx, &a);
@@ -614,6 +631,51 @@ IntakeSubmit intake_submit(const json_t *report, const unsigned char *given_key,
     org_row_free(&org);
     case_row_free(r);
     return rc;
+}
+
+IntakeSubmit intake_submit(const json_t *report, const unsigned char *key, const StoredFile *files,
+                           size_t nfiles, const char *channel, int64_t now, IntakeResult *res)
+{
+    return submit(report, key, files, nfiles, channel, NULL, now, res);
+}
+
+IntakeSubmit intake_submit_on_behalf(const json_t *report, const IntakeBy *by, int64_t now,
+                                     IntakeResult *res)
+{
+    return submit(report, NULL, NULL, 0, by->channel, by, now, res);
+}
+
+static const char *const BEHALF_CHANNELS[] = {"walk_in", "hotline", "police", "hospital", NULL};
+static const char *const BEHALF_CONSENTS[] = {"in_person", "phone", "writing", NULL};
+
+/* The member of in named key when it is one of allowed; else an error at key ("required" when
+ * absent). */
+static const char *behalf_enum(json_t *in, const char *key, const char *const *allowed,
+                               IntakeErrors *errs)
+{
+    json_t *v = json_is_object(in) ? json_object_get(in, key) : NULL;
+    const char *s = json_is_string(v) ? json_string_value(v) : NULL;
+    for (size_t i = 0; s && allowed[i]; i++)
+        if (strcmp(s, allowed[i]) == 0)
+            return allowed[i];
+    add_error(errs, key, s && *s ? "invalid" : "required");
+    return NULL;
+}
+
+json_t *intake_validate_on_behalf(json_t *in, int64_t now, const char *login, IntakeBy *by,
+                                  IntakeErrors *errs)
+{
+    json_t *report = intake_validate(in, now, errs);
+    const char *channel = behalf_enum(in, "channel", BEHALF_CHANNELS, errs);
+    const char *consent = behalf_enum(in, "consent_recorded", BEHALF_CONSENTS, errs);
+    if (!report || !channel || !consent) {
+        json_decref(report);
+        return NULL;
+    }
+    by->channel = channel;
+    by->consent = consent;
+    snprintf(by->login, sizeof by->login, "%s", login);
+    return report;
 }
 
 /* 1 when a committed case names the upload, 0 when none does, -1 when the store cannot tell. */

@@ -77,6 +77,24 @@ typedef enum IntakeSubmit {
 IntakeSubmit intake_submit(const json_t *report, const unsigned char *key, const StoredFile *files,
                            size_t nfiles, const char *channel, int64_t now, IntakeResult *res);
 
+/* Who entered a report on someone's behalf, by which channel, and how the person consented. */
+typedef struct IntakeBy {
+    const char *channel; /* walk_in, hotline, police or hospital (static strings) */
+    const char *consent; /* in_person, phone or writing (static strings) */
+    char login[64];      /* the staff member who entered it */
+} IntakeBy;
+
+/* A report a caseworker enters for a person not using the site: the same checks as
+ * intake_validate, plus "channel" (walk_in|hotline|police|hospital) and "consent_recorded"
+ * (in_person|phone|writing: how the person consented), which fill by. NULL with every problem in
+ * errs. */
+json_t *intake_validate_on_behalf(json_t *in, int64_t now, const char *login, IntakeBy *by,
+                                  IntakeErrors *errs);
+/* Files it as intake_submit does (the same keys, a receipt shown once and never stored), but
+ * makes no victim session, and the audit names the staff member and the channel. */
+IntakeSubmit intake_submit_on_behalf(const json_t *report, const IntakeBy *by, int64_t now,
+                                     IntakeResult *res);
+
 /* At start, before serving: finishes what a crash cut short between a report's commit and its
  * screenshots' move into place (filestore_recover), and removes uploads no report took. Logs what
  * it did; 0 or -1. */

@@ -57,6 +57,16 @@ static const struct {
     {KIND_ACCOUNT, STAFF_NOT_FOUND, {404, "not_found", "error.not_found", NULL}},
     {KIND_ACCOUNT, STAFF_DISABLED, {409, "account_disabled", "error.account_disabled", "login"}},
     {KIND_ACCOUNT, STAFF_UNAVAILABLE, STORAGE_UNAVAILABLE},
+    {KIND_ACCOUNT, STAFF_EXISTS, {409, "login_taken", "error.login_taken", "login"}},
+    {KIND_ACCOUNT, STAFF_BAD_LOGIN, {422, "invalid", "error.login_rules", "login"}},
+    {KIND_ACCOUNT, STAFF_BAD_ROLE, {422, "invalid", "error.invalid", "role"}},
+    /* The admin's own password, asked again before keys are given or destroyed. */
+    {KIND_ACCOUNT,
+     STAFF_BAD_CREDENTIALS,
+     {403, "bad_credentials", "error.bad_admin_password", "admin_password"}},
+    {KIND_ACCOUNT, STAFF_LAST_ADMIN, {409, "last_admin", "error.last_admin", "login"}},
+    {KIND_ACCOUNT, STAFF_FORBIDDEN, {403, "forbidden", "error.forbidden", NULL}},
+    {KIND_ACCOUNT, STAFF_BUSY, {503, "busy", "error.busy", NULL}},
     {KIND_INTAKE_ADD, INTAKE_ADD_WITHDRAWN, {409, "withdrawn", "error.withdrawn", NULL}},
     /* The case would hold too many copies: a field error of the list of copies. */
     {KIND_INTAKE_ADD, INTAKE_ADD_TOO_MANY, {422, "invalid", "field.too_many", "targets"}},

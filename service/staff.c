@@ -828,6 +828,15 @@ StaffResult staff_sign_in(const char *login, const char *password, const char *t
     return r;
 }
 
+void staff_password_new(char out[STAFF_NEW_PASSWORD_TEXT])
+{
+    char hex[25];
+    vault_random_hex(hex, 12);
+    snprintf(out, STAFF_NEW_PASSWORD_TEXT, "%.4s-%.4s-%.4s-%.4s-%.4s-%.4s", hex, hex + 4, hex + 8,
+             hex + 12, hex + 16, hex + 20);
+    vault_wipe(hex, sizeof hex);
+}
+
 int64_t staff_id_of(const char *login)
 {
     StoreConn *c = store_conn();

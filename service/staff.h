@@ -96,6 +96,11 @@ StoreStatus staff_reseal_tx(StoreConn *c, const unsigned char *new_org_sk, int64
 void staff_recovery_wrap(const unsigned char *org_sk, char recovery_text[VAULT_RECOVERY_TEXT],
                          Buf *out);
 
+/* A new random password for an account an admin adds or resets, shown once:
+ * "xxxx-xxxx-xxxx-xxxx-xxxx-xxxx" (96 random bits as hex). */
+#define STAFF_NEW_PASSWORD_TEXT 30
+void staff_password_new(char out[STAFF_NEW_PASSWORD_TEXT]);
+
 /* The id of the account with that login, or 0. */
 int64_t staff_id_of(const char *login);
 
