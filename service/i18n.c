@@ -10,6 +10,7 @@
 #include <jansson.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -307,6 +308,17 @@ static void i18n_warn_missing(const char *key)
 static const char *i18n_lookup(int lang, const char *key)
 {
     return i18n_tables[lang] ? json_string_value(json_object_get(i18n_tables[lang], key)) : NULL;
+}
+
+void i18n_fill(const char *text, const char *value, char *out, size_t size)
+{
+    if (size == 0)
+        return;
+    const char *at = strstr(text, "{}");
+    if (!at)
+        snprintf(out, size, "%s", text);
+    else
+        snprintf(out, size, "%.*s%s%s", (int)(at - text), text, value, at + 2);
 }
 
 const char *i18n_get(const char *lang, const char *key)
