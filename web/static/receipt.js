@@ -11,7 +11,7 @@
   var copy = document.getElementById('copy-receipt');
   var warning = document.getElementById('copy-warning');
   var status = document.getElementById('copy-status');
-  var code = document.getElementById('receipt-code');
+  var code = document.querySelector('.receipt-code');
   // The clipboard API exists only on secure pages (https, or this machine); elsewhere no button.
   if (!copy || !warning || !status || !code || !navigator.clipboard || !window.isSecureContext) return;
   copy.hidden = false;
