@@ -8,6 +8,7 @@
 #include "clock.h"
 #include "harden.h"
 #include "i18n.h"
+#include "links.h"
 #include "query.h"
 #include "results.h"
 #include "states.h"
@@ -135,6 +136,39 @@ static void error_words(json_t *detail)
 {
     set_key(detail, "field", "cw.fieldname.");
     keys_in_place(json_object_get(detail, "missing"), "cw.element.");
+}
+
+/* The routes a copy can take (schema 0004 and 0005: admins edit their clocks, never the set), for
+ * the queue's route filter without a query per page. */
+static const char *const QUEUE_ROUTES[] = {"cn_complaint", "us_take_it_down", "eu_dsa",
+                                           "au_esafety",   "offline_visit",   NULL};
+
+/* Options of a filter select: {"id", "key" (prefix + id), "selected"}. */
+static void add_option(json_t *list, const char *id, const char *prefix, const char *chosen)
+{
+    json_array_append_new(list, json_pack("{s:s, s:o, s:b}", "id", id, "key",
+                                          json_sprintf("%s%s", prefix, id), "selected",
+                                          chosen && strcmp(chosen, id) == 0));
+}
+
+/* The platform filter's choices: every known platform, then offline copies. */
+static json_t *platform_options(const char *chosen)
+{
+    size_t n;
+    const LinkPlatform *p = link_platforms(&n);
+    json_t *list = json_array();
+    for (size_t i = 0; i < n; i++)
+        add_option(list, p[i].id, "platform.", chosen);
+    add_option(list, "offline", "platform.", chosen);
+    return list;
+}
+
+static json_t *route_options(const char *chosen)
+{
+    json_t *list = json_array();
+    for (size_t i = 0; QUEUE_ROUTES[i]; i++)
+        add_option(list, QUEUE_ROUTES[i], "cw.route.", chosen);
+    return list;
 }
 
 /* Every state for a select, the chosen one marked. */
@@ -364,6 +398,8 @@ int page_staff_queue(Request *req)
             json_object_set_new(filter, names[k], json_string(http_query(req, names[k])));
     json_object_set_new(ctx, "filter", filter);
     json_object_set_new(ctx, "states", state_options(f.state));
+    json_object_set_new(ctx, "platforms", platform_options(f.platform));
+    json_object_set_new(ctx, "routes", route_options(f.route));
     /* The deadline column's header links to the other order; aria-sort says the current one. */
     json_object_set_new(ctx, "sort", json_string(f.desc ? "-due" : "due"));
     json_object_set_new(ctx, "sort_desc", json_boolean(f.desc));
@@ -739,6 +775,10 @@ int page_staff_visit_sheet(Request *req)
 {
     json_t *out = NULL;
     CaseworkResult r = query_cw_by_id(req, casework_visit_sheet, &out);
+    size_t i;
+    json_t *v;
+    json_array_foreach(r == CW_OK ? json_object_get(out, "visits") : NULL, i, v)
+        set_key(v, "outcome", "cw.state.");
     return result_page(req, r, out, "cw.visit.title", "v", "staff_visit_sheet");
 }
 

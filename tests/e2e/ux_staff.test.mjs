@@ -115,6 +115,7 @@ before(async () => {
   const [vDouyin, vWeibo, vOff] = D.V.targets.map((x) => x.id);
   for (const [tid, steps] of [[vDouyin, ['in_review', 'ready', 'notice_sent', 'removed']], [vWeibo, ['in_review', 'ready', 'notice_sent']]])
     for (const to of steps) await move(tid, to, to === 'notice_sent' ? NOTICE : {});
+  D.vOff = vOff;
   await move(vOff, 'in_review');
   await move(vOff, 'visit_planned', { planned_at: '2031-05-01T10:00', place: '打印店', staff_a: 'cw1', staff_b: 'cw2' });
   // The victim writes first; two answers come after it: both are new to them.
@@ -226,6 +227,10 @@ test('9: the staff pages show states, kinds, platforms, routes, elements and fie
       await check(page, label(`staff-codes-${part}`, c));
     };
     await visit('/staff?queue=all', 'queue');
+    // The filters choose platforms and routes by name, not by typed ids.
+    for (const name of ['platform', 'route', 'state'])
+      assert.equal(await page.locator(`form.filters select[name="${name}"]`).count(), 1, `a ${name} list`);
+    assert.ok((await page.locator('form.filters select[name="platform"] option').allTextContents()).includes(t('platform.douyin', lang)));
     await visit(`/staff?queue=all&state=in_review`, 'queue-filtered');
     await visit(`/staff/cases/${D.S.case}`, 'case');
     // Each state on the case page is its words.
@@ -238,6 +243,7 @@ test('9: the staff pages show states, kinds, platforms, routes, elements and fie
     // The notice page names what is missing in words, not "reason identity evidence".
     const missing = await page.locator('[role="alert"] ul.missing li').allTextContents();
     assert.ok(missing.includes(t('cw.element.reason', lang)), `missing: ${missing.join(' | ')}`);
+    await visit(`/staff/targets/${D.vOff}/visit-sheet`, 'visit-sheet');
     await visit('/staff/incidents', 'incidents');
     await visit(`/staff/incidents/${D.incident}`, 'incident');
     await visit('/staff/platforms', 'platforms');
