@@ -246,22 +246,12 @@ static void add_platform(json_t *list, const char *lang, const char *name, size_
 static void add_state(json_t *list, const char *lang, const char *code, size_t code_len,
                       json_int_t count)
 {
-    const char *name = code_words(lang, "cw.state.", code, code_len);
-    size_t n = strlen(name);
-    char text[96], digits[24];
-    size_t d = 0;
-    unsigned long long v = count > 0 ? (unsigned long long)count : 0;
-    do
-        digits[d++] = (char)('0' + v % 10);
-    while ((v /= 10) && d < sizeof digits);
-    if (n > sizeof text - 2 - d)
-        n = sizeof text - 2 - d;
-    memcpy(text, name, n);
-    text[n] = (char)0xc3; /* × in UTF-8 */
-    text[n + 1] = (char)0x97;
-    for (size_t i = 0; i < d; i++)
-        text[n + 2 + i] = digits[d - 1 - i];
-    json_array_append_new(list, json_stringn(text, n + 2 + d));
+    char text[128];
+    int n =
+        snprintf(text, sizeof text, "%s\u00d7%lld", code_words(lang, "cw.state.", code, code_len),
+                 (long long)(count > 0 ? count : 0));
+    json_array_append_new(
+        list, json_stringn(text, n > 0 && (size_t)n < sizeof text ? (size_t)n : strlen(text)));
 }
 
 /* The platforms of a row, or its state_list (["state×n", ...]), from its summary column; through
