@@ -226,19 +226,26 @@ static int summary_each(const Buf *v, const char *lang,
     return 0;
 }
 
-/* The words for a code: the translation of prefix + name in lang. */
-static const char *code_words(const char *lang, const char *prefix, const char *name, size_t n)
+/* The words for a code: the translation of prefix + name in lang, else the code itself copied
+ * into own (never a missing-key warning: the queue builds its rows from the scratch block). */
+static const char *code_words(const char *lang, const char *prefix, const char *name, size_t n,
+                              char own[48])
 {
-    char key[64];
+    char key[96];
     snprintf(key, sizeof key, "%s%.*s", prefix, (int)(n < 40 ? n : 40), name);
-    return i18n_get(lang, key);
+    const char *text = i18n_find(lang, key);
+    if (text)
+        return text;
+    snprintf(own, 48, "%.*s", (int)(n < 40 ? n : 40), name);
+    return own;
 }
 
 static void add_platform(json_t *list, const char *lang, const char *name, size_t n,
                          json_int_t count)
 {
     (void)count;
-    json_array_append_new(list, json_string(code_words(lang, "platform.", name, n)));
+    char own[48];
+    json_array_append_new(list, json_string(code_words(lang, "platform.", name, n, own)));
 }
 
 /* "state×n" (× in UTF-8, the state in words), as the template shows each state: one string
@@ -246,10 +253,10 @@ static void add_platform(json_t *list, const char *lang, const char *name, size_
 static void add_state(json_t *list, const char *lang, const char *code, size_t code_len,
                       json_int_t count)
 {
-    char text[128];
-    int n =
-        snprintf(text, sizeof text, "%s\u00d7%lld", code_words(lang, "cw.state.", code, code_len),
-                 (long long)(count > 0 ? count : 0));
+    char text[128], own[48];
+    int n = snprintf(text, sizeof text, "%s\u00d7%lld",
+                     code_words(lang, "cw.state.", code, code_len, own),
+                     (long long)(count > 0 ? count : 0));
     json_array_append_new(
         list, json_stringn(text, n > 0 && (size_t)n < sizeof text ? (size_t)n : strlen(text)));
 }
@@ -314,16 +321,16 @@ static json_t *due_words(const QueuePage *p, const QueueRow *r)
 static void queue_row_page(void *arg, const QueueRow *r, int overdue)
 {
     QueuePage *p = arg;
-    char when[I18N_TIME_MAX];
+    char when[I18N_TIME_MAX], own[48];
     json_t *o = json_object();
     json_object_set_new(o, "case", json_string(r->id));
     json_object_set_new(o, "urgent", json_boolean(r->risk_flags != 0));
     json_object_set_new(o, "overdue", json_boolean(overdue));
     i18n_format_time(p->lang, r->created_at, when);
     json_object_set_new(o, "created_at_text", json_string(when));
-    json_object_set_new(
-        o, "incident_type",
-        json_string(code_words(p->lang, "incident.", r->incident_type, strlen(r->incident_type))));
+    json_object_set_new(o, "incident_type",
+                        json_string(code_words(p->lang, "incident.", r->incident_type,
+                                               strlen(r->incident_type), own)));
     json_object_set_new(o, "platforms", summary_list(&r->platforms, p->lang, 0));
     json_object_set_new(o, "state_list", summary_list(&r->states, p->lang, 1));
     json_t *due = due_words(p, r);
@@ -333,9 +340,9 @@ static void queue_row_page(void *arg, const QueueRow *r, int overdue)
         json_object_set_new(o, "next_due", json_integer(r->next_due));
         i18n_format_time(p->lang, r->next_due, when);
         json_object_set_new(o, "next_due_text", json_string(when));
-        json_object_set_new(
-            o, "waiting_on",
-            json_string(code_words(p->lang, "cw.state.", r->waiting_on, strlen(r->waiting_on))));
+        json_object_set_new(o, "waiting_on",
+                            json_string(code_words(p->lang, "cw.state.", r->waiting_on,
+                                                   strlen(r->waiting_on), own)));
     }
     if (r->assignee[0])
         json_object_set_new(o, "assignee", json_string(r->assignee));

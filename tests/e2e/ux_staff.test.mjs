@@ -30,7 +30,7 @@ const LANGS = [
 // Every view and language (and, for victim pages, JavaScript on and off).
 const combos = (withJs) => VIEWS.flatMap((v) => LANGS.flatMap((l) =>
   (withJs ? [true, false] : [true]).map((js) => ({ ...v, ...l, js }))));
-const label = (part, c) => `${part}-${c.name}-${c.tag}${c.js ? '' : '-nojs'}`;
+const label = (part, c) => `ux-staff-${part}-${c.name}-${c.tag}${c.js ? "" : "-nojs"}`;
 
 let srv, browser;
 const pw = {};
