@@ -423,8 +423,16 @@ static int case_page(Request *req, int status, const char *case_id, const char *
     json_object_set_new(ctx, "c", view);
     /* Visits and assignment pick from the accounts that may take them, never a typed login. */
     json_t *staff = NULL;
-    if (casework_staff_choices(&staff) == CW_OK)
+    if (casework_staff_choices(&staff) == CW_OK) {
+        const char *assignee = json_string_value(json_object_get(view, "assignee"));
+        size_t i;
+        json_t *a;
+        json_array_foreach(staff, i, a) json_object_set_new(
+            a, "assigned",
+            json_boolean(assignee &&
+                         !strcmp(assignee, json_string_value(json_object_get(a, "login")))));
         json_object_set_new(ctx, "staff", staff);
+    }
     if (error_key)
         json_object_set_new(ctx, "error_key", json_string(error_key));
     if (error_detail) {

@@ -171,11 +171,11 @@ test('the urgent case: the decrypted request, both copies; assigned to cw1, it i
   assert.ok(ids.onA && ids.offA, 'one online and one offline copy');
   assert.equal(await stateOf(desk, ids.onA), 'reported');
 
-  await desk.fill('#assign input[name="login"]', 'cw1');
+  await desk.selectOption('#assign select[name="login"]', 'cw1');
   const res = await submit(desk, '#assign button[type="submit"]');
   assert.equal(res.status(), 200);
   assert.equal(new URL(desk.url()).pathname, `/staff/cases/${A.case}`);
-  assert.equal(await desk.inputValue('#assign input[name="login"]'), 'cw1');
+  assert.equal(await desk.inputValue('#assign select[name="login"]'), 'cw1');
 
   const ctx = await browser.newContext(DESK);
   const cw1 = await signIn(ctx, 'cw1');
