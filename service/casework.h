@@ -60,6 +60,9 @@ CaseworkResult casework_notice(const Session *s, int64_t target_id, const char *
 
 CaseworkResult casework_assign(const Session *s, const char *case_id, const char *login,
                                int64_t now);
+/* The accounts that may be assigned a case or sent on a visit (enabled, not auditors), by login:
+ * [{"login", "role"}]. */
+CaseworkResult casework_staff_choices(json_t **out);
 CaseworkResult casework_note(const Session *s, const char *case_id, const char *body, int64_t now);
 CaseworkResult casework_message(const Session *s, const char *case_id, const char *body,
                                 int64_t now);

@@ -51,6 +51,30 @@ CaseworkResult casework_assign(const Session *s, const char *case_id, const char
     return cw_from_store(store_tx(assign_tx, &a));
 }
 
+static void choice_row(void *arg, int64_t id, const char *login, const char *role, int disabled,
+                       int totp)
+{
+    (void)id;
+    (void)totp;
+    if (!disabled && strcmp(role, "auditor") != 0)
+        json_array_append_new(arg, json_pack("{s:s, s:s}", "login", login, "role", role));
+}
+
+CaseworkResult casework_staff_choices(json_t **out)
+{
+    StoreConn *c = store_conn();
+    if (!c)
+        return CW_ERROR;
+    json_t *list = json_array();
+    StoreStatus st = store_staff_list(c, choice_row, list);
+    if (st != STORE_OK) {
+        json_decref(list);
+        return cw_from_store(st);
+    }
+    *out = list;
+    return CW_OK;
+}
+
 /* Opens a case's key for a write; CW_NOT_FOUND when there is no such case. */
 static StoreStatus note_tx(StoreConn *c, void *arg)
 {

@@ -29,16 +29,19 @@ static void view_target(void *arg, const TargetRow *t)
     ViewArgs *a = arg;
     json_t *body = sealed_open_json_id(a->key, "targets", "body", t->id, &t->body);
     json_t *next = json_array();
-    size_t n;
-    const char *const *all = states_all(&n);
+    const char *moves[STATES_NEXT_MAX];
+    size_t n = states_next(t->kind, t->state, a->withdrawn, moves, STATES_NEXT_MAX);
     for (size_t i = 0; i < n; i++)
-        if (states_move_allowed(t->kind, t->state, all[i], a->withdrawn))
-            json_array_append_new(next, json_string(all[i]));
+        json_array_append_new(next, json_string(moves[i]));
     json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:o, s:o}", "id", (json_int_t)t->id, "kind",
                           t->kind, "platform", t->platform, "state", t->state, "body",
                           body ? body : json_object(), "next", next);
     json_object_set_new(o, "route", t->route[0] ? json_string(t->route) : json_null());
     json_object_set_new(o, "open", json_boolean(states_is_open(t->state)));
+    /* A notice is prepared only where the table lets the copy move to notice_sent next. */
+    json_object_set_new(
+        o, "can_notice",
+        json_boolean(states_move_allowed(t->kind, t->state, STATE_NOTICE_SENT, a->withdrawn)));
     if (t->due_at) {
         json_object_set_new(o, "due_at", json_integer(t->due_at));
         int overdue = cw_is_waiting(t->state) && t->due_at <= a->now;

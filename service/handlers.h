@@ -75,6 +75,9 @@ int api_my_withdraw(Request *req);
 int api_my_erase(Request *req);
 
 /* pages_victim.c: the victim's pages */
+/* The site's address printed on the receipt card: public_url (--public-url); NULL or "": the
+ * Host the person used. Call before serving. */
+void pages_victim_configure(const char *public_url);
 int page_report(Request *req);
 int page_report_post(Request *req);
 int page_report_saved(Request *req);

@@ -10,6 +10,7 @@
 #include <jansson.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -309,15 +310,34 @@ static const char *i18n_lookup(int lang, const char *key)
     return i18n_tables[lang] ? json_string_value(json_object_get(i18n_tables[lang], key)) : NULL;
 }
 
-const char *i18n_get(const char *lang, const char *key)
+void i18n_fill(const char *text, const char *value, char *out, size_t size)
+{
+    if (size == 0)
+        return;
+    const char *at = strstr(text, "{}");
+    if (!at)
+        snprintf(out, size, "%s", text);
+    else
+        snprintf(out, size, "%.*s%s%s", (int)(at - text), text, value, at + 2);
+}
+
+const char *i18n_find(const char *lang, const char *key)
 {
     if (!key)
-        return "";
+        return NULL;
     const char *name = i18n_supported(lang);
     int l = name && strcmp(name, "en") == 0 ? I18N_EN : I18N_ZH;
     const char *text = i18n_lookup(l, key);
     if (!text && l != I18N_ZH)
         text = i18n_lookup(I18N_ZH, key);
+    return text;
+}
+
+const char *i18n_get(const char *lang, const char *key)
+{
+    if (!key)
+        return "";
+    const char *text = i18n_find(lang, key);
     if (text)
         return text;
     i18n_warn_missing(key);

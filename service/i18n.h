@@ -3,6 +3,7 @@
 #ifndef TAKEDOWN_I18N_H
 #define TAKEDOWN_I18N_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define I18N_DEFAULT "zh-CN"
@@ -20,6 +21,15 @@ int i18n_add(const char *lang, const char *key, const char *text);
 
 /* The text for key in lang; else in zh-CN; else the key itself (and a warning logged once). */
 const char *i18n_get(const char *lang, const char *key);
+
+/* Like i18n_get, but NULL when key has no text in either language; never logs or allocates (so
+ * it may run while a thread's Jansson values come from its scratch block). */
+const char *i18n_find(const char *lang, const char *key);
+
+/* text with its first "{}" replaced by value, into out (size bytes, NUL-terminated, cut short
+ * when it does not fit); text as it is when it has no "{}". Not escaped: for values the renderer
+ * escapes. */
+void i18n_fill(const char *text, const char *value, char *out, size_t size);
 
 /* "zh-CN" or "en" when s names a supported language (case-insensitive, "zh", "zh-cn", "zh-Hans",
  * "en-US" accepted), else NULL. The returned string is static. */

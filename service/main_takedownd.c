@@ -192,6 +192,7 @@ int main(int argc, char **argv)
     guard_init(&cfg.limits);
     auth_init();
     ops_configure(cfg.metrics_token);
+    pages_victim_configure(cfg.public_url);
     vault_wipe(cfg.metrics_token, sizeof cfg.metrics_token);
     checker_configure(cfg.check_timeout, cfg.check_private);
     if (cfg.retention_days) {

@@ -8,6 +8,7 @@
 #include "clock.h"
 #include "harden.h"
 #include "i18n.h"
+#include "links.h"
 #include "query.h"
 #include "results.h"
 #include "states.h"
@@ -43,6 +44,133 @@ static void add_times(const char *lang, json_t *v)
     json_object_foreach(v, k, x) if (json_is_object(x) || json_is_array(x)) add_times(lang, x);
 }
 
+/* ---- codes shown in words: a template prints {{tv x_key}}, never a code itself ---- */
+
+/* o[member "_key"] = prefix + o[member], when o[member] is a non-empty string. */
+static void set_key(json_t *o, const char *member, const char *prefix)
+{
+    const char *v = json_string_value(json_object_get(o, member));
+    if (!v || !*v)
+        return;
+    char name[48];
+    snprintf(name, sizeof name, "%s_key", member);
+    json_object_set_new(o, name, json_sprintf("%s%s", prefix, v));
+}
+
+/* A list of codes as a list of translation keys, in place. */
+static void keys_in_place(json_t *list, const char *prefix)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(list, i, v) if (json_is_string(v))
+        json_array_set_new(list, i, json_sprintf("%s%s", prefix, json_string_value(v)));
+}
+
+/* Who did something, for people: a staff member's login, or the words for the requester or
+ * the system ("staff:cw1", "victim", "system:checker" as stored). */
+static void set_actor(json_t *o, const char *member)
+{
+    const char *v = json_string_value(json_object_get(o, member));
+    if (!v)
+        return;
+    char name[48];
+    snprintf(name, sizeof name, "%s_name", member);
+    if (strncmp(v, "staff:", 6) == 0)
+        json_object_set_new(o, name, json_string(v + 6));
+    else if (strcmp(v, "victim") == 0)
+        json_object_set_new(o, name, json_string(""));
+    snprintf(name, sizeof name, "%s_key", member);
+    if (strcmp(v, "victim") == 0)
+        json_object_set_new(o, name, json_string("cw.actor.victim"));
+    else if (strncmp(v, "staff:", 6) != 0)
+        json_object_set_new(o, name, json_string("cw.actor.system"));
+}
+
+/* A move's target state with its words, for the "move to" list. */
+static json_t *move_options(const json_t *next)
+{
+    json_t *list = json_array();
+    size_t i;
+    json_t *v;
+    json_array_foreach(next, i, v)
+        json_array_append_new(list, json_pack("{s:s, s:o}", "to", json_string_value(v), "key",
+                                              json_sprintf("cw.state.%s", json_string_value(v))));
+    return list;
+}
+
+/* The case view's codes as translation keys: states, platforms, routes, kinds, channels. */
+static void case_words(json_t *c)
+{
+    set_key(c, "channel", "cw.channel.");
+    set_key(c, "incident_type", "incident.");
+    set_key(c, "requester_role", "report.who.");
+    set_key(c, "language", "cw.language.");
+    json_t *req = json_object_get(c, "request");
+    set_key(json_object_get(json_object_get(req, "requester"), "contact"), "channel",
+            "report.contact.");
+    set_key(json_object_get(req, "consent"), "preservation", "preservation.");
+    size_t i, j;
+    json_t *t, *x;
+    json_array_foreach(json_object_get(c, "targets"), i, t)
+    {
+        set_key(t, "state", "cw.state.");
+        set_key(t, "platform", "platform.");
+        set_key(t, "route", "cw.route.");
+        json_object_set_new(t, "moves", move_options(json_object_get(t, "next")));
+        json_array_foreach(json_object_get(t, "notices"), j, x) set_key(x, "route", "cw.route.");
+    }
+    json_array_foreach(json_object_get(c, "timeline"), i, t)
+    {
+        set_key(t, "kind", "cw.event.");
+        set_key(t, "from", "cw.state.");
+        set_key(t, "to", "cw.state.");
+        set_actor(t, "actor");
+    }
+    json_array_foreach(json_object_get(c, "messages"), i, t) json_object_set_new(
+        t, "author_key",
+        json_sprintf("cw.author.%s", json_string_value(json_object_get(t, "author"))));
+}
+
+/* A refused form's detail for people: the field and the missing elements as translation keys. */
+static void error_words(json_t *detail)
+{
+    set_key(detail, "field", "cw.fieldname.");
+    keys_in_place(json_object_get(detail, "missing"), "cw.element.");
+}
+
+/* The routes a copy can take (schema 0004 and 0005: admins edit their clocks, never the set), for
+ * the queue's route filter without a query per page. */
+static const char *const QUEUE_ROUTES[] = {"cn_complaint", "us_take_it_down", "eu_dsa",
+                                           "au_esafety",   "offline_visit",   NULL};
+
+/* Options of a filter select: {"id", "key" (prefix + id), "selected"}. */
+static void add_option(json_t *list, const char *id, const char *prefix, const char *chosen)
+{
+    json_array_append_new(list, json_pack("{s:s, s:o, s:b}", "id", id, "key",
+                                          json_sprintf("%s%s", prefix, id), "selected",
+                                          chosen && strcmp(chosen, id) == 0));
+}
+
+/* The platform filter's choices: every known platform, then offline copies. */
+static json_t *platform_options(const char *chosen)
+{
+    size_t n;
+    const LinkPlatform *p = link_platforms(&n);
+    json_t *list = json_array();
+    for (size_t i = 0; i < n; i++)
+        add_option(list, p[i].id, "platform.", chosen);
+    add_option(list, "offline", "platform.", chosen);
+    return list;
+}
+
+static json_t *route_options(const char *chosen)
+{
+    json_t *list = json_array();
+    for (size_t i = 0; QUEUE_ROUTES[i]; i++)
+        add_option(list, QUEUE_ROUTES[i], "cw.route.", chosen);
+    return list;
+}
+
 /* Every state for a select, the chosen one marked. */
 static json_t *state_options(const char *chosen)
 {
@@ -50,7 +178,8 @@ static json_t *state_options(const char *chosen)
     const char *const *all = states_all(&n);
     json_t *list = json_array();
     for (size_t i = 0; i < n; i++)
-        json_array_append_new(list, json_pack("{s:s, s:b}", "name", all[i], "selected",
+        json_array_append_new(list, json_pack("{s:s, s:o, s:b}", "name", all[i], "key",
+                                              json_sprintf("cw.state.%s", all[i]), "selected",
                                               chosen && strcmp(chosen, all[i]) == 0));
     return list;
 }
@@ -76,8 +205,9 @@ static const char *const QUEUE_TABS[] = {"new",        "mine", "overdue", "await
 /* The names in a summary column as SQLite wrote them (["a","b"] or {"a":1,"b":2}: platform ids
  * and state names, nothing escaped), each passed to add with its count (0 in an array); 0, or -1
  * when the text is not of that plain form. */
-static int summary_each(const Buf *v,
-                        void (*add)(json_t *list, const char *name, size_t n, json_int_t count),
+static int summary_each(const Buf *v, const char *lang,
+                        void (*add)(json_t *list, const char *lang, const char *name, size_t n,
+                                    json_int_t count),
                         json_t *list)
 {
     const char *p = v->data ? v->data : "";
@@ -90,44 +220,53 @@ static int summary_each(const Buf *v,
         json_int_t count = 0;
         if (end[1] == ':')
             count = strtoll(end + 2, NULL, 10);
-        add(list, p + 1, (size_t)(end - p - 1), count);
+        add(list, lang, p + 1, (size_t)(end - p - 1), count);
         p = end + 1;
     }
     return 0;
 }
 
-static void add_platform(json_t *list, const char *name, size_t n, json_int_t count)
+/* The words for a code: the translation of prefix + name in lang, else the code itself copied
+ * into own (never a missing-key warning: the queue builds its rows from the scratch block). */
+static const char *code_words(const char *lang, const char *prefix, const char *name, size_t n,
+                              char own[48])
 {
-    (void)count;
-    json_array_append_new(list, json_stringn(name, n));
+    char key[96];
+    snprintf(key, sizeof key, "%s%.*s", prefix, (int)(n < 40 ? n : 40), name);
+    const char *text = i18n_find(lang, key);
+    if (text)
+        return text;
+    snprintf(own, 48, "%.*s", (int)(n < 40 ? n : 40), name);
+    return own;
 }
 
-/* "state×n" (× in UTF-8), as the template shows each state: one string rather than an object per
- * state, a third of the page's allocations. */
-static void add_state(json_t *list, const char *name, size_t n, json_int_t count)
+static void add_platform(json_t *list, const char *lang, const char *name, size_t n,
+                         json_int_t count)
 {
-    char text[64], digits[24];
-    size_t d = 0;
-    unsigned long long v = count > 0 ? (unsigned long long)count : 0;
-    do
-        digits[d++] = (char)('0' + v % 10);
-    while ((v /= 10) && d < sizeof digits);
-    if (n > sizeof text - 2 - d)
-        n = sizeof text - 2 - d;
-    memcpy(text, name, n);
-    text[n] = (char)0xc3; /* × in UTF-8 */
-    text[n + 1] = (char)0x97;
-    for (size_t i = 0; i < d; i++)
-        text[n + 2 + i] = digits[d - 1 - i];
-    json_array_append_new(list, json_stringn(text, n + 2 + d));
+    (void)count;
+    char own[48];
+    json_array_append_new(list, json_string(code_words(lang, "platform.", name, n, own)));
+}
+
+/* "state×n" (× in UTF-8, the state in words), as the template shows each state: one string
+ * rather than an object per state, a third of the page's allocations. */
+static void add_state(json_t *list, const char *lang, const char *code, size_t code_len,
+                      json_int_t count)
+{
+    char text[128], own[48];
+    int n = snprintf(text, sizeof text, "%s\u00d7%lld",
+                     code_words(lang, "cw.state.", code, code_len, own),
+                     (long long)(count > 0 ? count : 0));
+    json_array_append_new(
+        list, json_stringn(text, n > 0 && (size_t)n < sizeof text ? (size_t)n : strlen(text)));
 }
 
 /* The platforms of a row, or its state_list (["state×n", ...]), from its summary column; through
  * Jansson when the column is not of the plain form. */
-static json_t *summary_list(const Buf *v, int states)
+static json_t *summary_list(const Buf *v, const char *lang, int states)
 {
     json_t *list = json_array();
-    if (summary_each(v, states ? add_state : add_platform, list) == 0)
+    if (summary_each(v, lang, states ? add_state : add_platform, list) == 0)
         return list;
     json_array_clear(list);
     json_t *j = v->len ? json_loadb(v->data, v->len, 0, NULL) : NULL;
@@ -135,37 +274,75 @@ static json_t *summary_list(const Buf *v, int states)
     json_t *x;
     size_t i;
     if (states)
-        json_object_foreach(j, k, x) add_state(list, k, strlen(k), json_integer_value(x));
+        json_object_foreach(j, k, x) add_state(list, lang, k, strlen(k), json_integer_value(x));
     else
-        json_array_foreach(j, i, x) if (json_is_string(x)) json_array_append(list, x);
+        json_array_foreach(j, i, x) if (json_is_string(x))
+            add_platform(list, lang, json_string_value(x), json_string_length(x), 0);
     json_decref(j);
     return list;
 }
 
 typedef struct QueuePage {
     const char *lang;
+    int64_t now; /* deadlines are shown relative to it */
     json_t *cases;
 } QueuePage;
+
+/* A span of seconds for people: minutes under an hour, hours under two days, else days. */
+static void span_words(const char *lang, int64_t secs, char *out, size_t size)
+{
+    int64_t v = secs < 3600 ? (secs + 59) / 60 : secs < 48 * 3600 ? secs / 3600 : secs / 86400;
+    const char *unit = secs < 3600        ? "cw.span.minutes"
+                       : secs < 48 * 3600 ? "cw.span.hours"
+                                          : "cw.span.days";
+    char n[24];
+    snprintf(n, sizeof n, "%lld", (long long)(v < 1 ? 1 : v));
+    i18n_fill(i18n_get(lang, unit), n, out, size);
+}
+
+/* What a row asks for next: its running clock relative to now ("due in 5 h", "overdue by 2 h"),
+ * or for a case with a new copy and no clock, the review it awaits; NULL for neither. */
+static json_t *due_words(const QueuePage *p, const QueueRow *r)
+{
+    char span[64], text[160];
+    if (r->next_due) {
+        int late = r->next_due <= p->now;
+        span_words(p->lang, late ? p->now - r->next_due : r->next_due - p->now, span, sizeof span);
+        i18n_fill(i18n_get(p->lang, late ? "cw.due.overdue_by" : "cw.due.in"), span, text,
+                  sizeof text);
+        return json_string(text);
+    }
+    if (r->states.data && strstr(r->states.data, "\"reported\""))
+        return json_string(i18n_get(p->lang, "cw.due.new_review"));
+    return NULL;
+}
 
 /* One row as the queue template shows it: only what it shows, its times made readable. */
 static void queue_row_page(void *arg, const QueueRow *r, int overdue)
 {
     QueuePage *p = arg;
-    char when[I18N_TIME_MAX];
+    char when[I18N_TIME_MAX], own[48];
     json_t *o = json_object();
     json_object_set_new(o, "case", json_string(r->id));
     json_object_set_new(o, "urgent", json_boolean(r->risk_flags != 0));
     json_object_set_new(o, "overdue", json_boolean(overdue));
     i18n_format_time(p->lang, r->created_at, when);
     json_object_set_new(o, "created_at_text", json_string(when));
-    json_object_set_new(o, "incident_type", json_string(r->incident_type));
-    json_object_set_new(o, "platforms", summary_list(&r->platforms, 0));
-    json_object_set_new(o, "state_list", summary_list(&r->states, 1));
+    json_object_set_new(o, "incident_type",
+                        json_string(code_words(p->lang, "incident.", r->incident_type,
+                                               strlen(r->incident_type), own)));
+    json_object_set_new(o, "platforms", summary_list(&r->platforms, p->lang, 0));
+    json_object_set_new(o, "state_list", summary_list(&r->states, p->lang, 1));
+    json_t *due = due_words(p, r);
+    if (due)
+        json_object_set_new(o, "due_words", due);
     if (r->next_due) {
         json_object_set_new(o, "next_due", json_integer(r->next_due));
         i18n_format_time(p->lang, r->next_due, when);
         json_object_set_new(o, "next_due_text", json_string(when));
-        json_object_set_new(o, "waiting_on", json_string(r->waiting_on));
+        json_object_set_new(o, "waiting_on",
+                            json_string(code_words(p->lang, "cw.state.", r->waiting_on,
+                                                   strlen(r->waiting_on), own)));
     }
     if (r->assignee[0])
         json_object_set_new(o, "assignee", json_string(r->assignee));
@@ -185,11 +362,12 @@ int page_staff_queue(Request *req)
      * with the context in http_reply_page, before harden_json_scratch_end. Stopped before the
      * rendering, which may make values that outlive the request (i18n's missing-key log). */
     harden_json_scratch_begin();
-    QueuePage rows = {req->lang, json_array()};
+    int64_t now = clock_now();
+    QueuePage rows = {req->lang, now, json_array()};
     char next[CASEWORK_CURSOR_MAX];
-    CaseworkResult r = bad ? CW_INVALID
-                           : casework_queue(s, &f, http_query(req, "cursor"), clock_now(),
-                                            queue_row_page, &rows, next);
+    CaseworkResult r =
+        bad ? CW_INVALID
+            : casework_queue(s, &f, http_query(req, "cursor"), now, queue_row_page, &rows, next);
     if (r != CW_OK) {
         harden_json_scratch_stop();
         json_decref(rows.cases);
@@ -217,6 +395,11 @@ int page_staff_queue(Request *req)
             json_object_set_new(filter, names[k], json_string(http_query(req, names[k])));
     json_object_set_new(ctx, "filter", filter);
     json_object_set_new(ctx, "states", state_options(f.state));
+    json_object_set_new(ctx, "platforms", platform_options(f.platform));
+    json_object_set_new(ctx, "routes", route_options(f.route));
+    /* The deadline column's header links to the other order; aria-sort says the current one. */
+    json_object_set_new(ctx, "sort", json_string(f.desc ? "-due" : "due"));
+    json_object_set_new(ctx, "sort_desc", json_boolean(f.desc));
     harden_json_scratch_stop();
     int status = http_reply_page(req, 200, "staff_queue", ctx);
     harden_json_scratch_end();
@@ -235,12 +418,27 @@ static int case_page(Request *req, int status, const char *case_id, const char *
         return results_reply_cw(req, r, NULL);
     }
     add_times(req->lang, view);
+    case_words(view);
     json_t *ctx = page_staff_ctx(req, "cw.case.title");
     json_object_set_new(ctx, "c", view);
+    /* Visits and assignment pick from the accounts that may take them, never a typed login. */
+    json_t *staff = NULL;
+    if (casework_staff_choices(&staff) == CW_OK) {
+        const char *assignee = json_string_value(json_object_get(view, "assignee"));
+        size_t i;
+        json_t *a;
+        json_array_foreach(staff, i, a) json_object_set_new(
+            a, "assigned",
+            json_boolean(assignee &&
+                         !strcmp(assignee, json_string_value(json_object_get(a, "login")))));
+        json_object_set_new(ctx, "staff", staff);
+    }
     if (error_key)
         json_object_set_new(ctx, "error_key", json_string(error_key));
-    if (error_detail)
+    if (error_detail) {
+        error_words(error_detail);
         json_object_set_new(ctx, "error_detail", error_detail);
+    }
     return http_reply_page(req, status, "staff_case", ctx);
 }
 
@@ -329,13 +527,16 @@ int page_staff_transition(Request *req)
     const char *case_id = http_form(req, "case");
     if (!id || !case_id)
         return results_reply_cw(req, CW_NOT_FOUND, NULL);
+    char anchor[32];
+    snprintf(anchor, sizeof anchor, "target-%lld", (long long)id);
+    const char *to = http_form(req, "to");
+    if (!to || !*to) /* the "choose..." entry: nothing was chosen, nothing moves */
+        return case_page(req, 422, case_id, "cw.move.choose_first", NULL);
     json_t *fields = form_fields(req);
     json_t *detail = json_object();
     CaseworkResult r =
         casework_transition(req->session, id, http_form(req, "to"), fields, clock_now(), detail);
     json_decref(fields);
-    char anchor[32];
-    snprintf(anchor, sizeof anchor, "target-%lld", (long long)id);
     return case_after(req, case_id, r, detail, anchor);
 }
 
@@ -361,6 +562,9 @@ int page_staff_notice(Request *req)
         return results_reply_cw(req, r, NULL);
     }
     add_times(req->lang, out);
+    set_key(out, "route", "cw.route.");
+    set_key(out, "language", "cw.language.");
+    keys_in_place(json_object_get(out, "missing"), "cw.element.");
     json_t *ctx = page_staff_ctx(req, "cw.notice.title");
     json_object_set_new(ctx, "n", out);
     json_object_set_new(ctx, "f", fields);
@@ -402,7 +606,13 @@ int page_staff_incident(Request *req)
     const char *k;
     json_t *v;
     json_object_foreach(json_object_get(out, "platforms"), k, v)
-        json_array_append_new(groups, json_pack("{s:s, s:O}", "platform", k, "targets", v));
+    {
+        size_t i;
+        json_t *t;
+        json_array_foreach(v, i, t) set_key(t, "state", "cw.state.");
+        json_array_append_new(groups, json_pack("{s:s, s:o, s:O}", "platform", k, "platform_key",
+                                                json_sprintf("platform.%s", k), "targets", v));
+    }
     json_t *ctx = page_staff_ctx(req, "cw.incident.title");
     json_object_set_new(ctx, "i", out);
     json_object_set_new(ctx, "groups", groups);
@@ -411,10 +621,47 @@ int page_staff_incident(Request *req)
 
 /* ---- platforms and routes ---- */
 
+/* The registry's codes as words: each route's name and elements, each platform's name, and the
+ * routes an admin may choose for a platform, its own marked. */
+static void registry_words(json_t *reg)
+{
+    json_t *routes = json_object_get(reg, "routes");
+    size_t i, j;
+    json_t *x, *y;
+    json_array_foreach(routes, i, x)
+    {
+        set_key(x, "id", "cw.route.");
+        json_t *elements = json_array();
+        char list[160];
+        snprintf(list, sizeof list, "%s", json_string_value(json_object_get(x, "elements")));
+        char *save = NULL;
+        for (char *e = strtok_r(list, ",", &save); e; e = strtok_r(NULL, ",", &save))
+            json_array_append_new(elements, json_sprintf("cw.element.%s", e));
+        json_object_set_new(x, "element_keys", elements);
+    }
+    json_array_foreach(json_object_get(reg, "platforms"), i, x)
+    {
+        set_key(x, "id", "platform.");
+        set_key(x, "route", "cw.route.");
+        const char *mine = json_string_value(json_object_get(x, "route"));
+        json_t *options = json_array();
+        json_array_foreach(routes, j, y)
+        {
+            const char *id = json_string_value(json_object_get(y, "id"));
+            json_array_append_new(options, json_pack("{s:s, s:o, s:b}", "id", id, "key",
+                                                     json_sprintf("cw.route.%s", id), "selected",
+                                                     mine && id && strcmp(mine, id) == 0));
+        }
+        json_object_set_new(x, "route_options", options);
+    }
+}
+
 int page_staff_platforms(Request *req)
 {
     json_t *out = NULL;
     CaseworkResult r = casework_registry(&out);
+    if (r == CW_OK)
+        registry_words(out);
     return result_page(req, r, out, "cw.platforms.title", "reg", "staff_platforms");
 }
 
@@ -451,6 +698,23 @@ int page_staff_route_post(Request *req)
 
 /* ---- audit ---- */
 
+/* A transition's entry ("target 12 in_review -> ready", as casework_transition writes it) with
+ * its states in words: {"move": {"target", "from_key", "to_key"}}; other entries as they are. */
+static void audit_words(json_t *e)
+{
+    const char *detail = json_string_value(json_object_get(e, "detail"));
+    long long target;
+    char from[32], to[32], tail;
+    if (!detail ||
+        sscanf(detail, "target %lld %31[a-z_] -> %31[a-z_]%c", &target, from, to, &tail) != 3 ||
+        !states_known(from) || !states_known(to))
+        return;
+    json_object_set_new(e, "move",
+                        json_pack("{s:I, s:o, s:o}", "target", (json_int_t)target, "from_key",
+                                  json_sprintf("cw.state.%s", from), "to_key",
+                                  json_sprintf("cw.state.%s", to)));
+}
+
 int page_staff_audit(Request *req)
 {
     const char *b = http_query(req, "before");
@@ -460,6 +724,9 @@ int page_staff_audit(Request *req)
         return http_reply_error(req, 400, "invalid", "error.invalid", "before");
     json_t *out = NULL;
     CaseworkResult r = casework_audit(before, 100, &out);
+    size_t i;
+    json_t *e;
+    json_array_foreach(r == CW_OK ? json_object_get(out, "entries") : NULL, i, e) audit_words(e);
     return result_page(req, r, out, "cw.audit.title", "log", "staff_audit");
 }
 
@@ -513,6 +780,10 @@ int page_staff_visit_sheet(Request *req)
 {
     json_t *out = NULL;
     CaseworkResult r = query_cw_by_id(req, casework_visit_sheet, &out);
+    size_t i;
+    json_t *v;
+    json_array_foreach(r == CW_OK ? json_object_get(out, "visits") : NULL, i, v)
+        set_key(v, "outcome", "cw.state.");
     return result_page(req, r, out, "cw.visit.title", "v", "staff_visit_sheet");
 }
 
@@ -532,8 +803,18 @@ int page_staff_stats(Request *req)
             json_sprintf("cw.stats.%s", json_string_value(json_object_get(g, "name"))));
         size_t j;
         json_t *row;
+        const char *name = json_string_value(json_object_get(g, "name"));
+        const char *prefix = !name                            ? "cw.stats."
+                             : !strcmp(name, "state")         ? "cw.state."
+                             : !strcmp(name, "platform")      ? "platform."
+                             : !strcmp(name, "route")         ? "cw.route."
+                             : !strcmp(name, "incident_type") ? "incident."
+                                                              : "cw.stats.";
         json_array_foreach(json_object_get(g, "rows"), j, row)
+        {
             json_object_set(row, "max", json_object_get(g, "max"));
+            set_key(row, "key", prefix);
+        }
     }
     json_t *ctx = page_staff_ctx(req, "cw.stats.title");
     json_object_set_new(ctx, "s", out);

@@ -34,8 +34,9 @@ int page_staff_logout(Request *req)
 json_t *page_staff_ctx(Request *req, const char *title_key)
 {
     Session *s = req->session;
-    return json_pack("{s:s, s:s, s:s, s:s, s:b, s:b}", "title_key", title_key, "csrf", s->csrf,
-                     "login", s->login, "role", s->role, "is_admin", strcmp(s->role, "admin") == 0,
+    return json_pack("{s:s, s:s, s:s, s:s, s:o, s:b, s:b}", "title_key", title_key, "csrf", s->csrf,
+                     "login", s->login, "role", s->role, "role_key",
+                     json_sprintf("cw.role.%s", s->role), "is_admin", strcmp(s->role, "admin") == 0,
                      "is_auditor", strcmp(s->role, "auditor") == 0);
 }
 

@@ -186,15 +186,49 @@ static void report_job_free(void *p)
 
 #define RECEIPT_COOKIE "td_receipt"
 
+/* --public-url without its trailing slashes; "" when not set. Written before serving. */
+static char public_url[512];
+
+void pages_victim_configure(const char *url)
+{
+    snprintf(public_url, sizeof public_url, "%s", url ? url : "");
+    size_t n = strlen(public_url);
+    while (n > 0 && public_url[n - 1] == '/')
+        public_url[--n] = '\0';
+}
+
+/* The address of this site as the person reached it, for the receipt card: the configured
+ * --public-url; else the scheme and the Host header when it is a plain host[:port] (letters,
+ * digits, '.', '-', ':', brackets; at most 255 bytes); else "" (the card then names no address).
+ * X-Forwarded-Host is never read: a client could set it through a proxy that passes it on, and
+ * behind a proxy --public-url says where users reach us. */
+static void site_address(Request *req, char *out, size_t size)
+{
+    out[0] = '\0';
+    if (public_url[0]) {
+        snprintf(out, size, "%s", public_url);
+        return;
+    }
+    const char *host = http_header(req, "Host");
+    size_t n = host ? strlen(host) : 0;
+    if (n == 0 || n > 255 ||
+        strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                     "0123456789.-:[]") != n)
+        return;
+    snprintf(out, size, "%s://%s", req->is_tls ? "https" : "http", host);
+}
+
 /* The receipt page: shown once, never in a URL. Marked private, so that a copy restored from the
  * back-forward cache blanks itself (exit.js). */
 static int receipt_page(Request *req, int status, const char *receipt, const char *csrf,
                         int not_confirmed)
 {
     /* No language switch here: it is a second GET, and the receipt is shown once. */
-    json_t *ctx = json_pack("{s:s, s:s, s:s, s:b, s:b, s:b}", "title_key", "receipt.title",
+    char site[600];
+    site_address(req, site, sizeof site);
+    json_t *ctx = json_pack("{s:s, s:s, s:s, s:b, s:b, s:b, s:s}", "title_key", "receipt.title",
                             "receipt", receipt, "csrf", csrf, "not_confirmed", not_confirmed,
-                            "private", 1, "hide_langs", 1);
+                            "private", 1, "hide_langs", 1, "site", site);
     return http_reply_page(req, status, "receipt", ctx);
 }
 
@@ -344,6 +378,28 @@ int page_follow_up_post(Request *req)
 
 /* ---- the status page ---- */
 
+/* "1 of 3 copies removed" in lang: gone of total copies (states_is_gone decides which count). */
+static json_t *copies_summary(const char *lang, size_t gone, size_t total)
+{
+    char g[24], n[24], half[160], text[200];
+    snprintf(g, sizeof g, "%zu", gone);
+    snprintf(n, sizeof n, "%zu", total);
+    i18n_fill(i18n_get(lang, total == 1 ? "my.summary.one" : "my.summary"), g, half, sizeof half);
+    i18n_fill(half, n, text, sizeof text);
+    return json_string(text);
+}
+
+/* The messages as the page lists them: the newest first. */
+static void newest_first(json_t *list)
+{
+    size_t n = json_array_size(list);
+    for (size_t i = 0; i < n / 2; i++) {
+        json_t *a = json_incref(json_array_get(list, i));
+        json_array_set(list, i, json_array_get(list, n - 1 - i));
+        json_array_set_new(list, n - 1 - i, a);
+    }
+}
+
 static int status_page(Request *req, int status, json_t *extra)
 {
     json_t *view = NULL;
@@ -356,15 +412,24 @@ static int status_page(Request *req, int status, json_t *extra)
     json_object_set_new(ctx, "title_key", json_string("my.title"));
     json_object_set_new(ctx, "csrf", json_string(req->session->csrf));
     json_object_set_new(ctx, "private", json_true());
-    size_t i;
+    size_t i, gone = 0;
     json_t *t;
     json_array_foreach(json_object_get(view, "targets"), i, t)
     {
         char when[I18N_TIME_MAX];
         json_t *due = json_object_get(t, "due_at");
+        const char *state = json_string_value(json_object_get(t, "state"));
+        int offline = states_kind_offline(json_string_value(json_object_get(t, "kind")));
+        gone += (size_t)states_is_gone(state);
         if (due) {
             i18n_format_time(req->lang, json_integer_value(due), when);
             json_object_set_new(t, "due", json_string(when));
+            /* A platform answers an online copy's notice; an offline copy waits for a visit. */
+            json_object_set_new(t, "due_key",
+                                json_string(!offline ? "my.due"
+                                            : state && !strcmp(state, STATE_VISIT_PLANNED)
+                                                ? "my.visit_planned_for"
+                                                : "my.visit_by"));
         }
         i18n_format_date(req->lang, json_integer_value(json_object_get(t, "created_at")), when);
         json_object_set_new(t, "since", json_string(when));
@@ -372,16 +437,28 @@ static int status_page(Request *req, int status, json_t *extra)
             t, "offline",
             json_boolean(states_kind_offline(json_string_value(json_object_get(t, "kind")))));
     }
+    json_object_set_new(ctx, "summary", copies_summary(req->lang, gone, i));
+    json_object_set_new(ctx, "all_gone", json_boolean(i > 0 && gone == i));
+    json_t *messages = json_object_get(view, "messages");
+    newest_first(messages);
+    size_t news = 0;
+    int answered = 0; /* a message of theirs came after it: the caseworker's is not new */
     json_t *m;
-    json_array_foreach(json_object_get(view, "messages"), i, m)
+    json_array_foreach(messages, i, m)
     {
         char when[I18N_TIME_MAX];
         i18n_format_time(req->lang, json_integer_value(json_object_get(m, "at")), when);
         json_object_set_new(m, "when", json_string(when));
-        json_object_set_new(
-            m, "mine",
-            json_boolean(strcmp(json_string_value(json_object_get(m, "author")), "victim") == 0));
+        int mine = strcmp(json_string_value(json_object_get(m, "author")), "victim") == 0;
+        json_object_set_new(m, "mine", json_boolean(mine));
+        answered |= mine;
+        if (!mine && !answered) {
+            json_object_set_new(m, "new", json_true());
+            news++;
+        }
     }
+    if (news)
+        json_object_set_new(ctx, "new_messages", json_integer((json_int_t)news));
     json_t *purge = json_object_get(view, "purge_after");
     if (purge) {
         char when[I18N_TIME_MAX];
@@ -391,6 +468,9 @@ static int status_page(Request *req, int status, json_t *extra)
     const char *state = json_string_value(json_object_get(view, "state"));
     json_object_set_new(ctx, "withdrawn", json_boolean(strcmp(state, VICTIM_CASE_WITHDRAWN) == 0));
     json_object_set_new(ctx, "case_state_key", json_sprintf("victim.case.%s", state));
+    /* The add-copies form stays folded unless it is what the page came back for (rows added, or
+     * errors to fix). */
+    json_object_set_new(ctx, "add_open", json_boolean(json_object_get(ctx, "online") != NULL));
     if (!json_object_get(ctx, "online"))
         add_rows(ctx, NULL, 0, 0);
     json_object_set_new(ctx, "view", view);

@@ -32,13 +32,18 @@ const char *query_queue_filter(Request *req, QueueFilter *f)
     f->route = http_query(req, "route");
     f->state = http_query(req, "state");
     f->incident = query_int(req, "incident", 0, &bad_incident);
+    /* "due" (soonest deadline first, the default) or "-due" (latest first): the two orders the
+     * queue's primary key serves as a range scan (docs/decisions.md, "Queue sorts"). */
+    const char *sort = http_query(req, "sort");
+    int bad_sort = sort && *sort && strcmp(sort, "due") != 0 && strcmp(sort, "-due") != 0;
+    f->desc = sort && strcmp(sort, "-due") == 0;
     const char *assignee = http_query(req, "assignee");
     if (assignee && *assignee) {
         /* By login: resolved to an id so the query stays one prepared statement. */
         int64_t id = staff_id_of(assignee);
         f->assignee = id > 0 ? id : -1; /* nobody: an empty queue, not every case */
     }
-    return bad ? "limit" : bad_incident ? "incident" : NULL;
+    return bad ? "limit" : bad_incident ? "incident" : bad_sort ? "sort" : NULL;
 }
 
 CaseworkResult query_cw_by_id(Request *req, QueryCwById read, json_t **out)

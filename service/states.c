@@ -12,7 +12,7 @@ typedef struct StateRow {
     const char *name;
     int open;
     StateEnter enter;
-    const char *next[6];
+    const char *next[STATES_NEXT_MAX];
 } StateRow;
 
 static const StateRow rows[] = {
@@ -71,6 +71,17 @@ int states_is_open(const char *name)
     return r && r->open;
 }
 
+int states_is_gone(const char *name)
+{
+    static const char *const gone[] = {
+        STATE_REMOVED, STATE_VERIFIED_GONE,   STATE_MONITORING,    STATE_CLOSED,
+        STATE_UPHELD,  STATE_VISITED_DELETED, STATE_VISITED_SEALED};
+    for (size_t i = 0; name && i < sizeof gone / sizeof gone[0]; i++)
+        if (strcmp(gone[i], name) == 0)
+            return 1;
+    return 0;
+}
+
 int states_allowed(const char *from, const char *to)
 {
     const StateRow *r = row_of(from);
@@ -78,7 +89,7 @@ int states_allowed(const char *from, const char *to)
         return 0;
     if (strcmp(to, STATE_WITHDRAWN) == 0)
         return r->open;
-    for (size_t i = 0; i < 6 && r->next[i]; i++)
+    for (size_t i = 0; i < STATES_NEXT_MAX && r->next[i]; i++)
         if (strcmp(r->next[i], to) == 0)
             return 1;
     return 0;
@@ -97,6 +108,16 @@ int states_move_allowed(const char *kind, const char *from, const char *to, int 
     int offline = states_kind_offline(kind);
     return enter == ENTER_ANY || (enter == ENTER_NOTICE && !offline) ||
            (enter == ENTER_VISIT && offline);
+}
+
+size_t states_next(const char *kind, const char *from, int withdrawn, const char **out, size_t cap)
+{
+    const StateRow *r = row_of(from);
+    size_t n = 0;
+    for (size_t i = 0; r && i < STATES_NEXT_MAX && r->next[i]; i++)
+        if (n < cap && states_move_allowed(kind, from, r->next[i], withdrawn))
+            out[n++] = r->next[i];
+    return n;
 }
 
 const char *const *states_all(size_t *n)

@@ -44,8 +44,19 @@ int states_allowed(const char *from, const char *to);
  * "to" (notices for online copies, visits for offline ones), "to" is not withdrawn (only the
  * victim withdraws, a whole case at once) and the case is not withdrawn (then nothing moves). */
 int states_move_allowed(const char *kind, const char *from, const char *to, int withdrawn);
+/* The states staff may move a copy of this kind to from "from" (states_move_allowed), in the
+ * table's order, up to cap of them into out; returns how many. Read from the one table. */
+size_t states_next(const char *kind, const char *from, int withdrawn, const char **out, size_t cap);
+/* The most states a copy can move to from one state (the width of the table's rows). */
+#define STATES_NEXT_MAX 6
 /* 1 for an offline copy (a file held by someone): it gets visits, never notices or link checks. */
 int states_kind_offline(const char *kind);
+/* 1 when a copy in this state is gone from where it was, as the victim's summary counts it:
+ * removed by the platform (removed, and after it verified_gone, monitoring, closed, and upheld
+ * once a counter-notice failed) or deleted or sealed at a visit (visited_deleted,
+ * visited_sealed). Not restricted (still online somewhere), not counter_noticed (the removal is
+ * disputed and may be reversed), not declined or withdrawn. */
+int states_is_gone(const char *name);
 /* 1 while a target in this state still needs work (a case is open while any target is). */
 int states_is_open(const char *name);
 /* Every state name, in workflow order. */

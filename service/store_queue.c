@@ -41,13 +41,14 @@ static void queue_key(const QueueFilter *f, int *queue, int64_t *owner, int64_t 
 /* One priority's part of a page: a range scan of case_queue's primary key from the cursor, which
  * carries all a row shows (schema/0009_case_queue_summary.sql) but the assignee's login. The
  * route, state, incident and assignee filters narrow what that scan finds. */
-#define QUEUE_PART_SQL                                                                             \
+#define QUEUE_PART_SQL(after, order)                                                               \
     "SELECT q.case_id, q.prio, q.due, q.created_at, q.risk_flags, q.incident_type, q.withdrawn, "  \
     " coalesce(s.login, ''), q.incident_id, q.platforms, q.states, q.targets, q.open_targets, "    \
     " q.next_due, q.waiting_on "                                                                   \
     "FROM case_queue q LEFT JOIN staff s ON s.id = q.assignee "                                    \
     "WHERE q.queue = :queue AND q.owner = :owner AND q.platform = :platform "                      \
-    " AND q.prio = :prio AND (q.due, q.created_at, q.case_id) > (:due, :created, :after_id) "      \
+    " AND q.prio = :prio AND (q.due, q.created_at, q.case_id) " after                              \
+    " (:due, :created, :after_id) "                                                                \
     " AND q.due <= :due_max "                                                                      \
     " AND (:route IS NULL OR EXISTS (SELECT 1 FROM targets t WHERE t.case_id = q.case_id "         \
     "      AND t.route = :route)) "                                                                \
@@ -55,10 +56,14 @@ static void queue_key(const QueueFilter *f, int *queue, int64_t *owner, int64_t 
     "      AND t.state = :state)) "                                                                \
     " AND (:incident IS NULL OR q.incident_id = :incident) "                                       \
     " AND (:assignee IS NULL OR q.assignee = :assignee) "                                          \
-    "ORDER BY q.due, q.created_at, q.case_id LIMIT :limit"
+    "ORDER BY " order " LIMIT :limit"
 
-static const char queue_part_sql[] = QUEUE_PART_SQL;
-static const char queue_plan_sql[] = "EXPLAIN QUERY PLAN " QUEUE_PART_SQL;
+#define QUEUE_ASC QUEUE_PART_SQL(">", "q.due, q.created_at, q.case_id")
+#define QUEUE_DESC QUEUE_PART_SQL("<", "q.due DESC, q.created_at DESC, q.case_id DESC")
+/* Soonest deadline first, and latest first: the same primary-key range, read forward or back. */
+static const char *const queue_part_sql[2] = {QUEUE_ASC, QUEUE_DESC};
+static const char *const queue_plan_sql[2] = {"EXPLAIN QUERY PLAN " QUEUE_ASC,
+                                              "EXPLAIN QUERY PLAN " QUEUE_DESC};
 
 /* Where one priority's part starts: at the cursor for the cursor's priority, else at the top. */
 typedef struct QueueFrom {
@@ -71,6 +76,8 @@ static QueueFrom queue_from(const QueueFilter *f, int prio)
 {
     if (prio == f->prio)
         return (QueueFrom){prio, f->due, f->created, f->after_id};
+    if (f->desc) /* above every row: no due or created time reaches INT64_MAX */
+        return (QueueFrom){prio, INT64_MAX, INT64_MAX, ""};
     return (QueueFrom){prio, INT64_MIN, INT64_MIN, ""};
 }
 
@@ -115,7 +122,7 @@ StoreStatus store_queue(StoreConn *c, const QueueFilter *f,
     QueueCount n = {cb, arg, 0};
     QueueRowEach e = {queue_count, &n};
     for (int prio = f->prio < 0 ? 0 : f->prio; prio <= 1 && n.n < f->limit; prio++) {
-        sqlite3_stmt *st = store_stmt(c, queue_part_sql);
+        sqlite3_stmt *st = store_stmt(c, queue_part_sql[f->desc ? 1 : 0]);
         if (!st)
             return STORE_ERROR;
         queue_bind(st, f, queue_from(f, prio), f->limit - n.n);
@@ -146,7 +153,7 @@ StoreStatus store_queue_plan(StoreConn *c, const QueueFilter *f, char *out, size
     if (size == 0)
         return STORE_ERROR;
     out[0] = '\0';
-    sqlite3_stmt *st = store_stmt(c, queue_plan_sql);
+    sqlite3_stmt *st = store_stmt(c, queue_plan_sql[f->desc ? 1 : 0]);
     if (!st)
         return STORE_ERROR;
     queue_bind(st, f, queue_from(f, f->prio < 0 ? 0 : f->prio), f->limit);

@@ -19,7 +19,10 @@ typedef struct QueueFilter {
     const char *state;
     int64_t incident; /* 0: any */
     int64_t assignee; /* 0: any */
-    /* the cursor: rows after (prio, due, created, id) */
+    /* 1: latest deadline first (due, created, id descending; at-risk cases still first), a
+     * backward range scan of the same primary key; 0: soonest deadline first */
+    int desc;
+    /* the cursor: rows after (prio, due, created, id) in the order above */
     int prio;
     int64_t due, created;
     char after_id[24];
@@ -45,7 +48,8 @@ typedef struct QueueRow {
     char waiting_on[24]; /* the state of that copy, or "" */
 } QueueRow;
 
-/* The cases of one queue page: at risk first, then by deadline, age and id, after the cursor. */
+/* The cases of one queue page: at risk first, then by deadline, age and id (all three descending
+ * with f->desc), after the cursor. */
 StoreStatus store_queue(StoreConn *c, const QueueFilter *f,
                         void (*cb)(void *arg, const QueueRow *r), void *arg);
 

@@ -220,7 +220,7 @@ static void open_states_list(char *out, size_t n)
 
 /* The case ids of a queue by the definition, in queue order, one a line. */
 static void by_definition(sqlite3 *db, const char *queue, int64_t me, int64_t now,
-                          const char *platform, Buf *out)
+                          const char *platform, int desc, Buf *out)
 {
     char open_states[1024], sql[4096];
     open_states_list(open_states, sizeof open_states);
@@ -242,8 +242,8 @@ static void by_definition(sqlite3 *db, const char *queue, int64_t me, int64_t no
              "      AND t.state IN ('verified_gone', 'monitoring')))) "
              " AND (?4 IS NULL OR EXISTS (SELECT 1 FROM targets t WHERE t.case_id = c.id "
              "      AND t.platform = ?4)) "
-             "ORDER BY prio, due, c.created_at, c.id",
-             open_states);
+             "ORDER BY prio, due %s, c.created_at %s, c.id %s",
+             open_states, desc ? "DESC" : "", desc ? "DESC" : "", desc ? "DESC" : "");
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
         fail_msg("definition: %s", sqlite3_errmsg(db));
@@ -395,12 +395,17 @@ static void paged_row(void *arg, const QueueRow *r)
 
 /* The case ids of a queue as the service pages it: three at a time, by the keyset cursor. */
 static void by_store(sqlite3 *db, const char *queue, int64_t me, int64_t now, const char *platform,
-                     Buf *out)
+                     int desc, Buf *out)
 {
     StoreConn *c = store_conn();
     assert_non_null(c);
-    QueueFilter f = {
-        .queue = queue, .me = me, .now = now, .platform = platform, .prio = -1, .limit = 3};
+    QueueFilter f = {.queue = queue,
+                     .me = me,
+                     .now = now,
+                     .platform = platform,
+                     .desc = desc,
+                     .prio = -1,
+                     .limit = 3};
     for (int pages = 0; pages < CASES + 2; pages++) {
         Paged p = {.db = db, .out = out};
         assert_int_equal(store_queue(c, &f, paged_row, &p), STORE_OK);
@@ -423,22 +428,24 @@ static void check_every_queue(void)
     for (size_t q = 0; q < sizeof QUEUES / sizeof QUEUES[0]; q++)
         for (int64_t me = 1; me <= 2; me++)
             for (size_t t = 0; t < 3; t++)
-                for (int p = -1; p < 4; p++) {
-                    const char *platform = p < 0 ? NULL : PLATFORMS[p];
-                    Buf want = {0}, got = {0};
-                    by_definition(db, QUEUES[q], me, nows[t], platform, &want);
-                    by_store(db, QUEUES[q], me, nows[t], platform, &got);
-                    const char *w = want.data ? want.data : "";
-                    const char *g = got.data ? got.data : "";
-                    if (strcmp(w, g) != 0)
-                        fail_msg("queue %s (caseworker %d, platform %s) differs from its "
-                                 "definition:\nwant:\n%sgot:\n%s",
-                                 QUEUES[q], (int)me, platform ? platform : "any", w, g);
-                    if (want.len)
-                        compared++;
-                    buf_free(&want);
-                    buf_free(&got);
-                }
+                for (int p = -1; p < 4; p++)
+                    for (int desc = 0; desc <= (t == 1); desc++) {
+                        const char *platform = p < 0 ? NULL : PLATFORMS[p];
+                        Buf want = {0}, got = {0};
+                        by_definition(db, QUEUES[q], me, nows[t], platform, desc, &want);
+                        by_store(db, QUEUES[q], me, nows[t], platform, desc, &got);
+                        const char *w = want.data ? want.data : "";
+                        const char *g = got.data ? got.data : "";
+                        if (strcmp(w, g) != 0)
+                            fail_msg("queue %s (caseworker %d, platform %s, %s) differs from its "
+                                     "definition:\nwant:\n%sgot:\n%s",
+                                     QUEUES[q], (int)me, platform ? platform : "any",
+                                     desc ? "latest first" : "soonest first", w, g);
+                        if (want.len)
+                            compared++;
+                        buf_free(&want);
+                        buf_free(&got);
+                    }
     sqlite3_close(db);
 }
 
@@ -506,23 +513,29 @@ static void test_every_queue_page_is_an_index_range(void **state)
     assert_non_null(c);
     for (size_t q = 0; q < sizeof QUEUES / sizeof QUEUES[0]; q++)
         for (int p = -1; p < 4; p++)
-            for (int cursor = 0; cursor < 2; cursor++) {
-                QueueFilter f = {.queue = QUEUES[q],
-                                 .me = 1,
-                                 .now = NOW,
-                                 .platform = p < 0 ? NULL : PLATFORMS[p],
-                                 .prio = cursor ? 1 : -1,
-                                 .due = NOW,
-                                 .created = NOW,
-                                 .limit = 50};
-                char plan[2048];
-                assert_int_equal(store_queue_plan(c, &f, plan, sizeof plan), STORE_OK);
-                if (!strstr(plan, "SEARCH q USING PRIMARY KEY (queue=? AND owner=? AND "
-                                  "platform=? AND prio=? AND (due,created_at,case_id)>(?,?,?)") ||
-                    strstr(plan, "SCAN") || strstr(plan, "TEMP B-TREE"))
-                    fail_msg("queue %s, platform %s: not one index range:\n%s", QUEUES[q],
-                             p < 0 ? "any" : PLATFORMS[p], plan);
-            }
+            for (int cursor = 0; cursor < 2; cursor++)
+                for (int desc = 0; desc < 2; desc++) {
+                    QueueFilter f = {.queue = QUEUES[q],
+                                     .me = 1,
+                                     .now = NOW,
+                                     .platform = p < 0 ? NULL : PLATFORMS[p],
+                                     .desc = desc,
+                                     .prio = cursor ? 1 : -1,
+                                     .due = NOW,
+                                     .created = NOW,
+                                     .limit = 50};
+                    char plan[2048];
+                    assert_int_equal(store_queue_plan(c, &f, plan, sizeof plan), STORE_OK);
+                    const char *range =
+                        desc ? "SEARCH q USING PRIMARY KEY (queue=? AND owner=? AND "
+                               "platform=? AND prio=? AND (due,created_at,case_id)<(?,?,?)"
+                             : "SEARCH q USING PRIMARY KEY (queue=? AND owner=? AND "
+                               "platform=? AND prio=? AND (due,created_at,case_id)>(?,?,?)";
+                    if (!strstr(plan, range) || strstr(plan, "SCAN") || strstr(plan, "TEMP B-TREE"))
+                        fail_msg("queue %s, platform %s, %s: not one index range:\n%s", QUEUES[q],
+                                 p < 0 ? "any" : PLATFORMS[p],
+                                 desc ? "latest first" : "soonest first", plan);
+                }
 }
 
 int main(void)

@@ -291,6 +291,58 @@ static void test_move_kind_and_withdrawn(void **state)
     assert_false(states_kind_offline(NULL));
 }
 
+/* states_next lists exactly the moves states_move_allowed allows, for every kind, state and
+ * withdrawal; removed never offers notice_sent, and a closed state offers nothing. */
+static void test_next_matches_moves(void **state)
+{
+    (void)state;
+    size_t n;
+    const char *const *all = states_all(&n);
+    const char *kinds[] = {"online", "offline", "account", "search"};
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
+        for (int w = 0; w <= 1; w++)
+            for (size_t i = 0; i < n; i++) {
+                const char *next[STATES_NEXT_MAX];
+                size_t got = states_next(kinds[k], all[i], w, next, STATES_NEXT_MAX);
+                size_t want = 0;
+                for (size_t j = 0; j < n; j++)
+                    if (states_move_allowed(kinds[k], all[i], all[j], w)) {
+                        want++;
+                        int listed = 0;
+                        for (size_t m = 0; m < got; m++)
+                            listed |= strcmp(next[m], all[j]) == 0;
+                        if (!listed)
+                            fail_msg("%s: %s -> %s not listed", kinds[k], all[i], all[j]);
+                    }
+                if (got != want)
+                    fail_msg("%s: %s lists %zu moves, want %zu", kinds[k], all[i], got, want);
+            }
+    const char *next[STATES_NEXT_MAX];
+    assert_int_equal(states_next("online", "removed", 0, next, STATES_NEXT_MAX), 2);
+    assert_string_equal(next[0], "counter_noticed");
+    assert_string_equal(next[1], "verified_gone");
+    assert_int_equal(states_next("online", "closed", 0, next, STATES_NEXT_MAX), 0);
+    assert_int_equal(states_next("online", "nope", 0, next, STATES_NEXT_MAX), 0);
+    assert_int_equal(states_next("online", "notice_sent", 0, next, 2), 2); /* bounded by cap */
+}
+
+/* The victim's "removed" count: each side of the rule named. */
+static void test_gone(void **state)
+{
+    (void)state;
+    const char *gone[] = {"removed", "verified_gone",   "monitoring",    "closed",
+                          "upheld",  "visited_deleted", "visited_sealed"};
+    for (size_t i = 0; i < sizeof gone / sizeof gone[0]; i++)
+        assert_true(states_is_gone(gone[i]));
+    const char *not_gone[] = {"reported",   "in_review",       "ready",       "notice_sent",
+                              "restricted", "counter_noticed", "restored",    "declined",
+                              "withdrawn",  "visited_refused", "unreachable", "closed_unresolved",
+                              "nope"};
+    for (size_t i = 0; i < sizeof not_gone / sizeof not_gone[0]; i++)
+        assert_false(states_is_gone(not_gone[i]));
+    assert_false(states_is_gone(NULL));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -305,6 +357,8 @@ int main(void)
         cmocka_unit_test(test_named_constants),
         cmocka_unit_test(test_move_matrix),
         cmocka_unit_test(test_move_kind_and_withdrawn),
+        cmocka_unit_test(test_next_matches_moves),
+        cmocka_unit_test(test_gone),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
