@@ -1379,6 +1379,43 @@ test('erase as a victim would: confirm page, erased page, cookie cleared, receip
   for (const f of before) assert.ok(left.includes(f), 'other cases\' files stay');
 });
 
+test('contact (issue 13): phone|sms|email|trusted|none, old values still valid; each way checked; code word and trusted person kept for staff', async () => {
+  const bad = async (contact, want) => {
+    const r = await submitApi(srv.base, validReport({ requester: { role: 'self', contact } }), addr());
+    assert.equal(r.status, 422, JSON.stringify(contact));
+    assert.deepEqual(r.body.errors.map((e) => [e.field, e.code]), want, JSON.stringify(contact));
+  };
+  await bad({ channel: 'sms' }, [['requester.contact.value', 'required']]);
+  await bad({ channel: 'sms', value: 'abc' }, [['requester.contact.value', 'invalid_phone']]);
+  await bad({ channel: 'email', value: 'no-at' }, [['requester.contact.value', 'invalid_email']]);
+  await bad({ channel: 'trusted' }, [['requester.contact.trusted_name', 'required'], ['requester.contact.trusted_contact', 'required']]);
+  await bad({ channel: 'pigeon' }, [['requester.contact.channel', 'invalid']]);
+  await bad({ channel: 'phone', value: '138 0000 0000', code_word: 'x'.repeat(51) }, [['requester.contact.code_word', 'too_long']]);
+  for (const contact of [{ channel: 'phone', value: '138 0000 0000', code_word: 'x'.repeat(50) }, { channel: 'email', value: 'a@b.cn' }, { channel: 'none' }])
+    assert.equal((await submitApi(srv.base, validReport({ requester: { role: 'self', contact } }), addr())).status, 201, 'old values stay valid');
+  const undisclosed = validReport({ incident: { type: 'prefer_not_to_say' } });
+  assert.equal((await submitApi(srv.base, undisclosed, addr())).status, 201, 'incident type "prefer not to say"');
+  const r = await submitApi(srv.base, validReport({ requester: { role: 'self', contact: {
+    channel: 'trusted', trusted_name: '王阿姨', trusted_contact: '139 0000 0000', code_word: '蓝色', safe_hours: '晚上', may_leave_message: true } } }), addr());
+  assert.equal(r.status, 201);
+  // The staff's case page shows the way in the reader's language, the trusted person, the code word.
+  const staff = await call(srv.base, 'POST', '/api/v1/staff/session', { json: { login: 'admin', password: main.pw } });
+  assert.equal(staff.status, 200);
+  const sc = staff.cookies.td_session.value;
+  const view = await call(srv.base, 'GET', `/api/v1/staff/cases/${r.body.case}`, { cookie: sc });
+  assert.equal(view.status, 200);
+  assert.deepEqual(view.body.request.requester.contact, {
+    channel: 'trusted', trusted_name: '王阿姨', trusted_contact: '139 0000 0000', code_word: '蓝色', safe_hours: '晚上',
+    may_leave_message: true, do_not_contact: false });
+  for (const lang of ['zh-CN', 'en']) {
+    const pg = await call(srv.base, 'GET', `/staff/cases/${r.body.case}`, { cookie: sc, lang });
+    assert.equal(pg.status, 200);
+    for (const key of ['cw.contact.trusted', 'cw.contact.trusted_person', 'cw.contact.code_word', 'cw.contact.may_leave_message'])
+      assert.ok(pg.text.includes(htmlEscape(t(key, lang))), `${lang}: ${key}`);
+    assert.ok(pg.text.includes('王阿姨') && pg.text.includes('蓝色'));
+  }
+});
+
 // ---- 11 ----
 
 test('raw scan: nothing submitted (API or form) is in the database, the WAL, the files or the log', async () => {
@@ -1403,7 +1440,7 @@ test('raw scan: nothing submitted (API or form) is in the database, the WAL, the
     addedUrl: M('Added'),
   };
   const report = validReport({
-    requester: { role: 'self', name: apiMarkers.name, contact: { channel: 'phone', value: phone, safe_hours: apiMarkers.safe } },
+    requester: { role: 'self', name: apiMarkers.name, contact: { channel: 'phone', value: phone, safe_hours: apiMarkers.safe, code_word: M('Code') } },
     incident: { type: 'crime', date: '2024-01-01', place: apiMarkers.place, police_case_no: apiMarkers.police },
     description: apiMarkers.description,
     signature: apiMarkers.signature,
@@ -1414,6 +1451,9 @@ test('raw scan: nothing submitted (API or form) is in the database, the WAL, the
     fingerprints: [{ alg: 'sha256', value: fp }],
   });
   const c = await newCase(srv.base, report);
+  // Issue 13: a trusted person's name and contact are sealed like the rest of the contact.
+  const trusted = validReport({ requester: { role: 'self', contact: { channel: 'trusted', trusted_name: M('TName'), trusted_contact: M('TContact') + '@x.cn', code_word: M('TCode') } } });
+  assert.equal((await submitApi(srv.base, trusted, addr())).status, 201);
   const m = await call(srv.base, 'POST', '/api/v1/my/messages', { cookie: c.cookie, csrf: c.csrf, xff: c.xff, json: { body: apiMarkers.message } });
   assert.equal(m.status, 201);
   const a = await call(srv.base, 'POST', '/api/v1/my/targets', { cookie: c.cookie, csrf: c.csrf, xff: c.xff, json: { targets: [{ url: `weibo.com/${apiMarkers.addedUrl}` }] } });
