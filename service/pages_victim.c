@@ -264,13 +264,15 @@ static void contact_from_form(json_t *v)
     ch = ch ? ch : "";
     int by_phone = strcmp(ch, "phone") == 0 || strcmp(ch, "sms") == 0;
     int trusted = strcmp(ch, "trusted") == 0;
-    json_t *value = json_object_get(v, by_phone                   ? "contact_phone"
-                                       : strcmp(ch, "email") == 0 ? "contact_email"
-                                                                  : "");
+    const char *field = by_phone                   ? "contact_phone"
+                        : strcmp(ch, "email") == 0 ? "contact_email"
+                                                   : NULL;
+    json_t *value = field ? json_object_get(v, field) : NULL;
     if (json_is_string(value) && *json_string_value(value))
         json_object_set(c, "value", value);
-    else if (!by_phone && strcmp(ch, "email") != 0) /* a page from before the question: as posted */
-        json_object_del(c, "value");
+    else if (!field)
+        json_object_del(c, "value"); /* this way has no number or address */
+    /* else: requester.contact.value as posted (a page from before the question had one field) */
     if (!trusted) {
         json_object_del(c, "trusted_name");
         json_object_del(c, "trusted_contact");
