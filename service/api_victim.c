@@ -52,6 +52,7 @@ static void api_submit_job(Request *req)
     IntakeResult res = {0};
     IntakeSubmit r = intake_submit(s->report, NULL, NULL, 0, "web", clock_now(), &res);
     if (r != INTAKE_SUBMIT_OK) {
+        guard_submission_forgive(req); /* not filed: it does not count */
         results_reply(req, results_of_intake_submit(r));
         return;
     }
@@ -61,13 +62,19 @@ static void api_submit_job(Request *req)
 
 int api_cases_create(Request *req)
 {
-    int st = guard_submission(req);
-    if (st)
-        return st;
+    /* Every attempt takes a token of the overall rate; only a valid report counts against the
+     * address (guard.h). */
+    unsigned wait = guard_submission_overall(req);
+    if (wait)
+        return guard_refuse(req, wait);
     IntakeErrors errs;
     json_t *report = intake_validate(req->json, clock_now(), &errs);
     if (!report)
         return api_reply_invalid(req, &errs);
+    if ((wait = guard_submission_count(req)) != 0) {
+        json_decref(report);
+        return guard_refuse(req, wait);
+    }
     Submit *s = xcalloc(1, sizeof *s);
     s->report = report;
     req->ctx = s;

@@ -8,6 +8,7 @@
 #include "log.h"
 #include "reserve.h"
 #include "results.h"
+#include "uploads.h"
 #include "vault.h"
 
 #include <stdio.h>
@@ -106,12 +107,17 @@ int auth_upload_before_body(Request *req)
     /* No session and no anonymous cookie: no token in the body can be right. */
     if (!auth_load_session(req) && !token_shape_ok(http_cookie(req, ANON_CSRF_COOKIE)))
         return csrf_refuse(req);
-    return guard_submission_allowed(req);
+    return 0; /* a limited address still gets its form back with what it typed (guard.h) */
 }
 
 int auth_upload_before_file(Request *req)
 {
-    return csrf_ok(req, auth_load_session(req)) ? 0 : csrf_refuse(req);
+    if (!csrf_ok(req, auth_load_session(req)))
+        return csrf_refuse(req);
+    /* An address that must wait cannot file this report: its screenshots are not stored. */
+    if (guard_submission_wait(req))
+        uploads_drop_files(uploads_of(req));
+    return 0;
 }
 
 /* An unsafe request that is not essential waits while free space is at or under the reserve. An

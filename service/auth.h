@@ -15,9 +15,10 @@ int auth_gate(Request *req);
  * of the SameSite=Strict td_csrf cookie (set here when missing) under a key of this process. */
 const char *auth_form_token(Request *req);
 /* The checks of an upload before its body is read (http_set_upload_checks): a session or an
- * anonymous CSRF cookie (else 403), and the address's submission limit (else 429). */
+ * anonymous CSRF cookie (else 403). A limited address is let in: its page comes back filled. */
 int auth_upload_before_body(Request *req);
-/* Before the first file part: the CSRF token among the fields read so far (else 403). */
+/* Before the first file part: the CSRF token among the fields read so far (else 403); from an
+ * address over its submission limit, the files are dropped unread (uploads_drop_files). */
 int auth_upload_before_file(Request *req);
 /* Clears the anonymous CSRF cookie (the quick exit: nothing of the visit stays). */
 void auth_forget_form_token(Request *req);

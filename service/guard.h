@@ -1,6 +1,8 @@
 /* Limits on report submissions, per source address and overall, so that a flood cannot take the
- * service down (the receipt sign-in's limits are in signin.c). Each check fills a 429 with
- * Retry-After when it refuses. */
+ * service down (the receipt sign-in's limits are in signin.c). Only accepted reports count
+ * against an address: a refused one (invalid, or not stored) is never counted, or is taken back,
+ * so that many people behind one address (a shelter, a mobile carrier) are not locked out by
+ * each other's typing mistakes. */
 #ifndef TAKEDOWN_GUARD_H
 #define TAKEDOWN_GUARD_H
 
@@ -10,10 +12,20 @@
 /* Sets up the limiters from the submit_* limits; call once before serving. */
 void guard_init(const Limits *limits);
 void guard_shutdown(void);
-/* 0 when a report may be submitted now (and counts it), else 429. */
-int guard_submission(Request *req);
-/* 0 when this address may submit now, else 429; counts nothing (guard_submission does, later).
- * For an upload, before its body is read. */
-int guard_submission_allowed(Request *req);
+/* Takes one token of the overall rate (every attempt, valid or not, takes one): 0 when taken,
+ * else the seconds until one is free. */
+unsigned guard_submission_overall(Request *req);
+/* For a report that passed validation: 0 when this address may file it now (and counts it, at
+ * once, so parallel reports cannot slip past the limit), else the seconds to wait. */
+unsigned guard_submission_count(Request *req);
+/* Takes back the count of guard_submission_count: the report was not filed after all. */
+void guard_submission_forgive(Request *req);
+/* The seconds this address must wait before its next report may be filed (0: none); counts
+ * nothing. */
+unsigned guard_submission_wait(Request *req);
+/* Fills a 429 error reply with Retry-After (the API's answer); returns 429. */
+int guard_refuse(Request *req, unsigned seconds);
+/* Sets Retry-After for a limited report whose page is shown again. */
+void guard_retry_after(Request *req, unsigned seconds);
 
 #endif

@@ -10,6 +10,8 @@
 /* pages_public.c: the landing page and the language switch */
 int page_landing(Request *req);
 int page_lang(Request *req);
+/* Keeps lang ("zh-CN" or "en") as the browser's choice of language, for a year. */
+void page_lang_cookie(Request *req, const char *lang);
 /* GET /exit: the quick exit without JavaScript (ends the session, clears cookies, 303 away) */
 int page_exit(Request *req);
 

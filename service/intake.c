@@ -174,9 +174,11 @@ static int valid_email(const char *s)
 }
 
 static const char *const ROLES[] = {"self", "guardian", "representative", "relative", NULL};
-static const char *const CHANNELS[] = {"phone", "email", "none", NULL};
-static const char *const INCIDENTS[] = {"crime",      "accident", "intimate", "deepfake",
-                                        "harassment", "other",    NULL};
+/* How the requester may be reached; "sms" and "trusted" (through a person they trust) came
+ * after the first contract, whose values stay valid. */
+static const char *const CHANNELS[] = {"phone", "sms", "email", "trusted", "none", NULL};
+static const char *const INCIDENTS[] = {"crime",      "accident", "intimate",          "deepfake",
+                                        "harassment", "other",    "prefer_not_to_say", NULL};
 static const char *const PRESERVE[] = {"none", "fingerprint", "sealed_copy", "police", NULL};
 static const char *const LANGS[] = {"zh-CN", "en", NULL};
 /* Literals: tests/http/openapi.test.mjs reads this list from the source. */
@@ -284,6 +286,30 @@ json_t *intake_validate_targets(json_t *in, size_t existing, IntakeErrors *errs)
     return out;
 }
 
+/* The contact's way and its details: the number (phone, sms) or address (email) in value; for
+ * "trusted", the trusted person's name and their number or address; an optional code word said
+ * first on calls. All of it goes into the sealed case body with the rest of the contact. */
+static void take_contact_way(json_t *contact, const char *ch, json_t *oc, IntakeErrors *errs)
+{
+    int by_phone = ch && (strcmp(ch, "phone") == 0 || strcmp(ch, "sms") == 0);
+    int by_email = ch && strcmp(ch, "email") == 0;
+    int trusted = ch && strcmp(ch, "trusted") == 0;
+    const char *value = take_text(contact, "value", "requester.contact.value", INTAKE_CONTACT_MAX,
+                                  by_phone || by_email, oc, errs);
+    if (by_phone && value && !valid_phone(value))
+        add_error(errs, "requester.contact.value", "invalid_phone");
+    if (by_email && value && !valid_email(value))
+        add_error(errs, "requester.contact.value", "invalid_email");
+    if (trusted) {
+        take_text(contact, "trusted_name", "requester.contact.trusted_name", INTAKE_NAME_MAX, 1, oc,
+                  errs);
+        take_text(contact, "trusted_contact", "requester.contact.trusted_contact",
+                  INTAKE_CONTACT_MAX, 1, oc, errs);
+    }
+    take_text(contact, "code_word", "requester.contact.code_word", INTAKE_CODE_WORD_MAX, 0, oc,
+              errs);
+}
+
 json_t *intake_validate(json_t *in, int64_t now, IntakeErrors *errs)
 {
     errs->n = 0;
@@ -302,12 +328,7 @@ json_t *intake_validate(json_t *in, int64_t now, IntakeErrors *errs)
     json_t *oc = json_object();
     const char *ch =
         take_enum(contact, "channel", "requester.contact.channel", CHANNELS, "none", oc, errs);
-    const char *value = take_text(contact, "value", "requester.contact.value", INTAKE_CONTACT_MAX,
-                                  ch && strcmp(ch, "none") != 0, oc, errs);
-    if (ch && value && strcmp(ch, "phone") == 0 && !valid_phone(value))
-        add_error(errs, "requester.contact.value", "invalid_phone");
-    if (ch && value && strcmp(ch, "email") == 0 && !valid_email(value))
-        add_error(errs, "requester.contact.value", "invalid_email");
+    take_contact_way(contact, ch, oc, errs);
     take_text(contact, "safe_hours", "requester.contact.safe_hours", INTAKE_SAFE_HOURS_MAX, 0, oc,
               errs);
     take_bool(contact, "may_leave_message", "requester.contact.may_leave_message", oc, errs);

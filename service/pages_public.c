@@ -25,16 +25,21 @@ static int local_path(const char *p)
     return 1;
 }
 
-int page_lang(Request *req)
+void page_lang_cookie(Request *req, const char *lang)
 {
-    const char *lang = i18n_supported(http_param(req, "lang"));
-    if (!lang)
-        return http_reply_error(req, 404, "not_found", "error.not_found", NULL);
     char cookie[128];
     snprintf(cookie, sizeof cookie,
              "lang=%s; Path=/; Max-Age=31536000; SameSite=Strict; HttpOnly%s", lang,
              req->is_tls ? "; Secure" : "");
     http_set_header(req, "Set-Cookie", cookie);
+}
+
+int page_lang(Request *req)
+{
+    const char *lang = i18n_supported(http_param(req, "lang"));
+    if (!lang)
+        return http_reply_error(req, 404, "not_found", "error.not_found", NULL);
+    page_lang_cookie(req, lang);
     const char *next = http_query(req, "next");
     return http_reply_redirect(req, 303, local_path(next) ? next : "/");
 }

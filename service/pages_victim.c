@@ -35,7 +35,28 @@ static const char *const REPORT_BOOLS[] = {"requester.contact.may_leave_message"
                                            "consent.share_identity_with_platform",
                                            "good_faith",
                                            NULL};
-static const char *const FORM_SKIP[] = {"csrf", "action", NULL};
+static const char *const FORM_SKIP[] = {"csrf", "action", "switch_lang", NULL};
+
+/* Errors whose message says more than the code alone ("field.url.not_http" gives an example of
+ * a whole link): "<field>.<code>" with field the last part of the path ("url" of a row) or the
+ * whole key ("contact_phone"). Every one has a text in both languages. */
+static const char *const SPECIFIC_MESSAGES[] = {"url.required",
+                                                "url.not_http",
+                                                "url.bad_host",
+                                                "url.too_long",
+                                                "url.invalid",
+                                                "holder.required",
+                                                "where.required",
+                                                "requester_role.required",
+                                                "incident_type.required",
+                                                "signature.required",
+                                                "contact_phone.required",
+                                                "contact_phone.invalid_phone",
+                                                "contact_email.required",
+                                                "contact_email.invalid_email",
+                                                "requester_contact_trusted_name.required",
+                                                "requester_contact_trusted_contact.required",
+                                                NULL};
 
 /* "targets[2].url" -> "targets_2_url": a key the templates can look up and an element id. */
 static void path_key(const char *path, char *out, size_t size)
@@ -50,35 +71,118 @@ static void path_key(const char *path, char *out, size_t size)
     out[o] = '\0';
 }
 
-/* {key: "field.<code>"} for every error, and a summary list with anchors. */
-static void add_errors(json_t *ctx, const IntakeErrors *errs)
+/* n as an ordinal for people reading lang: "2nd" in English; "2" in Chinese (the text has 第). */
+static void ordinal(const char *lang, size_t n, char *out, size_t size)
+{
+    const char *suffix = "";
+    if (strcmp(lang, "en") == 0) {
+        suffix = "th";
+        if (n % 100 < 11 || n % 100 > 13)
+            suffix = n % 10 == 1 ? "st" : n % 10 == 2 ? "nd" : n % 10 == 3 ? "rd" : "th";
+    }
+    snprintf(out, size, "%zu%s", n, suffix);
+}
+
+/* "2nd link" / "第 2 个链接": the text of key ("row.online", "row.offline") with the ordinal of
+ * n in place of its "{}". */
+static json_t *row_label(const char *lang, const char *key, size_t n)
+{
+    char ord[24];
+    ordinal(lang, n, ord, sizeof ord);
+    const char *text = i18n_get(lang, key);
+    const char *at = strstr(text, "{}");
+    if (!at)
+        return json_string(text);
+    return json_sprintf("%.*s%s%s", (int)(at - text), text, ord, at + 2);
+}
+
+/* The 1-based place of row i among the rows of its own kind (online or offline) in targets. */
+static size_t row_place(json_t *targets, size_t i, int *offline)
+{
+    const char *kind = json_string_value(json_object_get(json_array_get(targets, i), "kind"));
+    *offline = states_kind_offline(kind);
+    size_t place = 1;
+    for (size_t j = 0; j < i; j++) {
+        const char *k = json_string_value(json_object_get(json_array_get(targets, j), "kind"));
+        if (states_kind_offline(k) == *offline)
+            place++;
+    }
+    return place;
+}
+
+/* The message key of one error: "field.url.not_http" where one says more, else "field.<code>". */
+static void message_key(const char *field, const char *key, const char *code, char *out,
+                        size_t size)
+{
+    const char *leaf =
+        strncmp(field, "targets[", 8) == 0 && strchr(field, '.') ? strrchr(field, '.') + 1 : key;
+    size_t n = strlen(leaf);
+    for (size_t i = 0; SPECIFIC_MESSAGES[i]; i++)
+        if (strncmp(SPECIFIC_MESSAGES[i], leaf, n) == 0 && SPECIFIC_MESSAGES[i][n] == '.' &&
+            strcmp(SPECIFIC_MESSAGES[i] + n + 1, code) == 0) {
+            snprintf(out, size, "field.%s", SPECIFIC_MESSAGES[i]);
+            return;
+        }
+    snprintf(out, size, "field.%s", code);
+}
+
+/* {key: "field.<code>"} for every error, and a summary list with anchors. Each summary line says
+ * where ("2nd link", or the field's label) and what to do; targets (may be NULL) are the rows the
+ * errors' paths count in. */
+static void add_errors(Request *req, json_t *ctx, const IntakeErrors *errs, json_t *targets)
 {
     json_t *err = json_object();
     json_t *list = json_array();
     for (size_t i = 0; i < errs->n; i++) {
-        char key[80], msg[64];
-        path_key(errs->e[i].field, key, sizeof key);
-        snprintf(msg, sizeof msg, "field.%s", errs->e[i].code);
+        const char *field = errs->e[i].field;
+        char key[80], msg[96];
+        path_key(field, key, sizeof key);
+        message_key(field, key, errs->e[i].code, msg, sizeof msg);
         if (!json_object_get(err, key))
             json_object_set_new(err, key, json_string(msg));
-        char label[96];
-        snprintf(label, sizeof label, "label.%s", key);
-        /* Row fields share one label per column: "label.targets_url". */
-        const char *p = strchr(errs->e[i].field, '.');
-        if (strncmp(errs->e[i].field, "targets[", 8) == 0 && p)
-            snprintf(label, sizeof label, "label.targets_%s", p + 1);
-        else if (strncmp(errs->e[i].field, "fingerprints", 12) == 0)
-            snprintf(label, sizeof label, "label.fingerprints");
-        json_array_append_new(
-            list, json_pack("{s:s, s:s, s:s}", "anchor", key, "message", msg, "label", label));
+        json_t *item = json_pack("{s:s, s:s}", "anchor", key, "message", msg);
+        size_t row;
+        if (sscanf(field, "targets[%zu]", &row) == 1) {
+            /* Row fields: "2nd link", counted among the rows of the same kind (a row beyond
+             * them is the first blank link: no link at all). */
+            int offline = 0;
+            size_t place = row < json_array_size(targets) ? row_place(targets, row, &offline) : 1;
+            json_object_set_new(
+                item, "text_label",
+                row_label(req->lang, offline ? "row.offline" : "row.online", place));
+        } else {
+            char label[96];
+            snprintf(label, sizeof label, "label.%s", key);
+            if (strncmp(field, "fingerprints", 12) == 0)
+                snprintf(label, sizeof label, "label.fingerprints");
+            json_object_set_new(item, "label", json_string(label));
+        }
+        json_array_append_new(list, item);
     }
     json_object_set_new(ctx, "err", err);
     json_object_set_new(ctx, "errors", list);
     json_object_set_new(ctx, "has_errors", json_boolean(errs->n > 0));
 }
 
-/* The rows of the copies fieldsets from a targets array, plus blank rows. */
-static void add_rows(json_t *ctx, json_t *targets, int extra_online, int extra_offline)
+/* Row i's errors from err ({"targets_<i>_url": key}) as err_url, err_note... of row. */
+static void row_errors(json_t *row, json_t *err, size_t i)
+{
+    const char *fields[] = {"url", "note", "holder", "where"};
+    for (int f = 0; f < 4; f++) {
+        char key[64], ek[16];
+        snprintf(key, sizeof key, "targets_%zu_%s", i, fields[f]);
+        snprintf(ek, sizeof ek, "err_%s", fields[f]);
+        json_t *e = json_object_get(err, key);
+        if (e)
+            json_object_set(row, ek, e);
+    }
+}
+
+/* The rows of the copies fieldsets from a targets array, plus blank rows; the first blank row of
+ * added_kind ("online", "offline" or NULL) is the one just asked for: the page lands on it.
+ * action is where the form posts ("/report"), for the add buttons. */
+static void add_rows(Request *req, json_t *ctx, json_t *targets, int extra_online,
+                     int extra_offline, const char *added_kind, const char *action)
 {
     json_t *online = json_array(), *offline = json_array();
     json_t *err = json_object_get(ctx, "err");
@@ -94,13 +198,8 @@ static void add_rows(json_t *ctx, json_t *targets, int extra_online, int extra_o
             json_t *v = json_object_get(t, fields[f]);
             if (json_is_string(v))
                 json_object_set(row, fields[f], v);
-            char key[64], ek[16];
-            snprintf(key, sizeof key, "targets_%zu_%s", i, fields[f]);
-            snprintf(ek, sizeof ek, "err_%s", fields[f]);
-            json_t *e = json_object_get(err, key);
-            if (e)
-                json_object_set(row, ek, e);
         }
+        row_errors(row, err, i);
         json_array_append_new(off ? offline : online, row);
     }
     size_t next = json_array_size(targets);
@@ -108,12 +207,24 @@ static void add_rows(json_t *ctx, json_t *targets, int extra_online, int extra_o
         extra_online++;
     if (json_array_size(offline) == 0)
         extra_offline++;
-    for (int k = 0; k < extra_online; k++)
-        json_array_append_new(online, json_pack("{s:I}", "i", (json_int_t)next++));
+    int mark_online = added_kind && strcmp(added_kind, "online") == 0;
+    int mark_offline = added_kind && strcmp(added_kind, "offline") == 0;
+    for (int k = 0; k < extra_online; k++) {
+        json_t *row = json_pack("{s:I, s:b}", "i", (json_int_t)next, "added",
+                                mark_online && k == extra_online - 1);
+        row_errors(row, err, next++); /* "no link at all" is said on the first blank one */
+        json_array_append_new(online, row);
+    }
     for (int k = 0; k < extra_offline; k++)
-        json_array_append_new(offline, json_pack("{s:I}", "i", (json_int_t)next++));
+        json_array_append_new(offline, json_pack("{s:I, s:b}", "i", (json_int_t)next++, "added",
+                                                 mark_offline && k == extra_offline - 1));
+    json_array_foreach(online, i, t)
+        json_object_set_new(t, "row_label", row_label(req->lang, "row.online", i + 1));
+    json_array_foreach(offline, i, t)
+        json_object_set_new(t, "row_label", row_label(req->lang, "row.offline", i + 1));
     json_object_set_new(ctx, "online", online);
     json_object_set_new(ctx, "offline", offline);
+    json_object_set_new(ctx, "add_action", json_string(action));
 }
 
 static json_t *platform_list(Request *req)
@@ -128,38 +239,149 @@ static json_t *platform_list(Request *req)
     return list;
 }
 
-/* Renders the report form with the values v (stolen; NULL for a fresh form); alert_key, when not
- * NULL, is the message of a refusal of the whole report, shown above it. */
-static int report_form(Request *req, int status, json_t *v, const IntakeErrors *errs,
-                       int extra_online, int extra_offline, const char *upload_error,
-                       const char *alert_key)
+/* 1 when the string at key of o is there and not empty. */
+static int has_text(json_t *o, const char *key)
+{
+    const char *s = json_string_value(json_object_get(o, key));
+    return s && *s;
+}
+
+/* The form's contact question as the API has it: the number or address of the chosen way into
+ * requester.contact.value, "do not contact" as do_not_contact, and nothing of a way not chosen
+ * (hidden fields may still hold what was typed before a change of mind). The form's own fields
+ * (contact_phone, contact_email) stay in v for showing it again. */
+static void contact_from_form(json_t *v)
+{
+    json_t *req = json_object_get(v, "requester");
+    if (!json_is_object(req))
+        return;
+    json_t *c = json_object_get(req, "contact");
+    if (!json_is_object(c)) {
+        c = json_object();
+        json_object_set_new(req, "contact", c);
+    }
+    const char *ch = json_string_value(json_object_get(c, "channel"));
+    ch = ch ? ch : "";
+    int by_phone = strcmp(ch, "phone") == 0 || strcmp(ch, "sms") == 0;
+    int trusted = strcmp(ch, "trusted") == 0;
+    const char *field = by_phone                   ? "contact_phone"
+                        : strcmp(ch, "email") == 0 ? "contact_email"
+                                                   : NULL;
+    json_t *value = field ? json_object_get(v, field) : NULL;
+    if (json_is_string(value) && *json_string_value(value))
+        json_object_set(c, "value", value);
+    else if (!field)
+        json_object_del(c, "value"); /* this way has no number or address */
+    /* else: requester.contact.value as posted (a page from before the question had one field) */
+    if (!trusted) {
+        json_object_del(c, "trusted_name");
+        json_object_del(c, "trusted_contact");
+    }
+    if (!by_phone && !trusted) {
+        json_object_del(c, "safe_hours");
+        json_object_del(c, "may_leave_message");
+    }
+    if (strcmp(ch, "phone") != 0 && !trusted)
+        json_object_del(c, "code_word");
+    if (strcmp(ch, "none") == 0)
+        json_object_set_new(c, "do_not_contact", json_true());
+}
+
+/* The other way: a report (validated, or refused for storage) shown again fills the form's own
+ * contact fields from requester.contact.value. */
+static void contact_to_form(json_t *v)
+{
+    json_t *c = json_object_get(json_object_get(v, "requester"), "contact");
+    const char *ch = json_string_value(json_object_get(c, "channel"));
+    json_t *value = json_object_get(c, "value");
+    if (!ch || !json_is_string(value))
+        return;
+    const char *field = strcmp(ch, "email") == 0 ? "contact_email" : "contact_phone";
+    if (!json_object_get(v, field))
+        json_object_set(v, field, value);
+}
+
+/* The contact's number or address is asked in the field of the chosen way: its errors are shown
+ * there ("contact_phone" or "contact_email"). */
+static void contact_errors_to_form(json_t *v, IntakeErrors *errs)
+{
+    const char *ch = json_string_value(
+        json_object_get(json_object_get(json_object_get(v, "requester"), "contact"), "channel"));
+    for (size_t i = 0; i < errs->n; i++) {
+        if (strcmp(errs->e[i].field, "requester.contact.value") == 0)
+            snprintf(errs->e[i].field, sizeof errs->e[i].field, "%s",
+                     ch && strcmp(ch, "email") == 0 ? "contact_email" : "contact_phone");
+        /* No row at all: the first link is where one is missing. */
+        else if (strcmp(errs->e[i].field, "targets") == 0 &&
+                 strcmp(errs->e[i].code, "required") == 0)
+            snprintf(errs->e[i].field, sizeof errs->e[i].field, "targets[0].url");
+    }
+}
+
+/* What a showing of the report form holds besides the values. */
+typedef struct ReportForm {
+    int status;
+    const IntakeErrors *errs;
+    int extra_online, extra_offline;
+    const char *added_kind;   /* the row just asked for: the page lands on it */
+    const char *upload_error; /* "upload.<this>" under the screenshots field */
+    int choose_again;         /* screenshots were chosen and not kept: say so */
+    const char *alert_key;    /* the whole report was refused (report_form_storage) */
+    unsigned limit_wait;      /* seconds before this address may send again (0: not limited) */
+} ReportForm;
+
+/* Renders the report form with the values v (stolen; NULL for a fresh form). */
+static int report_form(Request *req, json_t *v, const ReportForm *f)
 {
     if (!v)
         v = json_object();
-    json_t *ctx =
-        json_pack("{s:s, s:s}", "title_key", "report.title", "csrf", auth_form_token(req));
+    contact_to_form(v);
+    json_t *ctx = json_pack("{s:s, s:s, s:b, s:i, s:i, s:i, s:i, s:i, s:i}", "title_key",
+                            "report.title", "csrf", auth_form_token(req), "lang_form", 1, "n1", 1,
+                            "n2", 2, "n3", 3, "n4", 4, "n5", 5, "n6", 6);
     IntakeErrors none = {0};
-    add_errors(ctx, errs ? errs : &none);
     json_t *targets = json_object_get(v, "targets");
-    add_rows(ctx, json_is_array(targets) ? targets : NULL, extra_online, extra_offline);
-    if (upload_error) {
+    if (!json_is_array(targets))
+        targets = NULL;
+    add_errors(req, ctx, f->errs ? f->errs : &none, targets);
+    add_rows(req, ctx, targets, f->extra_online, f->extra_offline, f->added_kind, "/report");
+    if (f->upload_error) {
         char key[64];
-        snprintf(key, sizeof key, "upload.%s", upload_error);
+        snprintf(key, sizeof key, "upload.%s", f->upload_error);
         json_object_set_new(ctx, "upload_error", json_string(key));
     }
+    json_object_set_new(ctx, "choose_again", json_boolean(f->choose_again));
     json_object_set_new(ctx, "platforms", platform_list(req));
     json_t *fp = json_object_get(json_array_get(json_object_get(v, "fingerprints"), 0), "value");
     if (json_is_string(fp))
         json_object_set(ctx, "fp_value", fp);
-    if (alert_key) /* the whole report was refused (report_form_storage): above the form */
-        json_object_set_new(ctx, "storage_alert", json_string(alert_key));
+    if (f->alert_key) /* the whole report was refused (report_form_storage): above the form */
+        json_object_set_new(ctx, "storage_alert", json_string(f->alert_key));
+    if (f->limit_wait) {
+        unsigned minutes = (f->limit_wait + 59) / 60;
+        json_object_set_new(ctx, "limit_minutes", json_integer(minutes));
+        json_object_set_new(ctx, "limit_one", json_boolean(minutes == 1));
+    }
+    /* A folded part opens when it holds something: a value, an error, a file to choose again. */
+    json_t *inc = json_object_get(v, "incident");
+    json_t *err = json_object_get(ctx, "err");
+    int incident_more =
+        has_text(inc, "date") || has_text(inc, "place") || has_text(inc, "police_case_no") ||
+        has_text(v, "description") || json_object_get(err, "incident_date") ||
+        json_object_get(err, "incident_place") || json_object_get(err, "incident_police_case_no") ||
+        json_object_get(err, "description");
+    int evidence = f->upload_error || f->choose_again || json_is_string(fp) ||
+                   json_object_get(err, "fingerprints_0_value");
+    json_object_set_new(ctx, "open_incident", json_boolean(incident_more));
+    json_object_set_new(ctx, "open_evidence", json_boolean(evidence));
     json_object_set_new(ctx, "v", v);
-    return http_reply_page(req, status, "report", ctx);
+    return http_reply_page(req, f->status, "report", ctx);
 }
 
 int page_report(Request *req)
 {
-    return report_form(req, 200, NULL, NULL, 0, 0, NULL, NULL);
+    ReportForm f = {.status = 200};
+    return report_form(req, NULL, &f);
 }
 
 /* The report could not be stored (the free-space reserve, or the disk refused it): 503 with the
@@ -169,7 +391,18 @@ static int report_form_storage(Request *req, json_t *v, ResultReply rr, int had_
 {
     results_headers(req, rr);
     req->resp.err_code = rr.code;
-    return report_form(req, rr.status, v, NULL, 0, 0, had_files ? "choose_again" : NULL, rr.key);
+    ReportForm f = {.status = rr.status, .choose_again = had_files, .alert_key = rr.key};
+    return report_form(req, v, &f);
+}
+
+/* Too many reports from this address for now: 429 with Retry-After and the form again with
+ * everything typed (v, stolen), "you can send again in N minutes", and nothing filed. */
+static int report_form_limited(Request *req, json_t *v, unsigned wait, int had_files)
+{
+    guard_retry_after(req, wait);
+    req->resp.err_code = "rate_limited";
+    ReportForm f = {.status = 429, .choose_again = had_files, .limit_wait = wait ? wait : 1};
+    return report_form(req, v, &f);
 }
 
 typedef struct ReportJob {
@@ -283,6 +516,8 @@ static void report_job(Request *req)
     UploadSet *u = j->uploads;
     IntakeSubmit r = intake_submit(j->report, u ? u->key : NULL, u ? u->files : NULL,
                                    u ? u->nfiles : 0, "web", clock_now(), &res);
+    if (r != INTAKE_SUBMIT_OK)
+        guard_submission_forgive(req); /* not filed: it does not count against the address */
     if (r == INTAKE_SUBMIT_UNAVAILABLE) {
         report_form_storage(req, json_incref(j->report), results_of_intake_submit(r),
                             u && u->nfiles);
@@ -299,6 +534,17 @@ static void report_job(Request *req)
     vault_wipe(&res, sizeof res);
 }
 
+/* The language switch of the report page is a button of its form: the form comes back in the
+ * other language with everything typed, no error shown, and the choice kept in the cookie. */
+static int report_switch_language(Request *req, json_t *v, const char *lang, int had_files)
+{
+    page_lang_cookie(req, lang);
+    req->lang = lang;
+    json_object_set_new(v, "language", json_string(lang));
+    ReportForm f = {.status = 200, .choose_again = had_files};
+    return report_form(req, v, &f);
+}
+
 int page_report_post(Request *req)
 {
     json_t *v = formjson_build(req, REPORT_BOOLS, FORM_SKIP);
@@ -307,11 +553,20 @@ int page_report_post(Request *req)
     /* The fingerprint field is empty unless the page's script filled it. */
     formjson_drop_empty_rows(json_object_get(v, "fingerprints"));
     UploadSet *u = uploads_of(req);
+    int had_files = u && (u->nfiles || u->dropped);
+    const char *switch_to = i18n_supported(http_form(req, "switch_lang"));
+    if (switch_to)
+        return report_switch_language(req, v, switch_to, had_files);
     const char *action = http_form(req, "action");
-    if (action && (strcmp(action, "add_online") == 0 || strcmp(action, "add_offline") == 0))
-        return report_form(req, 200, v, NULL, strcmp(action, "add_online") == 0,
-                           strcmp(action, "add_offline") == 0,
-                           u && u->nfiles ? "choose_again" : NULL, NULL);
+    if (action && (strcmp(action, "add_online") == 0 || strcmp(action, "add_offline") == 0)) {
+        int on = strcmp(action, "add_online") == 0;
+        ReportForm f = {.status = 200,
+                        .extra_online = on,
+                        .extra_offline = !on,
+                        .added_kind = on ? "online" : "offline",
+                        .choose_again = had_files};
+        return report_form(req, v, &f);
+    }
     /* Before the submission limit: a report the disk could not take does not count against it.
      * One whose screenshots were let in goes on, though they took free space under the floor. */
     int low = !(u && u->reserve_passed) && reserve_low();
@@ -319,21 +574,29 @@ int page_report_post(Request *req)
         return report_form_storage(req, v,
                                    low ? results_storage_low()
                                        : results_of_intake_submit(INTAKE_SUBMIT_UNAVAILABLE),
-                                   u && (u->nfiles || u->storage_refused));
-    int st = guard_submission(req);
-    if (st) {
-        json_decref(v);
-        return st;
-    }
+                                   u && (u->nfiles || u->storage_refused || u->dropped));
+    unsigned wait = guard_submission_overall(req);
+    if (wait)
+        return report_form_limited(req, v, wait, had_files);
     if (!json_object_get(v, "language"))
         json_object_set_new(v, "language", json_string(req->lang));
+    contact_from_form(v);
     IntakeErrors errs;
     json_t *report = intake_validate(v, clock_now(), &errs);
     if (!report || (u && u->error)) {
         json_decref(report);
-        return report_form(req, 422, v, &errs, 0, 0,
-                           u && u->error ? u->error : (u && u->nfiles ? "choose_again" : NULL),
-                           NULL);
+        contact_errors_to_form(v, &errs);
+        /* Refused: it does not count; a wait already running is said at once, though. */
+        ReportForm f = {.status = 422,
+                        .errs = &errs,
+                        .upload_error = u && u->error ? u->error : NULL,
+                        .choose_again = had_files && !(u && u->error),
+                        .limit_wait = guard_submission_wait(req)};
+        return report_form(req, v, &f);
+    }
+    if ((wait = guard_submission_count(req)) != 0) {
+        json_decref(report);
+        return report_form_limited(req, v, wait, had_files);
     }
     json_decref(v);
     ReportJob *j = xcalloc(1, sizeof *j);
@@ -368,7 +631,7 @@ int page_follow_up(Request *req)
 {
     if (req->session && strcmp(req->session->kind, "victim") == 0)
         return http_reply_redirect(req, 303, "/my");
-    return signin_receipt_form(req, 200, NULL);
+    return signin_receipt_form(req, 200, NULL, NULL);
 }
 
 int page_follow_up_post(Request *req)
@@ -472,7 +735,7 @@ static int status_page(Request *req, int status, json_t *extra)
      * errors to fix). */
     json_object_set_new(ctx, "add_open", json_boolean(json_object_get(ctx, "online") != NULL));
     if (!json_object_get(ctx, "online"))
-        add_rows(ctx, NULL, 0, 0);
+        add_rows(req, ctx, NULL, 0, 0, NULL, "/my/targets");
     json_object_set_new(ctx, "view", view);
     return http_reply_page(req, status, "my", ctx);
 }
@@ -502,9 +765,9 @@ int page_my_targets(Request *req)
     json_t *extra = json_object();
     if (action && (strcmp(action, "add_online") == 0 || strcmp(action, "add_offline") == 0)) {
         IntakeErrors none = {0};
-        add_errors(extra, &none);
-        add_rows(extra, targets, strcmp(action, "add_online") == 0,
-                 strcmp(action, "add_offline") == 0);
+        int on = strcmp(action, "add_online") == 0;
+        add_errors(req, extra, &none, targets);
+        add_rows(req, extra, targets, on, !on, on ? "online" : "offline", "/my/targets");
         json_decref(v);
         return status_page(req, 200, extra);
     }
@@ -530,8 +793,8 @@ int page_my_targets(Request *req)
         errs.e[0].code = "too_many";
         errs.n = 1;
     }
-    add_errors(extra, &errs);
-    add_rows(extra, targets, 0, 0);
+    add_errors(req, extra, &errs, targets);
+    add_rows(req, extra, targets, 0, 0, NULL, "/my/targets");
     json_decref(v);
     return status_page(req, rr.status, extra);
 }

@@ -82,7 +82,8 @@ static char *secret_copy(const char *s, size_t max)
 /* Which page a refused sign-in shows again: none (an error page), the staff's or the receipt's. */
 typedef enum SigninPage { PAGE_NONE, PAGE_STAFF, PAGE_RECEIPT } SigninPage;
 
-/* A refusal: JSON for the API; for a page its form again with the message and the login kept. */
+/* A refusal: JSON for the API; for a page its form again with the message and what was typed
+ * kept (the staff's login, or the receipt as typed: this page is never cached). */
 static int refuse(Request *req, ResultReply rr, SigninPage page, const char *login)
 {
     results_headers(req, rr);
@@ -90,7 +91,7 @@ static int refuse(Request *req, ResultReply rr, SigninPage page, const char *log
         return http_reply_error(req, rr.status, rr.code, rr.key, rr.field);
     if (page == PAGE_STAFF)
         return signin_form(req, rr.status, login, rr.key);
-    return signin_receipt_form(req, rr.status, rr.key);
+    return signin_receipt_form(req, rr.status, rr.key, login);
 }
 
 /* 429 with Retry-After (a receipt page shows the error page, the staff page its form). */
@@ -242,12 +243,15 @@ static void key_receipt(const char *client, char out[96])
 }
 
 /* The follow-up page: sign in with the receipt. */
-int signin_receipt_form(Request *req, int status, const char *error_key)
+int signin_receipt_form(Request *req, int status, const char *error_key, const char *typed)
 {
     json_t *ctx =
         json_pack("{s:s, s:s}", "title_key", "follow.title", "csrf", auth_form_token(req));
     if (error_key)
         json_object_set_new(ctx, "error_key", json_string(error_key));
+    json_t *kept = typed ? json_string(typed) : NULL; /* NULL for bytes that are not UTF-8 */
+    if (kept)
+        json_object_set_new(ctx, "typed", kept);
     return http_reply_page(req, status, "follow_up", ctx);
 }
 
@@ -262,7 +266,7 @@ static void receipt_reply(Request *req, VictimResult r, const char *cookie, cons
             http_reply_redirect(req, 303, "/my");
         return;
     }
-    refuse(req, results_of_receipt(r), PAGE_RECEIPT, NULL);
+    refuse(req, results_of_receipt(r), PAGE_RECEIPT, req->ctx);
 }
 
 static void receipt_job(Request *req)

@@ -17,8 +17,9 @@ int signin_form(Request *req, int status, const char *login, const char *error_k
 /* Starts a receipt sign-in (per address and overall limits first); returns HANDLER_SUSPENDED, or
  * 429 with the reply filled. On success the session cookie and 200 {csrf} or a 303 to /my. */
 int signin_receipt_start(Request *req, const char *typed);
-/* The follow-up page (sign in with the receipt) with an error (an i18n key), or none. */
-int signin_receipt_form(Request *req, int status, const char *error_key);
+/* The follow-up page (sign in with the receipt) with an error (an i18n key), or none, and the
+ * receipt as typed (NULL: empty) kept in its field. */
+int signin_receipt_form(Request *req, int status, const char *error_key, const char *typed);
 /* Sets the session cookie (HttpOnly, SameSite=Strict, Secure over TLS). */
 void signin_set_cookie(Request *req, const char *cookie);
 /* Clears the session cookie in the browser. */

@@ -157,6 +157,11 @@ static int uploads_sink(Request *req, const char *field, const char *filename,
                 u->error = "type";
             return 0;
         }
+        if (u->limited) {
+            u->dropped = 1;
+            u->skipping = 1;
+            return 0;
+        }
         if (u->nfiles == UPLOADS_MAX_FILES) {
             u->error = "too_many";
             u->skipping = 1;
@@ -243,4 +248,10 @@ UploadSet *uploads_of(Request *req)
 void uploads_mark_committed(UploadSet *u)
 {
     u->committed = 1;
+}
+
+void uploads_drop_files(UploadSet *u)
+{
+    if (u)
+        u->limited = 1;
 }

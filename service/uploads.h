@@ -23,6 +23,10 @@ typedef struct UploadSet {
     /* The reserve was over its floor at the first file: the request was let in, and its later
      * files and its report go on even as its own bytes take free space under the floor. */
     int reserve_passed;
+    /* The address must wait before its next report (guard.h): no file is stored; dropped says
+     * whether one was chosen, so the page can ask for it again. */
+    int limited;
+    int dropped;
     /* the file being received */
     int fd;
     void *stream; /* VaultStream */
@@ -37,6 +41,8 @@ typedef struct UploadSet {
 void uploads_attach(Request *req);
 /* The request's upload set (NULL when the route takes no files). */
 UploadSet *uploads_of(Request *req);
+/* No file of this request is stored (u may be NULL). */
+void uploads_drop_files(UploadSet *u);
 /* Marks the set's files as filed: they are kept when the request ends. */
 void uploads_mark_committed(UploadSet *u);
 

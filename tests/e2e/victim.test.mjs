@@ -37,6 +37,7 @@ test('without JavaScript, on a phone: report, add a row, fix an error, save the 
 
   await page.check('input[name="requester.role"][value="self"]');
   await page.selectOption('#f-incident_type', 'intimate');
+  await page.click('#step-2 details.optional > summary'); // the optional details are folded
   await page.fill('#f-description', '视频在微信群里被转发,有人用它威胁我。');
   await page.fill('#f-targets_0_url', '7.99 复制打开抖音，看看 https://v.douyin.com/iRNBho6/ ');
   await Promise.all([page.waitForNavigation(), page.click('button[value="add_online"]')]);
@@ -50,7 +51,7 @@ test('without JavaScript, on a phone: report, add a row, fix an error, save the 
   await page.check('input[name="good_faith"]');
   await Promise.all([page.waitForNavigation(), page.click('button.primary[type="submit"]')]);
   // Refused: the bad link and the missing signature are marked, the summary links to them.
-  assert.match(await page.textContent('#error-summary'), /只接受 http 或 https 开头的网址/);
+  assert.match(await page.textContent('#error-summary'), /第 2 个链接：请粘贴完整的链接,例如 https:\/\/weibo.com\/…/);
   assert.equal(await page.locator('#error-summary a[href="#f-signature"]').count(), 1);
   assert.equal(await page.locator('.field.invalid #f-signature').count(), 1);
   assert.equal(await page.inputValue('#f-targets_2_holder'), '路口便利店');
@@ -99,6 +100,9 @@ test('keyboard only: every control of the report form is reachable with Tab and 
   const seen = new Set();
   for (let i = 0; i < controls + 20 && seen.size < controls; i++) {
     await page.keyboard.press('Tab');
+    // A folded part opens from the keyboard: Enter on its summary.
+    if (await page.evaluate(() => document.activeElement?.tagName === 'SUMMARY' && !document.activeElement.parentElement.open))
+      await page.keyboard.press('Enter');
     const info = await page.evaluate(() => {
       const el = document.activeElement;
       if (!el || !el.closest('main')) return null;
@@ -119,6 +123,7 @@ test('with JavaScript: the fingerprint is computed in the page; the file itself 
   const ctx = await browser.newContext({ ...PHONE, locale: 'en-US' });
   const page = await ctx.newPage();
   await page.goto(srv.base + '/report');
+  await page.click('#f-screenshots > summary'); // the evidence part is folded
   assert.equal(await page.isVisible('#fp-block'), true);
   // Larger than one 4 MiB piece, so the streaming hash is exercised across pieces.
   const video = Buffer.alloc(5 * 1024 * 1024 + 123, 7);

@@ -838,7 +838,7 @@ test('form: an invalid report comes back with everything typed and each bad fiel
   assert.ok(h.includes('name="targets[1].url" value="javascript:alert(1)"'), 'the bad link is kept for fixing');
   assert.ok(h.includes('name="targets[0].note" value="备注一"') && h.includes('name="targets[1].note" value="备注二"'));
   assert.ok(h.includes('name="targets[2].holder" value="路人乙"'), 'the offline row is kept');
-  assert.ok(h.includes('name="requester.contact.value" value="not-an-email"'));
+  assert.ok(h.includes('name="contact_email" value="not-an-email"'), 'the address is kept in the field of its way');
   assert.match(h, /name="requester.role" value="self" checked/);
   assert.match(h, /<option value="intimate" selected>/);
   assert.match(h, /name="risk.extortion" value="on" checked/);
@@ -849,25 +849,25 @@ test('form: an invalid report comes back with everything typed and each bad fiel
   assert.match(h, /<div class="field invalid">\s*<label for="f-targets_1_url">/);
   assert.match(h, /id="f-targets_1_url" name="targets\[1\]\.url" value="javascript:alert\(1\)" maxlength="2048" aria-invalid="true"/);
   assert.match(h, /<div class="field invalid">\s*<label for="f-targets_2_where">/);
-  assert.match(h, /<div class="field invalid">\s*<label for="f-requester_contact_value">/);
+  assert.match(h, /<div class="field for-email invalid">\s*<label for="f-contact_email">/);
   assert.doesNotMatch(h, /<div class="field invalid">\s*<label for="f-targets_0_url">/, 'the good link is not marked');
   assert.doesNotMatch(h, /<div class="field invalid">\s*<label for="f-requester_name">/);
   assert.match(h, /id="error-summary"/);
-  for (const a of ['signature', 'targets_1_url', 'targets_2_where', 'requester_contact_value']) {
+  for (const a of ['signature', 'targets_1_url', 'targets_2_where', 'contact_email']) {
     assert.ok(h.includes(`href="#f-${a}"`), `the summary links to #f-${a}`);
     assert.ok(h.includes(`id="f-${a}"`), `#f-${a} exists`);
   }
-  assert.ok(h.includes(`<p class="field-error" id="e-targets_1_url">${t('field.not_http')}</p>`));
-  assert.ok(h.includes(t('field.invalid_email')));
-  assert.ok(h.includes(t('field.required')));
+  assert.ok(h.includes(`<p class="field-error" id="e-targets_1_url">${htmlEscape(t('field.url.not_http'))}</p>`));
+  assert.ok(h.includes(htmlEscape(t('field.contact_email.invalid_email'))));
+  assert.ok(h.includes(htmlEscape(t('field.where.required'))));
 
   // English.
   const en = await postReportForm(srv.base, fields, { lang: 'en' });
   assert.equal(en.status, 422);
   assert.match(en.text, /<html lang="en">/);
   assert.ok(en.text.includes(t('form.errors.title', 'en')));
-  assert.ok(en.text.includes(t('field.not_http', 'en')));
-  assert.ok(en.text.includes(t('field.required', 'en')));
+  assert.ok(en.text.includes(htmlEscape(t('field.url.not_http', 'en'))));
+  assert.ok(en.text.includes(htmlEscape(t('field.where.required', 'en'))));
 
   // Bounds on the form side: characters, not bytes.
   const long = await postReportForm(srv.base, validFormFields({ 'requester.name': zh(101), description: zh(5001), signature: zh(100) }));
@@ -882,9 +882,11 @@ test('form: an invalid report comes back with everything typed and each bad fiel
   // No targets at all and no good faith: the copies and the statement are marked.
   const empty = await postReportForm(srv.base, validFormFields({ 'targets[0].url': '', good_faith: null }));
   assert.equal(empty.status, 422);
-  assert.match(empty.text, /<p class="field-error" id="f-targets">/);
-  assert.ok(empty.text.includes('href="#f-targets"'));
-  assert.match(empty.text, /<div class="field invalid" id="f-good_faith">/);
+  // No row at all: the first link is marked, where one is missing.
+  assert.match(empty.text, /<p class="field-error" id="e-targets_0_url">/);
+  assert.ok(empty.text.includes('href="#f-targets_0_url"'));
+  assert.match(empty.text, /<fieldset id="f-good_faith" class="sign">/);
+  assert.match(empty.text, /name="good_faith" value="on" aria-invalid="true" aria-describedby="e-good_faith"/);
 });
 
 test('form: a typed fingerprint is kept when the form comes back with an error', async () => {
@@ -1098,7 +1100,9 @@ test('receipts: wrong or erased is 401 (API and page), brute force is limited pe
   assert.ok(pageWrong.text.includes(t('error.bad_receipt')));
   assert.match(pageWrong.text, /<form method="post" action="\/follow-up"/);
   assert.match(pageWrong.text, /name="receipt"/);
-  assert.ok(!pageWrong.text.includes(other), 'the typed receipt is not echoed');
+  // Issue 13: the digits typed are kept in the field for fixing (the page is never stored).
+  assert.ok(pageWrong.text.includes(`value="${other}"`), 'the typed receipt is kept in its field');
+  assert.equal(pageWrong.headers.get('cache-control'), 'no-store');
   const pageNoCsrf = await call(srv.base, 'POST', '/follow-up', { xff, jar: g.jar, form: { receipt: c.receipt } });
   assert.equal(pageNoCsrf.status, 403);
   const fullWidth = [...c.receipt].map((ch) => (ch === ' ' ? '\u3000' : String.fromCharCode(0xff10 + Number(ch)))).join('');
@@ -1344,6 +1348,43 @@ test('erase as a victim would: confirm page, erased page, cookie cleared, receip
   for (const f of before) assert.ok(left.includes(f), 'other cases\' files stay');
 });
 
+test('contact (issue 13): phone|sms|email|trusted|none, old values still valid; each way checked; code word and trusted person kept for staff', async () => {
+  const bad = async (contact, want) => {
+    const r = await submitApi(srv.base, validReport({ requester: { role: 'self', contact } }), addr());
+    assert.equal(r.status, 422, JSON.stringify(contact));
+    assert.deepEqual(r.body.errors.map((e) => [e.field, e.code]), want, JSON.stringify(contact));
+  };
+  await bad({ channel: 'sms' }, [['requester.contact.value', 'required']]);
+  await bad({ channel: 'sms', value: 'abc' }, [['requester.contact.value', 'invalid_phone']]);
+  await bad({ channel: 'email', value: 'no-at' }, [['requester.contact.value', 'invalid_email']]);
+  await bad({ channel: 'trusted' }, [['requester.contact.trusted_name', 'required'], ['requester.contact.trusted_contact', 'required']]);
+  await bad({ channel: 'pigeon' }, [['requester.contact.channel', 'invalid']]);
+  await bad({ channel: 'phone', value: '138 0000 0000', code_word: 'x'.repeat(51) }, [['requester.contact.code_word', 'too_long']]);
+  for (const contact of [{ channel: 'phone', value: '138 0000 0000', code_word: 'x'.repeat(50) }, { channel: 'email', value: 'a@b.cn' }, { channel: 'none' }])
+    assert.equal((await submitApi(srv.base, validReport({ requester: { role: 'self', contact } }), addr())).status, 201, 'old values stay valid');
+  const undisclosed = validReport({ incident: { type: 'prefer_not_to_say' } });
+  assert.equal((await submitApi(srv.base, undisclosed, addr())).status, 201, 'incident type "prefer not to say"');
+  const r = await submitApi(srv.base, validReport({ requester: { role: 'self', contact: {
+    channel: 'trusted', trusted_name: '王阿姨', trusted_contact: '139 0000 0000', code_word: '蓝色', safe_hours: '晚上', may_leave_message: true } } }), addr());
+  assert.equal(r.status, 201);
+  // The staff's case page shows the way in the reader's language, the trusted person, the code word.
+  const staff = await call(srv.base, 'POST', '/api/v1/staff/session', { json: { login: 'admin', password: main.pw } });
+  assert.equal(staff.status, 200);
+  const sc = staff.cookies.td_session.value;
+  const view = await call(srv.base, 'GET', `/api/v1/staff/cases/${r.body.case}`, { cookie: sc });
+  assert.equal(view.status, 200);
+  assert.deepEqual(view.body.request.requester.contact, {
+    channel: 'trusted', trusted_name: '王阿姨', trusted_contact: '139 0000 0000', code_word: '蓝色', safe_hours: '晚上',
+    may_leave_message: true, do_not_contact: false });
+  for (const lang of ['zh-CN', 'en']) {
+    const pg = await call(srv.base, 'GET', `/staff/cases/${r.body.case}`, { cookie: sc, lang });
+    assert.equal(pg.status, 200);
+    for (const key of ['cw.contact.trusted', 'cw.contact.trusted_person', 'cw.contact.code_word', 'cw.contact.may_leave_message'])
+      assert.ok(pg.text.includes(htmlEscape(t(key, lang))), `${lang}: ${key}`);
+    assert.ok(pg.text.includes('王阿姨') && pg.text.includes('蓝色'));
+  }
+});
+
 // ---- 11 ----
 
 test('raw scan: nothing submitted (API or form) is in the database, the WAL, the files or the log', async () => {
@@ -1368,7 +1409,7 @@ test('raw scan: nothing submitted (API or form) is in the database, the WAL, the
     addedUrl: M('Added'),
   };
   const report = validReport({
-    requester: { role: 'self', name: apiMarkers.name, contact: { channel: 'phone', value: phone, safe_hours: apiMarkers.safe } },
+    requester: { role: 'self', name: apiMarkers.name, contact: { channel: 'phone', value: phone, safe_hours: apiMarkers.safe, code_word: M('Code') } },
     incident: { type: 'crime', date: '2024-01-01', place: apiMarkers.place, police_case_no: apiMarkers.police },
     description: apiMarkers.description,
     signature: apiMarkers.signature,
@@ -1379,6 +1420,9 @@ test('raw scan: nothing submitted (API or form) is in the database, the WAL, the
     fingerprints: [{ alg: 'sha256', value: fp }],
   });
   const c = await newCase(srv.base, report);
+  // Issue 13: a trusted person's name and contact are sealed like the rest of the contact.
+  const trusted = validReport({ requester: { role: 'self', contact: { channel: 'trusted', trusted_name: M('TName'), trusted_contact: M('TContact') + '@x.cn', code_word: M('TCode') } } });
+  assert.equal((await submitApi(srv.base, trusted, addr())).status, 201);
   const m = await call(srv.base, 'POST', '/api/v1/my/messages', { cookie: c.cookie, csrf: c.csrf, xff: c.xff, json: { body: apiMarkers.message } });
   assert.equal(m.status, 201);
   const a = await call(srv.base, 'POST', '/api/v1/my/targets', { cookie: c.cookie, csrf: c.csrf, xff: c.xff, json: { targets: [{ url: `weibo.com/${apiMarkers.addedUrl}` }] } });
@@ -1588,7 +1632,7 @@ test('receipt page: the form answers 303; the receipt is shown once, from memory
   assert.match(first.text, /<html lang="zh-CN" data-private>/, 'marked for the back-forward cache script');
   assert.match(first.text, /<form method="post" action="\/report\/saved" class="no-print" autocomplete="off">/, 'the "I saved it" step');
   assert.doesNotMatch(first.text, /href="\/lang\//, 'no language switch: it would be a second GET that loses the receipt');
-  assert.match(g.text, /href="\/lang\/en\?next=/, 'other pages keep it');
+  assert.match(g.text, /name="switch_lang" value="en"/, 'other pages keep it (on the form, a button of the form)');
 
   // Unticked "I saved it" shows it once more; asked again and again, one case holds one entry.
   const csrf = /name="csrf" value="([0-9a-f]{64})"/.exec(first.text)[1];
@@ -1664,34 +1708,48 @@ test('receipt page: the one-time entry lives five minutes and no longer', async 
 
 // ---- 13 ----
 
-test('limits: 10 submissions per address, then 429 with Retry-After (API and form); others unaffected', async () => {
+test('limits: 10 accepted reports per address, then 429 with Retry-After (API and form); refused ones never count; others unaffected', async () => {
   const s = await extraServer();
   const xff = addr();
   const statuses = [];
+  // Ten accepted, each after a refused one (issue 13: a refused report does not count).
   for (let i = 0; i < 10; i++) {
-    const rep = validReport();
-    if (i >= 2) rep.signature = ''; // 422s count as much as 201s
-    const r = await submitApi(s.base, rep, xff);
-    statuses.push(r.status);
+    const bad = validReport();
+    bad.signature = '';
+    statuses.push((await submitApi(s.base, bad, xff)).status);
+    statuses.push((await submitApi(s.base, validReport(), xff)).status);
   }
-  assert.deepEqual(statuses, [201, 201, 422, 422, 422, 422, 422, 422, 422, 422]);
+  assert.deepEqual(statuses, Array.from({ length: 20 }, (_, i) => (i % 2 ? 201 : 422)), 'the 10th accepted report passes');
   const eleventh = await submitApi(s.base, validReport(), xff);
-  assert.equal(eleventh.status, 429);
+  assert.equal(eleventh.status, 429, 'the 11th is limited');
   assert.equal(eleventh.body.error.code, 'rate_limited');
   const ra = Number(eleventh.headers.get('retry-after'));
-  assert.ok(ra >= 1 && ra <= 3600, `Retry-After ${eleventh.headers.get('retry-after')}`);
+  assert.ok(ra >= 1 && ra <= 60, `a wait of a minute at first: Retry-After ${eleventh.headers.get('retry-after')}`);
+  // Limited, a refused report is still answered with its errors (422), and counts nothing.
+  const invalid = validReport();
+  invalid.signature = '';
+  assert.equal((await submitApi(s.base, invalid, xff)).status, 422);
   const filesBefore = filesIn(main.dir);
-  const form = await postReportForm(s.base, validFormFields(), { xff, files: [{ name: 'a.png', bytes: png() }] });
+  const fields = validFormFields({ description: '第十一份' });
+  const form = await postReportForm(s.base, fields, { xff, files: [{ name: 'a.png', bytes: png() }] });
   assert.equal(form.status, 429, 'the form from the same address too');
   assert.deepEqual(filesIn(main.dir), filesBefore, 'a limited upload leaves no file');
   await assertTmpEmpty(main.dir);
   assert.ok(Number(form.headers.get('retry-after')) >= 1);
   assert.match(form.headers.get('content-type'), /^text\/html/);
   assert.match(form.text, /class="quick-exit"/, 'a page, with the quick exit');
+  // The form comes back filled, with the wait in minutes, and asks for the screenshots again.
+  assert.ok(form.text.includes('>第十一份</textarea>'), 'what was typed is kept');
+  assert.ok(form.text.includes(`name="targets[0].url" value="${Object.fromEntries(fields)['targets[0].url']}"`));
+  assert.ok(form.text.includes(t('report.limit.minutes_1')), 'you can send again in 1 minute');
+  assert.ok(form.text.includes(t('upload.choose_again')), 'the screenshots are chosen again');
   const other = await submitApi(s.base, validReport(), addr());
   assert.equal(other.status, 201, 'another address is not limited');
   const still = await submitApi(s.base, validReport(), xff);
   assert.equal(still.status, 429);
+  // A minute later (the service's clock, moved), the same address may send again.
+  assert.equal((await call(s.base, 'POST', '/debug/clock?seconds=61', { json: {} })).status, 200);
+  assert.equal((await submitApi(s.base, validReport(), xff)).status, 201, 'after the wait');
 });
 
 test('limits: overall submissions are bounded (burst 50, then 5 a second) across addresses', async () => {

@@ -285,8 +285,8 @@ typedef struct EnumField {
 static const char *const E_LANG[] = {"zh-CN", "en", NULL};
 static const char *const E_ROLE[] = {"self", "guardian", "representative", "relative", NULL};
 static const char *const E_CHANNEL[] = {"none", NULL}; /* phone and email need a value */
-static const char *const E_TYPE[] = {"crime",      "accident", "intimate", "deepfake",
-                                     "harassment", "other",    NULL};
+static const char *const E_TYPE[] = {"crime",      "accident", "intimate",          "deepfake",
+                                     "harassment", "other",    "prefer_not_to_say", NULL};
 static const char *const E_PRESERVE[] = {"none", "fingerprint", "sealed_copy", "police", NULL};
 
 static const EnumField enum_fields[] = {
@@ -300,7 +300,7 @@ static const EnumField enum_fields[] = {
 static void test_enums(void **state)
 {
     (void)state;
-    static const char *const wrong[] = {"SELF", "zh-cn", "x", "none ", "lawyer", "sms", "all"};
+    static const char *const wrong[] = {"SELF", "zh-cn", "x", "none ", "lawyer", "fax", "all"};
     for (size_t i = 0; i < sizeof enum_fields / sizeof enum_fields[0]; i++) {
         const EnumField *f = &enum_fields[i];
         for (size_t k = 0; f->ok[k]; k++) {
@@ -528,6 +528,61 @@ static void test_phone(void **state)
     r = good_report();
     contact(r, "phone", "  ");
     expect_one(r, NOW, "requester.contact.value", "required");
+}
+
+/* SMS asks a phone number; a trusted person needs a name and a way to reach them; a code word
+ * (optional) is bounded. Both sides of each rule. */
+static void test_contact_ways(void **state)
+{
+    (void)state;
+    json_t *r = good_report();
+    contact(r, "sms", "138 0013 8000");
+    json_t *out = expect_ok(r, NOW);
+    assert_string_equal(str_at(out, "requester.contact.channel"), "sms");
+    json_decref(out);
+    r = good_report();
+    contact(r, "sms", "abc");
+    expect_one(r, NOW, "requester.contact.value", "invalid_phone");
+    r = good_report();
+    contact(r, "sms", NULL);
+    expect_one(r, NOW, "requester.contact.value", "required");
+
+    r = good_report();
+    contact(r, "trusted", NULL);
+    set(r, "requester.contact.trusted_name", json_string("王阿姨"));
+    set(r, "requester.contact.trusted_contact", json_string("139 0000 0000"));
+    out = expect_ok(r, NOW);
+    assert_string_equal(str_at(out, "requester.contact.trusted_name"), "王阿姨");
+    assert_string_equal(str_at(out, "requester.contact.trusted_contact"), "139 0000 0000");
+    json_decref(out);
+    r = good_report();
+    contact(r, "trusted", NULL);
+    set(r, "requester.contact.trusted_name", json_string("王阿姨"));
+    expect_one(r, NOW, "requester.contact.trusted_contact", "required");
+    /* Another way: the trusted person's fields are not kept. */
+    r = good_report();
+    contact(r, "none", NULL);
+    set(r, "requester.contact.trusted_name", json_string("王阿姨"));
+    out = expect_ok(r, NOW);
+    assert_null(json_object_get(json_object_get(json_object_get(out, "requester"), "contact"),
+                                "trusted_name"));
+    json_decref(out);
+
+    char word[INTAKE_CODE_WORD_MAX + 2];
+    memset(word, 'w', sizeof word - 1);
+    word[INTAKE_CODE_WORD_MAX] = '\0';
+    r = good_report();
+    contact(r, "phone", "13800138000");
+    set(r, "requester.contact.code_word", json_string(word));
+    out = expect_ok(r, NOW);
+    assert_string_equal(str_at(out, "requester.contact.code_word"), word);
+    json_decref(out);
+    word[INTAKE_CODE_WORD_MAX] = 'w';
+    word[INTAKE_CODE_WORD_MAX + 1] = '\0';
+    r = good_report();
+    contact(r, "phone", "13800138000");
+    set(r, "requester.contact.code_word", json_string(word));
+    expect_one(r, NOW, "requester.contact.code_word", "too_long");
 }
 
 static void test_email(void **state)
@@ -1008,6 +1063,7 @@ int main(void)
         cmocka_unit_test(test_defaults_filled),
         cmocka_unit_test(test_phone),
         cmocka_unit_test(test_email),
+        cmocka_unit_test(test_contact_ways),
         cmocka_unit_test(test_dates),
         cmocka_unit_test(test_date_tomorrow_limit),
         cmocka_unit_test(test_target_count),
