@@ -169,3 +169,15 @@ void formjson_drop_empty_rows(json_t *array)
             json_array_remove(array, i);
     }
 }
+
+void formjson_field_id(const char *path, char *out, size_t size)
+{
+    size_t o = 0;
+    for (const char *p = path; *p && o + 1 < size; p++) {
+        if (*p == '.' || *p == '[')
+            out[o++] = '_';
+        else if (*p != ']')
+            out[o++] = *p;
+    }
+    out[o] = '\0';
+}

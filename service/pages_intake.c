@@ -32,26 +32,13 @@ static const char *const INTAKE_SKIP[] = {"csrf", "consent_confirmed", NULL};
 #define OFFLINE_ROWS 2 /* offline-holder rows */
 #define INTAKE_RECEIPT_COOKIE "td_intake_receipt"
 
-/* "targets[2].url" -> "targets_2_url": a key the template looks up, and the field's id. */
-static void path_key(const char *path, char *out, size_t size)
-{
-    size_t o = 0;
-    for (const char *p = path; *p && o + 1 < size; p++) {
-        if (*p == '.' || *p == '[')
-            out[o++] = '_';
-        else if (*p != ']')
-            out[o++] = *p;
-    }
-    out[o] = '\0';
-}
-
 /* err: {key: "field.<code>"}; errors: the summary, each with its anchor and its label's key. */
 static void add_errors(json_t *ctx, const IntakeErrors *errs)
 {
     json_t *err = json_object(), *list = json_array();
     for (size_t i = 0; i < errs->n; i++) {
         char key[80], msg[64], label[96];
-        path_key(errs->e[i].field, key, sizeof key);
+        formjson_field_id(errs->e[i].field, key, sizeof key);
         snprintf(msg, sizeof msg, "field.%s", errs->e[i].code);
         if (json_object_get(err, key))
             continue;

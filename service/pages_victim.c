@@ -58,19 +58,6 @@ static const char *const SPECIFIC_MESSAGES[] = {"url.required",
                                                 "requester_contact_trusted_contact.required",
                                                 NULL};
 
-/* "targets[2].url" -> "targets_2_url": a key the templates can look up and an element id. */
-static void path_key(const char *path, char *out, size_t size)
-{
-    size_t o = 0;
-    for (const char *p = path; *p && o + 1 < size; p++) {
-        if (*p == '.' || *p == '[')
-            out[o++] = '_';
-        else if (*p != ']')
-            out[o++] = *p;
-    }
-    out[o] = '\0';
-}
-
 /* n as an ordinal for people reading lang: "2nd" in English; "2" in Chinese (the text has 第). */
 static void ordinal(const char *lang, size_t n, char *out, size_t size)
 {
@@ -136,7 +123,7 @@ static void add_errors(Request *req, json_t *ctx, const IntakeErrors *errs, json
     for (size_t i = 0; i < errs->n; i++) {
         const char *field = errs->e[i].field;
         char key[80], msg[96];
-        path_key(field, key, sizeof key);
+        formjson_field_id(field, key, sizeof key);
         message_key(field, key, errs->e[i].code, msg, sizeof msg);
         if (!json_object_get(err, key))
             json_object_set_new(err, key, json_string(msg));

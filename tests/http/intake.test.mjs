@@ -8,45 +8,32 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { startServer, ctl, tempDir } from './lib.mjs';
+import { startServer, ctl, tempDir, call as callAs } from './lib.mjs';
 
 let srv, dir;
 const pw = {};
 let xffN = 0;
 const xff = () => `10.13.${Math.floor(++xffN / 200)}.${xffN % 200 + 1}`;
 
-async function call(method, p, opts = {}) {
-  const headers = { 'X-Forwarded-For': xff() };
-  const jar = [];
-  if (opts.session) jar.push('td_session=' + opts.session.cookie);
-  if (opts.cookies) jar.push(opts.cookies);
-  if (jar.length) headers.Cookie = jar.join('; ');
-  if (opts.session && opts.csrf !== false && method !== 'GET') headers['X-CSRF-Token'] = opts.session.csrf;
-  let body;
-  if (opts.json !== undefined) {
-    headers['Content-Type'] = 'application/json';
-    body = JSON.stringify(opts.json);
-  } else if (opts.form) {
-    const form = { ...opts.form };
-    if (opts.session && opts.csrf !== false) form.csrf = opts.session.csrf;
-    body = new URLSearchParams(form);
-  }
-  const res = await fetch(srv.base + p, { method, headers, body, redirect: 'manual' });
-  const text = await res.text();
-  let json = null;
-  if (/^application\/json/.test(res.headers.get('content-type') || '')) json = JSON.parse(text);
-  const cookies = {};
-  for (const c of res.headers.getSetCookie()) {
-    const [nv] = c.split(';');
-    cookies[nv.slice(0, nv.indexOf('='))] = { value: nv.slice(nv.indexOf('=') + 1), raw: c };
-  }
-  return { status: res.status, headers: res.headers, body: json, text, cookies };
-}
+// One call (lib.mjs) from a fresh address; session signs it (its cookie, and its CSRF token on
+// an unsafe call, also in a form, unless csrf is false); cookies adds more cookies.
+const call = (method, p, opts = {}) => {
+  const { session, csrf, cookies, form, ...rest } = opts;
+  const signed = session && csrf !== false;
+  return callAs(srv.base, method, p, {
+    ...rest,
+    xff: xff(),
+    cookie: session?.cookie,
+    jar: cookies,
+    csrf: signed && method !== 'GET' ? session.csrf : undefined,
+    form: form && signed ? { ...form, csrf: session.csrf } : form,
+  });
+};
 
 async function signIn(login, password) {
   const r = await call('POST', '/api/v1/staff/session', { json: { login, password } });
   if (r.status !== 200) return { status: r.status };
-  return { status: 200, cookie: r.cookies.td_session.value, csrf: r.body.csrf };
+  return { status: 200, cookie: r.cookies.td_session, csrf: r.body.csrf };
 }
 
 function report(extra = {}) {
@@ -299,7 +286,7 @@ test('API on-behalf intake: same validator, channel and consent required, receip
   // The person follows it up with the receipt.
   const v = await call('POST', '/api/v1/receipt/session', { json: { receipt: ok.body.receipt } });
   assert.equal(v.status, 200);
-  const my = await call('GET', '/api/v1/my/case', { cookies: 'td_session=' + v.cookies.td_session.value });
+  const my = await call('GET', '/api/v1/my/case', { cookies: 'td_session=' + v.cookies.td_session });
   assert.equal(my.status, 200);
   assert.equal(my.body.case, ok.body.case);
   assert.equal(my.body.targets.length, 2);
@@ -335,7 +322,7 @@ test('page on-behalf intake: consent checkbox required, values kept, receipt sho
   const loc = ok.headers.get('location');
   assert.match(loc, /^\/staff\/intake\/receipt\?case=[0-9a-f]+$/);
   const caseId = loc.split('=')[1];
-  const once = ok.cookies.td_intake_receipt;
+  const once = { value: ok.cookies.td_intake_receipt, raw: ok.setCookies.td_intake_receipt };
   assert.match(once.raw, /Path=\/staff\/intake\/receipt/);
   assert.match(once.raw, /HttpOnly/);
 
@@ -352,7 +339,7 @@ test('page on-behalf intake: consent checkbox required, values kept, receipt sho
 
   const v = await call('POST', '/api/v1/receipt/session', { json: { receipt } });
   assert.equal(v.status, 200);
-  const my = await call('GET', '/api/v1/my/case', { cookies: 'td_session=' + v.cookies.td_session.value });
+  const my = await call('GET', '/api/v1/my/case', { cookies: 'td_session=' + v.cookies.td_session });
   assert.equal(my.body.case, caseId);
   const admin = await signIn('admin', pw.admin);
   const audit = await call('GET', '/api/v1/audit?limit=50', { session: admin });

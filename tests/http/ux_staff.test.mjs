@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { startServer, ctl, tempDir, rawRequest, I18N } from './lib.mjs';
+import { startServer, ctl, tempDir, rawRequest, I18N, call as callAs } from './lib.mjs';
 
 const htmlEscape = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 let srv, pub;
@@ -15,23 +15,9 @@ let n = 0;
 const addr = () => `10.66.${++n >> 8}.${n & 255}`;
 const HOUR = 3600;
 
-async function call(base, method, p, { json, form, multipart, cookie, csrf, xff = '10.66.250.1' } = {}) {
-  const headers = { 'X-Forwarded-For': xff };
-  if (cookie) headers.Cookie = cookie;
-  if (csrf) headers['X-CSRF-Token'] = csrf;
-  let body;
-  if (json !== undefined) {
-    headers['Content-Type'] = 'application/json';
-    body = JSON.stringify(json);
-  } else if (form) body = new URLSearchParams(form);
-  else if (multipart) body = multipart;
-  const res = await fetch(base + p, { method, headers, body, redirect: 'manual' });
-  const text = await res.text();
-  let parsed = null;
-  try { parsed = JSON.parse(text); } catch { /* a page */ }
-  const cookies = Object.fromEntries(res.headers.getSetCookie().map((c) => c.split(';')[0].split('=')).map(([k, ...v]) => [k, v.join('=')]));
-  return { status: res.status, body: parsed, text, cookies, headers: res.headers };
-}
+// One call (lib.mjs); cookie is the whole Cookie header.
+const call = (base, method, p, { cookie, xff = '10.66.250.1', ...rest } = {}) =>
+  callAs(base, method, p, { ...rest, jar: cookie, xff });
 
 const asCw = (method, p, json) => call(srv.base, method, p, { json: json ?? (method === 'GET' ? undefined : {}), cookie: staff.cookie, csrf: staff.csrf });
 

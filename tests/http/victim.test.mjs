@@ -1370,7 +1370,7 @@ test('contact (issue 13): phone|sms|email|trusted|none, old values still valid; 
   // The staff's case page shows the way in the reader's language, the trusted person, the code word.
   const staff = await call(srv.base, 'POST', '/api/v1/staff/session', { json: { login: 'admin', password: main.pw } });
   assert.equal(staff.status, 200);
-  const sc = staff.cookies.td_session.value;
+  const sc = staff.cookies.td_session;
   const view = await call(srv.base, 'GET', `/api/v1/staff/cases/${r.body.case}`, { cookie: sc });
   assert.equal(view.status, 200);
   assert.deepEqual(view.body.request.requester.contact, {
