@@ -18,6 +18,16 @@
 #include <string.h>
 #include <time.h>
 
+const char *const INTAKE_FORM_BOOLS[] = {"requester.contact.may_leave_message",
+                                         "requester.contact.do_not_contact",
+                                         "risk.danger_now",
+                                         "risk.self_harm",
+                                         "risk.extortion",
+                                         "risk.perpetrator_contact",
+                                         "consent.share_identity_with_platform",
+                                         "good_faith",
+                                         NULL};
+
 size_t intake_chars(const char *s)
 {
     size_t n = 0;

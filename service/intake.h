@@ -10,6 +10,10 @@
 #include <jansson.h>
 #include <stdint.h>
 
+/* The report's yes/no fields as every form posts them (checkboxes and radios), for
+ * formjson_build to make JSON booleans of; NULL-terminated. */
+extern const char *const INTAKE_FORM_BOOLS[];
+
 /* Bounds on every field, in Unicode characters unless said otherwise. */
 #define INTAKE_NAME_MAX 100
 #define INTAKE_CONTACT_MAX 254

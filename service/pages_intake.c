@@ -18,14 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const INTAKE_BOOLS[] = {"requester.contact.may_leave_message",
-                                           "risk.danger_now",
-                                           "risk.self_harm",
-                                           "risk.extortion",
-                                           "risk.perpetrator_contact",
-                                           "consent.share_identity_with_platform",
-                                           "good_faith",
-                                           NULL};
 static const char *const INTAKE_SKIP[] = {"csrf", "consent_confirmed", NULL};
 
 #define ONLINE_ROWS 3  /* link rows the form offers */
@@ -212,7 +204,7 @@ static void intake_job(Request *req)
 
 int page_staff_intake_post(Request *req)
 {
-    json_t *v = formjson_build(req, INTAKE_BOOLS, INTAKE_SKIP);
+    json_t *v = formjson_build(req, INTAKE_FORM_BOOLS, INTAKE_SKIP);
     formjson_drop_empty_rows(json_object_get(v, "targets"));
     if (!json_object_get(v, "language"))
         json_object_set_new(v, "language", json_string(req->lang));

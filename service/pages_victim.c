@@ -25,16 +25,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Checkboxes and yes/no radios of the form, as JSON booleans. */
-static const char *const REPORT_BOOLS[] = {"requester.contact.may_leave_message",
-                                           "requester.contact.do_not_contact",
-                                           "risk.danger_now",
-                                           "risk.self_harm",
-                                           "risk.extortion",
-                                           "risk.perpetrator_contact",
-                                           "consent.share_identity_with_platform",
-                                           "good_faith",
-                                           NULL};
 static const char *const FORM_SKIP[] = {"csrf", "action", "switch_lang", NULL};
 
 /* Errors whose message says more than the code alone ("field.url.not_http" gives an example of
@@ -534,7 +524,7 @@ static int report_switch_language(Request *req, json_t *v, const char *lang, int
 
 int page_report_post(Request *req)
 {
-    json_t *v = formjson_build(req, REPORT_BOOLS, FORM_SKIP);
+    json_t *v = formjson_build(req, INTAKE_FORM_BOOLS, FORM_SKIP);
     json_t *targets = json_object_get(v, "targets");
     formjson_drop_empty_rows(targets);
     /* The fingerprint field is empty unless the page's script filled it. */
@@ -739,7 +729,7 @@ int page_my(Request *req)
 
 int page_my_targets(Request *req)
 {
-    json_t *v = formjson_build(req, REPORT_BOOLS, FORM_SKIP);
+    json_t *v = formjson_build(req, INTAKE_FORM_BOOLS, FORM_SKIP);
     json_t *targets = json_object_get(v, "targets");
     formjson_drop_empty_rows(targets);
     const char *action = http_form(req, "action");

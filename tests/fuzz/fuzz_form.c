@@ -39,17 +39,8 @@ enum { BODY_FORM = 2, BODY_BAD_FORM = 4 };
 #define BODY_MAX (256 * 1024)
 #define PARTS_MAX 64
 
-/* pages_victim.c's lists for the report form. */
-static const char *const REPORT_BOOLS[] = {"requester.contact.may_leave_message",
-                                           "requester.contact.do_not_contact",
-                                           "risk.danger_now",
-                                           "risk.self_harm",
-                                           "risk.extortion",
-                                           "risk.perpetrator_contact",
-                                           "consent.share_identity_with_platform",
-                                           "good_faith",
-                                           NULL};
-static const char *const FORM_SKIP[] = {"csrf", "action", NULL};
+/* pages_victim.c's fields to leave out (its booleans are INTAKE_FORM_BOOLS). */
+static const char *const FORM_SKIP[] = {"csrf", "action", "switch_lang", NULL};
 
 /* The file parts a reading saw, in order. */
 typedef struct Part {
@@ -334,7 +325,7 @@ static void check_form_json(const Request *req, const json_t *v, int depth)
 /* What page_report_post does with the fields: JSON, empty rows dropped, validated. */
 static void check_report_path(Request *req)
 {
-    json_t *v = formjson_build(req, REPORT_BOOLS, FORM_SKIP);
+    json_t *v = formjson_build(req, INTAKE_FORM_BOOLS, FORM_SKIP);
     CHECK(json_is_object(v));
     check_form_json(req, v, 0);
     formjson_drop_empty_rows(json_object_get(v, "targets"));
