@@ -62,9 +62,9 @@ static void api_submit_job(Request *req)
 
 int api_cases_create(Request *req)
 {
-    /* Every attempt takes a token of the overall rate; only a valid report counts against the
-     * address (guard.h). */
-    unsigned wait = guard_submission_overall(req);
+    /* Every attempt counts as a try of its address and takes a token of the overall rate; a
+     * valid one counts as accepted instead (guard.h). */
+    unsigned wait = guard_submission_attempt(req);
     if (wait)
         return guard_refuse(req, wait);
     IntakeErrors errs;

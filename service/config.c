@@ -35,6 +35,7 @@ void config_defaults(Config *cfg)
     cfg->min_free_mb = 64;
     cfg->limits = (Limits){
         .submit_per_address = 10,
+        .submit_tries_per_address = 30,
         .submit_rate = 5,
         .submit_burst = 50,
         .receipt_per_address = 5,
@@ -176,6 +177,8 @@ int config_set(Config *cfg, const char *key, const char *value, char *err, size_
         {"min-free-mb", 0, 1UL << 20, offsetof(Config, min_free_mb), sizeof(unsigned)},
         {"submit-per-address", 1, 100000, offsetof(Config, limits.submit_per_address),
          sizeof(unsigned)},
+        {"submit-tries-per-address", 1, 100000, offsetof(Config, limits.submit_tries_per_address),
+         sizeof(unsigned)},
         {"submit-rate", 1, 10000, offsetof(Config, limits.submit_rate), sizeof(unsigned)},
         {"submit-burst", 1, 100000, offsetof(Config, limits.submit_burst), sizeof(unsigned)},
         {"receipt-tries-per-address", 1, 1000, offsetof(Config, limits.receipt_per_address),
@@ -310,6 +313,10 @@ const char *config_help(void)
            "  --submit-per-address N  accepted reports from one address before a wait that\n"
            "                        doubles from 1 minute up to 1 hour; refused ones never\n"
            "                        count (default 10)\n"
+           "  --submit-tries-per-address N\n"
+           "                        refused report attempts from one address before a wait\n"
+           "                        that doubles from 10 seconds up to 10 minutes; an accepted\n"
+           "                        report gives its try back (default 30)\n"
            "  --submit-rate N       report attempts a second from all addresses (default 5)\n"
            "  --submit-burst N      report attempts at once from all addresses (default 50)\n"
            "  --receipt-tries-per-address N\n"

@@ -7,9 +7,10 @@
 /* The request limits, passed to guard_init and signin_init. Waits double from the first wait per
  * attempt past the free ones; rates are tokens a second, bursts the bucket's size. */
 typedef struct Limits {
-    unsigned submit_per_address;  /* --submit-per-address: submissions before the doubling wait */
-    unsigned submit_rate;         /* --submit-rate: submissions a second, all addresses */
-    unsigned submit_burst;        /* --submit-burst: submissions at once, all addresses */
+    unsigned submit_per_address; /* --submit-per-address: submissions before the doubling wait */
+    unsigned submit_tries_per_address; /* --submit-tries-per-address: refused before a wait */
+    unsigned submit_rate;              /* --submit-rate: submissions a second, all addresses */
+    unsigned submit_burst;             /* --submit-burst: submissions at once, all addresses */
     unsigned receipt_per_address; /* --receipt-tries-per-address: receipt sign-ins before a wait */
     unsigned receipt_rate;        /* --receipt-rate: receipt sign-ins a second, all addresses */
     unsigned receipt_burst;       /* --receipt-burst: receipt sign-ins at once, all addresses */

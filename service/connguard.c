@@ -1,8 +1,9 @@
 /* Deadlines for slow clients: a record per connection, a sweeper that shuts down the late ones. */
 #include "connguard.h"
 
-#include "clock.h"
 #include "buf.h"
+#include "clock.h"
+#include "linger.h"
 #include "ticker.h"
 
 #include <netinet/in.h>
@@ -125,6 +126,7 @@ void connguard_notify(void *cls, struct MHD_Connection *conn, void **socket_cont
         g->next->prev = g->prev;
     pthread_mutex_unlock(&lock);
     atomic_fetch_sub(&open_now, 1);
+    linger_adopt(g->fd);
     free(g);
     *socket_context = NULL;
 }
@@ -183,14 +185,21 @@ int connguard_start(unsigned header_timeout_s, unsigned rate)
 {
     header_ms = (int64_t)header_timeout_s * 1000;
     min_rate = rate ? rate : 1;
+    if (linger_start() != 0)
+        return -1;
     sweeper = ticker_start("slow-client sweeper", 1000, 1, sweep, NULL, NULL);
-    return sweeper ? 0 : -1;
+    if (!sweeper) {
+        linger_stop();
+        return -1;
+    }
+    return 0;
 }
 
 void connguard_stop(void)
 {
     ticker_stop(sweeper);
     sweeper = NULL;
+    linger_stop();
 }
 
 int connguard_describe(unsigned peer_port, const char **phase, uint64_t *answers)

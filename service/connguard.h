@@ -9,7 +9,8 @@
  *   work  the service is working on the request: no deadline (that is our time, not the client's)
  *   send  the answer is being sent: header_timeout seconds plus one for each min_rate bytes of it
  * A sweeper thread shuts down the socket of a connection past its deadline once a second;
- * libmicrohttpd then sees the end of the stream and closes the connection in its own thread. */
+ * libmicrohttpd then sees the end of the stream and closes the connection in its own thread.
+ * A connection being closed lingers (linger.h) while its client may still be sending. */
 #ifndef TAKEDOWN_CONNGUARD_H
 #define TAKEDOWN_CONNGUARD_H
 
@@ -25,9 +26,9 @@ typedef struct ConnGuardCounts {
     uint64_t in_head, in_body, in_work, in_send; /* of them, in each phase */
 } ConnGuardCounts;
 
-/* Starts the sweeper; returns 0, or -1 when its thread cannot start. */
+/* Starts the sweeper and the lingering close; returns 0, or -1 when a thread cannot start. */
 int connguard_start(unsigned header_timeout_s, unsigned min_rate);
-/* Stops the sweeper (connections are left to libmicrohttpd). */
+/* Stops the sweeper (connections are left to libmicrohttpd) and closes what still lingers. */
 void connguard_stop(void);
 /* The MHD_OPTION_NOTIFY_CONNECTION callback: tracks a connection from its start to its close. */
 void connguard_notify(void *cls, struct MHD_Connection *conn, void **socket_context,

@@ -7,21 +7,28 @@
 #include <stdio.h>
 
 /* Submissions: --submit-per-address (10) accepted reports per address, then a doubling wait
- * from 1 min up to an hour (an hour's quiet forgets); overall --submit-rate (5) attempts a
- * second with bursts of --submit-burst (50) (the secure-intake peer needs about 0.5 a second). */
+ * from 1 min up to an hour (an hour's quiet forgets); --submit-tries-per-address (30) refused
+ * attempts per address, then a doubling wait from 10 s up to 10 min (ten quiet minutes forget);
+ * overall --submit-rate (5) attempts a second with bursts of --submit-burst (50) (the
+ * secure-intake peer needs about 0.5 a second). An address is looked at before the overall
+ * bucket, so that one address's flood, held at its own limit, cannot use up the others' rate. */
 static RateLimit *submit_by_address;
+static RateLimit *tries_by_address;
 static TokenBucket *submit_overall;
 
 void guard_init(const Limits *limits)
 {
     submit_by_address =
         ratelimit_new(limits->submit_per_address, 60 * 1000, 60 * 60 * 1000, 60 * 60 * 1000);
+    tries_by_address =
+        ratelimit_new(limits->submit_tries_per_address, 10 * 1000, 10 * 60 * 1000, 10 * 60 * 1000);
     submit_overall = tokenbucket_new((double)limits->submit_rate, (double)limits->submit_burst);
 }
 
 void guard_shutdown(void)
 {
     ratelimit_free(submit_by_address);
+    ratelimit_free(tries_by_address);
     tokenbucket_free(submit_overall);
 }
 
@@ -43,10 +50,17 @@ static void address_key(Request *req, char out[96])
     snprintf(out, 96, "s:%s", req->client);
 }
 
-unsigned guard_submission_overall(Request *req)
+unsigned guard_submission_attempt(Request *req)
 {
-    (void)req;
-    return tokenbucket_take(submit_overall, clock_now_ms());
+    char key[96];
+    address_key(req, key);
+    int64_t now = clock_now_ms();
+    unsigned wait = ratelimit_wait(tries_by_address, key, now);
+    if (!wait)
+        wait = tokenbucket_take(submit_overall, now);
+    if (!wait)
+        ratelimit_fail(tries_by_address, key, now); /* given back when the report is accepted */
+    return wait;
 }
 
 unsigned guard_submission_count(Request *req)
@@ -55,8 +69,10 @@ unsigned guard_submission_count(Request *req)
     address_key(req, key);
     int64_t now = clock_now_ms();
     unsigned wait = ratelimit_wait(submit_by_address, key, now);
-    if (!wait)
+    if (!wait) {
         ratelimit_fail(submit_by_address, key, now);
+        ratelimit_forgive(tries_by_address, key); /* an accepted report is not a refused try */
+    }
     return wait;
 }
 

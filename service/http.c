@@ -4,6 +4,7 @@
 
 #include "config.h"
 #include "connguard.h"
+#include "linger.h"
 #include "http_strict.h"
 #include "i18n.h"
 #include "log.h"
@@ -938,8 +939,8 @@ static void http_mhd_log(void *cls, const char *fmt, va_list ap)
 }
 
 /* Descriptors the process keeps besides its connections: the database, its log, uploads, the
- * listening socket, link checks. */
-#define FDS_RESERVED 256
+ * listening socket, link checks, lingering closes. */
+#define FDS_RESERVED (256 + LINGER_MAX)
 
 /* The connection limit the open-file limit allows: raises the soft limit towards the hard one,
  * and lowers the limit (saying so) when even that is short. */

@@ -2,6 +2,7 @@
 #include "metrics.h"
 
 #include "connguard.h"
+#include "linger.h"
 #include "reserve.h"
 #include "store.h"
 #include "vault.h"
@@ -87,6 +88,23 @@ void metrics_write(Buf *out)
                (unsigned long long)cg.in_work, (unsigned long long)cg.in_send,
                (unsigned long long)cg.head, (unsigned long long)cg.body,
                (unsigned long long)cg.send);
+    LingerCounts lc;
+    linger_counts(&lc);
+    buf_printf(out,
+               "# HELP takedown_http_lingering Connections closed by us, kept half-open while "
+               "their client still sends (lingering close).\n"
+               "# TYPE takedown_http_lingering gauge\n"
+               "takedown_http_lingering %llu\n"
+               "# HELP takedown_http_lingering_closes_total Connections that lingered.\n"
+               "# TYPE takedown_http_lingering_closes_total counter\n"
+               "takedown_http_lingering_closes_total %llu\n"
+               "# HELP takedown_http_lingering_cut_total Lingering connections closed while the "
+               "client had not: at the time limit, or at once with every place taken.\n"
+               "# TYPE takedown_http_lingering_cut_total counter\n"
+               "takedown_http_lingering_cut_total{reason=\"time\"} %llu\n"
+               "takedown_http_lingering_cut_total{reason=\"full\"} %llu\n",
+               (unsigned long long)lc.now, (unsigned long long)lc.total,
+               (unsigned long long)lc.cut_time, (unsigned long long)lc.cut_full);
     int64_t groups, transactions;
     store_tx_counts(&groups, &transactions);
     buf_printf(out,

@@ -552,7 +552,7 @@ int page_report_post(Request *req)
                                    low ? results_storage_low()
                                        : results_of_intake_submit(INTAKE_SUBMIT_UNAVAILABLE),
                                    u && (u->nfiles || u->storage_refused || u->dropped));
-    unsigned wait = guard_submission_overall(req);
+    unsigned wait = guard_submission_attempt(req);
     if (wait)
         return report_form_limited(req, v, wait, had_files);
     if (!json_object_get(v, "language"))
@@ -563,7 +563,7 @@ int page_report_post(Request *req)
     if (!report || (u && u->error)) {
         json_decref(report);
         contact_errors_to_form(v, &errs);
-        /* Refused: it does not count; a wait already running is said at once, though. */
+        /* Refused: it counts as a try only; a wait already running is said at once, though. */
         ReportForm f = {.status = 422,
                         .errs = &errs,
                         .upload_error = u && u->error ? u->error : NULL,

@@ -79,6 +79,28 @@ test('--submit-per-address 3 (from the config file): 3 accepted reports from one
   assert.equal((await submitValid(s, addr())).status, 201, 'another address is not limited');
 });
 
+test('--submit-tries-per-address 3 --submit-burst 10, clock held still: a flood of refused reports from one address stops at its own limit and leaves the overall rate to others', async () => {
+  const s = await server(['--submit-tries-per-address', '3', '--submit-burst', '10'], { dataDir: staffDir().dir });
+  await clock(s, 'freeze=1');
+  const flooder = addr();
+  for (let i = 1; i <= 3; i++) assert.equal((await submit(s, flooder)).status, 422, `refused ${i}`);
+  for (let i = 1; i <= 20; i++) assertLimited(await submit(s, flooder), `flood ${i}`);
+  assert.equal((await submitValid(s, addr())).status, 201, 'a report from another address is filed');
+  // Accepted reports do not use up an address's tries (they have --submit-per-address).
+  const shelter = addr();
+  for (let i = 1; i <= 4; i++) assert.equal((await submitValid(s, shelter)).status, 201, `accepted ${i}`);
+  assert.equal((await submit(s, shelter)).status, 422, 'its tries are still there');
+  // The wait: 10 s, then one more try, then twice as long.
+  const waiting = await submit(s, flooder);
+  assertLimited(waiting, 'still waiting');
+  assert.equal(waiting.headers.get('retry-after'), '10');
+  await clock(s, 'seconds=9');
+  assertLimited(await submit(s, flooder), 'a second before the wait ends');
+  await clock(s, 'seconds=1');
+  assert.equal((await submit(s, flooder)).status, 422, 'one try once the wait is over');
+  assert.equal((await submit(s, flooder)).headers.get('retry-after'), '20', 'the next wait doubles');
+});
+
 test('--submit-burst 4 --submit-rate 2, clock held still: 4 pass across addresses, the 5th is 429; a second later 2 more', async () => {
   const s = await server(['--submit-burst', '4', '--submit-rate', '2']);
   await clock(s, 'freeze=1');
@@ -144,7 +166,7 @@ test('--staff-tries-per-address 3, clock held still: 3 wrong sign-ins from one a
 test('the limits are listed in --help with their defaults; a value out of bounds is one line and exit 2', () => {
   const help = spawnSync(TAKEDOWND, ['--help'], { encoding: 'utf8' });
   for (const [flag, def] of [
-    ['submit-per-address', '10'], ['submit-rate', '5'], ['submit-burst', '50'],
+    ['submit-per-address', '10'], ['submit-tries-per-address', '30'], ['submit-rate', '5'], ['submit-burst', '50'],
     ['receipt-tries-per-address', '5'], ['receipt-rate', '20'], ['receipt-burst', '40'],
     ['staff-tries-per-account', '5'], ['staff-tries-per-address', '20'],
     ['staff-wait-ms', '1000'], ['staff-wait-max-ms', '900000'],

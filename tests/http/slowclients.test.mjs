@@ -270,6 +270,117 @@ test('connections from one address are capped; other addresses are not held back
   assert.equal((await request('/healthz', { from: '127.0.0.3' })).status, 200);
 });
 
+// One kept-alive connection for reading metrics and moving the clock: a connection per request
+// would itself linger for a moment after each answer and take a lingering place.
+async function keptAlive() {
+  const sock = await open();
+  let buf = Buffer.alloc(0);
+  let waiting = null;
+  sock.on('data', (d) => {
+    buf = Buffer.concat([buf, d]);
+    if (waiting) waiting();
+  });
+  const answer = async () => {
+    for (;;) {
+      const end = buf.indexOf('\r\n\r\n');
+      if (end >= 0) {
+        const head = buf.subarray(0, end).toString('latin1');
+        const length = Number(/\r\ncontent-length: *(\d+)/i.exec(head)?.[1] ?? 0);
+        if (buf.length >= end + 4 + length) {
+          const body = buf.subarray(end + 4, end + 4 + length).toString('utf8');
+          buf = buf.subarray(end + 4 + length);
+          return { status: statusOf(head), body };
+        }
+      }
+      await new Promise((r) => (waiting = r));
+    }
+  };
+  const send = async (method, path) => {
+    sock.write(`${method} ${path} HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\n\r\n`);
+    return answer();
+  };
+  return {
+    async metrics() {
+      const { body } = await send('GET', '/metrics');
+      const read = (name) => Number(new RegExp('^' + name.replace(/[{}"]/g, '\\$&') + ' (\\d+)$', 'm').exec(body)[1]);
+      return {
+        now: read('takedown_http_lingering'),
+        total: read('takedown_http_lingering_closes_total'),
+        time: read('takedown_http_lingering_cut_total{reason="time"}'),
+        full: read('takedown_http_lingering_cut_total{reason="full"}'),
+      };
+    },
+    async clock(query) {
+      assert.equal((await send('POST', '/debug/clock?' + query)).status, 200, 'debug clock');
+    },
+    // Reads the metrics until ok(m) holds (a bound on waiting: the lingering thread looks at the
+    // clock at least once a second).
+    async until(ok, what) {
+      let m;
+      for (let i = 0; i < 300; i++) {
+        m = await this.metrics();
+        if (ok(m)) return m;
+        await sleep(100);
+      }
+      assert.fail(`${what}: ${JSON.stringify(m)}`);
+    },
+    close: () => sock.destroy(),
+  };
+}
+
+const LINGER_MAX = 128; // service/linger.h
+const LINGER_MS = 5000;
+
+test('a connection we close lingers while its client has not closed: LINGER_MAX at once, LINGER_MS each, both sides', async () => {
+  const probe = await keptAlive();
+  await probe.clock('freeze=1');
+  try {
+    const before = await probe.until((m) => m.now === 0, 'nothing lingers at first');
+    // Clients that read their answer (Connection: close) and keep their side open: each lingers.
+    const socks = [];
+    for (let i = 0; i < LINGER_MAX + 1; i++) {
+      const sock = net.connect({ port: srv.port, host: '127.0.0.1', allowHalfOpen: true });
+      sock.on('error', () => {});
+      sock.on('data', () => {});
+      await new Promise((r) => {
+        sock.once('end', r);
+        sock.write('GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n');
+      });
+      socks.push(sock);
+    }
+    const full = await probe.until((m) => m.total - before.total + m.full - before.full >= LINGER_MAX + 1, 'every close seen');
+    assert.equal(full.now, LINGER_MAX, 'LINGER_MAX linger at once');
+    assert.equal(full.total - before.total, LINGER_MAX);
+    assert.equal(full.full - before.full, 1, 'the one past LINGER_MAX is closed at once');
+
+    await probe.clock(`connections=${LINGER_MS / 1000 - 1}`);
+    await sleep(1500); // the lingering thread looks again within a second
+    const early = await probe.metrics();
+    assert.equal(early.now, LINGER_MAX, 'still lingering a second before LINGER_MS');
+    assert.equal(early.time, before.time);
+
+    await probe.clock('connections=2');
+    const late = await probe.until((m) => m.now === 0, 'closed at LINGER_MS');
+    assert.equal(late.time - before.time, LINGER_MAX, 'closed for their time');
+    for (const s of socks) s.destroy();
+
+    // A client that closes its side ends its lingering at once, whatever the clock.
+    const quick = net.connect({ port: srv.port, host: '127.0.0.1', allowHalfOpen: true });
+    quick.on('data', () => {});
+    await new Promise((r) => {
+      quick.once('end', r);
+      quick.write('GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n');
+    });
+    await probe.until((m) => m.total === late.total + 1 && m.now === 1, 'the next one lingers');
+    quick.end();
+    const after = await probe.until((m) => m.now === 0, 'the closing client ended its lingering');
+    assert.equal(after.time, late.time, 'not for its time');
+  } finally {
+    await probe.clock('freeze=0');
+    probe.close();
+  }
+});
+
 // Opens `count` attacking connections spread over `addresses`, a third each slowloris, slow body
 // and slow read, reopening any the server closes (at most count * 3 opens in all) until stop().
 function attack(count, addresses) {

@@ -263,6 +263,44 @@ test('a Cookie header larger than the connection memory: one 431, closed', async
   await refused(get('/healthz', `Host: t\r\nCookie: a=${'b'.repeat(128 * 1024)}\r\n`), 431, '128 KiB cookie');
 });
 
+// The refusal comes while the client is still sending. Closing a socket that holds unread input
+// makes the kernel send a reset, which fails the client's write and throws away the answer before
+// it reads it: the service must keep reading (and dropping) the rest first, a lingering close
+// (RFC 9112, 9.6). The client reads nothing until all of its request is written; 16 MiB is more
+// than the loopback socket buffers hold, so the refusal always comes mid-write. The service's
+// clock stands still meanwhile, so the lingering time (5 s) cannot run out on a slow machine.
+test('a refusal sent while the client is still writing arrives: lingering close', async () => {
+  const clock = async (q) => assert.equal((await fetch(`${srv.base}/debug/clock?${q}`, { method: 'POST' })).status, 200);
+  await clock('freeze=1');
+  const { text, closed, writeError } = await new Promise((resolve) => {
+    const sock = net.connect(srv.port, '127.0.0.1');
+    sock.pause();
+    let got = '';
+    let writeError = null;
+    const timer = setTimeout(() => done(false), BOUND_MS);
+    const done = (closed) => {
+      clearTimeout(timer);
+      sock.destroy();
+      resolve({ text: got, closed, writeError });
+    };
+    sock.on('error', (e) => {
+      writeError = writeError || e.code;
+      done(true);
+    });
+    sock.on('data', (d) => (got += d.toString('latin1')));
+    sock.on('end', () => done(true));
+    sock.write(`GET /healthz HTTP/1.1\r\nHost: t\r\nCookie: a=`);
+    sock.write(Buffer.alloc(16 * MiB, 'b'));
+    sock.end('\r\n\r\n', () => sock.resume());
+  });
+  await clock('freeze=0');
+  assert.equal(writeError, null, 'the client could write all of its request');
+  assert.deepEqual(statuses(text), [431]);
+  assert.ok(closed);
+  const m = await (await fetch(`${srv.base}/metrics`)).text();
+  assert.match(m, /^takedown_http_lingering_closes_total [1-9]/m, 'counted as a lingering close');
+});
+
 test('a Cookie header that fits but cannot be copied (half the connection memory): one 431, closed', { todo: MHD_TODO }, async () => {
   await refused(get('/healthz', `Host: t\r\nCookie: a=${'b'.repeat(48 * 1024)}\r\n`), 431, '48 KiB cookie');
 });
