@@ -185,6 +185,24 @@ int api_staff_case_incident(Request *req)
     return http_reply_json(req, 200, json_pack("{s:O}", "incident", v ? v : json_null()));
 }
 
+int api_staff_case_targets(Request *req)
+{
+    IntakeErrors errs;
+    json_t *targets = intake_validate_targets(json_object_get(req->json, "targets"), 0, &errs);
+    if (!targets)
+        return api_reply_invalid(req, &errs);
+    IntakeAdd added = INTAKE_ADD_ERROR;
+    CaseworkResult r =
+        casework_add_targets(req->session, http_param(req, "case"), targets, clock_now(), &added);
+    size_t n = json_array_size(targets);
+    json_decref(targets);
+    if (r != CW_OK)
+        return results_reply_cw(req, r, NULL);
+    if (added != INTAKE_ADD_OK)
+        return results_reply(req, results_of_intake_add(added));
+    return http_reply_json(req, 201, json_pack("{s:I}", "added", (json_int_t)n));
+}
+
 int api_staff_transition(Request *req)
 {
     int64_t id = http_param_id(req, "id");

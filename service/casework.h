@@ -5,6 +5,7 @@
 #define TAKEDOWN_CASEWORK_H
 
 #include "buf.h"
+#include "intake.h"
 #include "session.h"
 #include "store_queue.h"
 #include "vault.h"
@@ -80,6 +81,15 @@ CaseworkResult casework_incident_attach(const Session *s, const char *case_id, i
                                         int64_t now);
 CaseworkResult casework_incidents(const Session *s, json_t **out);
 CaseworkResult casework_incident_view(const Session *s, int64_t id, int64_t now, json_t **out);
+/* The center's own case of an incident (intake_submit_center) in id, or "" when it has none yet;
+ * CW_NOT_FOUND for no such incident. */
+CaseworkResult casework_center_case_of(const Session *s, int64_t incident,
+                                       char id[CASE_ID_LEN + 1]);
+/* Staff add copies they found (validated by intake_validate_targets) to a case, the center's own
+ * or a victim's: CW_OK with what the adding came to in *added, else why the case could not be
+ * opened. */
+CaseworkResult casework_add_targets(const Session *s, const char *case_id, const json_t *targets,
+                                    int64_t now, IntakeAdd *added);
 
 /* Platforms and routes (admins edit them). A platform's clock_hours: -1 the route's clock,
  * -2 unchanged. */

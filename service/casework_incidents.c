@@ -191,10 +191,49 @@ CaseworkResult casework_incident_view(const Session *s, int64_t id, int64_t now,
         staff_audit(actor, "case.view", a.case_id, what, now);
     }
     vault_secret_free(key);
+    char center[CASE_ID_LEN + 1] = "";
+    store_center_case_of(c, id, center);
     *out = json_pack("{s:I, s:s, s:o, s:o}", "id", (json_int_t)id, "label", label ? label : "",
                      "cases", a.cases, "platforms", a.by_platform);
+    if (center[0])
+        json_object_set_new(*out, "center_case", json_string(center));
     free(label);
     buf_free(&ir.label);
     staff_audit(actor, "incident.view", row, "", now);
     return CW_OK;
+}
+
+CaseworkResult casework_center_case_of(const Session *s, int64_t incident, char id[CASE_ID_LEN + 1])
+{
+    id[0] = '\0';
+    StoreConn *c;
+    CaseworkResult r = cw_staff_conn(s, &c);
+    if (r != CW_OK)
+        return r;
+    IncidentRow ir = {0};
+    StoreStatus st = store_incident_get(c, incident, &ir);
+    buf_free(&ir.label);
+    if (st == STORE_OK)
+        st = store_center_case_of(c, incident, id);
+    return cw_from_store(st);
+}
+
+/* ---- copies the center finds ---- */
+
+CaseworkResult casework_add_targets(const Session *s, const char *case_id, const json_t *targets,
+                                    int64_t now, IntakeAdd *added)
+{
+    StoreConn *c;
+    CaseworkResult r = cw_staff_conn(s, &c);
+    if (r != CW_OK)
+        return r;
+    unsigned char *key = vault_secret_alloc(VAULT_KEY_BYTES);
+    r = cw_key_of_case(c, s, case_id, key);
+    if (r == CW_OK) {
+        char actor[80];
+        cw_actor_of(s, actor);
+        *added = intake_add_targets_to(case_id, key, actor, targets, now);
+    }
+    vault_secret_free(key);
+    return r;
 }

@@ -50,7 +50,12 @@ int page_staff_person_reset_post(Request *req);
 int page_staff_intake(Request *req);
 int page_staff_intake_post(Request *req);
 int page_staff_intake_receipt(Request *req);
+int page_staff_center_case(Request *req);
+int page_staff_center_case_post(Request *req);
+int page_staff_case_targets(Request *req);
+int page_staff_case_targets_post(Request *req);
 int api_staff_intake(Request *req);
+int api_staff_incident_case(Request *req);
 
 /* api_staff.c: staff session, me, TOTP, admin */
 int api_staff_session_create(Request *req);
@@ -102,6 +107,7 @@ int api_staff_assign(Request *req);
 int api_staff_note(Request *req);
 int api_staff_message(Request *req);
 int api_staff_case_incident(Request *req);
+int api_staff_case_targets(Request *req);
 int api_staff_transition(Request *req);
 int api_staff_notice(Request *req);
 int api_staff_incidents(Request *req);

@@ -10,6 +10,7 @@
 #include "states.h"
 #include "store_case.h"
 #include "store_log.h"
+#include "store_registry.h"
 #include "store_staff.h"
 #include "store_target.h"
 
@@ -271,6 +272,7 @@ static void take_target(json_t *t, const char *path, json_t *out, IntakeErrors *
 
 json_t *intake_validate_targets(json_t *in, size_t existing, IntakeErrors *errs)
 {
+    errs->n = 0;
     json_t *out = json_array();
     if (!json_is_array(in)) {
         add_error(errs, "targets", in ? "invalid" : "required");
@@ -508,6 +510,7 @@ typedef struct SubmitArgs {
     IntakeResult *res;
     const unsigned char *org_pk; /* the key the case key was sealed to */
     const IntakeBy *by;          /* NULL: the requester, who gets a session of their own */
+    IntakeSubmit refused;        /* why the transaction refused (it returns STORE_NOT_FOUND) */
 } SubmitArgs;
 
 static StoreStatus submit_tx(StoreConn *c, void *arg)
@@ -524,8 +527,12 @@ static StoreStatus submit_tx(StoreConn *c, void *arg)
     if (s != STORE_OK)
         return s;
     const char *id = a->row.id;
-    if ((s = insert_targets(c, a->key, id, json_object_get(a->report, "targets"), "victim",
-                            a->now)) != STORE_OK)
+    /* Who put it on record: the requester, or the staff member who entered it. */
+    char actor[80];
+    snprintf(actor, sizeof actor, "staff:%s", a->by ? a->by->login : "");
+    const char *by = a->by ? actor : "victim";
+    if ((s = insert_targets(c, a->key, id, json_object_get(a->report, "targets"), by, a->now)) !=
+        STORE_OK)
         return s;
     size_t i;
     json_t *f;
@@ -557,11 +564,28 @@ static StoreStatus submit_tx(StoreConn *c, void *arg)
     buf_free(&body);
     if (s != STORE_OK)
         return s;
-    char actor[80];
-    snprintf(actor, sizeof actor, "staff:%s", a->by ? a->by->login : "");
-    if ((s = store_event_insert(c, id, 0, a->now, a->by ? actor : "victim", "case.reported", NULL,
-                                NULL, NULL)) != STORE_OK)
+    if ((s = store_event_insert(c, id, 0, a->now, by, "case.reported", NULL, NULL, NULL)) !=
+        STORE_OK)
         return s;
+    if (a->by && a->by->incident) { /* the center's own case, under its incident: one */
+        IncidentRow ir = {0};
+        char other[CASE_ID_LEN + 1] = "";
+        s = store_incident_get(c, a->by->incident, &ir);
+        buf_free(&ir.label);
+        if (s == STORE_NOT_FOUND)
+            a->refused = INTAKE_SUBMIT_NO_INCIDENT;
+        if (s == STORE_OK && (s = store_center_case_of(c, a->by->incident, other)) == STORE_OK &&
+            other[0]) {
+            a->refused = INTAKE_SUBMIT_CENTER_EXISTS;
+            s = STORE_NOT_FOUND;
+        }
+        if (s == STORE_OK)
+            s = store_case_set_incident(c, id, a->by->incident);
+        char detail[48];
+        snprintf(detail, sizeof detail, "incident %lld", (long long)a->by->incident);
+        return s == STORE_OK ? store_audit_append(c, a->now, actor, "case.center_open", id, detail)
+                             : s;
+    }
     if (a->by) { /* on someone's behalf: no session; the audit names who entered it, and how */
         char detail[96];
         snprintf(detail, sizeof detail, "channel=%s consent=%s", a->row.channel, a->by->consent);
@@ -637,7 +661,7 @@ static IntakeSubmit submit(const json_t *report, const unsigned char *given_key,
         buf_reset(&r->sealed_key);
         vault_case_key_seal(org.public_key, key, &r->sealed_key);
         json_t *body = intake_case_body(report);
-        if (by) /* how the person consented stays with the case, encrypted like the rest */
+        if (by && !by->incident) /* how the person consented stays with the case, encrypted */
             json_object_set_new(
                 body, "on_behalf",
                 json_pack("{s:s, s:s}", "consent", by->consent, "entered_by", by->login));
@@ -652,6 +676,8 @@ static IntakeSubmit submit(const json_t *report, const unsigned char *given_key,
         }
         if (s == STORE_UNAVAILABLE)
             rc = INTAKE_SUBMIT_UNAVAILABLE;
+        if (s == STORE_NOT_FOUND && a.refused)
+            rc = a.refused;
         if (s != STORE_CONFLICT) /* a clash of ids or lookups: try fresh ones */
             break;
     }
@@ -674,6 +700,16 @@ IntakeSubmit intake_submit_on_behalf(const json_t *report, const IntakeBy *by, i
                                      IntakeResult *res)
 {
     return submit(report, NULL, NULL, 0, by->channel, by, now, res);
+}
+
+IntakeSubmit intake_submit_center(const json_t *report, const IntakeBy *by, int64_t now,
+                                  char case_id[24])
+{
+    IntakeResult res = {0};
+    IntakeSubmit r = submit(report, NULL, NULL, 0, "center", by, now, &res);
+    snprintf(case_id, 24, "%s", res.case_id);
+    vault_wipe(&res, sizeof res); /* the receipt nobody is given */
+    return r;
 }
 
 static const char *const BEHALF_CHANNELS[] = {"walk_in", "hotline", "police", "hospital", NULL};
@@ -709,6 +745,32 @@ json_t *intake_validate_on_behalf(json_t *in, int64_t now, const char *login, In
     return report;
 }
 
+json_t *intake_validate_center(json_t *in, int64_t now, const char *login, int64_t incident,
+                               IntakeBy *by, IntakeErrors *errs)
+{
+    /* The victim's checks for what the center records (the incident, the description, the
+     * copies), with the parts only a requester has filled in as nobody's: no one to contact, no
+     * consent asked, signed by the staff member. */
+    json_t *copy = json_is_object(in) ? json_copy(in) : json_object();
+    json_object_set_new(copy, "requester", json_pack("{s:s}", "role", "self"));
+    json_object_set_new(copy, "good_faith", json_true());
+    json_object_set_new(copy, "signature", json_string(login));
+    json_object_del(copy, "risk");
+    json_object_del(copy, "consent");
+    json_t *report = intake_validate(copy, now, errs);
+    json_decref(copy);
+    if (!report)
+        return NULL;
+    json_object_set_new(
+        report, "requester",
+        json_pack("{s:s, s:{s:s}}", "role", "center", "contact", "channel", "none"));
+    by->channel = "center";
+    by->consent = "none";
+    by->incident = incident;
+    snprintf(by->login, sizeof by->login, "%s", login);
+    return report;
+}
+
 /* 1 when a committed case names the upload, 0 when none does, -1 when the store cannot tell. */
 static int upload_filed(void *arg, const char *id)
 {
@@ -735,7 +797,9 @@ int intake_recover_uploads(void)
 }
 
 typedef struct AddArgs {
-    const Session *s;
+    const char *case_id;
+    const unsigned char *key;
+    const char *actor;
     const json_t *targets;
     int64_t now;
     IntakeAdd refused; /* why the transaction refused (it returns STORE_CONFLICT then) */
@@ -746,7 +810,7 @@ static StoreStatus add_targets_tx(StoreConn *c, void *arg)
     AddArgs *a = arg;
     int64_t have = 0;
     int withdrawn = 0;
-    StoreStatus s = store_case_facts(c, a->s->case_id, &have, &withdrawn);
+    StoreStatus s = store_case_facts(c, a->case_id, &have, &withdrawn);
     if (s != STORE_OK)
         return s;
     /* Counted here, under the write lock: a parallel add waits for this one to commit. */
@@ -754,21 +818,29 @@ static StoreStatus add_targets_tx(StoreConn *c, void *arg)
         a->refused = withdrawn ? INTAKE_ADD_WITHDRAWN : INTAKE_ADD_TOO_MANY;
         return STORE_CONFLICT;
     }
-    s = insert_targets(c, a->s->key, a->s->case_id, a->targets, "victim", a->now);
+    s = insert_targets(c, a->key, a->case_id, a->targets, a->actor, a->now);
     if (s != STORE_OK)
         return s;
-    if ((s = store_case_touch(c, a->s->case_id, a->now)) != STORE_OK)
+    if ((s = store_case_touch(c, a->case_id, a->now)) != STORE_OK)
         return s;
-    return store_audit_append(c, a->now, "victim", "case.add_targets", a->s->case_id, "");
+    return store_audit_append(c, a->now, a->actor, "case.add_targets", a->case_id, "");
 }
 
-IntakeAdd intake_add_targets(const Session *s, const json_t *targets, int64_t now)
+IntakeAdd intake_add_targets_to(const char *case_id, const unsigned char *key, const char *actor,
+                                const json_t *targets, int64_t now)
 {
-    AddArgs a = {s, targets, now, INTAKE_ADD_OK};
+    AddArgs a = {case_id, key, actor, targets, now, INTAKE_ADD_OK};
     StoreStatus st = store_tx(add_targets_tx, &a);
     if (st == STORE_OK)
         return INTAKE_ADD_OK;
     if (st == STORE_UNAVAILABLE)
         return INTAKE_ADD_UNAVAILABLE;
+    if (st == STORE_NOT_FOUND)
+        return INTAKE_ADD_NOT_FOUND;
     return st == STORE_CONFLICT && a.refused ? a.refused : INTAKE_ADD_ERROR;
+}
+
+IntakeAdd intake_add_targets(const Session *s, const json_t *targets, int64_t now)
+{
+    return intake_add_targets_to(s->case_id, s->key, "victim", targets, now);
 }

@@ -44,7 +44,7 @@ typedef struct IntakeErrors {
 /* Checks a report and returns its normalised form (links canonicalised, platforms recognised,
  * defaults filled), or NULL with every problem found in errs. */
 json_t *intake_validate(json_t *in, int64_t now, IntakeErrors *errs);
-/* Checks an array of further targets (the victim adding copies later); NULL with errs on error.
+/* Checks an array of further targets (copies added later); NULL with every problem in errs.
  * existing is how many targets the case has (the total is bounded). */
 json_t *intake_validate_targets(json_t *in, size_t existing, IntakeErrors *errs);
 
@@ -73,6 +73,8 @@ typedef enum IntakeSubmit {
     INTAKE_SUBMIT_OK = 0,
     INTAKE_SUBMIT_ERROR,       /* ours (logged) */
     INTAKE_SUBMIT_UNAVAILABLE, /* the disk refused the write (full or failing): nothing was kept */
+    INTAKE_SUBMIT_NO_INCIDENT, /* the center's case: its incident does not exist */
+    INTAKE_SUBMIT_CENTER_EXISTS, /* the center's case: its incident has one already */
 } IntakeSubmit;
 
 /* Files a validated report as a new case: a new case key (or, when key is not NULL, the fresh key
@@ -82,11 +84,13 @@ typedef enum IntakeSubmit {
 IntakeSubmit intake_submit(const json_t *report, const unsigned char *key, const StoredFile *files,
                            size_t nfiles, const char *channel, int64_t now, IntakeResult *res);
 
-/* Who entered a report on someone's behalf, by which channel, and how the person consented. */
+/* Who entered a report on someone's behalf, by which channel, and how the person consented; or
+ * which incident the center's own case is for. */
 typedef struct IntakeBy {
-    const char *channel; /* walk_in, hotline, police or hospital (static strings) */
-    const char *consent; /* in_person, phone or writing (static strings) */
+    const char *channel; /* walk_in, hotline, police, hospital or center (static strings) */
+    const char *consent; /* in_person, phone, writing, or none for the center (static strings) */
     char login[64];      /* the staff member who entered it */
+    int64_t incident;    /* the center's case: its incident; 0 for a report on someone's behalf */
 } IntakeBy;
 
 /* A report a caseworker enters for a person not using the site: the same checks as
@@ -100,6 +104,18 @@ json_t *intake_validate_on_behalf(json_t *in, int64_t now, const char *login, In
 IntakeSubmit intake_submit_on_behalf(const json_t *report, const IntakeBy *by, int64_t now,
                                      IntakeResult *res);
 
+/* The center's own case for an incident (its incident ledger): what its staff record before any
+ * victim asks (the incident, a description, the copies its patrol found online and the holders
+ * near the scene), checked as a report is, but with no requester: nobody to contact, no consent,
+ * signed by login. Fills by for intake_submit_center; NULL with every problem in errs. */
+json_t *intake_validate_center(json_t *in, int64_t now, const char *login, int64_t incident,
+                               IntakeBy *by, IntakeErrors *errs);
+/* Files it as a case of channel and requester "center", under its incident (checked in the same
+ * transaction: INTAKE_SUBMIT_NO_INCIDENT, or INTAKE_SUBMIT_CENTER_EXISTS when the incident has
+ * its center case already), with a receipt that nobody is given (wiped at once): no one can sign
+ * in to it. The audit names the staff member. */
+IntakeSubmit intake_submit_center(const json_t *report, const IntakeBy *by, int64_t now,
+                                  char case_id[24]);
 /* At start, before serving: finishes what a crash cut short between a report's commit and its
  * screenshots' move into place (filestore_recover), and removes uploads no report took. Logs what
  * it did; 0 or -1. */
@@ -112,9 +128,14 @@ typedef enum IntakeAdd {
     INTAKE_ADD_TOO_MANY,    /* the case would hold more than INTAKE_TARGETS_MAX copies */
     INTAKE_ADD_WITHDRAWN,   /* the case was withdrawn */
     INTAKE_ADD_UNAVAILABLE, /* the disk refused the write (full or failing): nothing was kept */
+    INTAKE_ADD_NOT_FOUND,   /* no such case */
 } IntakeAdd;
-/* Adds validated targets to a victim's case (session holds the case key). The cap and the
- * withdrawal are checked inside the inserting transaction, so parallel adds cannot pass it. */
+/* Adds validated targets to a case whose key is key, in the name of actor ("victim", or
+ * "staff:<login>"). The cap and the withdrawal are checked inside the inserting transaction, so
+ * parallel adds cannot pass it. */
+IntakeAdd intake_add_targets_to(const char *case_id, const unsigned char *key, const char *actor,
+                                const json_t *targets, int64_t now);
+/* intake_add_targets_to for a victim's own case (the session holds its key). */
 IntakeAdd intake_add_targets(const Session *s, const json_t *targets, int64_t now);
 /* Counts Unicode characters of a UTF-8 string. */
 size_t intake_chars(const char *s);

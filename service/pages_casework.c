@@ -397,6 +397,18 @@ int page_staff_queue(Request *req)
     json_object_set_new(ctx, "states", state_options(f.state));
     json_object_set_new(ctx, "platforms", platform_options(f.platform));
     json_object_set_new(ctx, "routes", route_options(f.route));
+    /* The assignee is chosen from the accounts that may take a case, as on the case page. */
+    json_t *staff = NULL;
+    if (casework_staff_choices(&staff) == CW_OK) {
+        const char *chosen = http_query(req, "assignee");
+        size_t i;
+        json_t *a;
+        json_array_foreach(staff, i, a) json_object_set_new(
+            a, "selected",
+            json_boolean(chosen &&
+                         !strcmp(chosen, json_string_value(json_object_get(a, "login")))));
+        json_object_set_new(ctx, "staff", staff);
+    }
     /* The deadline column's header links to the other order; aria-sort says the current one. */
     json_object_set_new(ctx, "sort", json_string(f.desc ? "-due" : "due"));
     json_object_set_new(ctx, "sort_desc", json_boolean(f.desc));

@@ -1,11 +1,16 @@
-/* Intake on someone's behalf: a caseworker records a request for a person who is not using the
- * site (at the counter, on the hotline, by a police or hospital referral). The form posts the same
- * fields as the public report form, plus the channel and how the person consented, through the
- * same validator and encryption (intake_validate_on_behalf, intake_submit_on_behalf). The receipt
- * is shown once, through the same one-time table as the public receipt, and never stored. */
+/* The forms staff fill in to put a case on record, all through the report's validator:
+ * - intake on someone's behalf: a caseworker records a request for a person who is not using the
+ *   site (at the counter, on the hotline, by a police or hospital referral). The form posts the
+ *   same fields as the public report form, plus the channel and how the person consented, through
+ *   the same validator and encryption (intake_validate_on_behalf, intake_submit_on_behalf). The
+ *   receipt is shown once, through the same one-time table as the public receipt, never stored;
+ * - the center's own case for an incident (its incident ledger), before anyone asks: the
+ *   incident and the copies its patrol found, no requester (intake_validate_center);
+ * - copies staff found, added to a case (casework_add_targets). */
 #include "handlers.h"
 
 #include "auth.h"
+#include "casework.h"
 #include "clock.h"
 #include "formjson.h"
 #include "intake.h"
@@ -102,23 +107,36 @@ static const char *at(json_t *v, const char *a, const char *b)
     return json_string_value(o);
 }
 
-/* The form with the values v (stolen; NULL: a fresh form) and the problems errs (NULL: none). */
-static int intake_form(Request *req, int status, json_t *v, const IntakeErrors *errs,
-                       int consent_confirmed)
+static const char *const INCIDENTS[] = {"crime",      "accident", "intimate", "deepfake",
+                                        "harassment", "other",    NULL};
+
+/* What every one of these forms shows: its title, the values v (stolen; NULL: a fresh form), the
+ * problems errs (NULL: none) with the rows of copies, and the incident types. */
+static json_t *form_ctx(Request *req, const char *title, json_t *v, const IntakeErrors *errs)
 {
     if (!v)
         v = json_object();
-    json_t *ctx = page_staff_ctx(req, "intake.title");
+    json_t *ctx = page_staff_ctx(req, title);
     IntakeErrors none = {0};
     add_errors(ctx, errs ? errs : &none);
     json_t *targets = json_object_get(v, "targets");
     add_rows(ctx, json_is_array(targets) ? targets : NULL);
+    json_object_set_new(ctx, "incidents",
+                        choices(INCIDENTS, "incident.", at(v, "incident", "type")));
+    json_object_set_new(ctx, "v", v);
+    return ctx;
+}
+
+/* The form with the values v (stolen; NULL: a fresh form) and the problems errs (NULL: none). */
+static int intake_form(Request *req, int status, json_t *v, const IntakeErrors *errs,
+                       int consent_confirmed)
+{
+    json_t *ctx = form_ctx(req, "intake.title", v, errs);
+    v = json_object_get(ctx, "v");
     static const char *const channels[] = {"walk_in", "hotline", "police", "hospital", NULL};
     static const char *const consents[] = {"in_person", "phone", "writing", NULL};
     static const char *const roles[] = {"self", "guardian", "representative", "relative", NULL};
     static const char *const contacts[] = {"none", "phone", "email", NULL};
-    static const char *const incidents[] = {"crime",      "accident", "intimate", "deepfake",
-                                            "harassment", "other",    NULL};
     static const char *const preserve[] = {"none", "fingerprint", "sealed_copy", "police", NULL};
     static const char *const langs[] = {"zh-CN", "en", NULL};
     json_object_set_new(ctx, "channels",
@@ -130,14 +148,11 @@ static int intake_form(Request *req, int status, json_t *v, const IntakeErrors *
     json_object_set_new(ctx, "contacts",
                         choices(contacts, "intake.contact.",
                                 json_string_value(json_object_get(contact, "channel"))));
-    json_object_set_new(ctx, "incidents",
-                        choices(incidents, "incident.", at(v, "incident", "type")));
     json_object_set_new(ctx, "preserve",
                         choices(preserve, "preservation.", at(v, "consent", "preservation")));
     const char *lang = at(v, "language", NULL);
     json_object_set_new(ctx, "langs", choices(langs, "intake.lang.", lang ? lang : req->lang));
     json_object_set_new(ctx, "consent_confirmed", json_boolean(consent_confirmed));
-    json_object_set_new(ctx, "v", v);
     return http_reply_page(req, status, "staff_intake", ctx);
 }
 
@@ -249,4 +264,128 @@ int page_staff_intake_receipt(Request *req)
     int st = receipt_page(req, 201, receipt, case_id);
     vault_wipe(receipt, sizeof receipt);
     return st;
+}
+
+/* ---- the center's own case for an incident ---- */
+
+static int center_form(Request *req, int status, int64_t incident, json_t *v,
+                       const IntakeErrors *errs)
+{
+    json_t *ctx = form_ctx(req, "center.title", v, errs);
+    json_object_set_new(ctx, "incident", json_integer(incident));
+    return http_reply_page(req, status, "staff_center_case", ctx);
+}
+
+static void center_job(Request *req)
+{
+    IntakeJob *j = req->ctx;
+    char case_id[24], to[64];
+    IntakeSubmit r = intake_submit_center(j->report, &j->by, clock_now(), case_id);
+    if (r == INTAKE_SUBMIT_CENTER_EXISTS) { /* another caseworker's, opened meanwhile */
+        snprintf(to, sizeof to, "/staff/incidents/%lld", (long long)j->by.incident);
+        http_reply_redirect(req, 303, to);
+        return;
+    }
+    if (r != INTAKE_SUBMIT_OK) {
+        results_reply(req, results_of_intake_submit(r));
+        return;
+    }
+    snprintf(to, sizeof to, "/staff/cases/%s", case_id);
+    http_reply_redirect(req, 303, to);
+}
+
+/* The incident of the route, when the center may open its case for it; else 0, the page having
+ * answered with *status: no such incident (or not for this account), or the incident's center
+ * case, where the form leads once there is one. */
+static int64_t center_incident(Request *req, int *status)
+{
+    char center[CASE_ID_LEN + 1] = "", to[64];
+    int64_t incident = http_param_id(req, "id");
+    CaseworkResult r =
+        incident ? casework_center_case_of(req->session, incident, center) : CW_NOT_FOUND;
+    if (r != CW_OK) {
+        *status = results_reply_cw(req, r, NULL);
+        return 0;
+    }
+    if (center[0]) {
+        snprintf(to, sizeof to, "/staff/cases/%s", center);
+        *status = http_reply_redirect(req, 303, to);
+        return 0;
+    }
+    return incident;
+}
+
+int page_staff_center_case(Request *req)
+{
+    int status = 0;
+    int64_t incident = center_incident(req, &status);
+    return incident ? center_form(req, 200, incident, NULL, NULL) : status;
+}
+
+int page_staff_center_case_post(Request *req)
+{
+    int status = 0;
+    int64_t incident = center_incident(req, &status);
+    if (!incident)
+        return status;
+    json_t *v = formjson_build(req, NULL, INTAKE_SKIP);
+    formjson_drop_empty_rows(json_object_get(v, "targets"));
+    if (!json_object_get(v, "language"))
+        json_object_set_new(v, "language", json_string(req->lang));
+    IntakeErrors errs;
+    IntakeJob *j = xcalloc(1, sizeof *j);
+    j->report =
+        intake_validate_center(v, clock_now(), req->session->login, incident, &j->by, &errs);
+    if (!j->report) {
+        intake_job_free(j);
+        return center_form(req, 422, incident, v, &errs);
+    }
+    json_decref(v);
+    req->ctx = j;
+    req->ctx_free = intake_job_free;
+    return http_run_slow(req, center_job);
+}
+
+/* ---- copies staff found, added to a case ---- */
+
+static int targets_form(Request *req, int status, json_t *v, const IntakeErrors *errs)
+{
+    json_t *ctx = form_ctx(req, "cw.add_targets.title", v, errs);
+    json_object_set_new(ctx, "case_ref", json_string(http_param(req, "case")));
+    return http_reply_page(req, status, "staff_case_targets", ctx);
+}
+
+int page_staff_case_targets(Request *req)
+{
+    return targets_form(req, 200, NULL, NULL);
+}
+
+int page_staff_case_targets_post(Request *req)
+{
+    json_t *v = formjson_build(req, NULL, INTAKE_SKIP);
+    formjson_drop_empty_rows(json_object_get(v, "targets"));
+    IntakeErrors errs;
+    json_t *targets = intake_validate_targets(json_object_get(v, "targets"), 0, &errs);
+    if (!targets)
+        return targets_form(req, 422, v, &errs);
+    IntakeAdd added = INTAKE_ADD_ERROR;
+    const char *case_id = http_param(req, "case");
+    CaseworkResult r = casework_add_targets(req->session, case_id, targets, clock_now(), &added);
+    json_decref(targets);
+    if (r != CW_OK) {
+        json_decref(v);
+        return results_reply_cw(req, r, NULL);
+    }
+    if (added == INTAKE_ADD_TOO_MANY) {
+        errs.n = 1;
+        snprintf(errs.e[0].field, sizeof errs.e[0].field, "targets");
+        errs.e[0].code = "too_many";
+        return targets_form(req, 422, v, &errs);
+    }
+    json_decref(v);
+    if (added != INTAKE_ADD_OK)
+        return results_reply(req, results_of_intake_add(added));
+    char to[64];
+    snprintf(to, sizeof to, "/staff/cases/%s#targets", case_id);
+    return http_reply_redirect(req, 303, to);
 }

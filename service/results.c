@@ -71,7 +71,12 @@ static const struct {
     /* The case would hold too many copies: a field error of the list of copies. */
     {KIND_INTAKE_ADD, INTAKE_ADD_TOO_MANY, {422, "invalid", "field.too_many", "targets"}},
     {KIND_INTAKE_ADD, INTAKE_ADD_UNAVAILABLE, STORAGE_UNAVAILABLE},
+    {KIND_INTAKE_ADD, INTAKE_ADD_NOT_FOUND, {404, "not_found", "error.not_found", NULL}},
     {KIND_INTAKE_SUBMIT, INTAKE_SUBMIT_UNAVAILABLE, STORAGE_UNAVAILABLE},
+    {KIND_INTAKE_SUBMIT, INTAKE_SUBMIT_NO_INCIDENT, {404, "not_found", "error.not_found", NULL}},
+    {KIND_INTAKE_SUBMIT,
+     INTAKE_SUBMIT_CENTER_EXISTS,
+     {409, "center_case_exists", "error.center_case_exists", NULL}},
 };
 
 static ResultReply results_find(ResultKind kind, int result)

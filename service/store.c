@@ -757,6 +757,22 @@ static int dir_writable(const char *dir)
     return 0;
 }
 
+/* After a migration that edited a table's definition in place (writable_schema): one more than
+ * the schema version, so that every connection, this one too, reads the definitions again. */
+static int schema_version_bump(StoreConn *c, char **msg)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(c->db, "PRAGMA schema_version", -1, &st, NULL) != SQLITE_OK)
+        return SQLITE_ERROR;
+    int v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+    sqlite3_finalize(st);
+    if (v < 0)
+        return SQLITE_ERROR;
+    char set[64];
+    snprintf(set, sizeof set, "PRAGMA schema_version=%d;", v + 1);
+    return sqlite3_exec(c->db, set, NULL, NULL, msg);
+}
+
 static int migrate(StoreConn *c, char *err, size_t err_size)
 {
     sqlite3_stmt *st;
@@ -783,6 +799,8 @@ static int migrate(StoreConn *c, char *err, size_t err_size)
         snprintf(setv, sizeof setv, "PRAGMA user_version=%d;", n);
         if (sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK ||
             sqlite3_exec(c->db, (const char *)a->data, NULL, NULL, &msg) != SQLITE_OK ||
+            (strstr((const char *)a->data, "writable_schema") &&
+             schema_version_bump(c, &msg) != SQLITE_OK) ||
             sqlite3_exec(c->db, setv, NULL, NULL, &msg) != SQLITE_OK ||
             sqlite3_exec(c->db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
             snprintf(err, err_size, "migration %s failed: %s", a->path, msg ? msg : "?");

@@ -221,6 +221,22 @@ StoreStatus store_case_set_incident(StoreConn *c, const char *id, int64_t incide
     return store_exec_one(c, st, __func__);
 }
 
+static int id_row(sqlite3_stmt *st, void *p)
+{
+    snprintf(p, CASE_ID_LEN + 1, "%s", (const char *)sqlite3_column_text(st, 0));
+    return 0;
+}
+
+StoreStatus store_center_case_of(StoreConn *c, int64_t incident_id, char id[CASE_ID_LEN + 1])
+{
+    sqlite3_stmt *st = store_stmt(c, "SELECT id FROM cases WHERE incident_id = :incident_id AND "
+                                     "channel = 'center' ORDER BY created_at LIMIT 1");
+    store_bind_int64_n(st, ":incident_id", incident_id);
+    id[0] = '\0';
+    StoreStatus s = store_one(c, st, id_row, id, __func__);
+    return s == STORE_NOT_FOUND ? STORE_OK : s;
+}
+
 StoreStatus store_case_set_purge(StoreConn *c, const char *case_id, int64_t purge_after)
 {
     sqlite3_stmt *st = store_stmt(

@@ -77,6 +77,9 @@ StoreStatus store_case_set_org_wrap(StoreConn *c, const char *id, const Buf *wra
 StoreStatus store_case_set_assignee(StoreConn *c, const char *id, int64_t staff_id, int64_t now);
 /* Links the case to an incident (0: none). */
 StoreStatus store_case_set_incident(StoreConn *c, const char *id, int64_t incident_id);
+/* The center's own case of an incident (channel "center"; the first, should there be more), or
+ * "" in id when it has none. */
+StoreStatus store_center_case_of(StoreConn *c, int64_t incident_id, char id[CASE_ID_LEN + 1]);
 /* Sets (0 clears) the purge date; a withdrawn case keeps the one it has. */
 StoreStatus store_case_set_purge(StoreConn *c, const char *case_id, int64_t purge_after);
 /* Sets or lifts the legal hold that keeps a case from being purged. */

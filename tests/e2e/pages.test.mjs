@@ -52,6 +52,21 @@ before(async () => {
   assert.equal(view.status, 200);
   ids.online = view.body.targets.find((x) => x.kind === 'online').id;
   ids.offline = view.body.targets.find((x) => x.kind === 'offline').id;
+  // An incident with the center's own case (issue 13), and one without (its form).
+  const asStaff = (p, json) => call(srv.base, 'POST', p, { cookie: ids.staffCookie, csrf: staff.body.csrf, json });
+  for (const key of ['incident', 'incidentEmpty']) {
+    const inc = await asStaff('/api/v1/staff/incidents', { label: `Incident ${key}` });
+    assert.equal(inc.status, 201, inc.text);
+    ids[key] = inc.body.id;
+  }
+  const center = await asStaff(`/api/v1/staff/incidents/${ids.incident}/case`, {
+    incident: { type: 'crime', place: 'Station square' },
+    description: 'Found by the patrol',
+    targets: [{ kind: 'online', url: 'https://www.douyin.com/video/7300000000000000001' }, { kind: 'offline', holder: 'Shop CCTV', where: 'North gate' }],
+  });
+  assert.equal(center.status, 201, center.text);
+  ids.center = center.body.case;
+  assert.equal((await asStaff(`/api/v1/staff/cases/${ids.case}/incident`, { incident: ids.incident })).status, 200);
   browser = await launch();
 });
 
@@ -91,7 +106,9 @@ const STAFF_PAGES = () => [
   ['queue', '/staff'], ['case', `/staff/cases/${ids.case}`], ['notice', `/staff/targets/${ids.online}/notice`],
   ['visit-sheet', `/staff/targets/${ids.offline}/visit-sheet`], ['incidents', '/staff/incidents'],
   ['platforms', '/staff/platforms'], ['stats', '/staff/stats'], ['audit', '/staff/audit'],
-  ['settings', '/staff/settings'], ['totp', '/staff/totp'],
+  ['settings', '/staff/settings'], ['totp', '/staff/totp'], ['incident', `/staff/incidents/${ids.incident}`],
+  ['center-case', `/staff/cases/${ids.center}`], ['center-form', `/staff/incidents/${ids.incidentEmpty}/case`],
+  ['add-copies', `/staff/cases/${ids.case}/targets`],
 ];
 
 for (const [view, opts] of Object.entries(VIEWS)) {

@@ -8,10 +8,9 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { startServer, ctl, tempDir, call as callAs } from './lib.mjs';
+import { startServer, initStaff, call as callAs } from './lib.mjs';
 
-let srv, dir;
-const pw = {};
+let srv, dir, pw;
 let xffN = 0;
 const xff = () => `10.13.${Math.floor(++xffN / 200)}.${xffN % 200 + 1}`;
 
@@ -75,15 +74,7 @@ function assertReceiptNowhere(receipt) {
 }
 
 before(async () => {
-  dir = tempDir('takedown-intake-');
-  pw.admin = 'Admin-' + randomBytes(8).toString('hex');
-  const init = ctl(['init', '--data-dir', dir, '--admin', 'admin'], [pw.admin, pw.admin]);
-  assert.equal(init.status, 0, init.stderr);
-  for (const [login, role] of [['cw1', 'caseworker'], ['aud1', 'auditor'], ['admin2', 'admin']]) {
-    pw[login] = `${login}-` + randomBytes(8).toString('hex');
-    const r = ctl(['user', 'add', '--data-dir', dir, '--as', 'admin', '--role', role, login], [pw.admin, pw[login], pw[login]]);
-    assert.equal(r.status, 0, r.stderr);
-  }
+  ({ dir, pw } = initStaff('takedown-intake-', [['cw1', 'caseworker'], ['aud1', 'auditor'], ['admin2', 'admin']]));
   srv = await startServer({ dataDir: dir, args: ['--trust-proxy'] });
 });
 

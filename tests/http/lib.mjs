@@ -1,6 +1,6 @@
 // Starts the real takedownd on a free port with a fresh data directory, for HTTP tests.
 import { spawn, spawnSync } from 'node:child_process';
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -54,6 +54,21 @@ export function ctl(args, stdinLines = []) {
     timeout: 60000,
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+// A data directory made by `takedownctl init` with an admin, then `user add` of each [login, role]
+// in accounts; returns {dir, pw} (pw: login -> its random password). Asserts each step.
+export function initStaff(prefix, accounts = []) {
+  const dir = tempDir(prefix);
+  const pw = { admin: 'Admin-' + randomBytes(8).toString('hex') };
+  const init = ctl(['init', '--data-dir', dir, '--admin', 'admin'], [pw.admin, pw.admin]);
+  if (init.status !== 0) throw new Error('takedownctl init: ' + init.stderr);
+  for (const [login, role] of accounts) {
+    pw[login] = `${login}-` + randomBytes(8).toString('hex');
+    const r = ctl(['user', 'add', '--data-dir', dir, '--as', 'admin', '--role', role, login], [pw.admin, pw[login], pw[login]]);
+    if (r.status !== 0) throw new Error(`takedownctl user add ${login}: ` + r.stderr);
+  }
+  return { dir, pw };
 }
 
 // Starts a server; opts.args adds flags, opts.dataDir reuses a directory, opts.env adds to the

@@ -167,6 +167,18 @@ async function receiptPage(server, headers) {
 }
 const siteOf = (html) => /<strong class="site-address" lang="en">([^<]*)<\/strong>/.exec(html)?.[1] ?? null;
 
+test('the queue page\'s assignee filter is a choice of the accounts that may take a case, the chosen one kept', async () => {
+  const page = await asCw('GET', '/staff?queue=all');
+  assert.equal(page.status, 200);
+  const select = /<select name="assignee">([^]*?)<\/select>/.exec(page.text);
+  assert.ok(select, 'a select, not a typed login');
+  const logins = [...select[1].matchAll(/<option value="([^"]*)"/g)].map((m) => m[1]);
+  assert.deepEqual(logins.sort(), ['', 'admin', 'cw1']);
+  const chosen = await asCw('GET', '/staff?queue=all&assignee=cw1');
+  assert.match(chosen.text, /<option value="cw1" selected>/);
+  assert.doesNotMatch(chosen.text, /<option value="admin" selected>/);
+});
+
 test('the receipt card names the site: --public-url, else the Host used; never X-Forwarded-Host', async () => {
   assert.equal(siteOf(await receiptPage(srv, { Host: `127.0.0.1:${srv.port}` })), `http://127.0.0.1:${srv.port}`);
   // Behind the trusted proxy: the scheme from X-Forwarded-Proto, the host from Host only.
