@@ -21,5 +21,6 @@ int ctl_org(int argc, char **argv);
 int ctl_audit(int argc, char **argv);
 int ctl_stats(int argc, char **argv);
 int ctl_check(int argc, char **argv);
+int ctl_platform(int argc, char **argv);
 
 #endif

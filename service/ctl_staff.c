@@ -1,9 +1,11 @@
-/* takedownctl init, user, passwd, recover, audit: accounts and the org key from the command line.
- * Secrets come from stdin one per line (echo off on a terminal) and are wiped after use. */
+/* takedownctl init, user, passwd, recover, audit, platform: staff and platform accounts and the
+ * org key from the command line. Secrets come from stdin one per line (echo off on a terminal) and
+ * are wiped after use. */
 #include "ctl.h"
 
 #include "orgkey.h"
 
+#include "desk.h"
 #include "log.h"
 #include "retention.h"
 #include "staff.h"
@@ -31,6 +33,9 @@ typedef struct CtlArgs {
     const char *as;
     const char *role;
     const char *admin;
+    const char *platform;
+    const char *public_key;
+    const char *days;
     const char *positional[2];
     int npositional;
     int dry_run;
@@ -51,6 +56,12 @@ static int ctl_parse(int argc, char **argv, CtlArgs *a)
             slot = &a->role;
         else if (strcmp(argv[i], "--admin") == 0)
             slot = &a->admin;
+        else if (strcmp(argv[i], "--platform") == 0)
+            slot = &a->platform;
+        else if (strcmp(argv[i], "--public-key") == 0)
+            slot = &a->public_key;
+        else if (strcmp(argv[i], "--days") == 0)
+            slot = &a->days;
         else if (strcmp(argv[i], "--dry-run") == 0) {
             a->dry_run = 1;
             continue;
@@ -356,4 +367,86 @@ int ctl_audit(int argc, char **argv)
     }
     printf("audit log intact: %lld entries\n", (long long)rows);
     return 0;
+}
+
+/* ---- platform desk accounts ---- */
+
+static int desk_report(const char *cmd, DeskResult r, StaffResult why)
+{
+    if (r == DESK_OK)
+        return 0;
+    fprintf(stderr, "takedownctl %s: %s\n", cmd,
+            r == DESK_STAFF ? staff_result_text(why) : desk_result_text(r));
+    return 1;
+}
+
+static void print_account(void *arg, const DeskAccountRow *r)
+{
+    (void)arg;
+    char pk[VAULT_HEX_KEY_TEXT];
+    vault_to_hex(r->public_key, sizeof r->public_key, pk);
+    printf("%s\t%s\tcreated %lld\t%s\ttokens %lld\n", r->platform, pk, (long long)r->created_at,
+           r->revoked_at ? "revoked" : "live", (long long)r->tokens);
+}
+
+int ctl_platform(int argc, char **argv)
+{
+    CtlArgs a;
+    if (ctl_parse(argc, argv, &a) != 0)
+        return 2;
+    const char *verb = a.npositional > 0 ? a.positional[0] : "";
+    int add = strcmp(verb, "add") == 0, revoke = strcmp(verb, "revoke") == 0;
+    if (strcmp(verb, "list") == 0 && a.npositional == 1) {
+        if (ctl_open(&a) != 0)
+            return 1;
+        DeskResult r = desk_platform_list(print_account, NULL);
+        store_close();
+        return desk_report("platform list", r, STAFF_OK);
+    }
+    if (a.npositional != 1 || (!add && !revoke) || !a.as || !a.platform || (add && !a.public_key)) {
+        fprintf(stderr,
+                "usage: takedownctl platform add --data-dir DIR --as ADMIN --platform ID "
+                "--public-key HEX [--days N]\n"
+                "       takedownctl platform revoke --data-dir DIR --as ADMIN --platform ID\n"
+                "       takedownctl platform list --data-dir DIR\n");
+        return 2;
+    }
+    char *end = NULL;
+    long days = a.days ? strtol(a.days, &end, 10) : DESK_TOKEN_DAYS_DEFAULT;
+    if (a.days && (*a.days == '\0' || *end != '\0' || days < 1 || days > DESK_TOKEN_DAYS_MAX))
+        return desk_report("platform add", DESK_BAD_DAYS, STAFF_OK);
+    DeskResult checked =
+        add ? desk_platform_add_check(a.platform, a.public_key, (unsigned)days) : DESK_OK;
+    if (checked != DESK_OK)
+        return desk_report("platform add", checked, STAFF_OK);
+    char *admin_pw = read_secret("password of the admin");
+    if (!admin_pw) {
+        fprintf(stderr, "takedownctl: expected the admin's password on stdin\n");
+        return 1;
+    }
+    if (ctl_open(&a) != 0) {
+        vault_secret_free(admin_pw);
+        return 1;
+    }
+    StaffResult why = STAFF_OK;
+    DeskResult r;
+    if (add) {
+        char *token = vault_secret_alloc(DESK_TOKEN_TEXT);
+        r = desk_platform_add(a.as, admin_pw, a.platform, a.public_key, (unsigned)days, time(NULL),
+                              token, &why);
+        if (r == DESK_OK) {
+            printf("added the desk of %s; its token, shown once, valid %ld days:\n", a.platform,
+                   days);
+            printf("token: %s\n", token);
+            fflush(stdout);
+        }
+        vault_secret_free(token);
+    } else {
+        r = desk_platform_revoke(a.as, admin_pw, a.platform, time(NULL), &why);
+        if (r == DESK_OK)
+            printf("revoked the desk of %s and every token of it\n", a.platform);
+    }
+    vault_secret_free(admin_pw);
+    store_close();
+    return desk_report(add ? "platform add" : "platform revoke", r, why);
 }

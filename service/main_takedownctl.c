@@ -24,6 +24,11 @@ static const CtlCommand commands[] = {
     {"restore", ctl_restore, "restore --data-dir DIR [--force] FILE",
      "bring back a backup into an empty DIR (--force: replace), then re-apply the erasure log"},
     {"purge", ctl_purge, "purge --data-dir DIR [--dry-run]", "destroy cases past their purge date"},
+    {"platform", ctl_platform,
+     "platform add|revoke|list --data-dir DIR [--as ADMIN --platform ID --public-key HEX "
+     "[--days N]]",
+     "register a platform's desk (admin password on stdin; prints its token once), revoke it "
+     "with all its tokens, or list the desks"},
     {"audit", ctl_audit, "audit verify --data-dir DIR", "check the audit log's hash chain"},
     {"stats", ctl_stats, "stats --data-dir DIR", "aggregate counts (no case content)"},
     {"check", ctl_check, "check --data-dir DIR",

@@ -6,9 +6,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
-import { startServer, initStaff, call as callAs } from './lib.mjs';
+import { startServer, initStaff, call as callAs, dataFiles } from './lib.mjs';
 
 let srv, dir, pw;
 let xffN = 0;
@@ -73,16 +73,6 @@ async function victimReport() {
   const s = await call('POST', '/api/v1/receipt/session', { json: { receipt: r.body.receipt } });
   assert.equal(s.status, 200);
   return { caseId: r.body.case, name, phone, url, session: { cookie: s.cookies.td_session, csrf: s.body.csrf } };
-}
-
-function dataFiles(root) {
-  const out = [];
-  for (const name of readdirSync(root)) {
-    const p = path.join(root, name);
-    if (statSync(p).isDirectory()) out.push(...dataFiles(p));
-    else out.push({ p, bytes: readFileSync(p) });
-  }
-  return out;
 }
 
 before(async () => {

@@ -6,9 +6,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
-import { startServer, initStaff, call as callAs } from './lib.mjs';
+import { startServer, initStaff, call as callAs, dataFiles } from './lib.mjs';
 
 let srv, dir, pw;
 let xffN = 0;
@@ -47,18 +47,6 @@ function report(extra = {}) {
     targets: [{ kind: 'online', url: 'https://www.douyin.com/video/73' + Date.now() }, { kind: 'offline', holder: 'Shop CCTV', where: 'corner' }],
     ...extra,
   };
-}
-
-// Every file under the data directory, as raw bytes (database, WAL, files, logs).
-function dataFiles(root) {
-  const out = [];
-  for (const name of readdirSync(root)) {
-    const p = path.join(root, name);
-    const st = statSync(p);
-    if (st.isDirectory()) out.push(...dataFiles(p));
-    else out.push({ p, bytes: readFileSync(p) });
-  }
-  return out;
 }
 
 // The receipt in any spelling (grouped, digits only, dashed) is in no file of the data dir and

@@ -1,7 +1,7 @@
 // Starts the real takedownd on a free port with a fresh data directory, for HTTP tests.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -54,6 +54,17 @@ export function ctl(args, stdinLines = []) {
     timeout: 60000,
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+// Every file under root, as raw bytes ({p, bytes}): what a thief with a copy of the disk has.
+export function dataFiles(root) {
+  const out = [];
+  for (const name of readdirSync(root)) {
+    const p = path.join(root, name);
+    if (statSync(p).isDirectory()) out.push(...dataFiles(p));
+    else out.push({ p, bytes: readFileSync(p) });
+  }
+  return out;
 }
 
 // A data directory made by `takedownctl init` with an admin, then `user add` of each [login, role]

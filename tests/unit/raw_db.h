@@ -22,4 +22,20 @@ static inline void raw_exec(const char *sql)
     sqlite3_close(db);
 }
 
+/* The first column of the first row of sql (its one ? bound to arg when not NULL). */
+static inline int64_t raw_int(const char *sql, const char *arg)
+{
+    sqlite3 *db = raw_open();
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        fail_msg("prepare %s: %s", sql, sqlite3_errmsg(db));
+    if (arg)
+        sqlite3_bind_text(st, 1, arg, -1, SQLITE_TRANSIENT);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    int64_t v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return v;
+}
+
 #endif

@@ -25,7 +25,7 @@
 #include <string.h>
 
 #include <cmocka.h>
-#include "remove_tree.h"
+#include "temp_store.h"
 #include <dirent.h>
 #include <sqlite3.h>
 #include <unistd.h>
@@ -45,19 +45,8 @@ static const char *const PLATFORMS[] = {"douyin", "weibo", "wechat", "offline"};
 static int setup(void **state)
 {
     (void)state;
-    if (vault_init() != 0)
+    if (temp_store_open("queue", base_dir, db_file) != 0)
         return -1;
-    snprintf(base_dir, sizeof base_dir, "/tmp/takedown-queue-XXXXXX");
-    if (!mkdtemp(base_dir))
-        return -1;
-    char data_dir[512];
-    snprintf(data_dir, sizeof data_dir, "%s/store", base_dir);
-    snprintf(db_file, sizeof db_file, "%s/takedown.db", data_dir);
-    char err[256];
-    if (store_open(data_dir, err, sizeof err) != 0) {
-        fprintf(stderr, "store_open: %s\n", err);
-        return -1;
-    }
     /* Two caseworkers (ids 1 and 2) to assign cases to. */
     raw_exec("INSERT INTO staff (id, login, role, key_wrap, created_at, password_changed_at) "
              "VALUES (1, 'w1', 'caseworker', x'00', 0, 0), (2, 'w2', 'caseworker', x'00', 0, 0)");
@@ -69,8 +58,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    store_close();
-    remove_tree(base_dir);
+    temp_store_close(base_dir);
     return 0;
 }
 
@@ -472,7 +460,7 @@ static void test_queues_match_their_definition(void **state)
     assert_true(summaries_with_clock > summaries_compared / 10);
 }
 
-static int64_t raw_int(sqlite3 *db, const char *sql)
+static int64_t int_of(sqlite3 *db, const char *sql)
 {
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
@@ -495,14 +483,14 @@ static void test_rows_rebuilt_from_scratch_are_the_same(void **state)
                      "INSERT INTO case_queue_dirty SELECT id FROM cases;",
                      NULL, NULL, &msg) != SQLITE_OK)
         fail_msg("rebuild: %s", msg ? msg : "?");
-    assert_true(raw_int(db, "SELECT count(*) FROM kept") > CASES / 2);
-    assert_int_equal(raw_int(db, "SELECT count(*) FROM (SELECT * FROM kept EXCEPT "
-                                 "SELECT * FROM case_queue)"),
+    assert_true(int_of(db, "SELECT count(*) FROM kept") > CASES / 2);
+    assert_int_equal(int_of(db, "SELECT count(*) FROM (SELECT * FROM kept EXCEPT "
+                                "SELECT * FROM case_queue)"),
                      0);
-    assert_int_equal(raw_int(db, "SELECT count(*) FROM (SELECT * FROM case_queue EXCEPT "
-                                 "SELECT * FROM kept)"),
+    assert_int_equal(int_of(db, "SELECT count(*) FROM (SELECT * FROM case_queue EXCEPT "
+                                "SELECT * FROM kept)"),
                      0);
-    assert_int_equal(raw_int(db, "SELECT count(*) FROM case_queue_dirty"), 0);
+    assert_int_equal(int_of(db, "SELECT count(*) FROM case_queue_dirty"), 0);
     sqlite3_close(db);
 }
 

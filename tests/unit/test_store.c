@@ -71,21 +71,6 @@ static int teardown(void **state)
 #include "raw_db.h"
 
 /* The single integer a query returns; ?1 is bound to arg when arg is not NULL. */
-static int64_t raw_int(const char *sql, const char *arg)
-{
-    sqlite3 *db = raw_open();
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-        fail_msg("prepare %s: %s", sql, sqlite3_errmsg(db));
-    if (arg)
-        sqlite3_bind_text(st, 1, arg, -1, SQLITE_TRANSIENT);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    int64_t v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return v;
-}
-
 /* ---- rows ---- */
 
 static StoreStatus insert_case(StoreConn *c, const char *id, unsigned char lookup_byte)
