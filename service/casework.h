@@ -77,6 +77,8 @@ CaseworkResult casework_file(const Session *s, const char *file_id, int64_t now,
 /* Incidents: create (label encrypted under the org data key), attach a case, list, view. */
 CaseworkResult casework_incident_create(const Session *s, const char *label, int64_t now,
                                         int64_t *id);
+/* Attaching (incident 0: taking off) is CW_INVALID for a missing incident, and for the center's
+ * own case, which stays with the incident it was opened for (one each). */
 CaseworkResult casework_incident_attach(const Session *s, const char *case_id, int64_t incident,
                                         int64_t now);
 CaseworkResult casework_incidents(const Session *s, json_t **out);

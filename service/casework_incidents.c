@@ -55,10 +55,25 @@ CaseworkResult casework_incident_create(const Session *s, const char *label, int
     return r;
 }
 
+/* STORE_CONFLICT when the case is the center's own and would leave its incident: it was opened
+ * for that incident, which holds one (intake_submit_center); another would then hold two. */
+static StoreStatus center_case_stays(StoreConn *c, const char *case_id, int64_t incident)
+{
+    CaseRow row = {0};
+    StoreStatus st = store_case_get(c, case_id, &row);
+    if (st == STORE_OK && !strcmp(row.channel, "center") && row.incident_id != incident)
+        st = STORE_CONFLICT;
+    case_row_free(&row);
+    return st;
+}
+
 static StoreStatus attach_tx(StoreConn *c, void *arg)
 {
     CwSimpleArgs *a = arg;
-    StoreStatus st = store_case_set_incident(c, a->case_id, a->number);
+    StoreStatus st = center_case_stays(c, a->case_id, a->number);
+    if (st != STORE_OK)
+        return st;
+    st = store_case_set_incident(c, a->case_id, a->number);
     char actor[80], what[32];
     cw_actor_of(a->s, actor);
     snprintf(what, sizeof what, "incident %lld", (long long)a->number);
@@ -83,7 +98,8 @@ CaseworkResult casework_incident_attach(const Session *s, const char *case_id, i
             return st == STORE_NOT_FOUND ? CW_INVALID : cw_from_store(st);
     }
     CwSimpleArgs a = {s, case_id, NULL, NULL, 0, now, incident};
-    return cw_from_store(store_tx(attach_tx, &a));
+    r = cw_from_store(store_tx(attach_tx, &a));
+    return r == CW_CONFLICT ? CW_INVALID : r; /* the center case's incident is not to change */
 }
 
 typedef struct IncidentArgs {

@@ -47,7 +47,7 @@ int guard_refuse(Request *req, unsigned seconds)
 
 static void address_key(Request *req, char out[96])
 {
-    snprintf(out, 96, "s:%s", req->client);
+    snprintf(out, 96, "s:%s", req->client_net);
 }
 
 unsigned guard_submission_attempt(Request *req)

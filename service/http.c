@@ -623,6 +623,21 @@ static int address_is_loopback(const char *a)
     return IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127;
 }
 
+/* Whom the per-address limits count for address a: itself, or for IPv6 its /64, which one
+ * subscriber holds whole (2^64 addresses to rotate through); IPv4 mapped into IPv6 stays itself. */
+static void address_network(const char *a, char out[64])
+{
+    struct in6_addr v6;
+    char net[INET6_ADDRSTRLEN];
+    if (inet_pton(AF_INET6, a, &v6) != 1 || IN6_IS_ADDR_V4MAPPED(&v6)) {
+        snprintf(out, 64, "%s", a);
+        return;
+    }
+    memset(v6.s6_addr + 8, 0, 8);
+    inet_ntop(AF_INET6, &v6, net, sizeof net);
+    snprintf(out, 64, "%s/64", net);
+}
+
 /* Who is asking and how: the address (our peer, or behind a trusted proxy the last hop it saw), and
  * whether the client's connection is TLS (ours, a https:// public URL, or the proxy's word). */
 static void request_client(HttpServer *srv, Request *req)
@@ -656,6 +671,7 @@ static void request_client(HttpServer *srv, Request *req)
             req->is_tls = 1;
     }
     req->is_loopback = address_is_loopback(req->client);
+    address_network(req->client, req->client_net);
 }
 
 typedef struct FieldList {

@@ -55,11 +55,12 @@ typedef struct Request {
     size_t url_len;     /* bytes of the raw request target */
     const Route *route; /* NULL until matched */
     RouteMatch match;
-    const char *lang; /* "zh-CN" or "en" */
-    char client[64];  /* source address (X-Forwarded-For's last hop behind a trusted proxy) */
-    int is_api;       /* path under /api/: errors as JSON */
-    int is_tls;       /* the client reached us over TLS: ours, or a trusted proxy's */
-    int is_loopback;  /* the client (as in client[]) is a loopback address */
+    const char *lang;    /* "zh-CN" or "en" */
+    char client[64];     /* source address (X-Forwarded-For's last hop behind a trusted proxy) */
+    char client_net[64]; /* whom the per-address limits count: client, or an IPv6 client's /64 */
+    int is_api;          /* path under /api/: errors as JSON */
+    int is_tls;          /* the client reached us over TLS: ours, or a trusted proxy's */
+    int is_loopback;     /* the client (as in client[]) is a loopback address */
     struct timespec start;
 
     Buf body;        /* raw body of JSON requests */

@@ -175,7 +175,7 @@ static void signin_job(Request *req)
     StaffResult r = staff_sign_in(si->login, si->password, si->totp, clock_now(), cookie, csrf);
     char ka[64], kb[80];
     key_account(si->login, ka);
-    key_address(req->client, kb);
+    key_address(req->client_net, kb);
     /* Each attempt was counted as a failure before it ran; take it back when it was not one. */
     if (r == STAFF_OK || r == STAFF_TOTP_ENROL) {
         ratelimit_clear(by_account, ka);
@@ -210,7 +210,7 @@ int signin_start(Request *req, const char *login, const char *password, const ch
                            : signin_form(req, 400, NULL, "error.bad_credentials");
     char ka[64], kb[80];
     key_account(login, ka);
-    key_address(req->client, kb);
+    key_address(req->client_net, kb);
     int64_t now = clock_now_ms();
     unsigned wa = ratelimit_wait(by_account, ka, now);
     unsigned wb = ratelimit_wait(by_address, kb, now);
@@ -277,7 +277,7 @@ static void receipt_job(Request *req)
     /* Counted as wrong before it ran; take it back when the receipt was not wrong. */
     if (r != VICTIM_BAD_RECEIPT) {
         char key[96];
-        key_receipt(req->client, key);
+        key_receipt(req->client_net, key);
         ratelimit_forgive(receipt_by_address, key);
     }
     receipt_reply(req, r, cookie, csrf);
@@ -287,7 +287,7 @@ static void receipt_job(Request *req)
 int signin_receipt_start(Request *req, const char *typed)
 {
     char key[96];
-    key_receipt(req->client, key);
+    key_receipt(req->client_net, key);
     int64_t now = clock_now_ms();
     unsigned wait = ratelimit_wait(receipt_by_address, key, now);
     if (!wait)

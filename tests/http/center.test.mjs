@@ -269,3 +269,24 @@ test('pages, without JavaScript: open the center case from the incident, errors 
   const en = await call('GET', `/staff/incidents/${id}`, { session: cw, headers: { 'Accept-Language': 'en' } });
   assert.match(en.text, /The center(&#39;|')s own case/);
 });
+
+test('the center case stays with its incident: it cannot be moved to another (which would then hold two) nor taken off', async () => {
+  const cw = await as('cw1');
+  const a = await incident();
+  const b = await incident();
+  const ca = (await call('POST', `/api/v1/staff/incidents/${a}/case`, { session: cw, json: ledger() })).body.case;
+  const cb = (await call('POST', `/api/v1/staff/incidents/${b}/case`, { session: cw, json: ledger() })).body.case;
+  for (const [to, what] of [[b, 'to an incident with its own center case'], [null, 'off its incident']]) {
+    const move = await call('POST', `/api/v1/staff/cases/${ca}/incident`, { session: cw, json: { incident: to } });
+    assert.equal(move.status, 422, `${what}: ${move.text}`);
+    assert.equal(move.body.error.field, 'incident');
+  }
+  const page = await call('POST', `/staff/cases/${ca}/incident`, { session: cw, form: { incident: String(b) } });
+  assert.equal(page.status, 422, 'the page form too');
+  assert.match(page.text, /id="center-held"/, 'the case page again, saying why');
+  const ib = await call('GET', `/api/v1/staff/incidents/${b}`, { session: cw });
+  assert.deepEqual(ib.body.cases, [cb], 'the other incident keeps its one center case');
+  assert.equal(ib.body.center_case, cb);
+  assert.equal((await call('GET', `/api/v1/staff/incidents/${a}`, { session: cw })).body.center_case, ca);
+  assert.equal((await call('POST', `/api/v1/staff/cases/${ca}/incident`, { session: cw, json: { incident: a } })).status, 200, 'its own incident again is no change');
+});

@@ -101,6 +101,18 @@ test('--submit-tries-per-address 3 --submit-burst 10, clock held still: a flood 
   assert.equal((await submit(s, flooder)).headers.get('retry-after'), '20', 'the next wait doubles');
 });
 
+test('an IPv6 client is one address per /64 (its whole prefix is its own): a flood of refused reports over many of its addresses stops at the limit', async () => {
+  const s = await server(['--submit-tries-per-address', '3', '--submit-burst', '50']);
+  await clock(s, 'freeze=1');
+  // One subscriber's /64 holds 2^64 addresses: each report from a new one of them.
+  const mine = (i) => `2001:db8:7:1:${(i + 1).toString(16)}::${(i * 7 + 1).toString(16)}`;
+  for (let i = 0; i < 3; i++) assert.equal((await submit(s, mine(i))).status, 422, `refused ${i + 1}`);
+  for (let i = 3; i < 10; i++) assertLimited(await submit(s, mine(i)), `another address of the same /64, ${i + 1}`);
+  assert.equal((await submit(s, '2001:db8:7:2::1')).status, 422, 'the next /64 is someone else');
+  // IPv4 clients mapped into IPv6 are each their own address, not one /64 of them all.
+  for (let i = 1; i <= 4; i++) assert.equal((await submit(s, `::ffff:10.92.0.${i}`)).status, 422, `mapped IPv4 ${i}`);
+});
+
 test('--submit-burst 4 --submit-rate 2, clock held still: 4 pass across addresses, the 5th is 429; a second later 2 more', async () => {
   const s = await server(['--submit-burst', '4', '--submit-rate', '2']);
   await clock(s, 'freeze=1');
