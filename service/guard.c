@@ -87,5 +87,8 @@ unsigned guard_submission_wait(Request *req)
 {
     char key[96];
     address_key(req, key);
-    return ratelimit_wait(submit_by_address, key, clock_now_ms());
+    int64_t now = clock_now_ms();
+    unsigned accepted = ratelimit_wait(submit_by_address, key, now);
+    unsigned tries = ratelimit_wait(tries_by_address, key, now);
+    return accepted > tries ? accepted : tries;
 }

@@ -22,8 +22,8 @@ unsigned guard_submission_attempt(Request *req);
 unsigned guard_submission_count(Request *req);
 /* Takes back the count of guard_submission_count: the report was not filed after all. */
 void guard_submission_forgive(Request *req);
-/* The seconds this address must wait before its next report may be filed (0: none); counts
- * nothing. */
+/* The seconds this address must wait before its next report may be filed, for either of its
+ * allowances (0: none); counts nothing. */
 unsigned guard_submission_wait(Request *req);
 /* Fills a 429 error reply with Retry-After (the API's answer); returns 429. */
 int guard_refuse(Request *req, unsigned seconds);

@@ -268,12 +268,30 @@ int page_staff_intake_receipt(Request *req)
 
 /* ---- the center's own case for an incident ---- */
 
+/* The form; exists: the center case a colleague opened meanwhile (NULL: none), which what was
+ * typed can be added to instead (the form then posts its copies there). */
 static int center_form(Request *req, int status, int64_t incident, json_t *v,
-                       const IntakeErrors *errs)
+                       const IntakeErrors *errs, const char *exists)
 {
     json_t *ctx = form_ctx(req, "center.title", v, errs);
     json_object_set_new(ctx, "incident", json_integer(incident));
+    if (exists)
+        json_object_set_new(ctx, "exists", json_string(exists));
     return http_reply_page(req, status, "staff_center_case", ctx);
+}
+
+/* The incident of the route and its center case in center ("" for none); 0 when the page has
+ * answered with *status (no such incident, or not for this account). */
+static int64_t center_incident(Request *req, char center[CASE_ID_LEN + 1], int *status)
+{
+    int64_t incident = http_param_id(req, "id");
+    CaseworkResult r =
+        incident ? casework_center_case_of(req->session, incident, center) : CW_NOT_FOUND;
+    if (r != CW_OK) {
+        *status = results_reply_cw(req, r, NULL);
+        return 0;
+    }
+    return incident;
 }
 
 static void center_job(Request *req)
@@ -281,9 +299,14 @@ static void center_job(Request *req)
     IntakeJob *j = req->ctx;
     char case_id[24], to[64];
     IntakeSubmit r = intake_submit_center(j->report, &j->by, clock_now(), case_id);
-    if (r == INTAKE_SUBMIT_CENTER_EXISTS) { /* another caseworker's, opened meanwhile */
-        snprintf(to, sizeof to, "/staff/incidents/%lld", (long long)j->by.incident);
-        http_reply_redirect(req, 303, to);
+    if (r ==
+        INTAKE_SUBMIT_CENTER_EXISTS) { /* a colleague's, opened meanwhile: keep what was typed */
+        char center[CASE_ID_LEN + 1] = "";
+        int status = 0;
+        if (center_incident(req, center, &status) && center[0])
+            center_form(req, 409, j->by.incident, json_incref(j->report), NULL, center);
+        else if (!status)
+            results_reply(req, results_of_intake_submit(r));
         return;
     }
     if (r != INTAKE_SUBMIT_OK) {
@@ -294,42 +317,31 @@ static void center_job(Request *req)
     http_reply_redirect(req, 303, to);
 }
 
-/* The incident of the route, when the center may open its case for it; else 0, the page having
- * answered with *status: no such incident (or not for this account), or the incident's center
- * case, where the form leads once there is one. */
-static int64_t center_incident(Request *req, int *status)
-{
-    char center[CASE_ID_LEN + 1] = "", to[64];
-    int64_t incident = http_param_id(req, "id");
-    CaseworkResult r =
-        incident ? casework_center_case_of(req->session, incident, center) : CW_NOT_FOUND;
-    if (r != CW_OK) {
-        *status = results_reply_cw(req, r, NULL);
-        return 0;
-    }
-    if (center[0]) {
-        snprintf(to, sizeof to, "/staff/cases/%s", center);
-        *status = http_reply_redirect(req, 303, to);
-        return 0;
-    }
-    return incident;
-}
-
 int page_staff_center_case(Request *req)
 {
+    char center[CASE_ID_LEN + 1], to[64];
     int status = 0;
-    int64_t incident = center_incident(req, &status);
-    return incident ? center_form(req, 200, incident, NULL, NULL) : status;
+    int64_t incident = center_incident(req, center, &status);
+    if (!incident)
+        return status;
+    if (!center[0])
+        return center_form(req, 200, incident, NULL, NULL, NULL);
+    /* Opened already: the form leads to it. */
+    snprintf(to, sizeof to, "/staff/cases/%s", center);
+    return http_reply_redirect(req, 303, to);
 }
 
 int page_staff_center_case_post(Request *req)
 {
+    char center[CASE_ID_LEN + 1];
     int status = 0;
-    int64_t incident = center_incident(req, &status);
+    int64_t incident = center_incident(req, center, &status);
     if (!incident)
         return status;
     json_t *v = formjson_build(req, NULL, INTAKE_SKIP);
     formjson_drop_empty_rows(json_object_get(v, "targets"));
+    if (center[0]) /* a colleague opened it while this form was filled in */
+        return center_form(req, 409, incident, v, NULL, center);
     if (!json_object_get(v, "language"))
         json_object_set_new(v, "language", json_string(req->lang));
     IntakeErrors errs;
@@ -338,7 +350,7 @@ int page_staff_center_case_post(Request *req)
         intake_validate_center(v, clock_now(), req->session->login, incident, &j->by, &errs);
     if (!j->report) {
         intake_job_free(j);
-        return center_form(req, 422, incident, v, &errs);
+        return center_form(req, 422, incident, v, &errs, NULL);
     }
     json_decref(v);
     req->ctx = j;

@@ -217,6 +217,27 @@ test('victims attached to the center\'s incident see only their own case: nothin
   }
 });
 
+test('a colleague opens the center case while the form is being filled in: what was typed is kept, and goes to that case', async () => {
+  const cw = await as('cw1');
+  const id = await incident();
+  assert.equal((await call('GET', `/staff/incidents/${id}/case`, { session: cw })).status, 200);
+  const theirs = await call('POST', `/api/v1/staff/incidents/${id}/case`, { session: await as('admin'), json: ledger() });
+  assert.equal(theirs.status, 201);
+  const url = `https://www.douyin.com/video/${Date.now()}9`;
+  const mine = await call('POST', `/staff/incidents/${id}/case`, {
+    session: cw,
+    form: { 'incident.type': 'crime', 'targets[0].kind': 'online', 'targets[0].url': url },
+  });
+  assert.equal(mine.status, 409);
+  assert.match(mine.text, /id="center-exists"/);
+  assert.ok(mine.text.includes(`value="${url}"`), 'what was typed is kept');
+  assert.ok(mine.text.includes(`action="/staff/cases/${theirs.body.case}/targets"`), 'the form now adds to that case');
+  const added = await call('POST', `/staff/cases/${theirs.body.case}/targets`, { session: cw, form: { 'targets[0].kind': 'online', 'targets[0].url': url } });
+  assert.equal(added.status, 303);
+  const c = await call('GET', `/api/v1/staff/cases/${theirs.body.case}`, { session: cw });
+  assert.ok(c.body.targets.some((t) => t.body.url === url));
+});
+
 test('pages, without JavaScript: open the center case from the incident, errors keep what was typed, then add a copy from the case page', async () => {
   const cw = await as('cw1');
   const id = await incident();

@@ -113,6 +113,32 @@ test('an IPv6 client is one address per /64 (its whole prefix is its own): a flo
   for (let i = 1; i <= 4; i++) assert.equal((await submit(s, `::ffff:10.92.0.${i}`)).status, 422, `mapped IPv4 ${i}`);
 });
 
+test('--submit-tries-per-address 2, clock held still: the form that used the last try says the wait has begun; the next is 429 with the form kept', async () => {
+  const s = await server(['--submit-tries-per-address', '2']);
+  await clock(s, 'freeze=1');
+  const xff = addr();
+  const post = async (withShot) => {
+    const g = await fetch(s.base + '/report', { headers: { 'X-Forwarded-For': xff } });
+    const csrf = /<input type="hidden" name="csrf" value="([0-9a-f]{64})">/.exec(await g.text())[1];
+    const jar = /td_csrf=([0-9a-f]+)/.exec(g.headers.get('set-cookie'))[1];
+    const fd = new FormData();
+    for (const [k, v] of [['csrf', csrf], ['language', 'en'], ['incident.place', 'Kept-place']]) fd.append(k, v);
+    if (withShot) fd.append('screenshots', new Blob([Buffer.alloc(64, 1)], { type: 'image/png' }), 'shot.png');
+    const r = await fetch(s.base + '/report', { method: 'POST', body: fd, headers: { 'X-Forwarded-For': xff, Cookie: 'td_csrf=' + jar } });
+    return { status: r.status, text: await r.text() };
+  };
+  const first = await post(false);
+  assert.equal(first.status, 422);
+  assert.ok(!first.text.includes('id="limit-alert"'), 'a try is left: no wait yet');
+  const last = await post(false);
+  assert.equal(last.status, 422);
+  assert.ok(last.text.includes('id="limit-alert"'), 'the last try: the wait has begun, and the form says so');
+  assert.ok(last.text.includes('value="Kept-place"'), 'what was typed is kept');
+  const limited = await post(true);
+  assert.equal(limited.status, 429);
+  assert.ok(limited.text.includes('value="Kept-place"'));
+});
+
 test('--submit-burst 4 --submit-rate 2, clock held still: 4 pass across addresses, the 5th is 429; a second later 2 more', async () => {
   const s = await server(['--submit-burst', '4', '--submit-rate', '2']);
   await clock(s, 'freeze=1');
