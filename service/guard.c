@@ -55,11 +55,11 @@ unsigned guard_submission_attempt(Request *req)
     char key[96];
     address_key(req, key);
     int64_t now = clock_now_ms();
-    unsigned wait = ratelimit_wait(tries_by_address, key, now);
-    if (!wait)
-        wait = tokenbucket_take(submit_overall, now);
-    if (!wait)
-        ratelimit_fail(tries_by_address, key, now); /* given back when the report is accepted */
+    /* Counted at once (given back when the report is accepted, or when the overall rate has no
+     * token for it). */
+    unsigned wait = ratelimit_take(tries_by_address, key, now);
+    if (!wait && (wait = tokenbucket_take(submit_overall, now)) != 0)
+        ratelimit_forgive(tries_by_address, key);
     return wait;
 }
 
@@ -68,11 +68,9 @@ unsigned guard_submission_count(Request *req)
     char key[96];
     address_key(req, key);
     int64_t now = clock_now_ms();
-    unsigned wait = ratelimit_wait(submit_by_address, key, now);
-    if (!wait) {
-        ratelimit_fail(submit_by_address, key, now);
+    unsigned wait = ratelimit_take(submit_by_address, key, now);
+    if (!wait)
         ratelimit_forgive(tries_by_address, key); /* an accepted report is not a refused try */
-    }
     return wait;
 }
 

@@ -105,12 +105,9 @@ unsigned ratelimit_wait(RateLimit *rl, const char *key, int64_t now_ms)
     return wait > 0 ? (unsigned)((wait + 999) / 1000) : 0;
 }
 
-void ratelimit_fail(RateLimit *rl, const char *key, int64_t now_ms)
+/* Counts a failure on e (its shard locked by the caller). */
+static void fail_locked(const RateLimit *rl, Entry *e, int64_t now_ms)
 {
-    uint64_t h = key_hash(rl, key);
-    Shard *sh = &rl->shards[h % SHARDS];
-    pthread_mutex_lock(&sh->lock);
-    Entry *e = entry_for(sh, h, 1, now_ms);
     if (rl->window_ms && e->failures && now_ms - e->last_ms > (int64_t)rl->window_ms &&
         now_ms >= e->until_ms)
         e->failures = 0;
@@ -124,7 +121,28 @@ void ratelimit_fail(RateLimit *rl, const char *key, int64_t now_ms)
             delay = rl->max_ms;
         e->until_ms = now_ms + (int64_t)delay;
     }
+}
+
+void ratelimit_fail(RateLimit *rl, const char *key, int64_t now_ms)
+{
+    uint64_t h = key_hash(rl, key);
+    Shard *sh = &rl->shards[h % SHARDS];
+    pthread_mutex_lock(&sh->lock);
+    fail_locked(rl, entry_for(sh, h, 1, now_ms), now_ms);
     pthread_mutex_unlock(&sh->lock);
+}
+
+unsigned ratelimit_take(RateLimit *rl, const char *key, int64_t now_ms)
+{
+    uint64_t h = key_hash(rl, key);
+    Shard *sh = &rl->shards[h % SHARDS];
+    pthread_mutex_lock(&sh->lock);
+    Entry *e = entry_for(sh, h, 1, now_ms);
+    int64_t wait = e->until_ms > now_ms ? e->until_ms - now_ms : 0;
+    if (!wait)
+        fail_locked(rl, e, now_ms);
+    pthread_mutex_unlock(&sh->lock);
+    return wait > 0 ? (unsigned)((wait + 999) / 1000) : 0;
 }
 
 /* The key's shard, locked, and its entry there (NULL when it has none); the caller unlocks. */

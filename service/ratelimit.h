@@ -16,6 +16,9 @@ void ratelimit_free(RateLimit *rl);
 /* 0 when key may try now, else the seconds to wait (at least 1). */
 unsigned ratelimit_wait(RateLimit *rl, const char *key, int64_t now_ms);
 void ratelimit_fail(RateLimit *rl, const char *key, int64_t now_ms);
+/* ratelimit_wait and, when it is 0, ratelimit_fail, as one step: parallel attempts from one key
+ * cannot all pass the check before any of them is counted. */
+unsigned ratelimit_take(RateLimit *rl, const char *key, int64_t now_ms);
 /* Takes back one failure (an attempt counted up front turned out well). */
 void ratelimit_forgive(RateLimit *rl, const char *key);
 void ratelimit_clear(RateLimit *rl, const char *key);

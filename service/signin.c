@@ -212,13 +212,17 @@ int signin_start(Request *req, const char *login, const char *password, const ch
     key_account(login, ka);
     key_address(req->client_net, kb);
     int64_t now = clock_now_ms();
-    unsigned wa = ratelimit_wait(by_account, ka, now);
-    unsigned wb = ratelimit_wait(by_address, kb, now);
-    if (wa || wb)
+    /* Counted before the slow check, each in the step that checks it, so parallel guesses cannot
+     * slip past the limit; a count the other limit refused is given back. */
+    unsigned wa = ratelimit_take(by_account, ka, now);
+    unsigned wb = ratelimit_take(by_address, kb, now);
+    if (wa || wb) {
+        if (!wa)
+            ratelimit_forgive(by_account, ka);
+        if (!wb)
+            ratelimit_forgive(by_address, kb);
         return too_many(req, wa > wb ? wa : wb, PAGE_STAFF);
-    /* Counted before the slow check, so parallel guesses cannot all slip past the limit. */
-    ratelimit_fail(by_account, ka, now);
-    ratelimit_fail(by_address, kb, now);
+    }
     SignIn *si = xcalloc(1, sizeof *si);
     snprintf(si->login, sizeof si->login, "%.*s", STAFF_LOGIN_MAX, login);
     si->password = secret_copy(password, STAFF_PASSWORD_MAX);
@@ -289,13 +293,13 @@ int signin_receipt_start(Request *req, const char *typed)
     char key[96];
     key_receipt(req->client_net, key);
     int64_t now = clock_now_ms();
-    unsigned wait = ratelimit_wait(receipt_by_address, key, now);
-    if (!wait)
-        wait = tokenbucket_take(receipt_overall, now);
+    /* Counted as wrong before the slow check, in the step that checks it, so parallel guesses
+     * cannot slip past the limit; given back when the overall rate has no token. */
+    unsigned wait = ratelimit_take(receipt_by_address, key, now);
+    if (!wait && (wait = tokenbucket_take(receipt_overall, now)) != 0)
+        ratelimit_forgive(receipt_by_address, key);
     if (wait)
         return too_many(req, wait, PAGE_NONE);
-    /* Counted as wrong before the slow check, so parallel guesses cannot slip past the limit. */
-    ratelimit_fail(receipt_by_address, key, now);
     req->ctx = secret_copy(typed, 200);
     req->ctx_free = receipt_free;
     return http_run_slow(req, receipt_job);

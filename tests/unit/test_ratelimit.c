@@ -5,6 +5,7 @@
 
 #include "clock.h"
 
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -238,6 +239,44 @@ static void test_many_keys_bounded(void **state)
 
 /* ---- token bucket ---- */
 
+/* ratelimit_take checks and counts in one step: however many threads try one key at the same
+ * moment, exactly the free failures pass (a check and a separate count let several threads pass
+ * the check before any of them is counted). */
+typedef struct Taker {
+    RateLimit *rl;
+    int passed;
+} Taker;
+
+static void *take_many(void *arg)
+{
+    Taker *t = arg;
+    for (int i = 0; i < 200; i++)
+        if (ratelimit_take(t->rl, "same-key", 1000) == 0)
+            t->passed++;
+    return NULL;
+}
+
+static void test_take_counts_as_it_checks(void **state)
+{
+    (void)state;
+    RateLimit *rl = ratelimit_new(5, 60000, 3600000, 0);
+    Taker t[8];
+    pthread_t th[8];
+    for (int i = 0; i < 8; i++) {
+        t[i] = (Taker){rl, 0};
+        assert_int_equal(pthread_create(&th[i], NULL, take_many, &t[i]), 0);
+    }
+    int passed = 0;
+    for (int i = 0; i < 8; i++) {
+        pthread_join(th[i], NULL);
+        passed += t[i].passed;
+    }
+    assert_int_equal(passed, 5);
+    assert_int_equal(ratelimit_take(rl, "same-key", 1000), 60);
+    assert_int_equal(ratelimit_take(rl, "another", 1000), 0);
+    ratelimit_free(rl);
+}
+
 static void test_bucket_burst_then_refusal(void **state)
 {
     (void)state;
@@ -313,6 +352,7 @@ int main(void)
         cmocka_unit_test(test_window_both_sides),
         cmocka_unit_test(test_keys_independent),
         cmocka_unit_test(test_many_keys_bounded),
+        cmocka_unit_test(test_take_counts_as_it_checks),
         cmocka_unit_test(test_bucket_burst_then_refusal),
         cmocka_unit_test(test_bucket_refill_both_sides),
         cmocka_unit_test(test_now_is_monotonic),
