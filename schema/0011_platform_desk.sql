@@ -22,3 +22,20 @@ CREATE TABLE platform_tokens (
     last_used_at INTEGER
 ) STRICT;
 CREATE INDEX platform_tokens_account ON platform_tokens(account_id);
+
+-- A notice sent through the desk: sealed to the platform's key when it was sent (crypto_box_seal;
+-- only the desk's secret key opens it), beside the service's own copy under the case key in
+-- notices. Gone with its copy (an erased case takes it along).
+CREATE TABLE desk_notices (
+    id INTEGER PRIMARY KEY,
+    notice_id INTEGER NOT NULL UNIQUE REFERENCES notices(id) ON DELETE CASCADE,
+    account_id INTEGER NOT NULL REFERENCES platform_accounts(id) ON DELETE CASCADE,
+    target_id INTEGER NOT NULL REFERENCES targets(id) ON DELETE CASCADE,
+    route TEXT NOT NULL,
+    sent_at INTEGER NOT NULL,
+    sealed BLOB NOT NULL,
+    acked_at INTEGER,
+    decided_at INTEGER
+) STRICT;
+CREATE INDEX desk_notices_account ON desk_notices(account_id, id);
+CREATE INDEX desk_notices_target ON desk_notices(target_id);

@@ -3,6 +3,7 @@
 #include "auth.h"
 
 #include "clock.h"
+#include "desk.h"
 #include "guard.h"
 #include "keyring.h"
 #include "log.h"
@@ -159,9 +160,30 @@ Session *auth_load_session(Request *req)
     return req->session;
 }
 
+/* A platform desk's call: its bearer token, never a cookie (so no CSRF either: nothing ambient
+ * is sent for it). 401 alike for no token, a wrong, expired or revoked one; each use audited. */
+static int desk_gate(Request *req)
+{
+    const char *h = http_header(req, "Authorization");
+    const char *token = h && strncmp(h, "Bearer ", 7) == 0 ? h + 7 : NULL;
+    DeskCaller who;
+    DeskResult d = desk_authenticate(token, req->route->pattern, clock_now(), &who);
+    if (d == DESK_NOT_FOUND) {
+        http_set_header(req, "WWW-Authenticate", "Bearer realm=\"platform desk\"");
+        return http_reply_error(req, 401, "unauthorized", "error.unauthorized", NULL);
+    }
+    if (d != DESK_OK)
+        return http_reply_error(req, 503, "busy", "error.busy", NULL);
+    req->desk_account = who.account_id;
+    snprintf(req->desk_platform, sizeof req->desk_platform, "%s", who.platform);
+    return is_safe(req->method) ? 0 : reserve_gate(req);
+}
+
 int auth_gate(Request *req)
 {
     const Route *r = req->route;
+    if (r->access == ACCESS_PLATFORM)
+        return desk_gate(req);
     Session *s = auth_load_session(req);
     if (s && (s->access & (ACCESS_CASEWORKER | ACCESS_ADMIN)))
         keyring_offer(s->key, clock_now()); /* background checks may read links meanwhile */

@@ -1,6 +1,8 @@
 /* Moving a copy through the transition table: notices, clocks, visits, onward copies. */
 #include "casework_internal.h"
 
+#include "desk.h"
+
 #include "checker.h"
 #include "i18n.h"
 #include "links.h"
@@ -107,6 +109,8 @@ typedef struct TransitionArgs {
     int64_t planned_at;
     const json_t *visit_detail; /* encrypted into the visit: place, notes, statement */
     const json_t *onward;       /* recorded visit: canonical links shared onward */
+    int64_t desk_account;       /* sent through the platform's desk: its account, else 0 */
+    Buf desk_sealed;            /* and the notice sealed to its key */
 } TransitionArgs;
 
 static StoreStatus visit_write(StoreConn *c, TransitionArgs *a)
@@ -224,6 +228,9 @@ static StoreStatus transition_tx(StoreConn *c, void *arg)
             st = caselog_seal_json(c, l->key, SEALED_NOTICE_BODY, nid, sent);
             json_object_set_new(detail, "notice", json_integer(nid));
         }
+        if (st == STORE_OK && a->desk_account)
+            st = store_desk_notice_insert(c, nid, a->desk_account, l->target.id, a->route->id,
+                                          a->now, &a->desk_sealed);
         json_decref(sent);
     }
     if (st == STORE_OK && a->victim_message)
@@ -242,6 +249,35 @@ static StoreStatus transition_tx(StoreConn *c, void *arg)
     snprintf(what, sizeof what, "target %lld %s -> %s", (long long)l->target.id, l->target.state,
              a->to);
     return store_audit_append(c, a->now, actor, "target.transition", l->row.id, what);
+}
+
+/* The caseworker chose to send through the platform's desk (its machine channel). */
+static int desk_channel(const json_t *fields)
+{
+    const char *ch = cw_field_text(fields, "channel");
+    return ch && strcmp(ch, DESK_CHANNEL) == 0;
+}
+
+/* Seals what the platform's desk receives: the copy's link, the route and the notice text (which
+ * holds the route's elements, the identity only as the victim consented, never their contact
+ * details). CW_INVALID (field channel) when the platform has no live desk. */
+static CaseworkResult desk_prepare(StoreConn *c, CwLoaded *l, const RouteRow *route,
+                                   const char *text, int64_t now, TransitionArgs *a, json_t *detail)
+{
+    json_t *content = json_pack("{s:I, s:s, s:s, s:O?, s:O?, s:s, s:I}", "target",
+                                (json_int_t)l->target.id, "platform", l->target.platform, "route",
+                                route->id, "url", json_object_get(l->target_body, "url"),
+                                "canonical", json_object_get(l->target_body, "canonical"), "notice",
+                                text, "sent_at", (json_int_t)now);
+    DeskResult d =
+        desk_seal_notice(c, l->target.platform, content, &a->desk_account, &a->desk_sealed);
+    json_decref(content);
+    if (d == DESK_OK)
+        return CW_OK;
+    if (d != DESK_NOT_FOUND)
+        return CW_ERROR;
+    json_object_set_new(detail, "field", json_string("channel"));
+    return CW_INVALID;
 }
 
 /* "2026-12-01 14:30" or "2026-12-01T14:30" in China time (UTC+8) to seconds; -1 if malformed. */
@@ -395,6 +431,8 @@ CaseworkResult casework_transition(const Session *s, int64_t target_id, const ch
             a.due_at = now + (int64_t)hours * 3600;
             a.next_check = a.due_at + 3600; /* the checker looks an hour after the deadline */
             a.notice_text = text;
+            if (desk_channel(fields))
+                r = desk_prepare(c, &l, &route, text, now, &a, detail);
         }
     }
     if (r == CW_OK && !strcmp(to, STATE_ACKNOWLEDGED))
@@ -427,6 +465,7 @@ CaseworkResult casework_transition(const Session *s, int64_t target_id, const ch
         vault_wipe(text, strlen(text));
         free(text);
     }
+    buf_free(&a.desk_sealed);
     json_decref(visit);
     json_decref(onward);
     cw_loaded_free(&l);

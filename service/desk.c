@@ -7,6 +7,7 @@
 #include "vault.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int platform_known(const char *id)
@@ -126,6 +127,23 @@ DeskResult desk_platform_list(void (*cb)(void *arg, const DeskAccountRow *r), vo
 {
     StoreConn *c = store_conn();
     return c && store_desk_accounts(c, cb, arg) == STORE_OK ? DESK_OK : DESK_ERROR;
+}
+
+DeskResult desk_seal_notice(StoreConn *c, const char *platform, const json_t *content,
+                            int64_t *account, Buf *sealed)
+{
+    DeskAccountRow a;
+    StoreStatus s = store_desk_account_live(c, platform, &a);
+    if (s != STORE_OK)
+        return s == STORE_NOT_FOUND ? DESK_NOT_FOUND : DESK_ERROR;
+    char *text = json_dumps(content, JSON_COMPACT);
+    if (!text)
+        return DESK_ERROR;
+    vault_desk_seal(a.public_key, text, strlen(text), sealed);
+    vault_wipe(text, strlen(text));
+    free(text);
+    *account = a.id;
+    return DESK_OK;
 }
 
 typedef struct UseArgs {

@@ -9,8 +9,11 @@
 #include "staff.h"
 #include "store_desk.h"
 
+#include <jansson.h>
 #include <stdint.h>
 
+/* The transition field "channel" that sends a notice through the platform's desk. */
+#define DESK_CHANNEL "platform_desk"
 #define DESK_TOKEN_PREFIX "tdp_"
 /* The token: the prefix, 64 hex characters, NUL. */
 #define DESK_TOKEN_TEXT (sizeof DESK_TOKEN_PREFIX - 1 + 2 * VAULT_KEY_BYTES + 1)
@@ -41,6 +44,12 @@ DeskResult desk_platform_revoke(const char *admin_login, const char *admin_passw
                                 const char *platform, int64_t now, StaffResult *why);
 /* Every account, newest first (no token is ever listed: only their count). */
 DeskResult desk_platform_list(void (*cb)(void *arg, const DeskAccountRow *r), void *arg);
+
+/* A notice sent through the desk of platform: content (what the route needs: the link, the notice
+ * text; never the victim's contact details) sealed to the desk's key into sealed, and its account
+ * into *account. DESK_NOT_FOUND when the platform has no live desk. */
+DeskResult desk_seal_notice(StoreConn *c, const char *platform, const json_t *content,
+                            int64_t *account, Buf *sealed);
 
 /* Who a request's bearer token is. */
 typedef struct DeskCaller {

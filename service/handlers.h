@@ -158,4 +158,7 @@ int debug_routes(Request *req);
 int debug_tick(Request *req);
 int debug_io_fault(Request *req);
 
+/* api_desk.c: the platform desk's machine channel */
+int api_desk_notices(Request *req);
+
 #endif

@@ -78,6 +78,8 @@ typedef struct Request {
     void (*file_ctx_free)(void *ctx);
 
     struct Session *session; /* owned: the signed-in staff or victim session, or NULL */
+    int64_t desk_account;    /* a platform desk's call (ACCESS_PLATFORM): its account, else 0 */
+    char desk_platform[64];  /* and its platform */
     void (*session_free)(struct Session *s);
     int session_loaded;
     char anon_csrf[65]; /* a CSRF token set as a cookie by this response (anonymous forms) */

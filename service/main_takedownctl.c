@@ -29,6 +29,9 @@ static const CtlCommand commands[] = {
      "[--days N]]",
      "register a platform's desk (admin password on stdin; prints its token once), revoke it "
      "with all its tokens, or list the desks"},
+    {"platform", ctl_platform, "platform keygen|open --secret-key-file FILE",
+     "the platform's side: make its desk's keypair (prints the public key), or open the notices "
+     "of GET /api/platform/v1/notices (read from stdin)"},
     {"audit", ctl_audit, "audit verify --data-dir DIR", "check the audit log's hash chain"},
     {"stats", ctl_stats, "stats --data-dir DIR", "aggregate counts (no case content)"},
     {"check", ctl_check, "check --data-dir DIR",

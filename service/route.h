@@ -31,6 +31,7 @@ enum {
     ACCESS_CASEWORKER = 2,
     ACCESS_ADMIN = 4,
     ACCESS_AUDITOR = 8,
+    ACCESS_PLATFORM = 16, /* a platform desk's bearer token (desk.h), never a session */
 };
 #define ACCESS_STAFF (ACCESS_CASEWORKER | ACCESS_ADMIN | ACCESS_AUDITOR)
 

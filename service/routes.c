@@ -136,6 +136,7 @@ static const Route table[] = {
     {GET, "/api/v1/audit", api_audit, ACCESS_AUDITOR | ACCESS_ADMIN, 0, 0},
     {GET, "/api/v1/openapi.json", api_openapi, ACCESS_PUBLIC, 0, 0},
     /* operations */
+    {GET, "/api/platform/v1/notices", api_desk_notices, ACCESS_PLATFORM, 0, 0},
     {GET, "/healthz", ops_healthz, ACCESS_PUBLIC, 0, 0},
     {GET, "/metrics", ops_metrics, ACCESS_PUBLIC, 0, 0},
     /* Only with --debug-routes: marked ROUTE_DEBUG, and kept last (routes_table checks both). */

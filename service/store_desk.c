@@ -95,3 +95,50 @@ StoreStatus store_desk_token_used(StoreConn *c, int64_t token_id, int64_t now)
     store_bind_int64_n(st, ":now", now);
     return store_exec_one(c, st, __func__);
 }
+
+StoreStatus store_desk_account_live(StoreConn *c, const char *platform, DeskAccountRow *out)
+{
+    sqlite3_stmt *st = store_stmt(
+        c, "SELECT a.id, a.platform, a.public_key, a.created_at, 0, 0 FROM platform_accounts a "
+           "WHERE a.platform = :platform AND a.revoked_at IS NULL");
+    store_bind_text_n(st, ":platform", platform);
+    memset(out, 0, sizeof *out);
+    return store_one_row(c, st, &account_spec, out, __func__);
+}
+
+StoreStatus store_desk_notice_insert(StoreConn *c, int64_t notice_id, int64_t account_id,
+                                     int64_t target_id, const char *route, int64_t sent_at,
+                                     const Buf *sealed)
+{
+    sqlite3_stmt *st = store_stmt(
+        c, "INSERT INTO desk_notices (notice_id, account_id, target_id, route, sent_at, sealed) "
+           "VALUES (:notice, :account, :target, :route, :sent_at, :sealed)");
+    store_bind_int64_n(st, ":notice", notice_id);
+    store_bind_int64_n(st, ":account", account_id);
+    store_bind_int64_n(st, ":target", target_id);
+    store_bind_text_n(st, ":route", route);
+    store_bind_int64_n(st, ":sent_at", sent_at);
+    store_bind_buf_n(st, ":sealed", sealed);
+    return store_exec_stmt(c, st, __func__);
+}
+
+static const StoreCol notice_cols[] = {
+    STORE_COL(INT, DeskNoticeRow, id),      STORE_COL(INT, DeskNoticeRow, target_id),
+    STORE_COL(INT, DeskNoticeRow, sent_at), STORE_COL(INT, DeskNoticeRow, acked_at),
+    STORE_COL(TEXT, DeskNoticeRow, route),  STORE_COL(BUF, DeskNoticeRow, sealed)};
+static const StoreRowSpec notice_spec = STORE_ROW_SPEC(notice_cols);
+STORE_EACH_ROW(notice_each, DeskNoticeRow, notice_spec)
+
+StoreStatus store_desk_notices(StoreConn *c, int64_t account_id, int64_t after, int limit,
+                               void (*cb)(void *arg, const DeskNoticeRow *r), void *arg)
+{
+    sqlite3_stmt *st = store_stmt(
+        c, "SELECT id, target_id, sent_at, coalesce(acked_at, 0), route, sealed FROM desk_notices "
+           "WHERE account_id = :account AND id > :after AND decided_at IS NULL ORDER BY id "
+           "LIMIT :limit");
+    store_bind_int64_n(st, ":account", account_id);
+    store_bind_int64_n(st, ":after", after);
+    store_bind_int64_n(st, ":limit", limit);
+    DeskNoticeRowEach e = {cb, arg};
+    return store_each(c, st, notice_each, &e, __func__);
+}

@@ -2,6 +2,7 @@
 #ifndef TAKEDOWN_STORE_DESK_H
 #define TAKEDOWN_STORE_DESK_H
 
+#include "buf.h"
 #include "store.h"
 #include "vault.h"
 
@@ -39,5 +40,22 @@ StoreStatus store_desk_token_insert(StoreConn *c, int64_t account_id,
 StoreStatus store_desk_token_get(StoreConn *c, const unsigned char hash[VAULT_ID_BYTES],
                                  DeskTokenRow *out);
 StoreStatus store_desk_token_used(StoreConn *c, int64_t token_id, int64_t now);
+
+/* The platform's live account into out; STORE_NOT_FOUND when it has none. */
+StoreStatus store_desk_account_live(StoreConn *c, const char *platform, DeskAccountRow *out);
+
+typedef struct DeskNoticeRow {
+    int64_t id, target_id, sent_at, acked_at;
+    char route[32];
+    Buf sealed; /* owned by the row while a callback runs */
+} DeskNoticeRow;
+
+StoreStatus store_desk_notice_insert(StoreConn *c, int64_t notice_id, int64_t account_id,
+                                     int64_t target_id, const char *route, int64_t sent_at,
+                                     const Buf *sealed);
+/* The account's notices with no decision yet, after the id `after`, oldest first, at most
+ * limit. */
+StoreStatus store_desk_notices(StoreConn *c, int64_t account_id, int64_t after, int limit,
+                               void (*cb)(void *arg, const DeskNoticeRow *r), void *arg);
 
 #endif

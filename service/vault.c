@@ -842,6 +842,27 @@ void vault_seal(const unsigned char pk[VAULT_KEY_BYTES], const void *secret, siz
     crypto_box_seal(p + 1, secret ? secret : empty, n, pk);
 }
 
+void vault_desk_seal(const unsigned char pk[VAULT_KEY_BYTES], const void *msg, size_t n, Buf *out)
+{
+    static const unsigned char empty[1];
+    crypto_box_seal(buf_extend(out, crypto_box_SEALBYTES + n), msg ? msg : empty, n, pk);
+}
+
+int vault_desk_open(const unsigned char pk[VAULT_KEY_BYTES], const unsigned char *sk,
+                    const void *blob, size_t n, Buf *out)
+{
+    if (!blob || n < crypto_box_SEALBYTES)
+        return -1;
+    size_t len = out->len;
+    unsigned char *p = buf_extend(out, n - crypto_box_SEALBYTES);
+    if (crypto_box_seal_open(p, blob, n, pk, sk) != 0) {
+        out->len = len;
+        out->data[len] = '\0';
+        return -1;
+    }
+    return 0;
+}
+
 int vault_seal_open(const unsigned char pk[VAULT_KEY_BYTES], const unsigned char *sk,
                     const void *blob, size_t blob_len, void *secret, size_t n)
 {

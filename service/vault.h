@@ -79,8 +79,8 @@ void vault_to_b64(const void *in, size_t n, Buf *out);
 long vault_from_b64(const char *b64, void *out, size_t max);
 
 /* ---- keys ---- */
-/* A fresh X25519 keypair (the org's, or a staff account's); sk must be VAULT_KEY_BYTES of secret
- * memory. */
+/* A fresh X25519 keypair (the org's, a staff account's, or a platform desk's); sk must be
+ * VAULT_KEY_BYTES of secret memory. */
 void vault_org_keypair(unsigned char pk[VAULT_KEY_BYTES], unsigned char *sk);
 /* The public half of an X25519 secret key. */
 void vault_public_of(const unsigned char *sk, unsigned char pk[VAULT_KEY_BYTES]);
@@ -118,6 +118,13 @@ int vault_recovery_parse(const char *text, unsigned char *key);
 void vault_seal(const unsigned char pk[VAULT_KEY_BYTES], const void *secret, size_t n, Buf *out);
 int vault_seal_open(const unsigned char pk[VAULT_KEY_BYTES], const unsigned char *sk,
                     const void *blob, size_t blob_len, void *secret, size_t n);
+
+/* A notice for a platform's desk, sealed to the desk's public key: crypto_box_seal itself, with
+ * no version byte of ours, so that any libsodium binding opens it (a "sealed box"). */
+void vault_desk_seal(const unsigned char pk[VAULT_KEY_BYTES], const void *msg, size_t n, Buf *out);
+/* Opens it with the desk's keypair into out (appended); 0, or -1 when it is not sealed to pk. */
+int vault_desk_open(const unsigned char pk[VAULT_KEY_BYTES], const unsigned char *sk,
+                    const void *blob, size_t n, Buf *out);
 
 /* ---- the key protocol (DESIGN.md section 3): which key wraps which, under what associated data.
  * The associated-data strings and derivation labels are private to vault.c; the service calls

@@ -14,7 +14,7 @@ const source = (p) => readFileSync(path.join(ROOT, p), 'utf8');
 
 // Method bits and access bits of service/route.h.
 const METHODS = { get: 1, head: 2, post: 4, put: 8, delete: 16, patch: 32, options: 64 };
-const ROLES = { victim: 1, caseworker: 2, admin: 4, auditor: 8 };
+const ROLES = { victim: 1, caseworker: 2, admin: 4, auditor: 8, platform: 16 };
 const OPS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 const ROUTE_NO_CSRF = 2;
 
@@ -224,6 +224,9 @@ test('x-roles and security follow the access bits and flags (public: ["anyone"])
     const schemes = (op.security || []).flatMap((s) => Object.keys(s));
     if (r.access === 0) {
       assert.deepEqual(op.security, [], `${m.toUpperCase()} ${p} is public`);
+    } else if (r.access === ROLES.platform) {
+      assert.deepEqual(op.security, [{ desk_token: [] }], `${m.toUpperCase()} ${p} takes a desk's bearer token, nothing else`);
+      assert.ok(op.responses['401'], `${m.toUpperCase()} ${p} documents 401`);
     } else {
       assert.ok(schemes.includes('session'), `${m.toUpperCase()} ${p} needs the session cookie`);
       const csrf = m !== 'get' && !(r.flags & ROUTE_NO_CSRF);
