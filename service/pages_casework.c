@@ -349,6 +349,21 @@ static void queue_row_page(void *arg, const QueueRow *r, int overdue)
     json_array_append_new(p->cases, o);
 }
 
+/* ctx's "staff": the accounts that may take a case, the one whose login is chosen (NULL: none)
+ * marked by flag. */
+static void staff_choices(json_t *ctx, const char *chosen, const char *flag)
+{
+    json_t *staff = NULL;
+    if (casework_staff_choices(&staff) != CW_OK)
+        return;
+    size_t i;
+    json_t *a;
+    json_array_foreach(staff, i, a) json_object_set_new(
+        a, flag,
+        json_boolean(chosen && !strcmp(chosen, json_string_value(json_object_get(a, "login")))));
+    json_object_set_new(ctx, "staff", staff);
+}
+
 int page_staff_queue(Request *req)
 {
     Session *s = req->session;
@@ -398,17 +413,7 @@ int page_staff_queue(Request *req)
     json_object_set_new(ctx, "platforms", platform_options(f.platform));
     json_object_set_new(ctx, "routes", route_options(f.route));
     /* The assignee is chosen from the accounts that may take a case, as on the case page. */
-    json_t *staff = NULL;
-    if (casework_staff_choices(&staff) == CW_OK) {
-        const char *chosen = http_query(req, "assignee");
-        size_t i;
-        json_t *a;
-        json_array_foreach(staff, i, a) json_object_set_new(
-            a, "selected",
-            json_boolean(chosen &&
-                         !strcmp(chosen, json_string_value(json_object_get(a, "login")))));
-        json_object_set_new(ctx, "staff", staff);
-    }
+    staff_choices(ctx, http_query(req, "assignee"), "selected");
     /* The deadline column's header links to the other order; aria-sort says the current one. */
     json_object_set_new(ctx, "sort", json_string(f.desc ? "-due" : "due"));
     json_object_set_new(ctx, "sort_desc", json_boolean(f.desc));
@@ -434,17 +439,7 @@ static int case_page(Request *req, int status, const char *case_id, const char *
     json_t *ctx = page_staff_ctx(req, "cw.case.title");
     json_object_set_new(ctx, "c", view);
     /* Visits and assignment pick from the accounts that may take them, never a typed login. */
-    json_t *staff = NULL;
-    if (casework_staff_choices(&staff) == CW_OK) {
-        const char *assignee = json_string_value(json_object_get(view, "assignee"));
-        size_t i;
-        json_t *a;
-        json_array_foreach(staff, i, a) json_object_set_new(
-            a, "assigned",
-            json_boolean(assignee &&
-                         !strcmp(assignee, json_string_value(json_object_get(a, "login")))));
-        json_object_set_new(ctx, "staff", staff);
-    }
+    staff_choices(ctx, json_string_value(json_object_get(view, "assignee")), "assigned");
     if (error_key)
         json_object_set_new(ctx, "error_key", json_string(error_key));
     if (error_detail) {

@@ -6,13 +6,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { startServer, ctl, tempDir, call } from '../http/lib.mjs';
-import { launch } from './browser.mjs';
+import { launch, VIEWS } from './browser.mjs';
 import { assertAccessible, screenshot } from './audit.mjs';
 
-const VIEWS = {
-  phone: { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true },
-  desk: { viewport: { width: 1366, height: 900 } },
-};
 const LANGS = { zh: 'zh-CN', en: 'en-US' };
 
 let srv, browser;

@@ -7,20 +7,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { startServer, initStaff, I18N } from '../http/lib.mjs';
-import { launch } from './browser.mjs';
+import { startServer, initStaff } from '../http/lib.mjs';
+import { launch, VIEWS, LANGS, t } from './browser.mjs';
 import { assertAccessible, screenshot } from './audit.mjs';
-
-const VIEWS = {
-  phone: { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true },
-  desk: { viewport: { width: 1366, height: 900 } },
-};
-const LANGS = ['zh-CN', 'en'];
-const t = (key, lang) => {
-  const v = I18N[lang][key];
-  assert.ok(typeof v === 'string', `i18n key ${key} exists in ${lang}`);
-  return v;
-};
 
 let srv, browser, dir, pw;
 
