@@ -167,11 +167,14 @@ static int desk_gate(Request *req)
     const char *h = http_header(req, "Authorization");
     const char *token = h && strncmp(h, "Bearer ", 7) == 0 ? h + 7 : NULL;
     DeskCaller who;
-    DeskResult d = desk_authenticate(token, req->route->pattern, clock_now(), &who);
+    unsigned wait = 0;
+    DeskResult d = desk_authenticate(token, req->route->pattern, clock_now(), &who, &wait);
     if (d == DESK_NOT_FOUND) {
         http_set_header(req, "WWW-Authenticate", "Bearer realm=\"platform desk\"");
         return http_reply_error(req, 401, "unauthorized", "error.unauthorized", NULL);
     }
+    if (d == DESK_RATE)
+        return guard_refuse(req, wait);
     if (d != DESK_OK)
         return http_reply_error(req, 503, "busy", "error.busy", NULL);
     req->desk_account = who.account_id;

@@ -105,6 +105,35 @@ CaseworkResult casework_route_update(const Session *s, const char *id, int clock
 /* A re-upload found by staff: a new child target (reported) linked to its parent. */
 CaseworkResult casework_reupload(const Session *s, int64_t parent_id, const char *url, int64_t now,
                                  int64_t *child);
+/* What a platform's desk answers about a notice it was sent (issue 14). kind: "ack",
+ * "needs_info" or "decision"; decision: removed, disabled, geo_restricted, age_restricted or
+ * rejected; reason (required for rejected), item_id and question (required for needs_info) are the
+ * desk's words, sealed to the org when they arrive; at: when the platform says it acted (0: now).
+ */
+typedef struct DeskAnswer {
+    const char *kind, *decision, *reason, *item_id, *question;
+    int64_t at;
+} DeskAnswer;
+#define DESK_TEXT_MAX 2000
+#define DESK_ITEM_ID_MAX 200
+#define DESK_REUPLOADS_MAX 100 /* per notice */
+/* The desk of account (platform: its registry id) answers its notice notice_id: the copy moves
+ * through the one transition table (ack: acknowledged, needs_info, decision: removed, restricted
+ * or rejected) with its event and audit entry under "platform:<id>". Needs no key. CW_NOT_FOUND
+ * for a notice of another desk; CW_INVALID naming the field in detail; CW_CONFLICT (detail: the
+ * copy's state) when the copy no longer waits on the platform or the notice was answered. */
+CaseworkResult casework_desk_answer(int64_t account, const char *platform, int64_t notice_id,
+                                    const DeskAnswer *answer, int64_t now, json_t *detail);
+/* The desk reports a re-upload of its notice's copy at url (a link on its own platform): kept
+ * sealed to the org, and made a child copy now when the org key is at hand (staff at work), else
+ * by the scheduler when it is. *reupload: its id; *child: the new copy, or 0 while it waits. */
+CaseworkResult casework_desk_reupload(int64_t account, const char *platform, int64_t notice_id,
+                                      const char *url, int64_t now, json_t *detail,
+                                      int64_t *reupload, int64_t *child);
+/* Makes child copies of the re-uploads that wait (all, or only the one with id only), opening
+ * them with org_key; returns how many were made. */
+int casework_apply_desk_reuploads(const unsigned char *org_key, int64_t only, int64_t now,
+                                  int limit);
 /* Checks a target's link now (slow: network) and records the result in the timeline. */
 CaseworkResult casework_check_now(const Session *s, int64_t target_id, int64_t now, json_t **out);
 /* Runs the checks that are due, opening links with org_key (from the keyring); returns how many

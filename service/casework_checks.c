@@ -19,18 +19,9 @@
 
 /* ---- re-uploads, checks, holds, visit sheets ---- */
 
-typedef struct ChildArgs {
-    const Session *s; /* NULL for the system (the checker) */
-    const unsigned char *key;
-    const char *case_id;
-    int64_t parent, now, child;
-    const json_t *link;
-    const char *kind;
-} ChildArgs;
-
-static StoreStatus child_tx(StoreConn *c, void *arg)
+StoreStatus cw_child_tx(StoreConn *c, void *arg)
 {
-    ChildArgs *a = arg;
+    CwChild *a = arg;
     StoreStatus st = cw_case_workable(c, a->case_id);
     if (st != STORE_OK)
         return st;
@@ -42,20 +33,17 @@ static StoreStatus child_tx(StoreConn *c, void *arg)
     buf_free(&ph);
     if (st != STORE_OK)
         return st;
-    char actor[80];
     st = caselog_seal_json(c, a->key, SEALED_TARGET_BODY, a->child, a->link);
-    if (a->s)
-        cw_actor_of(a->s, actor);
-    else
-        snprintf(actor, sizeof actor, "system");
     if (st == STORE_OK)
-        st = store_event_insert(c, a->case_id, a->child, a->now, actor, a->kind, NULL,
+        st = store_event_insert(c, a->case_id, a->child, a->now, a->actor, "target.reupload", NULL,
                                 STATE_REPORTED, NULL);
     if (st == STORE_OK)
         st = cw_retention_update(c, a->case_id, a->now);
     char what[48];
     snprintf(what, sizeof what, "target %lld from %lld", (long long)a->child, (long long)a->parent);
-    return st == STORE_OK ? store_audit_append(c, a->now, actor, a->kind, a->case_id, what) : st;
+    return st == STORE_OK
+               ? store_audit_append(c, a->now, a->actor, "target.reupload", a->case_id, what)
+               : st;
 }
 
 CaseworkResult casework_reupload(const Session *s, int64_t parent_id, const char *url, int64_t now,
@@ -78,8 +66,10 @@ CaseworkResult casework_reupload(const Session *s, int64_t parent_id, const char
         json_t *link =
             json_pack("{s:s, s:s, s:s, s:s, s:s}", "kind", TARGET_KIND_ONLINE, "url", url,
                       "canonical", li->canonical, "host", li->host, "platform", li->platform);
-        ChildArgs a = {s, l.key, l.row.id, parent_id, now, 0, link, "target.reupload"};
-        r = cw_from_store(store_tx(child_tx, &a));
+        char actor[80];
+        cw_actor_of(s, actor);
+        CwChild a = {actor, l.key, l.row.id, parent_id, now, 0, link};
+        r = cw_from_store(store_tx(cw_child_tx, &a));
         *child = a.child;
         json_decref(link);
     }
@@ -172,8 +162,8 @@ static CaseworkResult check_one(StoreConn *c, const unsigned char *key, const Ta
                    next_check_after(t, rep.result, t->monitor_since, now)};
     CaseworkResult r = cw_from_store(store_tx(check_tx, &a));
     if (r == CW_OK && rep.result == CHECK_UP && !strcmp(t->state, STATE_MONITORING)) {
-        ChildArgs ca = {NULL, key, t->case_id, t->id, now, 0, body, "target.reupload"};
-        r = cw_from_store(store_tx(child_tx, &ca));
+        CwChild ca = {"system:checker", key, t->case_id, t->id, now, 0, body};
+        r = cw_from_store(store_tx(cw_child_tx, &ca));
     }
     json_decref(body);
     if (out)

@@ -78,4 +78,32 @@ typedef struct CwSimpleArgs {
     int64_t staff_id, now, number;
 } CwSimpleArgs;
 
+/* A copy's move through the transition table, inside the caller's transaction: its state (only
+ * from `from`: STORE_CONFLICT when it changed meanwhile), its clock (due_at -1: unchanged, 0:
+ * none), the decision time for a decision, and its link checks (monitor: the monitoring schedule
+ * starts; next_check -1: unchanged, 0: none). The caller writes the event and the audit entry. */
+typedef struct CwMove {
+    int64_t target_id;
+    const char *from, *to, *route;
+    int64_t now, due_at, next_check;
+    int monitor;
+} CwMove;
+StoreStatus cw_move(StoreConn *c, const CwMove *m);
+/* The clocks a move the platform makes sets (acknowledged: the platform's clock runs on; removed:
+ * the link is checked an hour later; else none), into due_at and next_check as CwMove takes them.
+ */
+void cw_platform_clocks(const char *to, int64_t now, int64_t *due_at, int64_t *next_check);
+
+/* A new child copy (a re-upload or an onward copy) of parent, reported, with its link sealed under
+ * the case key: run by store_tx. actor names who found it ("system:checker", "platform:<id>",
+ * "staff:<login>"); child receives the new copy's id. */
+typedef struct CwChild {
+    const char *actor;
+    const unsigned char *key;
+    const char *case_id;
+    int64_t parent, now, child;
+    const json_t *link;
+} CwChild;
+StoreStatus cw_child_tx(StoreConn *c, void *arg);
+
 #endif

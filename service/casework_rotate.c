@@ -9,6 +9,7 @@
 #include "store_case.h"
 #include "store_registry.h"
 #include "store_target.h"
+#include "store_desk.h"
 #include "vault.h"
 
 #include <stdio.h>
@@ -103,6 +104,41 @@ static void rekey_label(void *arg, const IncidentRow *r)
     free(text);
 }
 
+/* Fields sealed to the org (what platforms' desks answered): their field keys sealed afresh to
+ * the new org key. Ids and bodies first, then the writes. */
+typedef struct OrgFields {
+    int64_t *id;
+    Buf *body;
+    size_t n;
+} OrgFields;
+
+static void org_field_add(void *arg, int64_t id, const Buf *body)
+{
+    OrgFields *f = arg;
+    f->id = xrealloc(f->id, (f->n + 1) * sizeof *f->id);
+    f->body = xrealloc(f->body, (f->n + 1) * sizeof *f->body);
+    f->id[f->n] = id;
+    f->body[f->n] = (Buf){0};
+    buf_append(&f->body[f->n++], body->data, body->len);
+}
+
+static StoreStatus reseal_org_fields(StoreConn *c, DeskOrgTable t, const CwRotation *r)
+{
+    OrgFields f = {0};
+    StoreStatus st = store_desk_org_fields(c, t, org_field_add, &f);
+    for (size_t i = 0; i < f.n; i++) {
+        Buf out = {0};
+        if (st == STORE_OK && vault_org_field_reseal(r->old_pk, r->old_sk, r->new_pk,
+                                                     f.body[i].data, f.body[i].len, &out) == 0)
+            st = store_desk_org_field_set(c, t, f.id[i], &out);
+        buf_free(&out);
+        buf_free(&f.body[i]);
+    }
+    free(f.id);
+    free(f.body);
+    return st;
+}
+
 StoreStatus casework_rotate_tx(StoreConn *c, CwRotation *r)
 {
     unsigned char *old_dk = vault_secret_alloc(VAULT_KEY_BYTES);
@@ -123,6 +159,10 @@ StoreStatus casework_rotate_tx(StoreConn *c, CwRotation *r)
         st = store_incidents(c, rekey_label, &l);
     if (st == STORE_OK)
         st = l.st;
+    if (st == STORE_OK)
+        st = reseal_org_fields(c, DESK_ORG_ANSWERS, r);
+    if (st == STORE_OK)
+        st = reseal_org_fields(c, DESK_ORG_REUPLOADS, r);
     free(ids.id);
     vault_secret_free(old_dk);
     vault_secret_free(new_dk);

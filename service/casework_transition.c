@@ -179,7 +179,36 @@ static StoreStatus onward_write(StoreConn *c, TransitionArgs *a)
     return STORE_OK;
 }
 
-/* A case with no open target gets its purge date; one with open targets again loses it. */
+StoreStatus cw_move(StoreConn *c, const CwMove *m)
+{
+    StoreStatus st = m->due_at >= 0
+                         ? store_target_move_clocked(c, m->target_id, m->from, m->to, m->now,
+                                                     m->route, m->due_at)
+                         : store_target_set_state(c, m->target_id, m->from, m->to, m->now);
+    if (st != STORE_OK)
+        return st;
+    if (!strcmp(m->to, STATE_REMOVED) || !strcmp(m->to, STATE_RESTRICTED) ||
+        !strcmp(m->to, STATE_REJECTED))
+        if ((st = store_target_set_decision(c, m->target_id, m->now)) != STORE_OK)
+            return st;
+    if (m->monitor)
+        return store_target_set_monitor(c, m->target_id, m->now,
+                                        checker_next_monitor(m->now, m->now));
+    return m->next_check >= 0 ? store_target_set_check(c, m->target_id, m->next_check, 0)
+                              : STORE_OK;
+}
+
+void cw_platform_clocks(const char *to, int64_t now, int64_t *due_at, int64_t *next_check)
+{
+    *due_at = 0;
+    *next_check = 0;
+    if (!strcmp(to, STATE_ACKNOWLEDGED))
+        *due_at = -1, *next_check = -1; /* the platform's clock runs on */
+    else if (!strcmp(to, STATE_REMOVED))
+        *next_check = now + 3600; /* verify that it is really gone */
+}
+
+/* One transaction per move: the copy, its notice and visit, the event, the audit entry. */
 static StoreStatus transition_tx(StoreConn *c, void *arg)
 {
     TransitionArgs *a = arg;
@@ -188,22 +217,10 @@ static StoreStatus transition_tx(StoreConn *c, void *arg)
     cw_actor_of(a->s, actor);
     StoreStatus st = cw_case_workable(c, l->row.id);
     const char *route = a->route ? a->route->id : (l->target.route[0] ? l->target.route : NULL);
+    CwMove m = {l->target.id, l->target.state, a->to,         route,
+                a->now,       a->due_at,       a->next_check, a->monitor};
     if (st == STORE_OK)
-        st = a->due_at >= 0
-                 ? store_target_move_clocked(c, l->target.id, l->target.state, a->to, a->now, route,
-                                             a->due_at)
-                 : store_target_set_state(c, l->target.id, l->target.state, a->to, a->now);
-    if (st != STORE_OK)
-        return st;
-    if (!strcmp(a->to, STATE_REMOVED) || !strcmp(a->to, STATE_RESTRICTED) ||
-        !strcmp(a->to, STATE_REJECTED))
-        if ((st = store_target_set_decision(c, l->target.id, a->now)) != STORE_OK)
-            return st;
-    if (a->monitor)
-        st =
-            store_target_set_monitor(c, l->target.id, a->now, checker_next_monitor(a->now, a->now));
-    else if (a->next_check >= 0)
-        st = store_target_set_check(c, l->target.id, a->next_check, 0);
+        st = cw_move(c, &m);
     if (st != STORE_OK)
         return st;
     if ((st = visit_write(c, a)) != STORE_OK || (st = onward_write(c, a)) != STORE_OK)
@@ -435,10 +452,8 @@ CaseworkResult casework_transition(const Session *s, int64_t target_id, const ch
                 r = desk_prepare(c, &l, &route, text, now, &a, detail);
         }
     }
-    if (r == CW_OK && !strcmp(to, STATE_ACKNOWLEDGED))
-        a.due_at = -1, a.next_check = -1; /* the platform's clock runs on */
-    if (r == CW_OK && !strcmp(to, STATE_REMOVED))
-        a.next_check = now + 3600; /* verify that it is really gone */
+    if (r == CW_OK && (!strcmp(to, STATE_ACKNOWLEDGED) || !strcmp(to, STATE_REMOVED)))
+        cw_platform_clocks(to, now, &a.due_at, &a.next_check);
     if (r == CW_OK && !strcmp(to, STATE_MONITORING))
         a.monitor = 1;
     if (r == CW_OK && (!strcmp(to, STATE_COUNTER_NOTICED) ||

@@ -4,6 +4,7 @@
 #include "sealed.h"
 #include "states.h"
 #include "store_case.h"
+#include "store_desk.h"
 #include "store_log.h"
 #include "store_staff.h"
 #include "store_target.h"
@@ -22,7 +23,28 @@ typedef struct ViewArgs {
     int64_t now, next_due;
     int withdrawn; /* the case was withdrawn: no copy moves */
     StoreConn *c;
+    const unsigned char *org_sk; /* opens what platforms' desks answered */
+    unsigned char org_pk[VAULT_KEY_BYTES];
+    json_t *answers; /* of the target being viewed */
 } ViewArgs;
+
+/* What a platform's desk answered about the copy: kind, outcome and times, and its words. */
+static void view_answer(void *arg, const DeskAnswerRow *r)
+{
+    ViewArgs *a = arg;
+    json_t *o = json_pack("{s:I, s:s, s:I}", "notice", (json_int_t)r->desk_notice_id, "kind",
+                          r->kind, "received_at", (json_int_t)r->received_at);
+    if (r->outcome[0])
+        json_object_set_new(o, "outcome", json_string(r->outcome));
+    if (r->platform_at)
+        json_object_set_new(o, "platform_at", json_integer(r->platform_at));
+    json_t *words =
+        sealed_org_open_json(a->org_pk, a->org_sk, "desk_answers", "body", r->id, &r->body);
+    if (json_is_object(words))
+        json_object_update(o, words);
+    json_decref(words);
+    json_array_append_new(a->answers, o);
+}
 
 static void view_target(void *arg, const TargetRow *t)
 {
@@ -54,6 +76,10 @@ static void view_target(void *arg, const TargetRow *t)
     CwNoticeArgs na = {a->key, json_array()};
     store_notices_of_target(a->c, t->id, cw_add_notice, &na);
     json_object_set_new(o, "notices", na.list);
+    a->answers = json_array();
+    store_desk_answers_of_target(a->c, t->id, view_answer, a);
+    json_object_set_new(o, "desk_answers", a->answers);
+    a->answers = NULL;
     json_array_append_new(a->targets, o);
 }
 
@@ -180,7 +206,9 @@ CaseworkResult casework_view(const Session *s, const char *case_id, int64_t now,
                   .matches = json_array(),
                   .now = now,
                   .withdrawn = row.withdrawn_at != 0,
-                  .c = c};
+                  .c = c,
+                  .org_sk = s->key};
+    vault_public_of(s->key, a.org_pk);
     if (r == CW_OK) {
         /* Decrypted once: the page shows them and the blind indexes are made from them. */
         store_targets_of_case(c, row.id, 1, view_target, &a);

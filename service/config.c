@@ -36,6 +36,7 @@ void config_defaults(Config *cfg)
     cfg->limits = (Limits){
         .submit_per_address = 10,
         .submit_tries_per_address = 30,
+        .platform_per_minute = 600,
         .submit_rate = 5,
         .submit_burst = 50,
         .receipt_per_address = 5,
@@ -183,6 +184,8 @@ int config_set(Config *cfg, const char *key, const char *value, char *err, size_
         {"submit-burst", 1, 100000, offsetof(Config, limits.submit_burst), sizeof(unsigned)},
         {"receipt-tries-per-address", 1, 1000, offsetof(Config, limits.receipt_per_address),
          sizeof(unsigned)},
+        {"platform-calls-per-minute", 1, 600000, offsetof(Config, limits.platform_per_minute),
+         sizeof(unsigned)},
         {"receipt-rate", 1, 10000, offsetof(Config, limits.receipt_rate), sizeof(unsigned)},
         {"receipt-burst", 1, 100000, offsetof(Config, limits.receipt_burst), sizeof(unsigned)},
         {"staff-tries-per-account", 1, 1000, offsetof(Config, limits.staff_per_account),
@@ -319,6 +322,9 @@ const char *config_help(void)
            "                        report gives its try back (default 30)\n"
            "  --submit-rate N       report attempts a second from all addresses (default 5)\n"
            "  --submit-burst N      report attempts at once from all addresses (default 50)\n"
+           "  --platform-calls-per-minute N\n"
+           "                        API calls of one platform desk a minute, at most a tenth\n"
+           "                        of them at once; past it 429 with Retry-After (default 600)\n"
            "  --receipt-tries-per-address N\n"
            "                        receipt sign-ins from one address before a wait that\n"
            "                        doubles from 2 seconds up to 1 hour (default 5)\n"

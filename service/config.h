@@ -18,6 +18,7 @@ typedef struct Limits {
     unsigned staff_per_address;   /* --staff-tries-per-address: failures before the wait */
     unsigned staff_wait_ms;       /* --staff-wait-ms: the first staff wait, doubling */
     unsigned staff_wait_max_ms;   /* --staff-wait-max-ms: the longest staff wait */
+    unsigned platform_per_minute; /* --platform-calls-per-minute: one desk's calls, burst a tenth */
 } Limits;
 
 typedef struct Config {

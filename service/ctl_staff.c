@@ -39,7 +39,6 @@ typedef struct CtlArgs {
     const char *platform;
     const char *public_key;
     const char *days;
-    const char *secret_key_file;
     const char *positional[2];
     int npositional;
     int dry_run;
@@ -66,8 +65,6 @@ static int ctl_parse(int argc, char **argv, CtlArgs *a)
             slot = &a->public_key;
         else if (strcmp(argv[i], "--days") == 0)
             slot = &a->days;
-        else if (strcmp(argv[i], "--secret-key-file") == 0)
-            slot = &a->secret_key_file;
         else if (strcmp(argv[i], "--dry-run") == 0) {
             a->dry_run = 1;
             continue;
@@ -395,119 +392,14 @@ static void print_account(void *arg, const DeskAccountRow *r)
            r->revoked_at ? "revoked" : "live", (long long)r->tokens);
 }
 
-/* What the platform's side runs (its desk, not the center): a keypair, and opening notices. */
-
-/* keygen: a new X25519 keypair; the secret key as hex into a new file only its owner reads, the
- * public key printed for the admin who registers the desk. */
-static int platform_keygen(const char *file)
-{
-    unsigned char pk[VAULT_KEY_BYTES];
-    unsigned char *sk = vault_secret_alloc(VAULT_KEY_BYTES);
-    char *hex = vault_secret_alloc(VAULT_HEX_KEY_TEXT);
-    vault_org_keypair(pk, sk);
-    vault_to_hex(sk, VAULT_KEY_BYTES, hex);
-    int fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    int ok = fd >= 0 && write(fd, hex, strlen(hex)) == (ssize_t)strlen(hex) &&
-             write(fd, "\n", 1) == 1 && fsync(fd) == 0;
-    if (fd >= 0)
-        close(fd);
-    vault_secret_free(sk);
-    vault_secret_free(hex);
-    if (!ok) {
-        fprintf(stderr, "takedownctl platform keygen: cannot write a new %s: %s\n", file,
-                strerror(errno));
-        return 1;
-    }
-    char pkhex[VAULT_HEX_KEY_TEXT];
-    vault_to_hex(pk, sizeof pk, pkhex);
-    printf("public-key: %s\n", pkhex);
-    return 0;
-}
-
-/* The desk's keypair from its secret key file into pk and sk; 0, or 1 (message printed). */
-static int platform_key_read(const char *file, unsigned char pk[VAULT_KEY_BYTES], unsigned char *sk)
-{
-    char *hex = vault_secret_alloc(VAULT_HEX_KEY_TEXT + 2);
-    FILE *f = fopen(file, "re");
-    int ok = f && fgets(hex, VAULT_HEX_KEY_TEXT + 2, f);
-    if (f)
-        fclose(f);
-    if (ok) {
-        hex[strcspn(hex, "\r\n")] = '\0';
-        ok = strlen(hex) == 2 * VAULT_KEY_BYTES &&
-             vault_from_hex(hex, sk, VAULT_KEY_BYTES) == VAULT_KEY_BYTES;
-    }
-    vault_secret_free(hex);
-    if (!ok) {
-        fprintf(stderr, "takedownctl platform open: %s holds no secret key (64 hex characters)\n",
-                file);
-        return 1;
-    }
-    vault_public_of(sk, pk);
-    return 0;
-}
-
-/* open: the answer of GET /api/platform/v1/notices on stdin; each notice with its sealed part
- * opened (as "notice") on stdout. Exit 1 when one is not sealed to this desk's key. */
-static int platform_open(const char *file)
-{
-    unsigned char pk[VAULT_KEY_BYTES];
-    unsigned char *sk = vault_secret_alloc(VAULT_KEY_BYTES);
-    if (platform_key_read(file, pk, sk) != 0) {
-        vault_secret_free(sk);
-        return 1;
-    }
-    json_error_t jerr;
-    json_t *in = json_loadf(stdin, 0, &jerr);
-    json_t *list = json_object_get(in, "notices");
-    int rc = json_is_array(list) ? 0 : 1;
-    if (rc)
-        fprintf(stderr, "takedownctl platform open: stdin is not a list of notices\n");
-    size_t i;
-    json_t *n;
-    json_array_foreach(list, i, n)
-    {
-        const char *sealed = json_string_value(json_object_get(n, "sealed"));
-        size_t max = sealed ? strlen(sealed) : 0;
-        unsigned char *blob = xmalloc(max + 1);
-        long len = sealed ? vault_from_b64(sealed, blob, max) : -1;
-        Buf plain = {0};
-        json_t *opened = NULL;
-        if (len < 0 || vault_desk_open(pk, sk, blob, (size_t)len, &plain) != 0 ||
-            !(opened = json_loads(plain.data ? plain.data : "", 0, &jerr))) {
-            fprintf(stderr, "takedownctl platform open: notice %lld is not sealed to this key\n",
-                    (long long)json_integer_value(json_object_get(n, "id")));
-            rc = 1;
-        } else {
-            json_object_del(n, "sealed");
-            json_object_set_new(n, "notice", opened);
-        }
-        buf_free(&plain);
-        free(blob);
-    }
-    vault_secret_free(sk);
-    if (rc == 0) {
-        json_dumpf(in, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
-        printf("\n");
-    }
-    json_decref(in);
-    return rc;
-}
-
 int ctl_platform(int argc, char **argv)
 {
+    if (argc > 1 && ctl_desk_verb(argv[1]))
+        return ctl_desk(argc - 1, argv + 1); /* the platform's side */
     CtlArgs a;
     if (ctl_parse(argc, argv, &a) != 0)
         return 2;
     const char *verb = a.npositional > 0 ? a.positional[0] : "";
-    if ((!strcmp(verb, "keygen") || !strcmp(verb, "open")) && a.npositional == 1) {
-        if (!a.secret_key_file) {
-            fprintf(stderr, "usage: takedownctl platform %s --secret-key-file FILE\n", verb);
-            return 2;
-        }
-        return !strcmp(verb, "keygen") ? platform_keygen(a.secret_key_file)
-                                       : platform_open(a.secret_key_file);
-    }
     int add = strcmp(verb, "add") == 0, revoke = strcmp(verb, "revoke") == 0;
     if (strcmp(verb, "list") == 0 && a.npositional == 1) {
         if (ctl_open(&a) != 0)
@@ -522,7 +414,8 @@ int ctl_platform(int argc, char **argv)
                 "--public-key HEX [--days N]\n"
                 "       takedownctl platform revoke --data-dir DIR --as ADMIN --platform ID\n"
                 "       takedownctl platform list --data-dir DIR\n"
-                "       takedownctl platform keygen|open --secret-key-file FILE\n");
+                "       takedownctl platform keygen|open|pull|ack|ask|decide|reupload ... (the\n"
+                "       platform's side: takedownctl platform pull --help)\n");
         return 2;
     }
     char *end = NULL;

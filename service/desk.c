@@ -1,11 +1,14 @@
 /* Platform desk accounts and tokens. */
 #include "desk.h"
 
+#include "clock.h"
 #include "links.h"
 #include "log.h"
+#include "ratelimit.h"
 #include "store_staff.h"
 #include "vault.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,16 +68,12 @@ DeskResult desk_platform_add_check(const char *platform, const char *public_key_
     return add_check(platform, public_key_hex, days, pk);
 }
 
-DeskResult desk_platform_add(const char *admin_login, const char *admin_password,
-                             const char *platform, const char *public_key_hex, unsigned days,
-                             int64_t now, char *token, StaffResult *why)
+DeskResult desk_platform_add_by(const char *admin_login, const char *platform,
+                                const char *public_key_hex, unsigned days, int64_t now, char *token)
 {
-    *why = STAFF_OK;
     token[0] = '\0';
     unsigned char pk[VAULT_KEY_BYTES];
     DeskResult r = add_check(platform, public_key_hex, days, pk);
-    if (r == DESK_OK)
-        r = admin_check(admin_login, admin_password, why);
     if (r != DESK_OK)
         return r;
     char hex[2 * VAULT_KEY_BYTES + 1];
@@ -95,6 +94,20 @@ DeskResult desk_platform_add(const char *admin_login, const char *admin_password
     return DESK_OK;
 }
 
+DeskResult desk_platform_add(const char *admin_login, const char *admin_password,
+                             const char *platform, const char *public_key_hex, unsigned days,
+                             int64_t now, char *token, StaffResult *why)
+{
+    *why = STAFF_OK;
+    token[0] = '\0';
+    DeskResult r = desk_platform_add_check(platform, public_key_hex, days);
+    if (r == DESK_OK)
+        r = admin_check(admin_login, admin_password, why);
+    return r == DESK_OK
+               ? desk_platform_add_by(admin_login, platform, public_key_hex, days, now, token)
+               : r;
+}
+
 typedef struct RevokeArgs {
     const char *platform, *actor;
     int64_t now;
@@ -109,18 +122,21 @@ static StoreStatus revoke_tx(StoreConn *c, void *arg)
                : s;
 }
 
-DeskResult desk_platform_revoke(const char *admin_login, const char *admin_password,
-                                const char *platform, int64_t now, StaffResult *why)
+DeskResult desk_platform_revoke_by(const char *admin_login, const char *platform, int64_t now)
 {
-    *why = STAFF_OK;
-    DeskResult r = admin_check(admin_login, admin_password, why);
-    if (r != DESK_OK)
-        return r;
     char actor[80];
     snprintf(actor, sizeof actor, "staff:%s", admin_login);
     RevokeArgs a = {platform, actor, now};
     StoreStatus s = store_tx(revoke_tx, &a);
     return s == STORE_OK ? DESK_OK : s == STORE_NOT_FOUND ? DESK_NOT_FOUND : DESK_ERROR;
+}
+
+DeskResult desk_platform_revoke(const char *admin_login, const char *admin_password,
+                                const char *platform, int64_t now, StaffResult *why)
+{
+    *why = STAFF_OK;
+    DeskResult r = admin_check(admin_login, admin_password, why);
+    return r == DESK_OK ? desk_platform_revoke_by(admin_login, platform, now) : r;
 }
 
 DeskResult desk_platform_list(void (*cb)(void *arg, const DeskAccountRow *r), void *arg)
@@ -161,9 +177,57 @@ static StoreStatus use_tx(StoreConn *c, void *arg)
     return s == STORE_OK ? store_audit_append(c, a->now, actor, "platform.call", a->what, "") : s;
 }
 
-DeskResult desk_authenticate(const char *token, const char *what, int64_t now, DeskCaller *out)
+/* One token bucket per desk account: accounts are few (one live per platform), so a list. */
+static struct {
+    pthread_mutex_t lock;
+    double rate, burst;
+    struct {
+        int64_t account;
+        TokenBucket *tb;
+    } * list;
+    size_t n;
+} rates = {.lock = PTHREAD_MUTEX_INITIALIZER, .rate = 10, .burst = 60};
+
+void desk_rate_init(const Limits *limits)
+{
+    rates.rate = limits->platform_per_minute / 60.0;
+    rates.burst = limits->platform_per_minute >= 10 ? limits->platform_per_minute / 10 : 1;
+}
+
+void desk_rate_shutdown(void)
+{
+    pthread_mutex_lock(&rates.lock);
+    for (size_t i = 0; i < rates.n; i++)
+        tokenbucket_free(rates.list[i].tb);
+    free(rates.list);
+    rates.list = NULL;
+    rates.n = 0;
+    pthread_mutex_unlock(&rates.lock);
+}
+
+/* 0 when the account may call now, else the seconds to wait. */
+static unsigned rate_take(int64_t account)
+{
+    pthread_mutex_lock(&rates.lock);
+    TokenBucket *tb = NULL;
+    for (size_t i = 0; i < rates.n && !tb; i++)
+        if (rates.list[i].account == account)
+            tb = rates.list[i].tb;
+    if (!tb) {
+        rates.list = xrealloc(rates.list, (rates.n + 1) * sizeof *rates.list);
+        tb = tokenbucket_new(rates.rate, rates.burst);
+        rates.list[rates.n].account = account;
+        rates.list[rates.n++].tb = tb;
+    }
+    pthread_mutex_unlock(&rates.lock);
+    return tokenbucket_take(tb, clock_now_ms());
+}
+
+DeskResult desk_authenticate(const char *token, const char *what, int64_t now, DeskCaller *out,
+                             unsigned *wait)
 {
     memset(out, 0, sizeof *out);
+    *wait = 0;
     size_t prefix = sizeof DESK_TOKEN_PREFIX - 1;
     if (!token || strlen(token) != DESK_TOKEN_TEXT - 1 ||
         strncmp(token, DESK_TOKEN_PREFIX, prefix) != 0 ||
@@ -179,6 +243,8 @@ DeskResult desk_authenticate(const char *token, const char *what, int64_t now, D
         return DESK_NOT_FOUND;
     if (s != STORE_OK)
         return DESK_ERROR;
+    if ((*wait = rate_take(t.account_id)) != 0)
+        return DESK_RATE; /* not audited: a flood writes nothing */
     out->account_id = t.account_id;
     out->token_id = t.id;
     snprintf(out->platform, sizeof out->platform, "%s", t.platform);
@@ -203,6 +269,8 @@ const char *desk_result_text(DeskResult r)
         return "the platform has no live desk account";
     case DESK_STAFF:
         return "the admin could not be signed in";
+    case DESK_RATE:
+        return "too many calls: wait";
     default:
         return "internal error (see the log)";
     }

@@ -6,6 +6,7 @@
 #ifndef TAKEDOWN_DESK_H
 #define TAKEDOWN_DESK_H
 
+#include "config.h"
 #include "staff.h"
 #include "store_desk.h"
 
@@ -28,6 +29,7 @@ typedef enum DeskResult {
     DESK_EXISTS,           /* the platform has a live account: revoke it first */
     DESK_NOT_FOUND,        /* no live account for the platform */
     DESK_STAFF,            /* the admin's sign-in failed: staff says why */
+    DESK_RATE,             /* the desk called more than its rate: wait */
     DESK_ERROR,
 } DeskResult;
 
@@ -37,11 +39,16 @@ typedef enum DeskResult {
 DeskResult desk_platform_add(const char *admin_login, const char *admin_password,
                              const char *platform, const char *public_key_hex, unsigned days,
                              int64_t now, char *token, StaffResult *why);
+/* The same for an admin already signed in (the page): admin_login is the session's. */
+DeskResult desk_platform_add_by(const char *admin_login, const char *platform,
+                                const char *public_key_hex, unsigned days, int64_t now,
+                                char *token);
 /* desk_platform_add's checks of what it is given, before any password is asked for. */
 DeskResult desk_platform_add_check(const char *platform, const char *public_key_hex, unsigned days);
 /* Revokes the platform's live account and all its tokens at once. Audited as platform.revoke. */
 DeskResult desk_platform_revoke(const char *admin_login, const char *admin_password,
                                 const char *platform, int64_t now, StaffResult *why);
+DeskResult desk_platform_revoke_by(const char *admin_login, const char *platform, int64_t now);
 /* Every account, newest first (no token is ever listed: only their count). */
 DeskResult desk_platform_list(void (*cb)(void *arg, const DeskAccountRow *r), void *arg);
 
@@ -57,10 +64,17 @@ typedef struct DeskCaller {
     char platform[64];
 } DeskCaller;
 
+/* The calls a desk may make: limits->platform_per_minute a minute, a tenth of them at once (each
+ * account its own bucket, on the service's clock). desk_rate_shutdown frees the buckets. */
+void desk_rate_init(const Limits *limits);
+void desk_rate_shutdown(void);
+
 /* The account of the bearer token at now: DESK_OK, or DESK_NOT_FOUND for no such token, an
- * expired or revoked one, or a revoked account (never saying which). Every use is audited
- * (platform.call, with what) and dates the token's last use. */
-DeskResult desk_authenticate(const char *token, const char *what, int64_t now, DeskCaller *out);
+ * expired or revoked one, or a revoked account (never saying which); DESK_RATE with *wait seconds
+ * when the account called past its rate. Every call that passes is audited (platform.call, with
+ * what) and dates the token's last use. */
+DeskResult desk_authenticate(const char *token, const char *what, int64_t now, DeskCaller *out,
+                             unsigned *wait);
 const char *desk_result_text(DeskResult r);
 
 #endif

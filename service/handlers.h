@@ -158,7 +158,16 @@ int debug_routes(Request *req);
 int debug_tick(Request *req);
 int debug_io_fault(Request *req);
 
+/* pages_desk.c: the admin's page of platform desks */
+int page_staff_desks(Request *req);
+int page_staff_desks_post(Request *req);
+int page_staff_desk_revoke(Request *req);
 /* api_desk.c: the platform desk's machine channel */
 int api_desk_notices(Request *req);
+int api_desk_notice(Request *req);
+int api_desk_ack(Request *req);
+int api_desk_needs_info(Request *req);
+int api_desk_decision(Request *req);
+int api_desk_reupload(Request *req);
 
 #endif

@@ -3,6 +3,7 @@
 #include "auth.h"
 #include "checker.h"
 #include "config.h"
+#include "desk.h"
 #include "guard.h"
 #include "handlers.h"
 #include "harden.h"
@@ -190,6 +191,7 @@ int main(int argc, char **argv)
     }
     signin_init(&cfg.limits);
     guard_init(&cfg.limits);
+    desk_rate_init(&cfg.limits);
     auth_init();
     ops_configure(cfg.metrics_token);
     pages_victim_configure(cfg.public_url);
@@ -226,6 +228,7 @@ int main(int argc, char **argv)
     store_close();
     signin_shutdown();
     guard_shutdown();
+    desk_rate_shutdown();
     auth_shutdown();
     ops_configure(NULL);
     render_shutdown();

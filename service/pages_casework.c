@@ -28,8 +28,9 @@ static void add_times(const char *lang, json_t *v)
     }
     if (!json_is_object(v))
         return;
-    const char *names[] = {"at",           "created_at",  "due_at",      "sent_at",   "next_due",
-                           "withdrawn_at", "purge_after", "recorded_at", "planned_at"};
+    const char *names[] = {"at",         "created_at",   "due_at",      "sent_at",
+                           "next_due",   "withdrawn_at", "purge_after", "recorded_at",
+                           "planned_at", "received_at",  "platform_at"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         json_t *t = json_object_get(v, names[i]);
         if (json_is_integer(t)) {
@@ -82,6 +83,8 @@ static void set_actor(json_t *o, const char *member)
     snprintf(name, sizeof name, "%s_key", member);
     if (strcmp(v, "victim") == 0)
         json_object_set_new(o, name, json_string("cw.actor.victim"));
+    else if (strncmp(v, "platform:", 9) == 0) /* a platform's desk: the platform's name */
+        json_object_set_new(o, name, json_sprintf("platform.%s", v + 9));
     else if (strncmp(v, "staff:", 6) != 0)
         json_object_set_new(o, name, json_string("cw.actor.system"));
 }
@@ -118,6 +121,11 @@ static void case_words(json_t *c)
         set_key(t, "route", "cw.route.");
         json_object_set_new(t, "moves", move_options(json_object_get(t, "next")));
         json_array_foreach(json_object_get(t, "notices"), j, x) set_key(x, "route", "cw.route.");
+        json_array_foreach(json_object_get(t, "desk_answers"), j, x)
+        {
+            set_key(x, "kind", "cw.desk.kind.");
+            set_key(x, "outcome", "cw.desk.outcome.");
+        }
     }
     json_array_foreach(json_object_get(c, "timeline"), i, t)
     {

@@ -72,6 +72,9 @@ static const Route table[] = {
     {GET, "/staff/incidents/{id}/case", page_staff_center_case, WORKERS, 0, 0},
     {POST, "/staff/incidents/{id}/case", page_staff_center_case_post, WORKERS, API_REPORT_MAX, 0},
     {GET, "/staff/platforms", page_staff_platforms, STAFF, 0, 0},
+    {GET, "/staff/desks", page_staff_desks, ADMIN, 0, 0},
+    {POST, "/staff/desks", page_staff_desks_post, ADMIN, 0, 0},
+    {POST, "/staff/desks/{platform}/revoke", page_staff_desk_revoke, ADMIN, 0, 0},
     {POST, "/staff/platforms/{id}", page_staff_platform_post, ADMIN, 0, 0},
     {POST, "/staff/routes/{id}", page_staff_route_post, ADMIN, 0, 0},
     {GET, "/staff/audit", page_staff_audit, ACCESS_AUDITOR | ACCESS_ADMIN, 0, 0},
@@ -137,6 +140,11 @@ static const Route table[] = {
     {GET, "/api/v1/openapi.json", api_openapi, ACCESS_PUBLIC, 0, 0},
     /* operations */
     {GET, "/api/platform/v1/notices", api_desk_notices, ACCESS_PLATFORM, 0, 0},
+    {GET, "/api/platform/v1/notices/{id}", api_desk_notice, ACCESS_PLATFORM, 0, 0},
+    {POST, "/api/platform/v1/notices/{id}/ack", api_desk_ack, ACCESS_PLATFORM, 0, 0},
+    {POST, "/api/platform/v1/notices/{id}/needs-info", api_desk_needs_info, ACCESS_PLATFORM, 0, 0},
+    {POST, "/api/platform/v1/notices/{id}/decision", api_desk_decision, ACCESS_PLATFORM, 0, 0},
+    {POST, "/api/platform/v1/notices/{id}/reuploads", api_desk_reupload, ACCESS_PLATFORM, 0, 0},
     {GET, "/healthz", ops_healthz, ACCESS_PUBLIC, 0, 0},
     {GET, "/metrics", ops_metrics, ACCESS_PUBLIC, 0, 0},
     /* Only with --debug-routes: marked ROUTE_DEBUG, and kept last (routes_table checks both). */

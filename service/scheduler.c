@@ -1,5 +1,6 @@
-/* One thread that wakes every tick. Checks need the org key, which exists only while staff are
- * signed in (keyring.h); without it they wait, and the purge (which needs no key) still runs. */
+/* One thread that wakes every tick. Checks and the re-uploads platforms' desks reported need the
+ * org key, which exists only while staff are signed in (keyring.h); without it they wait, and the
+ * purge (which needs no key) still runs. */
 #include "scheduler.h"
 
 #include "auth.h"
@@ -31,9 +32,10 @@ int scheduler_tick(int64_t now)
      * and the purge free space, so they go on. */
     if (!reserve_low() && keyring_borrow(key, now) == 0 && store_org_get(c, &org) == STORE_OK) {
         /* After an org rotation the key held in memory is stale: forget it until staff return. */
-        if (vault_keypair_matches(org.public_key, key))
+        if (vault_keypair_matches(org.public_key, key)) {
             ran = casework_run_due_checks(key, now, CHECKS_PER_TICK);
-        else
+            ran += casework_apply_desk_reuploads(key, 0, now, CHECKS_PER_TICK);
+        } else
             keyring_clear();
     }
     org_row_free(&org);

@@ -26,4 +26,11 @@ void sealed_text(const unsigned char *key, const char *table, const char *column
 void sealed_json(const unsigned char *key, const char *table, const char *column, const char *row,
                  const json_t *v, Buf *out);
 
+/* The same for a field sealed to the org public key (vault_org_field_seal): written when only that
+ * key is at hand (what a platform's desk answers), opened with the org keypair. */
+void sealed_org_json(const unsigned char *org_pk, const char *table, const char *column, int64_t id,
+                     const json_t *v, Buf *out);
+json_t *sealed_org_open_json(const unsigned char *org_pk, const unsigned char *org_sk,
+                             const char *table, const char *column, int64_t id, const Buf *ct);
+
 #endif

@@ -123,9 +123,10 @@ StoreStatus store_desk_notice_insert(StoreConn *c, int64_t notice_id, int64_t ac
 }
 
 static const StoreCol notice_cols[] = {
-    STORE_COL(INT, DeskNoticeRow, id),      STORE_COL(INT, DeskNoticeRow, target_id),
-    STORE_COL(INT, DeskNoticeRow, sent_at), STORE_COL(INT, DeskNoticeRow, acked_at),
-    STORE_COL(TEXT, DeskNoticeRow, route),  STORE_COL(BUF, DeskNoticeRow, sealed)};
+    STORE_COL(INT, DeskNoticeRow, id),         STORE_COL(INT, DeskNoticeRow, target_id),
+    STORE_COL(INT, DeskNoticeRow, sent_at),    STORE_COL(INT, DeskNoticeRow, acked_at),
+    STORE_COL(TEXT, DeskNoticeRow, route),     STORE_COL(BUF, DeskNoticeRow, sealed),
+    STORE_COL(INT, DeskNoticeRow, account_id), STORE_COL(INT, DeskNoticeRow, decided_at)};
 static const StoreRowSpec notice_spec = STORE_ROW_SPEC(notice_cols);
 STORE_EACH_ROW(notice_each, DeskNoticeRow, notice_spec)
 
@@ -133,12 +134,170 @@ StoreStatus store_desk_notices(StoreConn *c, int64_t account_id, int64_t after, 
                                void (*cb)(void *arg, const DeskNoticeRow *r), void *arg)
 {
     sqlite3_stmt *st = store_stmt(
-        c, "SELECT id, target_id, sent_at, coalesce(acked_at, 0), route, sealed FROM desk_notices "
-           "WHERE account_id = :account AND id > :after AND decided_at IS NULL ORDER BY id "
-           "LIMIT :limit");
+        c, "SELECT d.id, d.target_id, d.sent_at, coalesce(d.acked_at, 0), d.route, d.sealed, "
+           "d.account_id, 0 FROM desk_notices d JOIN targets t ON t.id = d.target_id WHERE "
+           "d.account_id = :account AND d.id > :after AND d.decided_at IS NULL AND t.state IN "
+           "('notice_sent', 'acknowledged') ORDER BY d.id LIMIT :limit");
     store_bind_int64_n(st, ":account", account_id);
     store_bind_int64_n(st, ":after", after);
     store_bind_int64_n(st, ":limit", limit);
     DeskNoticeRowEach e = {cb, arg};
     return store_each(c, st, notice_each, &e, __func__);
+}
+
+StoreStatus store_desk_notice_get(StoreConn *c, int64_t account_id, int64_t id, DeskNoticeRow *out)
+{
+    sqlite3_stmt *st = store_stmt(
+        c, "SELECT id, target_id, sent_at, coalesce(acked_at, 0), route, sealed, account_id, "
+           "coalesce(decided_at, 0) FROM desk_notices WHERE id = :id AND account_id = :account");
+    store_bind_int64_n(st, ":id", id);
+    store_bind_int64_n(st, ":account", account_id);
+    memset(out, 0, sizeof *out);
+    return store_one_row(c, st, &notice_spec, out, __func__);
+}
+
+static StoreStatus notice_stamp(StoreConn *c, const char *sql, int64_t id, int64_t now,
+                                const char *func)
+{
+    sqlite3_stmt *st = store_stmt(c, sql);
+    store_bind_int64_n(st, ":id", id);
+    store_bind_int64_n(st, ":now", now);
+    return store_exec_stmt(c, st, func);
+}
+
+StoreStatus store_desk_notice_acked(StoreConn *c, int64_t id, int64_t now)
+{
+    return notice_stamp(
+        c, "UPDATE desk_notices SET acked_at = :now WHERE id = :id AND acked_at IS NULL", id, now,
+        __func__);
+}
+
+StoreStatus store_desk_notice_closed(StoreConn *c, int64_t id, int64_t now)
+{
+    return notice_stamp(c, "UPDATE desk_notices SET decided_at = :now WHERE id = :id", id, now,
+                        __func__);
+}
+
+StoreStatus store_desk_answer_insert(StoreConn *c, const DeskAnswerRow *r, int64_t *id)
+{
+    sqlite3_stmt *st = store_stmt(
+        c, "INSERT INTO desk_answers (desk_notice_id, target_id, kind, outcome, platform_at, "
+           "received_at, body) VALUES (:notice, :target, :kind, :outcome, :platform_at, "
+           ":received_at, :body)");
+    store_bind_int64_n(st, ":notice", r->desk_notice_id);
+    store_bind_int64_n(st, ":target", r->target_id);
+    store_bind_text_n(st, ":kind", r->kind);
+    store_bind_opt_text_n(st, ":outcome", r->outcome);
+    store_bind_opt_int64_n(st, ":platform_at", r->platform_at);
+    store_bind_int64_n(st, ":received_at", r->received_at);
+    store_bind_buf_n(st, ":body", &r->body);
+    return store_exec_insert(c, st, id, __func__);
+}
+
+static const StoreCol answer_cols[] = {
+    STORE_COL(INT, DeskAnswerRow, id),          STORE_COL(INT, DeskAnswerRow, desk_notice_id),
+    STORE_COL(INT, DeskAnswerRow, target_id),   STORE_COL(TEXT, DeskAnswerRow, kind),
+    STORE_COL(TEXT, DeskAnswerRow, outcome),    STORE_COL(INT, DeskAnswerRow, platform_at),
+    STORE_COL(INT, DeskAnswerRow, received_at), STORE_COL(BUF, DeskAnswerRow, body)};
+static const StoreRowSpec answer_spec = STORE_ROW_SPEC(answer_cols);
+STORE_EACH_ROW(answer_each, DeskAnswerRow, answer_spec)
+
+StoreStatus store_desk_answers_of_target(StoreConn *c, int64_t target_id,
+                                         void (*cb)(void *arg, const DeskAnswerRow *r), void *arg)
+{
+    sqlite3_stmt *st = store_stmt(
+        c, "SELECT id, desk_notice_id, target_id, kind, coalesce(outcome, ''), "
+           "coalesce(platform_at, 0), received_at, body FROM desk_answers WHERE target_id = "
+           ":target ORDER BY id");
+    store_bind_int64_n(st, ":target", target_id);
+    DeskAnswerRowEach e = {cb, arg};
+    return store_each(c, st, answer_each, &e, __func__);
+}
+
+StoreStatus store_desk_reupload_insert(StoreConn *c, const DeskReuploadRow *r, int64_t *id)
+{
+    sqlite3_stmt *st =
+        store_stmt(c, "INSERT INTO desk_reuploads (desk_notice_id, target_id, reported_at, body) "
+                      "VALUES (:notice, :target, :now, :body)");
+    store_bind_int64_n(st, ":notice", r->desk_notice_id);
+    store_bind_int64_n(st, ":target", r->target_id);
+    store_bind_int64_n(st, ":now", r->reported_at);
+    store_bind_buf_n(st, ":body", &r->body);
+    return store_exec_insert(c, st, id, __func__);
+}
+
+StoreStatus store_desk_reupload_count(StoreConn *c, int64_t desk_notice_id, int64_t *n)
+{
+    sqlite3_stmt *st =
+        store_stmt(c, "SELECT count(*) FROM desk_reuploads WHERE desk_notice_id = :notice");
+    store_bind_int64_n(st, ":notice", desk_notice_id);
+    *n = 0;
+    return store_one(c, st, store_row_int64, n, __func__);
+}
+
+static const StoreCol reupload_cols[] = {
+    STORE_COL(INT, DeskReuploadRow, id),        STORE_COL(INT, DeskReuploadRow, desk_notice_id),
+    STORE_COL(INT, DeskReuploadRow, target_id), STORE_COL(INT, DeskReuploadRow, reported_at),
+    STORE_COL(INT, DeskReuploadRow, child_id),  STORE_COL(TEXT, DeskReuploadRow, case_id),
+    STORE_COL(BUF, DeskReuploadRow, body)};
+static const StoreRowSpec reupload_spec = STORE_ROW_SPEC(reupload_cols);
+STORE_EACH_ROW(reupload_each, DeskReuploadRow, reupload_spec)
+
+StoreStatus store_desk_reuploads_pending(StoreConn *c, int64_t id, int limit,
+                                         void (*cb)(void *arg, const DeskReuploadRow *r), void *arg)
+{
+    sqlite3_stmt *st = store_stmt(
+        c, "SELECT r.id, r.desk_notice_id, r.target_id, r.reported_at, 0, t.case_id, r.body FROM "
+           "desk_reuploads r JOIN targets t ON t.id = r.target_id WHERE r.applied_at IS NULL AND "
+           "(:id = 0 OR r.id = :id) ORDER BY r.id LIMIT :limit");
+    store_bind_int64_n(st, ":id", id);
+    store_bind_int64_n(st, ":limit", limit);
+    DeskReuploadRowEach e = {cb, arg};
+    return store_each(c, st, reupload_each, &e, __func__);
+}
+
+StoreStatus store_desk_reupload_applied(StoreConn *c, int64_t id, int64_t child, int64_t now)
+{
+    sqlite3_stmt *st = store_stmt(
+        c, "UPDATE desk_reuploads SET child_id = :child, applied_at = :now WHERE id = :id");
+    store_bind_int64_n(st, ":id", id);
+    store_bind_opt_int64_n(st, ":child", child);
+    store_bind_int64_n(st, ":now", now);
+    return store_exec_one(c, st, __func__);
+}
+
+typedef struct OrgFieldEach {
+    void (*cb)(void *arg, int64_t id, const Buf *body);
+    void *arg;
+} OrgFieldEach;
+
+static int org_field_row(sqlite3_stmt *st, void *arg)
+{
+    OrgFieldEach *e = arg;
+    Buf body = {0};
+    store_column_buf(st, 1, &body);
+    e->cb(e->arg, sqlite3_column_int64(st, 0), &body);
+    buf_free(&body);
+    return 0;
+}
+
+StoreStatus store_desk_org_fields(StoreConn *c, DeskOrgTable t,
+                                  void (*cb)(void *arg, int64_t id, const Buf *body), void *arg)
+{
+    sqlite3_stmt *st =
+        store_stmt(c, t == DESK_ORG_ANSWERS ? "SELECT id, body FROM desk_answers ORDER BY id"
+                                            : "SELECT id, body FROM desk_reuploads ORDER BY id");
+    OrgFieldEach e = {cb, arg};
+    return store_each(c, st, org_field_row, &e, __func__);
+}
+
+StoreStatus store_desk_org_field_set(StoreConn *c, DeskOrgTable t, int64_t id, const Buf *body)
+{
+    sqlite3_stmt *st =
+        store_stmt(c, t == DESK_ORG_ANSWERS ? "UPDATE desk_answers SET body = :body WHERE id = :id"
+                                            : "UPDATE desk_reuploads SET body = :body WHERE id = "
+                                              ":id");
+    store_bind_int64_n(st, ":id", id);
+    store_bind_buf_n(st, ":body", body);
+    return store_exec_one(c, st, __func__);
 }

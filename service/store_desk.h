@@ -48,14 +48,58 @@ typedef struct DeskNoticeRow {
     int64_t id, target_id, sent_at, acked_at;
     char route[32];
     Buf sealed; /* owned by the row while a callback runs */
+    int64_t account_id, decided_at;
 } DeskNoticeRow;
 
 StoreStatus store_desk_notice_insert(StoreConn *c, int64_t notice_id, int64_t account_id,
                                      int64_t target_id, const char *route, int64_t sent_at,
                                      const Buf *sealed);
-/* The account's notices with no decision yet, after the id `after`, oldest first, at most
+/* The account's notices still awaiting its answer (no decision, the copy still waiting on the
+ * platform: not withdrawn, not decided by hand), after the id `after`, oldest first, at most
  * limit. */
 StoreStatus store_desk_notices(StoreConn *c, int64_t account_id, int64_t after, int limit,
                                void (*cb)(void *arg, const DeskNoticeRow *r), void *arg);
+
+/* One notice of the account, answered or not; STORE_NOT_FOUND for another account's (never
+ * telling them apart). out->sealed is the caller's to free. */
+StoreStatus store_desk_notice_get(StoreConn *c, int64_t account_id, int64_t id, DeskNoticeRow *out);
+/* The desk has acknowledged the notice (first time only), or closed it with its answer. */
+StoreStatus store_desk_notice_acked(StoreConn *c, int64_t id, int64_t now);
+StoreStatus store_desk_notice_closed(StoreConn *c, int64_t id, int64_t now);
+
+/* What a desk answered about a notice; kind: ack, needs_info, decision; outcome for a decision. */
+typedef struct DeskAnswerRow {
+    int64_t id, desk_notice_id, target_id;
+    char kind[16], outcome[16];
+    int64_t platform_at, received_at;
+    Buf body; /* sealed to the org */
+} DeskAnswerRow;
+StoreStatus store_desk_answer_insert(StoreConn *c, const DeskAnswerRow *r, int64_t *id);
+/* Every answer about the target's notices, oldest first. */
+StoreStatus store_desk_answers_of_target(StoreConn *c, int64_t target_id,
+                                         void (*cb)(void *arg, const DeskAnswerRow *r), void *arg);
+
+/* A re-upload a desk reported, waiting for a key to the case (child_id 0) or applied. */
+typedef struct DeskReuploadRow {
+    int64_t id, desk_notice_id, target_id, reported_at, child_id;
+    char case_id[40];
+    Buf body; /* sealed to the org: the link */
+} DeskReuploadRow;
+StoreStatus store_desk_reupload_insert(StoreConn *c, const DeskReuploadRow *r, int64_t *id);
+/* How many re-uploads the desk reported on the notice. */
+StoreStatus store_desk_reupload_count(StoreConn *c, int64_t desk_notice_id, int64_t *n);
+/* Re-uploads not applied yet, oldest first, at most limit (the one with id only, when id > 0). */
+StoreStatus store_desk_reuploads_pending(StoreConn *c, int64_t id, int limit,
+                                         void (*cb)(void *arg, const DeskReuploadRow *r),
+                                         void *arg);
+/* Applied: child is the new copy, or 0 when it could not be (its case was withdrawn or erased). */
+StoreStatus store_desk_reupload_applied(StoreConn *c, int64_t id, int64_t child, int64_t now);
+
+/* The two places fields sealed to the org live, for an org rotation: each field's table, row and
+ * sealed body (cb's row valid during the call), then a replacement by id. */
+typedef enum DeskOrgTable { DESK_ORG_ANSWERS, DESK_ORG_REUPLOADS } DeskOrgTable;
+StoreStatus store_desk_org_fields(StoreConn *c, DeskOrgTable t,
+                                  void (*cb)(void *arg, int64_t id, const Buf *body), void *arg);
+StoreStatus store_desk_org_field_set(StoreConn *c, DeskOrgTable t, int64_t id, const Buf *body);
 
 #endif

@@ -875,6 +875,53 @@ int vault_seal_open(const unsigned char pk[VAULT_KEY_BYTES], const unsigned char
     return 0;
 }
 
+/* ---- fields for the org, sealed to its public key ---- */
+
+#define ORG_FIELD_KEY_BYTES (1 + crypto_box_SEALBYTES + VAULT_KEY_BYTES)
+
+void vault_org_field_seal(const unsigned char org_pk[VAULT_KEY_BYTES], const char *table,
+                          const char *column, const char *row_id, const void *pt, size_t n,
+                          Buf *out)
+{
+    unsigned char *key = vault_secret_alloc(VAULT_KEY_BYTES);
+    crypto_aead_xchacha20poly1305_ietf_keygen(key);
+    vault_seal(org_pk, key, VAULT_KEY_BYTES, out);
+    vault_field_encrypt(key, table, column, row_id, pt, n, out);
+    vault_secret_free(key);
+}
+
+int vault_org_field_open(const unsigned char org_pk[VAULT_KEY_BYTES], const unsigned char *org_sk,
+                         const char *table, const char *column, const char *row_id, const void *ct,
+                         size_t n, Buf *out)
+{
+    if (!ct || n < ORG_FIELD_KEY_BYTES)
+        return -1;
+    unsigned char *key = vault_secret_alloc(VAULT_KEY_BYTES);
+    int rc = vault_seal_open(org_pk, org_sk, ct, ORG_FIELD_KEY_BYTES, key, VAULT_KEY_BYTES);
+    if (rc == 0)
+        rc = vault_field_decrypt(key, table, column, row_id,
+                                 (const unsigned char *)ct + ORG_FIELD_KEY_BYTES,
+                                 n - ORG_FIELD_KEY_BYTES, out);
+    vault_secret_free(key);
+    return rc;
+}
+
+int vault_org_field_reseal(const unsigned char old_pk[VAULT_KEY_BYTES], const unsigned char *old_sk,
+                           const unsigned char new_pk[VAULT_KEY_BYTES], const void *ct, size_t n,
+                           Buf *out)
+{
+    if (!ct || n < ORG_FIELD_KEY_BYTES)
+        return -1;
+    unsigned char *key = vault_secret_alloc(VAULT_KEY_BYTES);
+    int rc = vault_seal_open(old_pk, old_sk, ct, ORG_FIELD_KEY_BYTES, key, VAULT_KEY_BYTES);
+    if (rc == 0) {
+        vault_seal(new_pk, key, VAULT_KEY_BYTES, out);
+        buf_append(out, (const unsigned char *)ct + ORG_FIELD_KEY_BYTES, n - ORG_FIELD_KEY_BYTES);
+    }
+    vault_secret_free(key);
+    return rc;
+}
+
 /* ---- receipts ---- */
 
 void vault_receipt_new(char text[VAULT_RECEIPT_TEXT])

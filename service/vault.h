@@ -126,6 +126,22 @@ void vault_desk_seal(const unsigned char pk[VAULT_KEY_BYTES], const void *msg, s
 int vault_desk_open(const unsigned char pk[VAULT_KEY_BYTES], const unsigned char *sk,
                     const void *blob, size_t n, Buf *out);
 
+/* A field for the org written when only the org public key is at hand (what a platform's desk
+ * answers): a fresh field key sealed to org_pk, then the field encrypted under it exactly as
+ * vault_field_encrypt does (padded, bound to table, column and row). */
+void vault_org_field_seal(const unsigned char org_pk[VAULT_KEY_BYTES], const char *table,
+                          const char *column, const char *row_id, const void *pt, size_t n,
+                          Buf *out);
+/* Opens it with the org keypair into out (appended); 0, or -1 when it does not open. */
+int vault_org_field_open(const unsigned char org_pk[VAULT_KEY_BYTES], const unsigned char *org_sk,
+                         const char *table, const char *column, const char *row_id, const void *ct,
+                         size_t n, Buf *out);
+/* At an org rotation: the same field with its field key sealed to new_pk instead (the field
+ * itself is not touched) into out; 0, or -1 when old_sk does not open it. */
+int vault_org_field_reseal(const unsigned char old_pk[VAULT_KEY_BYTES], const unsigned char *old_sk,
+                           const unsigned char new_pk[VAULT_KEY_BYTES], const void *ct, size_t n,
+                           Buf *out);
+
 /* ---- the key protocol (DESIGN.md section 3): which key wraps which, under what associated data.
  * The associated-data strings and derivation labels are private to vault.c; the service calls
  * only these, never the generic wrap, seal and derive above (left public for tests). Every key is

@@ -36,6 +36,9 @@ before(async () => {
   const dir = tempDir('takedown-e2e-pages-');
   pw.admin = 'Admin-' + randomBytes(8).toString('hex');
   assert.equal(ctl(['init', '--data-dir', dir, '--admin', 'admin'], [pw.admin, pw.admin]).status, 0);
+  // A platform desk (issue 14), so the desks page lists one.
+  const desk = ctl(['platform', 'add', '--data-dir', dir, '--as', 'admin', '--platform', 'douyin', '--public-key', 'ab'.repeat(32)], [pw.admin]);
+  assert.equal(desk.status, 0, desk.stderr);
   srv = await startServer({ dataDir: dir });
   const made = await call(srv.base, 'POST', '/api/v1/cases', { json: report(1) });
   assert.equal(made.status, 201, made.text);
@@ -104,7 +107,7 @@ const STAFF_PAGES = () => [
   ['platforms', '/staff/platforms'], ['stats', '/staff/stats'], ['audit', '/staff/audit'],
   ['settings', '/staff/settings'], ['totp', '/staff/totp'], ['incident', `/staff/incidents/${ids.incident}`],
   ['center-case', `/staff/cases/${ids.center}`], ['center-form', `/staff/incidents/${ids.incidentEmpty}/case`],
-  ['add-copies', `/staff/cases/${ids.case}/targets`],
+  ['add-copies', `/staff/cases/${ids.case}/targets`], ['desks', '/staff/desks'],
 ];
 
 for (const [view, opts] of Object.entries(VIEWS)) {

@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { startServer, ctl, tempDir, REPO, I18N, call as callAs } from './lib.mjs';
+import { startServer, ctl, tempDir, REPO, I18N, call as callAs, htmlEscape } from './lib.mjs';
 
 const SERVER_ARGS = ['--debug-routes', '--trust-proxy'];
 const HOUR = 3600;
@@ -20,7 +20,6 @@ const t = (key, lang = 'zh-CN') => {
   assert.ok(typeof v === 'string', `i18n key ${key} exists in ${lang}`);
   return v;
 };
-const htmlEscape = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 const nowS = () => Math.floor(Date.now() / 1000);
 const mark = (tag) => `${tag}-${randomBytes(5).toString('hex')}`;
 

@@ -16,6 +16,9 @@ export const I18N = {
   en: JSON.parse(readFileSync(path.join(REPO, 'web/i18n/en.json'), 'utf8')),
 };
 
+// Text as the service's templates escape it into HTML.
+export const htmlEscape = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+
 export const TAKEDOWND = process.env.TAKEDOWND || path.resolve('build/takedownd');
 export const TAKEDOWNCTL = process.env.TAKEDOWNCTL || path.resolve('build/takedownctl');
 

@@ -825,7 +825,7 @@ test('a monitored link that is up again: the next due check makes a child target
   assert.equal(kids[0].body.canonical, link('/toggle'));
   assert.deepEqual(byId(v, tid).children, [kids[0].id]);
   assert.equal(byId(v, tid).state, 'monitoring', 'the parent is still watched');
-  assert.ok(v.timeline.some((e) => e.kind === 'target.reupload' && e.target === kids[0].id && e.actor === 'system'));
+  assert.ok(v.timeline.some((e) => e.kind === 'target.reupload' && e.target === kids[0].id && e.actor === 'system:checker'));
   const victim = await receipt(A, M.c.receipt);
   const seen = (await myCase(victim)).targets.find((x) => x.id === kids[0].id);
   assert.equal(seen.parent, tid, 'the victim sees the re-upload under the old copy');

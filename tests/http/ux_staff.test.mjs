@@ -5,9 +5,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { startServer, ctl, tempDir, rawRequest, I18N, call as callAs } from './lib.mjs';
+import { startServer, ctl, tempDir, rawRequest, I18N, call as callAs, htmlEscape } from './lib.mjs';
 
-const htmlEscape = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 let srv, pub;
 const pw = {};
 const staff = {};
