@@ -256,7 +256,7 @@ static int stats_parse(int argc, char **argv, StatsArgs *a)
     memset(a, 0, sizeof *a);
     a->data_dir = "./var";
     a->now = (int64_t)time(NULL);
-    for (int i = 1; i < argc; i++) {
+    for (int i = 1; i < argc && argv[i]; i++) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         char *end = NULL;
         if (strcmp(argv[i], "--data-dir") == 0 && v)

@@ -146,7 +146,8 @@ static json_t *decision_chart(const json_t *groups)
  * bar. */
 static json_t *share_chart(const json_t *weeks)
 {
-    size_t n = json_array_size(weeks), every = (n + SHARE_LABELS - 1) / SHARE_LABELS;
+    size_t n = json_array_size(weeks);
+    size_t every = n > SHARE_LABELS ? (n + SHARE_LABELS - 1) / SHARE_LABELS : 1;
     double slot = SHARE_W / (double)(n ? n : 1);
     json_t *bars = json_array();
     size_t i;
@@ -166,9 +167,9 @@ static json_t *share_chart(const json_t *weeks)
             json_object_set_new(b, "text_x", json_real(tenth(x + slot / 2)));
             json_object_set_new(b, "text_y", json_real(SHARE_TOP + SHARE_H - h - 3));
         }
-        if (i % (every ? every : 1) == 0) {
-            json_object_set_new(b, "label",
-                                json_string(json_string_value(json_object_get(w, "week")) + 5));
+        const char *week = json_string_value(json_object_get(w, "week"));
+        if (i % every == 0 && week && strlen(week) > 5) {
+            json_object_set_new(b, "label", json_string(week + 5)); /* "W05" of "2030-W05" */
             json_object_set_new(b, "label_x", json_real(tenth(x + slot / 2)));
         }
         json_array_append_new(bars, b);
