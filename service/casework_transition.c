@@ -239,7 +239,7 @@ static StoreStatus transition_tx(StoreConn *c, void *arg)
         buf_putc(&ph, 0);
         int64_t nid = 0;
         st = store_notice_insert(c, l->target.id, l->row.id, a->route->id, a->lang, a->now,
-                                 a->s->staff_id, &ph, &nid);
+                                 a->due_at, a->s->staff_id, &ph, &nid);
         buf_free(&ph);
         if (st == STORE_OK) {
             st = caselog_seal_json(c, l->key, SEALED_NOTICE_BODY, nid, sent);

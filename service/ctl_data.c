@@ -4,6 +4,7 @@
 
 #include "backup.h"
 #include "erasure.h"
+#include "platform_stats.h"
 #include "retention.h"
 #include "staff.h"
 #include "store.h"
@@ -242,15 +243,92 @@ static void print_stat(void *arg, const char *group, const char *key, int64_t n)
     printf("%-14s %-20s %lld\n", group, key, (long long)n);
 }
 
+/* --platforms [--from D] [--to D] [--now T] [--csv]: how fast platforms act, the figures of the
+ * API and the page (platform_stats.c); --now is the moment they are computed for (Unix seconds). */
+typedef struct StatsArgs {
+    const char *data_dir, *from, *to;
+    int platforms, csv;
+    int64_t now;
+} StatsArgs;
+
+static int stats_parse(int argc, char **argv, StatsArgs *a)
+{
+    memset(a, 0, sizeof *a);
+    a->data_dir = "./var";
+    a->now = (int64_t)time(NULL);
+    for (int i = 1; i < argc && argv[i]; i++) {
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        char *end = NULL;
+        if (strcmp(argv[i], "--data-dir") == 0 && v)
+            a->data_dir = argv[++i];
+        else if (strcmp(argv[i], "--platforms") == 0)
+            a->platforms = 1;
+        else if (strcmp(argv[i], "--csv") == 0)
+            a->csv = 1;
+        else if (strcmp(argv[i], "--from") == 0 && v)
+            a->from = argv[++i];
+        else if (strcmp(argv[i], "--to") == 0 && v)
+            a->to = argv[++i];
+        else if (strcmp(argv[i], "--now") == 0 && v && (a->now = strtoll(v, &end, 10)) > 0 &&
+                 *end == '\0')
+            i++;
+        else {
+            fprintf(stderr, "takedownctl stats: unexpected argument %s\n", argv[i]);
+            return 2;
+        }
+    }
+    if (!a->platforms && (a->from || a->to || a->csv)) {
+        fprintf(stderr, "takedownctl stats: --from, --to and --csv go with --platforms\n");
+        return 2;
+    }
+    return 0;
+}
+
+static int stats_platforms(const StatsArgs *a)
+{
+    PstatsPeriod p;
+    PstatsResult r = platform_stats_period(a->from, a->to, a->now, &p);
+    if (r != PSTATS_OK && platform_stats_field(r)) {
+        static const char *const why[] = {
+            [PSTATS_BAD_FROM] = "is not a date YYYY-MM-DD (2000 to 2200)",
+            [PSTATS_BAD_TO] = "is not a date YYYY-MM-DD (2000 to 2200)",
+            [PSTATS_REVERSED] = "is after --to",
+            [PSTATS_TOO_LONG] = "starts a period longer than 366 days"};
+        fprintf(stderr, "takedownctl stats: --%s %s\n", platform_stats_field(r), why[r]);
+        return 2;
+    }
+    json_t *stats = NULL;
+    if (r == PSTATS_OK)
+        r = platform_stats_compute(&p, a->now, &stats);
+    if (r != PSTATS_OK) {
+        fprintf(stderr, "takedownctl stats: the database could not be read\n");
+        return 1;
+    }
+    Buf out = {0};
+    if (a->csv)
+        platform_stats_csv(stats, &out);
+    else
+        platform_stats_text(stats, &out);
+    fwrite(out.data, 1, out.len, stdout);
+    buf_free(&out);
+    json_decref(stats);
+    return 0;
+}
+
 int ctl_stats(int argc, char **argv)
 {
-    DataArgs a;
-    if (data_parse(argc, argv, &a, 0) != 0)
+    StatsArgs a;
+    if (stats_parse(argc, argv, &a) != 0)
         return 2;
     if (data_open(a.data_dir) != 0)
         return 1;
-    StoreConn *c = store_conn();
-    StoreStatus st = c ? store_stats(c, print_stat, NULL) : STORE_ERROR;
+    int rc;
+    if (a.platforms) {
+        rc = stats_platforms(&a);
+    } else {
+        StoreConn *c = store_conn();
+        rc = c && store_stats(c, print_stat, NULL) == STORE_OK ? 0 : 1;
+    }
     store_close();
-    return st == STORE_OK ? 0 : 1;
+    return rc;
 }

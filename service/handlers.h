@@ -123,6 +123,10 @@ int api_staff_hold(Request *req);
 int api_staff_visit_sheet(Request *req);
 int api_stats(Request *req);
 
+/* api_stats.c: how fast platforms act, as JSON and as CSV */
+int api_stats_platforms(Request *req);
+int api_stats_platforms_csv(Request *req);
+
 /* api_openapi.c: the OpenAPI document of the JSON API */
 int api_openapi(Request *req);
 
@@ -147,6 +151,9 @@ int page_staff_reupload(Request *req);
 int page_staff_hold(Request *req);
 int page_staff_visit_sheet(Request *req);
 int page_staff_stats(Request *req);
+
+/* pages_stats.c: how fast platforms act, with server-drawn SVG charts and their tables */
+int page_staff_stats_platforms(Request *req);
 
 /* debug.c: routes for the tests, only with --debug-routes */
 int debug_slow(Request *req);

@@ -33,7 +33,11 @@ static const CtlCommand commands[] = {
      "the platform's side: make its desk's keypair (prints the public key), or open the notices "
      "of GET /api/platform/v1/notices (read from stdin)"},
     {"audit", ctl_audit, "audit verify --data-dir DIR", "check the audit log's hash chain"},
-    {"stats", ctl_stats, "stats --data-dir DIR", "aggregate counts (no case content)"},
+    {"stats", ctl_stats,
+     "stats --data-dir DIR [--platforms [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--now UNIX] "
+     "[--csv]]",
+     "aggregate counts (no case content); --platforms: how fast platforms act, per platform, "
+     "route and ISO week (default: the last 12 weeks; --csv as the API's CSV)"},
     {"check", ctl_check, "check --data-dir DIR",
      "is the data dir whole: database integrity, every case with its copies, the audit chain, "
      "the screenshot files against the database (read-only; exit 1 on any problem)"},

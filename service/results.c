@@ -14,6 +14,7 @@ typedef enum ResultKind {
     KIND_ACCOUNT,
     KIND_INTAKE_ADD,
     KIND_INTAKE_SUBMIT,
+    KIND_PSTATS,
 } ResultKind;
 
 /* The disk refused a write (SQLITE_FULL, SQLITE_IOERR, ENOSPC): nothing of the request was kept. */
@@ -77,6 +78,13 @@ static const struct {
     {KIND_INTAKE_SUBMIT,
      INTAKE_SUBMIT_CENTER_EXISTS,
      {409, "center_case_exists", "error.center_case_exists", NULL}},
+    /* The period of the platform statistics: a client's fault in the query string. */
+    {KIND_PSTATS, PSTATS_BAD_FROM, {400, "bad_request", "error.stats_date", "from"}},
+    {KIND_PSTATS, PSTATS_BAD_TO, {400, "bad_request", "error.stats_date", "to"}},
+    {KIND_PSTATS, PSTATS_REVERSED, {400, "bad_request", "error.stats_reversed", "from"}},
+    {KIND_PSTATS, PSTATS_TOO_LONG, {400, "bad_request", "error.stats_too_long", "from"}},
+    {KIND_PSTATS, PSTATS_BUSY, {503, "busy", "error.busy", NULL}},
+    {KIND_PSTATS, PSTATS_UNAVAILABLE, STORAGE_UNAVAILABLE},
 };
 
 static ResultReply results_find(ResultKind kind, int result)
@@ -102,6 +110,7 @@ RESULTS_OF(results_of_totp, StaffResult, KIND_TOTP)
 RESULTS_OF(results_of_account, StaffResult, KIND_ACCOUNT)
 RESULTS_OF(results_of_intake_add, IntakeAdd, KIND_INTAKE_ADD)
 RESULTS_OF(results_of_intake_submit, IntakeSubmit, KIND_INTAKE_SUBMIT)
+RESULTS_OF(results_of_pstats, PstatsResult, KIND_PSTATS)
 
 ResultReply results_storage_low(void)
 {

@@ -7,6 +7,7 @@
 #include "casework.h"
 #include "http.h"
 #include "intake.h"
+#include "platform_stats.h"
 #include "staff.h"
 #include "victim.h"
 
@@ -33,6 +34,8 @@ ResultReply results_of_account(StaffResult r);
 ResultReply results_of_intake_add(IntakeAdd r);
 /* Filing a new report. */
 ResultReply results_of_intake_submit(IntakeSubmit r);
+/* The platform statistics (a bad period names its field). */
+ResultReply results_of_pstats(PstatsResult r);
 /* A write refused because free space on the data dir is at or under --min-free-mb (reserve.h). */
 ResultReply results_storage_low(void);
 /* 1 for the 503s of storage (storage_low, storage_unavailable), which wait longer than busy. */

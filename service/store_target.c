@@ -220,16 +220,18 @@ StoreStatus store_target_set_monitor(StoreConn *c, int64_t id, int64_t since, in
 
 StoreStatus store_notice_insert(StoreConn *c, int64_t target_id, const char *case_id,
                                 const char *route, const char *language, int64_t sent_at,
-                                int64_t sent_by, const Buf *body, int64_t *id)
+                                int64_t due_at, int64_t sent_by, const Buf *body, int64_t *id)
 {
-    sqlite3_stmt *st = store_stmt(
-        c, "INSERT INTO notices (target_id, case_id, route, language, sent_at, sent_by, body) "
-           "VALUES (:target_id, :case_id, :route, :language, :sent_at, :sent_by, :body)");
+    sqlite3_stmt *st = store_stmt(c, "INSERT INTO notices (target_id, case_id, route, language, "
+                                     "sent_at, due_at, sent_by, body) VALUES (:target_id, "
+                                     ":case_id, :route, :language, :sent_at, :due_at, :sent_by, "
+                                     ":body)");
     store_bind_int64_n(st, ":target_id", target_id);
     store_bind_text_n(st, ":case_id", case_id);
     store_bind_text_n(st, ":route", route);
     store_bind_text_n(st, ":language", language);
     store_bind_int64_n(st, ":sent_at", sent_at);
+    store_bind_int64_n(st, ":due_at", due_at);
     store_bind_opt_int64_n(st, ":sent_by", sent_by);
     store_bind_buf_n(st, ":body", body);
     return store_exec_insert(c, st, id, __func__);

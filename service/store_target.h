@@ -94,10 +94,11 @@ StoreStatus store_target_set_monitor(StoreConn *c, int64_t id, int64_t since, in
 
 /* ---- notices ---- */
 
-/* Records a notice sent for a target (sent_by 0: nobody); *id receives the new id. */
+/* Records a notice sent for a target with the deadline its clock gave it (sent_by 0: nobody);
+ * *id receives the new id. */
 StoreStatus store_notice_insert(StoreConn *c, int64_t target_id, const char *case_id,
                                 const char *route, const char *language, int64_t sent_at,
-                                int64_t sent_by, const Buf *body, int64_t *id);
+                                int64_t due_at, int64_t sent_by, const Buf *body, int64_t *id);
 /* A target's notices in order, with the sender's login. */
 StoreStatus store_notices_of_target(StoreConn *c, int64_t target_id,
                                     void (*cb)(void *arg, const NoticeRow *n), void *arg);

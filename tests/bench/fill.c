@@ -518,7 +518,9 @@ static StoreStatus notice_write(StoreConn *c, Fill *f, Rng *r, const CaseRow *ro
     Buf ph = {0};
     buf_putc(&ph, 0);
     int64_t nid = 0;
-    StoreStatus st = store_notice_insert(c, t->id, row->id, route, row->language, s->at,
+    const PlatformClock *pc = clock_of(f, t->platform);
+    int64_t due = s->at + (int64_t)(pc ? pc->hours : 72) * 3600; /* as clock_write sets it */
+    StoreStatus st = store_notice_insert(c, t->id, row->id, route, row->language, s->at, due,
                                          f->staff[staff].id, &ph, &nid);
     buf_free(&ph);
     if (st == STORE_OK)

@@ -988,6 +988,7 @@ test('authorization matrix: every staff route against anonymous, victim, auditor
     .replace(/\/incidents\/\{id\}/, `/incidents/${inc}`)
     .replace(/\/platforms\/\{id\}/, '/platforms/zhihu')
     .replace(/\/routes\/\{id\}/, '/routes/au_esafety')
+    .replace('{platform}', 'zhihu') // no desk, and no confirmation: refused, nothing revoked
     .replace('{login}', 'cw2'); // an empty body: 422, nobody's password changes
 
   const ROLES = { auditor: ['aud1', 8], caseworker: ['cw1', 2], admin: ['admin', 4] };

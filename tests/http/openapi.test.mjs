@@ -428,6 +428,17 @@ test('staff replies fit their schemas: session, queue, case, notice, registry, a
 
   const reg = await as('GET', '/api/v1/registry');
   assertFits(replySchema('/api/v1/registry', 'get', 200), reg.body, 'the registry');
+  // How fast platforms act: the figures (the visit above is an offline outcome), the CSV, a 400.
+  const pstats = await as('GET', '/api/v1/stats/platforms');
+  assert.equal(pstats.status, 200);
+  assertFits(replySchema('/api/v1/stats/platforms', 'get', 200), pstats.body, 'the platform statistics');
+  assert.equal(pstats.body.offline.total.visited_deleted, 1);
+  const csv = await as('GET', '/api/v1/stats/platforms.csv');
+  assert.equal(csv.status, 200);
+  assert.ok(doc.paths['/api/v1/stats/platforms.csv'].get.responses['200'].content[csv.headers.get('content-type').split(';')[0]], 'the CSV media type is documented');
+  const badPeriod = await as('GET', '/api/v1/stats/platforms?from=2030-02-30');
+  assert.equal(badPeriod.status, 400);
+  assertFits(replySchema('/api/v1/stats/platforms', 'get', 400), badPeriod.body, 'the 400');
   const audit = await as('GET', '/api/v1/audit?limit=5');
   assertFits(replySchema('/api/v1/audit', 'get', 200), audit.body, 'the audit page');
   const staff = await as('GET', '/api/v1/admin/staff');
