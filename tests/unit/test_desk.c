@@ -105,15 +105,18 @@ static void test_expired_revoked_malformed_and_unknown_are_the_same_refusal(void
     DeskCaller who;
     account("wechat", NOW + DAY, token);
     /* Both sides of the expiry. */
-    assert_int_equal(desk_authenticate(token, "notices", NOW + DAY - 1, &who, &(unsigned){0}), DESK_OK);
-    assert_int_equal(desk_authenticate(token, "notices", NOW + DAY, &who, &(unsigned){0}), DESK_NOT_FOUND);
+    assert_int_equal(desk_authenticate(token, "notices", NOW + DAY - 1, &who, &(unsigned){0}),
+                     DESK_OK);
+    assert_int_equal(desk_authenticate(token, "notices", NOW + DAY, &who, &(unsigned){0}),
+                     DESK_NOT_FOUND);
     assert_string_equal(who.platform, "");
     /* A revoked account: its token no longer opens anything. */
     char other[DESK_TOKEN_TEXT];
     account("kuaishou", NOW + 10 * DAY, other);
     assert_int_equal(desk_authenticate(other, "notices", NOW, &who, &(unsigned){0}), DESK_OK);
     assert_int_equal(store_tx(revoke_tx, (void *)"kuaishou"), STORE_OK);
-    assert_int_equal(desk_authenticate(other, "notices", NOW, &who, &(unsigned){0}), DESK_NOT_FOUND);
+    assert_int_equal(desk_authenticate(other, "notices", NOW, &who, &(unsigned){0}),
+                     DESK_NOT_FOUND);
     assert_int_equal(store_tx(revoke_tx, (void *)"kuaishou"), STORE_NOT_FOUND);
     /* Malformed and unknown: one character changed, cut short, another prefix, none. */
     char changed[DESK_TOKEN_TEXT];
@@ -121,10 +124,12 @@ static void test_expired_revoked_malformed_and_unknown_are_the_same_refusal(void
     changed[10] = changed[10] == 'a' ? 'b' : 'a';
     const char *bad[] = {changed, "tdp_", "tdp_00", "Bearer", "", NULL};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-        assert_int_equal(desk_authenticate(bad[i], "notices", NOW, &who, &(unsigned){0}), DESK_NOT_FOUND);
+        assert_int_equal(desk_authenticate(bad[i], "notices", NOW, &who, &(unsigned){0}),
+                         DESK_NOT_FOUND);
     memcpy(changed, other, sizeof changed);
     changed[0] = 'x';
-    assert_int_equal(desk_authenticate(changed, "notices", NOW, &who, &(unsigned){0}), DESK_NOT_FOUND);
+    assert_int_equal(desk_authenticate(changed, "notices", NOW, &who, &(unsigned){0}),
+                     DESK_NOT_FOUND);
 }
 
 static void test_one_live_account_per_platform(void **state)
@@ -139,7 +144,8 @@ static void test_one_live_account_per_platform(void **state)
     account("bilibili", NOW + DAY, fresh); /* after a revocation, a new desk */
     DeskCaller who;
     assert_int_equal(desk_authenticate(fresh, "notices", NOW, &who, &(unsigned){0}), DESK_OK);
-    assert_int_equal(desk_authenticate(token, "notices", NOW, &who, &(unsigned){0}), DESK_NOT_FOUND);
+    assert_int_equal(desk_authenticate(token, "notices", NOW, &who, &(unsigned){0}),
+                     DESK_NOT_FOUND);
 }
 
 static void test_add_checks_before_any_password(void **state)
