@@ -6,6 +6,7 @@
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
+#include <stdatomic.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -14,8 +15,9 @@
 
 #define BODY_MAX (256 * 1024)
 
-static unsigned timeout_seconds = 10;
-static int private_allowed;
+/* Atomic: a reload (SIGHUP) sets them while checks run. */
+static atomic_uint timeout_seconds = 10;
+static atomic_int private_allowed;
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 
 static void curl_setup(void)
@@ -249,8 +251,9 @@ CheckReport checker_check(const char *url)
     curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
     curl_easy_setopt(h, CURLOPT_MAXREDIRS, 5L);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT, (long)timeout_seconds);
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, (long)(timeout_seconds < 5 ? timeout_seconds : 5));
+    unsigned timeout = atomic_load(&timeout_seconds);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT, (long)timeout);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, (long)(timeout < 5 ? timeout : 5));
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_USERAGENT, "Mozilla/5.0 (compatible; takedown-checker)");
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);

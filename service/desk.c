@@ -188,20 +188,29 @@ static struct {
     size_t n;
 } rates = {.lock = PTHREAD_MUTEX_INITIALIZER, .rate = 10, .burst = 60};
 
-void desk_rate_init(const Limits *limits)
+/* Forgets every bucket (the lock held). */
+static void rates_clear(void)
 {
-    rates.rate = limits->platform_per_minute / 60.0;
-    rates.burst = limits->platform_per_minute >= 10 ? limits->platform_per_minute / 10 : 1;
-}
-
-void desk_rate_shutdown(void)
-{
-    pthread_mutex_lock(&rates.lock);
     for (size_t i = 0; i < rates.n; i++)
         tokenbucket_free(rates.list[i].tb);
     free(rates.list);
     rates.list = NULL;
     rates.n = 0;
+}
+
+void desk_rate_init(const Limits *limits)
+{
+    pthread_mutex_lock(&rates.lock);
+    rates_clear(); /* again at a reload: each desk starts afresh at the new rate */
+    rates.rate = limits->platform_per_minute / 60.0;
+    rates.burst = limits->platform_per_minute >= 10 ? limits->platform_per_minute / 10 : 1;
+    pthread_mutex_unlock(&rates.lock);
+}
+
+void desk_rate_shutdown(void)
+{
+    pthread_mutex_lock(&rates.lock);
+    rates_clear();
     pthread_mutex_unlock(&rates.lock);
 }
 
@@ -219,8 +228,10 @@ static unsigned rate_take(int64_t account)
         rates.list[rates.n].account = account;
         rates.list[rates.n++].tb = tb;
     }
+    /* Under the lock: a reload may free the buckets. */
+    unsigned wait = tokenbucket_take(tb, clock_now_ms());
     pthread_mutex_unlock(&rates.lock);
-    return tokenbucket_take(tb, clock_now_ms());
+    return wait;
 }
 
 DeskResult desk_authenticate(const char *token, const char *what, int64_t now, DeskCaller *out,

@@ -5,21 +5,22 @@
 #include "buf.h"
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <time.h>
 #include <unistd.h>
 
-static LogLevel min_level = LOG_LEVEL_INFO;
+static atomic_int min_level = LOG_LEVEL_INFO; /* a reload (SIGHUP) sets it while threads log */
 
 void log_set_level(LogLevel level)
 {
-    min_level = level;
+    atomic_store(&min_level, (int)level);
 }
 
 void log_msg(LogLevel level, const char *fmt, ...)
 {
     static const char *names[] = {"debug", "info", "warn", "error"};
-    if (level < min_level)
+    if ((int)level < atomic_load(&min_level))
         return;
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);

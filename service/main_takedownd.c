@@ -137,6 +137,45 @@ static int checkpoint_ask(void)
     return workpool_submit(checkpoint_job, NULL);
 }
 
+/* The retention setting is kept in the store, where the purge reads it. */
+static void retention_apply(unsigned days)
+{
+    if (!days)
+        return;
+    char text[16];
+    snprintf(text, sizeof text, "%u", days);
+    store_meta_set(store_conn(), "retention_days", text);
+}
+
+/* SIGHUP: the settings read again (the same flags, and the --config file as it is now). Those safe
+ * to change while serving take effect at once: the log level, the link checks' timeout, the
+ * retention, the platform desks' rate. The others wait for a restart, and the log says so. */
+static void reload(int argc, char **argv, Config *running)
+{
+    Config next;
+    config_defaults(&next);
+    if (parse_args(&next, argc, argv) != 0) {
+        log_warnx("SIGHUP: the settings do not read; nothing changed");
+        return;
+    }
+    vault_wipe(next.metrics_token, sizeof next.metrics_token); /* as at start: not kept */
+    log_set_level((LogLevel)next.log_level);
+    checker_configure(next.check_timeout, running->check_private);
+    retention_apply(next.retention_days);
+    desk_rate_init(&next.limits);
+    running->log_level = next.log_level;
+    running->check_timeout = next.check_timeout;
+    running->retention_days = next.retention_days;
+    running->limits.platform_per_minute = next.limits.platform_per_minute;
+    /* Byte for byte: both began as config_defaults (which zeroes the whole struct, padding too)
+     * and only members were assigned since. */
+    int rest =
+        memcmp(running, &next, sizeof next) != 0; // NOLINT(bugprone-suspicious-memory-comparison)
+    log_info("SIGHUP: settings read again; log level, check timeout, retention and the platform "
+             "desks' rate applied%s",
+             rest ? "; other settings changed, and take effect at the next restart" : "");
+}
+
 int main(int argc, char **argv)
 {
     if (harden_no_core_dumps() != 0) {
@@ -159,6 +198,7 @@ int main(int argc, char **argv)
     sigaddset(&sigs, SIGINT);
     sigaddset(&sigs, SIGTERM);
     sigaddset(&sigs, SIGPIPE);
+    sigaddset(&sigs, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 
     char err[512];
@@ -197,11 +237,7 @@ int main(int argc, char **argv)
     pages_victim_configure(cfg.public_url);
     vault_wipe(cfg.metrics_token, sizeof cfg.metrics_token);
     checker_configure(cfg.check_timeout, cfg.check_private);
-    if (cfg.retention_days) {
-        char days[16];
-        snprintf(days, sizeof days, "%u", cfg.retention_days);
-        store_meta_set(store_conn(), "retention_days", days);
-    }
+    retention_apply(cfg.retention_days);
     http_set_gate(auth_gate);
     http_set_upload_setup(uploads_attach);
     http_set_upload_checks(auth_upload_before_body, auth_upload_before_file);
@@ -218,9 +254,13 @@ int main(int argc, char **argv)
     scheduler_start(cfg.tick_seconds);
 
     int sig = 0;
-    do {
+    for (;;) {
         sigwait(&sigs, &sig);
-    } while (sig == SIGPIPE);
+        if (sig == SIGHUP)
+            reload(argc, argv, &cfg);
+        else if (sig != SIGPIPE)
+            break;
+    }
     log_info("signal %d: finishing in-flight requests", sig);
     scheduler_stop();
     http_stop(srv, (int)cfg.grace_ms);
