@@ -145,6 +145,10 @@ test('acknowledged, then removed: the copy moves, the desk\'s words reach the ca
 
 test('each decision maps to its state: disabled is removed, geo and age restrictions are restricted, a rejection needs its reason', async () => {
   const cases = [['disabled', 'removed'], ['geo_restricted', 'restricted'], ['age_restricted', 'restricted'], ['rejected', 'rejected']];
+  // The statistics of how fast platforms act count a desk's decisions like any other.
+  const figures = async () => (await asCw('GET', '/api/v1/stats/platforms')).body.groups
+    .find((g) => g.platform === 'douyin' && g.route === 'cn_complaint')?.total ?? { decided: 0, removed: 0, restricted: 0, rejected: 0 };
+  const before = await figures();
   for (const [decision, state] of cases) {
     const c = await sentThroughDesk(link());
     if (decision === 'rejected') {
@@ -163,6 +167,8 @@ test('each decision maps to its state: disabled is removed, geo and age restrict
     const page = await call('GET', '/my', { cookie: c.victim.cookie, xff: c.victim.xff, lang: 'en' });
     assert.ok(page.text.includes(I18N.en[`victim.state.${state}`]), decision);
   }
+  const after = await figures();
+  assert.deepEqual(['decided', 'removed', 'restricted', 'rejected'].map((k) => after[k] - before[k]), [4, 1, 2, 1]);
 });
 
 test('needs_info: the caseworker sees the question, answers by sending again through the desk, and the desk sees the new notice only', async () => {
