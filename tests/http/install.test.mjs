@@ -1,5 +1,6 @@
 // Issue 15, installing as a service: scripts/install staged under a temporary root (--destdir, with
-// the binaries the tests built) puts each file where the unit expects it with tight permissions;
+// the binaries the tests built) puts each file where the unit expects it with tight permissions,
+// and `systemd-analyze verify` finds nothing wrong with the unit;
 // the unit's sandbox rates "OK" or better in `systemd-analyze security`; and the installed binary
 // starts from the installed settings file.
 import { test } from 'node:test';
@@ -25,6 +26,13 @@ test('scripts/install --destdir: every file in place, binaries 0755, settings 06
   const unit = readFileSync(path.join(root, 'etc/systemd/system/takedown.service'), 'utf8');
   assert.match(unit, /^ExecStart=\/usr\/local\/bin\/takedownd --config \/etc\/takedown\/takedownd\.conf$/m);
   assert.match(unit, /^ReadWritePaths=\/var\/lib\/takedown$/m);
+  // systemd-analyze verify, with ExecStart pointing at the staged binary (the real path is empty
+  // here): every directive known, every command executable.
+  const staged = path.join(root, 'takedown.service');
+  writeFileSync(staged, unit.replace('ExecStart=/usr/local/bin/takedownd', `ExecStart=${root}/usr/local/bin/takedownd`));
+  const verify = spawnSync('systemd-analyze', ['verify', staged], { encoding: 'utf8' });
+  assert.equal(verify.status, 0, verify.stdout + verify.stderr);
+  assert.doesNotMatch(verify.stdout + verify.stderr, /Unknown|ignoring/, 'a misspelt directive is only a warning to verify');
   // A settings file the operator edited is kept by a second install.
   const conf = path.join(root, 'etc/takedown/takedownd.conf');
   writeFileSync(conf, readFileSync(conf, 'utf8') + 'trust-proxy = true\n');
