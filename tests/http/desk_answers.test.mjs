@@ -189,6 +189,35 @@ test('needs_info: the caseworker sees the question, answers by sending again thr
   assert.equal((await deskAs('douyin', 'POST', `/notices/${mine[0].id}/decision`, { decision: 'removed' })).status, 200);
 });
 
+test('a notice the copy no longer waits on (staff sent it again by hand, another way or through the desk) leaves the list and cannot move the copy', async () => {
+  // Staff record the platform's request for more by hand, then send again by the platform's form:
+  // the copy now waits on that notice, not on the desk's.
+  const c = await sentThroughDesk(link());
+  assert.equal((await asCw('POST', `/api/v1/staff/targets/${c.target}/transition`, { to: 'needs_info' })).status, 200);
+  const byForm = await asCw('POST', `/api/v1/staff/targets/${c.target}/transition`, { to: 'notice_sent', ...NOTICE });
+  assert.equal(byForm.status, 200, byForm.text);
+  assert.ok(!(await deskAs('douyin', 'GET', '/notices')).body.notices.some((x) => x.id === c.notice), 'not listed again');
+  for (const [p, json] of [['ack', {}], ['needs-info', { question: '?' }], ['decision', { decision: 'rejected', reason: '已处理' }]]) {
+    const late = await deskAs('douyin', 'POST', `/notices/${c.notice}/${p}`, json);
+    assert.equal(late.status, 409, `${p}: ${late.text}`);
+    assert.equal(late.body.error.code, 'conflict');
+  }
+  const t = await staffTarget(c);
+  assert.equal(t.state, 'notice_sent', 'nothing moved');
+  assert.equal(t.desk_answers.length, 0);
+
+  // Sent again through the desk: only the newer notice answers for the copy.
+  const d = await sentThroughDesk(link());
+  assert.equal((await asCw('POST', `/api/v1/staff/targets/${d.target}/transition`, { to: 'needs_info' })).status, 200);
+  const again = await asCw('POST', `/api/v1/staff/targets/${d.target}/transition`, { to: 'notice_sent', channel: 'platform_desk', ...NOTICE });
+  assert.equal(again.status, 200, again.text);
+  const mine = (await deskAs('douyin', 'GET', '/notices')).body.notices.filter((x) => x.target === d.target);
+  assert.deepEqual(mine.map((x) => x.id > d.notice), [true], 'the newer notice only');
+  assert.equal((await deskAs('douyin', 'POST', `/notices/${d.notice}/decision`, { decision: 'removed' })).status, 409);
+  assert.equal((await deskAs('douyin', 'POST', `/notices/${mine[0].id}/decision`, { decision: 'removed' })).status, 200);
+  assert.equal((await staffTarget(d)).state, 'removed');
+});
+
 test('another platform\'s desk: every call on a notice not addressed to it is 404, exactly as for no notice at all', async () => {
   const c = await sentThroughDesk(link());
   const calls = [
