@@ -201,6 +201,7 @@ test('a notice the copy no longer waits on (staff sent it again by hand, another
     const late = await deskAs('douyin', 'POST', `/notices/${c.notice}/${p}`, json);
     assert.equal(late.status, 409, `${p}: ${late.text}`);
     assert.equal(late.body.error.code, 'conflict');
+    assert.equal(late.body.error.superseded, true, 'it says why');
   }
   const t = await staffTarget(c);
   assert.equal(t.state, 'notice_sent', 'nothing moved');
