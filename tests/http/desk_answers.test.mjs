@@ -382,6 +382,27 @@ test('the platform\'s own client: takedownctl platform pull opens the notices, a
   assert.match(revoked.stderr, /cannot read the token/);
 });
 
+test('a new token for a live desk (its old one expiring, or seen by an admin who left): the old one stops, the desk keeps its notices', async () => {
+  const c = await sentThroughDesk(link());
+  const old = desks.douyin;
+  const noPw = ctl(['platform', 'token', '--data-dir', dir, '--as', 'admin', '--platform', 'douyin'], ['not-the-password']);
+  assert.equal(noPw.status, 1, 'only an admin with the password');
+  assert.equal((await deskAs('douyin', 'GET', '/notices')).status, 200, 'nothing changed');
+  assert.equal(ctl(['platform', 'token', '--data-dir', dir, '--as', 'admin', '--platform', 'kuaishou'], [pw.admin]).status, 1, 'no live desk');
+  const r = ctl(['platform', 'token', '--data-dir', dir, '--as', 'admin', '--platform', 'douyin', '--days', '30'], [pw.admin]);
+  assert.equal(r.status, 0, r.stderr);
+  desks.douyin = /^token: (tdp_[0-9a-f]{64})$/m.exec(r.stdout)[1];
+  assert.notEqual(desks.douyin, old);
+  const stale = await call('GET', '/api/platform/v1/notices', { headers: { Authorization: `Bearer ${old}` } });
+  assert.equal(stale.status, 401, 'the old token stops at once');
+  assert.ok((await deskAs('douyin', 'GET', '/notices')).body.notices.some((x) => x.id === c.notice), 'the same desk: its notices are still there');
+  assert.equal((await deskAs('douyin', 'POST', `/notices/${c.notice}/decision`, { decision: 'removed' })).status, 200);
+  assert.match(ctl(['platform', 'list', '--data-dir', dir]).stdout, /^douyin\t[0-9a-f]{64}\tcreated \d+\tlive\ttokens 1$/m);
+  const admin = await call('POST', '/api/v1/staff/session', { json: { login: 'admin', password: pw.admin } });
+  const audit = await call('GET', '/api/v1/audit?limit=500', { cookie: admin.cookies.td_session });
+  assert.ok(audit.body.entries.some((e) => e.actor === 'staff:admin' && e.action === 'platform.token' && e.subject === 'douyin'));
+});
+
 // Last: after a rotation the key staff offered before it is stale until the next offer.
 test('an org rotation keeps what desks answered readable', async () => {
   const c = await sentThroughDesk(link());
