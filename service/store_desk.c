@@ -55,6 +55,15 @@ StoreStatus store_desk_accounts(StoreConn *c, void (*cb)(void *arg, const DeskAc
     return store_each(c, st, account_each, &e, __func__);
 }
 
+StoreStatus store_desk_tokens_revoke(StoreConn *c, int64_t account_id, int64_t now)
+{
+    sqlite3_stmt *st = store_stmt(c, "UPDATE platform_tokens SET revoked_at = :now WHERE "
+                                     "account_id = :account AND revoked_at IS NULL");
+    store_bind_int64_n(st, ":account", account_id);
+    store_bind_int64_n(st, ":now", now);
+    return store_exec_stmt(c, st, __func__);
+}
+
 StoreStatus store_desk_token_insert(StoreConn *c, int64_t account_id,
                                     const unsigned char hash[VAULT_ID_BYTES], int64_t now,
                                     int64_t expires_at)

@@ -33,6 +33,8 @@ StoreStatus store_desk_account_revoke(StoreConn *c, const char *platform, int64_
 /* Every account, newest first. */
 StoreStatus store_desk_accounts(StoreConn *c, void (*cb)(void *arg, const DeskAccountRow *r),
                                 void *arg);
+/* Revokes every token of the account at now (the account stays live). */
+StoreStatus store_desk_tokens_revoke(StoreConn *c, int64_t account_id, int64_t now);
 StoreStatus store_desk_token_insert(StoreConn *c, int64_t account_id,
                                     const unsigned char hash[VAULT_ID_BYTES], int64_t now,
                                     int64_t expires_at);
