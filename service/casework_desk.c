@@ -136,11 +136,14 @@ static StoreStatus answer_tx(StoreConn *c, void *arg)
     if (st == STORE_OK)
         st = store_case_get(c, t.case_id, &row);
     int again = !strcmp(a->to, STATE_ACKNOWLEDGED) && !strcmp(t.state, STATE_ACKNOWLEDGED) &&
-                n.acked_at && !n.decided_at;
+                n.acked_at && !n.decided_at && !n.superseded;
     if (st == STORE_OK && !again &&
-        (n.decided_at || !states_move_allowed(t.kind, t.state, a->to, row.withdrawn_at != 0))) {
+        (n.decided_at || n.superseded ||
+         !states_move_allowed(t.kind, t.state, a->to, row.withdrawn_at != 0))) {
         json_object_set_new(a->detail, "state", json_string(t.state));
         json_object_set_new(a->detail, "answered", json_boolean(n.decided_at != 0));
+        if (n.superseded) /* sent again since: the copy waits on the newer notice */
+            json_object_set_new(a->detail, "superseded", json_true());
         st = STORE_CONFLICT;
     }
     if (st != STORE_OK || again) { /* an acknowledgement sent twice changes nothing */

@@ -401,6 +401,7 @@ int ctl_platform(int argc, char **argv)
         return 2;
     const char *verb = a.npositional > 0 ? a.positional[0] : "";
     int add = strcmp(verb, "add") == 0, revoke = strcmp(verb, "revoke") == 0;
+    int renew = strcmp(verb, "token") == 0;
     if (strcmp(verb, "list") == 0 && a.npositional == 1) {
         if (ctl_open(&a) != 0)
             return 1;
@@ -408,10 +409,13 @@ int ctl_platform(int argc, char **argv)
         store_close();
         return desk_report("platform list", r, STAFF_OK);
     }
-    if (a.npositional != 1 || (!add && !revoke) || !a.as || !a.platform || (add && !a.public_key)) {
+    if (a.npositional != 1 || (!add && !revoke && !renew) || !a.as || !a.platform ||
+        (add && !a.public_key)) {
         fprintf(stderr,
                 "usage: takedownctl platform add --data-dir DIR --as ADMIN --platform ID "
                 "--public-key HEX [--days N]\n"
+                "       takedownctl platform token --data-dir DIR --as ADMIN --platform ID "
+                "[--days N]\n"
                 "       takedownctl platform revoke --data-dir DIR --as ADMIN --platform ID\n"
                 "       takedownctl platform list --data-dir DIR\n"
                 "       takedownctl platform keygen|open|pull|ack|ask|decide|reupload ... (the\n"
@@ -421,7 +425,7 @@ int ctl_platform(int argc, char **argv)
     char *end = NULL;
     long days = a.days ? strtol(a.days, &end, 10) : DESK_TOKEN_DAYS_DEFAULT;
     if (a.days && (*a.days == '\0' || *end != '\0' || days < 1 || days > DESK_TOKEN_DAYS_MAX))
-        return desk_report("platform add", DESK_BAD_DAYS, STAFF_OK);
+        return desk_report(renew ? "platform token" : "platform add", DESK_BAD_DAYS, STAFF_OK);
     DeskResult checked =
         add ? desk_platform_add_check(a.platform, a.public_key, (unsigned)days) : DESK_OK;
     if (checked != DESK_OK)
@@ -448,6 +452,18 @@ int ctl_platform(int argc, char **argv)
             fflush(stdout);
         }
         vault_secret_free(token);
+    } else if (renew) {
+        char *token = vault_secret_alloc(DESK_TOKEN_TEXT);
+        r = desk_platform_token(a.as, admin_pw, a.platform, (unsigned)days, time(NULL), token,
+                                &why);
+        if (r == DESK_OK) {
+            printf("a new token for the desk of %s, every earlier one revoked; shown once, "
+                   "valid %ld days:\n",
+                   a.platform, days);
+            printf("token: %s\n", token);
+            fflush(stdout);
+        }
+        vault_secret_free(token);
     } else {
         r = desk_platform_revoke(a.as, admin_pw, a.platform, time(NULL), &why);
         if (r == DESK_OK)
@@ -455,5 +471,5 @@ int ctl_platform(int argc, char **argv)
     }
     vault_secret_free(admin_pw);
     store_close();
-    return desk_report(add ? "platform add" : "platform revoke", r, why);
+    return desk_report(add ? "platform add" : renew ? "platform token" : "platform revoke", r, why);
 }

@@ -32,6 +32,16 @@ static DeskResult admin_check(const char *login, const char *password, StaffResu
     return *why == STAFF_OK ? DESK_OK : DESK_STAFF;
 }
 
+/* A new token into token (DESK_TOKEN_TEXT bytes) and its hash, the only form kept. */
+static void token_make(char *token, unsigned char hash[VAULT_ID_BYTES])
+{
+    char hex[2 * VAULT_KEY_BYTES + 1];
+    vault_random_hex(hex, VAULT_KEY_BYTES);
+    snprintf(token, DESK_TOKEN_TEXT, "%s%s", DESK_TOKEN_PREFIX, hex);
+    vault_wipe(hex, sizeof hex);
+    vault_hash(token, strlen(token), hash);
+}
+
 typedef struct AddArgs {
     const char *platform, *actor;
     const unsigned char *pk, *hash;
@@ -76,12 +86,8 @@ DeskResult desk_platform_add_by(const char *admin_login, const char *platform,
     DeskResult r = add_check(platform, public_key_hex, days, pk);
     if (r != DESK_OK)
         return r;
-    char hex[2 * VAULT_KEY_BYTES + 1];
-    vault_random_hex(hex, VAULT_KEY_BYTES);
-    snprintf(token, DESK_TOKEN_TEXT, "%s%s", DESK_TOKEN_PREFIX, hex);
-    vault_wipe(hex, sizeof hex);
     unsigned char hash[VAULT_ID_BYTES];
-    vault_hash(token, strlen(token), hash);
+    token_make(token, hash);
     char actor[80];
     snprintf(actor, sizeof actor, "staff:%s", admin_login);
     AddArgs a = {
@@ -137,6 +143,50 @@ DeskResult desk_platform_revoke(const char *admin_login, const char *admin_passw
     *why = STAFF_OK;
     DeskResult r = admin_check(admin_login, admin_password, why);
     return r == DESK_OK ? desk_platform_revoke_by(admin_login, platform, now) : r;
+}
+
+typedef struct TokenArgs {
+    const char *platform, *actor;
+    const unsigned char *hash;
+    int64_t now, expires_at;
+} TokenArgs;
+
+static StoreStatus token_tx(StoreConn *c, void *arg)
+{
+    const TokenArgs *a = arg;
+    DeskAccountRow acc;
+    StoreStatus s = store_desk_account_live(c, a->platform, &acc);
+    if (s == STORE_OK)
+        s = store_desk_tokens_revoke(c, acc.id, a->now);
+    if (s == STORE_OK)
+        s = store_desk_token_insert(c, acc.id, a->hash, a->now, a->expires_at);
+    return s == STORE_OK
+               ? store_audit_append(c, a->now, a->actor, "platform.token", a->platform, "")
+               : s;
+}
+
+DeskResult desk_platform_token(const char *admin_login, const char *admin_password,
+                               const char *platform, unsigned days, int64_t now, char *token,
+                               StaffResult *why)
+{
+    *why = STAFF_OK;
+    token[0] = '\0';
+    if (days < 1 || days > DESK_TOKEN_DAYS_MAX)
+        return DESK_BAD_DAYS;
+    DeskResult r = admin_check(admin_login, admin_password, why);
+    if (r != DESK_OK)
+        return r;
+    unsigned char hash[VAULT_ID_BYTES];
+    token_make(token, hash);
+    char actor[80];
+    snprintf(actor, sizeof actor, "staff:%s", admin_login);
+    TokenArgs a = {platform, actor, hash, now, now + (int64_t)days * 86400};
+    StoreStatus s = store_tx(token_tx, &a);
+    if (s != STORE_OK) {
+        vault_wipe(token, DESK_TOKEN_TEXT);
+        return s == STORE_NOT_FOUND ? DESK_NOT_FOUND : DESK_ERROR;
+    }
+    return DESK_OK;
 }
 
 DeskResult desk_platform_list(void (*cb)(void *arg, const DeskAccountRow *r), void *arg)

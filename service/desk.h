@@ -49,6 +49,14 @@ DeskResult desk_platform_add_check(const char *platform, const char *public_key_
 DeskResult desk_platform_revoke(const char *admin_login, const char *admin_password,
                                 const char *platform, int64_t now, StaffResult *why);
 DeskResult desk_platform_revoke_by(const char *admin_login, const char *platform, int64_t now);
+/* A new token for the platform's live desk, valid for days (token: DESK_TOKEN_TEXT bytes, shown
+ * once), every earlier token of it revoked at once; the account, its key and its notices stay. For
+ * a token about to expire or seen by someone who should no longer hold it. admin_login and
+ * admin_password authorise as for desk_platform_add. DESK_NOT_FOUND when the platform has no live
+ * desk. Audited as platform.token. */
+DeskResult desk_platform_token(const char *admin_login, const char *admin_password,
+                               const char *platform, unsigned days, int64_t now, char *token,
+                               StaffResult *why);
 /* Every account, newest first (no token is ever listed: only their count). */
 DeskResult desk_platform_list(void (*cb)(void *arg, const DeskAccountRow *r), void *arg);
 

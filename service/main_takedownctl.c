@@ -25,10 +25,11 @@ static const CtlCommand commands[] = {
      "bring back a backup into an empty DIR (--force: replace), then re-apply the erasure log"},
     {"purge", ctl_purge, "purge --data-dir DIR [--dry-run]", "destroy cases past their purge date"},
     {"platform", ctl_platform,
-     "platform add|revoke|list --data-dir DIR [--as ADMIN --platform ID --public-key HEX "
+     "platform add|token|revoke|list --data-dir DIR [--as ADMIN --platform ID --public-key HEX "
      "[--days N]]",
-     "register a platform's desk (admin password on stdin; prints its token once), revoke it "
-     "with all its tokens, or list the desks"},
+     "register a platform's desk (admin password on stdin; prints its token once), give it a "
+     "new token (the earlier ones revoked, its notices kept), revoke it with all its tokens, or "
+     "list the desks"},
     {"platform", ctl_platform, "platform keygen|open --secret-key-file FILE",
      "the platform's side: make its desk's keypair (prints the public key), or open the notices "
      "of GET /api/platform/v1/notices (read from stdin)"},

@@ -55,6 +55,15 @@ StoreStatus store_desk_accounts(StoreConn *c, void (*cb)(void *arg, const DeskAc
     return store_each(c, st, account_each, &e, __func__);
 }
 
+StoreStatus store_desk_tokens_revoke(StoreConn *c, int64_t account_id, int64_t now)
+{
+    sqlite3_stmt *st = store_stmt(c, "UPDATE platform_tokens SET revoked_at = :now WHERE "
+                                     "account_id = :account AND revoked_at IS NULL");
+    store_bind_int64_n(st, ":account", account_id);
+    store_bind_int64_n(st, ":now", now);
+    return store_exec_stmt(c, st, __func__);
+}
+
 StoreStatus store_desk_token_insert(StoreConn *c, int64_t account_id,
                                     const unsigned char hash[VAULT_ID_BYTES], int64_t now,
                                     int64_t expires_at)
@@ -126,7 +135,8 @@ static const StoreCol notice_cols[] = {
     STORE_COL(INT, DeskNoticeRow, id),         STORE_COL(INT, DeskNoticeRow, target_id),
     STORE_COL(INT, DeskNoticeRow, sent_at),    STORE_COL(INT, DeskNoticeRow, acked_at),
     STORE_COL(TEXT, DeskNoticeRow, route),     STORE_COL(BUF, DeskNoticeRow, sealed),
-    STORE_COL(INT, DeskNoticeRow, account_id), STORE_COL(INT, DeskNoticeRow, decided_at)};
+    STORE_COL(INT, DeskNoticeRow, account_id), STORE_COL(INT, DeskNoticeRow, decided_at),
+    STORE_COL(INT, DeskNoticeRow, superseded)};
 static const StoreRowSpec notice_spec = STORE_ROW_SPEC(notice_cols);
 STORE_EACH_ROW(notice_each, DeskNoticeRow, notice_spec)
 
@@ -135,9 +145,10 @@ StoreStatus store_desk_notices(StoreConn *c, int64_t account_id, int64_t after, 
 {
     sqlite3_stmt *st = store_stmt(
         c, "SELECT d.id, d.target_id, d.sent_at, coalesce(d.acked_at, 0), d.route, d.sealed, "
-           "d.account_id, 0 FROM desk_notices d JOIN targets t ON t.id = d.target_id WHERE "
+           "d.account_id, 0, 0 FROM desk_notices d JOIN targets t ON t.id = d.target_id WHERE "
            "d.account_id = :account AND d.id > :after AND d.decided_at IS NULL AND t.state IN "
-           "('notice_sent', 'acknowledged') ORDER BY d.id LIMIT :limit");
+           "('notice_sent', 'acknowledged') AND NOT EXISTS (SELECT 1 FROM notices n WHERE "
+           "n.target_id = d.target_id AND n.id > d.notice_id) ORDER BY d.id LIMIT :limit");
     store_bind_int64_n(st, ":account", account_id);
     store_bind_int64_n(st, ":after", after);
     store_bind_int64_n(st, ":limit", limit);
@@ -148,8 +159,10 @@ StoreStatus store_desk_notices(StoreConn *c, int64_t account_id, int64_t after, 
 StoreStatus store_desk_notice_get(StoreConn *c, int64_t account_id, int64_t id, DeskNoticeRow *out)
 {
     sqlite3_stmt *st = store_stmt(
-        c, "SELECT id, target_id, sent_at, coalesce(acked_at, 0), route, sealed, account_id, "
-           "coalesce(decided_at, 0) FROM desk_notices WHERE id = :id AND account_id = :account");
+        c, "SELECT d.id, d.target_id, d.sent_at, coalesce(d.acked_at, 0), d.route, d.sealed, "
+           "d.account_id, coalesce(d.decided_at, 0), EXISTS (SELECT 1 FROM notices n WHERE "
+           "n.target_id = d.target_id AND n.id > d.notice_id) FROM desk_notices d WHERE d.id = :id "
+           "AND d.account_id = :account");
     store_bind_int64_n(st, ":id", id);
     store_bind_int64_n(st, ":account", account_id);
     memset(out, 0, sizeof *out);

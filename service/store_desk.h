@@ -33,6 +33,8 @@ StoreStatus store_desk_account_revoke(StoreConn *c, const char *platform, int64_
 /* Every account, newest first. */
 StoreStatus store_desk_accounts(StoreConn *c, void (*cb)(void *arg, const DeskAccountRow *r),
                                 void *arg);
+/* Revokes every token of the account at now (the account stays live). */
+StoreStatus store_desk_tokens_revoke(StoreConn *c, int64_t account_id, int64_t now);
 StoreStatus store_desk_token_insert(StoreConn *c, int64_t account_id,
                                     const unsigned char hash[VAULT_ID_BYTES], int64_t now,
                                     int64_t expires_at);
@@ -49,14 +51,15 @@ typedef struct DeskNoticeRow {
     char route[32];
     Buf sealed; /* owned by the row while a callback runs */
     int64_t account_id, decided_at;
+    int64_t superseded; /* the copy was sent a newer notice since: it no longer waits on this one */
 } DeskNoticeRow;
 
 StoreStatus store_desk_notice_insert(StoreConn *c, int64_t notice_id, int64_t account_id,
                                      int64_t target_id, const char *route, int64_t sent_at,
                                      const Buf *sealed);
 /* The account's notices still awaiting its answer (no decision, the copy still waiting on the
- * platform: not withdrawn, not decided by hand), after the id `after`, oldest first, at most
- * limit. */
+ * platform and on this notice: not withdrawn, not decided by hand, not sent again since), after the
+ * id `after`, oldest first, at most limit. */
 StoreStatus store_desk_notices(StoreConn *c, int64_t account_id, int64_t after, int limit,
                                void (*cb)(void *arg, const DeskNoticeRow *r), void *arg);
 

@@ -195,6 +195,36 @@ test('needs_info: the caseworker sees the question, answers by sending again thr
   assert.equal((await deskAs('douyin', 'POST', `/notices/${mine[0].id}/decision`, { decision: 'removed' })).status, 200);
 });
 
+test('a notice the copy no longer waits on (staff sent it again by hand, another way or through the desk) leaves the list and cannot move the copy', async () => {
+  // Staff record the platform's request for more by hand, then send again by the platform's form:
+  // the copy now waits on that notice, not on the desk's.
+  const c = await sentThroughDesk(link());
+  assert.equal((await asCw('POST', `/api/v1/staff/targets/${c.target}/transition`, { to: 'needs_info' })).status, 200);
+  const byForm = await asCw('POST', `/api/v1/staff/targets/${c.target}/transition`, { to: 'notice_sent', ...NOTICE });
+  assert.equal(byForm.status, 200, byForm.text);
+  assert.ok(!(await deskAs('douyin', 'GET', '/notices')).body.notices.some((x) => x.id === c.notice), 'not listed again');
+  for (const [p, json] of [['ack', {}], ['needs-info', { question: '?' }], ['decision', { decision: 'rejected', reason: '已处理' }]]) {
+    const late = await deskAs('douyin', 'POST', `/notices/${c.notice}/${p}`, json);
+    assert.equal(late.status, 409, `${p}: ${late.text}`);
+    assert.equal(late.body.error.code, 'conflict');
+    assert.equal(late.body.error.superseded, true, 'it says why');
+  }
+  const t = await staffTarget(c);
+  assert.equal(t.state, 'notice_sent', 'nothing moved');
+  assert.equal(t.desk_answers.length, 0);
+
+  // Sent again through the desk: only the newer notice answers for the copy.
+  const d = await sentThroughDesk(link());
+  assert.equal((await asCw('POST', `/api/v1/staff/targets/${d.target}/transition`, { to: 'needs_info' })).status, 200);
+  const again = await asCw('POST', `/api/v1/staff/targets/${d.target}/transition`, { to: 'notice_sent', channel: 'platform_desk', ...NOTICE });
+  assert.equal(again.status, 200, again.text);
+  const mine = (await deskAs('douyin', 'GET', '/notices')).body.notices.filter((x) => x.target === d.target);
+  assert.deepEqual(mine.map((x) => x.id > d.notice), [true], 'the newer notice only');
+  assert.equal((await deskAs('douyin', 'POST', `/notices/${d.notice}/decision`, { decision: 'removed' })).status, 409);
+  assert.equal((await deskAs('douyin', 'POST', `/notices/${mine[0].id}/decision`, { decision: 'removed' })).status, 200);
+  assert.equal((await staffTarget(d)).state, 'removed');
+});
+
 test('another platform\'s desk: every call on a notice not addressed to it is 404, exactly as for no notice at all', async () => {
   const c = await sentThroughDesk(link());
   const calls = [
@@ -356,6 +386,27 @@ test('the platform\'s own client: takedownctl platform pull opens the notices, a
   const revoked = ctl(['platform', 'pull', '--url', srv.base, '--token-file', path.join(keys, 'no-such-token'), '--secret-key-file', key]);
   assert.equal(revoked.status, 1);
   assert.match(revoked.stderr, /cannot read the token/);
+});
+
+test('a new token for a live desk (its old one expiring, or seen by an admin who left): the old one stops, the desk keeps its notices', async () => {
+  const c = await sentThroughDesk(link());
+  const old = desks.douyin;
+  const noPw = ctl(['platform', 'token', '--data-dir', dir, '--as', 'admin', '--platform', 'douyin'], ['not-the-password']);
+  assert.equal(noPw.status, 1, 'only an admin with the password');
+  assert.equal((await deskAs('douyin', 'GET', '/notices')).status, 200, 'nothing changed');
+  assert.equal(ctl(['platform', 'token', '--data-dir', dir, '--as', 'admin', '--platform', 'kuaishou'], [pw.admin]).status, 1, 'no live desk');
+  const r = ctl(['platform', 'token', '--data-dir', dir, '--as', 'admin', '--platform', 'douyin', '--days', '30'], [pw.admin]);
+  assert.equal(r.status, 0, r.stderr);
+  desks.douyin = /^token: (tdp_[0-9a-f]{64})$/m.exec(r.stdout)[1];
+  assert.notEqual(desks.douyin, old);
+  const stale = await call('GET', '/api/platform/v1/notices', { headers: { Authorization: `Bearer ${old}` } });
+  assert.equal(stale.status, 401, 'the old token stops at once');
+  assert.ok((await deskAs('douyin', 'GET', '/notices')).body.notices.some((x) => x.id === c.notice), 'the same desk: its notices are still there');
+  assert.equal((await deskAs('douyin', 'POST', `/notices/${c.notice}/decision`, { decision: 'removed' })).status, 200);
+  assert.match(ctl(['platform', 'list', '--data-dir', dir]).stdout, /^douyin\t[0-9a-f]{64}\tcreated \d+\tlive\ttokens 1$/m);
+  const admin = await call('POST', '/api/v1/staff/session', { json: { login: 'admin', password: pw.admin } });
+  const audit = await call('GET', '/api/v1/audit?limit=500', { cookie: admin.cookies.td_session });
+  assert.ok(audit.body.entries.some((e) => e.actor === 'staff:admin' && e.action === 'platform.token' && e.subject === 'douyin'));
 });
 
 // Last: after a rotation the key staff offered before it is stale until the next offer.
