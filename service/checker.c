@@ -17,6 +17,7 @@
 
 /* Atomic: a reload (SIGHUP) sets them while checks run. */
 static atomic_uint timeout_seconds = 10;
+static atomic_ulong results[CHECK_UNKNOWN + 1]; /* checks made, by result */
 static atomic_int private_allowed;
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 
@@ -304,5 +305,11 @@ CheckReport checker_check(const char *url)
     }
     buf_free(&body);
     curl_easy_cleanup(h);
+    atomic_fetch_add(&results[rep.result], 1);
     return rep;
+}
+
+unsigned long checker_count(CheckResult r)
+{
+    return r <= CHECK_UNKNOWN ? atomic_load(&results[r]) : 0;
 }

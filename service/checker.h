@@ -40,6 +40,8 @@ CheckReport checker_check(const char *url);
  * (NULL when not redirected) or the body says removed. */
 int checker_is_removal_page(const char *final_url, const char *body, long status);
 const char *checker_result_name(CheckResult r);
+/* Checks made since start with result r (for /metrics). */
+unsigned long checker_count(CheckResult r);
 /* When a monitored target is checked next: daily in its first week, weekly in its first month,
  * then monthly, counted from since. */
 int64_t checker_next_monitor(int64_t since, int64_t now);

@@ -24,6 +24,10 @@ int case_file(Request *req);
 /* ops.c: /healthz and /metrics */
 int ops_healthz(Request *req);
 int ops_metrics(Request *req);
+int ops_readyz(Request *req);
+/* From the signal to stop on, /readyz answers 503 so a load balancer sends no new requests while
+ * those in flight finish. */
+void ops_draining(void);
 /* The token that lets a non-loopback client read /metrics (NULL or "": loopback only). */
 void ops_configure(const char *metrics_token);
 

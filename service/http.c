@@ -869,7 +869,7 @@ static void http_completed(void *cls, struct MHD_Connection *conn, void **req_cl
              req->route ? req->route->pattern : "-", req->resp.status, ms,
              req->resp.err_code ? " err=" : "", req->resp.err_code ? req->resp.err_code : "",
              toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted");
-    metrics_request(req->resp.status, ms);
+    metrics_request(req->route, (unsigned)req->method, req->resp.status, ms);
     connguard_idle(req->guard);
     upload_release(srv, req);
     if (req->post)
@@ -985,6 +985,7 @@ HttpServer *http_start(const Config *cfg, const Route *routes, size_t nroutes)
     srv->cfg = cfg;
     srv->routes = routes;
     srv->nroutes = nroutes;
+    metrics_routes(routes, nroutes);
     vault_random(&srv->id_prefix, sizeof srv->id_prefix);
 
     struct sockaddr_storage ss;
@@ -1109,4 +1110,5 @@ void http_stop(HttpServer *srv, int grace_ms)
         free(srv->tls_key);
     }
     free(srv);
+    metrics_routes_free();
 }

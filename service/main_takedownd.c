@@ -262,6 +262,7 @@ int main(int argc, char **argv)
             break;
     }
     log_info("signal %d: finishing in-flight requests", sig);
+    ops_draining();
     scheduler_stop();
     http_stop(srv, (int)cfg.grace_ms);
     workpool_stop();

@@ -1,7 +1,10 @@
 /* Atomic counters rendered in the Prometheus text format. */
 #include "metrics.h"
 
+#include "checker.h"
+#include "clock.h"
 #include "connguard.h"
+#include "histogram.h"
 #include "linger.h"
 #include "reserve.h"
 #include "store.h"
@@ -9,21 +12,143 @@
 #include "workpool.h"
 
 #include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 static atomic_ulong by_class[6]; /* 1xx..5xx, index = status / 100 */
 static atomic_ulong duration_us_sum;
 
-void metrics_request(int status, double ms)
+/* By route and method: one slot per route of the table and one for requests no route matched,
+ * times the methods (bit i of Method is slot i; the last slot, any other). */
+#define METHOD_SLOTS 8
+static const char *const METHOD_NAMES[METHOD_SLOTS] = {"GET",    "HEAD",  "POST",    "PUT",
+                                                       "DELETE", "PATCH", "OPTIONS", "OTHER"};
+typedef struct RouteStats {
+    atomic_ulong by_class[6];
+    Histogram latency;
+} RouteStats;
+static const Route *route_table;
+static size_t route_count;
+static RouteStats *route_stats; /* (route_count + 1) * METHOD_SLOTS */
+
+void metrics_routes(const Route *routes, size_t n)
+{
+    metrics_routes_free();
+    route_stats = xcalloc((n + 1) * METHOD_SLOTS, sizeof *route_stats);
+    route_table = routes;
+    route_count = n;
+}
+
+void metrics_routes_free(void)
+{
+    free(route_stats);
+    route_stats = NULL;
+    route_table = NULL;
+    route_count = 0;
+}
+
+static int method_slot(unsigned method)
+{
+    for (int i = 0; i < METHOD_SLOTS - 1; i++)
+        if (method == 1u << i)
+            return i;
+    return METHOD_SLOTS - 1;
+}
+
+void metrics_request(const Route *route, unsigned method, int status, double ms)
 {
     int cls = status / 100;
     if (cls < 1 || cls > 5)
         cls = 0;
     atomic_fetch_add(&by_class[cls], 1);
     atomic_fetch_add(&duration_us_sum, (unsigned long)(ms * 1000.0));
+    if (!route_stats)
+        return;
+    size_t r = route && route >= route_table && route < route_table + route_count
+                   ? (size_t)(route - route_table)
+                   : route_count;
+    RouteStats *s = &route_stats[r * METHOD_SLOTS + (size_t)method_slot(method)];
+    atomic_fetch_add(&s->by_class[cls], 1);
+    histogram_add(&s->latency, ms / 1000.0);
+}
+
+/* The label pairs of a route slot: its pattern (a label value: \, " and newlines escaped) and
+ * method. */
+static void route_labels(size_t r, int m, char *out, size_t n)
+{
+    const char *p = r < route_count ? route_table[r].pattern : "(none)";
+    size_t k = 0;
+    k += (size_t)snprintf(out, n, "route=\"");
+    for (; *p && k + 3 < n; p++) {
+        if (*p == '\\' || *p == '"')
+            out[k++] = '\\';
+        out[k++] = *p == '\n' ? ' ' : *p;
+    }
+    snprintf(out + k, n > k ? n - k : 0, "\",method=\"%s\"", METHOD_NAMES[m]);
+}
+
+/* Requests and their latency by route, for the slots that saw any. */
+static void write_routes(Buf *out)
+{
+    buf_puts(out, "# HELP takedown_http_route_requests_total Finished requests by route pattern "
+                  "(never a path's values), method and status class.\n"
+                  "# TYPE takedown_http_route_requests_total counter\n");
+    char labels[400];
+    for (size_t i = 0; route_stats && i < (route_count + 1) * METHOD_SLOTS; i++) {
+        RouteStats *s = &route_stats[i];
+        route_labels(i / METHOD_SLOTS, (int)(i % METHOD_SLOTS), labels, sizeof labels);
+        for (int c = 1; c <= 5; c++)
+            if (atomic_load(&s->by_class[c]))
+                buf_printf(out, "takedown_http_route_requests_total{%s,class=\"%dxx\"} %lu\n",
+                           labels, c, atomic_load(&s->by_class[c]));
+    }
+    buf_puts(out, "# HELP takedown_http_route_duration_seconds Time to answer a request, by route "
+                  "pattern and method.\n"
+                  "# TYPE takedown_http_route_duration_seconds histogram\n");
+    for (size_t i = 0; route_stats && i < (route_count + 1) * METHOD_SLOTS; i++) {
+        if (!histogram_total(&route_stats[i].latency))
+            continue;
+        route_labels(i / METHOD_SLOTS, (int)(i % METHOD_SLOTS), labels, sizeof labels);
+        histogram_write(out, "takedown_http_route_duration_seconds", labels,
+                        &route_stats[i].latency);
+    }
+}
+
+/* The work behind the requests: the slow-work queue's waits, the store's write transactions,
+ * link checks by result, and the copies whose clock has run out. */
+static void write_work(Buf *out)
+{
+    buf_puts(out, "# HELP takedown_slow_work_wait_seconds Time a slow job (Argon2id, a link "
+                  "check) waited in the queue before a worker took it.\n"
+                  "# TYPE takedown_slow_work_wait_seconds histogram\n");
+    histogram_write(out, "takedown_slow_work_wait_seconds", "", workpool_waits());
+    buf_puts(out, "# HELP takedown_store_transaction_seconds Time a write transaction took, from "
+                  "asking to committed (the wait for the writer and the disk included).\n"
+                  "# TYPE takedown_store_transaction_seconds histogram\n");
+    histogram_write(out, "takedown_store_transaction_seconds", "", store_tx_latency());
+    buf_puts(out, "# HELP takedown_checks_total Link checks made, by result.\n"
+                  "# TYPE takedown_checks_total counter\n");
+    const CheckResult results[] = {CHECK_GONE, CHECK_UP, CHECK_UNKNOWN};
+    for (size_t i = 0; i < sizeof results / sizeof results[0]; i++)
+        buf_printf(out, "takedown_checks_total{result=\"%s\"} %lu\n",
+                   checker_result_name(results[i]), checker_count(results[i]));
+    int64_t overdue = -1;
+    StoreConn *c = store_conn();
+    if (c && store_overdue_count(c, clock_now(), &overdue) != STORE_OK)
+        overdue = -1;
+    buf_printf(out,
+               "# HELP takedown_overdue_copies Open copies whose clock has run out (-1: the "
+               "database did not answer).\n"
+               "# TYPE takedown_overdue_copies gauge\n"
+               "takedown_overdue_copies %lld\n",
+               (long long)overdue);
 }
 
 void metrics_write(Buf *out)
 {
+    write_routes(out);
+    write_work(out);
     buf_puts(out, "# HELP takedown_http_requests_total Finished HTTP requests by status class.\n"
                   "# TYPE takedown_http_requests_total counter\n");
     for (int c = 1; c <= 5; c++)

@@ -5,6 +5,7 @@
 #include "store.h"
 #include "vault.h"
 
+#include <stdatomic.h>
 #include <string.h>
 
 static char *metrics_token; /* owned, locked: --metrics-token, or NULL */
@@ -36,6 +37,24 @@ int ops_healthz(Request *req)
         return http_reply_json(req, 503, json_pack("{s:s}", "status", "unavailable"));
     return http_reply_json(
         req, 200, json_pack("{s:s, s:i}", "status", "ok", "schema", store_schema_version()));
+}
+
+static atomic_int draining;
+
+void ops_draining(void)
+{
+    atomic_store(&draining, 1);
+}
+
+/* Ready for traffic: serving (not draining to stop) and the database answers. Migrations run
+ * before the service listens, so a node that answers at all has its schema. */
+int ops_readyz(Request *req)
+{
+    if (atomic_load(&draining))
+        return http_reply_json(req, 503, json_pack("{s:s}", "status", "draining"));
+    if (store_health() != STORE_OK)
+        return http_reply_json(req, 503, json_pack("{s:s}", "status", "unavailable"));
+    return http_reply_json(req, 200, json_pack("{s:s}", "status", "ready"));
 }
 
 int ops_metrics(Request *req)

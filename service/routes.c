@@ -149,6 +149,7 @@ static const Route table[] = {
     {POST, "/api/platform/v1/notices/{id}/decision", api_desk_decision, ACCESS_PLATFORM, 0, 0},
     {POST, "/api/platform/v1/notices/{id}/reuploads", api_desk_reupload, ACCESS_PLATFORM, 0, 0},
     {GET, "/healthz", ops_healthz, ACCESS_PUBLIC, 0, 0},
+    {GET, "/readyz", ops_readyz, ACCESS_PUBLIC, 0, 0},
     {GET, "/metrics", ops_metrics, ACCESS_PUBLIC, 0, 0},
     /* Only with --debug-routes: marked ROUTE_DEBUG, and kept last (routes_table checks both). */
     {GET | POST, "/debug/slow", debug_slow, ACCESS_PUBLIC, 0, ROUTE_DEBUG},

@@ -76,6 +76,12 @@ void store_checkpoint_elsewhere(int (*ask)(void));
 int store_checkpoint_passive(void);
 /* Group commits so far, and the transactions they held (for /metrics). */
 void store_tx_counts(int64_t *groups, int64_t *transactions);
+/* How long write transactions took, from asking to committed: the wait for the writer and the
+ * disk included (for /metrics). */
+struct Histogram;
+const struct Histogram *store_tx_latency(void);
+/* Open copies whose clock ran out at now (due time set and passed), for /metrics. */
+StoreStatus store_overdue_count(StoreConn *c, int64_t now, int64_t *n);
 /* Transactions waiting for the one being written to commit (tests watch groups form). */
 int store_tx_queued(void);
 /* Transactions ever queued (tests: unlike store_tx_queued, it never goes down). */

@@ -314,3 +314,16 @@ StoreStatus store_visits_of_target(StoreConn *c, int64_t target_id,
     VisitRowEach e = {cb, arg};
     return store_each(c, st, visit_each, &e, __func__);
 }
+
+StoreStatus store_overdue_count(StoreConn *c, int64_t now, int64_t *n)
+{
+    /* The open states (as the queue's summary, schema/0009), each a range of targets_state. */
+    sqlite3_stmt *st = store_stmt(
+        c, "SELECT count(*) FROM targets WHERE state IN ('reported', 'in_review', 'ready', "
+           "'notice_sent', 'acknowledged', 'needs_info', 'rejected', 'escalated', 'removed', "
+           "'counter_noticed', 'verified_gone', 'monitoring', 'visit_planned', "
+           "'visited_refused', 'unreachable') AND due_at > 0 AND due_at <= :now");
+    store_bind_int64_n(st, ":now", now);
+    *n = 0;
+    return store_one(c, st, store_row_int64, n, __func__);
+}

@@ -11,10 +11,12 @@
  * disk. Another process (takedownctl) still meets the busy handler and the retries below. */
 #include "store_internal.h"
 
+#include "histogram.h"
 #include "log.h"
 
 #include <pthread.h>
 #include <stdint.h>
+#include <time.h>
 
 #define TX_GROUP_MAX 64 /* transactions in one commit, at most: bounds a waiter's wait */
 #define TX_ATTEMPTS 5   /* BEGIN or COMMIT tries against another process's writer */
@@ -175,14 +177,32 @@ static StoreStatus tx_queued(StoreTxFn fn, void *arg, int alone)
     return me.status;
 }
 
+static Histogram tx_latency; /* a write transaction, from asking to committed (or refused) */
+
+static StoreStatus tx_timed(StoreTxFn fn, void *arg, int alone)
+{
+    struct timespec a, b;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    StoreStatus st = tx_queued(fn, arg, alone);
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    histogram_add(&tx_latency,
+                  (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9);
+    return st;
+}
+
 StoreStatus store_tx(StoreTxFn fn, void *arg)
 {
-    return tx_queued(fn, arg, 0);
+    return tx_timed(fn, arg, 0);
 }
 
 StoreStatus store_tx_alone(StoreTxFn fn, void *arg)
 {
-    return tx_queued(fn, arg, 1);
+    return tx_timed(fn, arg, 1);
+}
+
+const Histogram *store_tx_latency(void)
+{
+    return &tx_latency;
 }
 
 void store_tx_counts(int64_t *groups, int64_t *transactions)

@@ -4,6 +4,8 @@
 #define _GNU_SOURCE /* SCHED_BATCH, pthread_setname_np, gettid */
 #include "workpool.h"
 
+#include "histogram.h"
+
 #include "buf.h"
 #include "log.h"
 
@@ -13,6 +15,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -21,7 +24,10 @@
 typedef struct Job {
     WorkFn fn;
     void *arg;
+    struct timespec queued; /* CLOCK_MONOTONIC when submitted */
 } Job;
+
+static Histogram waits; /* from submitted to started */
 
 static struct {
     pthread_mutex_t lock;
@@ -73,6 +79,10 @@ static void *workpool_main(void *unused)
         pool.count--;
         pool.running++;
         pthread_mutex_unlock(&pool.lock);
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        histogram_add(&waits, (double)(now.tv_sec - job.queued.tv_sec) +
+                                  (double)(now.tv_nsec - job.queued.tv_nsec) / 1e9);
         job.fn(job.arg);
         pthread_mutex_lock(&pool.lock);
         pool.running--;
@@ -113,7 +123,9 @@ int workpool_submit(WorkFn fn, void *arg)
         pthread_mutex_unlock(&pool.lock);
         return -1;
     }
-    pool.ring[(pool.head + pool.count) % pool.cap] = (Job){fn, arg};
+    Job job = {fn, arg, {0, 0}};
+    clock_gettime(CLOCK_MONOTONIC, &job.queued);
+    pool.ring[(pool.head + pool.count) % pool.cap] = job;
     pool.count++;
     pthread_cond_signal(&pool.wake);
     pthread_mutex_unlock(&pool.lock);
@@ -147,4 +159,9 @@ unsigned workpool_load(void)
 unsigned workpool_low_priority_threads(void)
 {
     return atomic_load(&yielding);
+}
+
+const Histogram *workpool_waits(void)
+{
+    return &waits;
 }

@@ -16,5 +16,8 @@ unsigned workpool_load(void);
 /* Workers running below the HTTP threads' priority (SCHED_BATCH, nice 10), for /metrics: all of
  * them unless the kernel refused. */
 unsigned workpool_low_priority_threads(void);
+/* How long jobs waited in the queue before a worker took them (for /metrics). */
+struct Histogram;
+const struct Histogram *workpool_waits(void);
 
 #endif
