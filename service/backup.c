@@ -4,6 +4,7 @@
 
 #include "buf.h"
 #include "erasure.h"
+#include "log.h"
 #include "store.h"
 #include "vault.h"
 
@@ -550,4 +551,22 @@ int backup_prune(const char *file, int keep)
     if (removed)
         fsync_dir(dir);
     return removed;
+}
+
+int backup_before_upgrade(void *arg, const char *data_dir, int from, int to)
+{
+    (void)arg;
+    char dir[600], file[700];
+    snprintf(dir, sizeof dir, "%s/%s", data_dir, BACKUP_UPGRADE_DIR);
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+        fprintf(stderr, "upgrade: cannot create %s: %s\n", dir, strerror(errno));
+        return -1;
+    }
+    snprintf(file, sizeof file, "%s/schema-%d-to-%d-%lld%s", dir, from, to, (long long)time(NULL),
+             BACKUP_SUFFIX);
+    if (backup_write(file) != 0)
+        return -1;
+    log_info("upgrading the database from schema %d to %d: a backup was written first to %s", from,
+             to, file);
+    return backup_prune(file, BACKUP_UPGRADE_KEEP) < 0 ? -1 : 0;
 }

@@ -26,4 +26,10 @@ int backup_restore(const char *file, const char *data_dir, int force);
  * removed, or -1. */
 int backup_prune(const char *file, int keep);
 
+/* store_before_upgrade's backup: DATA_DIR/upgrade-backups/schema-FROM-to-TO-<unix time>.tdbackup
+ * (a directory of mode 0700; the 3 newest kept). 0, or -1 after saying why. */
+#define BACKUP_UPGRADE_DIR "upgrade-backups"
+#define BACKUP_UPGRADE_KEEP 3
+int backup_before_upgrade(void *arg, const char *data_dir, int from, int to);
+
 #endif

@@ -1,7 +1,9 @@
 /* takedownctl: the operator's tool. Secrets (passwords, recovery keys) are read from stdin, never
  * from arguments, so they stay out of shell history and process listings. */
+#include "backup.h"
 #include "ctl.h"
 #include "harden.h"
+#include "store.h"
 #include "vault.h"
 
 #include <stdio.h>
@@ -59,6 +61,7 @@ int main(int argc, char **argv)
         return 1;
     }
     harden_json_memory();
+    store_before_upgrade(backup_before_upgrade, NULL); /* any command that opens an older store */
     if (argc < 2) {
         usage(stderr);
         return 2;

@@ -1,6 +1,7 @@
 /* takedownd: the service. Reads settings, opens the store, serves until SIGINT or SIGTERM, then
  * lets in-flight requests finish and closes the database cleanly. */
 #include "auth.h"
+#include "backup.h"
 #include "checker.h"
 #include "config.h"
 #include "desk.h"
@@ -215,6 +216,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "takedownd: cannot install the test I/O fault layer\n");
         return 1;
     }
+    store_before_upgrade(backup_before_upgrade, NULL); /* a newer binary backs up, then migrates */
     if (store_open(cfg.data_dir, err, sizeof err) != 0) {
         fprintf(stderr, "takedownd: %s\n", err);
         return 1;

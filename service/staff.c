@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define TOTP_SECRET_BYTES 20
 #define TOTP_STEP 30
@@ -127,6 +128,41 @@ static StaffResult open_org_seal(StoreConn *c, const StaffRow *row, const unsign
     return r;
 }
 
+static StaffResult rekey(const StaffRow *row, const unsigned char *org_sk, const char *new_password,
+                         VaultPwCost cost, const char *actor, const char *action, int64_t now);
+
+/* An account made before accounts had keypairs (a database upgraded from schema 6 or older): its
+ * password opens the old wrap, which held the org secret key (an auditor's: a key of its own);
+ * the account gets its keypair now, its secret key under the same password at the same cost,
+ * and the org key sealed to it, as a reset would give. STAFF_BAD_CREDENTIALS for a wrong password
+ * (nothing changes). */
+static StaffResult upgrade_legacy(StoreConn *c, const StaffRow *row, const char *password)
+{
+    unsigned char *key = vault_secret_alloc(VAULT_KEY_BYTES);
+    OrgRow org = {0};
+    VaultPwCost cost;
+    StaffResult r = from_store(store_org_get(c, &org));
+    if (r == STAFF_OK &&
+        (vault_pw_cost_of(row->key_wrap.data, row->key_wrap.len, &cost) != 0 ||
+         vault_staff_legacy_unwrap(row->login, row->role, password, row->key_wrap.data,
+                                   row->key_wrap.len, key) != 0))
+        r = STAFF_BAD_CREDENTIALS;
+    int auditor = strcmp(row->role, "auditor") == 0;
+    if (r == STAFF_OK && !auditor && !vault_keypair_matches(org.public_key, key))
+        r = STAFF_BAD_CREDENTIALS; /* not the org key of this database */
+    if (r == STAFF_OK) {
+        char actor[80];
+        snprintf(actor, sizeof actor, "staff:%s", row->login);
+        r = rekey(row, auditor ? NULL : key, password, cost, actor, "staff.keys_upgraded",
+                  (int64_t)time(NULL));
+        if (r == STAFF_OK)
+            log_info("account %s got its own keypair (upgraded from an older schema)", row->login);
+    }
+    org_row_free(&org);
+    vault_secret_free(key);
+    return r;
+}
+
 /* Unwraps an account's secret key with its password (account_sk) and opens the org secret key
  * sealed to it (org_sk); both VAULT_KEY_BYTES of secret memory. A missing or disabled account costs
  * the same Argon2id run as a present one. */
@@ -137,6 +173,15 @@ static StaffResult unlock_account(StoreConn *c, const char *login, const char *p
         staff_login_valid(login) ? store_staff_by_login(c, login, row) : STORE_NOT_FOUND;
     if (s != STORE_OK && s != STORE_NOT_FOUND)
         return from_store(s);
+    if (s == STORE_OK && !row->disabled && password && row->key_wrap.len &&
+        row->public_key.len == 0) {
+        StaffResult u = upgrade_legacy(c, row, password);
+        if (u != STAFF_OK)
+            return u;
+        staff_row_free(row);
+        if ((s = store_staff_by_login(c, login, row)) != STORE_OK)
+            return from_store(s);
+    }
     if (s == STORE_NOT_FOUND || row->disabled || !password || row->key_wrap.len == 0 ||
         row->public_key.len != VAULT_KEY_BYTES) {
         /* the same single Argon2id run as a real account: timing does not tell which exist */

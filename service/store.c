@@ -773,6 +773,25 @@ static int schema_version_bump(StoreConn *c, char **msg)
     return sqlite3_exec(c->db, set, NULL, NULL, msg);
 }
 
+static StoreBeforeUpgrade before_upgrade;
+static void *before_upgrade_arg;
+
+void store_before_upgrade(StoreBeforeUpgrade fn, void *arg)
+{
+    before_upgrade = fn;
+    before_upgrade_arg = arg;
+}
+
+/* The newest migration this program carries. */
+static int newest_migration(void)
+{
+    int newest = 0;
+    for (const Asset *a = assets_all(); a->path; a++)
+        if (strncmp(a->path, "schema/", 7) == 0 && atoi(a->path + 7) > newest)
+            newest = atoi(a->path + 7);
+    return newest;
+}
+
 static int migrate(StoreConn *c, char *err, size_t err_size)
 {
     sqlite3_stmt *st;
@@ -781,6 +800,21 @@ static int migrate(StoreConn *c, char *err, size_t err_size)
     sqlite3_finalize(st);
     if (version < 0) {
         snprintf(err, err_size, "cannot read the schema version: %s", sqlite3_errmsg(c->db));
+        return -1;
+    }
+    int newest = newest_migration();
+    if (version > newest) { /* made by a newer program: never touched by this one */
+        snprintf(err, err_size, "the database is newer (schema %d) than this program (%d)", version,
+                 newest);
+        return -1;
+    }
+    /* An existing database about to change: the caller's backup first, or nothing changes. */
+    if (version >= 1 && newest > version && before_upgrade &&
+        before_upgrade(before_upgrade_arg, data_dir, version, newest) != 0) {
+        snprintf(err, err_size,
+                 "cannot back up the database before upgrading it from schema %d to %d; "
+                 "nothing was changed",
+                 version, newest);
         return -1;
     }
     int latest = version;
@@ -810,11 +844,6 @@ static int migrate(StoreConn *c, char *err, size_t err_size)
         }
         log_info("applied migration %s", a->path + 7);
         latest = n;
-    }
-    if (version > latest) {
-        snprintf(err, err_size, "the database is newer (schema %d) than this program (%d)", version,
-                 latest);
-        return -1;
     }
     schema_version = latest;
     return 0;

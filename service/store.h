@@ -80,6 +80,11 @@ void store_tx_counts(int64_t *groups, int64_t *transactions);
  * disk included (for /metrics). */
 struct Histogram;
 const struct Histogram *store_tx_latency(void);
+/* Called once when an existing database (schema from, at least 1) is about to be migrated to
+ * schema to, on the opening thread, the store readable (a backup): 0 to go on; anything else and
+ * nothing is migrated and the store does not open. */
+typedef int (*StoreBeforeUpgrade)(void *arg, const char *data_dir, int from, int to);
+void store_before_upgrade(StoreBeforeUpgrade fn, void *arg);
 /* Open copies whose clock ran out at now (due time set and passed), for /metrics. */
 StoreStatus store_overdue_count(StoreConn *c, int64_t now, int64_t *n);
 /* Transactions waiting for the one being written to commit (tests watch groups form). */

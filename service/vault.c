@@ -1345,6 +1345,7 @@ void vault_erasure_digest(const char *case_id, unsigned char out[VAULT_ID_BYTES]
 #define AD_CASE_RECEIPT "case-receipt:" /* then the case id */
 #define AD_CASE_ORG "case-org:"         /* then the case id */
 #define AD_STAFF_ACCOUNT "staff-account:%s:%s"
+#define AD_STAFF_LEGACY "staff-key:%s:%s" /* schema 1 to 6: the org key itself, or an auditor's */
 #define AD_RECOVERY "org-recovery"
 #define AD_SESSION "session2:%s:%s:%lld:%s"
 #define AD_DECOY "dummy"
@@ -1456,6 +1457,14 @@ int vault_staff_key_unwrap(const char *login, const char *role, const char *pass
     char ad[AD_STAFF_MAX];
     snprintf(ad, sizeof ad, AD_STAFF_ACCOUNT, login, role);
     return vault_pw_unwrap(password, blob, blob_len, ad, account_sk, VAULT_KEY_BYTES);
+}
+
+int vault_staff_legacy_unwrap(const char *login, const char *role, const char *password,
+                              const void *blob, size_t blob_len, unsigned char *key)
+{
+    char ad[AD_STAFF_MAX];
+    snprintf(ad, sizeof ad, AD_STAFF_LEGACY, login, role);
+    return vault_pw_unwrap(password, blob, blob_len, ad, key, VAULT_KEY_BYTES);
 }
 
 static Buf decoy_wrap;

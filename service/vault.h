@@ -182,6 +182,10 @@ int vault_org_key_unseal(const unsigned char account_pk[VAULT_KEY_BYTES],
 int vault_staff_key_wrap(const char *login, const char *role, const char *password,
                          VaultPwCost cost, const unsigned char *account_sk, Buf *out);
 /* Opens the wrap above into account_sk; -1 on a wrong password, login, role or blob. Slow. */
+/* The password wrap of an account made before accounts had keypairs (schemas 1 to 6): it held
+ * the org secret key itself (an auditor's: a key of its own) into key (secret memory). */
+int vault_staff_legacy_unwrap(const char *login, const char *role, const char *password,
+                              const void *blob, size_t blob_len, unsigned char *key);
 int vault_staff_key_unwrap(const char *login, const char *role, const char *password,
                            const void *blob, size_t blob_len, unsigned char *account_sk);
 /* One Argon2id unwrap of a decoy made once: a missing account costs what a present one does. */
