@@ -26,9 +26,10 @@ static json_t *notice_json(const DeskNoticeRow *r)
 {
     Buf b64 = {0};
     vault_to_b64(r->sealed.data, r->sealed.len, &b64);
-    json_t *n = json_pack("{s:I, s:I, s:s, s:I, s:s}", "id", (json_int_t)r->id, "target",
-                          (json_int_t)r->target_id, "route", r->route, "sent_at",
-                          (json_int_t)r->sent_at, "sealed", b64.data ? b64.data : "");
+    /* Numbered at this desk: neither other desks' notices nor other cases' copies show. */
+    json_t *n = json_pack("{s:I, s:I, s:s, s:I, s:s}", "id", (json_int_t)r->seq, "copy",
+                          (json_int_t)r->copy, "route", r->route, "sent_at", (json_int_t)r->sent_at,
+                          "sealed", b64.data ? b64.data : "");
     if (r->acked_at)
         json_object_set_new(n, "acked_at", json_integer(r->acked_at));
     if (r->decided_at)
@@ -41,7 +42,7 @@ static void notice_row(void *arg, const DeskNoticeRow *r)
 {
     NoticeList *l = arg;
     json_array_append_new(l->list, notice_json(r));
-    l->last = r->id;
+    l->last = r->seq;
 }
 
 int api_desk_notices(Request *req)
@@ -184,9 +185,10 @@ int api_desk_reupload(Request *req)
     if (r != CW_OK)
         return results_reply_cw_detail(req, r, detail);
     json_decref(detail);
-    /* Made at once while staff work; else it waits for them, and the desk is told so. */
-    json_t *out = json_pack("{s:I, s:I, s:s}", "reupload", (json_int_t)reupload, "notice",
-                            (json_int_t)id, "status", child ? "made" : "pending");
-    json_object_set_new(out, "target", child ? json_integer(child) : json_null());
+    /* Made at once while staff work; else it waits for them, and the desk is told so. No id of
+     * the new copy: it would count the center's copies. */
+    json_t *out =
+        json_pack("{s:I, s:s}", "notice", (json_int_t)id, "status", child ? "made" : "pending");
+    (void)reupload;
     return http_reply_json(req, child ? 201 : 202, out);
 }

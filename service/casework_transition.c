@@ -109,8 +109,7 @@ typedef struct TransitionArgs {
     int64_t planned_at;
     const json_t *visit_detail; /* encrypted into the visit: place, notes, statement */
     const json_t *onward;       /* recorded visit: canonical links shared onward */
-    int64_t desk_account;       /* sent through the platform's desk: its account, else 0 */
-    Buf desk_sealed;            /* and the notice sealed to its key */
+    json_t *desk_content;       /* sent through the platform's desk: what it receives, else NULL */
 } TransitionArgs;
 
 static StoreStatus visit_write(StoreConn *c, TransitionArgs *a)
@@ -245,9 +244,9 @@ static StoreStatus transition_tx(StoreConn *c, void *arg)
             st = caselog_seal_json(c, l->key, SEALED_NOTICE_BODY, nid, sent);
             json_object_set_new(detail, "notice", json_integer(nid));
         }
-        if (st == STORE_OK && a->desk_account)
-            st = store_desk_notice_insert(c, nid, a->desk_account, l->target.id, a->route->id,
-                                          a->now, &a->desk_sealed);
+        if (st == STORE_OK && a->desk_content)
+            st = desk_notice_send(c, l->target.platform, nid, l->target.id, a->route->id, a->now,
+                                  a->desk_content);
         json_decref(sent);
     }
     if (st == STORE_OK && a->victim_message)
@@ -275,26 +274,25 @@ static int desk_channel(const json_t *fields)
     return ch && strcmp(ch, DESK_CHANNEL) == 0;
 }
 
-/* Seals what the platform's desk receives: the copy's link, the route and the notice text (which
- * holds the route's elements, the identity only as the victim consented, never their contact
- * details). CW_INVALID (field channel) when the platform has no live desk. */
+/* What the platform's desk receives: the copy's link, the route and the notice text (which holds
+ * the route's elements, the identity only as the victim consented, never their contact details);
+ * the transaction numbers it at the desk and seals it to the desk's key (desk_notice_send).
+ * CW_INVALID (field channel) when the platform has no live desk. */
 static CaseworkResult desk_prepare(StoreConn *c, CwLoaded *l, const RouteRow *route,
                                    const char *text, int64_t now, TransitionArgs *a, json_t *detail)
 {
-    json_t *content = json_pack("{s:I, s:s, s:s, s:O?, s:O?, s:s, s:I}", "target",
-                                (json_int_t)l->target.id, "platform", l->target.platform, "route",
-                                route->id, "url", json_object_get(l->target_body, "url"),
+    DeskResult d = desk_live(c, l->target.platform);
+    if (d == DESK_NOT_FOUND) {
+        json_object_set_new(detail, "field", json_string("channel"));
+        return CW_INVALID;
+    }
+    if (d != DESK_OK)
+        return CW_ERROR;
+    a->desk_content = json_pack("{s:s, s:s, s:O?, s:O?, s:s, s:I}", "platform", l->target.platform,
+                                "route", route->id, "url", json_object_get(l->target_body, "url"),
                                 "canonical", json_object_get(l->target_body, "canonical"), "notice",
                                 text, "sent_at", (json_int_t)now);
-    DeskResult d =
-        desk_seal_notice(c, l->target.platform, content, &a->desk_account, &a->desk_sealed);
-    json_decref(content);
-    if (d == DESK_OK)
-        return CW_OK;
-    if (d != DESK_NOT_FOUND)
-        return CW_ERROR;
-    json_object_set_new(detail, "field", json_string("channel"));
-    return CW_INVALID;
+    return CW_OK;
 }
 
 /* "2026-12-01 14:30" or "2026-12-01T14:30" in China time (UTC+8) to seconds; -1 if malformed. */
@@ -480,7 +478,7 @@ CaseworkResult casework_transition(const Session *s, int64_t target_id, const ch
         vault_wipe(text, strlen(text));
         free(text);
     }
-    buf_free(&a.desk_sealed);
+    json_decref(a.desk_content); /* Jansson's memory is wiped when freed (harden.c) */
     json_decref(visit);
     json_decref(onward);
     cw_loaded_free(&l);

@@ -195,21 +195,42 @@ DeskResult desk_platform_list(void (*cb)(void *arg, const DeskAccountRow *r), vo
     return c && store_desk_accounts(c, cb, arg) == STORE_OK ? DESK_OK : DESK_ERROR;
 }
 
-DeskResult desk_seal_notice(StoreConn *c, const char *platform, const json_t *content,
-                            int64_t *account, Buf *sealed)
+DeskResult desk_live(StoreConn *c, const char *platform)
 {
     DeskAccountRow a;
     StoreStatus s = store_desk_account_live(c, platform, &a);
+    return s == STORE_OK ? DESK_OK : s == STORE_NOT_FOUND ? DESK_NOT_FOUND : DESK_ERROR;
+}
+
+StoreStatus desk_notice_send(StoreConn *c, const char *platform, int64_t notice_id,
+                             int64_t target_id, const char *route, int64_t now, json_t *content)
+{
+    DeskAccountRow a;
+    int64_t seq = 0, copy = 0;
+    StoreStatus s = store_desk_account_live(c, platform, &a);
+    if (s == STORE_OK)
+        s = store_desk_numbers(c, a.id, target_id, &seq, &copy);
     if (s != STORE_OK)
-        return s == STORE_NOT_FOUND ? DESK_NOT_FOUND : DESK_ERROR;
+        return s;
+    json_object_set_new(content, "id", json_integer(seq));
+    json_object_set_new(content, "copy", json_integer(copy));
     char *text = json_dumps(content, JSON_COMPACT);
     if (!text)
-        return DESK_ERROR;
-    vault_desk_seal(a.public_key, text, strlen(text), sealed);
+        return STORE_ERROR;
+    Buf sealed = {0};
+    vault_desk_seal(a.public_key, text, strlen(text), &sealed);
     vault_wipe(text, strlen(text));
     free(text);
-    *account = a.id;
-    return DESK_OK;
+    DeskNoticeRow row = {.target_id = target_id,
+                         .sent_at = now,
+                         .account_id = a.id,
+                         .seq = seq,
+                         .copy = copy,
+                         .sealed = sealed};
+    snprintf(row.route, sizeof row.route, "%s", route);
+    s = store_desk_notice_insert(c, notice_id, &row);
+    buf_free(&sealed);
+    return s;
 }
 
 typedef struct UseArgs {

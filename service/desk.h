@@ -60,11 +60,15 @@ DeskResult desk_platform_token(const char *admin_login, const char *admin_passwo
 /* Every account, newest first (no token is ever listed: only their count). */
 DeskResult desk_platform_list(void (*cb)(void *arg, const DeskAccountRow *r), void *arg);
 
-/* A notice sent through the desk of platform: content (what the route needs: the link, the notice
- * text; never the victim's contact details) sealed to the desk's key into sealed, and its account
- * into *account. DESK_NOT_FOUND when the platform has no live desk. */
-DeskResult desk_seal_notice(StoreConn *c, const char *platform, const json_t *content,
-                            int64_t *account, Buf *sealed);
+/* DESK_OK when the platform has a live desk, DESK_NOT_FOUND when not. */
+DeskResult desk_live(StoreConn *c, const char *platform);
+/* Inside the transaction that sends notice notice_id about target_id through the platform's desk:
+ * numbers it at the desk (its seq, and the copy's number there: the same for every notice about
+ * one copy), adds both to content ("id", "copy": what the desk sees is numbered per desk, so it
+ * learns nothing of other desks' or cases' volumes), seals content to the desk's key and keeps
+ * it. STORE_NOT_FOUND when the platform has no live desk (any more). */
+StoreStatus desk_notice_send(StoreConn *c, const char *platform, int64_t notice_id,
+                             int64_t target_id, const char *route, int64_t now, json_t *content);
 
 /* Who a request's bearer token is. */
 typedef struct DeskCaller {

@@ -382,6 +382,14 @@ int store_row_int64(sqlite3_stmt *st, void *arg)
     return 0;
 }
 
+int store_row_int64_pair(sqlite3_stmt *st, void *arg)
+{
+    int64_t *v = arg;
+    v[0] = sqlite3_column_int64(st, 0);
+    v[1] = sqlite3_column_int64(st, 1);
+    return 0;
+}
+
 int store_row_text2_int(sqlite3_stmt *st, void *arg)
 {
     const StoreText2IntCb *t = arg;

@@ -115,19 +115,36 @@ StoreStatus store_desk_account_live(StoreConn *c, const char *platform, DeskAcco
     return store_one_row(c, st, &account_spec, out, __func__);
 }
 
-StoreStatus store_desk_notice_insert(StoreConn *c, int64_t notice_id, int64_t account_id,
-                                     int64_t target_id, const char *route, int64_t sent_at,
-                                     const Buf *sealed)
+StoreStatus store_desk_numbers(StoreConn *c, int64_t account_id, int64_t target_id, int64_t *seq,
+                               int64_t *copy)
 {
     sqlite3_stmt *st = store_stmt(
-        c, "INSERT INTO desk_notices (notice_id, account_id, target_id, route, sent_at, sealed) "
-           "VALUES (:notice, :account, :target, :route, :sent_at, :sealed)");
-    store_bind_int64_n(st, ":notice", notice_id);
+        c, "SELECT coalesce(max(seq), 0) + 1, coalesce((SELECT copy FROM desk_notices WHERE "
+           "account_id = :account AND target_id = :target LIMIT 1), coalesce(max(copy), 0) + 1) "
+           "FROM desk_notices WHERE account_id = :account");
     store_bind_int64_n(st, ":account", account_id);
     store_bind_int64_n(st, ":target", target_id);
-    store_bind_text_n(st, ":route", route);
-    store_bind_int64_n(st, ":sent_at", sent_at);
-    store_bind_buf_n(st, ":sealed", sealed);
+    int64_t v[2] = {0, 0};
+    StoreStatus s = store_one(c, st, store_row_int64_pair, v, __func__);
+    *seq = v[0];
+    *copy = v[1];
+    return s;
+}
+
+StoreStatus store_desk_notice_insert(StoreConn *c, int64_t notice_id, const DeskNoticeRow *row)
+{
+    sqlite3_stmt *st = store_stmt(
+        c,
+        "INSERT INTO desk_notices (notice_id, account_id, target_id, route, sent_at, sealed, "
+        "seq, copy) VALUES (:notice, :account, :target, :route, :sent_at, :sealed, :seq, :copy)");
+    store_bind_int64_n(st, ":notice", notice_id);
+    store_bind_int64_n(st, ":account", row->account_id);
+    store_bind_int64_n(st, ":target", row->target_id);
+    store_bind_text_n(st, ":route", row->route);
+    store_bind_int64_n(st, ":sent_at", row->sent_at);
+    store_bind_buf_n(st, ":sealed", &row->sealed);
+    store_bind_int64_n(st, ":seq", row->seq);
+    store_bind_int64_n(st, ":copy", row->copy);
     return store_exec_stmt(c, st, __func__);
 }
 
@@ -136,7 +153,8 @@ static const StoreCol notice_cols[] = {
     STORE_COL(INT, DeskNoticeRow, sent_at),    STORE_COL(INT, DeskNoticeRow, acked_at),
     STORE_COL(TEXT, DeskNoticeRow, route),     STORE_COL(BUF, DeskNoticeRow, sealed),
     STORE_COL(INT, DeskNoticeRow, account_id), STORE_COL(INT, DeskNoticeRow, decided_at),
-    STORE_COL(INT, DeskNoticeRow, superseded)};
+    STORE_COL(INT, DeskNoticeRow, superseded), STORE_COL(INT, DeskNoticeRow, seq),
+    STORE_COL(INT, DeskNoticeRow, copy)};
 static const StoreRowSpec notice_spec = STORE_ROW_SPEC(notice_cols);
 STORE_EACH_ROW(notice_each, DeskNoticeRow, notice_spec)
 
@@ -145,10 +163,11 @@ StoreStatus store_desk_notices(StoreConn *c, int64_t account_id, int64_t after, 
 {
     sqlite3_stmt *st = store_stmt(
         c, "SELECT d.id, d.target_id, d.sent_at, coalesce(d.acked_at, 0), d.route, d.sealed, "
-           "d.account_id, 0, 0 FROM desk_notices d JOIN targets t ON t.id = d.target_id WHERE "
-           "d.account_id = :account AND d.id > :after AND d.decided_at IS NULL AND t.state IN "
-           "('notice_sent', 'acknowledged') AND NOT EXISTS (SELECT 1 FROM notices n WHERE "
-           "n.target_id = d.target_id AND n.id > d.notice_id) ORDER BY d.id LIMIT :limit");
+           "d.account_id, 0, 0, d.seq, d.copy FROM desk_notices d JOIN targets t ON t.id = "
+           "d.target_id WHERE d.account_id = :account AND d.seq > :after AND d.decided_at IS NULL "
+           "AND t.state IN ('notice_sent', 'acknowledged') AND NOT EXISTS (SELECT 1 FROM notices "
+           "n WHERE n.target_id = d.target_id AND n.id > d.notice_id) ORDER BY d.seq LIMIT "
+           ":limit");
     store_bind_int64_n(st, ":account", account_id);
     store_bind_int64_n(st, ":after", after);
     store_bind_int64_n(st, ":limit", limit);
@@ -156,14 +175,14 @@ StoreStatus store_desk_notices(StoreConn *c, int64_t account_id, int64_t after, 
     return store_each(c, st, notice_each, &e, __func__);
 }
 
-StoreStatus store_desk_notice_get(StoreConn *c, int64_t account_id, int64_t id, DeskNoticeRow *out)
+StoreStatus store_desk_notice_get(StoreConn *c, int64_t account_id, int64_t seq, DeskNoticeRow *out)
 {
     sqlite3_stmt *st = store_stmt(
         c, "SELECT d.id, d.target_id, d.sent_at, coalesce(d.acked_at, 0), d.route, d.sealed, "
            "d.account_id, coalesce(d.decided_at, 0), EXISTS (SELECT 1 FROM notices n WHERE "
-           "n.target_id = d.target_id AND n.id > d.notice_id) FROM desk_notices d WHERE d.id = :id "
-           "AND d.account_id = :account");
-    store_bind_int64_n(st, ":id", id);
+           "n.target_id = d.target_id AND n.id > d.notice_id), d.seq, d.copy FROM desk_notices d "
+           "WHERE d.seq = :seq AND d.account_id = :account");
+    store_bind_int64_n(st, ":seq", seq);
     store_bind_int64_n(st, ":account", account_id);
     memset(out, 0, sizeof *out);
     return store_one_row(c, st, &notice_spec, out, __func__);

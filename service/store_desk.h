@@ -46,17 +46,22 @@ StoreStatus store_desk_token_used(StoreConn *c, int64_t token_id, int64_t now);
 /* The platform's live account into out; STORE_NOT_FOUND when it has none. */
 StoreStatus store_desk_account_live(StoreConn *c, const char *platform, DeskAccountRow *out);
 
+/* A notice sent through a desk. id is the row's; what the desk sees as its id is seq (its number
+ * at the desk), and its copy is copy (the copy's number at the desk), never a target id. */
 typedef struct DeskNoticeRow {
     int64_t id, target_id, sent_at, acked_at;
     char route[32];
     Buf sealed; /* owned by the row while a callback runs */
-    int64_t account_id, decided_at;
+    int64_t account_id, decided_at, seq, copy;
     int64_t superseded; /* the copy was sent a newer notice since: it no longer waits on this one */
 } DeskNoticeRow;
 
-StoreStatus store_desk_notice_insert(StoreConn *c, int64_t notice_id, int64_t account_id,
-                                     int64_t target_id, const char *route, int64_t sent_at,
-                                     const Buf *sealed);
+/* The numbers a new notice of the account about target_id takes: the next seq, and the copy's
+ * number (the one it has at this desk already, else the next). Inside the inserting transaction. */
+StoreStatus store_desk_numbers(StoreConn *c, int64_t account_id, int64_t target_id, int64_t *seq,
+                               int64_t *copy);
+/* row: account_id, target_id, route, sent_at, seq, copy, sealed. */
+StoreStatus store_desk_notice_insert(StoreConn *c, int64_t notice_id, const DeskNoticeRow *row);
 /* The account's notices still awaiting its answer (no decision, the copy still waiting on the
  * platform and on this notice: not withdrawn, not decided by hand, not sent again since), after the
  * id `after`, oldest first, at most limit. */
@@ -65,7 +70,8 @@ StoreStatus store_desk_notices(StoreConn *c, int64_t account_id, int64_t after, 
 
 /* One notice of the account, answered or not; STORE_NOT_FOUND for another account's (never
  * telling them apart). out->sealed is the caller's to free. */
-StoreStatus store_desk_notice_get(StoreConn *c, int64_t account_id, int64_t id, DeskNoticeRow *out);
+StoreStatus store_desk_notice_get(StoreConn *c, int64_t account_id, int64_t seq,
+                                  DeskNoticeRow *out);
 /* The desk has acknowledged the notice (first time only), or closed it with its answer. */
 StoreStatus store_desk_notice_acked(StoreConn *c, int64_t id, int64_t now);
 StoreStatus store_desk_notice_closed(StoreConn *c, int64_t id, int64_t now);

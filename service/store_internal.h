@@ -66,6 +66,8 @@ typedef struct StoreTextCb {
 int store_row_text0(sqlite3_stmt *st, void *arg);
 /* A StoreRowFn reading column 0 as an integer into an int64_t. */
 int store_row_int64(sqlite3_stmt *st, void *arg);
+/* The first two columns into arg, an int64_t[2]. */
+int store_row_int64_pair(sqlite3_stmt *st, void *arg);
 
 /* A callback over two text columns and an integer (blind index matches, statistics). */
 typedef struct StoreText2IntCb {

@@ -57,9 +57,10 @@ async function sentThroughDesk(url) {
   const s = await call('POST', '/api/v1/receipt/session', { xff: victimXff, json: { receipt: r.body.receipt } });
   assert.equal(s.status, 200, s.text);
   const list = await deskAs('douyin', 'GET', '/notices');
-  const notice = list.body.notices.find((x) => x.target === target);
-  assert.ok(notice, 'the desk lists it');
-  return { caseId: r.body.case, target, notice: notice.id, victim: { cookie: s.cookies.td_session, csrf: s.body.csrf, xff: victimXff } };
+  // What the desk sees is numbered at the desk: the notice just sent is its newest.
+  const notice = list.body.notices.at(-1);
+  assert.ok(notice && notice.id === Math.max(...list.body.notices.map((x) => x.id)), 'the desk lists it');
+  return { caseId: r.body.case, target, notice: notice.id, copy: notice.copy, victim: { cookie: s.cookies.td_session, csrf: s.body.csrf, xff: victimXff } };
 }
 
 const staffTarget = async (c) => (await asCw('GET', `/api/v1/staff/cases/${c.caseId}`)).body.targets.find((t) => t.id === c.target);
@@ -188,7 +189,7 @@ test('needs_info: the caseworker sees the question, answers by sending again thr
   assert.ok(!(await deskAs('douyin', 'GET', '/notices')).body.notices.some((x) => x.id === c.notice));
   const resent = await asCw('POST', `/api/v1/staff/targets/${c.target}/transition`, { to: 'notice_sent', channel: 'platform_desk', ...NOTICE, evidence: '身份证明已附' });
   assert.equal(resent.status, 200, resent.text);
-  const mine = (await deskAs('douyin', 'GET', '/notices')).body.notices.filter((x) => x.target === c.target);
+  const mine = (await deskAs('douyin', 'GET', '/notices')).body.notices.filter((x) => x.copy === c.copy);
   assert.equal(mine.length, 1);
   assert.ok(mine[0].id > c.notice, 'the new notice');
   assert.equal((await deskAs('douyin', 'POST', `/notices/${c.notice}/decision`, { decision: 'removed' })).status, 409, 'the old one is answered');
@@ -218,11 +219,39 @@ test('a notice the copy no longer waits on (staff sent it again by hand, another
   assert.equal((await asCw('POST', `/api/v1/staff/targets/${d.target}/transition`, { to: 'needs_info' })).status, 200);
   const again = await asCw('POST', `/api/v1/staff/targets/${d.target}/transition`, { to: 'notice_sent', channel: 'platform_desk', ...NOTICE });
   assert.equal(again.status, 200, again.text);
-  const mine = (await deskAs('douyin', 'GET', '/notices')).body.notices.filter((x) => x.target === d.target);
+  const mine = (await deskAs('douyin', 'GET', '/notices')).body.notices.filter((x) => x.copy === d.copy);
   assert.deepEqual(mine.map((x) => x.id > d.notice), [true], 'the newer notice only');
   assert.equal((await deskAs('douyin', 'POST', `/notices/${d.notice}/decision`, { decision: 'removed' })).status, 409);
   assert.equal((await deskAs('douyin', 'POST', `/notices/${mine[0].id}/decision`, { decision: 'removed' })).status, 200);
   assert.equal((await staffTarget(d)).state, 'removed');
+});
+
+test('numbered per desk: a desk learns nothing of the notices other desks got or of the center\'s copies', async () => {
+  const a = await sentThroughDesk(link());
+  // Three notices to another platform's desk in between, and copies reported meanwhile.
+  for (let i = 0; i < 3; i++) {
+    const r = await call('POST', '/api/v1/cases', {
+      json: {
+        language: 'zh-CN', requester: { role: 'self', name: '李四', contact: { channel: 'phone', value: '+86 139 0000 3333' } },
+        incident: { type: 'intimate' }, consent: { share_identity_with_platform: true, preservation: 'none' },
+        good_faith: true, signature: '李四', targets: [{ kind: 'online', url: `https://weibo.com/1234/${Date.now()}${i}` }, { kind: 'online', url: link() }],
+      },
+    });
+    assert.equal(r.status, 201, r.text);
+    const t = (await asCw('GET', `/api/v1/staff/cases/${r.body.case}`)).body.targets.find((x) => x.platform === 'weibo').id;
+    for (const to of ['in_review', 'ready']) assert.equal((await asCw('POST', `/api/v1/staff/targets/${t}/transition`, { to })).status, 200);
+    assert.equal((await asCw('POST', `/api/v1/staff/targets/${t}/transition`, { to: 'notice_sent', channel: 'platform_desk', ...NOTICE })).status, 200);
+  }
+  const b = await sentThroughDesk(link());
+  assert.equal(b.notice, a.notice + 1, 'the next notice at this desk, whatever other desks got');
+  assert.equal(b.copy, a.copy + 1, 'the next copy at this desk, whatever the center received');
+  const weibo = (await deskAs('weibo', 'GET', '/notices')).body.notices.map((x) => x.id);
+  assert.deepEqual(weibo.slice(-3), [weibo.at(-3), weibo.at(-3) + 1, weibo.at(-3) + 2], 'the other desk numbers its own');
+  // The same copy sent again keeps its copy number.
+  assert.equal((await asCw('POST', `/api/v1/staff/targets/${b.target}/transition`, { to: 'needs_info' })).status, 200);
+  assert.equal((await asCw('POST', `/api/v1/staff/targets/${b.target}/transition`, { to: 'notice_sent', channel: 'platform_desk', ...NOTICE })).status, 200);
+  const again = (await deskAs('douyin', 'GET', '/notices')).body.notices.at(-1);
+  assert.deepEqual([again.id, again.copy], [b.notice + 1, b.copy]);
 });
 
 test('another platform\'s desk: every call on a notice not addressed to it is 404, exactly as for no notice at all', async () => {
@@ -285,8 +314,9 @@ test('re-uploads: a child copy at once while staff work, else waiting sealed unt
   assert.equal(r1.status, 201, r1.text);
   assert.equal(r1.body.status, 'made');
   let v = await asCw('GET', `/api/v1/staff/cases/${c.caseId}`);
-  const child = v.body.targets.find((t) => t.id === r1.body.target);
-  assert.equal(child.parent, c.target);
+  assert.deepEqual(Object.keys(r1.body).sort(), ['notice', 'status'], 'no id of the new copy: it would count the center\'s copies');
+  const child = v.body.targets.find((t) => t.parent === c.target && t.body.url === url1);
+  assert.ok(child);
   assert.equal(child.state, 'reported');
   assert.equal(child.body.url, url1);
   assert.ok(v.body.timeline.some((e) => e.kind === 'target.reupload' && e.target === child.id && e.actor === 'platform:douyin'));
@@ -301,7 +331,7 @@ test('re-uploads: a child copy at once while staff work, else waiting sealed unt
   const url2 = link();
   const r2 = await deskAs('douyin', 'POST', `/notices/${c.notice}/reuploads`, { url: url2 });
   assert.equal(r2.status, 202, r2.text);
-  assert.deepEqual([r2.body.status, r2.body.target], ['pending', null]);
+  assert.equal(r2.body.status, 'pending');
   for (const f of dataFiles(dir)) assert.equal(f.bytes.indexOf(Buffer.from(url2)), -1, `pending link in ${path.relative(dir, f.p)}`);
   await signInCw();
   assert.equal((await call('POST', '/debug/tick', { json: {} })).status, 200);
@@ -357,7 +387,7 @@ test('the platform\'s own client: takedownctl platform pull opens the notices, a
   assert.equal(statSync(out).mode & 0o777, 0o600, 'what it writes only its owner reads');
   const notices = JSON.parse(readFileSync(out, 'utf8')).notices;
   const mine = notices.find((x) => x.id === c.notice);
-  assert.equal(mine.notice.target, c.target);
+  assert.deepEqual([mine.notice.id, mine.notice.copy], [c.notice, c.copy], 'the numbers it has at this desk, sealed in too');
   assert.match(mine.notice.url, /^https:\/\/www\.douyin\.com\/video\//);
   assert.ok(!('sealed' in mine));
   const wrongKey = ctl(['platform', 'pull', '--url', srv.base, '--token-file', tokenFile, '--secret-key-file', path.join(keys, `${path.basename(dir)}-weibo`)]);

@@ -77,7 +77,8 @@ test('a notice sent through the desk reaches its platform sealed to its key, and
   assert.equal(got.body.notices.length, 1);
   assert.equal(got.body.next, null);
   const [notice] = got.body.notices;
-  assert.equal(notice.target, c.target);
+  assert.deepEqual([notice.id, notice.copy], [1, 1], 'numbered at this desk: its first notice, its first copy');
+  assert.ok(!('target' in notice), 'never the service\'s own ids');
   assert.equal(notice.route, 'cn_complaint');
   assert.ok(!got.text.includes(url), 'the link is not in clear');
 
@@ -85,7 +86,7 @@ test('a notice sent through the desk reaches its platform sealed to its key, and
   assert.equal(opened.status, 0, opened.stderr);
   const inside = opened.out.notices[0].notice;
   assert.equal(inside.url, url);
-  assert.equal(inside.target, c.target);
+  assert.deepEqual([inside.id, inside.copy], [1, 1]);
   assert.ok(inside.notice.includes(NOTICE.reason), 'the notice text with its elements');
   const all = JSON.stringify(opened.out);
   assert.ok(!all.includes(c.phone) && !all.includes(c.phone.replace(/ /g, '')), 'never the victim\'s contact details');
