@@ -66,6 +66,11 @@ before(async () => {
   assert.equal(center.status, 201, center.text);
   ids.center = center.body.case;
   assert.equal((await asStaff(`/api/v1/staff/cases/${ids.case}/incident`, { incident: ids.incident })).status, 200);
+  // A notice sent and decided, so the platform statistics draw their charts.
+  const centerView = (await call(srv.base, 'GET', `/api/v1/staff/cases/${ids.center}`, { cookie: ids.staffCookie })).body;
+  const sent = centerView.targets.find((x) => x.kind === 'online').id;
+  for (const to of ['in_review', 'ready', 'notice_sent', 'removed'])
+    assert.equal((await asStaff(`/api/v1/staff/targets/${sent}/transition`, { to, reason: 'Posted without consent', evidence: 'Screenshots kept', representative: 'The center' })).status, 200, to);
   browser = await launch();
 });
 
@@ -107,7 +112,7 @@ const STAFF_PAGES = () => [
   ['platforms', '/staff/platforms'], ['stats', '/staff/stats'], ['audit', '/staff/audit'],
   ['settings', '/staff/settings'], ['totp', '/staff/totp'], ['incident', `/staff/incidents/${ids.incident}`],
   ['center-case', `/staff/cases/${ids.center}`], ['center-form', `/staff/incidents/${ids.incidentEmpty}/case`],
-  ['add-copies', `/staff/cases/${ids.case}/targets`], ['desks', '/staff/desks'],
+  ['add-copies', `/staff/cases/${ids.case}/targets`], ['desks', '/staff/desks'], ['platform-stats', '/staff/stats/platforms'],
 ];
 
 for (const [view, opts] of Object.entries(VIEWS)) {
