@@ -315,7 +315,8 @@ static int durations_cmp(const void *a, const void *b)
 
 static json_t *percentile_json(Durations *d, int p)
 {
-    qsort(d->v, d->n, sizeof *d->v, durations_cmp);
+    if (d->n) /* qsort of no elements may get a NULL array, which C does not allow */
+        qsort(d->v, d->n, sizeof *d->v, durations_cmp);
     int64_t v = platform_stats_percentile(d->v, d->n, p);
     return v < 0 ? json_null() : json_integer(v);
 }
@@ -433,7 +434,8 @@ PstatsResult platform_stats_compute(const PstatsPeriod *p, int64_t now, json_t *
     Clocks k = {0};
     PstatsResult r = from_store(read_all(c, &cx, &k));
     if (r == PSTATS_OK) {
-        qsort(cx.groups, cx.ngroups, sizeof *cx.groups, group_cmp);
+        if (cx.ngroups) /* none yet: groups is NULL, which qsort may not get */
+            qsort(cx.groups, cx.ngroups, sizeof *cx.groups, group_cmp);
         json_t *weeks = json_array(), *groups = json_array();
         for (size_t w = 0; w < cx.nweeks; w++) {
             json_t *o = json_object();
