@@ -139,6 +139,18 @@ CaseworkResult casework_check_now(const Session *s, int64_t target_id, int64_t n
 /* Runs the checks that are due, opening links with org_key (from the keyring); returns how many
  * ran. Called by the scheduler and by the tests' tick. */
 int casework_run_due_checks(const unsigned char *org_key, int64_t now, int limit);
+/* A victim's way of being told of news, for the notification worker (outbox.c) only. */
+typedef struct CaseContact {
+    char channel[16];                           /* phone, sms, email, trusted, none */
+    char *address;                              /* secret memory; NULL when there is none */
+    char safe_hours[INTAKE_SAFE_HOURS_MAX + 1]; /* as the victim wrote them */
+    int notify, do_not_contact, withdrawn;
+} CaseContact;
+/* Opens a case's contact with org_key: CW_NOT_FOUND when the case is gone, CW_FORBIDDEN when the
+ * key does not open it. Free with case_contact_free, which wipes. */
+CaseworkResult casework_contact_open(const unsigned char *org_key, const char *case_id,
+                                     CaseContact *out);
+void case_contact_free(CaseContact *ct);
 /* Sets or lifts a legal hold (a held case is never purged). */
 CaseworkResult casework_hold(const Session *s, const char *case_id, int on, int64_t now);
 /* The visits of a target, and a visit sheet carrying only what the team needs. */

@@ -33,6 +33,9 @@ void config_defaults(Config *cfg)
     cfg->check_timeout = 10;
     cfg->upload_inflight = 256u * 1024 * 1024;
     cfg->min_free_mb = 64;
+    cfg->notify.smtp_starttls = 1;
+    cfg->notify.hours_from = 9 * 60;
+    cfg->notify.hours_to = 20 * 60;
     cfg->limits = (Limits){
         .submit_per_address = 10,
         .submit_tries_per_address = 30,
@@ -115,6 +118,72 @@ static int set_metrics_token(Config *cfg, const char *value)
         if (*p <= ' ' || *p > '~')
             return -1;
     return set_str(cfg->metrics_token, sizeof cfg->metrics_token, value);
+}
+
+/* An address for a header line: printable ASCII, one @, no spaces (no header injection). */
+static int set_address(char *dst, size_t n, const char *value)
+{
+    if (!value || !strchr(value, '@') || strchr(value, '@') != strrchr(value, '@'))
+        return -1;
+    for (const char *p = value; *p; p++)
+        if (*p <= ' ' || *p > '~' || *p == '<' || *p == '>' || *p == ',')
+            return -1;
+    return set_str(dst, n, value);
+}
+
+static int set_smtp_url(NotifyConfig *n, const char *value)
+{
+    if (!value || (strncmp(value, "smtp://", 7) != 0 && strncmp(value, "smtps://", 8) != 0) ||
+        strpbrk(value, " \t\r\n"))
+        return -1;
+    return set_str(n->smtp_url, sizeof n->smtp_url, value);
+}
+
+static int parse_clock(const char *s, const char **end)
+{
+    int h = 0, m = 0, digits = 0;
+    while (*s >= '0' && *s <= '9' && digits < 2) {
+        h = h * 10 + (*s++ - '0');
+        digits++;
+    }
+    if (!digits || h > 24)
+        return -1;
+    if (*s == ':') {
+        s++;
+        if (!(s[0] >= '0' && s[0] <= '5' && s[1] >= '0' && s[1] <= '9'))
+            return -1;
+        m = (s[0] - '0') * 10 + (s[1] - '0');
+        s += 2;
+    }
+    if (h * 60 + m > 24 * 60)
+        return -1;
+    *end = s;
+    return h * 60 + m;
+}
+
+int config_parse_hours(const char *s, int *from, int *to)
+{
+    const char *p = s;
+    int a = s ? parse_clock(p, &p) : -1;
+    if (a < 0 || *p++ != '-')
+        return -1;
+    int b = parse_clock(p, &p);
+    if (b < 0 || *p || a == b)
+        return -1;
+    *from = a;
+    *to = b;
+    return 0;
+}
+
+static int set_smtp_tls(NotifyConfig *n, const char *value)
+{
+    if (value && strcmp(value, "starttls") == 0)
+        n->smtp_starttls = 1;
+    else if (value && strcmp(value, "none") == 0)
+        n->smtp_starttls = 0;
+    else
+        return -1;
+    return 0;
 }
 
 static const char *bool_keys[] = {"trust-proxy",   "debug-routes",          "verbose",
@@ -225,6 +294,20 @@ int config_set(Config *cfg, const char *key, const char *value, char *err, size_
         rc = set_public_url(cfg, value);
     else if (strcmp(key, "metrics-token") == 0)
         rc = set_metrics_token(cfg, value);
+    else if (strcmp(key, "smtp-url") == 0)
+        rc = set_smtp_url(&cfg->notify, value);
+    else if (strcmp(key, "smtp-from") == 0)
+        rc = set_address(cfg->notify.smtp_from, sizeof cfg->notify.smtp_from, value);
+    else if (strcmp(key, "smtp-tls") == 0)
+        rc = set_smtp_tls(&cfg->notify, value);
+    else if (strcmp(key, "smtp-ca-file") == 0)
+        rc = set_str(cfg->notify.smtp_ca_file, sizeof cfg->notify.smtp_ca_file, value);
+    else if (strcmp(key, "smtp-user") == 0)
+        rc = set_str(cfg->notify.smtp_user, sizeof cfg->notify.smtp_user, value);
+    else if (strcmp(key, "smtp-password-file") == 0)
+        rc = set_str(cfg->notify.smtp_password_file, sizeof cfg->notify.smtp_password_file, value);
+    else if (strcmp(key, "notify-hours") == 0)
+        rc = config_parse_hours(value, &cfg->notify.hours_from, &cfg->notify.hours_to);
     else {
         snprintf(err, err_size, "unknown setting --%s (see --help)", key);
         return -1;
@@ -342,6 +425,16 @@ const char *config_help(void)
            "  --tick-seconds N      how often background work runs (default 60)\n"
            "  --check-timeout S     seconds a link check may take (default 10)\n"
            "  --check-private       let the link checker reach private addresses (tests)\n"
+           "  --smtp-url URL        smtp://HOST[:PORT] (or smtps://) of the relay notifications\n"
+           "                        leave through; none: they wait in the outbox\n"
+           "  --smtp-from ADDRESS   the sender of notifications\n"
+           "  --smtp-tls MODE       starttls (required, the default) or none (a relay on this\n"
+           "                        machine only)\n"
+           "  --smtp-ca-file FILE   the relay's certificate authority (default: the system's)\n"
+           "  --smtp-user NAME      and --smtp-password-file FILE: the relay's login\n"
+           "  --notify-hours HH:MM-HH:MM\n"
+           "                        when a victim who named no safe hours may be written to,\n"
+           "                        local time (default 09:00-20:00)\n"
            "  --retention-days N    days a closed or withdrawn case is kept (default 180)\n"
            "  --min-free-mb N       free space kept in reserve on the data dir's filesystem: at\n"
            "                        or under it, new reports, uploads and changes answer 503\n"

@@ -21,6 +21,18 @@ typedef struct Limits {
     unsigned platform_per_minute; /* --platform-calls-per-minute: one desk's calls, burst a tenth */
 } Limits;
 
+/* Notifications (outbox.c): the SMTP relay they leave through, and the hours a victim who gave
+ * none may be written to. No relay: the outbox fills and nothing is sent. */
+typedef struct NotifyConfig {
+    char smtp_url[512];           /* --smtp-url smtp://HOST[:PORT] or smtps://HOST[:PORT] */
+    char smtp_from[256];          /* --smtp-from: the sender's address */
+    int smtp_starttls;            /* --smtp-tls starttls (1, the default) or none (0) */
+    char smtp_ca_file[512];       /* --smtp-ca-file: the relay's CA, else the system's */
+    char smtp_user[128];          /* --smtp-user */
+    char smtp_password_file[512]; /* --smtp-password-file: the password, read at start */
+    int hours_from, hours_to;     /* --notify-hours HH:MM-HH:MM, minutes of the local day */
+} NotifyConfig;
+
 typedef struct Config {
     char data_dir[512];    /* --data-dir, default ./var */
     char listen_host[256]; /* --listen HOST:PORT, default 127.0.0.1:8080 */
@@ -53,8 +65,11 @@ typedef struct Config {
     Limits limits;             /* submissions, receipt and staff sign-ins */
     int bench_receipt_kdf_min; /* receipts at libsodium's minimum Argon2id: benchmark dirs only */
     unsigned min_free_mb;      /* --min-free-mb: free space kept in reserve (reserve.h) */
+    NotifyConfig notify;       /* --smtp-*, --notify-hours */
 } Config;
 
+/* "HH:MM-HH:MM" (or "H:MM", "HH") into minutes of the day; 0, or -1 when it does not read. */
+int config_parse_hours(const char *s, int *from, int *to);
 /* Fills the defaults. */
 void config_defaults(Config *cfg);
 /* Reads "key = value" lines (# comments) with the same names as the long flags. Returns 0, or -1

@@ -21,6 +21,7 @@
 
 const char *const INTAKE_FORM_BOOLS[] = {"requester.contact.may_leave_message",
                                          "requester.contact.do_not_contact",
+                                         "requester.contact.notify",
                                          "risk.danger_now",
                                          "risk.self_harm",
                                          "risk.extortion",
@@ -345,6 +346,10 @@ json_t *intake_validate(json_t *in, int64_t now, IntakeErrors *errs)
               errs);
     take_bool(contact, "may_leave_message", "requester.contact.may_leave_message", oc, errs);
     take_bool(contact, "do_not_contact", "requester.contact.do_not_contact", oc, errs);
+    /* "Tell me when there is news": a content-free e-mail (outbox.c), so only with an address. */
+    take_bool(contact, "notify", "requester.contact.notify", oc, errs);
+    if (json_is_true(json_object_get(oc, "notify")) && (!ch || strcmp(ch, "email") != 0))
+        add_error(errs, "requester.contact.notify", "notify_needs_email");
     json_object_set_new(oreq, "contact", oc);
     json_object_set_new(out, "requester", oreq);
 

@@ -12,6 +12,7 @@
 #include "i18n.h"
 #include "intake.h"
 #include "log.h"
+#include "outbox.h"
 #include "render.h"
 #include "reserve.h"
 #include "routes.h"
@@ -240,6 +241,19 @@ int main(int argc, char **argv)
     vault_wipe(cfg.metrics_token, sizeof cfg.metrics_token);
     checker_configure(cfg.check_timeout, cfg.check_private);
     retention_apply(cfg.retention_days);
+    err[0] = '\0';
+    const Transport *mail = transport_smtp(&cfg.notify, err, sizeof err);
+    if (!mail && err[0]) {
+        fprintf(stderr, "takedownd: %s\n", err);
+        workpool_stop();
+        store_close();
+        return 1;
+    }
+    if (mail && !cfg.notify.smtp_starttls)
+        log_info("notifications go to the relay without TLS (--smtp-tls none): keep the relay on "
+                 "this machine");
+    outbox_configure(mail, cfg.notify.hours_from, cfg.notify.hours_to);
+    outbox_recover();
     http_set_gate(auth_gate);
     http_set_upload_setup(uploads_attach);
     http_set_upload_checks(auth_upload_before_body, auth_upload_before_file);

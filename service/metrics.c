@@ -6,6 +6,7 @@
 #include "connguard.h"
 #include "histogram.h"
 #include "linger.h"
+#include "outbox.h"
 #include "reserve.h"
 #include "store.h"
 #include "vault.h"
@@ -149,6 +150,7 @@ void metrics_write(Buf *out)
 {
     write_routes(out);
     write_work(out);
+    outbox_metrics(out);
     buf_puts(out, "# HELP takedown_http_requests_total Finished HTTP requests by status class.\n"
                   "# TYPE takedown_http_requests_total counter\n");
     for (int c = 1; c <= 5; c++)

@@ -254,10 +254,13 @@ static void contact_from_form(json_t *v)
         json_object_del(c, "trusted_name");
         json_object_del(c, "trusted_contact");
     }
-    if (!by_phone && !trusted) {
-        json_object_del(c, "safe_hours");
+    int by_email = strcmp(ch, "email") == 0;
+    if (!by_phone && !trusted && !by_email)
+        json_object_del(c, "safe_hours"); /* e-mail news waits for them too (outbox.c) */
+    if (!by_phone && !trusted)
         json_object_del(c, "may_leave_message");
-    }
+    if (!by_email)
+        json_object_del(c, "notify");
     if (strcmp(ch, "phone") != 0 && !trusted)
         json_object_del(c, "code_word");
     if (strcmp(ch, "none") == 0)

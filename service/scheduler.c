@@ -1,12 +1,13 @@
-/* One thread that wakes every tick. Checks and the re-uploads platforms' desks reported need the
- * org key, which exists only while staff are signed in (keyring.h); without it they wait, and the
- * purge (which needs no key) still runs. */
+/* One thread that wakes every tick. Checks, the re-uploads platforms' desks reported and the
+ * victims' notifications need the org key, which exists only while staff are signed in
+ * (keyring.h); without it they wait, and the purge (which needs no key) still runs. */
 #include "scheduler.h"
 
 #include "auth.h"
 #include "casework.h"
 #include "clock.h"
 #include "keyring.h"
+#include "outbox.h"
 #include "reserve.h"
 #include "retention.h"
 #include "session.h"
@@ -16,6 +17,7 @@
 #include "vault.h"
 
 #define CHECKS_PER_TICK 20
+#define NOTICES_PER_TICK 20
 
 static Ticker *ticker;
 
@@ -35,6 +37,7 @@ int scheduler_tick(int64_t now)
         if (vault_keypair_matches(org.public_key, key)) {
             ran = casework_run_due_checks(key, now, CHECKS_PER_TICK);
             ran += casework_apply_desk_reuploads(key, 0, now, CHECKS_PER_TICK);
+            outbox_run(key, now, NOTICES_PER_TICK); /* the victims' news: their contact opens */
         } else
             keyring_clear();
     }

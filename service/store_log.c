@@ -3,6 +3,7 @@
 #include "store_log.h"
 
 #include "store_internal.h"
+#include "store_outbox.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -87,7 +88,13 @@ StoreStatus store_event_insert(StoreConn *c, const char *case_id, int64_t target
     store_bind_text_n(st, ":from_state", from_state);
     store_bind_text_n(st, ":to_state", to_state);
     store_bind_buf_n(st, ":body", body);
-    return store_exec_stmt(c, st, __func__);
+    StoreStatus s = store_exec_stmt(c, st, __func__);
+    /* News for the victim (a caseworker's message, a copy that moved): queued in the same
+     * transaction, so an event is never without its notification nor the reverse. */
+    if (s == STORE_OK &&
+        (strcmp(kind, "message.staff") == 0 || strcmp(kind, "target.transition") == 0))
+        s = store_outbox_news(c, case_id, now);
+    return s;
 }
 
 static const StoreCol event_cols[] = {

@@ -494,14 +494,24 @@ long vault_from_hex(const char *hex, void *out, size_t max)
     return (long)len;
 }
 
-void vault_to_b64(const void *in, size_t n, Buf *out)
+static void to_b64(const void *in, size_t n, Buf *out, int variant)
 {
     static const unsigned char empty[1];
-    size_t enc = sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    size_t enc = sodium_base64_ENCODED_LEN(n, variant);
     size_t old = out->len;
     char *p = (char *)buf_extend(out, enc);
-    sodium_bin2base64(p, enc, in ? in : empty, n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    sodium_bin2base64(p, enc, in ? in : empty, n, variant);
     buf_cut(out, old + enc - 1);
+}
+
+void vault_to_b64(const void *in, size_t n, Buf *out)
+{
+    to_b64(in, n, out, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+}
+
+void vault_to_b64_mime(const void *in, size_t n, Buf *out)
+{
+    to_b64(in, n, out, sodium_base64_VARIANT_ORIGINAL);
 }
 
 long vault_from_b64(const char *b64, void *out, size_t max)

@@ -76,6 +76,8 @@ void vault_hash(const void *in, size_t n, unsigned char out[VAULT_ID_BYTES]);
 void vault_to_hex(const void *in, size_t n, char *out /* 2n+1 */);
 long vault_from_hex(const char *hex, void *out, size_t max);
 void vault_to_b64(const void *in, size_t n, Buf *out);
+/* Standard base64 with padding (RFC 4648 section 4), as MIME wants it. */
+void vault_to_b64_mime(const void *in, size_t n, Buf *out);
 long vault_from_b64(const char *b64, void *out, size_t max);
 
 /* ---- keys ---- */

@@ -1,0 +1,236 @@
+/* The notification worker. A victim who opted in gets one message, the same for everyone in both
+ * languages ("there is news, open the site and enter your receipt"): nothing in it names the
+ * case, the victim, the platform or what happened, and its size never changes. It goes only
+ * inside the victim's safe hours (or the center's default hours), never after "do not contact" or
+ * a withdrawal, and is tried again with a doubling wait until the relay takes it. */
+#include "outbox.h"
+
+#include "casework.h"
+#include "clock.h"
+#include "i18n.h"
+#include "log.h"
+#include "store.h"
+#include "store_outbox.h"
+#include "vault.h"
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#define RETRY_FIRST 60       /* seconds before the first retry, doubling */
+#define RETRY_MAX (6 * 3600) /* the longest wait between tries */
+#define KEY_WAIT 300         /* a case the org key does not open (a rotation): look again */
+#define DAY_MINUTES (24 * 60)
+
+static const Transport *transport;
+static int default_from = 9 * 60, default_to = 20 * 60;
+static atomic_llong sent_total, failed_total, dropped_total;
+
+void outbox_configure(const Transport *t, int hours_from, int hours_to)
+{
+    transport = t;
+    default_from = hours_from;
+    default_to = hours_to;
+}
+
+int64_t outbox_recover(void)
+{
+    int64_t n = 0;
+    StoreConn *c = store_conn();
+    if (c && store_outbox_recover(c, &n) == STORE_OK && n > 0)
+        log_info("outbox: %lld notification(s) interrupted by a stop will be sent again",
+                 (long long)n);
+    return n;
+}
+
+/* A time of day at p: 1-2 digits, then ":MM" (ASCII or full-width colon) or 点/时 (Chinese
+ * "o'clock", optionally followed by MM分). Returns the minute of the day and moves *end past it,
+ * or -1. */
+static int time_at(const char *p, const char **end)
+{
+    int h = 0, n = 0, m = 0;
+    while (*p >= '0' && *p <= '9' && n < 3) {
+        h = h * 10 + (*p++ - '0');
+        n++;
+    }
+    if (n < 1 || n > 2 || h > 24)
+        return -1;
+    if (*p == ':' || strncmp(p, "\xef\xbc\x9a", 3) == 0) {
+        p += *p == ':' ? 1 : 3;
+        if (!(p[0] >= '0' && p[0] <= '5' && p[1] >= '0' && p[1] <= '9'))
+            return -1;
+        m = (p[0] - '0') * 10 + (p[1] - '0');
+        p += 2;
+    } else if (strncmp(p, "\xe7\x82\xb9", 3) == 0 || strncmp(p, "\xe6\x97\xb6", 3) == 0) {
+        p += 3;
+        if (p[0] >= '0' && p[0] <= '5' && p[1] >= '0' && p[1] <= '9' &&
+            strncmp(p + 2, "\xe5\x88\x86", 3) == 0) {
+            m = (p[0] - '0') * 10 + (p[1] - '0');
+            p += 5;
+        }
+    } else
+        return -1;
+    if (h * 60 + m > DAY_MINUTES)
+        return -1;
+    *end = p;
+    return h * 60 + m;
+}
+
+int outbox_safe_hours(const char *text, int *from, int *to)
+{
+    int found[2], n = 0;
+    for (const char *p = text ? text : ""; *p && n < 2;) {
+        int starts = *p >= '0' && *p <= '9' && (p == text || p[-1] < '0' || p[-1] > '9');
+        const char *end = NULL;
+        int t = starts ? time_at(p, &end) : -1;
+        if (t >= 0) {
+            found[n++] = t;
+            p = end;
+        } else
+            p++;
+    }
+    if (n < 2 || found[0] == found[1])
+        return -1;
+    *from = found[0];
+    *to = found[1];
+    return 0;
+}
+
+int64_t outbox_window_wait(int64_t now, int from, int to)
+{
+    time_t t = (time_t)now;
+    struct tm tm;
+    localtime_r(&t, &tm);
+    int m = tm.tm_hour * 60 + tm.tm_min;
+    int inside = from < to ? m >= from && m < to : m >= from || m < to;
+    if (inside)
+        return 0;
+    int minutes = ((from - m) % DAY_MINUTES + DAY_MINUTES) % DAY_MINUTES;
+    return (int64_t)minutes * 60 - tm.tm_sec;
+}
+
+static int64_t retry_wait(int attempts)
+{
+    int64_t w = RETRY_FIRST;
+    for (int i = 1; i < attempts && w < RETRY_MAX; i++)
+        w *= 2;
+    return w < RETRY_MAX ? w : RETRY_MAX;
+}
+
+/* Why a victim is not written to, or NULL when they may be. */
+static const char *not_to_contact(const CaseContact *ct)
+{
+    if (ct->withdrawn)
+        return "withdrawn";
+    if (ct->do_not_contact)
+        return "do_not_contact";
+    if (!ct->notify)
+        return "not_opted_in";
+    if (strcmp(ct->channel, "email") != 0 || !ct->address)
+        return "no_address";
+    return NULL;
+}
+
+/* The one message every victim gets: Chinese, then English. */
+static void news_text(char *subject, size_t sn, char *body, size_t bn)
+{
+    snprintf(subject, sn, "%s / %s", i18n_get("zh-CN", "notify.subject"),
+             i18n_get("en", "notify.subject"));
+    snprintf(body, bn, "%s\r\n\r\n%s\r\n", i18n_get("zh-CN", "notify.body"),
+             i18n_get("en", "notify.body"));
+}
+
+typedef struct Due {
+    OutboxRow rows[64];
+    int n;
+} Due;
+
+static void collect(void *arg, const OutboxRow *r)
+{
+    Due *d = arg;
+    if (d->n < (int)(sizeof d->rows / sizeof d->rows[0]))
+        d->rows[d->n++] = *r;
+}
+
+/* One piece of news, claimed: settled, deferred or sent. 1 when sent. */
+static int send_news(StoreConn *c, const unsigned char *org_key, const OutboxRow *r, int64_t now)
+{
+    CaseContact ct;
+    CaseworkResult cr = casework_contact_open(org_key, r->case_id, &ct);
+    int sent = 0;
+    const char *why = cr == CW_OK ? not_to_contact(&ct) : NULL;
+    if (cr == CW_NOT_FOUND)
+        store_outbox_settle(c, r->id, "dropped", "gone", now);
+    else if (cr != CW_OK)
+        store_outbox_defer(c, r->id, now + KEY_WAIT, "");
+    else if (why) {
+        store_outbox_settle(c, r->id, "dropped", why, now);
+        atomic_fetch_add(&dropped_total, 1);
+    } else {
+        int from = default_from, to = default_to;
+        outbox_safe_hours(ct.safe_hours, &from, &to); /* else the center's hours */
+        int64_t wait = outbox_window_wait(now, from, to);
+        char subject[256], body[1024], err[64] = "";
+        news_text(subject, sizeof subject, body, sizeof body);
+        OutMessage m = {ct.address, r->msgid, subject, body, (long long)now};
+        if (wait > 0)
+            store_outbox_defer(c, r->id, now + wait, "");
+        else if (transport->send(transport, &m, err, sizeof err) == 0) {
+            store_outbox_settle(c, r->id, "sent", NULL, now);
+            atomic_fetch_add(&sent_total, 1);
+            sent = 1;
+        } else {
+            store_outbox_defer(c, r->id, now + retry_wait(r->attempts + 1), err);
+            atomic_fetch_add(&failed_total, 1);
+            log_info("outbox: a notification was not taken by the relay (%s); try %d, again in "
+                     "%lld s",
+                     err, r->attempts + 1, (long long)retry_wait(r->attempts + 1));
+        }
+    }
+    if (cr == CW_OK)
+        case_contact_free(&ct);
+    return sent;
+}
+
+int outbox_run(const unsigned char *org_key, int64_t now, int limit)
+{
+    StoreConn *c = store_conn();
+    if (!c || !transport || limit < 1)
+        return 0;
+    Due due = {.n = 0};
+    if (store_outbox_due(c, "victim.news", now, limit > 64 ? 64 : limit, collect, &due) != STORE_OK)
+        return 0;
+    int sent = 0;
+    for (int i = 0; i < due.n; i++)
+        if (store_outbox_claim(c, due.rows[i].id) == STORE_OK)
+            sent += send_news(c, org_key, &due.rows[i], now);
+    return sent;
+}
+
+void outbox_metrics(Buf *out)
+{
+    OutboxCounts n = {.pending = -1};
+    StoreConn *c = store_conn();
+    if (c && store_outbox_counts(c, clock_now(), &n) != STORE_OK)
+        n.pending = n.oldest_age = -1;
+    buf_printf(out,
+               "# HELP takedown_outbox_depth Notifications not yet sent (waiting for safe hours, "
+               "a retry or the org key; -1: the database did not answer).\n"
+               "# TYPE takedown_outbox_depth gauge\ntakedown_outbox_depth %lld\n"
+               "# HELP takedown_outbox_oldest_seconds How long the oldest unsent notification "
+               "has waited.\n"
+               "# TYPE takedown_outbox_oldest_seconds gauge\ntakedown_outbox_oldest_seconds %lld\n"
+               "# HELP takedown_outbox_sent_total Notifications the relay took.\n"
+               "# TYPE takedown_outbox_sent_total counter\ntakedown_outbox_sent_total %lld\n"
+               "# HELP takedown_outbox_failures_total Attempts the relay refused or that failed "
+               "(each is tried again later).\n"
+               "# TYPE takedown_outbox_failures_total counter\n"
+               "takedown_outbox_failures_total %lld\n"
+               "# HELP takedown_outbox_dropped_total Notifications not sent by the victim's "
+               "choice (not opted in, do not contact, withdrawn, no address).\n"
+               "# TYPE takedown_outbox_dropped_total counter\n"
+               "takedown_outbox_dropped_total %lld\n",
+               (long long)n.pending, (long long)n.oldest_age, (long long)atomic_load(&sent_total),
+               (long long)atomic_load(&failed_total), (long long)atomic_load(&dropped_total));
+}
