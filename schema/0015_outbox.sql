@@ -31,3 +31,7 @@ CREATE UNIQUE INDEX outbox_news_unsent ON outbox(case_id)
     WHERE kind = 'victim.news' AND state IN ('pending', 'sending');
 -- One digest per staff member and day.
 CREATE UNIQUE INDEX outbox_digest_day ON outbox(staff_id, day) WHERE kind = 'staff.digest';
+
+-- Where a staff member's daily digest goes (NULL: none). A work address, kept in clear like the
+-- login: the digest names case references only, never case content.
+ALTER TABLE staff ADD COLUMN digest_email TEXT;

@@ -97,11 +97,28 @@ static void list_row(void *arg, int64_t id, const char *login, const char *role,
                                          "disabled", disabled, "totp", totp));
 }
 
+void staff_rows_add_digest(json_t *rows, const char *key, const char *login, const char *email)
+{
+    size_t i;
+    json_t *o;
+    json_array_foreach(rows, i, o)
+    {
+        if (strcmp(json_string_value(json_object_get(o, key)), login) == 0)
+            json_object_set_new(o, "digest", json_string(email));
+    }
+}
+
+static void list_digest(void *arg, const char *login, const char *email)
+{
+    staff_rows_add_digest(arg, "login", login, email);
+}
+
 int api_admin_staff_list(Request *req)
 {
     json_t *rows = json_array();
     StoreConn *c = store_conn();
-    if (!c || store_staff_list(c, list_row, rows) != STORE_OK) {
+    if (!c || store_staff_list(c, list_row, rows) != STORE_OK ||
+        store_staff_digests(c, list_digest, rows) != STORE_OK) {
         json_decref(rows);
         return http_reply_error(req, 500, "internal", "error.internal", NULL);
     }
@@ -242,4 +259,19 @@ int api_admin_staff_disable(Request *req)
     if (!account_job(req, login))
         return http_reply_error(req, 422, "missing", "error.missing", "admin_password");
     return http_run_slow(req, disable_job);
+}
+
+/* PUT {"email": "..."} sets where the account's daily digest goes; null or "" stops it. */
+int api_admin_staff_digest(Request *req)
+{
+    json_t *v = req->json ? json_object_get(req->json, "email") : NULL;
+    if (!req->json || !v || (!json_is_string(v) && !json_is_null(v)))
+        return http_reply_error(req, 422, "invalid", "error.invalid", "email");
+    const char *login = http_param(req, "login");
+    StaffResult r = staff_set_digest(req->session, login, json_string_value(v), clock_now());
+    if (r != STAFF_OK)
+        return results_reply(req, results_of_account(r));
+    const char *e = json_string_value(v);
+    return http_reply_json(req, 200,
+                           json_pack("{s:s, s:s?}", "login", login, "digest", e && *e ? e : NULL));
 }

@@ -36,6 +36,7 @@ void config_defaults(Config *cfg)
     cfg->notify.smtp_starttls = 1;
     cfg->notify.hours_from = 9 * 60;
     cfg->notify.hours_to = 20 * 60;
+    cfg->notify.digest_at = 8 * 60;
     cfg->limits = (Limits){
         .submit_per_address = 10,
         .submit_tries_per_address = 30,
@@ -175,6 +176,16 @@ int config_parse_hours(const char *s, int *from, int *to)
     return 0;
 }
 
+static int set_time(int *minute, const char *value)
+{
+    const char *end = NULL;
+    int m = value ? parse_clock(value, &end) : -1;
+    if (m < 0 || *end || m >= 24 * 60)
+        return -1;
+    *minute = m;
+    return 0;
+}
+
 static int set_smtp_tls(NotifyConfig *n, const char *value)
 {
     if (value && strcmp(value, "starttls") == 0)
@@ -306,6 +317,8 @@ int config_set(Config *cfg, const char *key, const char *value, char *err, size_
         rc = set_str(cfg->notify.smtp_user, sizeof cfg->notify.smtp_user, value);
     else if (strcmp(key, "smtp-password-file") == 0)
         rc = set_str(cfg->notify.smtp_password_file, sizeof cfg->notify.smtp_password_file, value);
+    else if (strcmp(key, "digest-at") == 0)
+        rc = set_time(&cfg->notify.digest_at, value);
     else if (strcmp(key, "notify-hours") == 0)
         rc = config_parse_hours(value, &cfg->notify.hours_from, &cfg->notify.hours_to);
     else {
@@ -435,6 +448,8 @@ const char *config_help(void)
            "  --notify-hours HH:MM-HH:MM\n"
            "                        when a victim who named no safe hours may be written to,\n"
            "                        local time (default 09:00-20:00)\n"
+           "  --digest-at HH:MM     when each day's staff digests go out, local time (default\n"
+           "                        08:00)\n"
            "  --retention-days N    days a closed or withdrawn case is kept (default 180)\n"
            "  --min-free-mb N       free space kept in reserve on the data dir's filesystem: at\n"
            "                        or under it, new reports, uploads and changes answer 503\n"

@@ -31,6 +31,7 @@ typedef struct NotifyConfig {
     char smtp_user[128];          /* --smtp-user */
     char smtp_password_file[512]; /* --smtp-password-file: the password, read at start */
     int hours_from, hours_to;     /* --notify-hours HH:MM-HH:MM, minutes of the local day */
+    int digest_at;                /* --digest-at HH:MM: when the staff digests go out */
 } NotifyConfig;
 
 typedef struct Config {

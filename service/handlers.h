@@ -72,6 +72,11 @@ int api_admin_staff_list(Request *req);
 int api_admin_reset_password(Request *req);
 int api_admin_staff_add(Request *req);
 int api_admin_staff_disable(Request *req);
+int api_admin_staff_digest(Request *req);
+int page_staff_person_digest_post(Request *req);
+/* Adds "digest" (the daily digest's address) to the object of login in rows, a list of staff
+ * objects whose login is under key (the API's list and the people page share it). */
+void staff_rows_add_digest(json_t *rows, const char *key, const char *login, const char *email);
 
 /* api_victim.c: reports, receipt sessions, /api/v1/my/ */
 /* 422 with "error" (the first problem) and "errors" (every problem) of a report. */

@@ -179,10 +179,15 @@ static int valid_phone(const char *s)
     return digits >= 5 && digits <= 20;
 }
 
-static int valid_email(const char *s)
+int intake_email_valid(const char *s)
 {
-    const char *at = strchr(s, '@');
-    return at && at != s && !strchr(at + 1, '@') && strchr(at + 1, '.') && !strpbrk(s, " <>\"");
+    const char *at = s ? strchr(s, '@') : NULL;
+    if (!at || at == s || strchr(at + 1, '@') || !strchr(at + 1, '.') || strpbrk(s, "<>\",;"))
+        return 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p <= ' ' || *p == 0x7f) /* spaces and controls: an address is one header token */
+            return 0;
+    return 1;
 }
 
 static const char *const ROLES[] = {"self", "guardian", "representative", "relative", NULL};
@@ -311,7 +316,7 @@ static void take_contact_way(json_t *contact, const char *ch, json_t *oc, Intake
                                   by_phone || by_email, oc, errs);
     if (by_phone && value && !valid_phone(value))
         add_error(errs, "requester.contact.value", "invalid_phone");
-    if (by_email && value && !valid_email(value))
+    if (by_email && value && !intake_email_valid(value))
         add_error(errs, "requester.contact.value", "invalid_email");
     if (trusted) {
         take_text(contact, "trusted_name", "requester.contact.trusted_name", INTAKE_NAME_MAX, 1, oc,

@@ -140,4 +140,8 @@ IntakeAdd intake_add_targets(const Session *s, const json_t *targets, int64_t no
 /* Counts Unicode characters of a UTF-8 string. */
 size_t intake_chars(const char *s);
 
+/* An e-mail address as the service accepts one: local@domain.tld, no spaces, controls, quotes,
+ * angle brackets, commas or semicolons (it goes into a header line as it is). */
+int intake_email_valid(const char *s);
+
 #endif

@@ -252,7 +252,7 @@ int main(int argc, char **argv)
     if (mail && !cfg.notify.smtp_starttls)
         log_info("notifications go to the relay without TLS (--smtp-tls none): keep the relay on "
                  "this machine");
-    outbox_configure(mail, cfg.notify.hours_from, cfg.notify.hours_to);
+    outbox_configure(mail, cfg.notify.hours_from, cfg.notify.hours_to, cfg.notify.digest_at);
     outbox_recover();
     http_set_gate(auth_gate);
     http_set_upload_setup(uploads_attach);

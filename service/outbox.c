@@ -11,6 +11,7 @@
 #include "log.h"
 #include "store.h"
 #include "store_outbox.h"
+#include "store_staff.h"
 #include "vault.h"
 
 #include <stdatomic.h>
@@ -24,14 +25,15 @@
 #define DAY_MINUTES (24 * 60)
 
 static const Transport *transport;
-static int default_from = 9 * 60, default_to = 20 * 60;
+static int default_from = 9 * 60, default_to = 20 * 60, digest_minute = 8 * 60;
 static atomic_llong sent_total, failed_total, dropped_total;
 
-void outbox_configure(const Transport *t, int hours_from, int hours_to)
+void outbox_configure(const Transport *t, int hours_from, int hours_to, int digest_at)
 {
     transport = t;
     default_from = hours_from;
     default_to = hours_to;
+    digest_minute = digest_at;
 }
 
 int64_t outbox_recover(void)
@@ -205,6 +207,119 @@ int outbox_run(const unsigned char *org_key, int64_t now, int limit)
     for (int i = 0; i < due.n; i++)
         if (store_outbox_claim(c, due.rows[i].id) == STORE_OK)
             sent += send_news(c, org_key, &due.rows[i], now);
+    return sent;
+}
+
+/* ---- the staff digest ---- */
+
+#define DIGEST_LINES 200 /* case references in one digest, at most; the rest as a count */
+
+typedef struct Digest {
+    Buf body;
+    char what[16];
+    int lines, more;
+} Digest;
+
+static void digest_line(void *arg, const char *what, const char *case_id, int64_t n)
+{
+    Digest *d = arg;
+    if (strcmp(d->what, what) != 0) {
+        char key[32];
+        snprintf(key, sizeof key, "digest.%s", what);
+        buf_printf(&d->body, "%s%s / %s:\r\n", d->what[0] ? "\r\n" : "", i18n_get("zh-CN", key),
+                   i18n_get("en", key));
+        snprintf(d->what, sizeof d->what, "%s", what);
+    }
+    if (d->lines >= DIGEST_LINES) {
+        d->more++;
+        return;
+    }
+    d->lines++;
+    if (strcmp(what, "risk") == 0)
+        buf_printf(&d->body, "  %s\r\n", case_id);
+    else
+        buf_printf(&d->body, "  %s (%lld)\r\n", case_id, (long long)n);
+}
+
+/* The local day of now as YYYY-MM-DD, its minute, and when it ends. */
+static int64_t local_day(int64_t now, char day[11], int *minute)
+{
+    time_t t = (time_t)now;
+    struct tm tm;
+    localtime_r(&t, &tm);
+    strftime(day, 11, "%Y-%m-%d", &tm);
+    *minute = tm.tm_hour * 60 + tm.tm_min;
+    tm.tm_mday++;
+    tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+    tm.tm_isdst = -1;
+    return (int64_t)mktime(&tm);
+}
+
+static void queue_digest(void *arg, int64_t staff_id)
+{
+    const OutboxRow *today = arg;
+    store_outbox_digest(store_conn(), staff_id, today->day, today->created_at);
+}
+
+static int send_digest(StoreConn *c, const OutboxRow *r, int64_t now)
+{
+    char to[256], day[11];
+    int minute;
+    int64_t day_end = local_day(now, day, &minute);
+    Digest d = {.body = {0}, .what = ""};
+    if (store_digest_address(c, r->staff_id, to, sizeof to) != STORE_OK ||
+        store_digest_lines(c, r->staff_id, now, day_end, now - 86400, digest_line, &d) !=
+            STORE_OK) {
+        store_outbox_defer(c, r->id, now + retry_wait(r->attempts + 1), "store");
+        buf_free(&d.body);
+        return 0;
+    }
+    int sent = 0;
+    if (!to[0])
+        store_outbox_settle(c, r->id, "dropped", "no_address", now);
+    else if (!d.lines)
+        store_outbox_settle(c, r->id, "dropped", "empty", now);
+    else {
+        if (d.more)
+            buf_printf(&d.body, "\r\n+%d\r\n", d.more);
+        buf_putc(&d.body, '\0');
+        char subject[256], err[64] = "";
+        snprintf(subject, sizeof subject, "%s / %s %s", i18n_get("zh-CN", "digest.subject"),
+                 i18n_get("en", "digest.subject"), r->day);
+        OutMessage m = {to, r->msgid, subject, (const char *)d.body.data, (long long)now};
+        if (transport->send(transport, &m, err, sizeof err) == 0) {
+            store_outbox_settle(c, r->id, "sent", NULL, now);
+            atomic_fetch_add(&sent_total, 1);
+            sent = 1;
+        } else {
+            store_outbox_defer(c, r->id, now + retry_wait(r->attempts + 1), err);
+            atomic_fetch_add(&failed_total, 1);
+            log_info("outbox: a staff digest was not taken by the relay (%s); try %d", err,
+                     r->attempts + 1);
+        }
+    }
+    buf_free(&d.body);
+    return sent;
+}
+
+int outbox_run_digests(int64_t now, int limit)
+{
+    StoreConn *c = store_conn();
+    if (!c || !transport || limit < 1)
+        return 0;
+    OutboxRow today = {.created_at = now};
+    int minute;
+    local_day(now, today.day, &minute);
+    if (minute >= digest_minute)
+        store_digest_recipients(c, queue_digest, &today);
+    Due due = {.n = 0};
+    if (store_outbox_due(c, "staff.digest", now, limit > 64 ? 64 : limit, collect, &due) !=
+        STORE_OK)
+        return 0;
+    int sent = 0;
+    for (int i = 0; i < due.n; i++)
+        if (store_outbox_claim(c, due.rows[i].id) == STORE_OK)
+            sent += send_digest(c, &due.rows[i], now);
     return sent;
 }
 

@@ -10,15 +10,19 @@
 
 #include <stdint.h>
 
-/* The transport (NULL: nothing is sent, the outbox keeps what comes) and the hours for victims
- * who named none, minutes of the local day. */
-void outbox_configure(const Transport *t, int hours_from, int hours_to);
+/* The transport (NULL: nothing is sent, the outbox keeps what comes), the hours for victims who
+ * named none and the time of the staff digest, minutes of the local day. */
+void outbox_configure(const Transport *t, int hours_from, int hours_to, int digest_at);
 /* Once at start: what a crash left half-sent goes back to the queue, to be sent again under its
  * own message id. Returns how many. */
 int64_t outbox_recover(void);
 /* Sends up to limit due pieces of news, opening contacts with org_key; returns how many were
  * sent. */
 int outbox_run(const unsigned char *org_key, int64_t now, int limit);
+/* Queues each day's staff digests once the digest time has come (for everyone who gave an
+ * address) and sends those due; needs no key, the digest is workflow metadata. Returns how many
+ * were sent. */
+int outbox_run_digests(int64_t now, int limit);
 /* The victim's safe hours as written ("weekdays 9:00 to 17:00", "9点到17点", "21:00-07:00"): the
  * first two times of day in the text, into minutes of the day; -1 when it names fewer. */
 int outbox_safe_hours(const char *text, int *from, int *to);

@@ -27,9 +27,15 @@ static void person_row(void *arg, int64_t id, const char *login, const char *rol
     char key[48];
     snprintf(key, sizeof key, "people.role.%s", role);
     json_array_append_new(json_object_get(arg, "people"),
-                          json_pack("{s:s, s:s, s:b, s:b, s:b}", "who", login, "role_key", key,
+                          json_pack("{s:s, s:s, s:b, s:b, s:b, s:b}", "who", login, "role_key", key,
                                     "disabled", disabled, "totp", totp, "me",
-                                    strcmp(login, me) == 0));
+                                    strcmp(login, me) == 0, "reads_cases",
+                                    strcmp(role, "auditor") != 0));
+}
+
+static void person_digest(void *arg, const char *login, const char *email)
+{
+    staff_rows_add_digest(json_object_get(arg, "people"), "who", login, email);
 }
 
 /* The people page; form (stolen, may be NULL) keeps what the add form held, error a ResultReply
@@ -47,7 +53,8 @@ static int people_page(Request *req, int status, json_t *form, const ResultReply
     json_object_set_new(ctx, "people", json_array());
     json_object_set_new(ctx, "require_totp", json_boolean(org.require_totp));
     org_row_free(&org);
-    if (store_staff_list(c, person_row, ctx) != STORE_OK) {
+    if (store_staff_list(c, person_row, ctx) != STORE_OK ||
+        store_staff_digests(c, person_digest, ctx) != STORE_OK) {
         json_decref(ctx);
         json_decref(form);
         return http_reply_error(req, 500, "internal", "error.internal", NULL);
@@ -69,8 +76,8 @@ static int people_page(Request *req, int status, json_t *form, const ResultReply
     /* What the last action did, after its redirect (the login is shown escaped). */
     const char *done = http_query(req, "done");
     const char *who = http_query(req, "who");
-    if (done &&
-        (!strcmp(done, "disabled") || !strcmp(done, "totp_on") || !strcmp(done, "totp_off"))) {
+    if (done && (!strcmp(done, "disabled") || !strcmp(done, "totp_on") ||
+                 !strcmp(done, "totp_off") || !strcmp(done, "digest"))) {
         char key[48];
         snprintf(key, sizeof key, "people.done.%s", done);
         json_object_set_new(ctx, "done_key", json_string(key));
@@ -282,4 +289,21 @@ int page_staff_people_totp(Request *req)
         return results_reply(req, results_of_account(r));
     return http_reply_redirect(
         req, 303, on ? "/staff/people?done=totp_on#totp" : "/staff/people?done=totp_off#totp");
+}
+
+/* Where a person's daily digest goes: an address, or empty to stop it. */
+int page_staff_person_digest_post(Request *req)
+{
+    const char *login = http_param(req, "login");
+    const char *email = http_form(req, "email");
+    StaffResult r = staff_set_digest(req->session, login, email ? email : "", clock_now());
+    if (r == STAFF_BAD_EMAIL) {
+        ResultReply e = results_of_account(r);
+        return people_page(req, e.status, NULL, &e);
+    }
+    if (r != STAFF_OK)
+        return results_reply(req, results_of_account(r));
+    char to[128];
+    snprintf(to, sizeof to, "/staff/people?done=digest&who=%s#person-%s", login, login);
+    return http_reply_redirect(req, 303, to);
 }

@@ -61,6 +61,7 @@ static const struct {
     {KIND_ACCOUNT, STAFF_EXISTS, {409, "login_taken", "error.login_taken", "login"}},
     {KIND_ACCOUNT, STAFF_BAD_LOGIN, {422, "invalid", "error.login_rules", "login"}},
     {KIND_ACCOUNT, STAFF_BAD_ROLE, {422, "invalid", "error.invalid", "role"}},
+    {KIND_ACCOUNT, STAFF_BAD_EMAIL, {422, "invalid_email", "field.invalid_email", "email"}},
     /* The admin's own password, asked again before keys are given or destroyed. */
     {KIND_ACCOUNT,
      STAFF_BAD_CREDENTIALS,

@@ -43,6 +43,7 @@ int scheduler_tick(int64_t now)
     }
     org_row_free(&org);
     vault_secret_free(key);
+    outbox_run_digests(now, NOTICES_PER_TICK); /* workflow metadata: no key */
     retention_daily(now);
     return ran;
 }

@@ -3,6 +3,7 @@
 #include "staff.h"
 
 #include "erasure.h"
+#include "intake.h"
 #include "log.h"
 #include "retention.h"
 #include "store_staff.h"
@@ -37,6 +38,7 @@ const char *staff_result_text(StaffResult r)
         "internal error (see the log)",
         "that account is disabled",
         "the disk refused the write (full or failing); nothing was changed",
+        "not an e-mail address",
     };
     return (unsigned)r < sizeof texts / sizeof texts[0] ? texts[r] : "?";
 }
@@ -808,6 +810,28 @@ StaffResult staff_require_totp(const Session *admin, int on, int64_t now)
         char actor[80];
         snprintf(actor, sizeof actor, "staff:%s", admin->login);
         staff_audit(actor, on ? "org.require_totp" : "org.allow_no_totp", "", "", now);
+    }
+    return r;
+}
+
+StaffResult staff_set_digest(const Session *admin, const char *login, const char *email,
+                             int64_t now)
+{
+    if (!admin || strcmp(admin->role, "admin") != 0)
+        return STAFF_FORBIDDEN;
+    if (!staff_login_valid(login))
+        return STAFF_NOT_FOUND;
+    if (email && *email && (strlen(email) > 254 || !intake_email_valid(email)))
+        return STAFF_BAD_EMAIL;
+    StoreConn *c = store_conn();
+    if (!c)
+        return STAFF_ERROR;
+    StaffResult r = from_store(store_staff_set_digest(c, login, email && *email ? email : NULL));
+    if (r == STAFF_OK) {
+        char actor[80];
+        snprintf(actor, sizeof actor, "staff:%s", admin->login);
+        staff_audit(actor, email && *email ? "staff.digest_set" : "staff.digest_cleared", login, "",
+                    now);
     }
     return r;
 }

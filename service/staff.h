@@ -29,6 +29,7 @@ typedef enum StaffResult {
     STAFF_ERROR,
     STAFF_DISABLED,    /* the account is disabled: nothing may give it keys again */
     STAFF_UNAVAILABLE, /* the disk refused the write (full or failing): nothing was kept */
+    STAFF_BAD_EMAIL,   /* not an e-mail address */
 } StaffResult;
 
 #define STAFF_PASSWORD_MIN 10
@@ -107,5 +108,10 @@ int64_t staff_id_of(const char *login);
 /* Appends an audit row in its own transaction ("staff:<login>" as actor). */
 void staff_audit(const char *actor, const char *action, const char *subject, const char *detail,
                  int64_t now);
+
+/* Sets where an account's daily digest goes (email NULL or "": none). Admins only; audited
+ * (the address is not written to the audit log). STAFF_BAD_EMAIL for an address that is not one. */
+StaffResult staff_set_digest(const Session *admin, const char *login, const char *email,
+                             int64_t now);
 
 #endif

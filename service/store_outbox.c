@@ -116,3 +116,28 @@ StoreStatus store_outbox_counts(StoreConn *c, int64_t now, OutboxCounts *out)
     store_bind_int64_n(st, ":now", now);
     return store_one(c, st, read_counts, out, __func__);
 }
+
+/* ---- the staff digest ---- */
+
+StoreStatus
+store_digest_lines(StoreConn *c, int64_t staff_id, int64_t now, int64_t day_end, int64_t since,
+                   void (*cb)(void *arg, const char *what, const char *case_id, int64_t n),
+                   void *arg)
+{
+    sqlite3_stmt *st = store_stmt(
+        c, "SELECT what, case_id, n FROM ("
+           "SELECT 'overdue' AS what, t.case_id AS case_id, count(*) AS n FROM targets t "
+           "JOIN cases c ON c.id = t.case_id WHERE c.assignee = :staff AND t.state IN " OPEN_STATES
+           " AND t.due_at > 0 AND t.due_at <= :now GROUP BY t.case_id "
+           "UNION ALL SELECT 'due', t.case_id, count(*) FROM targets t "
+           "JOIN cases c ON c.id = t.case_id WHERE c.assignee = :staff AND t.state IN " OPEN_STATES
+           " AND t.due_at > :now AND t.due_at < :day_end GROUP BY t.case_id "
+           "UNION ALL SELECT 'risk', id, risk_flags FROM cases WHERE created_at >= :since AND "
+           "risk_flags != 0 AND withdrawn_at IS NULL) ORDER BY what DESC, case_id");
+    store_bind_int64_n(st, ":staff", staff_id);
+    store_bind_int64_n(st, ":now", now);
+    store_bind_int64_n(st, ":day_end", day_end);
+    store_bind_int64_n(st, ":since", since);
+    StoreText2IntCb e = {cb, arg};
+    return store_each(c, st, store_row_text2_int, &e, __func__);
+}

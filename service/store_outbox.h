@@ -46,4 +46,14 @@ StoreStatus store_outbox_defer(StoreConn *c, int64_t id, int64_t next_at, const 
 StoreStatus store_outbox_recover(StoreConn *c, int64_t *n);
 StoreStatus store_outbox_counts(StoreConn *c, int64_t now, OutboxCounts *out);
 
+/* ---- the staff digest ---- */
+
+/* The digest's lines, by what ("overdue": copies of their cases whose clock ran out, n copies;
+ * "due": copies due before day_end, n copies; "risk": cases reported since, with risk flags
+ * n), then case reference. Workflow metadata only: nothing is decrypted. */
+StoreStatus
+store_digest_lines(StoreConn *c, int64_t staff_id, int64_t now, int64_t day_end, int64_t since,
+                   void (*cb)(void *arg, const char *what, const char *case_id, int64_t n),
+                   void *arg);
+
 #endif

@@ -448,3 +448,81 @@ StoreStatus store_audit_page(StoreConn *c, int64_t before, int limit,
     AuditRowEach e = {cb, arg};
     return store_each(c, st, audit_each, &e, __func__);
 }
+
+/* ---- the daily digest's address ---- */
+
+StoreStatus store_staff_set_digest(StoreConn *c, const char *login, const char *email)
+{
+    sqlite3_stmt *st = store_stmt(c, "UPDATE staff SET digest_email = :email WHERE login = :login");
+    store_bind_opt_text_n(st, ":email", email);
+    store_bind_text_n(st, ":login", login);
+    return store_exec_one(c, st, __func__);
+}
+
+typedef struct IdCb {
+    void (*cb)(void *arg, int64_t id);
+    void *arg;
+} IdCb;
+
+static int id_row(sqlite3_stmt *st, void *arg)
+{
+    IdCb *e = arg;
+    e->cb(e->arg, sqlite3_column_int64(st, 0));
+    return 0;
+}
+
+StoreStatus store_digest_recipients(StoreConn *c, void (*cb)(void *arg, int64_t staff_id),
+                                    void *arg)
+{
+    sqlite3_stmt *st =
+        store_stmt(c, "SELECT id FROM staff WHERE digest_email IS NOT NULL AND "
+                      "disabled = 0 AND role IN ('caseworker', 'admin') ORDER BY id");
+    IdCb e = {cb, arg};
+    return store_each(c, st, id_row, &e, __func__);
+}
+
+typedef struct TextOut {
+    char *out;
+    size_t n;
+} TextOut;
+
+static int text_row(sqlite3_stmt *st, void *arg)
+{
+    TextOut *t = arg;
+    store_column_text(st, 0, t->out, t->n);
+    return 0;
+}
+
+StoreStatus store_digest_address(StoreConn *c, int64_t staff_id, char *out, size_t n)
+{
+    out[0] = '\0';
+    sqlite3_stmt *st = store_stmt(c, "SELECT coalesce(digest_email, '') FROM staff WHERE id = :id "
+                                     "AND disabled = 0");
+    store_bind_int64_n(st, ":id", staff_id);
+    TextOut t = {out, n};
+    StoreStatus s = store_one(c, st, text_row, &t, __func__);
+    return s == STORE_NOT_FOUND ? STORE_OK : s;
+}
+
+typedef struct Text2Cb {
+    void (*cb)(void *arg, const char *a, const char *b);
+    void *arg;
+} Text2Cb;
+
+static int text2_row(sqlite3_stmt *st, void *arg)
+{
+    Text2Cb *e = arg;
+    e->cb(e->arg, (const char *)sqlite3_column_text(st, 0),
+          (const char *)sqlite3_column_text(st, 1));
+    return 0;
+}
+
+StoreStatus store_staff_digests(StoreConn *c,
+                                void (*cb)(void *arg, const char *login, const char *email),
+                                void *arg)
+{
+    sqlite3_stmt *st = store_stmt(c, "SELECT login, digest_email FROM staff "
+                                     "WHERE digest_email IS NOT NULL ORDER BY login");
+    Text2Cb e = {cb, arg};
+    return store_each(c, st, text2_row, &e, __func__);
+}

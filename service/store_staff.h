@@ -138,4 +138,19 @@ StoreStatus store_audit_verify(StoreConn *c, int64_t *rows, int64_t *bad_id);
 StoreStatus store_audit_page(StoreConn *c, int64_t before, int limit,
                              void (*cb)(void *arg, const AuditRow *r), void *arg);
 
+/* ---- the daily digest's address ---- */
+
+/* Sets (or with NULL clears) where a staff member's digest goes: STORE_NOT_FOUND for no such
+ * login. */
+StoreStatus store_staff_set_digest(StoreConn *c, const char *login, const char *email);
+/* The enabled staff who read cases (caseworkers, admins) and gave a digest address. */
+StoreStatus store_digest_recipients(StoreConn *c, void (*cb)(void *arg, int64_t staff_id),
+                                    void *arg);
+/* A staff member's digest address, "" when none or disabled. */
+StoreStatus store_digest_address(StoreConn *c, int64_t staff_id, char *out, size_t n);
+/* Each staff member's digest address (those who gave one). */
+StoreStatus store_staff_digests(StoreConn *c,
+                                void (*cb)(void *arg, const char *login, const char *email),
+                                void *arg);
+
 #endif

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startServer, initStaff, tempDir, call, I18N, htmlEscape } from './lib.mjs';
 import { startSink, header, messageId, bodyOf, subjectOf } from './smtp_sink.mjs';
@@ -225,4 +226,99 @@ test('a stop in the middle of a send: after the restart the message goes out exa
   const id = messageId(sink.held[0]);
   assert.equal(sink.byId(id).length, 1, 'the same message id as the attempt that was cut: one message');
   assert.equal(await metric('takedown_outbox_depth'), 0);
+});
+
+// ---- the staff digest ----
+
+async function admin() {
+  const r = await call(srv.base, 'POST', '/api/v1/staff/session', { json: { login: 'admin', password: pw.admin } });
+  assert.equal(r.status, 200, r.text);
+  return { cookie: r.cookies.td_session, csrf: r.body.csrf };
+}
+
+async function move(tid, to, fields = {}) {
+  const r = await call(srv.base, 'POST', `/api/v1/staff/targets/${tid}/transition`, { cookie: cw.cookie, csrf: cw.csrf, json: { to, ...fields } });
+  assert.equal(r.status, 200, r.text);
+}
+
+// A case held by cw1 whose copy got its notice now: due in the route's 72 hours.
+async function heldWithNotice(name) {
+  // with what the route's notice needs: the requester's identity and evidence
+  const rep = { ...report({ channel: 'none' }), consent: { share_identity_with_platform: true, preservation: 'fingerprint' },
+    fingerprints: [{ alg: 'sha256', value: randomBytes(32).toString('hex') }] };
+  const f = await call(srv.base, 'POST', '/api/v1/cases', { json: rep });
+  assert.equal(f.status, 201, f.text);
+  cases[name] = { id: f.body.case, receipt: f.body.receipt };
+  const id = cases[name].id;
+  assert.equal((await call(srv.base, 'POST', `/api/v1/staff/cases/${id}/assign`, { cookie: cw.cookie, csrf: cw.csrf, json: { login: 'cw1' } })).status, 200);
+  const v = await call(srv.base, 'GET', `/api/v1/staff/cases/${id}`, { cookie: cw.cookie });
+  const tid = v.body.targets[0].id;
+  for (const to of ['in_review', 'ready']) await move(tid, to);
+  await move(tid, 'notice_sent', { reason: 'r', ticket: 'T-1', channel: 'web' });
+}
+
+test('the daily digest: set by an admin (API and page, refused for a non-address), sent at --digest-at without any key, case references only, once a day', async () => {
+  const a = await admin();
+  const put = (login, json, who = a) => call(srv.base, 'PUT', `/api/v1/admin/staff/${login}/digest`, { cookie: who.cookie, csrf: who.csrf, json });
+  assert.equal((await put('cw1', { email: 'a b@center.example' })).status, 422);
+  assert.equal((await put('cw1', { email: 'x@y.example\r\nBcc: z@w.example' })).status, 422);
+  assert.equal((await put('cw1', { email: 7 })).status, 422);
+  assert.equal((await put('nobody', { email: 'n@center.example' })).status, 404);
+  await signIn();
+  assert.equal((await put('cw1', { email: 'cw1@center.example' }, cw)).status, 403, 'admins only');
+  assert.equal((await put('cw1', { email: 'cw1@center.example' })).status, 200);
+  const list = await call(srv.base, 'GET', '/api/v1/admin/staff', { cookie: a.cookie });
+  assert.equal(list.body.staff.find((s) => s.login === 'cw1').digest, 'cw1@center.example');
+  // the page: the same setting, by a form
+  const page = await call(srv.base, 'GET', '/staff/people', { cookie: a.cookie });
+  assert.match(page.text, /<input type="email" id="digest-cw1" name="email" value="cw1@center.example"/);
+  const bad = await call(srv.base, 'POST', '/staff/people/cw1/digest', { cookie: a.cookie, form: { csrf: a.csrf, email: 'not an address' } });
+  assert.equal(bad.status, 422);
+  assert.match(bad.text, /role="alert"/);
+  const ok = await call(srv.base, 'POST', '/staff/people/cw1/digest', { cookie: a.cookie, form: { csrf: a.csrf, email: 'cw1.desk@center.example' } });
+  assert.equal(ok.status, 303);
+  assert.equal((await call(srv.base, 'GET', '/api/v1/admin/staff', { cookie: a.cookie })).body.staff.find((s) => s.login === 'cw1').digest, 'cw1.desk@center.example');
+
+  // Day D: two cases held by cw1 get notices at 07:00 and 10:00 (due D+3 07:00 and 10:00).
+  await clockTo(7, 0);
+  await signIn();
+  await heldWithNotice('late');
+  await shift(3 * 3600);
+  await signIn();
+  await heldWithNotice('today');
+  await clockTo(7, 30);
+  await shift(2 * 86400); // D+3 07:30: nobody signed in since D
+  await file('risky', { channel: 'none' });
+  const r = await call(srv.base, 'POST', '/api/v1/cases', { json: { ...report({ channel: 'none' }), risk: { danger_now: true } } });
+  assert.equal(r.status, 201, r.text);
+  const risky = r.body.case;
+  const before = sink.messages.length;
+  await tick();
+  assert.equal(sink.messages.length, before, 'not before 08:00');
+  await shift(1800);
+  await tick();
+  await tick();
+  const digests = sink.messages.slice(before);
+  assert.equal(digests.length, 1, 'one digest: cw1 (the admin gave no address)');
+  const d = digests[0];
+  assert.deepEqual(d.to, ['cw1.desk@center.example']);
+  assert.equal(d.secure, true);
+  const text = bodyOf(d);
+  const lines = text.split('\r\n');
+  const at = (title) => lines.indexOf(lines.find((l) => l.includes(title)));
+  assert.ok(at('New high-risk cases') >= 0 && at('Overdue copies') > at('New high-risk cases') && at('Due today') > at('Overdue copies'), text);
+  assert.equal(lines[at('New high-risk cases') + 1].trim(), risky);
+  assert.equal(lines[at('Overdue copies') + 1].trim(), `${cases.late.id} (1)`);
+  assert.equal(lines[at('Due today') + 1].trim(), `${cases.today.id} (1)`);
+  assert.ok(!text.includes(cases.risky.id), 'a case without risk flags is not a high-risk case');
+  for (const word of ['王小明', 'douyin', 'desc', '上海', 'T-1']) assert.ok(!text.includes(word), word);
+  assert.match(subjectOf(d), /Daily digest \d{4}-\d{2}-\d{2}$/);
+
+  await shift(12 * 3600);
+  await tick();
+  assert.equal(sink.messages.length, before + 1, 'once a day');
+  await clockTo(8, 0);
+  await tick();
+  assert.equal(sink.messages.length, before + 2, 'the next day, another');
+  assert.ok(!bodyOf(sink.messages.at(-1)).includes(risky), 'no longer new');
 });
