@@ -322,3 +322,17 @@ test('the daily digest: set by an admin (API and page, refused for a non-address
   assert.equal(sink.messages.length, before + 2, 'the next day, another');
   assert.ok(!bodyOf(sink.messages.at(-1)).includes(risky), 'no longer new');
 });
+
+test('a relay without a sender, or an unreadable password file, stops the start with one line', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const { TAKEDOWND } = await import('./lib.mjs');
+  const empty = tempDir('takedown-notify-start-');
+  for (const [extra, line] of [
+    [[], /^takedownd: --smtp-url needs --smtp-from$/m],
+    [['--smtp-from', 'n@center.example', '--smtp-user', 'u', '--smtp-password-file', path.join(empty, 'none')], /^takedownd: cannot read --smtp-password-file$/m],
+  ]) {
+    const r = spawnSync(TAKEDOWND, ['--data-dir', dir, '--listen', '127.0.0.1:1', '--smtp-url', 'smtp://127.0.0.1:25', ...extra], { encoding: 'utf8', timeout: 30000 });
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stderr, line);
+  }
+});
