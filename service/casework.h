@@ -139,6 +139,16 @@ CaseworkResult casework_check_now(const Session *s, int64_t target_id, int64_t n
 /* Runs the checks that are due, opening links with org_key (from the keyring); returns how many
  * ran. Called by the scheduler and by the tests' tick. */
 int casework_run_due_checks(const unsigned char *org_key, int64_t now, int limit);
+/* Unattended checks (opt-in, schema/0016_checker_key.sql). With the checker key's secret half:
+ * runs the due checks whose links are sealed to it; their findings wait sealed to the org, and a
+ * re-upload found waits for staff. Returns how many ran. */
+int casework_run_unattended_checks(const unsigned char *checker_sk, int64_t now, int limit);
+/* With the org key: seals the links of open online copies to the checker key, when one is set
+ * (at most limit); returns how many were sealed. */
+int casework_checker_backfill(const unsigned char *org_sk, int limit);
+/* With the org key: unattended checks' findings into their timeline events (sealed with the
+ * case key, as every other check's); returns how many. */
+int casework_adopt_night_checks(const unsigned char *org_sk, int limit);
 /* A victim's way of being told of news, for the notification worker (outbox.c) only. */
 typedef struct CaseContact {
     char channel[16];                           /* phone, sms, email, trusted, none */

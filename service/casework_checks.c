@@ -82,7 +82,8 @@ typedef struct CheckArgs {
     const char *case_id;
     int64_t target_id, now;
     const char *state;
-    const unsigned char *key;
+    const unsigned char *key;    /* the case key; NULL for an unattended check, then: */
+    const unsigned char *org_pk; /* the finding is sealed to the org until staff are back */
     CheckReport rep;
     int64_t next;
 } CheckArgs;
@@ -104,8 +105,18 @@ static StoreStatus check_tx(StoreConn *c, void *arg)
     CheckArgs *a = arg;
     json_t *d = json_pack("{s:s, s:s, s:I}", "result", checker_result_name(a->rep.result), "how",
                           a->rep.reason, "status", (json_int_t)a->rep.status);
-    StoreStatus st = caselog_event(c, a->key, a->case_id, a->target_id, a->now, "system:checker",
-                                   "check", NULL, NULL, d);
+    StoreStatus st;
+    if (a->key)
+        st = caselog_event(c, a->key, a->case_id, a->target_id, a->now, "system:checker", "check",
+                           NULL, NULL, d);
+    else if ((st = store_event_insert(c, a->case_id, a->target_id, a->now, "system:checker",
+                                      "check", NULL, NULL, NULL)) == STORE_OK) {
+        int64_t event = store_last_insert_id(c);
+        Buf body = {0};
+        sealed_org_json(a->org_pk, "night_checks", "body", event, d, &body);
+        st = store_night_check_insert(c, event, a->case_id, &body);
+        buf_free(&body);
+    }
     json_decref(d);
     if (st != STORE_OK)
         return st;
@@ -153,13 +164,8 @@ static CaseworkResult check_one(StoreConn *c, const unsigned char *key, const Ta
         return CW_INVALID;
     }
     CheckReport rep = checker_check(url);
-    CheckArgs a = {t->case_id,
-                   t->id,
-                   now,
-                   t->state,
-                   key,
-                   rep,
-                   next_check_after(t, rep.result, t->monitor_since, now)};
+    CheckArgs a = {t->case_id, t->id, now, t->state,
+                   key,        NULL,  rep, next_check_after(t, rep.result, t->monitor_since, now)};
     CaseworkResult r = cw_from_store(store_tx(check_tx, &a));
     if (r == CW_OK && rep.result == CHECK_UP && !strcmp(t->state, STATE_MONITORING)) {
         CwChild ca = {"system:checker", key, t->case_id, t->id, now, 0, body};
@@ -225,6 +231,206 @@ int casework_run_due_checks(const unsigned char *org_key, int64_t now, int limit
     }
     vault_secret_free(key);
     return ran;
+}
+
+/* ---- unattended checks: the checker key (schema/0016_checker_key.sql) ---- */
+
+/* The link as the checker key holds it, bound to the copy's row (a seal moved to another row
+ * does not open). The org-field seal serves any X25519 key: here the checker's. */
+static void checker_seal(const unsigned char checker_pk[VAULT_KEY_BYTES], int64_t target_id,
+                         const char *url, Buf *out)
+{
+    json_t *v = json_pack("{s:s}", "url", url);
+    sealed_org_json(checker_pk, "targets", "checker_seal", target_id, v, out);
+    json_decref(v);
+}
+
+typedef struct SealedDue {
+    CheckDue due;
+    int64_t monitor_since;
+    Buf seal;
+} SealedDue;
+
+typedef struct SealedList {
+    SealedDue list[64];
+    int n;
+} SealedList;
+
+static void collect_sealed(void *arg, const CheckSealed *d)
+{
+    SealedList *l = arg;
+    if (l->n >= 64)
+        return;
+    SealedDue *o = &l->list[l->n++];
+    o->due = d->due;
+    o->monitor_since = d->monitor_since;
+    o->seal = (Buf){0};
+    buf_append(&o->seal, d->seal.data, d->seal.len);
+}
+
+int casework_run_unattended_checks(const unsigned char *checker_sk, int64_t now, int limit)
+{
+    StoreConn *c = store_conn();
+    unsigned char checker_pk[VAULT_KEY_BYTES];
+    OrgRow org = {0};
+    SealedList due = {.n = 0};
+    if (!c || limit < 1 || store_org_checker_key(c, checker_pk) != STORE_OK ||
+        !vault_keypair_matches(checker_pk, checker_sk) || store_org_get(c, &org) != STORE_OK ||
+        store_checks_due_sealed(c, now, limit > 64 ? 64 : limit, collect_sealed, &due) !=
+            STORE_OK) {
+        org_row_free(&org);
+        return 0;
+    }
+    int ran = 0;
+    for (int i = 0; i < due.n; i++) {
+        SealedDue *d = &due.list[i];
+        json_t *v = sealed_org_open_json(checker_pk, checker_sk, "targets", "checker_seal",
+                                         d->due.target_id, &d->seal);
+        const char *url = json_string_value(json_object_get(v, "url"));
+        CheckReport rep = url ? checker_check(url) : (CheckReport){0};
+        if (!url || (rep.result == CHECK_UP && !strcmp(d->due.state, STATE_MONITORING))) {
+            /* A seal that does not open, or a re-upload: making the new copy needs the case
+             * key, so it waits for staff (an hour at most before it is looked at again). */
+            store_target_set_check(c, d->due.target_id, now + 3600, 0);
+        } else {
+            TargetRow t = {.id = d->due.target_id, .monitor_since = d->monitor_since};
+            snprintf(t.state, sizeof t.state, "%s", d->due.state);
+            CheckArgs a = {d->due.case_id,
+                           d->due.target_id,
+                           now,
+                           d->due.state,
+                           NULL,
+                           org.public_key,
+                           rep,
+                           next_check_after(&t, rep.result, d->monitor_since, now)};
+            if (store_tx(check_tx, &a) == STORE_OK)
+                ran++;
+        }
+        json_decref(v);
+        buf_wipe(&d->seal);
+        buf_free(&d->seal);
+    }
+    org_row_free(&org);
+    return ran;
+}
+
+typedef struct UnsealedList {
+    CheckDue list[64];
+    int n;
+} UnsealedList;
+
+static void collect_unsealed(void *arg, const CheckDue *d)
+{
+    UnsealedList *l = arg;
+    if (l->n < 64)
+        l->list[l->n++] = *d;
+}
+
+int casework_checker_backfill(const unsigned char *org_sk, int limit)
+{
+    StoreConn *c = store_conn();
+    unsigned char checker_pk[VAULT_KEY_BYTES];
+    UnsealedList todo = {.n = 0};
+    if (!c || limit < 1 || store_org_checker_key(c, checker_pk) != STORE_OK ||
+        store_targets_unsealed_for_checker(c, limit > 64 ? 64 : limit, collect_unsealed, &todo) !=
+            STORE_OK)
+        return 0;
+    Session sys = {.kind = "staff", .role = "caseworker", .key = (unsigned char *)org_sk};
+    unsigned char *key = vault_secret_alloc(VAULT_KEY_BYTES);
+    int n = 0;
+    for (int i = 0; i < todo.n; i++) {
+        CaseRow row = {0};
+        TargetRow t = {0};
+        json_t *body = NULL;
+        if (store_case_get(c, todo.list[i].case_id, &row) == STORE_OK &&
+            store_target_get(c, todo.list[i].target_id, &t) == STORE_OK &&
+            cw_open_key(c, &sys, &row, key, NULL) == CW_OK &&
+            (body = sealed_open_json_id(key, "targets", "body", t.id, &t.body))) {
+            const char *url = json_string_value(json_object_get(body, "canonical"));
+            Buf seal = {0};
+            if (url) {
+                checker_seal(checker_pk, t.id, url, &seal);
+                if (store_target_set_checker_seal(c, t.id, &seal) == STORE_OK)
+                    n++;
+            }
+            buf_free(&seal);
+        }
+        json_decref(body);
+        case_row_free(&row);
+        target_row_free(&t);
+    }
+    vault_secret_free(key);
+    return n;
+}
+
+typedef struct NightRow {
+    int64_t id, event_id;
+    char case_id[CASE_ID_LEN + 1];
+    Buf body;
+} NightRow;
+
+typedef struct NightList {
+    NightRow list[64];
+    int n;
+} NightList;
+
+static void collect_night(void *arg, int64_t id, int64_t event_id, const char *case_id,
+                          const Buf *body)
+{
+    NightList *l = arg;
+    if (l->n >= 64)
+        return;
+    NightRow *o = &l->list[l->n++];
+    o->id = id;
+    o->event_id = event_id;
+    snprintf(o->case_id, sizeof o->case_id, "%s", case_id ? case_id : "");
+    o->body = (Buf){0};
+    buf_append(&o->body, body->data, body->len);
+}
+
+typedef struct AdoptArgs {
+    const NightRow *row;
+    const unsigned char *key;
+    const json_t *detail;
+} AdoptArgs;
+
+static StoreStatus adopt_tx(StoreConn *c, void *arg)
+{
+    AdoptArgs *a = arg;
+    StoreStatus st = caselog_seal_json(c, a->key, SEALED_EVENT_BODY, a->row->event_id, a->detail);
+    return st == STORE_OK ? store_night_check_delete(c, a->row->id) : st;
+}
+
+int casework_adopt_night_checks(const unsigned char *org_sk, int limit)
+{
+    StoreConn *c = store_conn();
+    OrgRow org = {0};
+    NightList rows = {.n = 0};
+    if (!c || limit < 1 || store_org_get(c, &org) != STORE_OK ||
+        store_night_checks(c, limit > 64 ? 64 : limit, collect_night, &rows) != STORE_OK) {
+        org_row_free(&org);
+        return 0;
+    }
+    Session sys = {.kind = "staff", .role = "caseworker", .key = (unsigned char *)org_sk};
+    unsigned char *key = vault_secret_alloc(VAULT_KEY_BYTES);
+    int n = 0;
+    for (int i = 0; i < rows.n; i++) {
+        CaseRow row = {0};
+        json_t *d = sealed_org_open_json(org.public_key, org_sk, "night_checks", "body",
+                                         rows.list[i].event_id, &rows.list[i].body);
+        if (d && store_case_get(c, rows.list[i].case_id, &row) == STORE_OK &&
+            cw_open_key(c, &sys, &row, key, NULL) == CW_OK) {
+            AdoptArgs a = {&rows.list[i], key, d};
+            if (store_tx(adopt_tx, &a) == STORE_OK)
+                n++;
+        }
+        json_decref(d);
+        case_row_free(&row);
+        buf_free(&rows.list[i].body);
+    }
+    vault_secret_free(key);
+    org_row_free(&org);
+    return n;
 }
 
 typedef struct SheetArgs {

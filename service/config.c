@@ -317,6 +317,8 @@ int config_set(Config *cfg, const char *key, const char *value, char *err, size_
         rc = set_str(cfg->notify.smtp_user, sizeof cfg->notify.smtp_user, value);
     else if (strcmp(key, "smtp-password-file") == 0)
         rc = set_str(cfg->notify.smtp_password_file, sizeof cfg->notify.smtp_password_file, value);
+    else if (strcmp(key, "checker-key-file") == 0)
+        rc = set_str(cfg->checker_key_file, sizeof cfg->checker_key_file, value);
     else if (strcmp(key, "digest-at") == 0)
         rc = set_time(&cfg->notify.digest_at, value);
     else if (strcmp(key, "notify-hours") == 0)
@@ -450,6 +452,10 @@ const char *config_help(void)
            "                        local time (default 09:00-20:00)\n"
            "  --digest-at HH:MM     when each day's staff digests go out, local time (default\n"
            "                        08:00)\n"
+           "  --checker-key-file FILE\n"
+           "                        the checker key (takedownctl checker enable): link checks\n"
+           "                        run while no staff are signed in; outside the data dir,\n"
+           "                        mode 0400\n"
            "  --retention-days N    days a closed or withdrawn case is kept (default 180)\n"
            "  --min-free-mb N       free space kept in reserve on the data dir's filesystem: at\n"
            "                        or under it, new reports, uploads and changes answer 503\n"

@@ -52,21 +52,22 @@ typedef struct Config {
     int trust_proxy;         /* take the client address from X-Forwarded-For */
     char tls_cert[512];
     char tls_key[512];
-    int debug_routes;          /* enables /debug/ routes used by the tests */
-    int log_level;             /* LogLevel */
-    unsigned grace_ms;         /* shutdown grace for in-flight requests */
-    unsigned tick_seconds;     /* how often background work runs */
-    unsigned check_timeout;    /* seconds a link check may take */
-    int check_private;         /* the checker may reach loopback/private addresses (tests only) */
-    unsigned retention_days;   /* 0: keep the stored setting (default 180) */
-    size_t upload_inflight;    /* bound on upload bytes being received at once, all uploads */
-    char public_url[512];      /* --public-url: where users reach us; https:// means TLS */
-    int public_https;          /* public_url starts with https:// */
-    char metrics_token[256];   /* --metrics-token: lets non-loopback clients read /metrics */
-    Limits limits;             /* submissions, receipt and staff sign-ins */
-    int bench_receipt_kdf_min; /* receipts at libsodium's minimum Argon2id: benchmark dirs only */
-    unsigned min_free_mb;      /* --min-free-mb: free space kept in reserve (reserve.h) */
-    NotifyConfig notify;       /* --smtp-*, --notify-hours */
+    int debug_routes;           /* enables /debug/ routes used by the tests */
+    int log_level;              /* LogLevel */
+    unsigned grace_ms;          /* shutdown grace for in-flight requests */
+    unsigned tick_seconds;      /* how often background work runs */
+    unsigned check_timeout;     /* seconds a link check may take */
+    int check_private;          /* the checker may reach loopback/private addresses (tests only) */
+    unsigned retention_days;    /* 0: keep the stored setting (default 180) */
+    size_t upload_inflight;     /* bound on upload bytes being received at once, all uploads */
+    char public_url[512];       /* --public-url: where users reach us; https:// means TLS */
+    int public_https;           /* public_url starts with https:// */
+    char metrics_token[256];    /* --metrics-token: lets non-loopback clients read /metrics */
+    Limits limits;              /* submissions, receipt and staff sign-ins */
+    int bench_receipt_kdf_min;  /* receipts at libsodium's minimum Argon2id: benchmark dirs only */
+    unsigned min_free_mb;       /* --min-free-mb: free space kept in reserve (reserve.h) */
+    NotifyConfig notify;        /* --smtp-*, --notify-hours */
+    char checker_key_file[512]; /* --checker-key-file: unattended link checks (keyring.h) */
 } Config;
 
 /* "HH:MM-HH:MM" (or "H:MM", "HH") into minutes of the day; 0, or -1 when it does not read. */

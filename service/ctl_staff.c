@@ -1,21 +1,24 @@
-/* takedownctl init, user, passwd, recover, audit, platform: staff and platform accounts and the
- * org key from the command line. Secrets come from stdin one per line (echo off on a terminal) and
- * are wiped after use. */
+/* takedownctl init, user, passwd, recover, audit, platform, checker: staff and platform accounts
+ * and the org key from the command line. Secrets come from stdin one per line (echo off on a
+ * terminal) and are wiped after use. */
 #include "ctl.h"
 
-#include "orgkey.h"
-
+#include "casework.h"
 #include "desk.h"
+#include "keyring.h"
 #include "log.h"
+#include "orgkey.h"
 #include "retention.h"
 #include "staff.h"
 #include "store.h"
 #include "store_staff.h"
+#include "store_target.h"
 #include "vault.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +42,7 @@ typedef struct CtlArgs {
     const char *platform;
     const char *public_key;
     const char *days;
+    const char *key_file;
     const char *positional[2];
     int npositional;
     int dry_run;
@@ -65,6 +69,8 @@ static int ctl_parse(int argc, char **argv, CtlArgs *a)
             slot = &a->public_key;
         else if (strcmp(argv[i], "--days") == 0)
             slot = &a->days;
+        else if (strcmp(argv[i], "--key-file") == 0)
+            slot = &a->key_file;
         else if (strcmp(argv[i], "--dry-run") == 0) {
             a->dry_run = 1;
             continue;
@@ -472,4 +478,118 @@ int ctl_platform(int argc, char **argv)
     vault_secret_free(admin_pw);
     store_close();
     return desk_report(add ? "platform add" : renew ? "platform token" : "platform revoke", r, why);
+}
+
+/* ---- the checker key (unattended link checks, schema/0016_checker_key.sql) ---- */
+
+/* 1 when the directory that will hold path is dir or inside it. */
+static int key_file_inside(const char *path, const char *dir)
+{
+    char parent[PATH_MAX], rp[PATH_MAX], rd[PATH_MAX];
+    snprintf(parent, sizeof parent, "%s", path);
+    char *slash = strrchr(parent, '/');
+    if (!slash)
+        snprintf(parent, sizeof parent, ".");
+    else if (slash == parent)
+        parent[1] = '\0';
+    else
+        *slash = '\0';
+    if (!realpath(parent, rp) || !realpath(dir, rd))
+        return 0;
+    size_t n = strlen(rd);
+    return strncmp(rp, rd, n) == 0 && (rp[n] == '/' || rp[n] == '\0');
+}
+
+/* Writes the secret key's text to a new file only its owner can read. */
+static int write_key_file(const char *path, const unsigned char *sk)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0400);
+    if (fd < 0) {
+        fprintf(stderr, "takedownctl checker: cannot create %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    char *text = vault_secret_alloc(2 * VAULT_KEY_BYTES + 2);
+    keyring_checker_text(sk, text);
+    size_t n = strlen(text);
+    int ok = write(fd, text, n) == (ssize_t)n && fsync(fd) == 0;
+    vault_secret_free(text);
+    if (close(fd) != 0 || !ok) {
+        unlink(path);
+        fprintf(stderr, "takedownctl checker: cannot write %s\n", path);
+        return -1;
+    }
+    return 0;
+}
+
+static int checker_usage(void)
+{
+    fprintf(stderr, "usage: takedownctl checker enable --data-dir DIR --as ADMIN --key-file FILE\n"
+                    "       takedownctl checker disable --data-dir DIR --as ADMIN\n");
+    return 2;
+}
+
+int ctl_checker(int argc, char **argv)
+{
+    CtlArgs a;
+    if (ctl_parse(argc, argv, &a) != 0)
+        return 2;
+    int enable = a.npositional == 1 && strcmp(a.positional[0], "enable") == 0;
+    int disable = a.npositional == 1 && strcmp(a.positional[0], "disable") == 0;
+    if ((!enable && !disable) || !a.as || (enable && !a.key_file) || (disable && a.key_file))
+        return checker_usage();
+    if (enable && key_file_inside(a.key_file, a.data_dir)) {
+        fprintf(stderr, "takedownctl checker: the key file must be outside the data directory "
+                        "(a copy of the data directory must not open the links)\n");
+        return 2;
+    }
+    char *pw = read_secret("password of the admin");
+    if (!pw) {
+        fprintf(stderr, "takedownctl: expected the admin's password on stdin\n");
+        return 1;
+    }
+    unsigned char *org_sk = vault_secret_alloc(VAULT_KEY_BYTES);
+    unsigned char *sk = vault_secret_alloc(VAULT_KEY_BYTES);
+    unsigned char pk[VAULT_KEY_BYTES];
+    StaffResult r = STAFF_ERROR;
+    long sealed = 0;
+    if (ctl_open(&a) == 0) {
+        r = staff_unlock_admin(a.as, pw, org_sk);
+        StoreConn *c = store_conn();
+        if (r == STAFF_OK && !c)
+            r = STAFF_ERROR;
+        if (r == STAFF_OK && enable) {
+            vault_org_keypair(pk, sk);
+            if (write_key_file(a.key_file, sk) != 0)
+                r = STAFF_ERROR;
+        }
+        /* A new key replaces the old: the old one's seals would not open. */
+        if (r == STAFF_OK && (store_checker_seals_clear(c) != STORE_OK ||
+                              store_org_set_checker_key(c, enable ? pk : NULL) != STORE_OK)) {
+            r = STAFF_ERROR;
+            if (enable)
+                unlink(a.key_file);
+        }
+        if (r == STAFF_OK) {
+            char actor[80];
+            snprintf(actor, sizeof actor, "staff:%s", a.as);
+            store_audit_append(c, time(NULL), actor,
+                               enable ? "org.checker_key_on" : "org.checker_key_off", "", "");
+            for (int n; enable && (n = casework_checker_backfill(org_sk, 64)) > 0;)
+                sealed += n;
+        }
+        store_close();
+    }
+    vault_secret_free(pw);
+    vault_secret_free(org_sk);
+    vault_secret_free(sk);
+    if (r == STAFF_OK && enable) {
+        char hex[2 * VAULT_KEY_BYTES + 1];
+        vault_to_hex(pk, VAULT_KEY_BYTES, hex);
+        printf("checker-public-key: %s\n", hex);
+        printf("%ld links sealed to it. Start takedownd with --checker-key-file %s (keep the file "
+               "outside the data directory and out of backups).\n",
+               sealed, a.key_file);
+    } else if (r == STAFF_OK)
+        printf("unattended checks off: the links' seals are gone; delete the key file\n");
+    return report("checker", r);
 }

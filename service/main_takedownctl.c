@@ -35,6 +35,9 @@ static const CtlCommand commands[] = {
     {"platform", ctl_platform, "platform keygen|open --secret-key-file FILE",
      "the platform's side: make its desk's keypair (prints the public key), or open the notices "
      "of GET /api/platform/v1/notices (read from stdin)"},
+    {"checker", ctl_checker, "checker enable|disable --data-dir DIR --as ADMIN [--key-file FILE]",
+     "unattended link checks: a new checker key into FILE (outside the data dir; admin password "
+     "on stdin), every open link sealed to it; or turn them off"},
     {"audit", ctl_audit, "audit verify --data-dir DIR", "check the audit log's hash chain"},
     {"stats", ctl_stats,
      "stats --data-dir DIR [--platforms [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--now UNIX] "

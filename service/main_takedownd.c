@@ -11,6 +11,7 @@
 #include "http.h"
 #include "i18n.h"
 #include "intake.h"
+#include "keyring.h"
 #include "log.h"
 #include "outbox.h"
 #include "render.h"
@@ -20,6 +21,7 @@
 #include "signin.h"
 #include "store.h"
 #include "store_registry.h"
+#include "store_staff.h"
 #include "uploads.h"
 #include "vault.h"
 #include "workpool.h"
@@ -178,6 +180,29 @@ static void reload(int argc, char **argv, Config *running)
              rest ? "; other settings changed, and take effect at the next restart" : "");
 }
 
+/* The checker key, when given: read (or the start refused), and held against the one enabled. */
+static int checker_key_start(const Config *cfg)
+{
+    char err[256];
+    if (keyring_load_checker(cfg->checker_key_file, cfg->data_dir, err, sizeof err) != 0) {
+        fprintf(stderr, "takedownd: %s\n", err);
+        return -1;
+    }
+    unsigned char pk[VAULT_KEY_BYTES];
+    unsigned char *sk = vault_secret_alloc(VAULT_KEY_BYTES);
+    StoreConn *c = store_conn();
+    keyring_checker(sk);
+    if (!c || store_org_checker_key(c, pk) != STORE_OK)
+        log_warnx("a checker key was given but none is enabled (takedownctl checker enable): "
+                  "checks wait for staff");
+    else if (!vault_keypair_matches(pk, sk))
+        log_warnx("the checker key is not the one enabled: checks wait for staff");
+    else
+        log_info("checker key loaded: link checks run while no staff are signed in");
+    vault_secret_free(sk);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (harden_no_core_dumps() != 0) {
@@ -252,6 +277,11 @@ int main(int argc, char **argv)
     if (mail && !cfg.notify.smtp_starttls)
         log_info("notifications go to the relay without TLS (--smtp-tls none): keep the relay on "
                  "this machine");
+    if (cfg.checker_key_file[0] && checker_key_start(&cfg) != 0) {
+        workpool_stop();
+        store_close();
+        return 1;
+    }
     outbox_configure(mail, cfg.notify.hours_from, cfg.notify.hours_to, cfg.notify.digest_at);
     outbox_recover();
     http_set_gate(auth_gate);

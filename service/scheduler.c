@@ -18,6 +18,7 @@
 
 #define CHECKS_PER_TICK 20
 #define NOTICES_PER_TICK 20
+#define SEALS_PER_TICK 64
 
 static Ticker *ticker;
 
@@ -38,8 +39,13 @@ int scheduler_tick(int64_t now)
             ran = casework_run_due_checks(key, now, CHECKS_PER_TICK);
             ran += casework_apply_desk_reuploads(key, 0, now, CHECKS_PER_TICK);
             outbox_run(key, now, NOTICES_PER_TICK); /* the victims' news: their contact opens */
+            casework_checker_backfill(key, SEALS_PER_TICK);
+            casework_adopt_night_checks(key, SEALS_PER_TICK);
         } else
             keyring_clear();
+    } else if (!reserve_low() && keyring_checker(key) == 0) {
+        /* Nobody at work, and the operator gave a checker key: the links it opens are checked. */
+        ran = casework_run_unattended_checks(key, now, CHECKS_PER_TICK);
     }
     org_row_free(&org);
     vault_secret_free(key);

@@ -115,3 +115,51 @@ StoreStatus store_events_of_case(StoreConn *c, const char *case_id,
     EventRowEach e = {cb, arg};
     return store_each(c, st, event_each, &e, __func__);
 }
+
+/* ---- unattended checks' findings ---- */
+
+StoreStatus store_night_check_insert(StoreConn *c, int64_t event_id, const char *case_id,
+                                     const Buf *body)
+{
+    sqlite3_stmt *st = store_stmt(c, "INSERT INTO night_checks (event_id, case_id, body) "
+                                     "VALUES (:event_id, :case_id, :body)");
+    store_bind_int64_n(st, ":event_id", event_id);
+    store_bind_text_n(st, ":case_id", case_id);
+    store_bind_buf_n(st, ":body", body);
+    return store_exec_stmt(c, st, __func__);
+}
+
+typedef struct NightEach {
+    void (*cb)(void *arg, int64_t id, int64_t event_id, const char *case_id, const Buf *body);
+    void *arg;
+} NightEach;
+
+static int night_row(sqlite3_stmt *st, void *arg)
+{
+    NightEach *e = arg;
+    Buf body = {0};
+    store_column_buf(st, 3, &body);
+    e->cb(e->arg, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
+          (const char *)sqlite3_column_text(st, 2), &body);
+    buf_free(&body);
+    return 0;
+}
+
+StoreStatus store_night_checks(StoreConn *c, int limit,
+                               void (*cb)(void *arg, int64_t id, int64_t event_id,
+                                          const char *case_id, const Buf *body),
+                               void *arg)
+{
+    sqlite3_stmt *st = store_stmt(
+        c, "SELECT id, event_id, case_id, body FROM night_checks ORDER BY id LIMIT :limit");
+    store_bind_int64_n(st, ":limit", limit);
+    NightEach e = {cb, arg};
+    return store_each(c, st, night_row, &e, __func__);
+}
+
+StoreStatus store_night_check_delete(StoreConn *c, int64_t id)
+{
+    sqlite3_stmt *st = store_stmt(c, "DELETE FROM night_checks WHERE id = :id");
+    store_bind_int64_n(st, ":id", id);
+    return store_exec_one(c, st, __func__);
+}

@@ -54,4 +54,15 @@ StoreStatus store_event_insert(StoreConn *c, const char *case_id, int64_t target
 StoreStatus store_events_of_case(StoreConn *c, const char *case_id,
                                  void (*cb)(void *arg, const EventRow *e), void *arg);
 
+/* ---- unattended checks' findings, sealed to the org until staff are back ---- */
+
+StoreStatus store_night_check_insert(StoreConn *c, int64_t event_id, const char *case_id,
+                                     const Buf *body);
+/* At most limit of them: id, event id, case id and the sealed body (valid during the call). */
+StoreStatus store_night_checks(StoreConn *c, int limit,
+                               void (*cb)(void *arg, int64_t id, int64_t event_id,
+                                          const char *case_id, const Buf *body),
+                               void *arg);
+StoreStatus store_night_check_delete(StoreConn *c, int64_t id);
+
 #endif

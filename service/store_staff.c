@@ -526,3 +526,25 @@ StoreStatus store_staff_digests(StoreConn *c,
     Text2Cb e = {cb, arg};
     return store_each(c, st, text2_row, &e, __func__);
 }
+
+/* ---- the checker key's public half ---- */
+
+StoreStatus store_org_set_checker_key(StoreConn *c, const unsigned char *pk)
+{
+    sqlite3_stmt *st = store_stmt(c, "UPDATE org SET checker_public_key = :pk WHERE id = 1");
+    store_bind_blob_n(st, ":pk", pk, pk ? VAULT_KEY_BYTES : 0);
+    return store_exec_one(c, st, __func__);
+}
+
+static int fixed_key(sqlite3_stmt *st, void *arg)
+{
+    store_column_fixed(st, 0, arg, VAULT_KEY_BYTES);
+    return 0;
+}
+
+StoreStatus store_org_checker_key(StoreConn *c, unsigned char pk[VAULT_KEY_BYTES])
+{
+    sqlite3_stmt *st = store_stmt(c, "SELECT checker_public_key FROM org WHERE id = 1 AND "
+                                     "checker_public_key IS NOT NULL");
+    return store_one(c, st, fixed_key, pk, __func__);
+}

@@ -153,4 +153,11 @@ StoreStatus store_staff_digests(StoreConn *c,
                                 void (*cb)(void *arg, const char *login, const char *email),
                                 void *arg);
 
+/* ---- the checker key's public half ---- */
+
+/* pk (or NULL to turn unattended checks off). */
+StoreStatus store_org_set_checker_key(StoreConn *c, const unsigned char *pk);
+/* STORE_NOT_FOUND when none is set. */
+StoreStatus store_org_checker_key(StoreConn *c, unsigned char pk[VAULT_KEY_BYTES]);
+
 #endif

@@ -327,3 +327,64 @@ StoreStatus store_overdue_count(StoreConn *c, int64_t now, int64_t *n)
     *n = 0;
     return store_one(c, st, store_row_int64, n, __func__);
 }
+
+/* ---- the checker key ---- */
+
+typedef struct SealedEach {
+    void (*cb)(void *arg, const CheckSealed *d);
+    void *arg;
+} SealedEach;
+
+static int sealed_row(sqlite3_stmt *st, void *arg)
+{
+    SealedEach *e = arg;
+    CheckSealed d;
+    memset(&d, 0, sizeof d);
+    d.due.target_id = sqlite3_column_int64(st, 0);
+    store_column_text(st, 1, d.due.case_id, sizeof d.due.case_id);
+    store_column_text(st, 2, d.due.state, sizeof d.due.state);
+    d.monitor_since = sqlite3_column_int64(st, 3);
+    store_column_buf(st, 4, &d.seal);
+    e->cb(e->arg, &d);
+    buf_free(&d.seal);
+    return 0;
+}
+
+StoreStatus store_checks_due_sealed(StoreConn *c, int64_t now, int limit,
+                                    void (*cb)(void *arg, const CheckSealed *d), void *arg)
+{
+    sqlite3_stmt *st = store_stmt(
+        c, "SELECT id, case_id, state, coalesce(monitor_since, 0), checker_seal FROM targets "
+           "WHERE next_check_at IS NOT NULL AND next_check_at <= :now AND kind != 'offline' AND "
+           "checker_seal IS NOT NULL ORDER BY next_check_at, id LIMIT :limit");
+    store_bind_int64_n(st, ":now", now);
+    store_bind_int64_n(st, ":limit", limit);
+    SealedEach e = {cb, arg};
+    return store_each(c, st, sealed_row, &e, __func__);
+}
+
+StoreStatus store_targets_unsealed_for_checker(StoreConn *c, int limit,
+                                               void (*cb)(void *arg, const CheckDue *d), void *arg)
+{
+    sqlite3_stmt *st = store_stmt(
+        c, "SELECT id, case_id, state FROM targets WHERE checker_seal IS NULL AND kind != "
+           "'offline' AND state IN " OPEN_STATES " ORDER BY id LIMIT :limit");
+    store_bind_int64_n(st, ":limit", limit);
+    CheckDueEach e = {cb, arg};
+    return store_each(c, st, check_each, &e, __func__);
+}
+
+StoreStatus store_target_set_checker_seal(StoreConn *c, int64_t id, const Buf *seal)
+{
+    sqlite3_stmt *st = store_stmt(c, "UPDATE targets SET checker_seal = :seal WHERE id = :id");
+    store_bind_int64_n(st, ":id", id);
+    store_bind_buf_n(st, ":seal", seal);
+    return store_exec_one(c, st, __func__);
+}
+
+StoreStatus store_checker_seals_clear(StoreConn *c)
+{
+    sqlite3_stmt *st =
+        store_stmt(c, "UPDATE targets SET checker_seal = NULL WHERE checker_seal IS NOT NULL");
+    return store_exec_stmt(c, st, __func__);
+}

@@ -117,4 +117,22 @@ StoreStatus store_visit_latest(StoreConn *c, int64_t target_id, VisitRow *out);
 StoreStatus store_visits_of_target(StoreConn *c, int64_t target_id,
                                    void (*cb)(void *arg, const VisitRow *v), void *arg);
 
+/* ---- the checker key (schema/0016_checker_key.sql) ---- */
+
+/* A due check whose link is sealed to the checker key. */
+typedef struct CheckSealed {
+    CheckDue due;
+    int64_t monitor_since;
+    Buf seal; /* owned by the query: valid during the callback */
+} CheckSealed;
+/* Due checks of copies whose link the checker key opens, oldest first. */
+StoreStatus store_checks_due_sealed(StoreConn *c, int64_t now, int limit,
+                                    void (*cb)(void *arg, const CheckSealed *d), void *arg);
+/* Open online copies whose link is not yet sealed to the checker key (case and target id). */
+StoreStatus store_targets_unsealed_for_checker(StoreConn *c, int limit,
+                                               void (*cb)(void *arg, const CheckDue *d), void *arg);
+StoreStatus store_target_set_checker_seal(StoreConn *c, int64_t id, const Buf *seal);
+/* Every copy's checker seal gone (unattended checks turned off). */
+StoreStatus store_checker_seals_clear(StoreConn *c);
+
 #endif
