@@ -177,11 +177,11 @@ int api_desk_reupload(Request *req)
     if (refused)
         return refused;
     json_t *detail = json_object();
-    int64_t reupload = 0, child = 0;
-    CaseworkResult r = id ? casework_desk_reupload(req->desk_account, req->desk_platform, id,
-                                                   text_of(req->json, "url"), clock_now(), detail,
-                                                   &reupload, &child)
-                          : CW_NOT_FOUND;
+    int64_t child = 0;
+    CaseworkResult r =
+        id ? casework_desk_reupload(req->desk_account, req->desk_platform, id,
+                                    text_of(req->json, "url"), clock_now(), detail, &child)
+           : CW_NOT_FOUND;
     if (r != CW_OK)
         return results_reply_cw_detail(req, r, detail);
     json_decref(detail);
@@ -189,6 +189,5 @@ int api_desk_reupload(Request *req)
      * the new copy: it would count the center's copies. */
     json_t *out =
         json_pack("{s:I, s:s}", "notice", (json_int_t)id, "status", child ? "made" : "pending");
-    (void)reupload;
     return http_reply_json(req, child ? 201 : 202, out);
 }

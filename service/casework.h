@@ -126,10 +126,9 @@ CaseworkResult casework_desk_answer(int64_t account, const char *platform, int64
                                     const DeskAnswer *answer, int64_t now, json_t *detail);
 /* The desk reports a re-upload of its notice's copy at url (a link on its own platform): kept
  * sealed to the org, and made a child copy now when the org key is at hand (staff at work), else
- * by the scheduler when it is. *reupload: its id; *child: the new copy, or 0 while it waits. */
+ * by the scheduler when it is. *child: the new copy, or 0 while it waits. */
 CaseworkResult casework_desk_reupload(int64_t account, const char *platform, int64_t notice_id,
-                                      const char *url, int64_t now, json_t *detail,
-                                      int64_t *reupload, int64_t *child);
+                                      const char *url, int64_t now, json_t *detail, int64_t *child);
 /* Makes child copies of the re-uploads that wait (all, or only the one with id only), opening
  * them with org_key; returns how many were made. */
 int casework_apply_desk_reuploads(const unsigned char *org_key, int64_t only, int64_t now,

@@ -335,10 +335,9 @@ int casework_apply_desk_reuploads(const unsigned char *org_key, int64_t only, in
 }
 
 CaseworkResult casework_desk_reupload(int64_t account, const char *platform, int64_t notice_id,
-                                      const char *url, int64_t now, json_t *detail,
-                                      int64_t *reupload, int64_t *child)
+                                      const char *url, int64_t now, json_t *detail, int64_t *child)
 {
-    *reupload = *child = 0;
+    *child = 0;
     LinkInfo *li = xcalloc(1, sizeof *li);
     /* A desk reports copies on its own platform, as links the service can check. */
     if (!url || link_canonicalize(url, li) != LINK_OK || strcmp(li->platform, platform) != 0) {
@@ -358,7 +357,6 @@ CaseworkResult casework_desk_reupload(int64_t account, const char *platform, int
     }
     if (st != STORE_OK)
         return cw_from_store(st);
-    *reupload = a.id;
     /* While staff work the org key is at hand and the copy is made at once. */
     unsigned char *key = vault_secret_alloc(VAULT_KEY_BYTES);
     if (keyring_borrow(key, now) == 0)

@@ -73,3 +73,12 @@ test('the installed binary starts from the installed settings (its data director
     await srv.stop();
   }
 });
+
+test('scripts/install: --destdir and --build-dir relative to where it is run from, not to the checkout', () => {
+  const cwd = tempDir('takedown-install-rel-');
+  const build = path.relative(cwd, path.dirname(TAKEDOWND));
+  const r = spawnSync(path.join(REPO, 'scripts/install'), ['--destdir', 'staged', '--build-dir', build], { encoding: 'utf8', cwd });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(mode(path.join(cwd, 'staged/usr/local/bin/takedownd')), 0o755);
+  assert.throws(() => statSync(path.join(REPO, 'staged')), 'nothing staged inside the checkout');
+});
