@@ -21,6 +21,9 @@ const FAMILIES = {
   takedown_data_dir_free_bytes: 'gauge', takedown_data_dir_reserve_bytes: 'gauge',
   takedown_storage_low_refusals_total: 'counter', takedown_argon2_runs_total: 'counter',
   takedown_http_connections: 'gauge',
+  takedown_outbox_depth: 'gauge', takedown_outbox_oldest_seconds: 'gauge',
+  takedown_outbox_sent_total: 'counter', takedown_outbox_failures_total: 'counter',
+  takedown_outbox_dropped_total: 'counter',
 };
 
 // The exposition parsed: families with their type and samples as {name, labels, value}.
