@@ -4,6 +4,7 @@
 #include "handlers.h"
 
 #include "auth.h"
+#include "buf.h"
 #include "clock.h"
 #include "connguard.h"
 #include "routes.h"
@@ -21,7 +22,20 @@ static pthread_mutex_t hold_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t hold_cv = PTHREAD_COND_INITIALIZER;
 static unsigned hold_generation;
 
-static void hold_until_released(long ms)
+/* The release generation when the request came in (before it was queued): a release that comes
+ * after the request but before a worker takes the job still ends its hold (on a busy machine the
+ * job may start long after the test saw it queued and released it). */
+static unsigned *hold_generation_now(void)
+{
+    unsigned *gen = xmalloc(sizeof *gen);
+    pthread_mutex_lock(&hold_mu);
+    *gen = hold_generation;
+    pthread_mutex_unlock(&hold_mu);
+    return gen;
+}
+
+/* 1 when released, 0 when ms ran out first. */
+static int hold_until_released(unsigned gen, long ms)
 {
     struct timespec until;
     clock_gettime(CLOCK_REALTIME, &until);
@@ -30,10 +44,11 @@ static void hold_until_released(long ms)
     if (until.tv_nsec >= 1000000000L)
         until.tv_sec++, until.tv_nsec -= 1000000000L;
     pthread_mutex_lock(&hold_mu);
-    unsigned gen = hold_generation;
     while (gen == hold_generation && pthread_cond_timedwait(&hold_cv, &hold_mu, &until) == 0)
         ;
+    int released = gen != hold_generation;
     pthread_mutex_unlock(&hold_mu);
+    return released;
 }
 
 static void debug_slow_job(Request *req)
@@ -41,13 +56,15 @@ static void debug_slow_job(Request *req)
     const char *ms_s = http_query(req, "ms");
     const char *hold = http_query(req, "hold");
     long ms = ms_s ? strtol(ms_s, NULL, 10) : 100;
-    if (hold && strcmp(hold, "1") == 0) {
-        hold_until_released(ms);
+    int released = 0;
+    if (hold && strcmp(hold, "1") == 0 && req->ctx) {
+        released = hold_until_released(*(const unsigned *)req->ctx, ms);
     } else {
         struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
         nanosleep(&ts, NULL);
     }
-    http_reply_json(req, 200, json_pack("{s:I}", "slept_ms", (json_int_t)ms));
+    http_reply_json(req, 200,
+                    json_pack("{s:I, s:b}", "slept_ms", (json_int_t)ms, "released", released));
 }
 
 int debug_release(Request *req)
@@ -66,8 +83,13 @@ int debug_slow(Request *req)
     long ms = ms_s ? strtol(ms_s, NULL, 10) : 100;
     /* A held job waits for /debug/release: its ms is only a bound, so a slow machine may ask more.
      */
-    if (ms < 0 || ms > (hold && strcmp(hold, "1") == 0 ? 120000 : 10000))
+    int held = hold && strcmp(hold, "1") == 0;
+    if (ms < 0 || ms > (held ? 120000 : 10000))
         return http_reply_error(req, 400, "bad_request", "error.bad_request", "ms");
+    if (held) {
+        req->ctx = hold_generation_now();
+        req->ctx_free = free;
+    }
     return http_run_slow(req, debug_slow_job);
 }
 

@@ -409,3 +409,26 @@ test('TLS: --tls-cert/--tls-key serve HTTPS with HSTS and Secure cookies', async
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /--tls-cert and --tls-key go together/);
 });
+
+// The test harness's own hold (/debug/slow?hold=1, /debug/release), which the pool tests use to
+// know what is queued without timing anything: a release ends the holds of every request that
+// came before it, also of one still queued behind a busy worker (it read the release generation
+// only when a worker took it, so on a busy machine it missed the release and waited out its
+// bound: the sign-in burst test in http.staff failed so under the sanitizer).
+test('debug hold: a release also ends the hold of a request still waiting in the queue', async () => {
+  const s = await startServer({ args: ['--debug-routes', '--workers', '1', '--work-threads', '1'] });
+  try {
+    const load = async () => Number(/^takedown_slow_work_load (\d+)$/m.exec(await (await fetch(s.base + '/metrics')).text())[1]);
+    const first = fetch(s.base + '/debug/slow?hold=1&ms=120000');
+    for (const until = Date.now() + 30000; (await load()) < 1 && Date.now() < until; ) await new Promise((r) => setTimeout(r, 20));
+    const queued = fetch(s.base + '/debug/slow?hold=1&ms=3000');
+    for (const until = Date.now() + 30000; (await load()) < 2 && Date.now() < until; ) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(await load(), 2, 'one held, one queued behind it');
+    assert.equal((await fetch(s.base + '/debug/release', { method: 'POST' })).status, 200);
+    assert.equal((await (await first).json()).released, true);
+    assert.equal((await (await queued).json()).released, true, 'released, not timed out');
+  } finally {
+    await s.stop();
+    s.cleanup();
+  }
+});
