@@ -77,6 +77,14 @@ StoreStatus store_event_insert(StoreConn *c, const char *case_id, int64_t target
                                const char *actor, const char *kind, const char *from_state,
                                const char *to_state, const Buf *body)
 {
+    /* News for the victim (a caseworker's message, a copy that moved) is queued in the same
+     * transaction, so an event is never without its notification nor the reverse; and before the
+     * event, whose row id the callers read next (store_last_insert_id) to seal its detail. */
+    StoreStatus s = STORE_OK;
+    if (strcmp(kind, "message.staff") == 0 || strcmp(kind, "target.transition") == 0)
+        s = store_outbox_news(c, case_id, now);
+    if (s != STORE_OK)
+        return s;
     sqlite3_stmt *st = store_stmt(c, "INSERT INTO events (case_id, target_id, at, actor, kind, "
                                      "from_state, to_state, body) VALUES (:case_id, :target_id, "
                                      ":now, :actor, :kind, :from_state, :to_state, :body)");
@@ -88,13 +96,7 @@ StoreStatus store_event_insert(StoreConn *c, const char *case_id, int64_t target
     store_bind_text_n(st, ":from_state", from_state);
     store_bind_text_n(st, ":to_state", to_state);
     store_bind_buf_n(st, ":body", body);
-    StoreStatus s = store_exec_stmt(c, st, __func__);
-    /* News for the victim (a caseworker's message, a copy that moved): queued in the same
-     * transaction, so an event is never without its notification nor the reverse. */
-    if (s == STORE_OK &&
-        (strcmp(kind, "message.staff") == 0 || strcmp(kind, "target.transition") == 0))
-        s = store_outbox_news(c, case_id, now);
-    return s;
+    return store_exec_stmt(c, st, __func__);
 }
 
 static const StoreCol event_cols[] = {

@@ -336,3 +336,20 @@ test('a relay without a sender, or an unreadable password file, stops the start 
     assert.match(r.stderr, line);
   }
 });
+
+test('a transition that queues news keeps its detail on its own event (the outbox row was taken for it), and other cases keep theirs', async () => {
+  await clockTo(9, 0);
+  await signIn();
+  const other = (await call(srv.base, 'GET', `/api/v1/staff/cases/${cases.late.id}`, { cookie: cw.cookie })).body.timeline;
+  await file('detail', { channel: 'none' });
+  const id = cases.detail.id;
+  const tid = (await call(srv.base, 'GET', `/api/v1/staff/cases/${id}`, { cookie: cw.cookie })).body.targets[0].id;
+  await move(tid, 'in_review');
+  await tick(); // the news of that move is settled (dropped: no opt-in), so the next move queues anew
+  await move(tid, 'declined', { reason: 'R-unique-reason' });
+  const v = (await call(srv.base, 'GET', `/api/v1/staff/cases/${id}`, { cookie: cw.cookie })).body;
+  const declined = v.timeline.find((e) => e.kind === 'target.transition' && e.to === 'declined');
+  assert.equal(declined?.detail?.reason, 'R-unique-reason', JSON.stringify(declined));
+  const after = (await call(srv.base, 'GET', `/api/v1/staff/cases/${cases.late.id}`, { cookie: cw.cookie })).body.timeline;
+  assert.deepEqual(after.slice(0, other.length), other, 'another case\'s timeline untouched');
+});
