@@ -1,6 +1,7 @@
 /* Process hardening: see harden.h. */
 #include "harden.h"
 
+#include <curl/curl.h>
 #include <jansson.h>
 #include <malloc.h>
 #include <pthread.h>
@@ -97,4 +98,38 @@ void harden_json_scratch_end(void)
     if (scratch.block)
         explicit_bzero(scratch.block, scratch.used);
     scratch.used = 0;
+}
+
+/* ---- libcurl's memory ---- */
+
+static void curl_wiping_free(void *p)
+{
+    if (p)
+        explicit_bzero(p, malloc_usable_size(p));
+    free(p);
+}
+
+static void *curl_wiping_realloc(void *p, size_t n)
+{
+    if (!p)
+        return malloc(n);
+    if (n == 0) {
+        curl_wiping_free(p);
+        return NULL;
+    }
+    void *q = malloc(n);
+    if (!q)
+        return NULL;
+    size_t old = malloc_usable_size(p);
+    memcpy(q, p, old < n ? old : n);
+    curl_wiping_free(p);
+    return q;
+}
+
+int harden_curl_memory(void)
+{
+    return curl_global_init_mem(CURL_GLOBAL_DEFAULT, malloc, curl_wiping_free, curl_wiping_realloc,
+                                strdup, calloc) == CURLE_OK
+               ? 0
+               : -1;
 }

@@ -11,6 +11,9 @@ int harden_no_core_dumps(void);
 /* Makes Jansson allocate with malloc (or a thread's scratch block, below) and wipe every block
  * before freeing it. Call before any Jansson value exists. */
 void harden_json_memory(void);
+/* The same for libcurl (before its first use): what it copies (a notification's address, the
+ * relay's password, a link being checked) is wiped when freed. 0, or -1. */
+int harden_curl_memory(void);
 
 /* A request's many short-lived Jansson values (a queue page's rows: some thirty allocations a row)
  * without a malloc, a wipe and a free each. Between harden_json_scratch_begin and

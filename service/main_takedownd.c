@@ -210,6 +210,10 @@ int main(int argc, char **argv)
         return 1;
     }
     harden_json_memory();
+    if (harden_curl_memory() != 0) {
+        fprintf(stderr, "takedownd: cannot initialise libcurl\n");
+        return 1;
+    }
     Config cfg;
     config_defaults(&cfg);
     int rc = parse_args(&cfg, argc, argv);

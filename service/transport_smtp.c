@@ -16,6 +16,8 @@ typedef struct Smtp {
     NotifyConfig cfg;
     char *password; /* secret memory; NULL when none */
     char domain[256];
+    char url[800]; /* smtp_url with the sender's domain as its path: libcurl's EHLO name, so the
+                    * relay's Received line names no host of ours */
 } Smtp;
 
 static Smtp smtp;
@@ -49,6 +51,23 @@ static void put_b64_lines(Buf *out, const char *text)
     buf_free(&b);
 }
 
+/* A header's text as RFC 2047 encoded words of at most 75 characters each (45 bytes of UTF-8,
+ * never cut inside a character), on folded lines. */
+static void put_encoded_words(Buf *out, const char *text)
+{
+    size_t n = strlen(text);
+    for (size_t i = 0; i < n;) {
+        size_t take = n - i < 45 ? n - i : 45;
+        while (take < n - i && take > 0 && ((unsigned char)text[i + take] & 0xC0) == 0x80)
+            take--; /* not inside a UTF-8 sequence */
+        Buf w = {0};
+        vault_to_b64_mime(text + i, take, &w);
+        buf_printf(out, "%s=?UTF-8?B?%.*s?=", i ? "\r\n " : " ", (int)w.len, (const char *)w.data);
+        buf_free(&w);
+        i += take;
+    }
+}
+
 static void build(const Smtp *s, const OutMessage *m, Buf *out)
 {
     char date[64];
@@ -56,17 +75,12 @@ static void build(const Smtp *s, const OutMessage *m, Buf *out)
     struct tm tm;
     gmtime_r(&t, &tm);
     strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", &tm); /* one width: %d pads */
-    Buf subject = {0};
-    vault_to_b64_mime(m->subject, strlen(m->subject), &subject);
-    buf_printf(
-        out,
-        "Date: %s\r\nFrom: <%s>\r\nTo: <%s>\r\nMessage-ID: <%s@%s>\r\n"
-        "Subject: =?UTF-8?B?%.*s?=\r\nMIME-Version: 1.0\r\n"
-        "Content-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n\r\n",
-        date, s->cfg.smtp_from, m->to, m->msgid, s->domain, (int)subject.len,
-        subject.data ? (const char *)subject.data : "");
+    buf_printf(out, "Date: %s\r\nFrom: <%s>\r\nTo: <%s>\r\nMessage-ID: <%s@%s>\r\nSubject:", date,
+               s->cfg.smtp_from, m->to, m->msgid, s->domain);
+    put_encoded_words(out, m->subject);
+    buf_puts(out, "\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\n"
+                  "Content-Transfer-Encoding: base64\r\n\r\n");
     put_b64_lines(out, m->body);
-    buf_free(&subject);
 }
 
 static const char *error_class(CURLcode rc, long code)
@@ -105,7 +119,7 @@ static int smtp_send(const Transport *t, const OutMessage *m, char *err, size_t 
     build(s, m, &msg);
     Upload up = {&msg, 0};
     struct curl_slist *rcpt = curl_slist_append(NULL, m->to);
-    curl_easy_setopt(h, CURLOPT_URL, s->cfg.smtp_url);
+    curl_easy_setopt(h, CURLOPT_URL, s->url);
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
     curl_easy_setopt(h, CURLOPT_USE_SSL, s->cfg.smtp_starttls ? (long)CURLUSESSL_ALL : 0L);
     if (s->cfg.smtp_ca_file[0])
@@ -121,14 +135,14 @@ static int smtp_send(const Transport *t, const OutMessage *m, char *err, size_t 
     curl_easy_setopt(h, CURLOPT_READDATA, &up);
     curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)msg.len);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT, 60L);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT, 30L);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_PROXY, "");
     curl_easy_setopt(h, CURLOPT_NETRC, (long)CURL_NETRC_IGNORED);
     CURLcode rc = curl_easy_perform(h);
     long code = 0;
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
-    curl_slist_free_all(rcpt); /* libcurl copied nothing: the address is wiped by the caller */
+    curl_slist_free_all(rcpt); /* libcurl's copies are wiped when freed (harden_curl_memory) */
     curl_easy_cleanup(h);
     buf_wipe(&msg);
     buf_free(&msg);
@@ -165,6 +179,14 @@ const Transport *transport_smtp(const NotifyConfig *cfg, char *err, size_t err_s
     smtp.cfg = *cfg;
     const char *at = strrchr(cfg->smtp_from, '@');
     snprintf(smtp.domain, sizeof smtp.domain, "%s", at + 1);
+    const char *host = strstr(cfg->smtp_url, "://") + 3;
+    const char *path = strchr(host, '/');
+    if (path && path[1]) /* the operator named the EHLO domain */
+        snprintf(smtp.url, sizeof smtp.url, "%s", cfg->smtp_url);
+    else
+        snprintf(smtp.url, sizeof smtp.url, "%.*s/%s",
+                 (int)(path ? (size_t)(path - cfg->smtp_url) : strlen(cfg->smtp_url)),
+                 cfg->smtp_url, smtp.domain);
     if (cfg->smtp_password_file[0] &&
         read_password(cfg->smtp_password_file, &smtp.password, err, err_size) != 0)
         return NULL;

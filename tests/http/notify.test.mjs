@@ -12,7 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startServer, initStaff, tempDir, call, I18N, htmlEscape } from './lib.mjs';
-import { startSink, header, messageId, bodyOf, subjectOf } from './smtp_sink.mjs';
+import { startSink, header, messageId, bodyOf, subjectOf, encodedWords } from './smtp_sink.mjs';
 
 let srv, dir, pw, sink, args, cw;
 const cases = {};
@@ -121,6 +121,9 @@ test('news waits for the safe hours, goes to the opted-in only, and says nothing
   for (const m of [a, b]) {
     assert.equal(m.secure, true, 'STARTTLS');
     assert.equal(m.from, 'notify@center.example');
+    assert.equal(m.ehlo, 'center.example', 'the sender\'s domain, not this machine\'s name');
+    for (const w of encodedWords(m)) assert.ok(w[0].length <= 75, `an encoded word of ${w[0].length} characters`);
+    assert.equal(subjectOf(m), '您有一条新消息 / You have a new message');
     assert.match(messageId(m), /^<[0-9a-f]{32}@center\.example>$/);
     assert.match(header(m, 'Date'), /^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} 10:30:\d{2} \+0000$/);
     const text = bodyOf(m) + subjectOf(m);

@@ -13,6 +13,7 @@ export async function startSink({ key, cert } = {}) {
     let buf = '';
     let data = null; // lines of the message being received
     let tx = null;   // { from, to: [] }
+    let ehlo = null; // the name the client gave
     sink.sockets.add(raw);
     raw.on('close', () => sink.sockets.delete(raw));
     raw.on('error', () => {});
@@ -20,7 +21,7 @@ export async function startSink({ key, cert } = {}) {
     const onLine = (line) => {
       if (data) {
         if (line !== '.') return void data.push(line.startsWith('..') ? line.slice(1) : line);
-        const msg = { ...tx, data: data.join('\r\n') + '\r\n', secure };
+        const msg = { ...tx, data: data.join('\r\n') + '\r\n', secure, ehlo };
         data = null;
         tx = null;
         if (sink.hold) {
@@ -33,6 +34,7 @@ export async function startSink({ key, cert } = {}) {
       }
       const verb = line.slice(0, 4).toUpperCase();
       if (verb === 'EHLO') {
+        ehlo = line.slice(5).trim();
         if (key && !secure) say('250-sink.test');
         return say(key && !secure ? '250 STARTTLS' : '250 sink.test');
       }
@@ -101,8 +103,11 @@ export async function startSink({ key, cert } = {}) {
   return sink;
 }
 
-export const header = (m, name) => new RegExp(`^${name}: (.*)$`, 'mi').exec(m.data)?.[1];
+// A header's value, folded lines joined.
+export const header = (m, name) => new RegExp(`^${name}: (.*(?:\r\n[ \t].*)*)$`, 'mi').exec(m.data)?.[1]?.replace(/\r\n[ \t]/g, ' ');
 export const messageId = (m) => header(m, 'Message-ID');
 // The decoded text body (base64 in the message).
 export const bodyOf = (m) => Buffer.from(m.data.split('\r\n\r\n').slice(1).join('').replace(/\s+/g, ''), 'base64').toString('utf8');
-export const subjectOf = (m) => Buffer.from(/=\?UTF-8\?B\?([^?]*)\?=/.exec(header(m, 'Subject'))[1], 'base64').toString('utf8');
+// The subject's encoded words (RFC 2047), decoded and joined.
+export const encodedWords = (m) => [...header(m, 'Subject').matchAll(/=\?UTF-8\?B\?([^?]*)\?=/g)];
+export const subjectOf = (m) => Buffer.concat(encodedWords(m).map((w) => Buffer.from(w[1], 'base64'))).toString('utf8');
