@@ -8,6 +8,7 @@
 #include "casework.h"
 #include "clock.h"
 #include "i18n.h"
+#include "intake.h"
 #include "log.h"
 #include "store.h"
 #include "store_outbox.h"
@@ -44,59 +45,6 @@ int64_t outbox_recover(void)
         log_info("outbox: %lld notification(s) interrupted by a stop will be sent again",
                  (long long)n);
     return n;
-}
-
-/* A time of day at p: 1-2 digits, then ":MM" (ASCII or full-width colon) or 点/时 (Chinese
- * "o'clock", optionally followed by MM分). Returns the minute of the day and moves *end past it,
- * or -1. */
-static int time_at(const char *p, const char **end)
-{
-    int h = 0, n = 0, m = 0;
-    while (*p >= '0' && *p <= '9' && n < 3) {
-        h = h * 10 + (*p++ - '0');
-        n++;
-    }
-    if (n < 1 || n > 2 || h > 24)
-        return -1;
-    if (*p == ':' || strncmp(p, "\xef\xbc\x9a", 3) == 0) {
-        p += *p == ':' ? 1 : 3;
-        if (!(p[0] >= '0' && p[0] <= '5' && p[1] >= '0' && p[1] <= '9'))
-            return -1;
-        m = (p[0] - '0') * 10 + (p[1] - '0');
-        p += 2;
-    } else if (strncmp(p, "\xe7\x82\xb9", 3) == 0 || strncmp(p, "\xe6\x97\xb6", 3) == 0) {
-        p += 3;
-        if (p[0] >= '0' && p[0] <= '5' && p[1] >= '0' && p[1] <= '9' &&
-            strncmp(p + 2, "\xe5\x88\x86", 3) == 0) {
-            m = (p[0] - '0') * 10 + (p[1] - '0');
-            p += 5;
-        }
-    } else
-        return -1;
-    if (h * 60 + m > DAY_MINUTES)
-        return -1;
-    *end = p;
-    return h * 60 + m;
-}
-
-int outbox_safe_hours(const char *text, int *from, int *to)
-{
-    int found[2], n = 0;
-    for (const char *p = text ? text : ""; *p && n < 2;) {
-        int starts = *p >= '0' && *p <= '9' && (p == text || p[-1] < '0' || p[-1] > '9');
-        const char *end = NULL;
-        int t = starts ? time_at(p, &end) : -1;
-        if (t >= 0) {
-            found[n++] = t;
-            p = end;
-        } else
-            p++;
-    }
-    if (n < 2 || found[0] == found[1])
-        return -1;
-    *from = found[0];
-    *to = found[1];
-    return 0;
 }
 
 int64_t outbox_window_wait(int64_t now, int from, int to)
@@ -171,7 +119,7 @@ static int send_news(StoreConn *c, const unsigned char *org_key, const OutboxRow
         atomic_fetch_add(&dropped_total, 1);
     } else {
         int from = default_from, to = default_to;
-        outbox_safe_hours(ct.safe_hours, &from, &to); /* else the center's hours */
+        intake_safe_hours(ct.safe_hours, &from, &to); /* else the center's hours */
         int64_t wait = outbox_window_wait(now, from, to);
         char subject[256], body[1024], err[64] = "";
         news_text(subject, sizeof subject, body, sizeof body);

@@ -23,9 +23,6 @@ int outbox_run(const unsigned char *org_key, int64_t now, int limit);
  * address) and sends those due; needs no key, the digest is workflow metadata. Returns how many
  * were sent. */
 int outbox_run_digests(int64_t now, int limit);
-/* The victim's safe hours as written ("weekdays 9:00 to 17:00", "9点到17点", "21:00-07:00"): the
- * first two times of day in the text, into minutes of the day; -1 when it names fewer. */
-int outbox_safe_hours(const char *text, int *from, int *to);
 /* Seconds from now (local time) until the window [from, to) opens; 0 inside it. A window with
  * from > to runs over midnight. */
 int64_t outbox_window_wait(int64_t now, int from, int to);

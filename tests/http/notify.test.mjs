@@ -95,7 +95,14 @@ test('intake: "tell me of news" needs an e-mail address (422 on a phone), and is
   const phone = await call(srv.base, 'POST', '/api/v1/cases', { json: report({ channel: 'phone', value: '+86 139-0000-1111', notify: true }) });
   assert.equal(phone.status, 422, phone.text);
   assert.equal(phone.body.error.field, 'requester.contact.notify');
-  await file('optin', { channel: 'email', value: 'victim.one@mail.example', notify: true, safe_hours: '工作日 10:00 至 12:00' });
+  for (const hours of ['工作日 10:00 至 12:00', '下午2点到5点', '晚上八点以后', '2:00pm-5:00pm']) {
+    const r = await call(srv.base, 'POST', '/api/v1/cases', { json: report({ channel: 'email', value: 'v@mail.example', notify: true, safe_hours: hours }) });
+    assert.equal(r.status, 422, `${hours}: a machine would guess these hours wrong`);
+    assert.equal(r.body.error.field, 'requester.contact.safe_hours');
+  }
+  const phone2 = await call(srv.base, 'POST', '/api/v1/cases', { json: report({ channel: 'phone', value: '+86 139-0000-2222', safe_hours: '下午2点到5点' }) });
+  assert.equal(phone2.status, 201, 'for a person calling, any words will do');
+  await file('optin', { channel: 'email', value: 'victim.one@mail.example', notify: true, safe_hours: '10:00 至 12:00' });
   await file('other', { channel: 'email', value: 'victim.number.two@mail.example', notify: true, safe_hours: '10:00-12:00' }, 'en', 'A much longer name than the first one');
   await file('silent', { channel: 'email', value: 'silent@mail.example' });
   await file('dnc', { channel: 'email', value: 'dnc@mail.example', notify: true, do_not_contact: true });
@@ -181,10 +188,17 @@ test('the report form: the box under an e-mail address opts in, with the safe ho
     'requester.contact.safe_hours': '11:00 - 11:30', 'requester.contact.notify': 'yes',
     'consent.share_identity_with_platform': 'no', 'consent.preservation': 'none', good_faith: 'on', signature: 'F',
   };
-  const fd = new FormData();
-  for (const [k, v] of Object.entries(fields)) fd.append(k, v);
-  fd.append('screenshots', new Blob([]), '');
-  const r = await call(srv.base, 'POST', '/report', { jar: 'td_csrf=' + g.cookies.td_csrf, multipart: fd });
+  const post = async (over) => {
+    const fd = new FormData();
+    for (const [k, v] of Object.entries({ ...fields, ...over })) fd.append(k, v);
+    fd.append('screenshots', new Blob([]), '');
+    return call(srv.base, 'POST', '/report', { jar: 'td_csrf=' + g.cookies.td_csrf, multipart: fd });
+  };
+  const vague = await post({ 'requester.contact.safe_hours': 'evenings' });
+  assert.equal(vague.status, 422);
+  assert.ok(vague.text.includes(htmlEscape(I18N['zh-CN']['field.safe_hours_format'])), 'the form says how to write them');
+  assert.match(vague.text, /id="f-requester_contact_safe_hours"[^>]*value="evenings"[^>]*aria-invalid="true"/);
+  const r = await post({});
   assert.equal(r.status, 303, r.text);
   await clockTo(10, 0);
   await signIn();

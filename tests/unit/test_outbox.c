@@ -1,6 +1,8 @@
-/* Notifications: the victim's safe hours read from what they wrote, the wait until the window
- * opens (over midnight too), and the notification settings on both sides of their limits. */
+/* Notifications: the victim's safe hours in the one form a machine reads exactly, the wait until
+ * the window opens (over midnight too), and the notification settings on both sides of their
+ * limits. */
 #include "config.h"
+#include "intake.h"
 #include "outbox.h"
 
 #include <setjmp.h>
@@ -26,7 +28,7 @@ static int setup(void **state)
 static void expect_hours(const char *text, int from, int to)
 {
     int a = -2, b = -2;
-    assert_int_equal(outbox_safe_hours(text, &a, &b), 0);
+    assert_int_equal(intake_safe_hours(text, &a, &b), 0);
     assert_int_equal(a, from);
     assert_int_equal(b, to);
 }
@@ -34,32 +36,40 @@ static void expect_hours(const char *text, int from, int to)
 static void test_safe_hours(void **state)
 {
     (void)state;
-    expect_hours("weekdays 9:00 to 17:00", 9 * 60, 17 * 60);
     expect_hours("10:00-12:30", 600, 750);
-    expect_hours("工作日 10:00 至 12:00", 600, 720);
+    expect_hours(" 9:00 to 17:00 ", 540, 1020);
     expect_hours("9点到17点", 540, 1020);
-    expect_hours("晚上 21\xef\xbc\x9a"
+    expect_hours("9点30分至17点", 570, 1020);
+    expect_hours("21\xef\xbc\x9a"
                  "00 到 23\xef\xbc\x9a"
                  "30",
                  1260, 1410); /* full-width colons */
-    expect_hours("21:00-07:00", 1260, 420);
-    expect_hours("0:00-24:00", 0, 1440);
+    expect_hours("10:00 ~ 12:00", 600, 720);
+    expect_hours("10:00\xe2\x80\x93"
+                 "12:00",
+                 600, 720);                 /* an en dash */
+    expect_hours("21:00-07:00", 1260, 420); /* over midnight */
+    expect_hours("0:00-24:00", 0, 1440);    /* the whole day */
     int a, b;
-    const char *none[] = {"",
-                          "evenings",
-                          "晚上八点以后",
-                          "9 to 5",
-                          "10:00",
-                          "10:00-10:00",
-                          "25:00-26:00",
-                          "10:61-11:00",
-                          "123:00-124:00",
-                          NULL};
-    for (int i = 0; none[i]; i++) {
-        assert_int_equal(outbox_safe_hours(none[i], &a, &b), -1);
-    }
-    expect_hours("00:00-24:00", 0, 1440); /* the whole day */
-    assert_int_equal(outbox_safe_hours(NULL, &a, &b), -1);
+    /* What a machine would guess wrong: refused (with notify, 422 at intake). */
+    const char *refused[] = {"weekdays 9:00 to 17:00",
+                             "工作日 10:00 至 12:00",
+                             "下午2点到5点",
+                             "2:00pm-5:00pm",
+                             "晚上八点以后",
+                             "evenings",
+                             "",
+                             "10:00",
+                             "10:00-10:00",
+                             "25:00-26:00",
+                             "10:61-11:00",
+                             "123:00-124:00",
+                             "10:00-12:00 weekdays",
+                             "not 10:00-12:00",
+                             NULL};
+    for (int i = 0; refused[i]; i++)
+        assert_int_equal(intake_safe_hours(refused[i], &a, &b), -1);
+    assert_int_equal(intake_safe_hours(NULL, &a, &b), -1);
 }
 
 static void test_window_wait(void **state)
