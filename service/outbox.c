@@ -15,6 +15,7 @@
 #include "store_staff.h"
 #include "vault.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
@@ -23,11 +24,16 @@
 #define RETRY_FIRST 60       /* seconds before the first retry, doubling */
 #define RETRY_MAX (6 * 3600) /* the longest wait between tries */
 #define KEY_WAIT 300         /* a case the org key does not open (a rotation): look again */
+#define WINDOW_POLL 900      /* outside the safe hours: look again (their start is not stored) */
+#define REFUSALS_MAX 5       /* the relay refused the same message (5xx): the address is refused */
 #define DAY_MINUTES (24 * 60)
 
 static const Transport *transport;
 static int default_from = 9 * 60, default_to = 20 * 60, digest_minute = 8 * 60;
 static atomic_llong sent_total, failed_total, dropped_total;
+/* One sender at a time (the scheduler, or a test's tick): a run may take back what another left
+ * 'sending' only when none is under way. */
+static pthread_mutex_t run_mu = PTHREAD_MUTEX_INITIALIZER;
 
 void outbox_configure(const Transport *t, int hours_from, int hours_to, int digest_at)
 {
@@ -103,7 +109,34 @@ static void collect(void *arg, const OutboxRow *r)
         d->rows[d->n++] = *r;
 }
 
-/* One piece of news, claimed: settled, deferred or sent. 1 when sent. */
+/* A failure of the relay itself (not of one message): the rest of this run waits too. */
+static int relay_down(const char *err)
+{
+    return !strcmp(err, "connect") || !strcmp(err, "timeout") || !strcmp(err, "tls") ||
+           !strcmp(err, "login");
+}
+
+/* A message the relay did not take: again later, or (refused too often) dropped. */
+static void send_failed(StoreConn *c, const OutboxRow *r, const char *err, int64_t now, int news)
+{
+    atomic_fetch_add(&failed_total, 1);
+    if (!strcmp(err, "refused") && r->attempts + 1 >= REFUSALS_MAX) {
+        if (news)
+            store_outbox_forget(c, r->id);
+        else
+            store_outbox_settle(c, r->id, "dropped", err, now);
+        log_info("outbox: a %s the relay refused %d times was dropped",
+                 news ? "notification" : "staff digest", REFUSALS_MAX);
+        return;
+    }
+    int64_t wait = retry_wait(r->attempts + 1);
+    store_outbox_defer(c, r->id, now + wait, err);
+    log_info("outbox: a %s was not taken by the relay (%s); try %d, again in %lld s",
+             news ? "notification" : "staff digest", err, r->attempts + 1, (long long)wait);
+}
+
+/* One piece of news, claimed: forgotten, deferred or sent. 1 when sent, -1 when the relay
+ * itself failed. */
 static int send_news(StoreConn *c, const unsigned char *org_key, const OutboxRow *r, int64_t now)
 {
     CaseContact ct;
@@ -111,31 +144,29 @@ static int send_news(StoreConn *c, const unsigned char *org_key, const OutboxRow
     int sent = 0;
     const char *why = cr == CW_OK ? not_to_contact(&ct) : NULL;
     if (cr == CW_NOT_FOUND)
-        store_outbox_settle(c, r->id, "dropped", "gone", now);
+        store_outbox_forget(c, r->id);
     else if (cr != CW_OK)
         store_outbox_defer(c, r->id, now + KEY_WAIT, "");
     else if (why) {
-        store_outbox_settle(c, r->id, "dropped", why, now);
+        store_outbox_forget(c, r->id);
         atomic_fetch_add(&dropped_total, 1);
     } else {
         int from = default_from, to = default_to;
         intake_safe_hours(ct.safe_hours, &from, &to); /* else the center's hours */
-        int64_t wait = outbox_window_wait(now, from, to);
+        /* The hours again at the moment of sending: a run behind a slow relay takes time. */
+        int64_t wait = outbox_window_wait(clock_now(), from, to);
         char subject[256], body[1024], err[64] = "";
         news_text(subject, sizeof subject, body, sizeof body);
         OutMessage m = {ct.address, r->msgid, subject, body, (long long)now};
         if (wait > 0)
-            store_outbox_defer(c, r->id, now + wait, "");
+            store_outbox_defer(c, r->id, now + (wait < WINDOW_POLL ? wait : WINDOW_POLL), "");
         else if (transport->send(transport, &m, err, sizeof err) == 0) {
-            store_outbox_settle(c, r->id, "sent", NULL, now);
+            store_outbox_forget(c, r->id);
             atomic_fetch_add(&sent_total, 1);
             sent = 1;
         } else {
-            store_outbox_defer(c, r->id, now + retry_wait(r->attempts + 1), err);
-            atomic_fetch_add(&failed_total, 1);
-            log_info("outbox: a notification was not taken by the relay (%s); try %d, again in "
-                     "%lld s",
-                     err, r->attempts + 1, (long long)retry_wait(r->attempts + 1));
+            send_failed(c, r, err, now, 1);
+            sent = relay_down(err) ? -1 : 0;
         }
     }
     if (cr == CW_OK)
@@ -143,18 +174,34 @@ static int send_news(StoreConn *c, const unsigned char *org_key, const OutboxRow
     return sent;
 }
 
+/* Takes back rows a refused settle left 'sending' (no send is under way: run_mu is held). */
+static void take_back(StoreConn *c)
+{
+    int64_t n = 0;
+    if (store_outbox_recover(c, &n) == STORE_OK && n > 0)
+        log_warnx("%lld notification(s) left half-sent (the disk refused their outcome) will be "
+                  "sent again",
+                  (long long)n);
+}
+
 int outbox_run(const unsigned char *org_key, int64_t now, int limit)
 {
     StoreConn *c = store_conn();
-    if (!c || !transport || limit < 1)
+    if (!c || !transport || limit < 1 || pthread_mutex_trylock(&run_mu) != 0)
         return 0;
+    take_back(c);
     Due due = {.n = 0};
-    if (store_outbox_due(c, "victim.news", now, limit > 64 ? 64 : limit, collect, &due) != STORE_OK)
-        return 0;
     int sent = 0;
-    for (int i = 0; i < due.n; i++)
-        if (store_outbox_claim(c, due.rows[i].id) == STORE_OK)
-            sent += send_news(c, org_key, &due.rows[i], now);
+    if (store_outbox_due(c, "victim.news", now, limit > 64 ? 64 : limit, collect, &due) == STORE_OK)
+        for (int i = 0; i < due.n; i++) {
+            if (store_outbox_claim(c, due.rows[i].id) != STORE_OK)
+                continue;
+            int r = send_news(c, org_key, &due.rows[i], now);
+            if (r < 0)
+                break; /* the relay is down: the others stay pending, untried */
+            sent += r;
+        }
+    pthread_mutex_unlock(&run_mu);
     return sent;
 }
 
@@ -223,7 +270,9 @@ static int send_digest(StoreConn *c, const OutboxRow *r, int64_t now)
         return 0;
     }
     int sent = 0;
-    if (!to[0])
+    if (strcmp(r->day, day) != 0) /* a day that has passed: its counts would be today's */
+        store_outbox_settle(c, r->id, "dropped", "stale", now);
+    else if (!to[0])
         store_outbox_settle(c, r->id, "dropped", "no_address", now);
     else if (!d.lines)
         store_outbox_settle(c, r->id, "dropped", "empty", now);
@@ -240,10 +289,8 @@ static int send_digest(StoreConn *c, const OutboxRow *r, int64_t now)
             atomic_fetch_add(&sent_total, 1);
             sent = 1;
         } else {
-            store_outbox_defer(c, r->id, now + retry_wait(r->attempts + 1), err);
-            atomic_fetch_add(&failed_total, 1);
-            log_info("outbox: a staff digest was not taken by the relay (%s); try %d", err,
-                     r->attempts + 1);
+            send_failed(c, r, err, now, 0);
+            sent = relay_down(err) ? -1 : 0;
         }
     }
     buf_free(&d.body);
@@ -253,21 +300,29 @@ static int send_digest(StoreConn *c, const OutboxRow *r, int64_t now)
 int outbox_run_digests(int64_t now, int limit)
 {
     StoreConn *c = store_conn();
-    if (!c || !transport || limit < 1)
+    if (!c || !transport || limit < 1 || pthread_mutex_trylock(&run_mu) != 0)
         return 0;
+    take_back(c);
     OutboxRow today = {.created_at = now};
     int minute;
     local_day(now, today.day, &minute);
-    if (minute >= digest_minute)
+    if (minute >= digest_minute) {
         store_digest_recipients(c, queue_digest, &today);
+        store_outbox_purge_digests(c, today.day);
+    }
     Due due = {.n = 0};
-    if (store_outbox_due(c, "staff.digest", now, limit > 64 ? 64 : limit, collect, &due) !=
-        STORE_OK)
-        return 0;
     int sent = 0;
-    for (int i = 0; i < due.n; i++)
-        if (store_outbox_claim(c, due.rows[i].id) == STORE_OK)
-            sent += send_digest(c, &due.rows[i], now);
+    if (store_outbox_due(c, "staff.digest", now, limit > 64 ? 64 : limit, collect, &due) ==
+        STORE_OK)
+        for (int i = 0; i < due.n; i++) {
+            if (store_outbox_claim(c, due.rows[i].id) != STORE_OK)
+                continue;
+            int r = send_digest(c, &due.rows[i], now);
+            if (r < 0)
+                break;
+            sent += r;
+        }
+    pthread_mutex_unlock(&run_mu);
     return sent;
 }
 

@@ -76,6 +76,21 @@ StoreStatus store_outbox_settle(StoreConn *c, int64_t id, const char *state, con
     return store_exec_one(c, st, __func__);
 }
 
+StoreStatus store_outbox_forget(StoreConn *c, int64_t id)
+{
+    sqlite3_stmt *st = store_stmt(c, "DELETE FROM outbox WHERE id = :id");
+    store_bind_int64_n(st, ":id", id);
+    return store_exec_one(c, st, __func__);
+}
+
+StoreStatus store_outbox_purge_digests(StoreConn *c, const char *day)
+{
+    sqlite3_stmt *st = store_stmt(c, "DELETE FROM outbox WHERE kind = 'staff.digest' AND "
+                                     "day < :day AND state IN ('sent', 'dropped')");
+    store_bind_text_n(st, ":day", day);
+    return store_exec_stmt(c, st, __func__);
+}
+
 StoreStatus store_outbox_defer(StoreConn *c, int64_t id, int64_t next_at, const char *error)
 {
     int failed = error && *error;

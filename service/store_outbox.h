@@ -38,11 +38,16 @@ StoreStatus store_outbox_claim(StoreConn *c, int64_t id);
 /* sending -> sent or dropped (why: a short reason, never content). */
 StoreStatus store_outbox_settle(StoreConn *c, int64_t id, const char *state, const char *why,
                                 int64_t now);
+/* A victim's news, sent or not to be sent, leaves no trace: the row goes (what it would keep,
+ * why it was not sent or when, says something of the victim's choices). */
+StoreStatus store_outbox_forget(StoreConn *c, int64_t id);
+/* Digests of days before day go (their rows only stop a day's digest going twice). */
+StoreStatus store_outbox_purge_digests(StoreConn *c, const char *day);
 /* Back to pending until next_at (a failed attempt's error class, or "" when it waits for the
  * victim's safe hours, which is no failure: the attempt is given back). */
 StoreStatus store_outbox_defer(StoreConn *c, int64_t id, int64_t next_at, const char *error);
-/* At start: rows left 'sending' by a crash go back to pending, to be sent again. Returns how
- * many in *n. */
+/* Rows left 'sending' (by a crash, or a settle the disk refused) go back to pending, to be sent
+ * again; only while no send is under way. Returns how many in *n. */
 StoreStatus store_outbox_recover(StoreConn *c, int64_t *n);
 StoreStatus store_outbox_counts(StoreConn *c, int64_t now, OutboxCounts *out);
 

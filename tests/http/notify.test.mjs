@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startServer, initStaff, tempDir, call, I18N, htmlEscape } from './lib.mjs';
+import { startServer, initStaff, tempDir, call, I18N, htmlEscape, dataFiles } from './lib.mjs';
 import { startSink, header, messageId, bodyOf, subjectOf, encodedWords } from './smtp_sink.mjs';
 
 let srv, dir, pw, sink, args, cw;
@@ -149,6 +149,46 @@ test('news waits for the safe hours, goes to the opted-in only, and says nothing
   await tick();
   assert.equal(sink.messages.length, 2, 'sent once');
   assert.equal(await metric('takedown_outbox_depth'), 0);
+});
+
+test('nothing of a victim\'s choices stays behind in the outbox: sent and dropped news leave no row and no reason on disk', async () => {
+  const files = dataFiles(dir).filter(({ p }) => /takedown\.db/.test(p));
+  assert.ok(files.length >= 1);
+  for (const { p, bytes } of files)
+    for (const word of ['do_not_contact', 'not_opted_in', 'no_address'])
+      assert.equal(bytes.indexOf(Buffer.from(word)), -1, `${path.basename(p)} holds "${word}"`);
+  assert.equal(await metric('takedown_outbox_depth'), 0);
+});
+
+test('a relay that is down stops the run at the first failure; a relay that refuses an address 5 times has it dropped', async () => {
+  await clockTo(10, 0);
+  await signIn();
+  for (const name of ['optin', 'other']) await writeTo(cases[name].id);
+  await sink.close();
+  const failures = await metric('takedown_outbox_failures_total');
+  await tick();
+  assert.equal(await metric('takedown_outbox_failures_total'), failures + 1, 'one try, not one per message');
+  assert.match(srv.log(), /outbox: a notification was not taken by the relay \(connect\)/);
+  await sink.reopen();
+  await shift(61);
+  await signIn();
+  const before = sink.messages.length;
+  await tick();
+  assert.equal(sink.messages.length, before + 2, 'both, once the relay is back');
+
+  await writeTo(cases.optin.id);
+  sink.refuse = 5;
+  sink.refuseCode = 550;
+  for (const wait of [0, 61, 121, 241, 481]) {
+    await shift(wait);
+    await signIn();
+    await tick();
+  }
+  assert.equal(sink.refuse, 0, 'five tries');
+  assert.match(srv.log(), /outbox: a notification the relay refused 5 times was dropped/);
+  assert.equal(await metric('takedown_outbox_depth'), 0);
+  sink.refuseCode = 451;
+  assert.equal(sink.messages.length, before + 2);
 });
 
 test('a refusal by the relay is tried again after a wait, and sent once', async () => {

@@ -6,7 +6,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 
 export async function startSink({ key, cert } = {}) {
-  const sink = { messages: [], held: [], refuse: 0, hold: false, sockets: new Set() };
+  const sink = { messages: [], held: [], refuse: 0, refuseCode: 451, hold: false, sockets: new Set() };
   const server = net.createServer((raw) => {
     let sock = raw;
     let secure = false;
@@ -53,7 +53,7 @@ export async function startSink({ key, cert } = {}) {
         if (key && !secure) return say('530 5.7.0 must issue STARTTLS first');
         if (sink.refuse > 0) {
           sink.refuse--;
-          return say('451 4.3.0 try again later');
+          return say(sink.refuseCode === 550 ? '550 5.1.1 mailbox unavailable' : '451 4.3.0 try again later');
         }
         tx = { from: /<([^>]*)>/.exec(line)?.[1], to: [] };
         return say('250 2.1.0 ok');
@@ -98,6 +98,8 @@ export async function startSink({ key, cert } = {}) {
       for (const s of sink.sockets) s.destroy();
       server.close(resolve);
     });
+  // Listening again on the same port after close (a relay that was down comes back).
+  sink.reopen = () => new Promise((resolve) => server.listen(sink.port, '127.0.0.1', resolve));
   // The messages for one Message-ID.
   sink.byId = (id) => sink.messages.filter((m) => messageId(m) === id);
   return sink;
