@@ -305,6 +305,8 @@ int casework_run_unattended_checks(const unsigned char *checker_sk, int64_t now,
                            next_check_after(&t, rep.result, d->monitor_since, now)};
             if (store_tx(check_tx, &a) == STORE_OK)
                 ran++;
+            else /* never spin on one copy: an hour, as the attended checks */
+                store_target_set_check(c, d->due.target_id, now + 3600, 0);
         }
         json_decref(v);
         buf_wipe(&d->seal);
@@ -331,6 +333,8 @@ int casework_checker_backfill(const unsigned char *org_sk, int limit)
     StoreConn *c = store_conn();
     unsigned char checker_pk[VAULT_KEY_BYTES];
     UnsealedList todo = {.n = 0};
+    if (c)
+        store_checker_seals_unneeded_clear(c); /* a link is under the key only while needed */
     if (!c || limit < 1 || store_org_checker_key(c, checker_pk) != STORE_OK ||
         store_targets_unsealed_for_checker(c, limit > 64 ? 64 : limit, collect_unsealed, &todo) !=
             STORE_OK)
@@ -350,7 +354,7 @@ int casework_checker_backfill(const unsigned char *org_sk, int limit)
             Buf seal = {0};
             if (url) {
                 checker_seal(checker_pk, t.id, url, &seal);
-                if (store_target_set_checker_seal(c, t.id, &seal) == STORE_OK)
+                if (store_target_set_checker_seal(c, t.id, &seal, checker_pk) == STORE_OK)
                     n++;
             }
             buf_free(&seal);

@@ -576,6 +576,8 @@ int ctl_checker(int argc, char **argv)
                                enable ? "org.checker_key_on" : "org.checker_key_off", "", "");
             for (int n; enable && (n = casework_checker_backfill(org_sk, 64)) > 0;)
                 sealed += n;
+            if (disable) /* the seals out of the database log too, as at every erasure */
+                retention_clear_log();
         }
         store_close();
     }

@@ -368,18 +368,32 @@ StoreStatus store_targets_unsealed_for_checker(StoreConn *c, int limit,
 {
     sqlite3_stmt *st = store_stmt(
         c, "SELECT id, case_id, state FROM targets WHERE checker_seal IS NULL AND kind != "
-           "'offline' AND state IN " OPEN_STATES " ORDER BY id LIMIT :limit");
+           "'offline' AND next_check_at IS NOT NULL AND state IN " OPEN_STATES
+           " ORDER BY id LIMIT :limit");
     store_bind_int64_n(st, ":limit", limit);
     CheckDueEach e = {cb, arg};
     return store_each(c, st, check_each, &e, __func__);
 }
 
-StoreStatus store_target_set_checker_seal(StoreConn *c, int64_t id, const Buf *seal)
+StoreStatus store_target_set_checker_seal(StoreConn *c, int64_t id, const Buf *seal,
+                                          const unsigned char pk[VAULT_KEY_BYTES])
 {
-    sqlite3_stmt *st = store_stmt(c, "UPDATE targets SET checker_seal = :seal WHERE id = :id");
+    /* Only under the key still enabled: a checker disable or enable in between wins. */
+    sqlite3_stmt *st = store_stmt(
+        c, "UPDATE targets SET checker_seal = :seal WHERE id = :id AND checker_seal IS NULL AND "
+           "(SELECT checker_public_key FROM org WHERE id = 1) = :pk");
     store_bind_int64_n(st, ":id", id);
     store_bind_buf_n(st, ":seal", seal);
+    store_bind_blob_n(st, ":pk", pk, VAULT_KEY_BYTES);
     return store_exec_one(c, st, __func__);
+}
+
+StoreStatus store_checker_seals_unneeded_clear(StoreConn *c)
+{
+    sqlite3_stmt *st =
+        store_stmt(c, "UPDATE targets SET checker_seal = NULL WHERE checker_seal "
+                      "IS NOT NULL AND (next_check_at IS NULL OR state NOT IN " OPEN_STATES ")");
+    return store_exec_stmt(c, st, __func__);
 }
 
 StoreStatus store_checker_seals_clear(StoreConn *c)

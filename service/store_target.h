@@ -5,6 +5,7 @@
 
 #include "buf.h"
 #include "store.h"
+#include "vault.h"
 
 #include <stdint.h>
 
@@ -128,10 +129,15 @@ typedef struct CheckSealed {
 /* Due checks of copies whose link the checker key opens, oldest first. */
 StoreStatus store_checks_due_sealed(StoreConn *c, int64_t now, int limit,
                                     void (*cb)(void *arg, const CheckSealed *d), void *arg);
-/* Open online copies whose link is not yet sealed to the checker key (case and target id). */
+/* Open online copies with a check to come whose link is not yet sealed to the checker key (case
+ * and target id): a link is sealed only while a check may need it. */
 StoreStatus store_targets_unsealed_for_checker(StoreConn *c, int limit,
                                                void (*cb)(void *arg, const CheckDue *d), void *arg);
-StoreStatus store_target_set_checker_seal(StoreConn *c, int64_t id, const Buf *seal);
+/* Sets a copy's seal, only while pk is still the enabled checker key and none is set. */
+StoreStatus store_target_set_checker_seal(StoreConn *c, int64_t id, const Buf *seal,
+                                          const unsigned char pk[VAULT_KEY_BYTES]);
+/* The seals of copies no check will need (none scheduled, or closed) go. */
+StoreStatus store_checker_seals_unneeded_clear(StoreConn *c);
 /* Every copy's checker seal gone (unattended checks turned off). */
 StoreStatus store_checker_seals_clear(StoreConn *c);
 

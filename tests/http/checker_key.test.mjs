@@ -10,9 +10,16 @@ import http from 'node:http';
 import path from 'node:path';
 import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
 import { startServer, initStaff, tempDir, call, ctl, dataFiles } from './lib.mjs';
 
 const HOUR = 3600;
+// A read of the database beside the running service (WAL: readers do not block it).
+const sql = (q) => {
+  const r = spawnSync('sqlite3', ['-readonly', path.join(dir, 'takedown.db'), q], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout.trim();
+};
 let srv, dir, pw, keys, keyFile, fake, cw;
 const hits = new Map();
 
@@ -47,7 +54,7 @@ async function start(extra = []) {
 
 // A report with one online copy at p, filed and moved to "removed" by cw1: its verification is
 // due an hour later. Returns {caseId, tid, receipt}.
-async function removedCopy(p) {
+async function removedCopy(p, { stopAt = 'removed' } = {}) { // stopAt: 'ready' or 'removed'
   const rep = {
     language: 'zh-CN',
     requester: { role: 'self', name: '王小明', contact: { channel: 'none' } },
@@ -63,9 +70,11 @@ async function removedCopy(p) {
   assert.equal(r.status, 201, r.text);
   const tid = (await as('GET', `/api/v1/staff/cases/${r.body.case}`)).body.targets[0].id;
   for (const to of ['in_review', 'ready']) assert.equal((await as('POST', `/api/v1/staff/targets/${tid}/transition`, { to })).status, 200);
-  const sent = await as('POST', `/api/v1/staff/targets/${tid}/transition`, { to: 'notice_sent', reason: 'r', ticket: 'T-1', channel: 'web' });
-  assert.equal(sent.status, 200, sent.text);
-  assert.equal((await as('POST', `/api/v1/staff/targets/${tid}/transition`, { to: 'removed' })).status, 200);
+  if (stopAt !== 'ready') {
+    const sent = await as('POST', `/api/v1/staff/targets/${tid}/transition`, { to: 'notice_sent', reason: 'r', ticket: 'T-1', channel: 'web' });
+    assert.equal(sent.status, 200, sent.text);
+    assert.equal((await as('POST', `/api/v1/staff/targets/${tid}/transition`, { to: 'removed' })).status, 200);
+  }
   return { caseId: r.body.case, tid, receipt: r.body.receipt };
 }
 
@@ -125,9 +134,14 @@ test('with the key, a verification due at night runs without staff; its finding 
   await start(['--checker-key-file', keyFile]);
   assert.match(srv.log(), /checker key loaded: link checks run while no staff are signed in/);
   await signIn();
-  const c = await removedCopy('/gone-night');
+  const c = await removedCopy('/gone-night', { stopAt: 'ready' });
+  await tick();
+  assert.equal(sql(`SELECT checker_seal IS NULL FROM targets WHERE id = ${c.tid}`), '1', 'no check to come: the link is not under the checker key');
+  assert.equal((await as('POST', `/api/v1/staff/targets/${c.tid}/transition`, { to: 'notice_sent', reason: 'r', ticket: 'T-1', channel: 'web' })).status, 200);
+  assert.equal((await as('POST', `/api/v1/staff/targets/${c.tid}/transition`, { to: 'removed' })).status, 200);
   assert.equal(await victimState(c.receipt), 'removed');
-  await tick(); // staff at work: the link is sealed to the checker key now
+  await tick(); // staff at work, a check to come: the link is sealed to the checker key now
+  assert.equal(sql(`SELECT checker_seal IS NULL FROM targets WHERE id = ${c.tid}`), '0');
   assert.equal(hits.get('/gone-night') || 0, 0, 'not due yet');
 
   await shift(2 * HOUR); // the staff idle time has passed: no org key in memory
@@ -206,10 +220,13 @@ test('without the key, or with another, the check waits for staff as before', as
   assert.equal(hits.get('/gone-nokey'), 1);
 });
 
-test('takedownctl checker disable: the seals go, and a key given later opens nothing', async () => {
+test('takedownctl checker disable: the seals go, from the database log too, and a key given later opens nothing', async () => {
+  const seal = Buffer.from(sql('SELECT hex(checker_seal) FROM targets WHERE checker_seal IS NOT NULL LIMIT 1'), 'hex');
+  assert.ok(seal.length > 32, 'a link under the checker key before');
   await srv.stop();
   const off = ctl(['checker', 'disable', '--data-dir', dir, '--as', 'admin'], [pw.admin]);
   assert.equal(off.status, 0, off.stderr);
+  for (const { p, bytes } of dataFiles(dir)) assert.equal(bytes.indexOf(seal), -1, `${path.basename(p)} still holds a seal`);
   await start(['--checker-key-file', keyFile]);
   assert.match(srv.log(), /a checker key was given but none is enabled/);
   await signIn();
