@@ -826,7 +826,16 @@ StaffResult staff_set_digest(const Session *admin, const char *login, const char
     StoreConn *c = store_conn();
     if (!c)
         return STAFF_ERROR;
-    StaffResult r = from_store(store_staff_set_digest(c, login, email && *email ? email : NULL));
+    /* Only those who hold cases get a digest of them: not auditors, not disabled accounts. */
+    StaffRow row = {0};
+    StaffResult r = from_store(store_staff_by_login(c, login, &row));
+    if (r == STAFF_OK && row.disabled)
+        r = STAFF_DISABLED;
+    else if (r == STAFF_OK && strcmp(row.role, "auditor") == 0)
+        r = STAFF_BAD_ROLE;
+    staff_row_free(&row);
+    if (r == STAFF_OK)
+        r = from_store(store_staff_set_digest(c, login, email && *email ? email : NULL));
     if (r == STAFF_OK) {
         char actor[80];
         snprintf(actor, sizeof actor, "staff:%s", admin->login);

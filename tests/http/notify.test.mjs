@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startServer, initStaff, tempDir, call, I18N, htmlEscape, dataFiles } from './lib.mjs';
+import { startServer, initStaff, tempDir, call, ctl, I18N, htmlEscape, dataFiles } from './lib.mjs';
 import { startSink, header, messageId, bodyOf, subjectOf, encodedWords } from './smtp_sink.mjs';
 
 let srv, dir, pw, sink, args, cw;
@@ -73,7 +73,7 @@ async function start() {
 }
 
 before(async () => {
-  ({ dir, pw } = initStaff('takedown-notify-', [['cw1', 'caseworker']]));
+  ({ dir, pw } = initStaff('takedown-notify-', [['cw1', 'caseworker'], ['aud1', 'auditor'], ['gone1', 'caseworker']]));
   const keys = tempDir('takedown-notify-tls-');
   const key = path.join(keys, 'key.pem');
   const cert = path.join(keys, 'cert.pem');
@@ -321,6 +321,10 @@ test('the daily digest: set by an admin (API and page, refused for a non-address
   assert.equal((await put('cw1', { email: 'x@y.example\r\nBcc: z@w.example' })).status, 422);
   assert.equal((await put('cw1', { email: 7 })).status, 422);
   assert.equal((await put('nobody', { email: 'n@center.example' })).status, 404);
+  assert.equal((await put('aud1', { email: 'aud1@center.example' })).status, 422, 'an auditor holds no cases');
+  const off = ctl(['user', 'disable', '--data-dir', dir, '--as', 'admin', 'gone1'], [pw.admin]);
+  assert.equal(off.status, 0, off.stderr);
+  assert.equal((await put('gone1', { email: 'gone1@center.example' })).status, 409, 'a disabled account gets nothing');
   await signIn();
   assert.equal((await put('cw1', { email: 'cw1@center.example' }, cw)).status, 403, 'admins only');
   assert.equal((await put('cw1', { email: 'cw1@center.example' })).status, 200);
