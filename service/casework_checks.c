@@ -82,8 +82,8 @@ typedef struct CheckArgs {
     const char *case_id;
     int64_t target_id, now;
     const char *state;
-    const unsigned char *key;    /* the case key; NULL for an unattended check, then: */
-    const unsigned char *org_pk; /* the finding is sealed to the org until staff are back */
+    const unsigned char *key; /* the case key; NULL for an unattended check, whose finding is
+                               * sealed to the org until staff are back */
     CheckReport rep;
     int64_t next;
 } CheckArgs;
@@ -111,11 +111,17 @@ static StoreStatus check_tx(StoreConn *c, void *arg)
                            NULL, NULL, d);
     else if ((st = store_event_insert(c, a->case_id, a->target_id, a->now, "system:checker",
                                       "check", NULL, NULL, NULL)) == STORE_OK) {
+        /* The org key as it is inside this transaction: a rotation committed since the batch
+         * began has its new key here (and reseals what came before it). */
         int64_t event = store_last_insert_id(c);
+        OrgRow org = {0};
         Buf body = {0};
-        sealed_org_json(a->org_pk, "night_checks", "body", event, d, &body);
-        st = store_night_check_insert(c, event, a->case_id, &body);
+        if ((st = store_org_get(c, &org)) == STORE_OK) {
+            sealed_org_json(org.public_key, "night_checks", "body", event, d, &body);
+            st = store_night_check_insert(c, event, a->case_id, &body);
+        }
         buf_free(&body);
+        org_row_free(&org);
     }
     json_decref(d);
     if (st != STORE_OK)
@@ -164,8 +170,13 @@ static CaseworkResult check_one(StoreConn *c, const unsigned char *key, const Ta
         return CW_INVALID;
     }
     CheckReport rep = checker_check(url);
-    CheckArgs a = {t->case_id, t->id, now, t->state,
-                   key,        NULL,  rep, next_check_after(t, rep.result, t->monitor_since, now)};
+    CheckArgs a = {t->case_id,
+                   t->id,
+                   now,
+                   t->state,
+                   key,
+                   rep,
+                   next_check_after(t, rep.result, t->monitor_since, now)};
     CaseworkResult r = cw_from_store(store_tx(check_tx, &a));
     if (r == CW_OK && rep.result == CHECK_UP && !strcmp(t->state, STATE_MONITORING)) {
         CwChild ca = {"system:checker", key, t->case_id, t->id, now, 0, body};
@@ -272,13 +283,13 @@ int casework_run_unattended_checks(const unsigned char *checker_sk, int64_t now,
 {
     StoreConn *c = store_conn();
     unsigned char checker_pk[VAULT_KEY_BYTES];
-    OrgRow org = {0};
     SealedList due = {.n = 0};
     if (!c || limit < 1 || store_org_checker_key(c, checker_pk) != STORE_OK ||
-        !vault_keypair_matches(checker_pk, checker_sk) || store_org_get(c, &org) != STORE_OK ||
+        !vault_keypair_matches(checker_pk, checker_sk) ||
         store_checks_due_sealed(c, now, limit > 64 ? 64 : limit, collect_sealed, &due) !=
             STORE_OK) {
-        org_row_free(&org);
+        for (int i = 0; i < due.n; i++)
+            buf_free(&due.list[i].seal);
         return 0;
     }
     int ran = 0;
@@ -300,7 +311,6 @@ int casework_run_unattended_checks(const unsigned char *checker_sk, int64_t now,
                            now,
                            d->due.state,
                            NULL,
-                           org.public_key,
                            rep,
                            next_check_after(&t, rep.result, d->monitor_since, now)};
             if (store_tx(check_tx, &a) == STORE_OK)
@@ -312,7 +322,6 @@ int casework_run_unattended_checks(const unsigned char *checker_sk, int64_t now,
         buf_wipe(&d->seal);
         buf_free(&d->seal);
     }
-    org_row_free(&org);
     return ran;
 }
 

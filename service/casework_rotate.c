@@ -163,6 +163,8 @@ StoreStatus casework_rotate_tx(StoreConn *c, CwRotation *r)
         st = reseal_org_fields(c, DESK_ORG_ANSWERS, r);
     if (st == STORE_OK)
         st = reseal_org_fields(c, DESK_ORG_REUPLOADS, r);
+    if (st == STORE_OK) /* findings of unattended checks that came in since the drain before */
+        st = reseal_org_fields(c, DESK_ORG_NIGHT_CHECKS, r);
     free(ids.id);
     vault_secret_free(old_dk);
     vault_secret_free(new_dk);

@@ -316,19 +316,24 @@ static int org_field_row(sqlite3_stmt *st, void *arg)
 StoreStatus store_desk_org_fields(StoreConn *c, DeskOrgTable t,
                                   void (*cb)(void *arg, int64_t id, const Buf *body), void *arg)
 {
-    sqlite3_stmt *st =
-        store_stmt(c, t == DESK_ORG_ANSWERS ? "SELECT id, body FROM desk_answers ORDER BY id"
-                                            : "SELECT id, body FROM desk_reuploads ORDER BY id");
+    static const char *const sql[] = {
+        [DESK_ORG_ANSWERS] = "SELECT id, body FROM desk_answers ORDER BY id",
+        [DESK_ORG_REUPLOADS] = "SELECT id, body FROM desk_reuploads ORDER BY id",
+        [DESK_ORG_NIGHT_CHECKS] = "SELECT id, body FROM night_checks ORDER BY id",
+    };
+    sqlite3_stmt *st = store_stmt(c, sql[t]);
     OrgFieldEach e = {cb, arg};
     return store_each(c, st, org_field_row, &e, __func__);
 }
 
 StoreStatus store_desk_org_field_set(StoreConn *c, DeskOrgTable t, int64_t id, const Buf *body)
 {
-    sqlite3_stmt *st =
-        store_stmt(c, t == DESK_ORG_ANSWERS ? "UPDATE desk_answers SET body = :body WHERE id = :id"
-                                            : "UPDATE desk_reuploads SET body = :body WHERE id = "
-                                              ":id");
+    static const char *const sql[] = {
+        [DESK_ORG_ANSWERS] = "UPDATE desk_answers SET body = :body WHERE id = :id",
+        [DESK_ORG_REUPLOADS] = "UPDATE desk_reuploads SET body = :body WHERE id = :id",
+        [DESK_ORG_NIGHT_CHECKS] = "UPDATE night_checks SET body = :body WHERE id = :id",
+    };
+    sqlite3_stmt *st = store_stmt(c, sql[t]);
     store_bind_int64_n(st, ":id", id);
     store_bind_buf_n(st, ":body", body);
     return store_exec_one(c, st, __func__);

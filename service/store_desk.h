@@ -104,9 +104,14 @@ StoreStatus store_desk_reuploads_pending(StoreConn *c, int64_t id, int limit,
 /* Applied: child is the new copy, or 0 when it could not be (its case was withdrawn or erased). */
 StoreStatus store_desk_reupload_applied(StoreConn *c, int64_t id, int64_t child, int64_t now);
 
-/* The two places fields sealed to the org live, for an org rotation: each field's table, row and
+/* The places fields sealed to the org live, for an org rotation: each field's table, row and
  * sealed body (cb's row valid during the call), then a replacement by id. */
-typedef enum DeskOrgTable { DESK_ORG_ANSWERS, DESK_ORG_REUPLOADS } DeskOrgTable;
+typedef enum DeskOrgTable {
+    DESK_ORG_ANSWERS,
+    DESK_ORG_REUPLOADS,
+    DESK_ORG_NIGHT_CHECKS /* not a desk's: unattended checks' findings (store_log.h), the same kind
+                           */
+} DeskOrgTable;
 StoreStatus store_desk_org_fields(StoreConn *c, DeskOrgTable t,
                                   void (*cb)(void *arg, int64_t id, const Buf *body), void *arg);
 StoreStatus store_desk_org_field_set(StoreConn *c, DeskOrgTable t, int64_t id, const Buf *body);
