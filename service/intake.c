@@ -417,7 +417,8 @@ json_t *intake_validate(json_t *in, int64_t now, IntakeErrors *errs)
     take_bool(contact, "may_leave_message", "requester.contact.may_leave_message", oc, errs);
     take_bool(contact, "do_not_contact", "requester.contact.do_not_contact", oc, errs);
     /* "Tell me when there is news": a content-free e-mail (outbox.c), so only with an address. */
-    take_bool(contact, "notify", "requester.contact.notify", oc, errs);
+    if (!take_bool(contact, "notify", "requester.contact.notify", oc, errs))
+        json_object_del(oc, "notify"); /* kept only when asked: the contact's shape is as before */
     if (json_is_true(json_object_get(oc, "notify")) && (!ch || strcmp(ch, "email") != 0))
         add_error(errs, "requester.contact.notify", "notify_needs_email");
     /* The e-mail goes only inside these hours, read by a machine: a form it reads exactly, or
