@@ -2,7 +2,8 @@
  * languages ("there is news, open the site and enter your receipt"): nothing in it names the
  * case, the victim, the platform or what happened, and its size never changes. It goes only
  * inside the victim's safe hours (or the center's default hours), never after "do not contact" or
- * a withdrawal, and is tried again with a doubling wait until the relay takes it. */
+ * a withdrawal, and is tried again with a doubling wait until the relay takes it (or has refused
+ * it five times); once sent or dropped its row goes. Staff digests go the same way. */
 #include "outbox.h"
 
 #include "casework.h"
