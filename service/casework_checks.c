@@ -342,11 +342,11 @@ int casework_checker_backfill(const unsigned char *org_sk, int limit)
     StoreConn *c = store_conn();
     unsigned char checker_pk[VAULT_KEY_BYTES];
     UnsealedList todo = {.n = 0};
-    if (c)
-        store_checker_seals_unneeded_clear(c); /* a link is under the key only while needed */
-    if (!c || limit < 1 || store_org_checker_key(c, checker_pk) != STORE_OK ||
-        store_targets_unsealed_for_checker(c, limit > 64 ? 64 : limit, collect_unsealed, &todo) !=
-            STORE_OK)
+    if (!c || limit < 1 || store_org_checker_key(c, checker_pk) != STORE_OK)
+        return 0; /* no checker key: nothing is sealed (checker disable cleared every seal) */
+    store_checker_seals_unneeded_clear(c); /* a link is under the key only while needed */
+    if (store_targets_unsealed_for_checker(c, limit > 64 ? 64 : limit, collect_unsealed, &todo) !=
+        STORE_OK)
         return 0;
     Session sys = {.kind = "staff", .role = "caseworker", .key = (unsigned char *)org_sk};
     unsigned char *key = vault_secret_alloc(VAULT_KEY_BYTES);

@@ -368,8 +368,8 @@ StoreStatus store_targets_unsealed_for_checker(StoreConn *c, int limit,
 {
     sqlite3_stmt *st = store_stmt(
         c, "SELECT id, case_id, state FROM targets WHERE checker_seal IS NULL AND kind != "
-           "'offline' AND next_check_at IS NOT NULL AND state IN " OPEN_STATES
-           " ORDER BY id LIMIT :limit");
+           "'offline' AND next_check_at IS NOT NULL AND +state IN " OPEN_STATES
+           " ORDER BY id LIMIT :limit"); /* +state: the partial index, not the state one */
     store_bind_int64_n(st, ":limit", limit);
     CheckDueEach e = {cb, arg};
     return store_each(c, st, check_each, &e, __func__);
