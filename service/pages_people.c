@@ -59,6 +59,17 @@ static int people_page(Request *req, int status, json_t *form, const ResultReply
         json_decref(form);
         return http_reply_error(req, 500, "internal", "error.internal", NULL);
     }
+    /* A digest address refused: the person's field shows what was typed, marked. */
+    const char *typed_for = form ? json_string_value(json_object_get(form, "digest_who")) : NULL;
+    size_t at;
+    json_t *person;
+    json_array_foreach(json_object_get(ctx, "people"), at, person)
+    {
+        if (typed_for && !strcmp(json_string_value(json_object_get(person, "who")), typed_for)) {
+            json_object_set(person, "digest", json_object_get(form, "digest_typed"));
+            json_object_set_new(person, "digest_invalid", json_true());
+        }
+    }
     json_t *roles = json_array();
     const char *chosen = form ? json_string_value(json_object_get(form, "role")) : NULL;
     for (size_t i = 0; ROLES[i]; i++) {
@@ -299,7 +310,9 @@ int page_staff_person_digest_post(Request *req)
     StaffResult r = staff_set_digest(req->session, login, email ? email : "", clock_now());
     if (r == STAFF_BAD_EMAIL) {
         ResultReply e = results_of_account(r);
-        return people_page(req, e.status, NULL, &e);
+        return people_page(
+            req, e.status,
+            json_pack("{s:s, s:s}", "digest_who", login, "digest_typed", email ? email : ""), &e);
     }
     if (r != STAFF_OK)
         return results_reply(req, results_of_account(r));

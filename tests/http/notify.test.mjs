@@ -335,7 +335,8 @@ test('the daily digest: set by an admin (API and page, refused for a non-address
   assert.match(page.text, /<input type="email" id="digest-cw1" name="email" value="cw1@center.example"/);
   const bad = await call(srv.base, 'POST', '/staff/people/cw1/digest', { cookie: a.cookie, form: { csrf: a.csrf, email: 'not an address' } });
   assert.equal(bad.status, 422);
-  assert.match(bad.text, /role="alert"/);
+  assert.match(bad.text, /role="alert" id="people-error"/);
+  assert.match(bad.text, /<input type="email" id="digest-cw1" name="email" value="not an address"[^>]* aria-invalid="true" aria-describedby="digest-help people-error">/, 'what was typed comes back, marked');
   const ok = await call(srv.base, 'POST', '/staff/people/cw1/digest', { cookie: a.cookie, form: { csrf: a.csrf, email: 'cw1.desk@center.example' } });
   assert.equal(ok.status, 303);
   assert.equal((await call(srv.base, 'GET', '/api/v1/admin/staff', { cookie: a.cookie })).body.staff.find((s) => s.login === 'cw1').digest, 'cw1.desk@center.example');
