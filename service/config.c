@@ -1,6 +1,7 @@
 /* Settings: one table of names shared by the config file and the command line. */
 #include "config.h"
 
+#include "hours.h"
 #include "log.h"
 
 #include <errno.h>
@@ -140,46 +141,11 @@ static int set_smtp_url(NotifyConfig *n, const char *value)
     return set_str(n->smtp_url, sizeof n->smtp_url, value);
 }
 
-static int parse_clock(const char *s, const char **end)
-{
-    int h = 0, m = 0, digits = 0;
-    while (*s >= '0' && *s <= '9' && digits < 2) {
-        h = h * 10 + (*s++ - '0');
-        digits++;
-    }
-    if (!digits || h > 24)
-        return -1;
-    if (*s == ':') {
-        s++;
-        if (!(s[0] >= '0' && s[0] <= '5' && s[1] >= '0' && s[1] <= '9'))
-            return -1;
-        m = (s[0] - '0') * 10 + (s[1] - '0');
-        s += 2;
-    }
-    if (h * 60 + m > 24 * 60)
-        return -1;
-    *end = s;
-    return h * 60 + m;
-}
-
-int config_parse_hours(const char *s, int *from, int *to)
-{
-    const char *p = s;
-    int a = s ? parse_clock(p, &p) : -1;
-    if (a < 0 || *p++ != '-')
-        return -1;
-    int b = parse_clock(p, &p);
-    if (b < 0 || *p || a == b)
-        return -1;
-    *from = a;
-    *to = b;
-    return 0;
-}
-
+/* One time of day, HH:MM (hours.h), before midnight. */
 static int set_time(int *minute, const char *value)
 {
     const char *end = NULL;
-    int m = value ? parse_clock(value, &end) : -1;
+    int m = value ? hours_time(value, &end) : -1;
     if (m < 0 || *end || m >= 24 * 60)
         return -1;
     *minute = m;
@@ -322,7 +288,7 @@ int config_set(Config *cfg, const char *key, const char *value, char *err, size_
     else if (strcmp(key, "digest-at") == 0)
         rc = set_time(&cfg->notify.digest_at, value);
     else if (strcmp(key, "notify-hours") == 0)
-        rc = config_parse_hours(value, &cfg->notify.hours_from, &cfg->notify.hours_to);
+        rc = value ? hours_range(value, &cfg->notify.hours_from, &cfg->notify.hours_to) : -1;
     else {
         snprintf(err, err_size, "unknown setting --%s (see --help)", key);
         return -1;

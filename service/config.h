@@ -70,8 +70,6 @@ typedef struct Config {
     char checker_key_file[512]; /* --checker-key-file: unattended link checks (keyring.h) */
 } Config;
 
-/* "HH:MM-HH:MM" (or "H:MM", "HH") into minutes of the day; 0, or -1 when it does not read. */
-int config_parse_hours(const char *s, int *from, int *to);
 /* Fills the defaults. */
 void config_defaults(Config *cfg);
 /* Reads "key = value" lines (# comments) with the same names as the long flags. Returns 0, or -1

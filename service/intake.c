@@ -4,6 +4,7 @@
 #include "intake.h"
 
 #include "filestore.h"
+#include "hours.h"
 #include "links.h"
 #include "log.h"
 #include "sealed.h"
@@ -177,71 +178,6 @@ static int valid_phone(const char *s)
             return 0;
     }
     return digits >= 5 && digits <= 20;
-}
-
-/* A time of day at p: 1-2 digits, then ":MM" (ASCII or full-width colon) or 点/时 (Chinese
- * "o'clock", optionally followed by MM分). Returns the minute of the day and moves *end past it,
- * or -1. */
-static int time_at(const char *p, const char **end)
-{
-    int h = 0, n = 0, m = 0;
-    while (*p >= '0' && *p <= '9' && n < 3) {
-        h = h * 10 + (*p++ - '0');
-        n++;
-    }
-    if (n < 1 || n > 2 || h > 24)
-        return -1;
-    if (*p == ':' || strncmp(p, "\xef\xbc\x9a", 3) == 0) {
-        p += *p == ':' ? 1 : 3;
-        if (!(p[0] >= '0' && p[0] <= '5' && p[1] >= '0' && p[1] <= '9'))
-            return -1;
-        m = (p[0] - '0') * 10 + (p[1] - '0');
-        p += 2;
-    } else if (strncmp(p, "\xe7\x82\xb9", 3) == 0 || strncmp(p, "\xe6\x97\xb6", 3) == 0) {
-        p += 3;
-        if (p[0] >= '0' && p[0] <= '5' && p[1] >= '0' && p[1] <= '9' &&
-            strncmp(p + 2, "\xe5\x88\x86", 3) == 0) {
-            m = (p[0] - '0') * 10 + (p[1] - '0');
-            p += 5;
-        }
-    } else
-        return -1;
-    if (h * 60 + m > 24 * 60)
-        return -1;
-    *end = p;
-    return h * 60 + m;
-}
-
-static const char *skip_spaces(const char *p)
-{
-    while (*p == ' ' || *p == '\t')
-        p++;
-    return p;
-}
-
-/* Between the two times: "-", "~", an en dash, a full-width tilde, "to", 至 or 到. */
-static const char *skip_separator(const char *p)
-{
-    static const char *const seps[] = {
-        "-", "~", "\xe2\x80\x93", "\xef\xbd\x9e", "to", "\xe8\x87\xb3", "\xe5\x88\xb0", NULL};
-    for (int i = 0; seps[i]; i++)
-        if (strncmp(p, seps[i], strlen(seps[i])) == 0)
-            return p + strlen(seps[i]);
-    return NULL;
-}
-
-int intake_safe_hours(const char *text, int *from, int *to)
-{
-    const char *p = skip_spaces(text ? text : "");
-    int a = time_at(p, &p);
-    if (a < 0 || !(p = skip_separator(skip_spaces(p))))
-        return -1;
-    int b = time_at(skip_spaces(p), &p);
-    if (b < 0 || *skip_spaces(p) || a == b)
-        return -1;
-    *from = a;
-    *to = b;
-    return 0;
 }
 
 int intake_email_valid(const char *s)
@@ -426,7 +362,7 @@ json_t *intake_validate(json_t *in, int64_t now, IntakeErrors *errs)
     const char *hours = json_string_value(json_object_get(oc, "safe_hours"));
     int hf, ht;
     if (json_is_true(json_object_get(oc, "notify")) && hours && *hours &&
-        intake_safe_hours(hours, &hf, &ht) != 0)
+        hours_range(hours, &hf, &ht) != 0)
         add_error(errs, "requester.contact.safe_hours", "safe_hours_format");
     json_object_set_new(oreq, "contact", oc);
     json_object_set_new(out, "requester", oreq);

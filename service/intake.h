@@ -144,9 +144,4 @@ size_t intake_chars(const char *s);
  * angle brackets, commas or semicolons (it goes into a header line as it is). */
 int intake_email_valid(const char *s);
 
-/* Safe hours a machine can follow: "HH:MM-HH:MM" (also H:MM, 9点, a full-width colon, and "~",
- * "to", 至 or 到 between), into minutes of the day; a window with from > to runs over midnight.
- * 0, or -1 for anything else ("weekdays 9:00 to 17:00", "下午2点到5点", "after 8pm"). */
-int intake_safe_hours(const char *text, int *from, int *to);
-
 #endif

@@ -9,7 +9,7 @@
 #include "casework.h"
 #include "clock.h"
 #include "i18n.h"
-#include "intake.h"
+#include "hours.h"
 #include "log.h"
 #include "store.h"
 #include "store_outbox.h"
@@ -153,7 +153,7 @@ static int send_news(StoreConn *c, const unsigned char *org_key, const OutboxRow
         atomic_fetch_add(&dropped_total, 1);
     } else {
         int from = default_from, to = default_to;
-        intake_safe_hours(ct.safe_hours, &from, &to); /* else the center's hours */
+        hours_range(ct.safe_hours, &from, &to); /* else the center's hours */
         /* The hours again at the moment of sending: a run behind a slow relay takes time. */
         int64_t wait = outbox_window_wait(clock_now(), from, to);
         char subject[256], body[1024], err[64] = "";

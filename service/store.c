@@ -382,6 +382,13 @@ int store_row_int64(sqlite3_stmt *st, void *arg)
     return 0;
 }
 
+int store_row_text_out(sqlite3_stmt *st, void *arg)
+{
+    const StoreTextOut *t = arg;
+    store_column_text(st, 0, t->out, t->n);
+    return 0;
+}
+
 int store_row_int64_pair(sqlite3_stmt *st, void *arg)
 {
     int64_t *v = arg;

@@ -68,6 +68,13 @@ int store_row_text0(sqlite3_stmt *st, void *arg);
 int store_row_int64(sqlite3_stmt *st, void *arg);
 /* The first two columns into arg, an int64_t[2]. */
 int store_row_int64_pair(sqlite3_stmt *st, void *arg);
+/* Column 0 as text into a fixed buffer (a single-value query's answer). */
+typedef struct StoreTextOut {
+    char *out;
+    size_t n;
+} StoreTextOut;
+/* A StoreRowFn reading column 0 into a StoreTextOut (truncated, NUL-terminated). */
+int store_row_text_out(sqlite3_stmt *st, void *arg);
 
 /* A callback over two text columns and an integer (blind index matches, statistics). */
 typedef struct StoreText2IntCb {

@@ -121,24 +121,12 @@ StoreStatus store_cases_of_incident(StoreConn *c, int64_t id,
 
 /* ---- settings and statistics ---- */
 
-typedef struct TextOut {
-    char *out;
-    size_t n;
-} TextOut;
-
-static int text_row(sqlite3_stmt *st, void *p)
-{
-    const TextOut *t = p;
-    store_column_text(st, 0, t->out, t->n);
-    return 0;
-}
-
 StoreStatus store_meta_get(StoreConn *c, const char *key, char *out, size_t n)
 {
     sqlite3_stmt *st = store_stmt(c, "SELECT value FROM meta WHERE key = :key");
     store_bind_text_n(st, ":key", key);
-    TextOut t = {out, n};
-    return store_one(c, st, text_row, &t, __func__);
+    StoreTextOut t = {out, n};
+    return store_one(c, st, store_row_text_out, &t, __func__);
 }
 
 StoreStatus store_meta_set(StoreConn *c, const char *key, const char *value)

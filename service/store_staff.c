@@ -481,26 +481,14 @@ StoreStatus store_digest_recipients(StoreConn *c, void (*cb)(void *arg, int64_t 
     return store_each(c, st, id_row, &e, __func__);
 }
 
-typedef struct TextOut {
-    char *out;
-    size_t n;
-} TextOut;
-
-static int text_row(sqlite3_stmt *st, void *arg)
-{
-    TextOut *t = arg;
-    store_column_text(st, 0, t->out, t->n);
-    return 0;
-}
-
 StoreStatus store_digest_address(StoreConn *c, int64_t staff_id, char *out, size_t n)
 {
     out[0] = '\0';
     sqlite3_stmt *st = store_stmt(c, "SELECT coalesce(digest_email, '') FROM staff WHERE id = :id "
                                      "AND disabled = 0");
     store_bind_int64_n(st, ":id", staff_id);
-    TextOut t = {out, n};
-    StoreStatus s = store_one(c, st, text_row, &t, __func__);
+    StoreTextOut t = {out, n};
+    StoreStatus s = store_one(c, st, store_row_text_out, &t, __func__);
     return s == STORE_NOT_FOUND ? STORE_OK : s;
 }
 

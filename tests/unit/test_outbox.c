@@ -2,7 +2,7 @@
  * the window opens (over midnight too), and the notification settings on both sides of their
  * limits. */
 #include "config.h"
-#include "intake.h"
+#include "hours.h"
 #include "outbox.h"
 
 #include <setjmp.h>
@@ -28,7 +28,7 @@ static int setup(void **state)
 static void expect_hours(const char *text, int from, int to)
 {
     int a = -2, b = -2;
-    assert_int_equal(intake_safe_hours(text, &a, &b), 0);
+    assert_int_equal(hours_range(text, &a, &b), 0);
     assert_int_equal(a, from);
     assert_int_equal(b, to);
 }
@@ -68,8 +68,8 @@ static void test_safe_hours(void **state)
                              "not 10:00-12:00",
                              NULL};
     for (int i = 0; refused[i]; i++)
-        assert_int_equal(intake_safe_hours(refused[i], &a, &b), -1);
-    assert_int_equal(intake_safe_hours(NULL, &a, &b), -1);
+        assert_int_equal(hours_range(refused[i], &a, &b), -1);
+    assert_int_equal(hours_range(NULL, &a, &b), -1);
 }
 
 static void test_window_wait(void **state)
