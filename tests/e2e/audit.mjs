@@ -12,15 +12,25 @@ export const ARTIFACTS = path.resolve(process.env.E2E_ARTIFACTS || 'e2e-artifact
 // Runs axe-core in the page (through the debugging protocol, so the page's CSP still holds for
 // the page itself) and fails with each violation's rule, impact and first element.
 // A page whose context has JavaScript off cannot run axe: the same markup is served again, at
-// the same address (so the same-origin styles load), to a page of a fresh context that can.
+// the same address (so the same-origin styles load), to a page of a context that can (one per
+// browser, made at the first such page and kept: a context of its own each time cost more than
+// the audit).
+const auditPages = new WeakMap();
+function auditPage(browser) {
+  if (!auditPages.has(browser)) auditPages.set(browser, browser.newContext().then((ctx) => ctx.newPage()));
+  return auditPages.get(browser);
+}
+
 export async function assertAccessible(page, label) {
-  // With JavaScript off, the debugging protocol still evaluates, but no timer ever fires.
-  const jsOff = await Promise.race([
-    page.evaluate(() => new Promise((resolve) => setTimeout(() => resolve(false), 0))),
-    new Promise((resolve) => setTimeout(() => resolve(true), 2000)),
-  ]);
+  // With JavaScript off, the debugging protocol still evaluates, but the document's scripting
+  // flag is off: markup inside <noscript> is parsed as elements (with it on, as text). This asks
+  // the page itself, at once, instead of waiting to see whether a timer fires.
+  const jsOff = await page.evaluate(() => {
+    const probe = document.createElement('div');
+    probe.innerHTML = '<noscript><b></b></noscript>';
+    return probe.querySelector('b') !== null;
+  });
   let target = page;
-  let ctx;
   if (jsOff) {
     // The debugging protocol's DOM domain reads the markup without running script in the page.
     const cdp = await page.context().newCDPSession(page);
@@ -28,21 +38,24 @@ export async function assertAccessible(page, label) {
     const { outerHTML: html } = await cdp.send('DOM.getOuterHTML', { nodeId: root.nodeId });
     await cdp.detach();
     const url = page.url();
-    ctx = await page.context().browser().newContext({ viewport: page.viewportSize() });
-    target = await ctx.newPage();
-    await target.route(url, (r) => r.fulfill({ body: html, contentType: 'text/html; charset=utf-8' }));
-    await target.goto(url);
+    target = await auditPage(page.context().browser());
+    await target.setViewportSize(page.viewportSize());
+    const serve = (r) => r.fulfill({ body: html, contentType: 'text/html; charset=utf-8' });
+    await target.route(url, serve);
+    try {
+      // From a blank page, so an address that differs from the last one only after '#' loads.
+      await target.goto('about:blank');
+      await target.goto(url);
+    } finally {
+      await target.unroute(url, serve);
+    }
   }
-  try {
-    await target.evaluate(AXE);
-    const violations = await target.evaluate(async () => {
-      const r = await globalThis.axe.run(document, { resultTypes: ['violations'] });
-      return r.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes[0]?.target.join(' ')}`);
-    });
-    assert.deepEqual(violations, [], `axe-core on ${label || page.url()}`);
-  } finally {
-    await ctx?.close();
-  }
+  await target.evaluate(AXE);
+  const violations = await target.evaluate(async () => {
+    const r = await globalThis.axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes[0]?.target.join(' ')}`);
+  });
+  assert.deepEqual(violations, [], `axe-core on ${label || page.url()}`);
 }
 
 // Saves a full-page screenshot as <ARTIFACTS>/<name>.png; names are unique per test file.
