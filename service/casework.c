@@ -230,16 +230,7 @@ CaseworkResult cw_load_target(StoreConn *c, const Session *s, int64_t target_id,
 /* A visit planned (two staff, a time, the place encrypted) or recorded (outcome, notes). */
 StoreStatus cw_retention_update(StoreConn *c, const char *case_id, int64_t now)
 {
-    int64_t open = 0;
-    StoreStatus st = store_case_open_targets(c, case_id, &open);
-    if (st != STORE_OK)
-        return st;
-    char days[24] = "180";
-    store_meta_get(c, "retention_days", days, sizeof days);
-    int64_t d = strtoll(days, NULL, 10);
-    if (d <= 0)
-        d = 180;
-    return store_case_set_purge(c, case_id, open ? 0 : now + d * 86400);
+    return store_case_retain(c, case_id, now, 180); /* the default of --retention-days */
 }
 
 CaseworkResult cw_key_of_case(StoreConn *c, const Session *s, const char *case_id,

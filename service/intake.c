@@ -11,6 +11,7 @@
 #include "states.h"
 #include "store_case.h"
 #include "store_log.h"
+#include "store_queue_bulk.h"
 #include "store_registry.h"
 #include "store_staff.h"
 #include "store_target.h"
@@ -532,7 +533,7 @@ typedef struct SubmitArgs {
     IntakeSubmit refused;        /* why the transaction refused (it returns STORE_NOT_FOUND) */
 } SubmitArgs;
 
-static StoreStatus submit_tx(StoreConn *c, void *arg)
+static StoreStatus submit_writes(StoreConn *c, void *arg)
 {
     SubmitArgs *a = arg;
     /* An org rotation between sealing and this transaction: seal again to the new key. */
@@ -614,6 +615,13 @@ static StoreStatus submit_tx(StoreConn *c, void *arg)
                             a->res->csrf)) != STORE_OK)
         return s;
     return store_audit_append(c, a->now, "victim", "case.report", id, "");
+}
+
+/* The report's writes with the case's queue rows refreshed once, at the end, instead of after
+ * the case and after each copy (store_queue_bulk.h). */
+static StoreStatus submit_tx(StoreConn *c, void *arg)
+{
+    return store_queue_held(c, submit_writes, arg);
 }
 
 /* Moves uploaded files from files/tmp into place after the commit made them part of a case. */
@@ -824,7 +832,7 @@ typedef struct AddArgs {
     IntakeAdd refused; /* why the transaction refused (it returns STORE_CONFLICT then) */
 } AddArgs;
 
-static StoreStatus add_targets_tx(StoreConn *c, void *arg)
+static StoreStatus add_targets_writes(StoreConn *c, void *arg)
 {
     AddArgs *a = arg;
     int64_t have = 0;
@@ -843,6 +851,12 @@ static StoreStatus add_targets_tx(StoreConn *c, void *arg)
     if ((s = store_case_touch(c, a->case_id, a->now)) != STORE_OK)
         return s;
     return store_audit_append(c, a->now, a->actor, "case.add_targets", a->case_id, "");
+}
+
+/* The copies' writes with the case's queue rows refreshed once, not after each copy. */
+static StoreStatus add_targets_tx(StoreConn *c, void *arg)
+{
+    return store_queue_held(c, add_targets_writes, arg);
 }
 
 IntakeAdd intake_add_targets_to(const char *case_id, const unsigned char *key, const char *actor,

@@ -232,17 +232,27 @@ void metrics_write(Buf *out)
                "takedown_http_lingering_cut_total{reason=\"full\"} %llu\n",
                (unsigned long long)lc.now, (unsigned long long)lc.total,
                (unsigned long long)lc.cut_time, (unsigned long long)lc.cut_full);
-    int64_t groups, transactions;
-    store_tx_counts(&groups, &transactions);
-    buf_printf(out,
-               "# HELP takedown_store_commits_total Write commits to the database (each a group of "
-               "transactions sharing one wait for the disk).\n"
-               "# TYPE takedown_store_commits_total counter\n"
-               "takedown_store_commits_total %lld\n"
-               "# HELP takedown_store_transactions_total Write transactions in those commits.\n"
-               "# TYPE takedown_store_transactions_total counter\n"
-               "takedown_store_transactions_total %lld\n",
-               (long long)groups, (long long)transactions);
+    int64_t groups, transactions, writer_ns;
+    store_tx_counts(&groups, &transactions, &writer_ns);
+    buf_printf(
+        out,
+        "# HELP takedown_store_commits_total Write commits to the database (each a group of "
+        "transactions sharing one wait for the disk).\n"
+        "# TYPE takedown_store_commits_total counter\n"
+        "takedown_store_commits_total %lld\n"
+        "# HELP takedown_store_transactions_total Write transactions in those commits.\n"
+        "# TYPE takedown_store_transactions_total counter\n"
+        "takedown_store_transactions_total %lld\n"
+        "# HELP takedown_store_writer_cpu_seconds_total CPU time spent running those commits "
+        "(their SQL and log writes; one writer at a time).\n"
+        "# TYPE takedown_store_writer_cpu_seconds_total counter\n"
+        "takedown_store_writer_cpu_seconds_total %.6f\n"
+        "# HELP takedown_store_log_pages_total Pages those commits wrote to the database's "
+        "log.\n"
+        "# TYPE takedown_store_log_pages_total counter\n"
+        "takedown_store_log_pages_total %lld\n",
+        (long long)groups, (long long)transactions, (double)writer_ns / 1e9,
+        (long long)store_wal_frames_total());
     buf_printf(
         out,
         "# HELP takedown_data_dir_free_bytes Free space on the data directory's filesystem "

@@ -239,12 +239,17 @@ static int summary_each(const Buf *v, const char *lang,
 static const char *code_words(const char *lang, const char *prefix, const char *name, size_t n,
                               char own[48])
 {
+    /* By hand rather than snprintf: a queue page looks up some 400 of these. */
     char key[96];
-    snprintf(key, sizeof key, "%s%.*s", prefix, (int)(n < 40 ? n : 40), name);
+    size_t p = strnlen(prefix, 48), m = n < 40 ? n : 40;
+    memcpy(key, prefix, p);
+    memcpy(key + p, name, m);
+    key[p + m] = '\0';
     const char *text = i18n_find(lang, key);
     if (text)
         return text;
-    snprintf(own, 48, "%.*s", (int)(n < 40 ? n : 40), name);
+    memcpy(own, name, m);
+    own[m] = '\0';
     return own;
 }
 
@@ -261,12 +266,19 @@ static void add_platform(json_t *list, const char *lang, const char *name, size_
 static void add_state(json_t *list, const char *lang, const char *code, size_t code_len,
                       json_int_t count)
 {
-    char text[128], own[48];
-    int n = snprintf(text, sizeof text, "%s\u00d7%lld",
-                     code_words(lang, "cw.state.", code, code_len, own),
-                     (long long)(count > 0 ? count : 0));
-    json_array_append_new(
-        list, json_stringn(text, n > 0 && (size_t)n < sizeof text ? (size_t)n : strlen(text)));
+    char text[128], own[48], digits[24];
+    const char *words = code_words(lang, "cw.state.", code, code_len, own);
+    unsigned long long v = count > 0 ? (unsigned long long)count : 0;
+    size_t d = sizeof digits;
+    do /* the count's digits, right to left */
+        digits[--d] = (char)('0' + v % 10);
+    while (v /= 10);
+    size_t w = strnlen(words, sizeof text - sizeof digits - 2);
+    memcpy(text, words, w);
+    text[w] = (char)0xc3; /* ×, U+00D7, in UTF-8 */
+    text[w + 1] = (char)0x97;
+    memcpy(text + w + 2, digits + d, sizeof digits - d);
+    json_array_append_new(list, json_stringn(text, w + 2 + sizeof digits - d));
 }
 
 /* The platforms of a row, or its state_list (["state×n", ...]), from its summary column; through

@@ -91,9 +91,26 @@ static int checkpoint_asked_at; /* the log's pages when last asked; the writer's
 /* After each of the writer's commits: once STORE_WAL_PAGES pages came since the last ask (or
  * since the log started again from its beginning), ask for a checkpoint, once until it ran.
  * SQLite's own after-commit checkpoint is off on the writer. */
+static int wal_pages_last;               /* the log's pages after the writer's last commit */
+static _Atomic int64_t wal_frames_total; /* pages the writer's commits wrote to the log */
+
+int64_t store_wal_frames_total(void)
+{
+    return atomic_load(&wal_frames_total);
+}
+
 static int writer_wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
 {
     (void)arg, (void)db, (void)name;
+    /* A log that started again from its beginning holds only this commit's pages. */
+    atomic_fetch_add(&wal_frames_total, pages >= wal_pages_last ? pages - wal_pages_last : pages);
+    wal_pages_last = pages;
+    if (!checkpoint_ask) {
+        /* As SQLite's own hook does (this one replaces it): takedownctl, the generator. */
+        if (pages >= 1000)
+            sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        return SQLITE_OK;
+    }
     if (pages < checkpoint_asked_at)
         checkpoint_asked_at = 0; /* the log was reset */
     if (pages - checkpoint_asked_at >= 10 * STORE_WAL_PAGES) {
@@ -130,7 +147,7 @@ StoreConn *store_writer_enter(void)
 {
     if (!writer && db_path[0]) {
         writer = conn_open();
-        if (writer && checkpoint_ask)
+        if (writer)
             sqlite3_wal_hook(writer->db, writer_wal_hook, NULL);
     }
     if (!writer)
@@ -864,8 +881,19 @@ static int migrate(StoreConn *c, char *err, size_t err_size)
     return 0;
 }
 
+/* Before SQLite's first use: no memory statistics. Nothing here reads them, and keeping them takes
+ * a global mutex on every SQLite allocation, of which a trigger-heavy write makes many (this build
+ * has no lookaside). Too late if SQLite is already in use; then statistics stay on. */
+static pthread_once_t library_once = PTHREAD_ONCE_INIT;
+
+static void library_init(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 int store_open(const char *dir, char *err, size_t err_size)
 {
+    pthread_once(&library_once, library_init);
     if (mkdir_p(dir) != 0) {
         snprintf(err, err_size, "cannot create data directory %s: %s", dir, strerror(errno));
         return -1;

@@ -74,8 +74,11 @@ void store_checkpoint_elsewhere(int (*ask)(void));
 /* A PASSIVE checkpoint on this thread's connection: copies what it can without waiting for a
  * writer or reader; 0 or -1. */
 int store_checkpoint_passive(void);
-/* Group commits so far, and the transactions they held (for /metrics). */
-void store_tx_counts(int64_t *groups, int64_t *transactions);
+/* Group commits so far, the transactions they held, and the CPU time (user and system) their
+ * leaders spent running them; the wait for the disk is not CPU time (for /metrics). */
+void store_tx_counts(int64_t *groups, int64_t *transactions, int64_t *writer_ns);
+/* Pages the writer's commits wrote to the log since start (for /metrics). */
+int64_t store_wal_frames_total(void);
 /* How long write transactions took, from asking to committed: the wait for the writer and the
  * disk included (for /metrics). */
 struct Histogram;

@@ -237,6 +237,21 @@ StoreStatus store_center_case_of(StoreConn *c, int64_t incident_id, char id[CASE
     return s == STORE_NOT_FOUND ? STORE_OK : s;
 }
 
+StoreStatus store_case_retain(StoreConn *c, const char *case_id, int64_t now, int64_t default_days)
+{
+    /* +state: the case's few copies through targets_case, not every open copy through
+     * targets_state. CAST reads a number's leading digits as strtoll would. */
+    sqlite3_stmt *st = store_stmt(
+        c, "UPDATE cases SET purge_after = CASE WHEN EXISTS (SELECT 1 FROM targets WHERE case_id = "
+           ":id AND +state IN " OPEN_STATES ") THEN NULL ELSE :now + 86400 * coalesce((SELECT "
+           "CAST(value AS INTEGER) FROM meta WHERE key = 'retention_days' AND CAST(value AS "
+           "INTEGER) > 0), :days) END WHERE id = :id AND withdrawn_at IS NULL");
+    store_bind_text_n(st, ":id", case_id);
+    store_bind_int64_n(st, ":now", now);
+    store_bind_int64_n(st, ":days", default_days);
+    return store_exec_stmt(c, st, __func__);
+}
+
 StoreStatus store_case_set_purge(StoreConn *c, const char *case_id, int64_t purge_after)
 {
     sqlite3_stmt *st = store_stmt(

@@ -80,6 +80,10 @@ StoreStatus store_case_set_incident(StoreConn *c, const char *id, int64_t incide
 /* The center's own case of an incident (channel "center"; the first, should there be more), or
  * "" in id when it has none. */
 StoreStatus store_center_case_of(StoreConn *c, int64_t incident_id, char id[CASE_ID_LEN + 1]);
+/* The purge date of a case after a change to its copies, in one statement: none while any copy
+ * is open, else now + the retention setting in days (meta retention_days; default_days when it is
+ * unset or not a positive number). A withdrawn case keeps the one it has. */
+StoreStatus store_case_retain(StoreConn *c, const char *case_id, int64_t now, int64_t default_days);
 /* Sets (0 clears) the purge date; a withdrawn case keeps the one it has. */
 StoreStatus store_case_set_purge(StoreConn *c, const char *case_id, int64_t purge_after);
 /* Sets or lifts the legal hold that keeps a case from being purged. */

@@ -70,6 +70,40 @@ StoreStatus store_queue_refresh_resume(StoreConn *c, char **trigger_sql)
     return s;
 }
 
+static StoreStatus queue_hold(StoreConn *c)
+{
+    if (sqlite3_get_autocommit(c->db)) {
+        log_errorx("not inside a transaction");
+        return STORE_ERROR;
+    }
+    return store_exec_stmt(
+        c, store_stmt(c, "INSERT INTO case_queue_dirty (rowid, case_id) VALUES (0, '')"), __func__);
+}
+
+static StoreStatus queue_release(StoreConn *c)
+{
+    StoreStatus s =
+        store_exec_stmt(c, store_stmt(c, "DELETE FROM case_queue_dirty WHERE rowid = 0"), __func__);
+    /* As in store_queue_refresh_resume: each marked case in once more, refreshed by the trigger
+     * (which removes that new mark), then the old marks. */
+    if (s == STORE_OK)
+        s = store_exec_stmt(c,
+                            store_stmt(c, "INSERT INTO case_queue_dirty"
+                                          " SELECT DISTINCT case_id FROM case_queue_dirty"),
+                            __func__);
+    if (s == STORE_OK)
+        s = store_exec_stmt(c, store_stmt(c, "DELETE FROM case_queue_dirty"), __func__);
+    return s;
+}
+
+StoreStatus store_queue_held(StoreConn *c, StoreStatus (*fn)(StoreConn *, void *), void *arg)
+{
+    StoreStatus s = queue_hold(c);
+    if (s == STORE_OK)
+        s = fn(c, arg);
+    return s == STORE_OK ? queue_release(c) : s;
+}
+
 typedef struct QueueCounts {
     int64_t rows, wrong;
 } QueueCounts;

@@ -116,14 +116,6 @@ StoreStatus store_target_move_clocked(StoreConn *c, int64_t id, const char *from
     return target_move(c, id, from, to, now, 1, route, due_at);
 }
 
-StoreStatus store_case_open_targets(StoreConn *c, const char *case_id, int64_t *n)
-{
-    sqlite3_stmt *st = store_stmt(
-        c, "SELECT count(*) FROM targets WHERE case_id = :case_id AND state IN " OPEN_STATES);
-    store_bind_text_n(st, ":case_id", case_id);
-    return store_one(c, st, store_row_int64, n, __func__);
-}
-
 StoreStatus store_targets_withdraw(StoreConn *c, const char *case_id, const char *actor,
                                    int64_t now, int64_t *n)
 {

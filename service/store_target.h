@@ -71,8 +71,6 @@ StoreStatus store_target_set_state(StoreConn *c, int64_t id, const char *from, c
  * so the case's queue rows are recomputed once instead of twice. */
 StoreStatus store_target_move_clocked(StoreConn *c, int64_t id, const char *from, const char *to,
                                       int64_t now, const char *route, int64_t due_at);
-/* How many of a case's targets are in an open state, into *n. */
-StoreStatus store_case_open_targets(StoreConn *c, const char *case_id, int64_t *n);
 /* Moves every open target of a case to withdrawn (no due time, no next check) with one timeline
  * event each; *n receives how many moved. Call inside a transaction. */
 StoreStatus store_targets_withdraw(StoreConn *c, const char *case_id, const char *actor,

@@ -98,6 +98,15 @@ static void sleep_backoff(int attempt)
     store_sleep_ms(10L << attempt);
 }
 
+static int64_t writer_cpu_ns; /* the leaders' CPU time inside run_group; group_mu */
+
+static int64_t thread_cpu_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
 /* Runs a group to its end: retried whole while busy; on any other failure every transaction
  * that had not failed by itself gets that failure, since none of the group was kept. */
 static void run_group(TxWaiter *group)
@@ -161,8 +170,11 @@ static StoreStatus tx_queued(StoreTxFn fn, void *arg, int alone)
         leader_busy = 1;
         TxWaiter *group = take_group();
         pthread_mutex_unlock(&group_mu);
+        int64_t cpu = thread_cpu_ns();
         run_group(group);
+        cpu = thread_cpu_ns() - cpu;
         pthread_mutex_lock(&group_mu);
+        writer_cpu_ns += cpu;
         int64_t n = 0;
         for (TxWaiter *w = group, *next; w; w = next, n++) {
             next = w->next; /* w may be gone once done is seen */
@@ -205,11 +217,12 @@ const Histogram *store_tx_latency(void)
     return &tx_latency;
 }
 
-void store_tx_counts(int64_t *groups, int64_t *transactions)
+void store_tx_counts(int64_t *groups, int64_t *transactions, int64_t *writer_ns)
 {
     pthread_mutex_lock(&group_mu);
     *groups = groups_total;
     *transactions = grouped_total;
+    *writer_ns = writer_cpu_ns;
     pthread_mutex_unlock(&group_mu);
 }
 

@@ -9,6 +9,7 @@
 #include "states.h"
 #include "store_case.h"
 #include "store_log.h"
+#include "store_queue_bulk.h"
 #include "store_registry.h"
 #include "store_staff.h"
 #include "store_target.h"
@@ -205,7 +206,7 @@ typedef struct WithdrawArgs {
     int64_t now;
 } WithdrawArgs;
 
-static StoreStatus withdraw_tx(StoreConn *c, void *arg)
+static StoreStatus withdraw_writes(StoreConn *c, void *arg)
 {
     WithdrawArgs *a = arg;
     /* Kept as long as any closed case: the retention setting (default 180 days). */
@@ -226,6 +227,12 @@ static StoreStatus withdraw_tx(StoreConn *c, void *arg)
                                  NULL, NULL)) != STORE_OK)
         return st;
     return store_audit_append(c, a->now, "victim", "case.withdraw", a->s->case_id, "");
+}
+
+/* The case and every copy closed, with the case's queue rows refreshed once, not per copy. */
+static StoreStatus withdraw_tx(StoreConn *c, void *arg)
+{
+    return store_queue_held(c, withdraw_writes, arg);
 }
 
 VictimResult victim_withdraw(const Session *s, int64_t now)

@@ -1,7 +1,7 @@
 // What the benchmark's Node halves share (service.mjs, soak.mjs): starting and stopping takedownd
 // on 127.0.0.1, bounded child processes, plain JSON calls, staff sign-in, memory of a process.
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readdirSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 
@@ -38,8 +38,10 @@ export async function startServer(o, dataDir, extra = []) {
   const base = `http://127.0.0.1:${port}`;
   const logFile = path.join(o.work, `takedownd.${port}.log`);
   const fd = openSync(logFile, 'a');
-  const proc = spawn(path.join(o.build, 'takedownd'),
-    ['--data-dir', dataDir, '--listen', `127.0.0.1:${port}`, '--threads', String(o.threads), ...UNLIMITED, ...extra],
+  // o.wrap: a program and its arguments to run takedownd under (cost.mjs --callgrind).
+  const [cmd, ...pre] = [...(o.wrap || []), path.join(o.build, 'takedownd')];
+  const proc = spawn(cmd,
+    [...pre, '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`, '--threads', String(o.threads), ...UNLIMITED, ...extra],
     { stdio: ['ignore', fd, fd] });
   closeSync(fd);
   const exited = new Promise((resolve) => proc.on('exit', resolve));
@@ -62,6 +64,17 @@ export async function stopServer(srv) {
   await srv.exited;
   clearTimeout(killer);
   servers.delete(srv);
+}
+
+// CPU time every thread of a running takedownd has used so far, in ns (/proc schedstat).
+export function cpuNsOf(srv) {
+  let ns = 0;
+  for (const tid of readdirSync(`/proc/${srv.proc.pid}/task`)) {
+    try {
+      ns += Number(readFileSync(`/proc/${srv.proc.pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    } catch { /* a thread that just ended */ }
+  }
+  return ns;
 }
 
 // VmRSS and VmHWM of a running takedownd, in MB.

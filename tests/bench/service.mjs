@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { UNLIMITED, sleep, freePort, run, servers, startServer, stopServer, memoryOf, api, signIn, round } from './lib.mjs';
+import { UNLIMITED, sleep, freePort, run, servers, startServer, stopServer, memoryOf, cpuNsOf, api, signIn, round } from './lib.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ratio = (a, b) => (a === null || b === null || !b ? null : round(a / b, 3));
@@ -296,7 +296,7 @@ async function measureQueues(o, srv, staff) {
     });
     const alone = performance.now() - t0;
     if (!first) {
-      figures[name] = { rps: 0, p50_ms: null, p99_ms: null, requests: 0, errors: 1, timed_alone: true };
+      figures[name] = { rps: 0, p50_ms: null, p99_ms: null, cpu_us: null, requests: 0, errors: 1, timed_alone: true };
       console.log(`${name.padEnd(24)} no answer within ${round(alone / 1000)} s`);
       continue;
     }
@@ -304,7 +304,7 @@ async function measureQueues(o, srv, staff) {
     if (alone > o.queueSeconds * 1000) {
       // Slower than a whole run: wrk would see no answer. The one request, timed alone, instead.
       const ms1 = round(alone, 2);
-      figures[name] = { rps: round(1000 / alone, 3), p50_ms: ms1, p99_ms: ms1, requests: 1, errors: 0, timed_alone: true };
+      figures[name] = { rps: round(1000 / alone, 3), p50_ms: ms1, p99_ms: ms1, cpu_us: null, requests: 1, errors: 0, timed_alone: true };
       console.log(`${name.padEnd(24)} one request took ${ms1} ms, longer than a run: timed alone`);
       continue;
     }
@@ -313,18 +313,23 @@ async function measureQueues(o, srv, staff) {
   for (let k = 0; k < o.queueRounds; k++) {
     for (const [name, p] of queueUrls()) {
       if (!rounds[name]) continue;
+      const cpu0 = cpuNsOf(srv);
       const r = await wrk(srv.base + p, { connections: o.queueConnections, seconds: o.queueSeconds, headers: [`Cookie: td_session=${staff.cookie}`], timeout: '10s' });
+      // The server's CPU per answer: the work a page takes, which a busy machine moves far less
+      // than it moves a p99 (wrk's own threads run on the same cores, but not in this process).
+      r.cpu_us = r.requests ? round((cpuNsOf(srv) - cpu0) / 1e3 / r.requests, 1) : null;
       rounds[name].push(r);
     }
   }
   for (const [name, rs] of Object.entries(rounds)) {
     figures[name] = {
       rps: median(rs.map((r) => r.rps)), p50_ms: median(rs.map((r) => r.p50_ms)), p99_ms: median(rs.map((r) => r.p99_ms)),
+      cpu_us: median(rs.map((r) => r.cpu_us)),
       requests: rs.reduce((n, r) => n + r.requests, 0), errors: rs.reduce((n, r) => n + r.errors, 0),
       rounds: rs.map((r) => ({ rps: r.rps, p50_ms: r.p50_ms, p99_ms: r.p99_ms })),
     };
     const f = figures[name];
-    console.log(`${name.padEnd(24)} ${String(f.rps).padStart(9)}/s  p50 ${f.p50_ms} ms  p99 ${f.p99_ms} ms  ${f.errors} errors  (medians of ${rs.length}; p99s ${rs.map((r) => r.p99_ms).join(', ')})`);
+    console.log(`${name.padEnd(24)} ${String(f.rps).padStart(9)}/s  p50 ${f.p50_ms} ms  p99 ${f.p99_ms} ms  ${f.cpu_us} µs CPU  ${f.errors} errors  (medians of ${rs.length}; p99s ${rs.map((r) => r.p99_ms).join(', ')})`);
   }
   return figures;
 }
@@ -384,6 +389,7 @@ function summarizeQueues(out, ceilingHttp) {
   for (const name of Object.keys(hi)) {
     hi[name].ratio = ratio(hi[name].rps, ceilingHttp);
     hi[name].scaling = ratio(hi[name].p99_ms, lo[name]?.p99_ms);
+    hi[name].cpu_scaling = ratio(hi[name].cpu_us, lo[name]?.cpu_us);
     if (!worst || hi[name].rps < hi[worst].rps) worst = name;
     if (hi[name].scaling !== null && (!worstScaling || hi[name].scaling > hi[worstScaling].scaling)) worstScaling = name;
   }
@@ -401,6 +407,13 @@ function summarizeQueues(out, ceilingHttp) {
   const scalings = Object.values(hi).map((q) => q.scaling).filter((x) => x !== null).sort((a, b) => a - b);
   out.queue_scaling_median = scalings.length ? scalings[Math.floor((scalings.length - 1) / 2)] : null;
   out.queue_scaling_all = hi['api:all'] ? hi['api:all'].scaling : null;
+  // The work a page takes, from the smallest size to the largest: CPU per answer at the largest /
+  // at the smallest, the worst variant's and the median. A page that scanned or sorted the cases
+  // would show here as a factor of hundreds; noise moves it by tens of percent, not by that.
+  const cpuScalings = Object.entries(hi).filter(([, q]) => q.cpu_scaling !== null && q.cpu_scaling !== undefined).sort((a, b) => a[1].cpu_scaling - b[1].cpu_scaling);
+  out.queue_cpu_scaling = cpuScalings.length ? cpuScalings[cpuScalings.length - 1][1].cpu_scaling : null;
+  out.queue_cpu_scaling_worst = cpuScalings.length ? cpuScalings[cpuScalings.length - 1][0] : null;
+  out.queue_cpu_scaling_median = cpuScalings.length ? cpuScalings[Math.floor((cpuScalings.length - 1) / 2)][1].cpu_scaling : null;
   out.queue_ratio_at_cases = out.queue[top].cases;
   out.db_bytes_per_case = out.queue[top].db_bytes_per_case;
   for (const s of sizes) {
@@ -432,6 +445,7 @@ function printTable(b) {
   if (b.queue_sizes) {
     row('queue_ratio', b.queue_rps, b.queue_ratio, `${b.queue_worst} at ${b.queue_ratio_at_cases} cases, p50 ${b.queue_p50_ms} ms, p99 ${b.queue_p99_ms} ms`);
     row('queue_scaling', b.queue_scaling, null, `p99 at ${b.queue_sizes[b.queue_sizes.length - 1]} / at ${b.queue_sizes[0]} cases, worst: ${b.queue_scaling_worst}; median ${b.queue_scaling_median}, api:all ${b.queue_scaling_all}`);
+    row('queue_cpu_scaling', b.queue_cpu_scaling, null, `server CPU per answer at ${b.queue_sizes[b.queue_sizes.length - 1]} / at ${b.queue_sizes[0]} cases, worst: ${b.queue_cpu_scaling_worst}; median ${b.queue_cpu_scaling_median}`);
   }
   row('rss_idle_mb', b.rss_idle_mb, null, 'VmRSS 1 s after start, before any sign-in; highest over the fresh dir and every size');
   row('rss_peak_mb', b.rss_peak_mb, null, 'VmHWM, highest of the run');

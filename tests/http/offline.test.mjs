@@ -502,9 +502,9 @@ test('checker classification against the fake platform: up, gone, unknown; every
     const want = { result, how, status };
     if (JSON.stringify(got) !== JSON.stringify(want)) failures.push(`${url}: got ${JSON.stringify(got)}, want ${JSON.stringify(want)}`);
     assert.equal(r.body.target, tgt.id);
-    // Below the default (10 s) by the widest margin, so a busy machine's own delay cannot fail it.
+    // The slow page is cut at --check-timeout, not before, and not at the default (10 s). The
+    // others are bounded by the same timeout, which the table shows: none of them is 'timeout'.
     if (url.endsWith('/slow')) assert.ok(took >= CHECK_TIMEOUT - 0.5 && took < 9, `the timeout is --check-timeout (${took} s)`);
-    else assert.ok(took < CHECK_TIMEOUT + 2, `${url} took ${took} s`);
   }
   assert.deepEqual(failures, []);
   // The checker really went to the fake platform, following redirects.

@@ -166,6 +166,35 @@ async function receiptPage(server, headers) {
 }
 const siteOf = (html) => /<strong class="site-address" lang="en">([^<]*)<\/strong>/.exec(html)?.[1] ?? null;
 
+test('a queue row names its platforms and counts its copies by state, in the order of their first copy', async () => {
+  const r = await call(srv.base, 'POST', '/api/v1/cases', {
+    xff: addr(),
+    json: {
+      language: 'zh-CN', requester: { role: 'self', name: '', contact: { channel: 'none', value: '' } },
+      incident: { type: 'intimate' }, description: '', consent: { share_identity_with_platform: true, preservation: 'none' },
+      good_faith: true, signature: '签名',
+      targets: [
+        { kind: 'online', url: 'https://www.douyin.com/video/7306666666666600001', platform: 'douyin' },
+        { kind: 'online', url: 'https://weibo.com/1234567890/Nabcdefgh', platform: 'weibo' },
+        { kind: 'online', url: 'https://www.douyin.com/video/7306666666666600002', platform: 'douyin' },
+      ],
+    },
+  });
+  assert.equal(r.status, 201, r.text);
+  await move((await targetOf(r.body.case)).id, 'in_review');
+  for (const lang of ['en', 'zh-CN']) {
+    const page = await call(srv.base, 'GET', '/staff?queue=all', { cookie: staff.cookie, lang });
+    assert.equal(page.status, 200);
+    const row = new RegExp(`<tr[^>]*>(?:(?!</tr>)[^])*${r.body.case}(?:(?!</tr>)[^])*</tr>`).exec(page.text);
+    assert.ok(row, `${lang}: the case has a row`);
+    const t = I18N[lang];
+    const chips = [...row[0].matchAll(/<span class="chip">([^<]*)<\/span>/g)].map((m) => m[1]);
+    assert.deepEqual(chips, [t['platform.douyin'], t['platform.weibo']].map(htmlEscape), `${lang}: each platform once, first copy first`);
+    const states = [...row[0].matchAll(/<span class="muted">([^<]*×[^<]*)<\/span>/g)].map((m) => m[1]);
+    assert.deepEqual(states, [`${t['cw.state.in_review']}×1`, `${t['cw.state.reported']}×2`].map(htmlEscape), `${lang}: copies by state`);
+  }
+});
+
 test('the queue page\'s assignee filter is a choice of the accounts that may take a case, the chosen one kept', async () => {
   const page = await asCw('GET', '/staff?queue=all');
   assert.equal(page.status, 200);

@@ -13,6 +13,7 @@
 #include "store_case.h"
 #include "store_internal.h"
 #include "store_queue.h"
+#include "store_queue_bulk.h"
 #include "store_target.h"
 #include "vault.h"
 
@@ -407,6 +408,27 @@ static void by_store(sqlite3 *db, const char *queue, int64_t me, int64_t now, co
     fail_msg("the %s queue did not end", queue);
 }
 
+/* Several steps on one case in one transaction that holds the refresh until its end, as a
+ * report, added copies and a withdrawal do (store_queue_held). */
+typedef struct Batch {
+    Step steps[4];
+    int n;
+} Batch;
+
+static StoreStatus batch_writes(StoreConn *c, void *arg)
+{
+    Batch *b = arg;
+    StoreStatus s = STORE_OK;
+    for (int i = 0; i < b->n && s == STORE_OK; i++)
+        s = step(c, &b->steps[i]);
+    return s;
+}
+
+static StoreStatus batch_held(StoreConn *c, void *arg)
+{
+    return store_queue_held(c, batch_writes, arg);
+}
+
 static int compared; /* non-empty queues compared, so the walk is seen to fill them */
 
 static void check_every_queue(void)
@@ -447,7 +469,20 @@ static void test_queues_match_their_definition(void **state)
         if (s.what == 5 || s.what == 6)
             s.what = pick(3) == 0 ? s.what : 1; /* keep the rarer changes rare */
         s.target = any_target();
-        StoreStatus rc = store_tx(step, &s);
+        StoreStatus rc;
+        if (i % 3 == 2) { /* every third: this step and up to three more, the refresh held */
+            Batch b = {.n = 1 + (int)pick(4)};
+            b.steps[0] = s;
+            for (int j = 1; j < b.n; j++)
+                b.steps[j] =
+                    (Step){weights[pick(sizeof weights / sizeof weights[0])], s.k, any_target()};
+            for (int j = 1; j < b.n; j++)
+                if (b.steps[j].what == 5 || b.steps[j].what == 6)
+                    b.steps[j].what = 1;
+            rc = store_tx(batch_held, &b);
+        } else {
+            rc = store_tx(step, &s);
+        }
         if (rc != STORE_OK)
             fail_msg("step %d (%u on case %u): %d", i, s.what, s.k, (int)rc);
         if (i % 50 == 49)
@@ -494,6 +529,64 @@ static void test_rows_rebuilt_from_scratch_are_the_same(void **state)
     sqlite3_close(db);
 }
 
+static int64_t rows_of(StoreConn *c, const char *id)
+{
+    sqlite3_stmt *st = store_stmt(c, "SELECT count(*) FROM case_queue WHERE case_id = :id");
+    store_bind_text_n(st, ":id", id);
+    int64_t n = -1;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        n = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return n;
+}
+
+typedef struct Seen {
+    unsigned k;
+    int64_t rows; /* the new case's queue rows right after its insert */
+    StoreStatus end;
+} Seen;
+
+static StoreStatus new_case_look(StoreConn *c, void *arg)
+{
+    Seen *v = arg;
+    char id[24];
+    case_id_of(v->k, id, sizeof id);
+    StoreStatus s = step_new_case(c, v->k);
+    v->rows = rows_of(c, id);
+    return s == STORE_OK ? v->end : s;
+}
+
+static StoreStatus new_case_look_held(StoreConn *c, void *arg)
+{
+    Seen *v = arg;
+    StoreStatus s = store_queue_held(c, new_case_look, arg);
+    char id[24];
+    case_id_of(v->k, id, sizeof id);
+    if (s == STORE_OK && rows_of(c, id) != 1) /* released: the case is in "all", once */
+        return STORE_ERROR;
+    return s;
+}
+
+/* Held, a new case has no queue row until the release, which gives it its row; a held
+ * transaction that fails takes the hold back with it, so the next change is refreshed at once. */
+static void test_hold_waits_for_the_release(void **state)
+{
+    (void)state;
+    Seen held = {9001, -1, STORE_OK};
+    assert_int_equal(store_tx(new_case_look_held, &held), STORE_OK);
+    assert_int_equal(held.rows, 0);
+    Seen failed = {9002, -1, STORE_CONFLICT};
+    assert_int_equal(store_tx(new_case_look_held, &failed), STORE_CONFLICT);
+    assert_int_equal(failed.rows, 0);
+    Seen plain = {9003, -1, STORE_OK};
+    assert_int_equal(store_tx(new_case_look, &plain), STORE_OK);
+    assert_int_equal(plain.rows, 1);
+    sqlite3 *db = raw_open();
+    assert_int_equal(int_of(db, "SELECT count(*) FROM case_queue_dirty"), 0);
+    assert_int_equal(int_of(db, "SELECT count(*) FROM cases WHERE id = '00000000000000009002'"), 0);
+    sqlite3_close(db);
+}
+
 static void test_every_queue_page_is_an_index_range(void **state)
 {
     (void)state;
@@ -532,6 +625,7 @@ int main(void)
         cmocka_unit_test(test_queues_match_their_definition),
         cmocka_unit_test(test_rows_rebuilt_from_scratch_are_the_same),
         cmocka_unit_test(test_every_queue_page_is_an_index_range),
+        cmocka_unit_test(test_hold_waits_for_the_release),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -125,6 +125,12 @@ static void test_numbers_and_booleans(void **state)
           "{\"i\": 42, \"neg\": -7, \"big\": 9007199254740993, \"r\": 1.5, \"e\": 1e20, "
           "\"yes\": true, \"no\": false, \"zero\": 0}",
           "42 -7 9007199254740993 1.5 1e+20 true false 0");
+    /* The ends of a 64-bit integer, and the digits around each power of ten. */
+    check("{{min}} {{max}} {{nine}} {{ten}} {{m1}} {{m10}}",
+          "{\"min\": -9223372036854775808, \"max\": 9223372036854775807, \"nine\": 9, "
+          "\"ten\": 10, \"m1\": -1, \"m10\": -10}",
+          "-9223372036854775808 9223372036854775807 9 10 -1 -10");
+    check("{{#eq n \"-10\"}}eq{{/eq}}", "{\"n\": -10}", "eq");
 }
 
 static void test_dot_paths(void **state)

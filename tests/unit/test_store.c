@@ -311,8 +311,9 @@ static void run_behind_first(GroupTx *first, GroupTx *rest, int n)
 static void test_tx_group_commit(void **state)
 {
     (void)state;
-    int64_t groups0, txs0, groups1, txs1;
-    store_tx_counts(&groups0, &txs0);
+    int64_t groups0, txs0, groups1, txs1, cpu0, cpu1;
+    int64_t pages0 = store_wal_frames_total();
+    store_tx_counts(&groups0, &txs0, &cpu0);
     GroupTx first = {"1200000000000000000a", 0x20, STORE_OK, -1, 3, 0, 0, 0, 0, 0};
     GroupTx rest[3] = {
         {"1200000000000000000b", 0x21, STORE_OK, -1, 0, 1, 0, 0, 0, 0},
@@ -332,9 +333,12 @@ static void test_tx_group_commit(void **state)
     assert_int_equal(raw_int("SELECT count(*) FROM cases WHERE id = '1200000000000000000f'", NULL),
                      0);
     /* Four transactions, two commits: the first alone, the three that queued behind it together. */
-    store_tx_counts(&groups1, &txs1);
+    store_tx_counts(&groups1, &txs1, &cpu1);
     assert_int_equal(txs1 - txs0, 4);
     assert_int_equal(groups1 - groups0, 2);
+    /* The two commits wrote pages to the log, and their leaders spent CPU time on them. */
+    assert_true(store_wal_frames_total() > pages0);
+    assert_true(cpu1 > cpu0);
     assert_true(store_idle());
 }
 
@@ -343,8 +347,8 @@ static void test_tx_group_commit(void **state)
 static void test_tx_alone(void **state)
 {
     (void)state;
-    int64_t groups0, txs0, groups1, txs1;
-    store_tx_counts(&groups0, &txs0);
+    int64_t groups0, txs0, groups1, txs1, cpu;
+    store_tx_counts(&groups0, &txs0, &cpu);
     GroupTx first = {"1400000000000000000a", 0x40, STORE_OK, -1, 3, 0, 0, 0, 0, 0};
     GroupTx rest[3] = {
         {"1400000000000000000b", 0x41, STORE_OK, -1, 0, 0, 0, 0, 0, 0},
@@ -355,7 +359,7 @@ static void test_tx_alone(void **state)
     for (int i = 0; i < 3; i++)
         assert_int_equal(rest[i].got, STORE_OK);
     assert_int_equal(raw_int("SELECT count(*) FROM cases WHERE id LIKE '14%'", NULL), 4);
-    store_tx_counts(&groups1, &txs1);
+    store_tx_counts(&groups1, &txs1, &cpu);
     assert_int_equal(txs1 - txs0, 4);
     assert_int_equal(groups1 - groups0, 4); /* first; b; c alone; d */
 }
