@@ -4,6 +4,7 @@
  * row. */
 #include "casework_internal.h"
 
+#include "retention.h"
 #include "sealed.h"
 #include "states.h"
 #include "store_case.h"
@@ -230,7 +231,7 @@ CaseworkResult cw_load_target(StoreConn *c, const Session *s, int64_t target_id,
 /* A visit planned (two staff, a time, the place encrypted) or recorded (outcome, notes). */
 StoreStatus cw_retention_update(StoreConn *c, const char *case_id, int64_t now)
 {
-    return store_case_retain(c, case_id, now, 180); /* the default of --retention-days */
+    return store_case_retain(c, case_id, now, RETENTION_DAYS_DEFAULT);
 }
 
 CaseworkResult cw_key_of_case(StoreConn *c, const Session *s, const char *case_id,

@@ -9,6 +9,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Days a closed or withdrawn case is kept when --retention-days never set it. */
+#define RETENTION_DAYS_DEFAULT 180
+
 /* Called for each case before it is purged (or, on a dry run, instead). */
 typedef void (*PurgeProgress)(void *arg, const char *case_id, size_t i, size_t n, int dry_run);
 

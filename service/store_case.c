@@ -125,14 +125,22 @@ StoreStatus store_case_touch(StoreConn *c, const char *id, int64_t now)
     return store_exec_one(c, st, __func__);
 }
 
-StoreStatus store_case_set_withdrawn(StoreConn *c, const char *id, int64_t now, int64_t purge_after)
+/* The purge date of a closed case, in SQL: now + the retention setting in days (meta
+ * retention_days; :days when it is unset or not a positive number; CAST reads a number's leading
+ * digits as strtoll would). The one place that rule is written. */
+#define PURGE_AFTER_CLOSED                                                                         \
+    ":now + 86400 * coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = "                \
+    "'retention_days' AND CAST(value AS INTEGER) > 0), :days)"
+
+StoreStatus store_case_set_withdrawn(StoreConn *c, const char *id, int64_t now,
+                                     int64_t default_days)
 {
-    sqlite3_stmt *st =
-        store_stmt(c, "UPDATE cases SET withdrawn_at = :now, updated_at = :now, purge_after = "
-                      ":purge_after WHERE id = :id AND withdrawn_at IS NULL");
+    sqlite3_stmt *st = store_stmt(c, "UPDATE cases SET withdrawn_at = :now, updated_at = :now, "
+                                     "purge_after = " PURGE_AFTER_CLOSED
+                                     " WHERE id = :id AND withdrawn_at IS NULL");
     store_bind_text_n(st, ":id", id);
     store_bind_int64_n(st, ":now", now);
-    store_bind_int64_n(st, ":purge_after", purge_after);
+    store_bind_int64_n(st, ":days", default_days);
     StoreStatus s = store_exec_one(c, st, __func__);
     return s == STORE_NOT_FOUND ? STORE_CONFLICT : s;
 }
@@ -240,12 +248,11 @@ StoreStatus store_center_case_of(StoreConn *c, int64_t incident_id, char id[CASE
 StoreStatus store_case_retain(StoreConn *c, const char *case_id, int64_t now, int64_t default_days)
 {
     /* +state: the case's few copies through targets_case, not every open copy through
-     * targets_state. CAST reads a number's leading digits as strtoll would. */
+     * targets_state. */
     sqlite3_stmt *st = store_stmt(
         c, "UPDATE cases SET purge_after = CASE WHEN EXISTS (SELECT 1 FROM targets WHERE case_id = "
-           ":id AND +state IN " OPEN_STATES ") THEN NULL ELSE :now + 86400 * coalesce((SELECT "
-           "CAST(value AS INTEGER) FROM meta WHERE key = 'retention_days' AND CAST(value AS "
-           "INTEGER) > 0), :days) END WHERE id = :id AND withdrawn_at IS NULL");
+           ":id AND +state IN " OPEN_STATES ") THEN NULL ELSE " PURGE_AFTER_CLOSED
+           " END WHERE id = :id AND withdrawn_at IS NULL");
     store_bind_text_n(st, ":id", case_id);
     store_bind_int64_n(st, ":now", now);
     store_bind_int64_n(st, ":days", default_days);

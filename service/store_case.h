@@ -51,9 +51,10 @@ StoreStatus store_case_by_lookup(StoreConn *c, const unsigned char lookup[VAULT_
 StoreStatus store_case_facts(StoreConn *c, const char *id, int64_t *targets, int *withdrawn);
 /* Sets the case's updated_at to now; STORE_NOT_FOUND when there is no such case. */
 StoreStatus store_case_touch(StoreConn *c, const char *id, int64_t now);
-/* Marks the case withdrawn at now with its purge date; STORE_CONFLICT when already withdrawn. */
+/* Marks the case withdrawn at now, to be purged after the retention setting in days (as
+ * store_case_retain: default_days when unset); STORE_CONFLICT when already withdrawn. */
 StoreStatus store_case_set_withdrawn(StoreConn *c, const char *id, int64_t now,
-                                     int64_t purge_after);
+                                     int64_t default_days);
 /* Deletes the case and everything of it (keys, ciphertexts, sessions, its incident when it was the
  * incident's last case); appends its file ids to file_ids, one a line, to unlink after commit. */
 StoreStatus store_case_delete(StoreConn *c, const char *id, Buf *file_ids);

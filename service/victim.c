@@ -210,13 +210,7 @@ static StoreStatus withdraw_writes(StoreConn *c, void *arg)
 {
     WithdrawArgs *a = arg;
     /* Kept as long as any closed case: the retention setting (default 180 days). */
-    char days[24] = "";
-    int64_t d = store_meta_get(c, "retention_days", days, sizeof days) == STORE_OK
-                    ? strtoll(days, NULL, 10)
-                    : 0;
-    if (d <= 0)
-        d = VICTIM_RETENTION_DAYS;
-    StoreStatus st = store_case_set_withdrawn(c, a->s->case_id, a->now, a->now + d * 86400);
+    StoreStatus st = store_case_set_withdrawn(c, a->s->case_id, a->now, RETENTION_DAYS_DEFAULT);
     if (st != STORE_OK)
         return st;
     /* Every open copy, children included, in the same transaction: none is left open. */

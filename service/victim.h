@@ -8,8 +8,6 @@
 #include <jansson.h>
 #include <stdint.h>
 
-#define VICTIM_RETENTION_DAYS 180
-
 /* A case's status in victim_view's "state": open while any copy needs work, closed, withdrawn. */
 #define VICTIM_CASE_OPEN "open"
 #define VICTIM_CASE_CLOSED "closed"

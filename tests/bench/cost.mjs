@@ -52,7 +52,7 @@ async function counters(srv) {
 
 // Under callgrind: zero the counts, or dump them as phase `name`; a request wakes the process so
 // that it reads the command. Resolves to the dump's file for a dump.
-async function callgrindControl(o, srv, flag) {
+async function callgrindControl(srv, flag) {
   const ctl = spawn('callgrind_control', [flag, String(srv.proc.pid)], { stdio: 'ignore' });
   const done = new Promise((resolve) => ctl.on('exit', resolve));
   for (let i = 0; i < 200 && ctl.exitCode === null; i++) {
@@ -121,7 +121,7 @@ async function main() {
     const out = {};
     try {
       const cases = [];
-      if (o.callgrind) await callgrindControl(o, srv, '-z');
+      if (o.callgrind) await callgrindControl(srv, '-z');
       let before = await counters(srv);
       for (let i = 0; i < o.reports; i++) {
         const r = await api(srv.base, 'POST', '/api/v1/cases', { json: report(i + 1) });
@@ -130,7 +130,7 @@ async function main() {
       }
       out.report = per(before, await counters(srv), o.reports);
       if (o.callgrind) {
-        await callgrindControl(o, srv, '-d');
+        await callgrindControl(srv, '-d');
         Object.assign(out.report, instructions(callgrindCounts(o, 'report'), o.reports));
       }
       const staff = await signIn(srv.base, admin.login, admin.password);
@@ -144,7 +144,7 @@ async function main() {
         }
         targets.push({ id: t.id, state: 'notice_sent' });
       }
-      if (o.callgrind) await callgrindControl(o, srv, '-z');
+      if (o.callgrind) await callgrindControl(srv, '-z');
       before = await counters(srv);
       for (let i = 0; i < o.moves; i++) {
         const t = targets[i % targets.length];
@@ -155,7 +155,7 @@ async function main() {
       }
       out.transition = per(before, await counters(srv), o.moves);
       if (o.callgrind) {
-        await callgrindControl(o, srv, '-d');
+        await callgrindControl(srv, '-d');
         Object.assign(out.transition, instructions(callgrindCounts(o, 'transition'), o.moves));
       }
     } finally {
