@@ -310,23 +310,42 @@ static const char *i18n_lookup(int lang, const char *key)
     return i18n_tables[lang] ? json_string_value(json_object_get(i18n_tables[lang], key)) : NULL;
 }
 
+/* Appends n bytes of s at *at within out's size, cut where out ends (as snprintf would). */
+static void i18n_put(char *out, size_t size, size_t *at, const char *s, size_t n)
+{
+    size_t room = size - 1 - *at;
+    if (n > room)
+        n = room;
+    memcpy(out + *at, s, n);
+    *at += n;
+}
+
 void i18n_fill(const char *text, const char *value, char *out, size_t size)
 {
     if (size == 0)
         return;
-    const char *at = strstr(text, "{}");
-    if (!at)
-        snprintf(out, size, "%s", text);
-    else
-        snprintf(out, size, "%.*s%s%s", (int)(at - text), text, value, at + 2);
+    size_t at = 0;
+    const char *hole = strstr(text, "{}");
+    if (!hole) {
+        i18n_put(out, size, &at, text, strlen(text));
+    } else {
+        i18n_put(out, size, &at, text, (size_t)(hole - text));
+        i18n_put(out, size, &at, value, strlen(value));
+        i18n_put(out, size, &at, hole + 2, strlen(hole + 2));
+    }
+    out[at] = '\0';
 }
 
 const char *i18n_find(const char *lang, const char *key)
 {
     if (!key)
         return NULL;
-    const char *name = i18n_supported(lang);
-    int l = name && strcmp(name, "en") == 0 ? I18N_EN : I18N_ZH;
+    /* A request's language is one of i18n_names (i18n_negotiate): compared before parsed. */
+    int l = lang == i18n_names[I18N_EN] ||
+                    (lang && lang != i18n_names[I18N_ZH] &&
+                     i18n_match(lang, strnlen(lang, I18N_MAX_TAG + 1)) == I18N_EN)
+                ? I18N_EN
+                : I18N_ZH;
     const char *text = i18n_lookup(l, key);
     if (!text && l != I18N_ZH)
         text = i18n_lookup(I18N_ZH, key);
@@ -349,15 +368,58 @@ const char *i18n_get(const char *lang, const char *key)
 /* China Standard Time: UTC+8 all year. */
 #define I18N_UTC_OFFSET (8 * 3600)
 
+/* The civil date of a day counted from 1970-01-01 (proleptic Gregorian, after H. Hinnant's
+ * civil_from_days), by arithmetic rather than gmtime_r and strftime: a queue page formats two
+ * times a row. */
+static void i18n_civil(int64_t days, int64_t *y, int *m, int *d)
+{
+    days += 719468; /* from 0000-03-01 */
+    int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+    int64_t doe = days - era * 146097;                                   /* [0, 146096] */
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365; /* [0, 399] */
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);               /* [0, 365] */
+    int64_t mp = (5 * doy + 2) / 153;                                    /* [0, 11], from March */
+    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *y = yoe + era * 400 + (*m <= 2);
+}
+
+static char *i18n_digits(char *p, int v, int width)
+{
+    for (int i = width - 1; i >= 0; i--, v /= 10)
+        p[i] = (char)('0' + v % 10);
+    return p + width;
+}
+
+/* "YYYY-MM-DD" or "YYYY-MM-DD HH:MM" in China Standard Time; years outside 0-9999 (never a
+ * case's) print as strftime would, through it. */
 static void i18n_strftime(int64_t t, bool with_time, char out[I18N_TIME_MAX])
 {
-    time_t s = (time_t)t + I18N_UTC_OFFSET;
-    struct tm tm;
-    gmtime_r(&s, &tm);
-    if (with_time)
-        strftime(out, I18N_TIME_MAX, "%Y-%m-%d %H:%M", &tm);
-    else
-        strftime(out, I18N_TIME_MAX, "%Y-%m-%d", &tm);
+    int64_t s = t + I18N_UTC_OFFSET;
+    int64_t days = (s >= 0 ? s : s - 86399) / 86400, secs = s - days * 86400;
+    int64_t y;
+    int m, d;
+    i18n_civil(days, &y, &m, &d);
+    if (y < 0 || y > 9999) {
+        time_t tt = (time_t)s;
+        struct tm tm;
+        if (!gmtime_r(&tt, &tm) ||
+            !strftime(out, I18N_TIME_MAX, with_time ? "%Y-%m-%d %H:%M" : "%Y-%m-%d", &tm))
+            out[0] = '\0';
+        return;
+    }
+    char *p = i18n_digits(out, (int)y, 4);
+    *p++ = '-';
+    p = i18n_digits(p, m, 2);
+    *p++ = '-';
+    p = i18n_digits(p, d, 2);
+    if (with_time) {
+        *p++ = ' ';
+        p = i18n_digits(p, (int)(secs / 3600), 2);
+        *p++ = ':';
+        p = i18n_digits(p, (int)(secs % 3600 / 60), 2);
+    }
+    *p = '\0';
 }
 
 void i18n_format_time(const char *lang, int64_t t, char out[I18N_TIME_MAX])

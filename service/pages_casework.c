@@ -151,12 +151,28 @@ static void error_words(json_t *detail)
 static const char *const QUEUE_ROUTES[] = {"cn_complaint", "us_take_it_down", "eu_dsa",
                                            "au_esafety",   "offline_visit",   NULL};
 
-/* Options of a filter select: {"id", "key" (prefix + id), "selected"}. */
-static void add_option(json_t *list, const char *id, const char *prefix, const char *chosen)
+/* The translation key prefix + code ("cw.state.reported") of a code from this program's own
+ * lists (ASCII), without the format parsing of json_sprintf: a queue page makes some 50. */
+static json_t *code_key(const char *prefix, const char *code)
 {
-    json_array_append_new(list, json_pack("{s:s, s:o, s:b}", "id", id, "key",
-                                          json_sprintf("%s%s", prefix, id), "selected",
-                                          chosen && strcmp(chosen, id) == 0));
+    char key[96];
+    size_t p = strnlen(prefix, 48), m = strnlen(code, 47);
+    memcpy(key, prefix, p);
+    memcpy(key + p, code, m);
+    return json_stringn_nocheck(key, p + m);
+}
+
+/* Options of a filter select: {member: code, "key": prefix + code, "selected": true} ("selected"
+ * only on the chosen one: the template's #if reads a missing one as false). */
+static void add_option(json_t *list, const char *member, const char *code, const char *prefix,
+                       const char *chosen)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, member, json_string_nocheck(code));
+    json_object_set_new(o, "key", code_key(prefix, code));
+    if (chosen && strcmp(chosen, code) == 0)
+        json_object_set_new(o, "selected", json_true());
+    json_array_append_new(list, o);
 }
 
 /* The platform filter's choices: every known platform, then offline copies. */
@@ -166,8 +182,8 @@ static json_t *platform_options(const char *chosen)
     const LinkPlatform *p = link_platforms(&n);
     json_t *list = json_array();
     for (size_t i = 0; i < n; i++)
-        add_option(list, p[i].id, "platform.", chosen);
-    add_option(list, "offline", "platform.", chosen);
+        add_option(list, "id", p[i].id, "platform.", chosen);
+    add_option(list, "id", "offline", "platform.", chosen);
     return list;
 }
 
@@ -175,7 +191,7 @@ static json_t *route_options(const char *chosen)
 {
     json_t *list = json_array();
     for (size_t i = 0; QUEUE_ROUTES[i]; i++)
-        add_option(list, QUEUE_ROUTES[i], "cw.route.", chosen);
+        add_option(list, "id", QUEUE_ROUTES[i], "cw.route.", chosen);
     return list;
 }
 
@@ -186,9 +202,7 @@ static json_t *state_options(const char *chosen)
     const char *const *all = states_all(&n);
     json_t *list = json_array();
     for (size_t i = 0; i < n; i++)
-        json_array_append_new(list, json_pack("{s:s, s:o, s:b}", "name", all[i], "key",
-                                              json_sprintf("cw.state.%s", all[i]), "selected",
-                                              chosen && strcmp(chosen, all[i]) == 0));
+        add_option(list, "name", all[i], "cw.state.", chosen);
     return list;
 }
 
@@ -235,7 +249,8 @@ static int summary_each(const Buf *v, const char *lang,
 }
 
 /* The words for a code: the translation of prefix + name in lang, else the code itself copied
- * into own (never a missing-key warning: the queue builds its rows from the scratch block). */
+ * into own (never a missing-key warning: the queue builds its rows from the scratch block).
+ * Either is valid UTF-8. */
 static const char *code_words(const char *lang, const char *prefix, const char *name, size_t n,
                               char own[48])
 {
@@ -248,7 +263,8 @@ static const char *code_words(const char *lang, const char *prefix, const char *
     const char *text = i18n_find(lang, key);
     if (text)
         return text;
-    memcpy(own, name, m);
+    for (size_t i = 0; i < m; i++) /* a code is ASCII; anything else shows as '?' */
+        own[i] = name[i] > 0x20 && name[i] < 0x7f ? name[i] : '?';
     own[m] = '\0';
     return own;
 }
@@ -258,7 +274,7 @@ static void add_platform(json_t *list, const char *lang, const char *name, size_
 {
     (void)count;
     char own[48];
-    json_array_append_new(list, json_string(code_words(lang, "platform.", name, n, own)));
+    json_array_append_new(list, json_string_nocheck(code_words(lang, "platform.", name, n, own)));
 }
 
 /* "state×n" (× in UTF-8, the state in words), as the template shows each state: one string
@@ -278,7 +294,7 @@ static void add_state(json_t *list, const char *lang, const char *code, size_t c
     text[w] = (char)0xc3; /* ×, U+00D7, in UTF-8 */
     text[w + 1] = (char)0x97;
     memcpy(text + w + 2, digits + d, sizeof digits - d);
-    json_array_append_new(list, json_stringn(text, w + 2 + sizeof digits - d));
+    json_array_append_new(list, json_stringn_nocheck(text, w + 2 + sizeof digits - d));
 }
 
 /* The platforms of a row, or its state_list (["state×n", ...]), from its summary column; through
@@ -316,13 +332,25 @@ static void span_words(const char *lang, int64_t secs, char *out, size_t size)
                        : secs < 48 * 3600 ? "cw.span.hours"
                                           : "cw.span.days";
     char n[24];
-    snprintf(n, sizeof n, "%lld", (long long)(v < 1 ? 1 : v));
-    i18n_fill(i18n_get(lang, unit), n, out, size);
+    size_t d = sizeof n - 1;
+    unsigned long long u = v < 1 ? 1 : (unsigned long long)v;
+    n[d] = '\0';
+    do /* the digits, right to left: by hand, as a page shows one span a row */
+        n[--d] = (char)('0' + u % 10);
+    while (u /= 10);
+    i18n_fill(i18n_get(lang, unit), n + d, out, size);
+}
+
+/* A text the page itself made (translations, times, codes from the store): valid UTF-8 already,
+ * so Jansson need not check it again. */
+static void set_own_text(json_t *o, const char *member, const char *text)
+{
+    json_object_set_new(o, member, json_string_nocheck(text));
 }
 
 /* What a row asks for next: its running clock relative to now ("due in 5 h", "overdue by 2 h"),
- * or for a case with a new copy and no clock, the review it awaits; NULL for neither. */
-static json_t *due_words(const QueuePage *p, const QueueRow *r)
+ * or for a case with a new copy and no clock, the review it awaits; nothing for neither. */
+static void due_words(const QueuePage *p, const QueueRow *r, json_t *o)
 {
     char span[64], text[160];
     if (r->next_due) {
@@ -330,39 +358,37 @@ static json_t *due_words(const QueuePage *p, const QueueRow *r)
         span_words(p->lang, late ? p->now - r->next_due : r->next_due - p->now, span, sizeof span);
         i18n_fill(i18n_get(p->lang, late ? "cw.due.overdue_by" : "cw.due.in"), span, text,
                   sizeof text);
-        return json_string(text);
+        set_own_text(o, "due_words", text);
+    } else if (r->states.data && strstr(r->states.data, "\"reported\"")) {
+        set_own_text(o, "due_words", i18n_get(p->lang, "cw.due.new_review"));
     }
-    if (r->states.data && strstr(r->states.data, "\"reported\""))
-        return json_string(i18n_get(p->lang, "cw.due.new_review"));
-    return NULL;
 }
 
-/* One row as the queue template shows it: only what it shows, its times made readable. */
+/* One row as the queue template shows it: only what it shows, its times made readable; a flag
+ * that is false is left out (the template's #if reads a missing one as false). */
 static void queue_row_page(void *arg, const QueueRow *r, int overdue)
 {
     QueuePage *p = arg;
     char when[I18N_TIME_MAX], own[48];
     json_t *o = json_object();
-    json_object_set_new(o, "case", json_string(r->id));
-    json_object_set_new(o, "urgent", json_boolean(r->risk_flags != 0));
-    json_object_set_new(o, "overdue", json_boolean(overdue));
+    set_own_text(o, "case", r->id);
+    if (r->risk_flags != 0)
+        json_object_set_new(o, "urgent", json_true());
+    if (overdue)
+        json_object_set_new(o, "overdue", json_true());
     i18n_format_time(p->lang, r->created_at, when);
-    json_object_set_new(o, "created_at_text", json_string(when));
-    json_object_set_new(o, "incident_type",
-                        json_string(code_words(p->lang, "incident.", r->incident_type,
-                                               strlen(r->incident_type), own)));
+    set_own_text(o, "created_at_text", when);
+    set_own_text(o, "incident_type",
+                 code_words(p->lang, "incident.", r->incident_type, strlen(r->incident_type), own));
     json_object_set_new(o, "platforms", summary_list(&r->platforms, p->lang, 0));
     json_object_set_new(o, "state_list", summary_list(&r->states, p->lang, 1));
-    json_t *due = due_words(p, r);
-    if (due)
-        json_object_set_new(o, "due_words", due);
+    due_words(p, r, o);
     if (r->next_due) {
         json_object_set_new(o, "next_due", json_integer(r->next_due));
         i18n_format_time(p->lang, r->next_due, when);
-        json_object_set_new(o, "next_due_text", json_string(when));
-        json_object_set_new(o, "waiting_on",
-                            json_string(code_words(p->lang, "cw.state.", r->waiting_on,
-                                                   strlen(r->waiting_on), own)));
+        set_own_text(o, "next_due_text", when);
+        set_own_text(o, "waiting_on",
+                     code_words(p->lang, "cw.state.", r->waiting_on, strlen(r->waiting_on), own));
     }
     if (r->assignee[0])
         json_object_set_new(o, "assignee", json_string(r->assignee));
@@ -417,7 +443,7 @@ int page_staff_queue(Request *req)
     for (int q = 0; QUEUE_TABS[q]; q++)
         json_array_append_new(tabs, json_pack("{s:s, s:b, s:o}", "id", QUEUE_TABS[q], "current",
                                               strcmp(QUEUE_TABS[q], f.queue) == 0, "key",
-                                              json_sprintf("cw.queue.%s", QUEUE_TABS[q])));
+                                              code_key("cw.queue.", QUEUE_TABS[q])));
     json_object_set_new(ctx, "tabs", tabs);
     json_object_set_new(ctx, "queue", json_string(f.queue));
     json_object_set_new(ctx, "cases", rows.cases);

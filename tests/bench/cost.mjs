@@ -1,8 +1,10 @@
-// What one report and one transition cost the service, counted rather than timed, so that a
+// What one report, one transition and one queue page cost the service, counted rather than timed, so that a
 // shared or busy machine gives the same answer: pages written to the database's log, CPU time of
 // the one writer, and CPU time of the whole process (every thread), each per request. Requests go
 // one at a time (no group shares a commit). Not part of the test command; for comparing builds:
-//   node tests/bench/cost.mjs --build BUILD_DIR [--reports 200] [--moves 400]
+//   node tests/bench/cost.mjs --build BUILD_DIR [--reports 200] [--moves 400] [--pages 100]
+// The queue phase then asks for the staff queue page (/staff?queue=all) and the same queue from the
+// API, 50 rows each, --pages times each.
 // With --callgrind, takedownd runs under valgrind's callgrind and each phase also counts the
 // instructions the whole process and the writer (store_tx, inclusive) executed per request: exact and the
 // same on every run of the same build, so two builds compare on a busy machine (valgrind runs the
@@ -17,7 +19,7 @@ import path from 'node:path';
 import { startServer, stopServer, api, signIn, round, sleep, cpuNsOf } from './lib.mjs';
 
 function parseArgs(argv) {
-  const o = { build: 'build', reports: 200, moves: 400, threads: 8, callgrind: false };
+  const o = { build: 'build', reports: 200, moves: 400, pages: 100, threads: 8, callgrind: false };
   for (let i = 0; i < argv.length; i += 2) {
     const [k, v] = [argv[i], argv[i + 1]];
     if (k === '--callgrind') { o.callgrind = true; i--; }
@@ -25,9 +27,10 @@ function parseArgs(argv) {
     else if (k === '--build') o.build = path.resolve(v);
     else if (k === '--reports') o.reports = Number(v);
     else if (k === '--moves') o.moves = Number(v);
-    else throw new Error(`unknown argument ${k} (--build DIR, --reports N, --moves N, --callgrind [--keep DIR])`);
+    else if (k === '--pages') o.pages = Number(v);
+    else throw new Error(`unknown argument ${k} (--build DIR, --reports N, --moves N, --pages N, --callgrind [--keep DIR])`);
   }
-  for (const [k, v] of [['--reports', o.reports], ['--moves', o.moves]])
+  for (const [k, v] of [['--reports', o.reports], ['--moves', o.moves], ['--pages', o.pages]])
     if (!Number.isInteger(v) || v < 10 || v > 5000) throw new Error(`${k} must be 10-5000`);
   return o;
 }
@@ -158,13 +161,28 @@ async function main() {
         await callgrindControl(srv, '-d');
         Object.assign(out.transition, instructions(callgrindCounts(o, 'transition'), o.moves));
       }
+      for (const [name, p] of [['queue_page', '/staff?queue=all'], ['queue_api', '/api/v1/staff/cases?queue=all']]) {
+        if ((await api(srv.base, 'GET', p, staff)).status !== 200) throw new Error(`${p}: not 200`);
+        if (o.callgrind) await callgrindControl(srv, '-z');
+        before = await counters(srv);
+        for (let i = 0; i < o.pages; i++) {
+          const r = await api(srv.base, 'GET', p, staff);
+          if (r.status !== 200) throw new Error(`${p}: ${r.status}`);
+        }
+        out[name] = per(before, await counters(srv), o.pages);
+        if (o.callgrind) {
+          await callgrindControl(srv, '-d');
+          Object.assign(out[name], instructions(callgrindCounts(o, name), o.pages));
+        }
+      }
     } finally {
       await stopServer(srv);
     }
     for (const [what, f] of Object.entries(out))
-      console.log(`${what}: ${f.log_pages} log pages, writer ${f.writer_cpu_us} µs CPU, process ${f.process_cpu_us} µs CPU (user ${f.process_user_us}, system ${f.process_sys_us}), ${f.transactions} transactions` +
-        (o.callgrind ? `; instructions: process ${f.process_kinstr} k, writer ${f.writer_kinstr} k` : ''));
-    writeFileSync('cost.json', JSON.stringify({ reports: o.reports, moves: o.moves, ...out }, null, 2) + '\n');
+      console.log(`${what}: ` + (f.transactions ? `${f.log_pages} log pages, writer ${f.writer_cpu_us} µs CPU, ` : '') +
+        `process ${f.process_cpu_us} µs CPU (user ${f.process_user_us}, system ${f.process_sys_us}), ${f.transactions} transactions` +
+        (o.callgrind ? `; instructions: process ${f.process_kinstr} k` + (f.transactions ? `, writer ${f.writer_kinstr} k` : '') : ''));
+    writeFileSync('cost.json', JSON.stringify({ reports: o.reports, moves: o.moves, pages: o.pages, ...out }, null, 2) + '\n');
   } finally {
     rmSync(o.work, { recursive: true, force: true });
   }

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 /* ---- Init on the real files ------------------------------------------------------------ */
@@ -286,6 +287,87 @@ static void test_negotiate_hostile(void **state)
     free(h);
 }
 
+/* ---- Times and fills ------------------------------------------------------------------- */
+
+/* What gmtime_r and strftime make of t in China Standard Time (UTC+8), the reference. */
+static void reference_time(int64_t t, int with_time, char out[I18N_TIME_MAX])
+{
+    time_t s = (time_t)(t + 8 * 3600);
+    struct tm tm;
+    assert_non_null(gmtime_r(&s, &tm));
+    size_t n = with_time ? strftime(out, I18N_TIME_MAX, "%Y-%m-%d %H:%M", &tm)
+                         : strftime(out, I18N_TIME_MAX, "%Y-%m-%d", &tm);
+    assert_true(n > 0);
+}
+
+static void check_time(int64_t t)
+{
+    char want[I18N_TIME_MAX], got[I18N_TIME_MAX];
+    reference_time(t, 1, want);
+    i18n_format_time("zh-CN", t, got);
+    assert_string_equal(got, want);
+    reference_time(t, 0, want);
+    i18n_format_date("en", t, got);
+    assert_string_equal(got, want);
+}
+
+static void test_format_time(void **state)
+{
+    /* Each side of the days that catch a calendar: leap days, a century that is not a leap year
+     * (1900, 2100) and one that is (2000), the epoch and the day before it, year ends. */
+    const int64_t days[] = {-25568, -25509, -1,    0,     59,    10956, 11016,
+                            11017,  11322,  20513, 47541, 47540, 47482, 2932896};
+    for (size_t i = 0; i < sizeof days / sizeof days[0]; i++)
+        for (int64_t s = -86400; s <= 86400; s += 3599)
+            check_time(days[i] * 86400 + s);
+    /* A sweep of 1700-2300, a prime number of seconds apart so every time of day comes up. */
+    for (int64_t t = -8520336000; t < 10413792000; t += 86400 * 13 + 3541)
+        check_time(t);
+    /* Out of 0-9999: what strftime prints (the fallback). */
+    check_time(253402300800);               /* 10000-01-01 */
+    check_time(-62167219200 - 86400 * 366); /* year -1 */
+    check_time(1733400000);
+    check_time(1733400000 + 8 * 3600 - 1); /* 23:59 of the day in UTC+8 */
+}
+
+static void test_fill(void **state)
+{
+    char out[16];
+    i18n_fill("due in {} h", "5", out, sizeof out);
+    assert_string_equal(out, "due in 5 h");
+    i18n_fill("no hole", "5", out, sizeof out);
+    assert_string_equal(out, "no hole");
+    i18n_fill("{}", "", out, sizeof out);
+    assert_string_equal(out, "");
+    /* Cut where out ends, as snprintf: 15 bytes and the terminator. */
+    i18n_fill("overdue by {} days", "12345", out, sizeof out);
+    assert_string_equal(out, "overdue by 1234");
+    i18n_fill("{} and more", "a value longer than out", out, sizeof out);
+    assert_string_equal(out, "a value longer ");
+    i18n_fill("x{}", "y", out, 1);
+    assert_string_equal(out, "");
+    out[0] = 'k';
+    i18n_fill("x", "y", out, 0); /* no room: nothing written */
+    assert_int_equal(out[0], 'k');
+}
+
+/* A request's language is i18n_negotiate's pointer; any other string naming a language works
+ * the same (the lookup's shortcut compares pointers first). */
+static void test_find_any_spelling(void **state)
+{
+    assert_int_equal(i18n_add("zh-CN", "zz_test.spell", "拼写"), 0);
+    assert_int_equal(i18n_add("en", "zz_test.spell", "spelling"), 0);
+    char en[] = "en", en_us[] = "EN-us", zh[] = "zh-CN";
+    assert_string_equal(i18n_find(i18n_negotiate("en", NULL), "zz_test.spell"), "spelling");
+    assert_string_equal(i18n_find(en, "zz_test.spell"), "spelling");
+    assert_string_equal(i18n_find(en_us, "zz_test.spell"), "spelling");
+    assert_string_equal(i18n_find(i18n_negotiate(NULL, NULL), "zz_test.spell"), "拼写");
+    assert_string_equal(i18n_find(zh, "zz_test.spell"), "拼写");
+    assert_string_equal(i18n_find("fr", "zz_test.spell"), "拼写");
+    assert_string_equal(i18n_find(NULL, "zz_test.spell"), "拼写");
+    assert_null(i18n_find(en, "zz_test.nowhere"));
+}
+
 static int teardown(void **state)
 {
     i18n_shutdown();
@@ -304,6 +386,9 @@ int main(void)
         cmocka_unit_test(test_negotiate),
         cmocka_unit_test(test_negotiate_item_limit),
         cmocka_unit_test(test_negotiate_hostile),
+        cmocka_unit_test(test_format_time),
+        cmocka_unit_test(test_fill),
+        cmocka_unit_test(test_find_any_spelling),
     };
     return cmocka_run_group_tests(tests, NULL, teardown);
 }
