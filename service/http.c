@@ -782,10 +782,11 @@ typedef struct SlowJob {
 /* The handler's turn: the gate (authorization, CSRF), then the handler. */
 static enum MHD_Result request_dispatch(HttpServer *srv, Request *req)
 {
+    store_read_begin(); /* the gate's and the handler's reads in one snapshot */
     int st = gate_fn ? gate_fn(req) : 0;
     if (st == 0)
         st = req->route->handler(req);
-    if (!store_idle()) {
+    if (store_read_end() != 0 || !store_idle()) {
         /* A handler that leaves a transaction open is a bug: refuse loudly, never commit. */
         log_errorx("%s left a transaction open", req->route->pattern);
         store_rollback_stray();

@@ -321,11 +321,16 @@ int store_bind_buf_n(sqlite3_stmt *st, const char *name, const Buf *b)
 
 /* ---- running statements ---- */
 
-/* 1 when st may run: prepared, and no bind named a parameter it lacks (that mark is used up). */
+/* 1 when st may run: prepared, and no bind named a parameter it lacks (that mark is used up).
+ * A statement that writes ends the request's read transaction first: it commits on its own,
+ * never inside that snapshot (where it would wait for the request's end). */
 static int stmt_runnable(sqlite3_stmt *st)
 {
     if (!st)
         return 0;
+    if (tl_conn && tl_conn->reading && sqlite3_db_handle(st) == tl_conn->db &&
+        !sqlite3_stmt_readonly(st))
+        store_read_end();
     if (tl_bad_bind != st)
         return 1;
     tl_bad_bind = NULL;
@@ -562,6 +567,40 @@ StoreStatus store_fill_durability(int relaxed)
     return store_status(c, rc, __func__);
 }
 
+/* The read transaction's statements, prepared once per connection (store_stmt's key is the
+ * address). */
+static const char READ_BEGIN[] = "BEGIN";
+static const char READ_END[] = "COMMIT";
+
+void store_read_begin(void)
+{
+    StoreConn *c = tl_writing ? NULL : store_conn();
+    if (!c || c->reading || !sqlite3_get_autocommit(c->db))
+        return;
+    sqlite3_stmt *st = store_stmt(c, READ_BEGIN);
+    if (st && sqlite3_step(st) == SQLITE_DONE)
+        c->reading = 1;
+    sqlite3_reset(st);
+}
+
+int store_read_end(void)
+{
+    StoreConn *c = tl_conn;
+    if (!c || !c->reading)
+        return 0;
+    c->reading = 0;
+    if (sqlite3_txn_state(c->db, NULL) == SQLITE_TXN_WRITE) {
+        sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+        return -1;
+    }
+    sqlite3_stmt *st = store_stmt(c, READ_END);
+    int rc = st ? sqlite3_step(st) : SQLITE_ERROR;
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE && !sqlite3_get_autocommit(c->db))
+        sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+    return 0;
+}
+
 int store_idle(void)
 {
     StoreConn *c = tl_writing ? writer : tl_conn;
@@ -591,6 +630,7 @@ static int backup_pages(sqlite3 *dst, sqlite3 *src, StoreBackupProgress fn, void
 
 int store_backup_copy(const char *dst_path, StoreBackupProgress fn, void *arg)
 {
+    store_read_end(); /* the copy takes its own snapshot */
     StoreConn *c = store_conn();
     sqlite3 *dst = NULL;
     if (!c || sqlite3_open_v2(dst_path, &dst, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
@@ -728,6 +768,7 @@ static int checkpoint_once(StoreConn *c)
 
 int store_checkpoint(void)
 {
+    store_read_end();
     StoreConn *c = store_conn();
     if (!c || !sqlite3_get_autocommit(c->db))
         return -1;

@@ -102,6 +102,15 @@ int64_t store_tx_enqueued_total(void);
  * need went to a temporary file, four kilobytes at a time); 0 restores synchronous=FULL, the
  * checks, the default cache and temp_store. STORE_OK or STORE_ERROR. */
 StoreStatus store_fill_durability(int relaxed);
+/* One read transaction for a request's reads on this thread's connection: a snapshot taken at
+ * its first read, instead of one per statement (each a lock and unlock of the log's shared memory,
+ * a check of its header and, after any commit, a re-read of the pages it changed). Ended by
+ * store_read_end, and before anything that writes from this thread: a write on this connection,
+ * and store_tx (so a request reads its own writes). Nothing happens when a transaction is open. */
+void store_read_begin(void);
+/* Ends it: 0, or -1 when the connection had written inside it, which is rolled back (only a bug
+ * could, as writes end the read transaction first). */
+int store_read_end(void);
 /* 1 when this thread's connection has no open transaction (checked after every request). */
 int store_idle(void);
 /* Called as pages are copied: done of total. */

@@ -13,6 +13,7 @@
 
 struct StoreConn {
     sqlite3 *db;
+    int reading; /* a request's read transaction is open (store_read_begin) */
     struct {
         const char *sql; /* the literal's address is the key */
         sqlite3_stmt *st;

@@ -156,6 +156,7 @@ static StoreStatus tx_queued(StoreTxFn fn, void *arg, int alone)
 {
     if (store_writer_active())
         return run_nested(fn, arg);
+    store_read_end(); /* what this thread reads after the write is read anew, the write in it */
     TxWaiter me = {fn, arg, STORE_OK, 0, alone, NULL};
     pthread_mutex_lock(&group_mu);
     *queue_tail = &me;

@@ -5,6 +5,7 @@
 #include "store.h"
 #include "store_case.h"
 #include "store_log.h"
+#include "store_registry.h"
 #include "store_internal.h"
 #include "store_staff.h"
 #include "store_target.h"
@@ -233,6 +234,72 @@ static void test_tx_commit_and_rollback(void **state)
     assert_int_equal(store_tx(tx_insert, &dup_lookup), STORE_CONFLICT);
     assert_int_equal(raw_int(count, dup_lookup.id), 0);
     assert_int_equal(raw_int("SELECT count(*) FROM cases WHERE id LIKE '1000%'", NULL), 1);
+}
+
+/* ---- a request's read transaction ---- */
+
+/* store_tx(tx_insert) on a thread of its own, as another request would. */
+static void *tx_elsewhere(void *arg)
+{
+    store_tx(tx_insert, arg);
+    store_conn_release();
+    return NULL;
+}
+
+static void test_read_transaction(void **state)
+{
+    (void)state;
+    const char *meta = "SELECT count(*) FROM meta WHERE key = ?1";
+    CaseRow r;
+    memset(&r, 0, sizeof r);
+    TxProbe first = {"2000000000000000000a", 0x90, STORE_OK, 0, -1};
+    assert_int_equal(store_tx(tx_insert, &first), STORE_OK);
+    assert_int_equal(store_read_end(), 0); /* none open: nothing to do */
+
+    /* Reads inside see one snapshot: a case another connection adds is not there yet. */
+    store_read_begin();
+    assert_int_equal(store_case_get(store_conn(), first.id, &r), STORE_OK);
+    case_row_free(&r);
+    assert_false(store_idle());
+    TxProbe other = {"2000000000000000000b", 0x91, STORE_OK, 0, -1};
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, tx_elsewhere, &other), 0);
+    assert_int_equal(pthread_join(t, NULL), 0);
+    assert_int_equal(other.calls, 1);
+    assert_int_equal(raw_int("SELECT count(*) FROM cases WHERE id = ?1", other.id), 1);
+    assert_int_equal(store_case_get(store_conn(), other.id, &r), STORE_NOT_FOUND);
+
+    /* A write of this thread's own ends the snapshot and commits at once, not at the end. */
+    assert_int_equal(store_meta_set(store_conn(), "zz_read_tx", "1"), STORE_OK);
+    assert_int_equal(raw_int(meta, "zz_read_tx"), 1);
+    assert_true(store_idle());
+    assert_int_equal(store_case_get(store_conn(), other.id, &r), STORE_OK);
+    case_row_free(&r);
+    assert_int_equal(store_read_end(), 0);
+
+    /* A transaction ends it too: what the request wrote is what it reads next. */
+    store_read_begin();
+    assert_int_equal(store_case_get(store_conn(), first.id, &r), STORE_OK);
+    case_row_free(&r);
+    TxProbe mine = {"2000000000000000000c", 0x92, STORE_OK, 0, -1};
+    assert_int_equal(store_tx(tx_insert, &mine), STORE_OK);
+    assert_true(store_idle());
+    assert_int_equal(store_case_get(store_conn(), mine.id, &r), STORE_OK);
+    case_row_free(&r);
+    assert_int_equal(store_read_end(), 0);
+
+    /* A write that slipped inside it (only a bug could: every helper ends it first) is rolled
+     * back and reported, never committed with the read. */
+    store_read_begin();
+    assert_int_equal(store_case_get(store_conn(), first.id, &r), STORE_OK);
+    case_row_free(&r);
+    assert_int_equal(sqlite3_exec(store_conn()->db,
+                                  "INSERT INTO meta (key, value) VALUES ('zz_stray', '1')", NULL,
+                                  NULL, NULL),
+                     SQLITE_OK);
+    assert_int_equal(store_read_end(), -1);
+    assert_true(store_idle());
+    assert_int_equal(raw_int(meta, "zz_stray"), 0);
 }
 
 /* ---- group commit ---- */
@@ -756,6 +823,7 @@ int main(void)
         cmocka_unit_test(test_open_creates_and_migrates),
         cmocka_unit_test(test_open_under_a_file_fails),
         cmocka_unit_test(test_tx_commit_and_rollback),
+        cmocka_unit_test(test_read_transaction),
         cmocka_unit_test(test_tx_group_commit),
         cmocka_unit_test(test_tx_group_lost),
         cmocka_unit_test(test_tx_alone),
