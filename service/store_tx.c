@@ -27,11 +27,11 @@ typedef struct TxWaiter {
     StoreStatus status;
     int done;
     int alone; /* store_tx_alone: a group of its own, never in a savepoint */
+    pthread_cond_t wake; /* signalled when done, or when it heads the queue and may lead */
     struct TxWaiter *next;
 } TxWaiter;
 
 static pthread_mutex_t group_mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t group_done = PTHREAD_COND_INITIALIZER;
 static TxWaiter *queue_head, **queue_tail = &queue_head;
 static int queued;             /* waiters on the queue, not yet taken into a group */
 static int64_t enqueued_total; /* waiters ever put on the queue */
@@ -131,7 +131,7 @@ static void run_group(TxWaiter *group)
 /* A store_tx from inside a running transaction: a savepoint within it. */
 static StoreStatus run_nested(StoreTxFn fn, void *arg)
 {
-    TxWaiter w = {fn, arg, STORE_OK, 0, 0, NULL};
+    TxWaiter w = {.fn = fn, .arg = arg, .status = STORE_OK};
     StoreStatus s = run_one(store_conn(), &w);
     return s != STORE_OK ? s : w.status;
 }
@@ -157,7 +157,8 @@ static StoreStatus tx_queued(StoreTxFn fn, void *arg, int alone)
     if (store_writer_active())
         return run_nested(fn, arg);
     store_read_end(); /* what this thread reads after the write is read anew, the write in it */
-    TxWaiter me = {fn, arg, STORE_OK, 0, alone, NULL};
+    TxWaiter me = {.fn = fn, .arg = arg, .status = STORE_OK, .alone = alone};
+    pthread_cond_init(&me.wake, NULL);
     pthread_mutex_lock(&group_mu);
     *queue_tail = &me;
     queue_tail = &me.next;
@@ -165,7 +166,7 @@ static StoreStatus tx_queued(StoreTxFn fn, void *arg, int alone)
     enqueued_total++;
     while (!me.done) {
         if (leader_busy) {
-            pthread_cond_wait(&group_done, &group_mu);
+            pthread_cond_wait(&me.wake, &group_mu);
             continue;
         }
         leader_busy = 1;
@@ -177,16 +178,23 @@ static StoreStatus tx_queued(StoreTxFn fn, void *arg, int alone)
         pthread_mutex_lock(&group_mu);
         writer_cpu_ns += cpu;
         int64_t n = 0;
+        /* Only the members and the next leader wake, not every waiter: each woken in vain
+         * would take the lock and sleep again. A member cannot return, and so cannot take its
+         * wake with it, before this thread lets go of group_mu. */
         for (TxWaiter *w = group, *next; w; w = next, n++) {
-            next = w->next; /* w may be gone once done is seen */
+            next = w->next;
             w->done = 1;
+            if (w != &me)
+                pthread_cond_signal(&w->wake);
         }
         groups_total++;
         grouped_total += n;
         leader_busy = 0;
-        pthread_cond_broadcast(&group_done);
+        if (queue_head)
+            pthread_cond_signal(&queue_head->wake);
     }
     pthread_mutex_unlock(&group_mu);
+    pthread_cond_destroy(&me.wake);
     return me.status;
 }
 
