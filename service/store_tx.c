@@ -26,7 +26,7 @@ typedef struct TxWaiter {
     void *arg;
     StoreStatus status;
     int done;
-    int alone; /* store_tx_alone: a group of its own, never in a savepoint */
+    int alone;           /* store_tx_alone: a group of its own, never in a savepoint */
     pthread_cond_t wake; /* signalled when done, or when it heads the queue and may lead */
     struct TxWaiter *next;
 } TxWaiter;
