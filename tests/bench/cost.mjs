@@ -16,6 +16,7 @@ import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFile
 import os from 'node:os';
 import path from 'node:path';
 
+import { validReport } from '../http/lib.mjs';
 import { startServer, stopServer, api, signIn, round, sleep, cpuNsOf } from './lib.mjs';
 
 function parseArgs(argv) {
@@ -111,20 +112,14 @@ async function phase(srv, o, name, n, one) {
   return counted ? Object.assign(f, instructions(counted, n)) : f;
 }
 
-const report = (n) => ({
-  language: 'zh-CN',
-  requester: { role: 'self', name: '王小明', contact: { channel: 'phone', value: `+86 139-0000-${String(n % 10000).padStart(4, '0')}`, safe_hours: '晚上八点以后', may_leave_message: false } },
-  incident: { type: 'crime', date: '2024-05-01', place: '上海', police_case_no: 'SH-2024-001' },
-  description: '在地铁站被人偷拍,视频被传到网上。',
-  consent: { share_identity_with_platform: true, preservation: 'fingerprint' },
-  good_faith: true,
-  signature: '王小明',
-  targets: [
-    { kind: 'online', url: `https://www.douyin.com/video/7300${String(n).padStart(15, '0')}`, platform: 'douyin', note: '播放量很高' },
-    { kind: 'offline', holder: '便利店老板', where: '南京路一家便利店的监控' },
-  ],
-  fingerprints: [{ alg: 'sha256', value: n.toString(16).padStart(64, '0') }],
-});
+// The HTTP tests' valid report, with its own phone number, link and fingerprint for report n.
+function report(n) {
+  const r = validReport();
+  r.requester.contact.value = `+86 139-0000-${String(n % 10000).padStart(4, '0')}`;
+  r.targets[0].url = `https://www.douyin.com/video/7300${String(n).padStart(15, '0')}`;
+  r.fingerprints[0].value = n.toString(16).padStart(64, '0');
+  return r;
+}
 
 async function main() {
   const o = parseArgs(process.argv.slice(2));

@@ -19,6 +19,30 @@ export const I18N = {
 // Text as the service's templates escape it into HTML.
 export const htmlEscape = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 
+// A valid report in the DESIGN section 7 shape; fresh each call (tests/http/victim.test.mjs, and
+// the benchmark's tests/bench/cost.mjs).
+export function validReport(extra = {}) {
+  return {
+    language: 'zh-CN',
+    requester: {
+      role: 'self',
+      name: '王小明',
+      contact: { channel: 'phone', value: '+86 138-0013-8000', safe_hours: '晚上八点以后', may_leave_message: false },
+    },
+    incident: { type: 'crime', date: '2024-05-01', place: '上海', police_case_no: 'SH-2024-001' },
+    description: '在地铁站被人偷拍,视频被传到网上。',
+    consent: { share_identity_with_platform: true, preservation: 'fingerprint' },
+    good_faith: true,
+    signature: '王小明',
+    targets: [
+      { kind: 'online', url: 'https://www.douyin.com/video/7300000000000000001', platform: 'douyin', note: '播放量很高' },
+      { kind: 'offline', holder: '便利店老板', where: '南京路一家便利店的监控' },
+    ],
+    fingerprints: [{ alg: 'sha256', value: 'ab'.repeat(32) }],
+    ...extra,
+  };
+}
+
 export const TAKEDOWND = process.env.TAKEDOWND || path.resolve('build/takedownd');
 export const TAKEDOWNCTL = process.env.TAKEDOWNCTL || path.resolve('build/takedownctl');
 

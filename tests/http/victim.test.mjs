@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { startServer, ctl, tempDir, REPO, I18N, call as callAs, htmlEscape } from './lib.mjs';
+import { startServer, ctl, tempDir, REPO, I18N, call as callAs, htmlEscape, validReport } from './lib.mjs';
 
 const SERVER_ARGS = ['--debug-routes', '--trust-proxy'];
 const t = (key, lang = 'zh-CN') => {
@@ -50,29 +50,6 @@ const addr = () => {
 
 // One call (lib.mjs), from a fresh address unless one is given.
 const call = (base, method, p, opts = {}) => callAs(base, method, p, { ...opts, xff: opts.xff || addr() });
-
-// A valid report in the DESIGN section 7 shape; fresh each call.
-function validReport(extra = {}) {
-  return {
-    language: 'zh-CN',
-    requester: {
-      role: 'self',
-      name: '王小明',
-      contact: { channel: 'phone', value: '+86 138-0013-8000', safe_hours: '晚上八点以后', may_leave_message: false },
-    },
-    incident: { type: 'crime', date: '2024-05-01', place: '上海', police_case_no: 'SH-2024-001' },
-    description: '在地铁站被人偷拍,视频被传到网上。',
-    consent: { share_identity_with_platform: true, preservation: 'fingerprint' },
-    good_faith: true,
-    signature: '王小明',
-    targets: [
-      { kind: 'online', url: 'https://www.douyin.com/video/7300000000000000001', platform: 'douyin', note: '播放量很高' },
-      { kind: 'offline', holder: '便利店老板', where: '南京路一家便利店的监控' },
-    ],
-    fingerprints: [{ alg: 'sha256', value: 'ab'.repeat(32) }],
-    ...extra,
-  };
-}
 
 async function submitApi(base, report, xff) {
   const r = await call(base, 'POST', '/api/v1/cases', { json: report, xff });
