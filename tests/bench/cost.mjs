@@ -17,7 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { validReport } from '../http/lib.mjs';
-import { startServer, stopServer, api, signIn, round, sleep, cpuNsOf } from './lib.mjs';
+import { startServer, stopServer, api, signIn, round, sleep, storeCounters } from './lib.mjs';
 
 function parseArgs(argv) {
   const o = { build: 'build', reports: 200, moves: 400, pages: 100, threads: 8, callgrind: false };
@@ -36,22 +36,14 @@ function parseArgs(argv) {
   return o;
 }
 
-// The counters this measures, from /metrics and /proc.
+// The counters this measures: the store's and the CPU time from /metrics and /proc, and the
+// process's user and system time apart.
 async function counters(srv) {
-  const text = await (await fetch(srv.base + '/metrics')).text();
-  const get = (name) => Number((new RegExp(`^${name} (\\S+)$`, 'm').exec(text) || [])[1]);
-  const cpuNs = cpuNsOf(srv);
+  const c = await storeCounters(srv);
   // utime and stime of the whole process, in clock ticks (fields 14 and 15 of /proc/PID/stat)
   const stat = readFileSync(`/proc/${srv.proc.pid}/stat`, 'utf8');
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return {
-    userTicks: Number(f[11]),
-    sysTicks: Number(f[12]),
-    tx: get('takedown_store_transactions_total'),
-    pages: get('takedown_store_log_pages_total'),
-    writerS: get('takedown_store_writer_cpu_seconds_total'),
-    cpuNs,
-  };
+  return { ...c, userTicks: Number(f[11]), sysTicks: Number(f[12]) };
 }
 
 // Under callgrind: zero the counts, or dump them as phase `name`; a request wakes the process so

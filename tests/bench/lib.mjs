@@ -77,6 +77,20 @@ export function cpuNsOf(srv) {
   return ns;
 }
 
+// The write counters of a running takedownd (its /metrics) and the CPU time of all its threads:
+// {tx, commits, pages, writerS, cpuNs}. Two readings around a phase give its cost per request.
+export async function storeCounters(srv) {
+  const text = await (await fetch(srv.base + '/metrics')).text();
+  const get = (name) => Number((new RegExp(`^${name} (\\S+)$`, 'm').exec(text) || [])[1]);
+  return {
+    tx: get('takedown_store_transactions_total'),
+    commits: get('takedown_store_commits_total'),
+    pages: get('takedown_store_log_pages_total'),
+    writerS: get('takedown_store_writer_cpu_seconds_total'),
+    cpuNs: cpuNsOf(srv),
+  };
+}
+
 // VmRSS and VmHWM of a running takedownd, in MB.
 export function memoryOf(srv) {
   const status = readFileSync(`/proc/${srv.proc.pid}/status`, 'utf8');
