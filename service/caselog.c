@@ -65,8 +65,10 @@ StoreStatus caselog_event(StoreConn *c, const unsigned char *key, const char *ca
                           int64_t target_id, int64_t now, const char *actor, const char *kind,
                           const char *from, const char *to, const json_t *detail)
 {
-    StoreStatus st = store_event_insert(c, case_id, target_id, now, actor, kind, from, to, NULL);
+    int64_t id = 0;
+    StoreStatus st =
+        store_event_insert_id(c, case_id, target_id, now, actor, kind, from, to, NULL, &id);
     if (st != STORE_OK || !detail || json_object_size(detail) == 0)
         return st;
-    return caselog_seal_json(c, key, SEALED_EVENT_BODY, store_last_insert_id(c), detail);
+    return caselog_seal_json(c, key, SEALED_EVENT_BODY, id, detail);
 }

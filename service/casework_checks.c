@@ -106,14 +106,14 @@ static StoreStatus check_tx(StoreConn *c, void *arg)
     json_t *d = json_pack("{s:s, s:s, s:I}", "result", checker_result_name(a->rep.result), "how",
                           a->rep.reason, "status", (json_int_t)a->rep.status);
     StoreStatus st;
+    int64_t event = 0;
     if (a->key)
         st = caselog_event(c, a->key, a->case_id, a->target_id, a->now, "system:checker", "check",
                            NULL, NULL, d);
-    else if ((st = store_event_insert(c, a->case_id, a->target_id, a->now, "system:checker",
-                                      "check", NULL, NULL, NULL)) == STORE_OK) {
+    else if ((st = store_event_insert_id(c, a->case_id, a->target_id, a->now, "system:checker",
+                                         "check", NULL, NULL, NULL, &event)) == STORE_OK) {
         /* The org key as it is inside this transaction: a rotation committed since the batch
          * began has its new key here (and reseals what came before it). */
-        int64_t event = store_last_insert_id(c);
         OrgRow org = {0};
         Buf body = {0};
         if ((st = store_org_get(c, &org)) == STORE_OK) {

@@ -173,7 +173,5 @@ int64_t store_fault_hits(void);
 
 /* Rolls back a transaction left open by mistake. */
 void store_rollback_stray(void);
-/* The rowid of this connection's last insert. */
-int64_t store_last_insert_id(StoreConn *c);
 
 #endif

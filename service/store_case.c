@@ -26,14 +26,14 @@ void case_ids_add(void *arg, const char *case_id)
 
 StoreStatus store_case_count(StoreConn *c, int64_t *n)
 {
-    sqlite3_stmt *st = store_stmt(c, "SELECT count(*) FROM cases");
+    StoreStmt *st = store_stmt(c, "SELECT count(*) FROM cases");
     *n = 0;
     return store_one(c, st, store_row_int64, n, __func__);
 }
 
 StoreStatus store_case_insert(StoreConn *c, const CaseRow *r)
 {
-    sqlite3_stmt *st = store_stmt(
+    StoreStmt *st = store_stmt(
         c, "INSERT INTO cases (id, receipt_lookup, sealed_key, receipt_wrap, channel, "
            "requester_role, language, incident_type, risk_flags, created_at, updated_at, body) "
            "VALUES (:id, :lookup, :sealed_key, :receipt_wrap, :channel, :role, :language, "
@@ -80,7 +80,7 @@ static const StoreRowSpec case_spec = STORE_ROW_SPEC(case_cols);
 
 StoreStatus store_case_get(StoreConn *c, const char *id, CaseRow *out)
 {
-    sqlite3_stmt *st = store_stmt(c, "SELECT " CASE_COLUMNS " FROM cases WHERE id = :id");
+    StoreStmt *st = store_stmt(c, "SELECT " CASE_COLUMNS " FROM cases WHERE id = :id");
     store_bind_text_n(st, ":id", id);
     return store_one_row(c, st, &case_spec, out, __func__);
 }
@@ -88,7 +88,7 @@ StoreStatus store_case_get(StoreConn *c, const char *id, CaseRow *out)
 StoreStatus store_case_by_lookup(StoreConn *c, const unsigned char lookup[VAULT_ID_BYTES],
                                  CaseRow *out)
 {
-    sqlite3_stmt *st =
+    StoreStmt *st =
         store_stmt(c, "SELECT " CASE_COLUMNS " FROM cases WHERE receipt_lookup = :lookup");
     store_bind_blob_n(st, ":lookup", lookup, VAULT_ID_BYTES);
     return store_one_row(c, st, &case_spec, out, __func__);
@@ -99,19 +99,18 @@ typedef struct CaseFacts {
     int *withdrawn;
 } CaseFacts;
 
-static int facts_row(sqlite3_stmt *st, void *p)
+static int facts_row(StoreStmt *st, void *p)
 {
     const CaseFacts *f = p;
-    *f->targets = sqlite3_column_int64(st, 0);
-    *f->withdrawn = sqlite3_column_int(st, 1);
+    *f->targets = store_col_int64(st, 0);
+    *f->withdrawn = (int)store_col_int64(st, 1);
     return 0;
 }
 
 StoreStatus store_case_facts(StoreConn *c, const char *id, int64_t *targets, int *withdrawn)
 {
-    sqlite3_stmt *st =
-        store_stmt(c, "SELECT (SELECT count(*) FROM targets t WHERE t.case_id = c.id), "
-                      "withdrawn_at IS NOT NULL FROM cases c WHERE id = :id");
+    StoreStmt *st = store_stmt(c, "SELECT (SELECT count(*) FROM targets t WHERE t.case_id = c.id), "
+                                  "withdrawn_at IS NOT NULL FROM cases c WHERE id = :id");
     store_bind_text_n(st, ":id", id);
     CaseFacts f = {targets, withdrawn};
     return store_one(c, st, facts_row, &f, __func__);
@@ -119,7 +118,7 @@ StoreStatus store_case_facts(StoreConn *c, const char *id, int64_t *targets, int
 
 StoreStatus store_case_touch(StoreConn *c, const char *id, int64_t now)
 {
-    sqlite3_stmt *st = store_stmt(c, "UPDATE cases SET updated_at = :now WHERE id = :id");
+    StoreStmt *st = store_stmt(c, "UPDATE cases SET updated_at = :now WHERE id = :id");
     store_bind_text_n(st, ":id", id);
     store_bind_int64_n(st, ":now", now);
     return store_exec_one(c, st, __func__);
@@ -135,9 +134,9 @@ StoreStatus store_case_touch(StoreConn *c, const char *id, int64_t now)
 StoreStatus store_case_set_withdrawn(StoreConn *c, const char *id, int64_t now,
                                      int64_t default_days)
 {
-    sqlite3_stmt *st = store_stmt(c, "UPDATE cases SET withdrawn_at = :now, updated_at = :now, "
-                                     "purge_after = " PURGE_AFTER_CLOSED
-                                     " WHERE id = :id AND withdrawn_at IS NULL");
+    StoreStmt *st = store_stmt(c, "UPDATE cases SET withdrawn_at = :now, updated_at = :now, "
+                                  "purge_after = " PURGE_AFTER_CLOSED
+                                  " WHERE id = :id AND withdrawn_at IS NULL");
     store_bind_text_n(st, ":id", id);
     store_bind_int64_n(st, ":now", now);
     store_bind_int64_n(st, ":days", default_days);
@@ -146,26 +145,26 @@ StoreStatus store_case_set_withdrawn(StoreConn *c, const char *id, int64_t now,
 }
 
 /* Appends a file id and a newline to a Buf. */
-static int file_id_row(sqlite3_stmt *st, void *p)
+static int file_id_row(StoreStmt *st, void *p)
 {
-    buf_puts(p, (const char *)sqlite3_column_text(st, 0));
+    buf_puts(p, store_col_text(st, 0));
     buf_putc(p, '\n');
     return 0;
 }
 
 StoreStatus store_case_delete(StoreConn *c, const char *id, Buf *file_ids)
 {
-    sqlite3_stmt *q = store_stmt(c, "SELECT id FROM files WHERE case_id = :case_id");
+    StoreStmt *q = store_stmt(c, "SELECT id FROM files WHERE case_id = :case_id");
     store_bind_text_n(q, ":case_id", id);
     StoreStatus s = store_each(c, q, file_id_row, file_ids, __func__);
     if (s != STORE_OK)
         return s;
-    sqlite3_stmt *s1 = store_stmt(c, "DELETE FROM sessions WHERE case_id = :case_id");
+    StoreStmt *s1 = store_stmt(c, "DELETE FROM sessions WHERE case_id = :case_id");
     store_bind_text_n(s1, ":case_id", id);
     if ((s = store_exec_stmt(c, s1, __func__)) != STORE_OK)
         return s;
     /* The case's incident goes with its last case: nothing else needs its label. */
-    sqlite3_stmt *s3 = store_stmt(
+    StoreStmt *s3 = store_stmt(
         c, "DELETE FROM incidents WHERE id = (SELECT incident_id FROM cases WHERE id = :case_id) "
            "AND NOT EXISTS (SELECT 1 FROM cases o WHERE o.incident_id = incidents.id AND o.id <> "
            ":case_id)");
@@ -173,21 +172,21 @@ StoreStatus store_case_delete(StoreConn *c, const char *id, Buf *file_ids)
     if ((s = store_exec_stmt(c, s3, __func__)) != STORE_OK)
         return s;
     /* Targets, messages, fingerprints, files and events go with the case (ON DELETE CASCADE). */
-    sqlite3_stmt *s2 = store_stmt(c, "DELETE FROM cases WHERE id = :case_id");
+    StoreStmt *s2 = store_stmt(c, "DELETE FROM cases WHERE id = :case_id");
     store_bind_text_n(s2, ":case_id", id);
     return store_exec_one(c, s2, __func__);
 }
 
 StoreStatus store_case_ids(StoreConn *c, void (*cb)(void *arg, const char *id), void *arg)
 {
-    sqlite3_stmt *st = store_stmt(c, "SELECT id FROM cases ORDER BY created_at, id");
+    StoreStmt *st = store_stmt(c, "SELECT id FROM cases ORDER BY created_at, id");
     StoreTextCb t = {cb, arg};
     return store_each(c, st, store_row_text0, &t, __func__);
 }
 
 StoreStatus store_case_ids_all(StoreConn *c, void (*cb)(void *arg, const char *case_id), void *arg)
 {
-    sqlite3_stmt *st = store_stmt(c, "SELECT id FROM cases ORDER BY id");
+    StoreStmt *st = store_stmt(c, "SELECT id FROM cases ORDER BY id");
     StoreTextCb t = {cb, arg};
     return store_each(c, st, store_row_text0, &t, __func__);
 }
@@ -195,7 +194,7 @@ StoreStatus store_case_ids_all(StoreConn *c, void (*cb)(void *arg, const char *c
 StoreStatus store_case_set_keys(StoreConn *c, const char *id, const Buf *sealed_key,
                                 const Buf *org_wrap)
 {
-    sqlite3_stmt *st = store_stmt(
+    StoreStmt *st = store_stmt(
         c, "UPDATE cases SET sealed_key = :sealed_key, org_wrap = :org_wrap WHERE id = :id");
     store_bind_text_n(st, ":id", id);
     store_bind_buf_n(st, ":sealed_key", sealed_key);
@@ -205,7 +204,7 @@ StoreStatus store_case_set_keys(StoreConn *c, const char *id, const Buf *sealed_
 
 StoreStatus store_case_set_org_wrap(StoreConn *c, const char *id, const Buf *wrap)
 {
-    sqlite3_stmt *st = store_stmt(c, "UPDATE cases SET org_wrap = :org_wrap WHERE id = :id");
+    StoreStmt *st = store_stmt(c, "UPDATE cases SET org_wrap = :org_wrap WHERE id = :id");
     store_bind_text_n(st, ":id", id);
     store_bind_buf_n(st, ":org_wrap", wrap);
     return store_exec_one(c, st, __func__);
@@ -213,7 +212,7 @@ StoreStatus store_case_set_org_wrap(StoreConn *c, const char *id, const Buf *wra
 
 StoreStatus store_case_set_assignee(StoreConn *c, const char *id, int64_t staff_id, int64_t now)
 {
-    sqlite3_stmt *st =
+    StoreStmt *st =
         store_stmt(c, "UPDATE cases SET assignee = :staff_id, updated_at = :now WHERE id = :id");
     store_bind_text_n(st, ":id", id);
     store_bind_opt_int64_n(st, ":staff_id", staff_id);
@@ -223,22 +222,22 @@ StoreStatus store_case_set_assignee(StoreConn *c, const char *id, int64_t staff_
 
 StoreStatus store_case_set_incident(StoreConn *c, const char *id, int64_t incident_id)
 {
-    sqlite3_stmt *st = store_stmt(c, "UPDATE cases SET incident_id = :incident_id WHERE id = :id");
+    StoreStmt *st = store_stmt(c, "UPDATE cases SET incident_id = :incident_id WHERE id = :id");
     store_bind_text_n(st, ":id", id);
     store_bind_opt_int64_n(st, ":incident_id", incident_id);
     return store_exec_one(c, st, __func__);
 }
 
-static int id_row(sqlite3_stmt *st, void *p)
+static int id_row(StoreStmt *st, void *p)
 {
-    snprintf(p, CASE_ID_LEN + 1, "%s", (const char *)sqlite3_column_text(st, 0));
+    snprintf(p, CASE_ID_LEN + 1, "%s", store_col_text(st, 0));
     return 0;
 }
 
 StoreStatus store_center_case_of(StoreConn *c, int64_t incident_id, char id[CASE_ID_LEN + 1])
 {
-    sqlite3_stmt *st = store_stmt(c, "SELECT id FROM cases WHERE incident_id = :incident_id AND "
-                                     "channel = 'center' ORDER BY created_at LIMIT 1");
+    StoreStmt *st = store_stmt(c, "SELECT id FROM cases WHERE incident_id = :incident_id AND "
+                                  "channel = 'center' ORDER BY created_at LIMIT 1");
     store_bind_int64_n(st, ":incident_id", incident_id);
     id[0] = '\0';
     StoreStatus s = store_one(c, st, id_row, id, __func__);
@@ -249,7 +248,7 @@ StoreStatus store_case_retain(StoreConn *c, const char *case_id, int64_t now, in
 {
     /* +state: the case's few copies through targets_case, not every open copy through
      * targets_state. */
-    sqlite3_stmt *st = store_stmt(
+    StoreStmt *st = store_stmt(
         c, "UPDATE cases SET purge_after = CASE WHEN EXISTS (SELECT 1 FROM targets WHERE case_id = "
            ":id AND +state IN " OPEN_STATES ") THEN NULL ELSE " PURGE_AFTER_CLOSED
            " END WHERE id = :id AND withdrawn_at IS NULL");
@@ -261,7 +260,7 @@ StoreStatus store_case_retain(StoreConn *c, const char *case_id, int64_t now, in
 
 StoreStatus store_case_set_purge(StoreConn *c, const char *case_id, int64_t purge_after)
 {
-    sqlite3_stmt *st = store_stmt(
+    StoreStmt *st = store_stmt(
         c, "UPDATE cases SET purge_after = :purge_after WHERE id = :id AND withdrawn_at IS NULL");
     store_bind_text_n(st, ":id", case_id);
     store_bind_opt_int64_n(st, ":purge_after", purge_after);
@@ -270,7 +269,7 @@ StoreStatus store_case_set_purge(StoreConn *c, const char *case_id, int64_t purg
 
 StoreStatus store_case_set_hold(StoreConn *c, const char *case_id, int on)
 {
-    sqlite3_stmt *st = store_stmt(c, "UPDATE cases SET legal_hold = :on WHERE id = :id");
+    StoreStmt *st = store_stmt(c, "UPDATE cases SET legal_hold = :on WHERE id = :id");
     store_bind_text_n(st, ":id", case_id);
     store_bind_int64_n(st, ":on", on ? 1 : 0);
     return store_exec_one(c, st, __func__);
@@ -279,7 +278,7 @@ StoreStatus store_case_set_hold(StoreConn *c, const char *case_id, int on)
 StoreStatus store_cases_to_purge(StoreConn *c, int64_t now,
                                  void (*cb)(void *arg, const char *case_id), void *arg)
 {
-    sqlite3_stmt *st =
+    StoreStmt *st =
         store_stmt(c, "SELECT id FROM cases WHERE purge_after IS NOT NULL AND purge_after <= "
                       ":now AND legal_hold = 0 ORDER BY purge_after");
     store_bind_int64_n(st, ":now", now);
@@ -292,8 +291,8 @@ StoreStatus store_cases_to_purge(StoreConn *c, int64_t now,
 StoreStatus store_file_insert(StoreConn *c, const char *id, const char *case_id, const Buf *meta,
                               int64_t now)
 {
-    sqlite3_stmt *st = store_stmt(c, "INSERT INTO files (id, case_id, created_at, meta) "
-                                     "VALUES (:id, :case_id, :now, :meta)");
+    StoreStmt *st = store_stmt(c, "INSERT INTO files (id, case_id, created_at, meta) "
+                                  "VALUES (:id, :case_id, :now, :meta)");
     store_bind_text_n(st, ":id", id);
     store_bind_text_n(st, ":case_id", case_id);
     store_bind_int64_n(st, ":now", now);
@@ -310,8 +309,8 @@ STORE_EACH_ROW(file_each, FileRow, file_spec)
 StoreStatus store_files_of_case(StoreConn *c, const char *case_id,
                                 void (*cb)(void *arg, const FileRow *f), void *arg)
 {
-    sqlite3_stmt *st = store_stmt(c, "SELECT id, created_at, meta FROM files "
-                                     "WHERE case_id = :case_id ORDER BY created_at, id");
+    StoreStmt *st = store_stmt(c, "SELECT id, created_at, meta FROM files "
+                                  "WHERE case_id = :case_id ORDER BY created_at, id");
     store_bind_text_n(st, ":case_id", case_id);
     FileRowEach e = {cb, arg};
     return store_each(c, st, file_each, &e, __func__);
@@ -322,7 +321,7 @@ typedef struct FileOut {
     Buf *meta;
 } FileOut;
 
-static int file_get_row(sqlite3_stmt *st, void *p)
+static int file_get_row(StoreStmt *st, void *p)
 {
     const FileOut *o = p;
     store_column_text(st, 0, o->case_id, CASE_ID_LEN + 1);
@@ -332,7 +331,7 @@ static int file_get_row(sqlite3_stmt *st, void *p)
 
 StoreStatus store_file_get(StoreConn *c, const char *id, char case_id[CASE_ID_LEN + 1], Buf *meta)
 {
-    sqlite3_stmt *st = store_stmt(c, "SELECT case_id, meta FROM files WHERE id = :id");
+    StoreStmt *st = store_stmt(c, "SELECT case_id, meta FROM files WHERE id = :id");
     store_bind_text_n(st, ":id", id);
     FileOut o = {case_id, meta};
     return store_one(c, st, file_get_row, &o, __func__);
@@ -343,7 +342,7 @@ StoreStatus store_file_get(StoreConn *c, const char *id, char case_id[CASE_ID_LE
 StoreStatus store_fingerprint_insert(StoreConn *c, const char *case_id, const char *alg,
                                      const Buf *body, int64_t *id)
 {
-    sqlite3_stmt *st = store_stmt(
+    StoreStmt *st = store_stmt_insert(
         c, "INSERT INTO fingerprints (case_id, alg, body) VALUES (:case_id, :alg, :body)");
     store_bind_text_n(st, ":case_id", case_id);
     store_bind_text_n(st, ":alg", alg);
@@ -356,12 +355,12 @@ typedef struct FingerprintEach {
     void *arg;
 } FingerprintEach;
 
-static int fingerprint_row(sqlite3_stmt *st, void *p)
+static int fingerprint_row(StoreStmt *st, void *p)
 {
     const FingerprintEach *e = p;
     Buf b = {0};
     store_column_buf(st, 1, &b);
-    e->cb(e->arg, sqlite3_column_int64(st, 0), &b);
+    e->cb(e->arg, store_col_int64(st, 0), &b);
     buf_free(&b);
     return 0;
 }
@@ -370,7 +369,7 @@ StoreStatus store_fingerprints_of_case(StoreConn *c, const char *case_id,
                                        void (*cb)(void *arg, int64_t id, const Buf *body),
                                        void *arg)
 {
-    sqlite3_stmt *st =
+    StoreStmt *st =
         store_stmt(c, "SELECT id, body FROM fingerprints WHERE case_id = :case_id ORDER BY id");
     store_bind_text_n(st, ":case_id", case_id);
     FingerprintEach e = {cb, arg};
@@ -383,9 +382,9 @@ StoreStatus store_blind_replace(StoreConn *c, const char *case_id, const char *d
                                 const unsigned char value[VAULT_ID_BYTES], int64_t target_id)
 {
     /* Only a repeat of the same value may be skipped; any other refusal is an error. */
-    sqlite3_stmt *st = store_stmt(c, "INSERT INTO blind_index (domain, value, case_id, target_id) "
-                                     "VALUES (:domain, :value, :case_id, :target_id) "
-                                     "ON CONFLICT DO NOTHING");
+    StoreStmt *st = store_stmt(c, "INSERT INTO blind_index (domain, value, case_id, target_id) "
+                                  "VALUES (:domain, :value, :case_id, :target_id) "
+                                  "ON CONFLICT DO NOTHING");
     store_bind_text_n(st, ":domain", domain);
     store_bind_blob_n(st, ":value", value, VAULT_ID_BYTES);
     store_bind_text_n(st, ":case_id", case_id);
@@ -395,7 +394,7 @@ StoreStatus store_blind_replace(StoreConn *c, const char *case_id, const char *d
 
 StoreStatus store_blind_clear(StoreConn *c, const char *case_id)
 {
-    sqlite3_stmt *st = store_stmt(c, "DELETE FROM blind_index WHERE case_id = :case_id");
+    StoreStmt *st = store_stmt(c, "DELETE FROM blind_index WHERE case_id = :case_id");
     store_bind_text_n(st, ":case_id", case_id);
     return store_exec_stmt(c, st, __func__);
 }
@@ -405,7 +404,7 @@ StoreStatus store_blind_matches(StoreConn *c, const char *case_id,
                                            int64_t target_id),
                                 void *arg)
 {
-    sqlite3_stmt *st = store_stmt(
+    StoreStmt *st = store_stmt(
         c, "SELECT DISTINCT o.case_id, o.domain, coalesce(m.target_id, 0) FROM blind_index m "
            "JOIN blind_index o ON o.domain = m.domain AND o.value = m.value AND o.case_id != "
            "m.case_id WHERE m.case_id = :case_id ORDER BY o.case_id, o.domain");

@@ -9,9 +9,9 @@ StoreStatus store_desk_account_insert(StoreConn *c, const char *platform,
                                       const unsigned char public_key[VAULT_KEY_BYTES],
                                       int64_t staff_id, int64_t now, int64_t *id)
 {
-    sqlite3_stmt *st =
-        store_stmt(c, "INSERT INTO platform_accounts (platform, public_key, created_at, "
-                      "created_by) VALUES (:platform, :pk, :now, :staff)");
+    StoreStmt *st =
+        store_stmt_insert(c, "INSERT INTO platform_accounts (platform, public_key, created_at, "
+                             "created_by) VALUES (:platform, :pk, :now, :staff)");
     store_bind_text_n(st, ":platform", platform);
     store_bind_blob_n(st, ":pk", public_key, VAULT_KEY_BYTES);
     store_bind_int64_n(st, ":now", now);
@@ -21,7 +21,7 @@ StoreStatus store_desk_account_insert(StoreConn *c, const char *platform,
 
 StoreStatus store_desk_account_revoke(StoreConn *c, const char *platform, int64_t now)
 {
-    sqlite3_stmt *st = store_stmt(
+    StoreStmt *st = store_stmt(
         c, "UPDATE platform_tokens SET revoked_at = :now WHERE revoked_at IS NULL AND account_id "
            "IN (SELECT id FROM platform_accounts WHERE platform = :platform AND revoked_at IS "
            "NULL)");
@@ -47,7 +47,7 @@ STORE_EACH_ROW(account_each, DeskAccountRow, account_spec)
 StoreStatus store_desk_accounts(StoreConn *c, void (*cb)(void *arg, const DeskAccountRow *r),
                                 void *arg)
 {
-    sqlite3_stmt *st = store_stmt(
+    StoreStmt *st = store_stmt(
         c, "SELECT a.id, a.platform, a.public_key, a.created_at, coalesce(a.revoked_at, 0), "
            "(SELECT count(*) FROM platform_tokens t WHERE t.account_id = a.id AND t.revoked_at IS "
            "NULL) FROM platform_accounts a ORDER BY a.id DESC");
@@ -57,8 +57,8 @@ StoreStatus store_desk_accounts(StoreConn *c, void (*cb)(void *arg, const DeskAc
 
 StoreStatus store_desk_tokens_revoke(StoreConn *c, int64_t account_id, int64_t now)
 {
-    sqlite3_stmt *st = store_stmt(c, "UPDATE platform_tokens SET revoked_at = :now WHERE "
-                                     "account_id = :account AND revoked_at IS NULL");
+    StoreStmt *st = store_stmt(c, "UPDATE platform_tokens SET revoked_at = :now WHERE "
+                                  "account_id = :account AND revoked_at IS NULL");
     store_bind_int64_n(st, ":account", account_id);
     store_bind_int64_n(st, ":now", now);
     return store_exec_stmt(c, st, __func__);
@@ -68,7 +68,7 @@ StoreStatus store_desk_token_insert(StoreConn *c, int64_t account_id,
                                     const unsigned char hash[VAULT_ID_BYTES], int64_t now,
                                     int64_t expires_at)
 {
-    sqlite3_stmt *st =
+    StoreStmt *st =
         store_stmt(c, "INSERT INTO platform_tokens (account_id, token_hash, created_at, "
                       "expires_at) VALUES (:account, :hash, :now, :expires)");
     store_bind_int64_n(st, ":account", account_id);
@@ -87,7 +87,7 @@ static const StoreRowSpec token_spec = STORE_ROW_SPEC(token_cols);
 StoreStatus store_desk_token_get(StoreConn *c, const unsigned char hash[VAULT_ID_BYTES],
                                  DeskTokenRow *out)
 {
-    sqlite3_stmt *st = store_stmt(
+    StoreStmt *st = store_stmt(
         c, "SELECT t.id, t.account_id, a.platform, t.expires_at, coalesce(t.revoked_at, 0), "
            "coalesce(a.revoked_at, 0) FROM platform_tokens t JOIN platform_accounts a ON a.id = "
            "t.account_id WHERE t.token_hash = :hash");
@@ -98,8 +98,7 @@ StoreStatus store_desk_token_get(StoreConn *c, const unsigned char hash[VAULT_ID
 
 StoreStatus store_desk_token_used(StoreConn *c, int64_t token_id, int64_t now)
 {
-    sqlite3_stmt *st =
-        store_stmt(c, "UPDATE platform_tokens SET last_used_at = :now WHERE id = :id");
+    StoreStmt *st = store_stmt(c, "UPDATE platform_tokens SET last_used_at = :now WHERE id = :id");
     store_bind_int64_n(st, ":id", token_id);
     store_bind_int64_n(st, ":now", now);
     return store_exec_one(c, st, __func__);
@@ -107,7 +106,7 @@ StoreStatus store_desk_token_used(StoreConn *c, int64_t token_id, int64_t now)
 
 StoreStatus store_desk_account_live(StoreConn *c, const char *platform, DeskAccountRow *out)
 {
-    sqlite3_stmt *st = store_stmt(
+    StoreStmt *st = store_stmt(
         c, "SELECT a.id, a.platform, a.public_key, a.created_at, 0, 0 FROM platform_accounts a "
            "WHERE a.platform = :platform AND a.revoked_at IS NULL");
     store_bind_text_n(st, ":platform", platform);
@@ -118,7 +117,7 @@ StoreStatus store_desk_account_live(StoreConn *c, const char *platform, DeskAcco
 StoreStatus store_desk_numbers(StoreConn *c, int64_t account_id, int64_t target_id, int64_t *seq,
                                int64_t *copy)
 {
-    sqlite3_stmt *st = store_stmt(
+    StoreStmt *st = store_stmt(
         c, "SELECT coalesce(max(seq), 0) + 1, coalesce((SELECT copy FROM desk_notices WHERE "
            "account_id = :account AND target_id = :target LIMIT 1), coalesce(max(copy), 0) + 1) "
            "FROM desk_notices WHERE account_id = :account");
@@ -133,7 +132,7 @@ StoreStatus store_desk_numbers(StoreConn *c, int64_t account_id, int64_t target_
 
 StoreStatus store_desk_notice_insert(StoreConn *c, int64_t notice_id, const DeskNoticeRow *row)
 {
-    sqlite3_stmt *st = store_stmt(
+    StoreStmt *st = store_stmt(
         c,
         "INSERT INTO desk_notices (notice_id, account_id, target_id, route, sent_at, sealed, "
         "seq, copy) VALUES (:notice, :account, :target, :route, :sent_at, :sealed, :seq, :copy)");
@@ -161,7 +160,7 @@ STORE_EACH_ROW(notice_each, DeskNoticeRow, notice_spec)
 StoreStatus store_desk_notices(StoreConn *c, int64_t account_id, int64_t after, int limit,
                                void (*cb)(void *arg, const DeskNoticeRow *r), void *arg)
 {
-    sqlite3_stmt *st = store_stmt(
+    StoreStmt *st = store_stmt(
         c, "SELECT d.id, d.target_id, d.sent_at, coalesce(d.acked_at, 0), d.route, d.sealed, "
            "d.account_id, 0, 0, d.seq, d.copy FROM desk_notices d JOIN targets t ON t.id = "
            "d.target_id WHERE d.account_id = :account AND d.seq > :after AND d.decided_at IS NULL "
@@ -177,7 +176,7 @@ StoreStatus store_desk_notices(StoreConn *c, int64_t account_id, int64_t after, 
 
 StoreStatus store_desk_notice_get(StoreConn *c, int64_t account_id, int64_t seq, DeskNoticeRow *out)
 {
-    sqlite3_stmt *st = store_stmt(
+    StoreStmt *st = store_stmt(
         c, "SELECT d.id, d.target_id, d.sent_at, coalesce(d.acked_at, 0), d.route, d.sealed, "
            "d.account_id, coalesce(d.decided_at, 0), EXISTS (SELECT 1 FROM notices n WHERE "
            "n.target_id = d.target_id AND n.id > d.notice_id), d.seq, d.copy FROM desk_notices d "
@@ -191,7 +190,7 @@ StoreStatus store_desk_notice_get(StoreConn *c, int64_t account_id, int64_t seq,
 static StoreStatus notice_stamp(StoreConn *c, const char *sql, int64_t id, int64_t now,
                                 const char *func)
 {
-    sqlite3_stmt *st = store_stmt(c, sql);
+    StoreStmt *st = store_stmt(c, sql);
     store_bind_int64_n(st, ":id", id);
     store_bind_int64_n(st, ":now", now);
     return store_exec_stmt(c, st, func);
@@ -212,7 +211,7 @@ StoreStatus store_desk_notice_closed(StoreConn *c, int64_t id, int64_t now)
 
 StoreStatus store_desk_answer_insert(StoreConn *c, const DeskAnswerRow *r, int64_t *id)
 {
-    sqlite3_stmt *st = store_stmt(
+    StoreStmt *st = store_stmt_insert(
         c, "INSERT INTO desk_answers (desk_notice_id, target_id, kind, outcome, platform_at, "
            "received_at, body) VALUES (:notice, :target, :kind, :outcome, :platform_at, "
            ":received_at, :body)");
@@ -237,7 +236,7 @@ STORE_EACH_ROW(answer_each, DeskAnswerRow, answer_spec)
 StoreStatus store_desk_answers_of_target(StoreConn *c, int64_t target_id,
                                          void (*cb)(void *arg, const DeskAnswerRow *r), void *arg)
 {
-    sqlite3_stmt *st = store_stmt(
+    StoreStmt *st = store_stmt(
         c, "SELECT id, desk_notice_id, target_id, kind, coalesce(outcome, ''), "
            "coalesce(platform_at, 0), received_at, body FROM desk_answers WHERE target_id = "
            ":target ORDER BY id");
@@ -248,9 +247,9 @@ StoreStatus store_desk_answers_of_target(StoreConn *c, int64_t target_id,
 
 StoreStatus store_desk_reupload_insert(StoreConn *c, const DeskReuploadRow *r, int64_t *id)
 {
-    sqlite3_stmt *st =
-        store_stmt(c, "INSERT INTO desk_reuploads (desk_notice_id, target_id, reported_at, body) "
-                      "VALUES (:notice, :target, :now, :body)");
+    StoreStmt *st = store_stmt_insert(
+        c, "INSERT INTO desk_reuploads (desk_notice_id, target_id, reported_at, body) "
+           "VALUES (:notice, :target, :now, :body)");
     store_bind_int64_n(st, ":notice", r->desk_notice_id);
     store_bind_int64_n(st, ":target", r->target_id);
     store_bind_int64_n(st, ":now", r->reported_at);
@@ -260,7 +259,7 @@ StoreStatus store_desk_reupload_insert(StoreConn *c, const DeskReuploadRow *r, i
 
 StoreStatus store_desk_reupload_count(StoreConn *c, int64_t desk_notice_id, int64_t *n)
 {
-    sqlite3_stmt *st =
+    StoreStmt *st =
         store_stmt(c, "SELECT count(*) FROM desk_reuploads WHERE desk_notice_id = :notice");
     store_bind_int64_n(st, ":notice", desk_notice_id);
     *n = 0;
@@ -278,7 +277,7 @@ STORE_EACH_ROW(reupload_each, DeskReuploadRow, reupload_spec)
 StoreStatus store_desk_reuploads_pending(StoreConn *c, int64_t id, int limit,
                                          void (*cb)(void *arg, const DeskReuploadRow *r), void *arg)
 {
-    sqlite3_stmt *st = store_stmt(
+    StoreStmt *st = store_stmt(
         c, "SELECT r.id, r.desk_notice_id, r.target_id, r.reported_at, 0, t.case_id, r.body FROM "
            "desk_reuploads r JOIN targets t ON t.id = r.target_id WHERE r.applied_at IS NULL AND "
            "(:id = 0 OR r.id = :id) ORDER BY r.id LIMIT :limit");
@@ -290,7 +289,7 @@ StoreStatus store_desk_reuploads_pending(StoreConn *c, int64_t id, int limit,
 
 StoreStatus store_desk_reupload_applied(StoreConn *c, int64_t id, int64_t child, int64_t now)
 {
-    sqlite3_stmt *st = store_stmt(
+    StoreStmt *st = store_stmt(
         c, "UPDATE desk_reuploads SET child_id = :child, applied_at = :now WHERE id = :id");
     store_bind_int64_n(st, ":id", id);
     store_bind_opt_int64_n(st, ":child", child);
@@ -303,12 +302,12 @@ typedef struct OrgFieldEach {
     void *arg;
 } OrgFieldEach;
 
-static int org_field_row(sqlite3_stmt *st, void *arg)
+static int org_field_row(StoreStmt *st, void *arg)
 {
     OrgFieldEach *e = arg;
     Buf body = {0};
     store_column_buf(st, 1, &body);
-    e->cb(e->arg, sqlite3_column_int64(st, 0), &body);
+    e->cb(e->arg, store_col_int64(st, 0), &body);
     buf_free(&body);
     return 0;
 }
@@ -321,7 +320,7 @@ StoreStatus store_desk_org_fields(StoreConn *c, DeskOrgTable t,
         [DESK_ORG_REUPLOADS] = "SELECT id, body FROM desk_reuploads ORDER BY id",
         [DESK_ORG_NIGHT_CHECKS] = "SELECT id, body FROM night_checks ORDER BY id",
     };
-    sqlite3_stmt *st = store_stmt(c, sql[t]);
+    StoreStmt *st = store_stmt(c, sql[t]);
     OrgFieldEach e = {cb, arg};
     return store_each(c, st, org_field_row, &e, __func__);
 }
@@ -333,7 +332,7 @@ StoreStatus store_desk_org_field_set(StoreConn *c, DeskOrgTable t, int64_t id, c
         [DESK_ORG_REUPLOADS] = "UPDATE desk_reuploads SET body = :body WHERE id = :id",
         [DESK_ORG_NIGHT_CHECKS] = "UPDATE night_checks SET body = :body WHERE id = :id",
     };
-    sqlite3_stmt *st = store_stmt(c, sql[t]);
+    StoreStmt *st = store_stmt(c, sql[t]);
     store_bind_int64_n(st, ":id", id);
     store_bind_buf_n(st, ":body", body);
     return store_exec_one(c, st, __func__);

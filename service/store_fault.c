@@ -7,6 +7,7 @@
 
 #include "log.h"
 
+#include <sqlite3.h>
 #include <stdatomic.h>
 
 typedef struct FaultFile {

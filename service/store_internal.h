@@ -1,29 +1,38 @@
-/* Shared by the store_*.c files only: the connection and statement cache. */
+/* Shared by the store_*.c files only: the connection and statement cache, and the helpers through
+ * which the files that hold one area's SQL (store_case.c, store_target.c, ...) bind, run and read
+ * statements. Those files never call the engine themselves: only store.c, store_tx.c,
+ * store_fault.c and store_queue_bulk.c know it is SQLite (issue 16: a second engine behind the
+ * same SQL). */
 #ifndef TAKEDOWN_STORE_INTERNAL_H
 #define TAKEDOWN_STORE_INTERNAL_H
 
 #include "buf.h"
 #include "store.h"
 
-#include <sqlite3.h>
 #include <stddef.h>
 #include <string.h>
 
 #define STORE_STMT_SLOTS 256
 
+/* A prepared statement of the engine. */
+typedef struct sqlite3_stmt StoreStmt;
+
 struct StoreConn {
-    sqlite3 *db;
+    struct sqlite3 *db;
     int reading; /* a request's read transaction is open (store_read_begin) */
     struct {
         const char *sql; /* the literal's address is the key */
-        sqlite3_stmt *st;
+        StoreStmt *st;
     } cache[STORE_STMT_SLOTS];
 };
 
 /* The cached statement for this literal SQL, reset and with bindings cleared; NULL on error
  * (logged). The SQL must be a string literal (its address identifies it). Every bind, run and
  * row helper below accepts the NULL and then fails with STORE_ERROR, so callers need not check. */
-sqlite3_stmt *store_stmt(StoreConn *c, const char *sql);
+StoreStmt *store_stmt(StoreConn *c, const char *sql);
+/* store_stmt for an INSERT of one row whose new id store_exec_insert reads: each engine gets the
+ * id its own way (SQLite the connection's last rowid; another engine may add "RETURNING id"). */
+StoreStmt *store_stmt_insert(StoreConn *c, const char *sql);
 /* Maps an SQLite result code to a status, logging unexpected errors with the caller's name. */
 StoreStatus store_status(StoreConn *c, int rc, const char *func);
 /* The group leader's side of the writer connection (store_tx.c): enter makes store_conn() on
@@ -38,44 +47,46 @@ void store_sleep_ms(long ms);
 /* Binds by name (":case_id"), as Fossil's db.c does. A name the statement lacks is a bug: it is
  * logged with the statement's SQL, asserted in debug builds, and the statement's next run returns
  * STORE_ERROR instead of running with that parameter NULL. Each returns 0, or -1 on such a name. */
-int store_bind_text_n(sqlite3_stmt *st, const char *name, const char *s);     /* NULL: NULL */
-int store_bind_opt_text_n(sqlite3_stmt *st, const char *name, const char *s); /* NULL or "": NULL */
-int store_bind_int64_n(sqlite3_stmt *st, const char *name, int64_t v);
-int store_bind_opt_int64_n(sqlite3_stmt *st, const char *name, int64_t v);          /* 0: NULL */
-int store_bind_blob_n(sqlite3_stmt *st, const char *name, const void *p, size_t n); /* NULL */
-int store_bind_buf_n(sqlite3_stmt *st, const char *name, const Buf *b); /* NULL or empty: NULL */
+int store_bind_text_n(StoreStmt *st, const char *name, const char *s);     /* NULL: NULL */
+int store_bind_opt_text_n(StoreStmt *st, const char *name, const char *s); /* NULL or "": NULL */
+int store_bind_int64_n(StoreStmt *st, const char *name, int64_t v);
+int store_bind_opt_int64_n(StoreStmt *st, const char *name, int64_t v);          /* 0: NULL */
+int store_bind_blob_n(StoreStmt *st, const char *name, const void *p, size_t n); /* NULL */
+int store_bind_buf_n(StoreStmt *st, const char *name, const Buf *b); /* NULL or empty: NULL */
 
 /* Runs a statement that returns no rows; STORE_OK, STORE_CONFLICT on a constraint, ... */
-StoreStatus store_exec_stmt(StoreConn *c, sqlite3_stmt *st, const char *func);
+StoreStatus store_exec_stmt(StoreConn *c, StoreStmt *st, const char *func);
 /* Runs an UPDATE that must touch exactly one row: STORE_NOT_FOUND when it touched none. */
-StoreStatus store_exec_one(StoreConn *c, sqlite3_stmt *st, const char *func);
-/* Runs an INSERT; *id (when not NULL) receives the new rowid. */
-StoreStatus store_exec_insert(StoreConn *c, sqlite3_stmt *st, int64_t *id, const char *func);
+StoreStatus store_exec_one(StoreConn *c, StoreStmt *st, const char *func);
+/* Runs an INSERT prepared by store_stmt_insert; *id (when not NULL) receives the new row's id. */
+StoreStatus store_exec_insert(StoreConn *c, StoreStmt *st, int64_t *id, const char *func);
+/* Rows the last INSERT, UPDATE or DELETE run on c changed. */
+int64_t store_changes(StoreConn *c);
 
 /* Reads the current row of st into arg; for store_each, returns 0 to go on or 1 to stop early. */
-typedef int (*StoreRowFn)(sqlite3_stmt *st, void *arg);
+typedef int (*StoreRowFn)(StoreStmt *st, void *arg);
 /* Steps every row through fn, then resets: STORE_OK at the end or on an early stop. */
-StoreStatus store_each(StoreConn *c, sqlite3_stmt *st, StoreRowFn fn, void *arg, const char *func);
+StoreStatus store_each(StoreConn *c, StoreStmt *st, StoreRowFn fn, void *arg, const char *func);
 /* Reads a single-row query through fn, then resets; STORE_NOT_FOUND when there is no row. */
-StoreStatus store_one(StoreConn *c, sqlite3_stmt *st, StoreRowFn fn, void *arg, const char *func);
+StoreStatus store_one(StoreConn *c, StoreStmt *st, StoreRowFn fn, void *arg, const char *func);
 /* A callback over one text column, the shape of every "ids of ..." query. */
 typedef struct StoreTextCb {
     void (*cb)(void *arg, const char *text);
     void *arg;
 } StoreTextCb;
 /* A StoreRowFn passing column 0 as text to a StoreTextCb. */
-int store_row_text0(sqlite3_stmt *st, void *arg);
+int store_row_text0(StoreStmt *st, void *arg);
 /* A StoreRowFn reading column 0 as an integer into an int64_t. */
-int store_row_int64(sqlite3_stmt *st, void *arg);
+int store_row_int64(StoreStmt *st, void *arg);
 /* The first two columns into arg, an int64_t[2]. */
-int store_row_int64_pair(sqlite3_stmt *st, void *arg);
+int store_row_int64_pair(StoreStmt *st, void *arg);
 /* Column 0 as text into a fixed buffer (a single-value query's answer). */
 typedef struct StoreTextOut {
     char *out;
     size_t n;
 } StoreTextOut;
 /* A StoreRowFn reading column 0 into a StoreTextOut (truncated, NUL-terminated). */
-int store_row_text_out(sqlite3_stmt *st, void *arg);
+int store_row_text_out(StoreStmt *st, void *arg);
 
 /* A callback over two text columns and an integer (blind index matches, statistics). */
 typedef struct StoreText2IntCb {
@@ -83,7 +94,7 @@ typedef struct StoreText2IntCb {
     void *arg;
 } StoreText2IntCb;
 /* A StoreRowFn passing columns 0 and 1 as text and 2 as an integer to a StoreText2IntCb. */
-int store_row_text2_int(sqlite3_stmt *st, void *arg);
+int store_row_text2_int(StoreStmt *st, void *arg);
 
 /* A query's result columns declared as data, as the Taler exchange's result specs are: column i
  * of the statement lands in the field cols[i] names, read by the field's kind. */
@@ -113,11 +124,11 @@ typedef struct StoreRowSpec {
     }
 
 /* Reads the current row into the fields spec names; other fields are left as they were. */
-void store_row_read(sqlite3_stmt *st, const StoreRowSpec *spec, void *row);
+void store_row_read(StoreStmt *st, const StoreRowSpec *spec, void *row);
 /* Frees the Buf fields spec names. */
 void store_row_release(const StoreRowSpec *spec, void *row);
 /* store_one reading its row by spec into out. */
-StoreStatus store_one_row(StoreConn *c, sqlite3_stmt *st, const StoreRowSpec *spec, void *out,
+StoreStatus store_one_row(StoreConn *c, StoreStmt *st, const StoreRowSpec *spec, void *out,
                           const char *func);
 
 /* The "every row into a typed callback" query, written once. Defines Row##Each ({cb, arg}: what
@@ -130,7 +141,7 @@ StoreStatus store_one_row(StoreConn *c, sqlite3_stmt *st, const StoreRowSpec *sp
         void (*cb)(void *arg, const Row *row);                                                     \
         void *arg;                                                                                 \
     } Row##Each;                                                                                   \
-    static int name(sqlite3_stmt *st, void *each)                                                  \
+    static int name(StoreStmt *st, void *each)                                                     \
     {                                                                                              \
         const Row##Each *e = each;                                                                 \
         Row row;                                                                                   \
@@ -141,11 +152,14 @@ StoreStatus store_one_row(StoreConn *c, sqlite3_stmt *st, const StoreRowSpec *sp
         return 0;                                                                                  \
     }
 
-/* Column readers: a blob into a Buf (empty for NULL), a blob of exactly n bytes (zeros
- * otherwise), text into a fixed buffer (truncated, NUL-terminated). */
-void store_column_buf(sqlite3_stmt *st, int col, Buf *out);
-void store_column_fixed(sqlite3_stmt *st, int col, void *out, size_t n);
-void store_column_text(sqlite3_stmt *st, int col, char *out, size_t n);
+/* Column readers: an integer (0 for NULL), text (NULL for NULL; valid until the next step or
+ * reset), a blob into a Buf (empty for NULL), a blob of exactly n bytes (zeros otherwise), text
+ * into a fixed buffer (truncated, NUL-terminated). */
+int64_t store_col_int64(StoreStmt *st, int col);
+const char *store_col_text(StoreStmt *st, int col);
+void store_column_buf(StoreStmt *st, int col, Buf *out);
+void store_column_fixed(StoreStmt *st, int col, void *out, size_t n);
+void store_column_text(StoreStmt *st, int col, char *out, size_t n);
 
 /* The open states of states.c (a unit test holds the two together). A clock runs exactly while a
  * target's due_at is set: transitions set or clear it, so "overdue" needs no list of states. */

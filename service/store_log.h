@@ -50,6 +50,10 @@ StoreStatus store_notes_of_case(StoreConn *c, const char *case_id,
 StoreStatus store_event_insert(StoreConn *c, const char *case_id, int64_t target_id, int64_t now,
                                const char *actor, const char *kind, const char *from_state,
                                const char *to_state, const Buf *body);
+/* The same; *id receives the new event's id (to seal a detail bound to it). */
+StoreStatus store_event_insert_id(StoreConn *c, const char *case_id, int64_t target_id, int64_t now,
+                                  const char *actor, const char *kind, const char *from_state,
+                                  const char *to_state, const Buf *body, int64_t *id);
 /* A case's timeline events in order. */
 StoreStatus store_events_of_case(StoreConn *c, const char *case_id,
                                  void (*cb)(void *arg, const EventRow *e), void *arg);

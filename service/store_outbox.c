@@ -2,33 +2,42 @@
 #include "store_outbox.h"
 
 #include "store_internal.h"
+#include "vault.h"
 
 #include <string.h>
 
-/* The message id: random, so it says nothing of the case or of how many messages there were. */
-#define OUTBOX_MSGID "lower(hex(randomblob(16)))"
+/* The message id: random, so it says nothing of the case or of how many messages there were.
+ * Made here rather than by the engine, so that the SQL is the same on both. */
+static void bind_msgid(StoreStmt *st)
+{
+    char msgid[2 * 16 + 1];
+    vault_random_hex(msgid, 16);
+    store_bind_text_n(st, ":msgid", msgid);
+}
 
 StoreStatus store_outbox_news(StoreConn *c, const char *case_id, int64_t now)
 {
-    sqlite3_stmt *st = store_stmt(
+    StoreStmt *st = store_stmt(
         c, "INSERT INTO outbox (kind, case_id, msgid, created_at, next_at) "
-           "VALUES ('victim.news', :case_id, " OUTBOX_MSGID ", :now, :now) "
+           "VALUES ('victim.news', :case_id, :msgid, :now, :now) "
            "ON CONFLICT (case_id) WHERE kind = 'victim.news' AND state IN ('pending', 'sending') "
            "DO NOTHING");
     store_bind_text_n(st, ":case_id", case_id);
     store_bind_int64_n(st, ":now", now);
+    bind_msgid(st);
     return store_exec_stmt(c, st, __func__);
 }
 
 StoreStatus store_outbox_digest(StoreConn *c, int64_t staff_id, const char *day, int64_t now)
 {
-    sqlite3_stmt *st =
+    StoreStmt *st =
         store_stmt(c, "INSERT INTO outbox (kind, staff_id, day, msgid, created_at, next_at) "
-                      "VALUES ('staff.digest', :staff_id, :day, " OUTBOX_MSGID ", :now, :now) "
+                      "VALUES ('staff.digest', :staff_id, :day, :msgid, :now, :now) "
                       "ON CONFLICT (staff_id, day) WHERE kind = 'staff.digest' DO NOTHING");
     store_bind_int64_n(st, ":staff_id", staff_id);
     store_bind_text_n(st, ":day", day);
     store_bind_int64_n(st, ":now", now);
+    bind_msgid(st);
     return store_exec_stmt(c, st, __func__);
 }
 
@@ -44,7 +53,7 @@ STORE_EACH_ROW(outbox_each, OutboxRow, outbox_spec)
 StoreStatus store_outbox_due(StoreConn *c, const char *kind, int64_t now, int limit,
                              void (*cb)(void *arg, const OutboxRow *r), void *arg)
 {
-    sqlite3_stmt *st = store_stmt(
+    StoreStmt *st = store_stmt(
         c, "SELECT id, kind, coalesce(case_id, ''), coalesce(staff_id, 0), coalesce(day, ''), "
            "msgid, created_at, next_at, attempts FROM outbox WHERE state = 'pending' "
            "AND next_at <= :now AND (:kind IS NULL OR kind = :kind) ORDER BY next_at, id "
@@ -58,8 +67,8 @@ StoreStatus store_outbox_due(StoreConn *c, const char *kind, int64_t now, int li
 
 StoreStatus store_outbox_claim(StoreConn *c, int64_t id)
 {
-    sqlite3_stmt *st = store_stmt(c, "UPDATE outbox SET state = 'sending', attempts = attempts + 1 "
-                                     "WHERE id = :id AND state = 'pending'");
+    StoreStmt *st = store_stmt(c, "UPDATE outbox SET state = 'sending', attempts = attempts + 1 "
+                                  "WHERE id = :id AND state = 'pending'");
     store_bind_int64_n(st, ":id", id);
     return store_exec_one(c, st, __func__);
 }
@@ -67,8 +76,8 @@ StoreStatus store_outbox_claim(StoreConn *c, int64_t id)
 StoreStatus store_outbox_settle(StoreConn *c, int64_t id, const char *state, const char *why,
                                 int64_t now)
 {
-    sqlite3_stmt *st = store_stmt(c, "UPDATE outbox SET state = :state, last_error = :why, "
-                                     "done_at = :now WHERE id = :id AND state = 'sending'");
+    StoreStmt *st = store_stmt(c, "UPDATE outbox SET state = :state, last_error = :why, "
+                                  "done_at = :now WHERE id = :id AND state = 'sending'");
     store_bind_int64_n(st, ":id", id);
     store_bind_text_n(st, ":state", state);
     store_bind_opt_text_n(st, ":why", why);
@@ -78,15 +87,15 @@ StoreStatus store_outbox_settle(StoreConn *c, int64_t id, const char *state, con
 
 StoreStatus store_outbox_forget(StoreConn *c, int64_t id)
 {
-    sqlite3_stmt *st = store_stmt(c, "DELETE FROM outbox WHERE id = :id");
+    StoreStmt *st = store_stmt(c, "DELETE FROM outbox WHERE id = :id");
     store_bind_int64_n(st, ":id", id);
     return store_exec_one(c, st, __func__);
 }
 
 StoreStatus store_outbox_purge_digests(StoreConn *c, const char *day)
 {
-    sqlite3_stmt *st = store_stmt(c, "DELETE FROM outbox WHERE kind = 'staff.digest' AND "
-                                     "day < :day AND state IN ('sent', 'dropped')");
+    StoreStmt *st = store_stmt(c, "DELETE FROM outbox WHERE kind = 'staff.digest' AND "
+                                  "day < :day AND state IN ('sent', 'dropped')");
     store_bind_text_n(st, ":day", day);
     return store_exec_stmt(c, st, __func__);
 }
@@ -94,10 +103,10 @@ StoreStatus store_outbox_purge_digests(StoreConn *c, const char *day)
 StoreStatus store_outbox_defer(StoreConn *c, int64_t id, int64_t next_at, const char *error)
 {
     int failed = error && *error;
-    sqlite3_stmt *st =
+    StoreStmt *st =
         store_stmt(c, "UPDATE outbox SET state = 'pending', next_at = :next_at, "
-                      "attempts = attempts - CASE WHEN :failed THEN 0 ELSE 1 END, "
-                      "last_error = CASE WHEN :failed THEN :error ELSE last_error END "
+                      "attempts = attempts - CASE WHEN :failed <> 0 THEN 0 ELSE 1 END, "
+                      "last_error = CASE WHEN :failed <> 0 THEN :error ELSE last_error END "
                       "WHERE id = :id AND state = 'sending'");
     store_bind_int64_n(st, ":id", id);
     store_bind_int64_n(st, ":next_at", next_at);
@@ -108,26 +117,26 @@ StoreStatus store_outbox_defer(StoreConn *c, int64_t id, int64_t next_at, const 
 
 StoreStatus store_outbox_recover(StoreConn *c, int64_t *n)
 {
-    sqlite3_stmt *st = store_stmt(c, "UPDATE outbox SET state = 'pending', next_at = 0, "
-                                     "last_error = 'interrupted' WHERE state = 'sending'");
+    StoreStmt *st = store_stmt(c, "UPDATE outbox SET state = 'pending', next_at = 0, "
+                                  "last_error = 'interrupted' WHERE state = 'sending'");
     StoreStatus s = store_exec_stmt(c, st, __func__);
-    *n = s == STORE_OK ? sqlite3_changes(c->db) : 0;
+    *n = s == STORE_OK ? store_changes(c) : 0;
     return s;
 }
 
-static int read_counts(sqlite3_stmt *st, void *arg)
+static int read_counts(StoreStmt *st, void *arg)
 {
     OutboxCounts *o = arg;
-    o->pending = sqlite3_column_int64(st, 0);
-    o->oldest_age = sqlite3_column_int64(st, 1);
+    o->pending = store_col_int64(st, 0);
+    o->oldest_age = store_col_int64(st, 1);
     return 0;
 }
 
 StoreStatus store_outbox_counts(StoreConn *c, int64_t now, OutboxCounts *out)
 {
     memset(out, 0, sizeof *out);
-    sqlite3_stmt *st = store_stmt(c, "SELECT count(*), coalesce(:now - min(created_at), 0) "
-                                     "FROM outbox WHERE state IN ('pending', 'sending')");
+    StoreStmt *st = store_stmt(c, "SELECT count(*), coalesce(:now - min(created_at), 0) "
+                                  "FROM outbox WHERE state IN ('pending', 'sending')");
     store_bind_int64_n(st, ":now", now);
     return store_one(c, st, read_counts, out, __func__);
 }
@@ -139,7 +148,7 @@ store_digest_lines(StoreConn *c, int64_t staff_id, int64_t now, int64_t day_end,
                    void (*cb)(void *arg, const char *what, const char *case_id, int64_t n),
                    void *arg)
 {
-    sqlite3_stmt *st = store_stmt(
+    StoreStmt *st = store_stmt(
         c, "SELECT what, case_id, n FROM ("
            "SELECT 'overdue' AS what, t.case_id AS case_id, count(*) AS n FROM targets t "
            "JOIN cases c ON c.id = t.case_id WHERE c.assignee = :staff AND t.state IN " OPEN_STATES
@@ -148,7 +157,7 @@ store_digest_lines(StoreConn *c, int64_t staff_id, int64_t now, int64_t day_end,
            "JOIN cases c ON c.id = t.case_id WHERE c.assignee = :staff AND t.state IN " OPEN_STATES
            " AND t.due_at > :now AND t.due_at < :day_end GROUP BY t.case_id "
            "UNION ALL SELECT 'risk', id, risk_flags FROM cases WHERE created_at >= :since AND "
-           "risk_flags != 0 AND withdrawn_at IS NULL) ORDER BY what DESC, case_id");
+           "risk_flags != 0 AND withdrawn_at IS NULL) AS lines ORDER BY what DESC, case_id");
     store_bind_int64_n(st, ":staff", staff_id);
     store_bind_int64_n(st, ":now", now);
     store_bind_int64_n(st, ":day_end", day_end);

@@ -81,7 +81,7 @@ static QueueFrom queue_from(const QueueFilter *f, int prio)
     return (QueueFrom){prio, INT64_MIN, INT64_MIN, ""};
 }
 
-static void queue_bind(sqlite3_stmt *st, const QueueFilter *f, QueueFrom from, int limit)
+static void queue_bind(StoreStmt *st, const QueueFilter *f, QueueFrom from, int limit)
 {
     int queue;
     int64_t owner, due_max;
@@ -122,7 +122,7 @@ StoreStatus store_queue(StoreConn *c, const QueueFilter *f,
     QueueCount n = {cb, arg, 0};
     QueueRowEach e = {queue_count, &n};
     for (int prio = f->prio < 0 ? 0 : f->prio; prio <= 1 && n.n < f->limit; prio++) {
-        sqlite3_stmt *st = store_stmt(c, queue_part_sql[f->desc ? 1 : 0]);
+        StoreStmt *st = store_stmt(c, queue_part_sql[f->desc ? 1 : 0]);
         if (!st)
             return STORE_ERROR;
         queue_bind(st, f, queue_from(f, prio), f->limit - n.n);
@@ -138,11 +138,11 @@ typedef struct PlanText {
     size_t size, len;
 } PlanText;
 
-static int plan_line(sqlite3_stmt *st, void *arg)
+static int plan_line(StoreStmt *st, void *arg)
 {
     PlanText *p = arg;
-    const unsigned char *detail = sqlite3_column_text(st, 3);
-    int n = snprintf(p->out + p->len, p->size - p->len, "%s\n", detail ? (const char *)detail : "");
+    const char *detail = store_col_text(st, 3);
+    int n = snprintf(p->out + p->len, p->size - p->len, "%s\n", detail ? detail : "");
     if (n > 0)
         p->len = p->len + (size_t)n < p->size ? p->len + (size_t)n : p->size - 1;
     return 0;
@@ -153,7 +153,7 @@ StoreStatus store_queue_plan(StoreConn *c, const QueueFilter *f, char *out, size
     if (size == 0)
         return STORE_ERROR;
     out[0] = '\0';
-    sqlite3_stmt *st = store_stmt(c, queue_plan_sql[f->desc ? 1 : 0]);
+    StoreStmt *st = store_stmt(c, queue_plan_sql[f->desc ? 1 : 0]);
     if (!st)
         return STORE_ERROR;
     queue_bind(st, f, queue_from(f, f->prio < 0 ? 0 : f->prio), f->limit);

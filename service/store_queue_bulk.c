@@ -5,6 +5,7 @@
 #include "log.h"
 #include "store_internal.h"
 
+#include <sqlite3.h>
 #include <stdlib.h>
 
 /* The trigger whose body holds the queue rule (schema/0008_case_queue.sql). */

@@ -17,21 +17,21 @@ STORE_EACH_ROW(route_each, RouteRow, route_spec)
 
 StoreStatus store_route_get(StoreConn *c, const char *id, RouteRow *out)
 {
-    sqlite3_stmt *st = store_stmt(c, "SELECT id, clock_hours, elements FROM routes WHERE id = :id");
+    StoreStmt *st = store_stmt(c, "SELECT id, clock_hours, elements FROM routes WHERE id = :id");
     store_bind_text_n(st, ":id", id);
     return store_one_row(c, st, &route_spec, out, __func__);
 }
 
 StoreStatus store_routes(StoreConn *c, void (*cb)(void *arg, const RouteRow *r), void *arg)
 {
-    sqlite3_stmt *st = store_stmt(c, "SELECT id, clock_hours, elements FROM routes ORDER BY id");
+    StoreStmt *st = store_stmt(c, "SELECT id, clock_hours, elements FROM routes ORDER BY id");
     RouteRowEach e = {cb, arg};
     return store_each(c, st, route_each, &e, __func__);
 }
 
 StoreStatus store_route_set_clock(StoreConn *c, const char *id, int hours)
 {
-    sqlite3_stmt *st = store_stmt(c, "UPDATE routes SET clock_hours = :hours WHERE id = :id");
+    StoreStmt *st = store_stmt(c, "UPDATE routes SET clock_hours = :hours WHERE id = :id");
     store_bind_text_n(st, ":id", id);
     store_bind_int64_n(st, ":hours", hours);
     return store_exec_one(c, st, __func__);
@@ -48,22 +48,22 @@ STORE_EACH_ROW(platform_each, PlatformRow, platform_spec)
 
 StoreStatus store_platform_get(StoreConn *c, const char *id, PlatformRow *out)
 {
-    sqlite3_stmt *st = store_stmt(c, "SELECT " PLATFORM_COLUMNS "WHERE id = :id");
+    StoreStmt *st = store_stmt(c, "SELECT " PLATFORM_COLUMNS "WHERE id = :id");
     store_bind_text_n(st, ":id", id);
     return store_one_row(c, st, &platform_spec, out, __func__);
 }
 
 StoreStatus store_platforms(StoreConn *c, void (*cb)(void *arg, const PlatformRow *p), void *arg)
 {
-    sqlite3_stmt *st = store_stmt(c, "SELECT " PLATFORM_COLUMNS "ORDER BY rowid");
+    StoreStmt *st = store_stmt(c, "SELECT " PLATFORM_COLUMNS "ORDER BY rowid");
     PlatformRowEach e = {cb, arg};
     return store_each(c, st, platform_each, &e, __func__);
 }
 
 StoreStatus store_platform_update(StoreConn *c, const PlatformRow *p)
 {
-    sqlite3_stmt *st = store_stmt(c, "UPDATE platforms SET route = :route, clock_hours = :hours, "
-                                     "channel = :channel WHERE id = :id");
+    StoreStmt *st = store_stmt(c, "UPDATE platforms SET route = :route, clock_hours = :hours, "
+                                  "channel = :channel WHERE id = :id");
     store_bind_text_n(st, ":id", p->id);
     store_bind_text_n(st, ":route", p->route);
     if (p->clock_hours < 0)
@@ -78,8 +78,8 @@ StoreStatus store_platform_update(StoreConn *c, const PlatformRow *p)
 
 StoreStatus store_incident_insert(StoreConn *c, int64_t now, const Buf *placeholder, int64_t *id)
 {
-    sqlite3_stmt *st =
-        store_stmt(c, "INSERT INTO incidents (created_at, label) VALUES (:now, :label)");
+    StoreStmt *st =
+        store_stmt_insert(c, "INSERT INTO incidents (created_at, label) VALUES (:now, :label)");
     store_bind_int64_n(st, ":now", now);
     store_bind_buf_n(st, ":label", placeholder);
     return store_exec_insert(c, st, id, __func__);
@@ -93,7 +93,7 @@ STORE_EACH_ROW(incident_each, IncidentRow, incident_spec)
 
 StoreStatus store_incidents(StoreConn *c, void (*cb)(void *arg, const IncidentRow *r), void *arg)
 {
-    sqlite3_stmt *st = store_stmt(
+    StoreStmt *st = store_stmt(
         c, "SELECT i.id, i.created_at, (SELECT count(*) FROM cases c WHERE c.incident_id = i.id), "
            "i.label FROM incidents i ORDER BY i.id DESC");
     IncidentRowEach e = {cb, arg};
@@ -102,7 +102,7 @@ StoreStatus store_incidents(StoreConn *c, void (*cb)(void *arg, const IncidentRo
 
 StoreStatus store_incident_get(StoreConn *c, int64_t id, IncidentRow *out)
 {
-    sqlite3_stmt *st = store_stmt(
+    StoreStmt *st = store_stmt(
         c, "SELECT i.id, i.created_at, (SELECT count(*) FROM cases c WHERE c.incident_id = i.id), "
            "i.label FROM incidents i WHERE i.id = :id");
     store_bind_int64_n(st, ":id", id);
@@ -112,7 +112,7 @@ StoreStatus store_incident_get(StoreConn *c, int64_t id, IncidentRow *out)
 StoreStatus store_cases_of_incident(StoreConn *c, int64_t id,
                                     void (*cb)(void *arg, const char *case_id), void *arg)
 {
-    sqlite3_stmt *st =
+    StoreStmt *st =
         store_stmt(c, "SELECT id FROM cases WHERE incident_id = :id ORDER BY created_at, id");
     store_bind_int64_n(st, ":id", id);
     StoreTextCb t = {cb, arg};
@@ -123,7 +123,7 @@ StoreStatus store_cases_of_incident(StoreConn *c, int64_t id,
 
 StoreStatus store_meta_get(StoreConn *c, const char *key, char *out, size_t n)
 {
-    sqlite3_stmt *st = store_stmt(c, "SELECT value FROM meta WHERE key = :key");
+    StoreStmt *st = store_stmt(c, "SELECT value FROM meta WHERE key = :key");
     store_bind_text_n(st, ":key", key);
     StoreTextOut t = {out, n};
     return store_one(c, st, store_row_text_out, &t, __func__);
@@ -131,7 +131,7 @@ StoreStatus store_meta_get(StoreConn *c, const char *key, char *out, size_t n)
 
 StoreStatus store_meta_set(StoreConn *c, const char *key, const char *value)
 {
-    sqlite3_stmt *st =
+    StoreStmt *st =
         store_stmt(c, "INSERT INTO meta (key, value) VALUES (:key, :value) ON CONFLICT (key) DO "
                       "UPDATE SET value = excluded.value");
     store_bind_text_n(st, ":key", key);
@@ -143,7 +143,7 @@ StoreStatus store_stats(StoreConn *c,
                         void (*cb)(void *arg, const char *group, const char *key, int64_t n),
                         void *arg)
 {
-    sqlite3_stmt *st = store_stmt(
+    StoreStmt *st = store_stmt(
         c, "SELECT 'state', state, count(*) FROM targets GROUP BY state "
            "UNION ALL SELECT 'platform', platform, count(*) FROM targets GROUP BY platform "
            "UNION ALL SELECT 'route', coalesce(route, 'none'), count(*) FROM targets GROUP BY 2 "

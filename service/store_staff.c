@@ -37,7 +37,7 @@ static const StoreRowSpec org_spec = STORE_ROW_SPEC(org_cols);
 
 StoreStatus store_org_get(StoreConn *c, OrgRow *out)
 {
-    sqlite3_stmt *st = store_stmt(
+    StoreStmt *st = store_stmt(
         c, "SELECT public_key, recovery_wrap, receipt_salt, require_totp, key_epoch FROM org "
            "WHERE id = 1");
     return store_one_row(c, st, &org_spec, out, __func__);
@@ -46,9 +46,9 @@ StoreStatus store_org_get(StoreConn *c, OrgRow *out)
 StoreStatus store_org_insert(StoreConn *c, const unsigned char pk[VAULT_KEY_BYTES],
                              const Buf *recovery_wrap, const unsigned char salt[16], int64_t now)
 {
-    sqlite3_stmt *st = store_stmt(c, "INSERT INTO org (id, public_key, recovery_wrap, "
-                                     "receipt_salt, created_at) VALUES (1, :public_key, "
-                                     ":recovery_wrap, :salt, :now)");
+    StoreStmt *st = store_stmt(c, "INSERT INTO org (id, public_key, recovery_wrap, "
+                                  "receipt_salt, created_at) VALUES (1, :public_key, "
+                                  ":recovery_wrap, :salt, :now)");
     store_bind_blob_n(st, ":public_key", pk, VAULT_KEY_BYTES);
     store_bind_buf_n(st, ":recovery_wrap", recovery_wrap);
     store_bind_blob_n(st, ":salt", salt, 16);
@@ -58,7 +58,7 @@ StoreStatus store_org_insert(StoreConn *c, const unsigned char pk[VAULT_KEY_BYTE
 
 StoreStatus store_org_set_require_totp(StoreConn *c, int on)
 {
-    sqlite3_stmt *st = store_stmt(c, "UPDATE org SET require_totp = :on WHERE id = 1");
+    StoreStmt *st = store_stmt(c, "UPDATE org SET require_totp = :on WHERE id = 1");
     store_bind_int64_n(st, ":on", on ? 1 : 0);
     return store_exec_stmt(c, st, __func__);
 }
@@ -66,7 +66,7 @@ StoreStatus store_org_set_require_totp(StoreConn *c, int on)
 StoreStatus store_org_rotate(StoreConn *c, const unsigned char pk[VAULT_KEY_BYTES],
                              const Buf *recovery_wrap)
 {
-    sqlite3_stmt *st =
+    StoreStmt *st =
         store_stmt(c, "UPDATE org SET public_key = :public_key, recovery_wrap = :recovery_wrap, "
                       "key_epoch = key_epoch + 1 WHERE id = 1");
     store_bind_blob_n(st, ":public_key", pk, VAULT_KEY_BYTES);
@@ -77,7 +77,7 @@ StoreStatus store_org_rotate(StoreConn *c, const unsigned char pk[VAULT_KEY_BYTE
 /* ---- staff ---- */
 
 /* Binds a seal, or NULL when there is none (auditors, or left out by a rotation). */
-static void bind_seal(sqlite3_stmt *st, const Buf *seal)
+static void bind_seal(StoreStmt *st, const Buf *seal)
 {
     store_bind_buf_n(st, ":org_seal", seal && seal->len ? seal : NULL);
 }
@@ -85,7 +85,7 @@ static void bind_seal(sqlite3_stmt *st, const Buf *seal)
 StoreStatus store_staff_insert(StoreConn *c, const char *login, const char *role,
                                const StaffKeys *keys, int64_t now, int64_t *id)
 {
-    sqlite3_stmt *st = store_stmt(
+    StoreStmt *st = store_stmt_insert(
         c, "INSERT INTO staff (login, role, key_wrap, public_key, org_seal, created_at, "
            "password_changed_at) VALUES (:login, :role, :key_wrap, :public_key, :org_seal, :now, "
            ":now)");
@@ -116,21 +116,21 @@ static const StoreRowSpec staff_spec = STORE_ROW_SPEC(staff_cols);
 
 StoreStatus store_staff_by_login(StoreConn *c, const char *login, StaffRow *out)
 {
-    sqlite3_stmt *st = store_stmt(c, "SELECT " STAFF_COLUMNS " FROM staff WHERE login = :login");
+    StoreStmt *st = store_stmt(c, "SELECT " STAFF_COLUMNS " FROM staff WHERE login = :login");
     store_bind_text_n(st, ":login", login);
     return store_one_row(c, st, &staff_spec, out, __func__);
 }
 
 StoreStatus store_staff_by_id(StoreConn *c, int64_t id, StaffRow *out)
 {
-    sqlite3_stmt *st = store_stmt(c, "SELECT " STAFF_COLUMNS " FROM staff WHERE id = :id");
+    StoreStmt *st = store_stmt(c, "SELECT " STAFF_COLUMNS " FROM staff WHERE id = :id");
     store_bind_int64_n(st, ":id", id);
     return store_one_row(c, st, &staff_spec, out, __func__);
 }
 
 StoreStatus store_staff_set_wrap(StoreConn *c, int64_t id, const Buf *key_wrap, int64_t now)
 {
-    sqlite3_stmt *st = store_stmt(
+    StoreStmt *st = store_stmt(
         c, "UPDATE staff SET key_wrap = :key_wrap, password_changed_at = :now WHERE id = :id "
            "AND disabled = 0");
     store_bind_int64_n(st, ":id", id);
@@ -141,7 +141,7 @@ StoreStatus store_staff_set_wrap(StoreConn *c, int64_t id, const Buf *key_wrap, 
 
 StoreStatus store_staff_set_keys(StoreConn *c, int64_t id, const StaffKeys *keys, int64_t now)
 {
-    sqlite3_stmt *st = store_stmt(
+    StoreStmt *st = store_stmt(
         c, "UPDATE staff SET key_wrap = :key_wrap, public_key = :public_key, org_seal = :org_seal, "
            "password_changed_at = :now, totp_secret = NULL, totp_pending = NULL, "
            "totp_last_step = 0 WHERE id = :id AND disabled = 0");
@@ -156,16 +156,19 @@ StoreStatus store_staff_set_keys(StoreConn *c, int64_t id, const StaffKeys *keys
 StoreStatus store_staff_disable(StoreConn *c, int64_t id)
 {
     /* secure_delete is on: the old wraps and secrets are overwritten, not just unlinked. */
-    sqlite3_stmt *st = store_stmt(c, "UPDATE staff SET disabled = 1, key_wrap = x'', "
-                                     "public_key = NULL, org_seal = NULL, totp_secret = NULL, "
-                                     "totp_pending = NULL WHERE id = :id");
+    static const unsigned char nothing[1];
+    StoreStmt *st = store_stmt(c, "UPDATE staff SET disabled = 1, key_wrap = :empty, "
+                                  "public_key = NULL, org_seal = NULL, totp_secret = NULL, "
+                                  "totp_pending = NULL WHERE id = :id");
+    store_bind_blob_n(st, ":empty", nothing,
+                      0); /* an empty blob, not NULL: the column is NOT NULL */
     store_bind_int64_n(st, ":id", id);
     return store_exec_one(c, st, __func__);
 }
 
 StoreStatus store_staff_set_org_seal(StoreConn *c, int64_t id, const Buf *org_seal)
 {
-    sqlite3_stmt *st = store_stmt(c, "UPDATE staff SET org_seal = :org_seal WHERE id = :id");
+    StoreStmt *st = store_stmt(c, "UPDATE staff SET org_seal = :org_seal WHERE id = :id");
     store_bind_int64_n(st, ":id", id);
     bind_seal(st, org_seal);
     return store_exec_one(c, st, __func__);
@@ -176,11 +179,12 @@ typedef struct KeyedEach {
     void *arg;
 } KeyedEach;
 
-static int keyed_row(sqlite3_stmt *st, void *p)
+static int keyed_row(StoreStmt *st, void *p)
 {
     const KeyedEach *e = p;
-    e->cb(e->arg, sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1),
-          sqlite3_column_blob(st, 2));
+    unsigned char public_key[VAULT_KEY_BYTES];
+    store_column_fixed(st, 2, public_key, sizeof public_key);
+    e->cb(e->arg, store_col_int64(st, 0), store_col_text(st, 1), public_key);
     return 0;
 }
 
@@ -189,15 +193,15 @@ StoreStatus store_staff_each_keyed(StoreConn *c,
                                               const unsigned char *public_key),
                                    void *arg)
 {
-    sqlite3_stmt *st = store_stmt(c, "SELECT id, role, public_key FROM staff WHERE disabled = 0 "
-                                     "AND length(public_key) = 32 ORDER BY id");
+    StoreStmt *st = store_stmt(c, "SELECT id, role, public_key FROM staff WHERE disabled = 0 "
+                                  "AND length(public_key) = 32 ORDER BY id");
     KeyedEach e = {cb, arg};
     return store_each(c, st, keyed_row, &e, __func__);
 }
 
 StoreStatus store_staff_set_totp_pending(StoreConn *c, int64_t id, const Buf *enc)
 {
-    sqlite3_stmt *st = store_stmt(c, "UPDATE staff SET totp_pending = :enc WHERE id = :id");
+    StoreStmt *st = store_stmt(c, "UPDATE staff SET totp_pending = :enc WHERE id = :id");
     store_bind_int64_n(st, ":id", id);
     store_bind_buf_n(st, ":enc", enc);
     return store_exec_one(c, st, __func__);
@@ -205,9 +209,9 @@ StoreStatus store_staff_set_totp_pending(StoreConn *c, int64_t id, const Buf *en
 
 StoreStatus store_staff_confirm_totp(StoreConn *c, int64_t id, int64_t step)
 {
-    sqlite3_stmt *st = store_stmt(c, "UPDATE staff SET totp_secret = totp_pending, "
-                                     "totp_pending = NULL, totp_last_step = :step "
-                                     "WHERE id = :id AND totp_pending IS NOT NULL");
+    StoreStmt *st = store_stmt(c, "UPDATE staff SET totp_secret = totp_pending, "
+                                  "totp_pending = NULL, totp_last_step = :step "
+                                  "WHERE id = :id AND totp_pending IS NOT NULL");
     store_bind_int64_n(st, ":id", id);
     store_bind_int64_n(st, ":step", step);
     return store_exec_one(c, st, __func__);
@@ -215,8 +219,8 @@ StoreStatus store_staff_confirm_totp(StoreConn *c, int64_t id, int64_t step)
 
 StoreStatus store_staff_use_totp_step(StoreConn *c, int64_t id, int64_t step)
 {
-    sqlite3_stmt *st = store_stmt(c, "UPDATE staff SET totp_last_step = :step "
-                                     "WHERE id = :id AND totp_last_step < :step");
+    StoreStmt *st = store_stmt(c, "UPDATE staff SET totp_last_step = :step "
+                                  "WHERE id = :id AND totp_last_step < :step");
     store_bind_int64_n(st, ":id", id);
     store_bind_int64_n(st, ":step", step);
     StoreStatus s = store_exec_one(c, st, __func__);
@@ -225,7 +229,7 @@ StoreStatus store_staff_use_totp_step(StoreConn *c, int64_t id, int64_t step)
 
 StoreStatus store_staff_count_admins(StoreConn *c, int64_t *n)
 {
-    sqlite3_stmt *st =
+    StoreStmt *st =
         store_stmt(c, "SELECT count(*) FROM staff WHERE role = 'admin' AND disabled = 0");
     return store_one(c, st, store_row_int64, n, __func__);
 }
@@ -235,12 +239,11 @@ typedef struct ListEach {
     void *arg;
 } ListEach;
 
-static int list_row(sqlite3_stmt *st, void *p)
+static int list_row(StoreStmt *st, void *p)
 {
     const ListEach *e = p;
-    e->cb(e->arg, sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1),
-          (const char *)sqlite3_column_text(st, 2), sqlite3_column_int(st, 3),
-          sqlite3_column_int(st, 4));
+    e->cb(e->arg, store_col_int64(st, 0), store_col_text(st, 1), store_col_text(st, 2),
+          (int)store_col_int64(st, 3), (int)store_col_int64(st, 4));
     return 0;
 }
 
@@ -249,8 +252,8 @@ StoreStatus store_staff_list(StoreConn *c,
                                         int disabled, int totp),
                              void *arg)
 {
-    sqlite3_stmt *st = store_stmt(c, "SELECT id, login, role, disabled, totp_secret IS NOT NULL "
-                                     "FROM staff ORDER BY login");
+    StoreStmt *st = store_stmt(c, "SELECT id, login, role, disabled, totp_secret IS NOT NULL "
+                                  "FROM staff ORDER BY login");
     ListEach e = {cb, arg};
     return store_each(c, st, list_row, &e, __func__);
 }
@@ -261,7 +264,7 @@ StoreStatus store_session_insert(StoreConn *c, const unsigned char id_hash[VAULT
                                  const char *kind, int64_t staff_id, const char *case_id,
                                  const Buf *key_wrap, int64_t now, int64_t expires_at)
 {
-    sqlite3_stmt *st = store_stmt(
+    StoreStmt *st = store_stmt(
         c, "INSERT INTO sessions (id_hash, kind, staff_id, case_id, key_wrap, created_at, "
            "last_seen, expires_at) VALUES (:id_hash, :kind, :staff_id, :case_id, :key_wrap, "
            ":now, :now, :expires_at)");
@@ -285,9 +288,8 @@ static const StoreRowSpec session_spec = STORE_ROW_SPEC(session_cols);
 StoreStatus store_session_get(StoreConn *c, const unsigned char id_hash[VAULT_ID_BYTES],
                               SessionRow *out)
 {
-    sqlite3_stmt *st =
-        store_stmt(c, "SELECT kind, staff_id, case_id, key_wrap, created_at, "
-                      "last_seen, expires_at FROM sessions WHERE id_hash = :id_hash");
+    StoreStmt *st = store_stmt(c, "SELECT kind, staff_id, case_id, key_wrap, created_at, "
+                                  "last_seen, expires_at FROM sessions WHERE id_hash = :id_hash");
     store_bind_blob_n(st, ":id_hash", id_hash, VAULT_ID_BYTES);
     return store_one_row(c, st, &session_spec, out, __func__);
 }
@@ -295,8 +297,7 @@ StoreStatus store_session_get(StoreConn *c, const unsigned char id_hash[VAULT_ID
 StoreStatus store_session_touch(StoreConn *c, const unsigned char id_hash[VAULT_ID_BYTES],
                                 int64_t now)
 {
-    sqlite3_stmt *st =
-        store_stmt(c, "UPDATE sessions SET last_seen = :now WHERE id_hash = :id_hash");
+    StoreStmt *st = store_stmt(c, "UPDATE sessions SET last_seen = :now WHERE id_hash = :id_hash");
     store_bind_blob_n(st, ":id_hash", id_hash, VAULT_ID_BYTES);
     store_bind_int64_n(st, ":now", now);
     return store_exec_stmt(c, st, __func__);
@@ -304,30 +305,30 @@ StoreStatus store_session_touch(StoreConn *c, const unsigned char id_hash[VAULT_
 
 StoreStatus store_session_delete(StoreConn *c, const unsigned char id_hash[VAULT_ID_BYTES])
 {
-    sqlite3_stmt *st = store_stmt(c, "DELETE FROM sessions WHERE id_hash = :id_hash");
+    StoreStmt *st = store_stmt(c, "DELETE FROM sessions WHERE id_hash = :id_hash");
     store_bind_blob_n(st, ":id_hash", id_hash, VAULT_ID_BYTES);
     return store_exec_stmt(c, st, __func__);
 }
 
 StoreStatus store_sessions_delete_staff(StoreConn *c, int64_t staff_id)
 {
-    sqlite3_stmt *st = store_stmt(c, "DELETE FROM sessions WHERE staff_id = :staff_id");
+    StoreStmt *st = store_stmt(c, "DELETE FROM sessions WHERE staff_id = :staff_id");
     store_bind_int64_n(st, ":staff_id", staff_id);
     return store_exec_stmt(c, st, __func__);
 }
 
 StoreStatus store_sessions_delete_all_staff(StoreConn *c)
 {
-    sqlite3_stmt *st = store_stmt(c, "DELETE FROM sessions WHERE kind = 'staff'");
+    StoreStmt *st = store_stmt(c, "DELETE FROM sessions WHERE kind = 'staff'");
     return store_exec_stmt(c, st, __func__);
 }
 
 StoreStatus store_sessions_expire(StoreConn *c, int64_t now, int64_t staff_idle,
                                   int64_t victim_idle)
 {
-    sqlite3_stmt *st = store_stmt(c, "DELETE FROM sessions WHERE expires_at <= :now "
-                                     "OR (kind = 'staff' AND last_seen + :staff_idle <= :now) "
-                                     "OR (kind = 'victim' AND last_seen + :victim_idle <= :now)");
+    StoreStmt *st = store_stmt(c, "DELETE FROM sessions WHERE expires_at <= :now "
+                                  "OR (kind = 'staff' AND last_seen + :staff_idle <= :now) "
+                                  "OR (kind = 'victim' AND last_seen + :victim_idle <= :now)");
     store_bind_int64_n(st, ":now", now);
     store_bind_int64_n(st, ":staff_idle", staff_idle);
     store_bind_int64_n(st, ":victim_idle", victim_idle);
@@ -358,10 +359,10 @@ typedef struct AuditLast {
     unsigned char hash[VAULT_ID_BYTES];
 } AuditLast;
 
-static int audit_last_row(sqlite3_stmt *st, void *p)
+static int audit_last_row(StoreStmt *st, void *p)
 {
     AuditLast *l = p;
-    l->id = sqlite3_column_int64(st, 0);
+    l->id = store_col_int64(st, 0);
     store_column_fixed(st, 1, l->hash, sizeof l->hash);
     return 1;
 }
@@ -370,14 +371,14 @@ StoreStatus store_audit_append(StoreConn *c, int64_t now, const char *actor, con
                                const char *subject, const char *detail)
 {
     AuditLast last = {0, {0}};
-    sqlite3_stmt *q = store_stmt(c, "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1");
+    StoreStmt *q = store_stmt(c, "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1");
     StoreStatus s = store_each(c, q, audit_last_row, &last, __func__);
     if (s != STORE_OK)
         return s;
     int64_t id = last.id + 1;
     unsigned char hash[VAULT_ID_BYTES];
     audit_hash(last.hash, id, now, actor, action, subject, detail, hash);
-    sqlite3_stmt *st =
+    StoreStmt *st =
         store_stmt(c, "INSERT INTO audit (id, at, actor, action, subject, detail, prev_hash, hash) "
                       "VALUES (:id, :now, :actor, :action, :subject, :detail, :prev_hash, :hash)");
     store_bind_int64_n(st, ":id", id);
@@ -399,16 +400,15 @@ typedef struct AuditWalk {
 } AuditWalk;
 
 /* Checks one row against the chain; stops the walk at the first bad row. */
-static int audit_walk_row(sqlite3_stmt *st, void *p)
+static int audit_walk_row(StoreStmt *st, void *p)
 {
     AuditWalk *w = p;
-    int64_t id = sqlite3_column_int64(st, 0);
+    int64_t id = store_col_int64(st, 0);
     unsigned char stored_prev[VAULT_ID_BYTES], stored[VAULT_ID_BYTES], computed[VAULT_ID_BYTES];
     store_column_fixed(st, 6, stored_prev, VAULT_ID_BYTES);
     store_column_fixed(st, 7, stored, VAULT_ID_BYTES);
-    audit_hash(w->prev, id, sqlite3_column_int64(st, 1), (const char *)sqlite3_column_text(st, 2),
-               (const char *)sqlite3_column_text(st, 3), (const char *)sqlite3_column_text(st, 4),
-               (const char *)sqlite3_column_text(st, 5), computed);
+    audit_hash(w->prev, id, store_col_int64(st, 1), store_col_text(st, 2), store_col_text(st, 3),
+               store_col_text(st, 4), store_col_text(st, 5), computed);
     (*w->rows)++;
     if (id != w->expect_id || !vault_equal(stored_prev, w->prev, VAULT_ID_BYTES) ||
         !vault_equal(stored, computed, VAULT_ID_BYTES)) {
@@ -422,8 +422,8 @@ static int audit_walk_row(sqlite3_stmt *st, void *p)
 
 StoreStatus store_audit_verify(StoreConn *c, int64_t *rows, int64_t *bad_id)
 {
-    sqlite3_stmt *st = store_stmt(c, "SELECT id, at, actor, action, subject, detail, prev_hash, "
-                                     "hash FROM audit ORDER BY id");
+    StoreStmt *st = store_stmt(c, "SELECT id, at, actor, action, subject, detail, prev_hash, "
+                                  "hash FROM audit ORDER BY id");
     *rows = 0;
     *bad_id = 0;
     AuditWalk w = {{0}, 1, rows, bad_id};
@@ -440,7 +440,7 @@ STORE_EACH_ROW(audit_each, AuditRow, audit_spec)
 StoreStatus store_audit_page(StoreConn *c, int64_t before, int limit,
                              void (*cb)(void *arg, const AuditRow *r), void *arg)
 {
-    sqlite3_stmt *st =
+    StoreStmt *st =
         store_stmt(c, "SELECT id, at, actor, action, subject, detail FROM audit "
                       "WHERE (:before = 0 OR id < :before) ORDER BY id DESC LIMIT :limit");
     store_bind_int64_n(st, ":before", before);
@@ -453,7 +453,7 @@ StoreStatus store_audit_page(StoreConn *c, int64_t before, int limit,
 
 StoreStatus store_staff_set_digest(StoreConn *c, const char *login, const char *email)
 {
-    sqlite3_stmt *st = store_stmt(c, "UPDATE staff SET digest_email = :email WHERE login = :login");
+    StoreStmt *st = store_stmt(c, "UPDATE staff SET digest_email = :email WHERE login = :login");
     store_bind_opt_text_n(st, ":email", email);
     store_bind_text_n(st, ":login", login);
     return store_exec_one(c, st, __func__);
@@ -464,19 +464,18 @@ typedef struct IdCb {
     void *arg;
 } IdCb;
 
-static int id_row(sqlite3_stmt *st, void *arg)
+static int id_row(StoreStmt *st, void *arg)
 {
     IdCb *e = arg;
-    e->cb(e->arg, sqlite3_column_int64(st, 0));
+    e->cb(e->arg, store_col_int64(st, 0));
     return 0;
 }
 
 StoreStatus store_digest_recipients(StoreConn *c, void (*cb)(void *arg, int64_t staff_id),
                                     void *arg)
 {
-    sqlite3_stmt *st =
-        store_stmt(c, "SELECT id FROM staff WHERE digest_email IS NOT NULL AND "
-                      "disabled = 0 AND role IN ('caseworker', 'admin') ORDER BY id");
+    StoreStmt *st = store_stmt(c, "SELECT id FROM staff WHERE digest_email IS NOT NULL AND "
+                                  "disabled = 0 AND role IN ('caseworker', 'admin') ORDER BY id");
     IdCb e = {cb, arg};
     return store_each(c, st, id_row, &e, __func__);
 }
@@ -484,8 +483,8 @@ StoreStatus store_digest_recipients(StoreConn *c, void (*cb)(void *arg, int64_t 
 StoreStatus store_digest_address(StoreConn *c, int64_t staff_id, char *out, size_t n)
 {
     out[0] = '\0';
-    sqlite3_stmt *st = store_stmt(c, "SELECT coalesce(digest_email, '') FROM staff WHERE id = :id "
-                                     "AND disabled = 0");
+    StoreStmt *st = store_stmt(c, "SELECT coalesce(digest_email, '') FROM staff WHERE id = :id "
+                                  "AND disabled = 0");
     store_bind_int64_n(st, ":id", staff_id);
     StoreTextOut t = {out, n};
     StoreStatus s = store_one(c, st, store_row_text_out, &t, __func__);
@@ -497,11 +496,10 @@ typedef struct Text2Cb {
     void *arg;
 } Text2Cb;
 
-static int text2_row(sqlite3_stmt *st, void *arg)
+static int text2_row(StoreStmt *st, void *arg)
 {
     Text2Cb *e = arg;
-    e->cb(e->arg, (const char *)sqlite3_column_text(st, 0),
-          (const char *)sqlite3_column_text(st, 1));
+    e->cb(e->arg, store_col_text(st, 0), store_col_text(st, 1));
     return 0;
 }
 
@@ -509,8 +507,8 @@ StoreStatus store_staff_digests(StoreConn *c,
                                 void (*cb)(void *arg, const char *login, const char *email),
                                 void *arg)
 {
-    sqlite3_stmt *st = store_stmt(c, "SELECT login, digest_email FROM staff "
-                                     "WHERE digest_email IS NOT NULL ORDER BY login");
+    StoreStmt *st = store_stmt(c, "SELECT login, digest_email FROM staff "
+                                  "WHERE digest_email IS NOT NULL ORDER BY login");
     Text2Cb e = {cb, arg};
     return store_each(c, st, text2_row, &e, __func__);
 }
@@ -519,12 +517,12 @@ StoreStatus store_staff_digests(StoreConn *c,
 
 StoreStatus store_org_set_checker_key(StoreConn *c, const unsigned char *pk)
 {
-    sqlite3_stmt *st = store_stmt(c, "UPDATE org SET checker_public_key = :pk WHERE id = 1");
+    StoreStmt *st = store_stmt(c, "UPDATE org SET checker_public_key = :pk WHERE id = 1");
     store_bind_blob_n(st, ":pk", pk, pk ? VAULT_KEY_BYTES : 0);
     return store_exec_one(c, st, __func__);
 }
 
-static int fixed_key(sqlite3_stmt *st, void *arg)
+static int fixed_key(StoreStmt *st, void *arg)
 {
     store_column_fixed(st, 0, arg, VAULT_KEY_BYTES);
     return 0;
@@ -532,7 +530,7 @@ static int fixed_key(sqlite3_stmt *st, void *arg)
 
 StoreStatus store_org_checker_key(StoreConn *c, unsigned char pk[VAULT_KEY_BYTES])
 {
-    sqlite3_stmt *st = store_stmt(c, "SELECT checker_public_key FROM org WHERE id = 1 AND "
-                                     "checker_public_key IS NOT NULL");
+    StoreStmt *st = store_stmt(c, "SELECT checker_public_key FROM org WHERE id = 1 AND "
+                                  "checker_public_key IS NOT NULL");
     return store_one(c, st, fixed_key, pk, __func__);
 }

@@ -19,7 +19,7 @@ StoreStatus store_pstats_notices(StoreConn *c, int64_t from, int64_t to,
     /* The period's notices by notices_sent; for a first notice (no earlier one of its copy, by
      * notices_target), the copy's first decision and verification after it (events_target) and
      * the deadline in force then. */
-    sqlite3_stmt *st = store_stmt(
+    StoreStmt *st = store_stmt(
         c, "WITH sent AS (SELECT n.id, n.target_id, n.route, n.sent_at, t.platform, t.state, "
            "NOT EXISTS (SELECT 1 FROM notices p WHERE p.target_id = n.target_id AND p.id < n.id) "
            "AS first FROM notices n JOIN targets t ON t.id = n.target_id "
@@ -47,13 +47,13 @@ typedef struct TextTextAtCb {
     void *arg;
 } TextTextAtCb;
 
-static int row_text_text_at(sqlite3_stmt *st, void *arg)
+static int row_text_text_at(StoreStmt *st, void *arg)
 {
     const TextTextAtCb *e = arg;
     char a[24], b[24];
     store_column_text(st, 0, a, sizeof a);
     store_column_text(st, 1, b, sizeof b);
-    e->cb(e->arg, a, b, sqlite3_column_int64(st, 2));
+    e->cb(e->arg, a, b, store_col_int64(st, 2));
     return 0;
 }
 
@@ -62,7 +62,7 @@ StoreStatus store_pstats_reuploads(StoreConn *c, int64_t from, int64_t to,
                                               int64_t at),
                                    void *arg)
 {
-    sqlite3_stmt *st = store_stmt(
+    StoreStmt *st = store_stmt(
         c, "SELECT t.platform, coalesce(t.route, p.route, 'none'), e.at FROM events e "
            "JOIN targets t ON t.id = e.target_id LEFT JOIN platforms p ON p.id = t.platform "
            "WHERE e.kind = 'target.reupload' AND e.at >= :from AND e.at < :to ORDER BY e.at, e.id");
@@ -78,7 +78,7 @@ StoreStatus store_pstats_overdue(StoreConn *c, int64_t now,
                                  void *arg)
 {
     /* By targets_state (state, due_at). */
-    sqlite3_stmt *st = store_stmt(
+    StoreStmt *st = store_stmt(
         c, "SELECT platform, coalesce(route, 'none'), count(*) FROM targets "
            "WHERE state IN ('notice_sent', 'acknowledged') AND due_at <= :now GROUP BY 1, 2");
     store_bind_int64_n(st, ":now", now);
@@ -91,19 +91,19 @@ typedef struct TextAtCb {
     void *arg;
 } TextAtCb;
 
-static int row_text_at(sqlite3_stmt *st, void *arg)
+static int row_text_at(StoreStmt *st, void *arg)
 {
     const TextAtCb *e = arg;
     char a[24];
     store_column_text(st, 0, a, sizeof a);
-    e->cb(e->arg, a, sqlite3_column_int64(st, 1));
+    e->cb(e->arg, a, store_col_int64(st, 1));
     return 0;
 }
 
 StoreStatus store_pstats_offline(StoreConn *c, int64_t from, int64_t to,
                                  void (*cb)(void *arg, const char *outcome, int64_t at), void *arg)
 {
-    sqlite3_stmt *st = store_stmt(
+    StoreStmt *st = store_stmt(
         c, "SELECT to_state, at FROM events WHERE kind = 'target.transition' AND at >= :from AND "
            "at < :to AND to_state IN ('visited_deleted', 'visited_sealed', 'visited_refused', "
            "'unreachable') ORDER BY at, id");

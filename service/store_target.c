@@ -24,7 +24,7 @@ StoreStatus store_target_insert(StoreConn *c, const char *case_id, const char *k
                                 const char *platform, const char *state, int64_t parent_id,
                                 const Buf *body, int64_t now, int64_t *id)
 {
-    sqlite3_stmt *st = store_stmt(
+    StoreStmt *st = store_stmt_insert(
         c, "INSERT INTO targets (case_id, kind, platform, state, parent_id, created_at, "
            "updated_at, body) VALUES (:case_id, :kind, :platform, :state, :parent_id, :now, "
            ":now, :body)");
@@ -68,7 +68,7 @@ STORE_EACH_ROW(target_each, TargetRow, target_spec)
 
 StoreStatus store_target_get(StoreConn *c, int64_t id, TargetRow *out)
 {
-    sqlite3_stmt *st = store_stmt(c, "SELECT " TARGET_COLUMNS "body FROM targets WHERE id = :id");
+    StoreStmt *st = store_stmt(c, "SELECT " TARGET_COLUMNS "body FROM targets WHERE id = :id");
     store_bind_int64_n(st, ":id", id);
     return store_one_row(c, st, &target_spec, out, __func__);
 }
@@ -77,8 +77,9 @@ StoreStatus store_targets_of_case(StoreConn *c, const char *case_id, int with_bo
                                   void (*cb)(void *arg, const TargetRow *t), void *arg)
 {
     /* Lists that show no content do not even read the ciphertext. */
-    sqlite3_stmt *st = store_stmt(c, "SELECT " TARGET_COLUMNS "CASE WHEN :with_body THEN body END "
-                                     "FROM targets WHERE case_id = :case_id ORDER BY id");
+    StoreStmt *st =
+        store_stmt(c, "SELECT " TARGET_COLUMNS "CASE WHEN :with_body <> 0 THEN body END "
+                      "FROM targets WHERE case_id = :case_id ORDER BY id");
     store_bind_text_n(st, ":case_id", case_id);
     store_bind_int64_n(st, ":with_body", with_body ? 1 : 0);
     TargetRowEach e = {cb, arg};
@@ -89,10 +90,10 @@ StoreStatus store_targets_of_case(StoreConn *c, const char *case_id, int with_bo
 static StoreStatus target_move(StoreConn *c, int64_t id, const char *from, const char *to,
                                int64_t now, int clocked, const char *route, int64_t due_at)
 {
-    sqlite3_stmt *st = store_stmt(c, "UPDATE targets SET state = :to, updated_at = :now, "
-                                     "route = CASE WHEN :clocked THEN :route ELSE route END, "
-                                     "due_at = CASE WHEN :clocked THEN :due_at ELSE due_at END "
-                                     "WHERE id = :id AND state = :from");
+    StoreStmt *st = store_stmt(c, "UPDATE targets SET state = :to, updated_at = :now, "
+                                  "route = CASE WHEN :clocked <> 0 THEN :route ELSE route END, "
+                                  "due_at = CASE WHEN :clocked <> 0 THEN :due_at ELSE due_at END "
+                                  "WHERE id = :id AND state = :from");
     store_bind_int64_n(st, ":id", id);
     store_bind_text_n(st, ":from", from);
     store_bind_text_n(st, ":to", to);
@@ -121,7 +122,7 @@ StoreStatus store_targets_withdraw(StoreConn *c, const char *case_id, const char
 {
     /* One timeline event per open target, then every one of them moved, however many there are:
      * both statements see the same rows inside the caller's (immediate) transaction. */
-    sqlite3_stmt *ev = store_stmt(
+    StoreStmt *ev = store_stmt(
         c, "INSERT INTO events (case_id, target_id, at, actor, kind, from_state, to_state) "
            "SELECT case_id, id, :now, :actor, 'target.transition', state, 'withdrawn' FROM targets "
            "WHERE case_id = :case_id AND state IN " OPEN_STATES " ORDER BY id");
@@ -131,16 +132,16 @@ StoreStatus store_targets_withdraw(StoreConn *c, const char *case_id, const char
     StoreStatus s = store_exec_stmt(c, ev, __func__);
     if (s != STORE_OK)
         return s;
-    int64_t events = sqlite3_changes(c->db);
+    int64_t events = store_changes(c);
     /* Withdrawn: no clock runs and nothing is checked any more. */
-    sqlite3_stmt *up = store_stmt(c, "UPDATE targets SET state = 'withdrawn', updated_at = :now, "
-                                     "due_at = NULL, next_check_at = NULL "
-                                     "WHERE case_id = :case_id AND state IN " OPEN_STATES);
+    StoreStmt *up = store_stmt(c, "UPDATE targets SET state = 'withdrawn', updated_at = :now, "
+                                  "due_at = NULL, next_check_at = NULL "
+                                  "WHERE case_id = :case_id AND state IN " OPEN_STATES);
     store_bind_text_n(up, ":case_id", case_id);
     store_bind_int64_n(up, ":now", now);
     if ((s = store_exec_stmt(c, up, __func__)) != STORE_OK)
         return s;
-    *n = sqlite3_changes(c->db);
+    *n = store_changes(c);
     if (*n != events) { /* impossible inside one immediate transaction */
         log_errorx("%s: %lld events for %lld targets", __func__, (long long)events, (long long)*n);
         return STORE_ERROR;
@@ -152,7 +153,7 @@ StoreStatus store_targets_withdraw(StoreConn *c, const char *case_id, const char
 
 StoreStatus store_target_set_clock(StoreConn *c, int64_t id, const char *route, int64_t due_at)
 {
-    sqlite3_stmt *st =
+    StoreStmt *st =
         store_stmt(c, "UPDATE targets SET route = :route, due_at = :due_at WHERE id = :id");
     store_bind_int64_n(st, ":id", id);
     store_bind_opt_text_n(st, ":route", route);
@@ -162,7 +163,7 @@ StoreStatus store_target_set_clock(StoreConn *c, int64_t id, const char *route, 
 
 StoreStatus store_target_set_decision(StoreConn *c, int64_t id, int64_t at)
 {
-    sqlite3_stmt *st = store_stmt(c, "UPDATE targets SET decision_at = :at WHERE id = :id");
+    StoreStmt *st = store_stmt(c, "UPDATE targets SET decision_at = :at WHERE id = :id");
     store_bind_int64_n(st, ":id", id);
     store_bind_int64_n(st, ":at", at);
     return store_exec_one(c, st, __func__);
@@ -177,7 +178,7 @@ STORE_EACH_ROW(check_each, CheckDue, check_spec)
 StoreStatus store_checks_due(StoreConn *c, int64_t now, int limit,
                              void (*cb)(void *arg, const CheckDue *d), void *arg)
 {
-    sqlite3_stmt *st = store_stmt(
+    StoreStmt *st = store_stmt(
         c, "SELECT id, case_id, state FROM targets WHERE next_check_at IS NOT NULL AND "
            "next_check_at <= :now AND kind != 'offline' ORDER BY next_check_at, id LIMIT :limit");
     store_bind_int64_n(st, ":now", now);
@@ -189,9 +190,9 @@ StoreStatus store_checks_due(StoreConn *c, int64_t now, int limit,
 StoreStatus store_target_set_check(StoreConn *c, int64_t id, int64_t next_check_at,
                                    int64_t last_check_at)
 {
-    sqlite3_stmt *st = store_stmt(c, "UPDATE targets SET next_check_at = :next, "
-                                     "last_check_at = coalesce(:last, last_check_at) "
-                                     "WHERE id = :id");
+    StoreStmt *st = store_stmt(c, "UPDATE targets SET next_check_at = :next, "
+                                  "last_check_at = coalesce(:last, last_check_at) "
+                                  "WHERE id = :id");
     store_bind_int64_n(st, ":id", id);
     store_bind_opt_int64_n(st, ":next", next_check_at);
     store_bind_opt_int64_n(st, ":last", last_check_at);
@@ -200,7 +201,7 @@ StoreStatus store_target_set_check(StoreConn *c, int64_t id, int64_t next_check_
 
 StoreStatus store_target_set_monitor(StoreConn *c, int64_t id, int64_t since, int64_t next)
 {
-    sqlite3_stmt *st = store_stmt(
+    StoreStmt *st = store_stmt(
         c, "UPDATE targets SET monitor_since = :since, next_check_at = :next WHERE id = :id");
     store_bind_int64_n(st, ":id", id);
     store_bind_opt_int64_n(st, ":since", since);
@@ -214,10 +215,11 @@ StoreStatus store_notice_insert(StoreConn *c, int64_t target_id, const char *cas
                                 const char *route, const char *language, int64_t sent_at,
                                 int64_t due_at, int64_t sent_by, const Buf *body, int64_t *id)
 {
-    sqlite3_stmt *st = store_stmt(c, "INSERT INTO notices (target_id, case_id, route, language, "
-                                     "sent_at, due_at, sent_by, body) VALUES (:target_id, "
-                                     ":case_id, :route, :language, :sent_at, :due_at, :sent_by, "
-                                     ":body)");
+    StoreStmt *st =
+        store_stmt_insert(c, "INSERT INTO notices (target_id, case_id, route, language, "
+                             "sent_at, due_at, sent_by, body) VALUES (:target_id, "
+                             ":case_id, :route, :language, :sent_at, :due_at, :sent_by, "
+                             ":body)");
     store_bind_int64_n(st, ":target_id", target_id);
     store_bind_text_n(st, ":case_id", case_id);
     store_bind_text_n(st, ":route", route);
@@ -239,7 +241,7 @@ STORE_EACH_ROW(notice_each, NoticeRow, notice_spec)
 StoreStatus store_notices_of_target(StoreConn *c, int64_t target_id,
                                     void (*cb)(void *arg, const NoticeRow *n), void *arg)
 {
-    sqlite3_stmt *st = store_stmt(
+    StoreStmt *st = store_stmt(
         c, "SELECT n.id, n.route, n.language, n.sent_at, coalesce(s.login, ''), n.body "
            "FROM notices n LEFT JOIN staff s ON s.id = n.sent_by WHERE n.target_id = :target_id "
            "ORDER BY n.id");
@@ -254,9 +256,9 @@ StoreStatus store_visit_insert(StoreConn *c, int64_t target_id, const char *case
                                int64_t planned_at, int64_t staff_a, int64_t staff_b,
                                const Buf *placeholder, int64_t *id)
 {
-    sqlite3_stmt *st =
-        store_stmt(c, "INSERT INTO visits (target_id, case_id, planned_at, staff_a, staff_b, body) "
-                      "VALUES (:target_id, :case_id, :planned_at, :staff_a, :staff_b, :body)");
+    StoreStmt *st = store_stmt_insert(
+        c, "INSERT INTO visits (target_id, case_id, planned_at, staff_a, staff_b, body) "
+           "VALUES (:target_id, :case_id, :planned_at, :staff_a, :staff_b, :body)");
     store_bind_int64_n(st, ":target_id", target_id);
     store_bind_text_n(st, ":case_id", case_id);
     store_bind_int64_n(st, ":planned_at", planned_at);
@@ -268,7 +270,7 @@ StoreStatus store_visit_insert(StoreConn *c, int64_t target_id, const char *case
 
 StoreStatus store_visit_record(StoreConn *c, int64_t id, const char *outcome, int64_t at)
 {
-    sqlite3_stmt *st =
+    StoreStmt *st =
         store_stmt(c, "UPDATE visits SET outcome = :outcome, recorded_at = :at WHERE id = :id");
     store_bind_int64_n(st, ":id", id);
     store_bind_text_n(st, ":outcome", outcome);
@@ -291,8 +293,8 @@ STORE_EACH_ROW(visit_each, VisitRow, visit_spec)
 
 StoreStatus store_visit_latest(StoreConn *c, int64_t target_id, VisitRow *out)
 {
-    sqlite3_stmt *st = store_stmt(c, "SELECT " VISIT_COLUMNS
-                                     "WHERE v.target_id = :target_id ORDER BY v.id DESC LIMIT 1");
+    StoreStmt *st = store_stmt(c, "SELECT " VISIT_COLUMNS
+                                  "WHERE v.target_id = :target_id ORDER BY v.id DESC LIMIT 1");
     store_bind_int64_n(st, ":target_id", target_id);
     return store_one_row(c, st, &visit_spec, out, __func__);
 }
@@ -300,7 +302,7 @@ StoreStatus store_visit_latest(StoreConn *c, int64_t target_id, VisitRow *out)
 StoreStatus store_visits_of_target(StoreConn *c, int64_t target_id,
                                    void (*cb)(void *arg, const VisitRow *v), void *arg)
 {
-    sqlite3_stmt *st =
+    StoreStmt *st =
         store_stmt(c, "SELECT " VISIT_COLUMNS "WHERE v.target_id = :target_id ORDER BY v.id");
     store_bind_int64_n(st, ":target_id", target_id);
     VisitRowEach e = {cb, arg};
@@ -310,7 +312,7 @@ StoreStatus store_visits_of_target(StoreConn *c, int64_t target_id,
 StoreStatus store_overdue_count(StoreConn *c, int64_t now, int64_t *n)
 {
     /* The open states (as the queue's summary, schema/0009), each a range of targets_state. */
-    sqlite3_stmt *st = store_stmt(
+    StoreStmt *st = store_stmt(
         c, "SELECT count(*) FROM targets WHERE state IN ('reported', 'in_review', 'ready', "
            "'notice_sent', 'acknowledged', 'needs_info', 'rejected', 'escalated', 'removed', "
            "'counter_noticed', 'verified_gone', 'monitoring', 'visit_planned', "
@@ -327,15 +329,15 @@ typedef struct SealedEach {
     void *arg;
 } SealedEach;
 
-static int sealed_row(sqlite3_stmt *st, void *arg)
+static int sealed_row(StoreStmt *st, void *arg)
 {
     SealedEach *e = arg;
     CheckSealed d;
     memset(&d, 0, sizeof d);
-    d.due.target_id = sqlite3_column_int64(st, 0);
+    d.due.target_id = store_col_int64(st, 0);
     store_column_text(st, 1, d.due.case_id, sizeof d.due.case_id);
     store_column_text(st, 2, d.due.state, sizeof d.due.state);
-    d.monitor_since = sqlite3_column_int64(st, 3);
+    d.monitor_since = store_col_int64(st, 3);
     store_column_buf(st, 4, &d.seal);
     e->cb(e->arg, &d);
     buf_free(&d.seal);
@@ -345,7 +347,7 @@ static int sealed_row(sqlite3_stmt *st, void *arg)
 StoreStatus store_checks_due_sealed(StoreConn *c, int64_t now, int limit,
                                     void (*cb)(void *arg, const CheckSealed *d), void *arg)
 {
-    sqlite3_stmt *st = store_stmt(
+    StoreStmt *st = store_stmt(
         c, "SELECT id, case_id, state, coalesce(monitor_since, 0), checker_seal FROM targets "
            "WHERE next_check_at IS NOT NULL AND next_check_at <= :now AND kind != 'offline' AND "
            "checker_seal IS NOT NULL ORDER BY next_check_at, id LIMIT :limit");
@@ -358,7 +360,7 @@ StoreStatus store_checks_due_sealed(StoreConn *c, int64_t now, int limit,
 StoreStatus store_targets_unsealed_for_checker(StoreConn *c, int limit,
                                                void (*cb)(void *arg, const CheckDue *d), void *arg)
 {
-    sqlite3_stmt *st = store_stmt(
+    StoreStmt *st = store_stmt(
         c, "SELECT id, case_id, state FROM targets WHERE checker_seal IS NULL AND kind != "
            "'offline' AND next_check_at IS NOT NULL AND +state IN " OPEN_STATES
            " ORDER BY id LIMIT :limit"); /* +state: the partial index, not the state one */
@@ -371,7 +373,7 @@ StoreStatus store_target_set_checker_seal(StoreConn *c, int64_t id, const Buf *s
                                           const unsigned char pk[VAULT_KEY_BYTES])
 {
     /* Only under the key still enabled: a checker disable or enable in between wins. */
-    sqlite3_stmt *st = store_stmt(
+    StoreStmt *st = store_stmt(
         c, "UPDATE targets SET checker_seal = :seal WHERE id = :id AND checker_seal IS NULL AND "
            "(SELECT checker_public_key FROM org WHERE id = 1) = :pk");
     store_bind_int64_n(st, ":id", id);
@@ -382,7 +384,7 @@ StoreStatus store_target_set_checker_seal(StoreConn *c, int64_t id, const Buf *s
 
 StoreStatus store_checker_seals_unneeded_clear(StoreConn *c)
 {
-    sqlite3_stmt *st =
+    StoreStmt *st =
         store_stmt(c, "UPDATE targets SET checker_seal = NULL WHERE checker_seal "
                       "IS NOT NULL AND (next_check_at IS NULL OR state NOT IN " OPEN_STATES ")");
     return store_exec_stmt(c, st, __func__);
@@ -390,7 +392,7 @@ StoreStatus store_checker_seals_unneeded_clear(StoreConn *c)
 
 StoreStatus store_checker_seals_clear(StoreConn *c)
 {
-    sqlite3_stmt *st =
+    StoreStmt *st =
         store_stmt(c, "UPDATE targets SET checker_seal = NULL WHERE checker_seal IS NOT NULL");
     return store_exec_stmt(c, st, __func__);
 }

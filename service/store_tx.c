@@ -15,6 +15,7 @@
 #include "log.h"
 
 #include <pthread.h>
+#include <sqlite3.h>
 #include <stdint.h>
 #include <time.h>
 
