@@ -366,22 +366,29 @@ END
 $$;
 
 -- Every change of a case or of a copy that a queue sorts or filters on refreshes its case (and
--- the case it left, if a copy moved): SQLite's marking triggers of 0008, on the same columns.
-CREATE FUNCTION case_queue_case_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+-- the case it left, if a copy moved or a case was renamed): SQLite's marking triggers of 0008, on
+-- the same columns. A case is keyed by id, a copy by case_id.
+CREATE FUNCTION case_queue_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    old_case text;
+    new_case text;
 BEGIN
-    IF TG_OP = 'DELETE' THEN
-        PERFORM case_queue_refresh(OLD.id);
-        RETURN NULL;
+    IF TG_TABLE_NAME = 'cases' THEN
+        IF TG_OP <> 'INSERT' THEN old_case := OLD.id; END IF;
+        IF TG_OP <> 'DELETE' THEN new_case := NEW.id; END IF;
+    ELSE
+        IF TG_OP <> 'INSERT' THEN old_case := OLD.case_id; END IF;
+        IF TG_OP <> 'DELETE' THEN new_case := NEW.case_id; END IF;
     END IF;
-    IF TG_OP = 'UPDATE' AND OLD.id <> NEW.id THEN
-        PERFORM case_queue_refresh(OLD.id);
+    IF old_case IS DISTINCT FROM new_case THEN
+        PERFORM case_queue_refresh(old_case);
     END IF;
-    PERFORM case_queue_refresh(NEW.id);
+    PERFORM case_queue_refresh(new_case);
     RETURN NULL;
 END
 $$;
 CREATE TRIGGER case_queue_case_insert AFTER INSERT OR DELETE ON cases
-    FOR EACH ROW EXECUTE FUNCTION case_queue_case_changed();
+    FOR EACH ROW EXECUTE FUNCTION case_queue_changed();
 CREATE TRIGGER case_queue_case_update
     AFTER UPDATE OF id, risk_flags, assignee, withdrawn_at, created_at, incident_type, incident_id
     ON cases FOR EACH ROW
@@ -391,28 +398,14 @@ CREATE TRIGGER case_queue_case_update
           OR OLD.created_at IS DISTINCT FROM NEW.created_at
           OR OLD.incident_type IS DISTINCT FROM NEW.incident_type
           OR OLD.incident_id IS DISTINCT FROM NEW.incident_id)
-    EXECUTE FUNCTION case_queue_case_changed();
-
-CREATE FUNCTION case_queue_target_changed() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF TG_OP = 'DELETE' THEN
-        PERFORM case_queue_refresh(OLD.case_id);
-        RETURN NULL;
-    END IF;
-    IF TG_OP = 'UPDATE' AND OLD.case_id <> NEW.case_id THEN
-        PERFORM case_queue_refresh(OLD.case_id);
-    END IF;
-    PERFORM case_queue_refresh(NEW.case_id);
-    RETURN NULL;
-END
-$$;
+    EXECUTE FUNCTION case_queue_changed();
 CREATE TRIGGER case_queue_target_insert AFTER INSERT OR DELETE ON targets
-    FOR EACH ROW EXECUTE FUNCTION case_queue_target_changed();
+    FOR EACH ROW EXECUTE FUNCTION case_queue_changed();
 CREATE TRIGGER case_queue_target_update AFTER UPDATE OF case_id, platform, state, due_at ON targets
     FOR EACH ROW
     WHEN (OLD.case_id IS DISTINCT FROM NEW.case_id OR OLD.platform IS DISTINCT FROM NEW.platform
           OR OLD.state IS DISTINCT FROM NEW.state OR OLD.due_at IS DISTINCT FROM NEW.due_at)
-    EXECUTE FUNCTION case_queue_target_changed();
+    EXECUTE FUNCTION case_queue_changed();
 
 -- What SQLite's migrations seeded: the notice routes, the platforms in their order, settings.
 INSERT INTO routes (id, clock_hours, elements) VALUES
