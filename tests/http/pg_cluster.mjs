@@ -1,7 +1,8 @@
 // A throwaway PostgreSQL cluster for the tests (issue 16): Debian's server binaries, a temporary
-// directory, a free port on 127.0.0.1, trust authentication for one role, gone when the test
-// process ends. initdb and the server refuse to run as root, so as root they run as the
-// `postgres` user that Debian's package creates. Nothing here reaches beyond 127.0.0.1.
+// directory, trust authentication for one role, gone when the test process ends. It listens on
+// no TCP port, only on a Unix socket inside that directory (mode 0700), so no other user of the
+// machine can reach a server that trusts whoever connects. initdb and the server refuse to run
+// as root, so as root they run as the `postgres` user that Debian's package creates.
 import { spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -34,7 +35,8 @@ process.on('exit', () => {
   for (const c of running) c.stopNow();
 });
 
-// Starts a cluster; resolves to {url, port, dir, psql(sql), stop()}. fsync is off: the tests that
+// Starts a cluster; resolves to {url, port, dir, psql(sql), stop()} (port: the number in the
+// socket's name, one nothing listens on over TCP). fsync is off: the tests that
 // use it check SQL and behaviour, not durability (a standby test would start its own with it on).
 export async function startCluster({ fsync = false } = {}) {
   const bin = postgresBin();
@@ -51,7 +53,7 @@ export async function startCluster({ fsync = false } = {}) {
   const cluster = {
     dir,
     port,
-    url: `postgresql://takedown@127.0.0.1:${port}/takedown`,
+    url: `postgresql:///takedown?host=${encodeURIComponent(dir)}&port=${port}&user=takedown`,
     stopNow() {
       if (!running.delete(cluster)) return;
       const stop = [path.join(bin, 'pg_ctl'), '-D', data, '-m', 'immediate', '-w', 'stop'];
@@ -64,7 +66,7 @@ export async function startCluster({ fsync = false } = {}) {
     // Runs SQL through psql as the cluster's role; the rows of the last statement, each an array of
     // texts (NULL as null). Throws with psql's message on any error (ON_ERROR_STOP).
     psql(sql, db = 'takedown') {
-      const r = spawnSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', '127.0.0.1', '-p', String(port), '-U', 'takedown', '-d', db,
+      const r = spawnSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', dir, '-p', String(port), '-U', 'takedown', '-d', db,
         '-A', '-t', '-F', '\x1f', '-P', 'null=\x1e'], { input: sql, encoding: 'utf8', timeout: 60000 });
       if (r.status !== 0) throw new Error(`psql: ${r.stderr || r.error}`);
       return rowsOf(r.stdout);
@@ -72,7 +74,7 @@ export async function startCluster({ fsync = false } = {}) {
   };
   running.add(cluster); // from here on, the process's end stops it and removes the directory
   runServerTool(path.join(bin, 'initdb'), ['-D', data, '-U', 'takedown', '--auth=trust', '-E', 'UTF8', '--locale=C', '-N']);
-  const opts = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=${fsync ? 'on' : 'off'} -c full_page_writes=${fsync ? 'on' : 'off'}`;
+  const opts = `-p ${port} -k ${dir} -c listen_addresses='' -c unix_socket_permissions=0700 -c fsync=${fsync ? 'on' : 'off'} -c full_page_writes=${fsync ? 'on' : 'off'}`;
   runServerTool(path.join(bin, 'pg_ctl'), ['-D', data, '-l', path.join(dir, 'server.log'), '-o', opts, '-w', '-t', '60', 'start']);
   cluster.psql('CREATE DATABASE takedown', 'postgres');
   return cluster;

@@ -5,7 +5,8 @@
 // each of a run of changes made the same way to both databases.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 
@@ -30,6 +31,18 @@ before(async () => {
 
 after(async () => {
   if (pg) await pg.stop();
+});
+
+test('the throwaway cluster takes no connection from another user: no TCP port, a socket in a private directory', async () => {
+  // Trust authentication is safe only where nobody else can reach the server.
+  const refused = await new Promise((resolve) => {
+    const sock = net.connect({ host: '127.0.0.1', port: pg.port });
+    sock.on('connect', () => { sock.destroy(); resolve(false); });
+    sock.on('error', (e) => resolve(e.code === 'ECONNREFUSED'));
+  });
+  assert.ok(refused, `nothing may listen on 127.0.0.1:${pg.port}`);
+  assert.equal(statSync(pg.dir).mode & 0o077, 0, 'the socket directory is open to others');
+  assert.deepEqual(pg.psql('SELECT 1'), [['1']]); // and the socket answers
 });
 
 test('every SQLite table is in the PostgreSQL schema, with the same columns in the same order', () => {
