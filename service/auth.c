@@ -9,6 +9,7 @@
 #include "log.h"
 #include "reserve.h"
 #include "results.h"
+#include "store.h"
 #include "uploads.h"
 #include "vault.h"
 
@@ -185,6 +186,10 @@ static int desk_gate(Request *req)
 int auth_gate(Request *req)
 {
     const Route *r = req->route;
+    /* A database out of reach (PostgreSQL down or failing over): whatever needs it waits with a
+     * 503, as on a full disk; the public pages that only show a form are still served. */
+    if ((r->access != ACCESS_PUBLIC || !is_safe(req->method)) && !store_reachable())
+        return results_reply(req, results_storage_unavailable());
     if (r->access == ACCESS_PLATFORM)
         return desk_gate(req);
     Session *s = auth_load_session(req);

@@ -261,6 +261,8 @@ int config_set(Config *cfg, const char *key, const char *value, char *err, size_
     }
     if (strcmp(key, "data-dir") == 0)
         rc = set_str(cfg->data_dir, sizeof cfg->data_dir, value);
+    else if (strcmp(key, "db") == 0)
+        rc = set_str(cfg->db, sizeof cfg->db, value);
     else if (strcmp(key, "listen") == 0)
         rc = set_listen(cfg, value);
     else if (strcmp(key, "tls-cert") == 0)
@@ -343,6 +345,9 @@ int config_load_file(Config *cfg, const char *path, char *err, size_t err_size)
 const char *config_help(void)
 {
     return "  --data-dir DIR        where the database and files live (default ./var)\n"
+           "  --db postgresql://... the database, in PostgreSQL instead of SQLite under the data\n"
+           "                        dir (which still holds files and the erasure log); prefer\n"
+           "                        a passfile to a password in the URL (ps shows arguments)\n"
            "  --listen HOST:PORT    address to serve on (default 127.0.0.1:8080)\n"
            "  --config FILE         read settings from FILE (key = value, same names as flags)\n"
            "  --threads N           HTTP threads; a request waiting for its commit holds one "

@@ -36,6 +36,7 @@ typedef struct NotifyConfig {
 
 typedef struct Config {
     char data_dir[512];    /* --data-dir, default ./var */
+    char db[1024];         /* --db postgresql://...; empty: SQLite under data_dir */
     char listen_host[256]; /* --listen HOST:PORT, default 127.0.0.1:8080 */
     unsigned listen_port;
     unsigned http_threads; /* libmicrohttpd thread pool size */

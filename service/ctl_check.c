@@ -91,7 +91,7 @@ int ctl_check(int argc, char **argv)
     char db_path[600];
     struct stat st;
     snprintf(db_path, sizeof db_path, "%s/takedown.db", dir);
-    if (stat(db_path, &st) != 0) {
+    if (!store_is_postgresql() && stat(db_path, &st) != 0) {
         fprintf(stderr, "takedownctl check: no database in %s\n", dir);
         return 1;
     }

@@ -72,7 +72,7 @@ static int data_open(const char *dir)
     struct stat st;
     char db[600];
     snprintf(db, sizeof db, "%s/takedown.db", dir);
-    if (stat(db, &st) != 0) {
+    if (!store_is_postgresql() && stat(db, &st) != 0) {
         fprintf(stderr, "takedownctl: no database in %s (run takedownctl init first)\n", dir);
         return 1;
     }

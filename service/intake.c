@@ -637,9 +637,12 @@ static IntakeSubmit submit(const json_t *report, const unsigned char *given_key,
 {
     StoreConn *c = store_conn();
     OrgRow org = {0};
-    if (!c || store_org_get(c, &org) != STORE_OK) {
-        log_errorx("the service is not initialised (no org key)");
+    StoreStatus got = c ? store_org_get(c, &org) : STORE_UNAVAILABLE;
+    if (got != STORE_OK) {
         org_row_free(&org);
+        if (got == STORE_UNAVAILABLE) /* the database is out of reach: nothing was kept */
+            return INTAKE_SUBMIT_UNAVAILABLE;
+        log_errorx("the service is not initialised (no org key)");
         return INTAKE_SUBMIT_ERROR;
     }
     unsigned char *key = vault_secret_alloc(VAULT_KEY_BYTES);

@@ -54,7 +54,29 @@ static void usage(FILE *f)
     fprintf(f, "usage: takedownctl COMMAND [options]\n\ncommands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(f, "  %-62s %s\n", commands[i].usage, commands[i].help);
+    fprintf(f,
+            "\n  Every command takes --db postgresql://... to use that database instead of SQLite "
+            "under --data-dir.\n");
     fprintf(f, "\n  takedownctl --help | --version\n");
+}
+
+/* --db URL, anywhere after the command: every command's store is that PostgreSQL database
+ * instead of SQLite under --data-dir. Taken out of argv here, so that no command parses it. 0, or
+ * -1 (said why) for a URL the store does not take. */
+static int take_db_flag(int *argc, char **argv)
+{
+    for (int i = 2; i < *argc; i++) {
+        if (strcmp(argv[i], "--db") != 0)
+            continue;
+        if (i + 1 >= *argc || store_set_database(argv[i + 1]) != 0) {
+            fprintf(stderr, "takedownctl: --db needs a postgresql:// URL\n");
+            return -1;
+        }
+        memmove(&argv[i], &argv[i + 2], (size_t)(*argc - i - 2 + 1) * sizeof *argv);
+        *argc -= 2;
+        i--;
+    }
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -78,6 +100,8 @@ int main(int argc, char **argv)
         printf("takedownctl %s\n", TAKEDOWN_VERSION);
         return 0;
     }
+    if (take_db_flag(&argc, argv) != 0)
+        return 2;
     if (vault_init() != 0) {
         fprintf(stderr, "takedownctl: cannot initialise libsodium\n");
         return 1;

@@ -247,6 +247,10 @@ int main(int argc, char **argv)
         return 1;
     }
     store_before_upgrade(backup_before_upgrade, NULL); /* a newer binary backs up, then migrates */
+    if (store_set_database(cfg.db[0] ? cfg.db : NULL) != 0) {
+        fprintf(stderr, "takedownd: --db needs a postgresql:// URL\n");
+        return 1;
+    }
     if (store_open(cfg.data_dir, err, sizeof err) != 0) {
         fprintf(stderr, "takedownd: %s\n", err);
         return 1;

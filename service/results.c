@@ -113,6 +113,11 @@ RESULTS_OF(results_of_intake_add, IntakeAdd, KIND_INTAKE_ADD)
 RESULTS_OF(results_of_intake_submit, IntakeSubmit, KIND_INTAKE_SUBMIT)
 RESULTS_OF(results_of_pstats, PstatsResult, KIND_PSTATS)
 
+ResultReply results_storage_unavailable(void)
+{
+    return (ResultReply){503, "storage_unavailable", "error.storage_unavailable", NULL};
+}
+
 ResultReply results_storage_low(void)
 {
     return (ResultReply){503, "storage_low", "error.storage_low", NULL};

@@ -38,6 +38,8 @@ ResultReply results_of_intake_submit(IntakeSubmit r);
 ResultReply results_of_pstats(PstatsResult r);
 /* A write refused because free space on the data dir is at or under --min-free-mb (reserve.h). */
 ResultReply results_storage_low(void);
+/* The database cannot be reached (PostgreSQL down, or failing over). */
+ResultReply results_storage_unavailable(void);
 /* 1 for the 503s of storage (storage_low, storage_unavailable), which wait longer than busy. */
 int results_is_storage(ResultReply rr);
 

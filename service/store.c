@@ -4,6 +4,7 @@
 #include "assets.h"
 #include "buf.h"
 #include "log.h"
+#include "store_pg.h"
 #include "store_staff.h"
 
 #include <assert.h>
@@ -20,6 +21,9 @@
 #include <unistd.h>
 
 static char db_path[600];
+/* The PostgreSQL database (store_set_database), or NULL: SQLite at db_path. One engine per
+ * process, so a statement's engine is known without asking it. */
+static char *db_url;
 static char data_dir[512];
 static dev_t db_dev;
 static ino_t db_ino;
@@ -28,13 +32,30 @@ static pthread_key_t conn_key;
 static pthread_once_t conn_key_once = PTHREAD_ONCE_INIT;
 static _Thread_local StoreConn *tl_conn;
 
+/* The engine's statement behind a StoreStmt: one engine per process (store_open). */
+static sqlite3_stmt *lite(StoreStmt *st)
+{
+    return (sqlite3_stmt *)(void *)st;
+}
+
+static PgStmt *pgs(StoreStmt *st)
+{
+    return (PgStmt *)(void *)st;
+}
+
 static void conn_close(StoreConn *c)
 {
     if (!c)
         return;
-    for (int i = 0; i < STORE_STMT_SLOTS; i++)
-        if (c->cache[i].st)
-            sqlite3_finalize(c->cache[i].st);
+    for (int i = 0; i < STORE_STMT_SLOTS; i++) {
+        if (!c->cache[i].st)
+            continue;
+        if (c->pg)
+            pg_stmt_free(pgs(c->cache[i].st));
+        else
+            sqlite3_finalize(lite(c->cache[i].st));
+    }
+    pg_conn_close(c->pg);
     sqlite3_close(c->db);
     free(c);
 }
@@ -49,9 +70,45 @@ static void conn_key_init(void)
     pthread_key_create(&conn_key, conn_destructor);
 }
 
+/* The last failure to connect to PostgreSQL, logged once until a connection succeeds again; and
+ * the gate that keeps every thread from trying again at once: after a failure nobody tries before
+ * pg_retry_at (ms, monotonic), 100 ms later at first, doubling to 5 s while it keeps failing. */
+static atomic_int pg_down_logged;
+static _Atomic int64_t pg_retry_at, pg_backoff_ms;
+
+static int64_t monotonic_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
 static StoreConn *conn_open(void)
 {
     StoreConn *c = xcalloc(1, sizeof *c);
+    if (db_url) {
+        char err[256];
+        if (monotonic_ms() < atomic_load(&pg_retry_at)) {
+            free(c);
+            return NULL;
+        }
+        c->pg = pg_conn_open(db_url, err, sizeof err);
+        if (!c->pg) {
+            int64_t wait = atomic_load(&pg_backoff_ms);
+            wait = wait < 100 ? 100 : wait * 2 > 5000 ? 5000 : wait * 2;
+            atomic_store(&pg_backoff_ms, wait);
+            atomic_store(&pg_retry_at, monotonic_ms() + wait);
+            if (!atomic_exchange(&pg_down_logged, 1))
+                log_msg(LOG_LEVEL_WARN, "%s", err);
+            free(c);
+            return NULL;
+        }
+        if (atomic_exchange(&pg_down_logged, 0))
+            log_info("connected to PostgreSQL again");
+        atomic_store(&pg_backoff_ms, 0);
+        atomic_store(&pg_retry_at, 0);
+        return c;
+    }
     int rc = sqlite3_open_v2(
         db_path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
@@ -137,6 +194,8 @@ void store_checkpoint_elsewhere(int (*ask)(void))
 
 int store_checkpoint_passive(void)
 {
+    if (db_url)
+        return 0;
     StoreConn *c = store_conn();
     int rc = c ? sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL)
                : SQLITE_ERROR;
@@ -174,15 +233,22 @@ StoreConn *store_conn(void)
 {
     if (tl_writing)
         return writer;
+    if (tl_conn && tl_conn->pg && pg_conn_broken(tl_conn->pg))
+        store_conn_release(); /* lost: a new connection, its statements prepared anew */
     if (tl_conn)
         return tl_conn;
-    if (!db_path[0])
+    if (!db_path[0] && !db_url)
         return NULL;
     pthread_once(&conn_key_once, conn_key_init);
     tl_conn = conn_open();
     if (tl_conn)
         pthread_setspecific(conn_key, tl_conn);
     return tl_conn;
+}
+
+int store_reachable(void)
+{
+    return !db_url || store_conn() != NULL;
 }
 
 void store_conn_release(void)
@@ -196,27 +262,43 @@ void store_conn_release(void)
 
 /* A statement one of whose binds named a parameter it lacks: its next run fails. Statements
  * belong to this thread's connection, so one slot per thread is enough. */
-static _Thread_local sqlite3_stmt *tl_bad_bind;
+static _Thread_local StoreStmt *tl_bad_bind;
 
-sqlite3_stmt *store_stmt(StoreConn *c, const char *sql)
+static StoreStmt *stmt_new(StoreConn *c, const char *sql, int insert)
 {
+    if (c->pg)
+        return (StoreStmt *)(void *)pg_stmt_new(c->pg, sql, insert);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+        log_errorx("prepare failed: %s", sqlite3_errmsg(c->db));
+        return NULL;
+    }
+    return (StoreStmt *)(void *)st;
+}
+
+static StoreStmt *stmt_cached(StoreConn *c, const char *sql, int insert)
+{
+    if (!c)
+        return NULL;
     size_t h = ((uintptr_t)sql >> 3) % STORE_STMT_SLOTS;
     for (size_t i = 0; i < STORE_STMT_SLOTS; i++) {
         size_t k = (h + i) % STORE_STMT_SLOTS;
+        StoreStmt *st = c->cache[k].st;
         if (c->cache[k].sql == sql) {
-            sqlite3_reset(c->cache[k].st);
-            sqlite3_clear_bindings(c->cache[k].st);
-            if (tl_bad_bind == c->cache[k].st)
+            if (c->pg) {
+                pg_stmt_reset(pgs(st));
+            } else {
+                sqlite3_reset(lite(st));
+                sqlite3_clear_bindings(lite(st));
+            }
+            if (tl_bad_bind == st)
                 tl_bad_bind = NULL;
-            return c->cache[k].st;
+            return st;
         }
         if (!c->cache[k].sql) {
-            sqlite3_stmt *st;
-            if (sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) !=
-                SQLITE_OK) {
-                log_errorx("prepare failed: %s", sqlite3_errmsg(c->db));
+            st = stmt_new(c, sql, insert);
+            if (!st)
                 return NULL;
-            }
             c->cache[k].sql = sql;
             c->cache[k].st = st;
             return st;
@@ -226,11 +308,22 @@ sqlite3_stmt *store_stmt(StoreConn *c, const char *sql)
     return NULL;
 }
 
-sqlite3_stmt *store_stmt_insert(StoreConn *c, const char *sql)
+StoreStmt *store_stmt(StoreConn *c, const char *sql)
+{
+    return stmt_cached(c, sql, 0);
+}
+
+StoreStmt *store_stmt2(StoreConn *c, const char *sqlite_sql, const char *pg_sql)
+{
+    return stmt_cached(c, c && c->pg ? pg_sql : sqlite_sql, 0);
+}
+
+StoreStmt *store_stmt_insert(StoreConn *c, const char *sql)
 {
     /* SQLite: the connection's last rowid, read by store_exec_insert; "RETURNING id" would cost a
-     * report about 140 k instructions more in the one writer (cost.mjs --callgrind). */
-    return store_stmt(c, sql);
+     * report about 140 k instructions more in the one writer (cost.mjs --callgrind). PostgreSQL
+     * has no last rowid: the statement returns the id. */
+    return stmt_cached(c, sql, 1);
 }
 
 StoreStatus store_status(StoreConn *c, int rc, const char *func)
@@ -248,10 +341,11 @@ StoreStatus store_status(StoreConn *c, int rc, const char *func)
     case SQLITE_FULL:
     case SQLITE_IOERR:
         /* A warning, not an error: the operator's disk, not our bug; every request says so. */
-        log_msg(LOG_LEVEL_WARN, "%s: the disk refused: %s", func, c ? sqlite3_errmsg(c->db) : "?");
+        log_msg(LOG_LEVEL_WARN, "%s: the disk refused: %s", func,
+                c && c->db ? sqlite3_errmsg(c->db) : "?");
         return STORE_UNAVAILABLE;
     default:
-        log_msg(LOG_LEVEL_ERROR, "%s: sqlite: %s", func, c ? sqlite3_errmsg(c->db) : "?");
+        log_msg(LOG_LEVEL_ERROR, "%s: sqlite: %s", func, c && c->db ? sqlite3_errmsg(c->db) : "?");
         return STORE_ERROR;
     }
 }
@@ -259,200 +353,253 @@ StoreStatus store_status(StoreConn *c, int rc, const char *func)
 /* ---- binds by name ---- */
 
 /* The index of a named parameter; 0 (logged, asserted, the statement marked) when st lacks it. */
-static int param_index(sqlite3_stmt *st, const char *name)
+static int param_index(StoreStmt *st, const char *name)
 {
     if (!st)
         return 0;
-    int i = sqlite3_bind_parameter_index(st, name);
+    int i = db_url ? pg_param_index(pgs(st), name) : sqlite3_bind_parameter_index(lite(st), name);
     if (i > 0)
         return i;
-    log_errorx("no parameter %s in: %s", name, sqlite3_sql(st));
+    log_errorx("no parameter %s in: %s", name,
+               db_url ? pg_stmt_sql(pgs(st)) : sqlite3_sql(lite(st)));
     tl_bad_bind = st;
     assert(!"a bind names a parameter the statement lacks");
     return 0;
 }
 
-int store_bind_text_n(sqlite3_stmt *st, const char *name, const char *s)
+static void bind_null(StoreStmt *st, int i)
+{
+    if (db_url)
+        pg_bind_null(pgs(st), i);
+    else
+        sqlite3_bind_null(lite(st), i);
+}
+
+int store_bind_text_n(StoreStmt *st, const char *name, const char *s)
 {
     int i = param_index(st, name);
     if (!i)
         return -1;
-    if (s)
-        sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+    if (!s)
+        bind_null(st, i);
+    else if (db_url)
+        pg_bind_text(pgs(st), i, s);
     else
-        sqlite3_bind_null(st, i);
+        sqlite3_bind_text(lite(st), i, s, -1, SQLITE_TRANSIENT);
     return 0;
 }
 
-int store_bind_opt_text_n(sqlite3_stmt *st, const char *name, const char *s)
+int store_bind_opt_text_n(StoreStmt *st, const char *name, const char *s)
 {
     return store_bind_text_n(st, name, s && *s ? s : NULL);
 }
 
-int store_bind_int64_n(sqlite3_stmt *st, const char *name, int64_t v)
+static void bind_int64(StoreStmt *st, int i, int64_t v)
+{
+    if (db_url)
+        pg_bind_int64(pgs(st), i, v);
+    else
+        sqlite3_bind_int64(lite(st), i, v);
+}
+
+int store_bind_int64_n(StoreStmt *st, const char *name, int64_t v)
 {
     int i = param_index(st, name);
     if (!i)
         return -1;
-    sqlite3_bind_int64(st, i, v);
+    bind_int64(st, i, v);
     return 0;
 }
 
-int store_bind_opt_int64_n(sqlite3_stmt *st, const char *name, int64_t v)
+int store_bind_opt_int64_n(StoreStmt *st, const char *name, int64_t v)
 {
     int i = param_index(st, name);
     if (!i)
         return -1;
     if (v)
-        sqlite3_bind_int64(st, i, v);
+        bind_int64(st, i, v);
     else
-        sqlite3_bind_null(st, i);
+        bind_null(st, i);
     return 0;
 }
 
-int store_bind_blob_n(sqlite3_stmt *st, const char *name, const void *p, size_t n)
+int store_bind_blob_n(StoreStmt *st, const char *name, const void *p, size_t n)
 {
     int i = param_index(st, name);
     if (!i)
         return -1;
-    if (p)
-        sqlite3_bind_blob64(st, i, p, n, SQLITE_TRANSIENT);
+    if (!p)
+        bind_null(st, i);
+    else if (db_url)
+        pg_bind_blob(pgs(st), i, p, n);
     else
-        sqlite3_bind_null(st, i);
+        sqlite3_bind_blob64(lite(st), i, p, n, SQLITE_TRANSIENT);
     return 0;
 }
 
-int store_bind_buf_n(sqlite3_stmt *st, const char *name, const Buf *b)
+int store_bind_buf_n(StoreStmt *st, const char *name, const Buf *b)
 {
     return store_bind_blob_n(st, name, b ? b->data : NULL, b ? b->len : 0);
 }
 
 /* ---- running statements ---- */
 
+static void stmt_reset(StoreStmt *st)
+{
+    if (db_url)
+        pg_stmt_reset(pgs(st));
+    else
+        sqlite3_reset(lite(st));
+}
+
 /* 1 when st may run: prepared, and no bind named a parameter it lacks (that mark is used up).
- * A statement that writes ends the request's read transaction first: it commits on its own,
- * never inside that snapshot (where it would wait for the request's end). */
-static int stmt_runnable(sqlite3_stmt *st)
+ * SQLite: a statement that writes ends the request's read transaction first: it commits on its
+ * own, never inside that snapshot (where it would wait for the request's end). */
+static int stmt_runnable(StoreStmt *st)
 {
     if (!st)
         return 0;
-    if (tl_conn && tl_conn->reading && sqlite3_db_handle(st) == tl_conn->db &&
-        !sqlite3_stmt_readonly(st))
+    if (!db_url && tl_conn && tl_conn->reading && sqlite3_db_handle(lite(st)) == tl_conn->db &&
+        !sqlite3_stmt_readonly(lite(st)))
         store_read_end();
     if (tl_bad_bind != st)
         return 1;
     tl_bad_bind = NULL;
-    sqlite3_reset(st);
+    stmt_reset(st);
     return 0;
 }
 
-StoreStatus store_exec_stmt(StoreConn *c, sqlite3_stmt *st, const char *func)
+/* One step of st: STEP_ROW, STEP_DONE, or STEP_FAILED with *s set. */
+enum { STEP_ROW = 1, STEP_DONE, STEP_FAILED };
+
+static int step(StoreConn *c, StoreStmt *st, StoreStatus *s, const char *func)
+{
+    if (db_url)
+        return pg_step(pgs(st), s, func); /* the same three values */
+    int rc = sqlite3_step(lite(st));
+    if (rc == SQLITE_ROW)
+        return STEP_ROW;
+    if (rc == SQLITE_DONE)
+        return STEP_DONE;
+    *s = store_status(c, rc, func);
+    return STEP_FAILED;
+}
+
+StoreStatus store_exec_stmt(StoreConn *c, StoreStmt *st, const char *func)
 {
     if (!stmt_runnable(st))
         return STORE_ERROR;
-    int rc = sqlite3_step(st);
-    StoreStatus s = store_status(c, rc, func);
-    sqlite3_reset(st);
+    StoreStatus s = STORE_OK;
+    step(c, st, &s, func);
+    stmt_reset(st);
     return s;
 }
 
 /* An UPDATE that must touch exactly one row. */
-StoreStatus store_exec_one(StoreConn *c, sqlite3_stmt *st, const char *func)
+StoreStatus store_exec_one(StoreConn *c, StoreStmt *st, const char *func)
 {
     StoreStatus s = store_exec_stmt(c, st, func);
-    if (s == STORE_OK && sqlite3_changes(c->db) == 0)
+    if (s == STORE_OK && store_changes(c) == 0)
         return STORE_NOT_FOUND;
     return s;
 }
 
-StoreStatus store_exec_insert(StoreConn *c, sqlite3_stmt *st, int64_t *id, const char *func)
+StoreStatus store_exec_insert(StoreConn *c, StoreStmt *st, int64_t *id, const char *func)
 {
-    StoreStatus s = store_exec_stmt(c, st, func);
-    if (s == STORE_OK && id)
-        *id = sqlite3_last_insert_rowid(c->db);
+    if (!c->pg) {
+        StoreStatus s = store_exec_stmt(c, st, func);
+        if (s == STORE_OK && id)
+            *id = sqlite3_last_insert_rowid(c->db);
+        return s;
+    }
+    if (!stmt_runnable(st))
+        return STORE_ERROR;
+    StoreStatus s = STORE_OK;
+    if (step(c, st, &s, func) == STEP_ROW && id)
+        *id = pg_col_int64(pgs(st), 0); /* RETURNING id */
+    stmt_reset(st);
     return s;
 }
 
 int64_t store_changes(StoreConn *c)
 {
-    return sqlite3_changes64(c->db);
+    return c->pg ? pg_changes(c->pg) : sqlite3_changes64(c->db);
 }
 
-StoreStatus store_each(StoreConn *c, sqlite3_stmt *st, StoreRowFn fn, void *arg, const char *func)
+StoreStatus store_each(StoreConn *c, StoreStmt *st, StoreRowFn fn, void *arg, const char *func)
 {
     if (!stmt_runnable(st))
         return STORE_ERROR;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+    StoreStatus s = STORE_OK;
+    while (step(c, st, &s, func) == STEP_ROW)
         if (fn(st, arg))
             break;
-    sqlite3_reset(st);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK : store_status(c, rc, func);
-}
-
-StoreStatus store_one(StoreConn *c, sqlite3_stmt *st, StoreRowFn fn, void *arg, const char *func)
-{
-    if (!stmt_runnable(st))
-        return STORE_ERROR;
-    int rc = sqlite3_step(st);
-    StoreStatus s = rc == SQLITE_ROW    ? STORE_OK
-                    : rc == SQLITE_DONE ? STORE_NOT_FOUND
-                                        : store_status(c, rc, func);
-    if (s == STORE_OK)
-        fn(st, arg);
-    sqlite3_reset(st);
+    stmt_reset(st);
     return s;
 }
 
-int store_row_text0(sqlite3_stmt *st, void *arg)
+StoreStatus store_one(StoreConn *c, StoreStmt *st, StoreRowFn fn, void *arg, const char *func)
+{
+    if (!stmt_runnable(st))
+        return STORE_ERROR;
+    StoreStatus s = STORE_OK;
+    int r = step(c, st, &s, func);
+    if (r == STEP_DONE)
+        s = STORE_NOT_FOUND;
+    else if (r == STEP_ROW)
+        fn(st, arg);
+    stmt_reset(st);
+    return s;
+}
+
+int store_row_text0(StoreStmt *st, void *arg)
 {
     const StoreTextCb *t = arg;
-    t->cb(t->arg, (const char *)sqlite3_column_text(st, 0));
+    t->cb(t->arg, store_col_text(st, 0));
     return 0;
 }
 
-int store_row_int64(sqlite3_stmt *st, void *arg)
+int store_row_int64(StoreStmt *st, void *arg)
 {
-    *(int64_t *)arg = sqlite3_column_int64(st, 0);
+    *(int64_t *)arg = store_col_int64(st, 0);
     return 0;
 }
 
-int store_row_text_out(sqlite3_stmt *st, void *arg)
+int store_row_text_out(StoreStmt *st, void *arg)
 {
     const StoreTextOut *t = arg;
     store_column_text(st, 0, t->out, t->n);
     return 0;
 }
 
-int store_row_int64_pair(sqlite3_stmt *st, void *arg)
+int store_row_int64_pair(StoreStmt *st, void *arg)
 {
     int64_t *v = arg;
-    v[0] = sqlite3_column_int64(st, 0);
-    v[1] = sqlite3_column_int64(st, 1);
+    v[0] = store_col_int64(st, 0);
+    v[1] = store_col_int64(st, 1);
     return 0;
 }
 
-int store_row_text2_int(sqlite3_stmt *st, void *arg)
+int store_row_text2_int(StoreStmt *st, void *arg)
 {
     const StoreText2IntCb *t = arg;
-    t->cb(t->arg, (const char *)sqlite3_column_text(st, 0),
-          (const char *)sqlite3_column_text(st, 1), sqlite3_column_int64(st, 2));
+    t->cb(t->arg, store_col_text(st, 0), store_col_text(st, 1), store_col_int64(st, 2));
     return 0;
 }
 
-static void column_int(sqlite3_stmt *st, int col, void *field, size_t size)
+static void column_int(StoreStmt *st, int col, void *field, size_t size)
 {
+    int64_t v = store_col_int64(st, col);
     if (size == sizeof(int64_t)) {
-        int64_t v = sqlite3_column_int64(st, col);
         memcpy(field, &v, sizeof v);
     } else {
         assert(size == sizeof(int));
-        int v = sqlite3_column_int(st, col);
-        memcpy(field, &v, sizeof v);
+        int i = (int)v;
+        memcpy(field, &i, sizeof i);
     }
 }
 
-void store_row_read(sqlite3_stmt *st, const StoreRowSpec *spec, void *row)
+void store_row_read(StoreStmt *st, const StoreRowSpec *spec, void *row)
 {
     for (size_t i = 0; i < spec->n; i++) {
         const StoreCol *k = &spec->cols[i];
@@ -487,44 +634,55 @@ typedef struct RowInto {
     void *row;
 } RowInto;
 
-static int row_into(sqlite3_stmt *st, void *arg)
+static int row_into(StoreStmt *st, void *arg)
 {
     const RowInto *r = arg;
     store_row_read(st, r->spec, r->row);
     return 0;
 }
 
-StoreStatus store_one_row(StoreConn *c, sqlite3_stmt *st, const StoreRowSpec *spec, void *out,
+StoreStatus store_one_row(StoreConn *c, StoreStmt *st, const StoreRowSpec *spec, void *out,
                           const char *func)
 {
     RowInto r = {spec, out};
     return store_one(c, st, row_into, &r, func);
 }
 
-/* Copies a blob column into a Buf (empty for NULL). */
-void store_column_buf(sqlite3_stmt *st, int col, Buf *out)
+/* A blob column's bytes and length (NULL for NULL). */
+static const void *col_blob(StoreStmt *st, int col, size_t *n)
 {
-    buf_reset(out);
-    const void *p = sqlite3_column_blob(st, col);
-    int n = sqlite3_column_bytes(st, col);
-    if (p && n > 0)
-        buf_append(out, p, (size_t)n);
+    if (db_url)
+        return pg_col_blob(pgs(st), col, n);
+    const void *p = sqlite3_column_blob(lite(st), col);
+    *n = p ? (size_t)sqlite3_column_bytes(lite(st), col) : 0;
+    return p;
 }
 
-void store_column_fixed(sqlite3_stmt *st, int col, void *out, size_t n)
+/* Copies a blob column into a Buf (empty for NULL). */
+void store_column_buf(StoreStmt *st, int col, Buf *out)
+{
+    buf_reset(out);
+    size_t n;
+    const void *p = col_blob(st, col, &n);
+    if (p && n > 0)
+        buf_append(out, p, n);
+}
+
+void store_column_fixed(StoreStmt *st, int col, void *out, size_t n)
 {
     memset(out, 0, n);
-    const void *p = sqlite3_column_blob(st, col);
-    if (p && (size_t)sqlite3_column_bytes(st, col) == n)
+    size_t len;
+    const void *p = col_blob(st, col, &len);
+    if (p && len == n)
         memcpy(out, p, n);
 }
 
-void store_column_text(sqlite3_stmt *st, int col, char *out, size_t n)
+void store_column_text(StoreStmt *st, int col, char *out, size_t n)
 {
     if (n == 0)
         return;
-    const unsigned char *p = sqlite3_column_text(st, col);
-    size_t len = p ? (size_t)sqlite3_column_bytes(st, col) : 0;
+    const char *p = store_col_text(st, col);
+    size_t len = p ? (db_url ? strlen(p) : (size_t)sqlite3_column_bytes(lite(st), col)) : 0;
     if (len > n - 1)
         len = n - 1; /* truncated, as the declaration promises */
     if (len)
@@ -532,14 +690,14 @@ void store_column_text(sqlite3_stmt *st, int col, char *out, size_t n)
     out[len] = '\0';
 }
 
-int64_t store_col_int64(sqlite3_stmt *st, int col)
+int64_t store_col_int64(StoreStmt *st, int col)
 {
-    return sqlite3_column_int64(st, col);
+    return db_url ? pg_col_int64(pgs(st), col) : sqlite3_column_int64(lite(st), col);
 }
 
-const char *store_col_text(sqlite3_stmt *st, int col)
+const char *store_col_text(StoreStmt *st, int col)
 {
-    return (const char *)sqlite3_column_text(st, col);
+    return db_url ? pg_col_text(pgs(st), col) : (const char *)sqlite3_column_text(lite(st), col);
 }
 
 StoreStatus store_set_sealed(StoreConn *c, StoreSealed which, int64_t id, const void *ct, size_t n)
@@ -555,7 +713,7 @@ StoreStatus store_set_sealed(StoreConn *c, StoreSealed which, int64_t id, const 
         [SEALED_INCIDENT_LABEL] = "UPDATE incidents SET label = :sealed WHERE id = :id",
         [SEALED_FINGERPRINT_BODY] = "UPDATE fingerprints SET body = :sealed WHERE id = :id",
     };
-    sqlite3_stmt *st = store_stmt(c, sql[which]);
+    StoreStmt *st = store_stmt(c, sql[which]);
     store_bind_int64_n(st, ":id", id);
     store_bind_blob_n(st, ":sealed", ct, n);
     return store_exec_one(c, st, __func__);
@@ -574,6 +732,10 @@ StoreStatus store_fill_durability(int relaxed)
     StoreConn *c = store_conn();
     if (!c)
         return STORE_ERROR;
+    if (c->pg) /* the same promise: a crash of the server may lose the last commits, no more */
+        return pg_exec(c->pg,
+                       relaxed ? "SET synchronous_commit = off" : "SET synchronous_commit = on",
+                       __func__);
     /* A large page cache too, so a batch of thousands of cases does not spill mid-transaction.
      * The writer connection takes the same before its next transaction. */
     const char *pragmas =
@@ -592,10 +754,11 @@ static const char READ_END[] = "COMMIT";
 
 void store_read_begin(void)
 {
-    StoreConn *c = tl_writing ? NULL : store_conn();
+    /* PostgreSQL: each statement reads its own snapshot, as a server's reads cost no file lock. */
+    StoreConn *c = tl_writing || db_url ? NULL : store_conn();
     if (!c || c->reading || !sqlite3_get_autocommit(c->db))
         return;
-    sqlite3_stmt *st = store_stmt(c, READ_BEGIN);
+    sqlite3_stmt *st = lite(store_stmt(c, READ_BEGIN));
     if (st && sqlite3_step(st) == SQLITE_DONE)
         c->reading = 1;
     sqlite3_reset(st);
@@ -611,7 +774,7 @@ int store_read_end(void)
         sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
         return -1;
     }
-    sqlite3_stmt *st = store_stmt(c, READ_END);
+    sqlite3_stmt *st = lite(store_stmt(c, READ_END));
     int rc = st ? sqlite3_step(st) : SQLITE_ERROR;
     sqlite3_reset(st);
     if (rc != SQLITE_DONE && !sqlite3_get_autocommit(c->db))
@@ -622,7 +785,7 @@ int store_read_end(void)
 int store_idle(void)
 {
     StoreConn *c = tl_writing ? writer : tl_conn;
-    return !c || sqlite3_get_autocommit(c->db);
+    return !c || (c->pg ? !pg_in_tx(c->pg) : sqlite3_get_autocommit(c->db));
 }
 
 /* Copies src into dst 256 pages at a time, telling fn how far it got; 0 or -1. */
@@ -649,6 +812,11 @@ static int backup_pages(sqlite3 *dst, sqlite3 *src, StoreBackupProgress fn, void
 int store_backup_copy(const char *dst_path, StoreBackupProgress fn, void *arg)
 {
     store_read_end(); /* the copy takes its own snapshot */
+    if (db_url) {
+        log_errorx("a backup of a PostgreSQL store is made with PostgreSQL's own tools "
+                   "(docs/operations.md)");
+        return -1;
+    }
     StoreConn *c = store_conn();
     sqlite3 *dst = NULL;
     if (!c || sqlite3_open_v2(dst_path, &dst, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
@@ -689,10 +857,10 @@ int store_backup_files(const char *path, StoreFileIdFn fn, void *arg)
 }
 
 /* integrity_check answers "ok" alone, or one row per problem: the first is kept. */
-static int integrity_row(sqlite3_stmt *st, void *arg)
+static int integrity_row(StoreStmt *st, void *arg)
 {
     StoreCheck *out = arg;
-    const char *msg = (const char *)sqlite3_column_text(st, 0);
+    const char *msg = store_col_text(st, 0);
     if (msg && strcmp(msg, "ok") == 0)
         return 0;
     if (out->integrity_problems++ == 0)
@@ -700,7 +868,7 @@ static int integrity_row(sqlite3_stmt *st, void *arg)
     return 0;
 }
 
-static int count_row(sqlite3_stmt *st, void *arg)
+static int count_row(StoreStmt *st, void *arg)
 {
     (void)st;
     (*(int64_t *)arg)++;
@@ -711,9 +879,11 @@ static int count_row(sqlite3_stmt *st, void *arg)
 static StoreStatus check_conn(StoreConn *c, StoreCheck *out, StoreFileIdFn fn, void *arg)
 {
     snprintf(out->integrity, sizeof out->integrity, "ok");
-    StoreStatus s =
-        store_each(c, store_stmt(c, "PRAGMA integrity_check"), integrity_row, out, __func__);
-    if (s == STORE_OK)
+    /* PostgreSQL checks its pages' checksums and every foreign key itself, as it writes. */
+    StoreStatus s = c->pg ? STORE_OK
+                          : store_each(c, store_stmt(c, "PRAGMA integrity_check"), integrity_row,
+                                       out, __func__);
+    if (s == STORE_OK && !c->pg)
         s = store_each(c, store_stmt(c, "PRAGMA foreign_key_check"), count_row,
                        &out->foreign_key_problems, __func__);
     if (s == STORE_OK)
@@ -734,6 +904,19 @@ int store_check(const char *path, StoreCheck *out, StoreFileIdFn fn, void *arg)
 {
     memset(out, 0, sizeof *out);
     StoreConn *c = xcalloc(1, sizeof *c);
+    if (db_url) { /* one snapshot, read only: takedownd may be running */
+        char err[256];
+        c->pg = pg_conn_open(db_url, err, sizeof err);
+        StoreStatus s =
+            !c->pg ? STORE_UNAVAILABLE
+                   : pg_exec(c->pg, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", __func__);
+        if (s == STORE_OK)
+            s = check_conn(c, out, fn, arg);
+        if (!c->pg)
+            log_errorx("%s", err);
+        conn_close(c);
+        return s == STORE_OK ? 0 : -1;
+    }
     int rc = sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READONLY, NULL);
     if (rc == SQLITE_OK) {
         sqlite3_busy_timeout(c->db, 5000);
@@ -747,14 +930,26 @@ int store_check(const char *path, StoreCheck *out, StoreFileIdFn fn, void *arg)
     return s == STORE_OK ? 0 : -1;
 }
 
-/* The newest migration this program knows. */
-static int schema_latest(void)
+/* The migrations of each engine: SQLite's in schema/, PostgreSQL's in schema/postgresql/ (whose
+ * first file is the whole schema as SQLite's reached it, a baseline). */
+static const char SQLITE_MIGRATIONS[] = "schema/";
+static const char PG_MIGRATIONS[] = "schema/postgresql/";
+
+/* The number of the migration at path under dir, or 0 when it is not one of dir's. */
+static int migration_number(const char *path, const char *dir)
 {
-    int latest = 0;
+    size_t n = strlen(dir);
+    return strncmp(path, dir, n) == 0 ? atoi(path + n) : 0;
+}
+
+/* The newest migration this program carries for the engine whose files are under dir. */
+static int newest_migration(const char *dir)
+{
+    int newest = 0;
     for (const Asset *a = assets_all(); a->path; a++)
-        if (strncmp(a->path, "schema/", 7) == 0 && atoi(a->path + 7) > latest)
-            latest = atoi(a->path + 7);
-    return latest;
+        if (migration_number(a->path, dir) > newest)
+            newest = migration_number(a->path, dir);
+    return newest;
 }
 
 int store_backup_check(const char *path)
@@ -768,7 +963,8 @@ int store_backup_check(const char *path)
                                 " (SELECT count(*) FROM sessions)",
                                 -1, &st, NULL) == SQLITE_OK &&
              sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 1 &&
-             sqlite3_column_int(st, 1) > 0 && sqlite3_column_int(st, 2) <= schema_latest() &&
+             sqlite3_column_int(st, 1) > 0 &&
+             sqlite3_column_int(st, 2) <= newest_migration(SQLITE_MIGRATIONS) &&
              sqlite3_column_int(st, 3) == 0;
     sqlite3_finalize(st);
     sqlite3_close(src);
@@ -786,6 +982,8 @@ static int checkpoint_once(StoreConn *c)
 
 int store_checkpoint(void)
 {
+    if (db_url) /* no log of this process's to truncate: see docs/operations.md, erasure */
+        return 0;
     store_read_end();
     StoreConn *c = store_conn();
     if (!c || !sqlite3_get_autocommit(c->db))
@@ -805,7 +1003,9 @@ int store_checkpoint(void)
 
 void store_rollback_stray(void)
 {
-    if (tl_conn && !sqlite3_get_autocommit(tl_conn->db))
+    if (tl_conn && tl_conn->pg && pg_in_tx(tl_conn->pg))
+        pg_exec(tl_conn->pg, "ROLLBACK", __func__);
+    else if (tl_conn && !tl_conn->pg && !sqlite3_get_autocommit(tl_conn->db))
         sqlite3_exec(tl_conn->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
@@ -873,14 +1073,79 @@ void store_before_upgrade(StoreBeforeUpgrade fn, void *arg)
     before_upgrade_arg = arg;
 }
 
-/* The newest migration this program carries. */
-static int newest_migration(void)
+/* The key of the advisory lock under which one node at a time migrates a PostgreSQL store. */
+#define PG_LOCK_MIGRATE 0x74616b6501LL
+
+/* PostgreSQL's schema version: 0 for an empty database. -1 when it cannot be read. */
+static int pg_version(StoreConn *c)
 {
-    int newest = 0;
-    for (const Asset *a = assets_all(); a->path; a++)
-        if (strncmp(a->path, "schema/", 7) == 0 && atoi(a->path + 7) > newest)
-            newest = atoi(a->path + 7);
-    return newest;
+    int64_t exists = 0, v = 0;
+    if (store_one(c, store_stmt(c, "SELECT to_regclass('schema_version') IS NOT NULL"),
+                  store_row_int64, &exists, __func__) != STORE_OK)
+        return -1;
+    if (exists && store_one(c, store_stmt(c, "SELECT version FROM schema_version"), store_row_int64,
+                            &v, __func__) != STORE_OK)
+        return -1;
+    return (int)v;
+}
+
+/* One migration of PostgreSQL's, in a transaction of its own under the migration lock: the version
+ * is read again once the lock is held, so two nodes starting together migrate once. *done is 1
+ * when there was nothing left to apply. DDL is transactional: a failed file leaves nothing. */
+static int migrate_pg_step(StoreConn *c, int *done, char *err, size_t err_size)
+{
+    char lock[96];
+    snprintf(lock, sizeof lock, "BEGIN; SELECT pg_advisory_xact_lock(%lld)",
+             (long long)PG_LOCK_MIGRATE);
+    if (pg_exec(c->pg, lock, __func__) != STORE_OK) {
+        snprintf(err, err_size, "cannot lock the database for its migrations");
+        return -1;
+    }
+    int version = pg_version(c), newest = newest_migration(PG_MIGRATIONS);
+    const Asset *next = NULL;
+    for (const Asset *a = assets_all(); a->path; a++) {
+        int n = migration_number(a->path, PG_MIGRATIONS);
+        if (n > version && (!next || n < migration_number(next->path, PG_MIGRATIONS)))
+            next = a;
+    }
+    int rc = 0;
+    if (version < 0) {
+        snprintf(err, err_size, "cannot read the schema version");
+        rc = -1;
+    } else if (version > newest) {
+        snprintf(err, err_size, "the database is newer (schema %d) than this program (%d)", version,
+                 newest);
+        rc = -1;
+    } else if (!next) {
+        schema_version = version;
+        *done = 1;
+    } else {
+        int n = migration_number(next->path, PG_MIGRATIONS);
+        char setv[64];
+        snprintf(setv, sizeof setv, "UPDATE schema_version SET version = %d", n);
+        /* The first file, the baseline, sets its own version; later ones have it set here. */
+        if ((version > 0 && n != version + 1) ||
+            pg_exec(c->pg, (const char *)next->data, __func__) != STORE_OK ||
+            pg_exec(c->pg, setv, __func__) != STORE_OK ||
+            pg_exec(c->pg, "COMMIT", __func__) != STORE_OK) {
+            snprintf(err, err_size, "migration %s failed", next->path);
+            rc = -1;
+        } else {
+            log_info("applied migration %s", next->path + 7);
+        }
+    }
+    if (pg_in_tx(c->pg))
+        pg_exec(c->pg, rc == 0 ? "COMMIT" : "ROLLBACK", __func__);
+    return rc;
+}
+
+static int migrate_pg(StoreConn *c, char *err, size_t err_size)
+{
+    int done = 0;
+    while (!done)
+        if (migrate_pg_step(c, &done, err, err_size) != 0)
+            return -1;
+    return 0;
 }
 
 static int migrate(StoreConn *c, char *err, size_t err_size)
@@ -893,7 +1158,7 @@ static int migrate(StoreConn *c, char *err, size_t err_size)
         snprintf(err, err_size, "cannot read the schema version: %s", sqlite3_errmsg(c->db));
         return -1;
     }
-    int newest = newest_migration();
+    int newest = newest_migration(SQLITE_MIGRATIONS);
     if (version > newest) { /* made by a newer program: never touched by this one */
         snprintf(err, err_size, "the database is newer (schema %d) than this program (%d)", version,
                  newest);
@@ -910,9 +1175,7 @@ static int migrate(StoreConn *c, char *err, size_t err_size)
     }
     int latest = version;
     for (const Asset *a = assets_all(); a->path; a++) {
-        if (strncmp(a->path, "schema/", 7) != 0)
-            continue;
-        int n = atoi(a->path + 7);
+        int n = migration_number(a->path, SQLITE_MIGRATIONS);
         if (n <= 0 || n <= version)
             continue;
         if (n != latest + 1) {
@@ -962,6 +1225,18 @@ int store_open(const char *dir, char *err, size_t err_size)
         return -1;
     }
     snprintf(data_dir, sizeof data_dir, "%s", dir);
+    if (db_url) { /* the data dir keeps the erasure log and upgrade backups */
+        StoreConn *c = store_conn();
+        if (!c) {
+            snprintf(err, err_size, "cannot connect to the PostgreSQL database");
+            return -1;
+        }
+        if (migrate_pg(c, err, err_size) != 0) {
+            store_close();
+            return -1;
+        }
+        return 0;
+    }
     snprintf(db_path, sizeof db_path, "%s/takedown.db", dir);
     StoreConn *c = store_conn();
     if (!c) {
@@ -980,6 +1255,20 @@ int store_open(const char *dir, char *err, size_t err_size)
     }
     chmod(db_path, 0600);
     return 0;
+}
+
+int store_set_database(const char *url)
+{
+    if (url && !pg_url(url))
+        return -1;
+    free(db_url);
+    db_url = url ? xstrdup(url) : NULL;
+    return 0;
+}
+
+int store_is_postgresql(void)
+{
+    return db_url != NULL;
 }
 
 int store_benchmark_dir(const char *dir)
@@ -1026,6 +1315,14 @@ int store_schema_version(void)
 
 StoreStatus store_health(void)
 {
+    if (db_url) {
+        StoreConn *c = store_conn();
+        int64_t one = 0;
+        return c && store_one(c, store_stmt(c, "SELECT 1"), store_row_int64, &one, __func__) ==
+                           STORE_OK
+                   ? STORE_OK
+                   : STORE_ERROR;
+    }
     struct stat st;
     if (stat(db_path, &st) != 0 || st.st_dev != db_dev || st.st_ino != db_ino)
         return STORE_ERROR;
@@ -1033,6 +1330,6 @@ StoreStatus store_health(void)
     if (!c)
         return STORE_ERROR;
     int64_t tables = 0;
-    sqlite3_stmt *q = store_stmt(c, "SELECT count(*) FROM sqlite_schema");
+    StoreStmt *q = store_stmt(c, "SELECT count(*) FROM sqlite_schema");
     return store_one(c, q, store_row_int64, &tables, __func__) == STORE_OK ? STORE_OK : STORE_ERROR;
 }

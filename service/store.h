@@ -34,6 +34,12 @@ int store_open(const char *data_dir, char *err, size_t err_size);
 int store_benchmark_dir(const char *dir);
 /* Writes the benchmark marker into dir (mode 0600); 0 or -1 (errno set). */
 int store_benchmark_mark(const char *dir);
+/* The database store_open opens instead of SQLite under the data dir: a PostgreSQL URL
+ * ("postgresql://..." or "postgres://..."; libpq's multi-host and target_session_attrs work), or
+ * NULL for SQLite again. Before store_open; -1 for any other URL. */
+int store_set_database(const char *url);
+/* 1 when the store is PostgreSQL's. */
+int store_is_postgresql(void);
 /* Closes this thread's connection and forgets the path (at shutdown). */
 void store_close(void);
 /* The data directory given to store_open. */
@@ -44,6 +50,9 @@ StoreConn *store_conn(void);
 /* Closes this thread's connection (threads that end call it via a key destructor anyway). */
 void store_conn_release(void);
 
+/* 1 when this thread has a connection to the database, or can make one now; 0 while PostgreSQL
+ * is out of reach (new connections are tried at most every few seconds). SQLite: always 1. */
+int store_reachable(void);
 /* STORE_OK when the database answers and is the file we opened (not removed or replaced). */
 StoreStatus store_health(void);
 /* The schema version after migrations (PRAGMA user_version). */
@@ -132,7 +141,9 @@ typedef struct StoreCheck {
     int64_t cases_without_targets; /* a case is filed with its copies in one transaction */
     int64_t audit_rows, audit_bad; /* store_audit_verify: entries, and the first broken one or 0 */
 } StoreCheck;
-/* Checks the database at path, opened read-only (nothing written, no migration; takedownd may be
+/* On PostgreSQL (store_set_database) path is not read: the database is checked from one read-only
+ * snapshot, without its integrity and foreign-key lines (the server checks both as it writes).
+ * Checks the database at path, opened read-only (nothing written, no migration; takedownd may be
  * running): integrity, foreign keys, every case with its copies, the audit chain; calls fn with
  * the id of every screenshot file it names. 0, or -1 when the database cannot be read at all. */
 int store_check(const char *path, StoreCheck *out, StoreFileIdFn fn, void *arg);

@@ -246,12 +246,15 @@ StoreStatus store_center_case_of(StoreConn *c, int64_t incident_id, char id[CASE
 
 StoreStatus store_case_retain(StoreConn *c, const char *case_id, int64_t now, int64_t default_days)
 {
-    /* +state: the case's few copies through targets_case, not every open copy through
-     * targets_state. */
-    StoreStmt *st = store_stmt(
-        c, "UPDATE cases SET purge_after = CASE WHEN EXISTS (SELECT 1 FROM targets WHERE case_id = "
-           ":id AND +state IN " OPEN_STATES ") THEN NULL ELSE " PURGE_AFTER_CLOSED
-           " END WHERE id = :id AND withdrawn_at IS NULL");
+    /* +state, SQLite's way of saying "not this column's index": the case's few copies through
+     * targets_case, not every open copy through targets_state. PostgreSQL has no such hint (and
+     * plans by statistics). */
+#define RETAIN_SQL(state)                                                                          \
+    "UPDATE cases SET purge_after = CASE WHEN EXISTS (SELECT 1 FROM targets WHERE case_id = "      \
+    ":id AND " state " IN " OPEN_STATES ") THEN NULL ELSE " PURGE_AFTER_CLOSED                     \
+    " END WHERE id = :id AND withdrawn_at IS NULL"
+    StoreStmt *st = store_stmt2(c, RETAIN_SQL("+state"), RETAIN_SQL("state"));
+#undef RETAIN_SQL
     store_bind_text_n(st, ":id", case_id);
     store_bind_int64_n(st, ":now", now);
     store_bind_int64_n(st, ":days", default_days);

@@ -14,12 +14,13 @@
 
 #define STORE_STMT_SLOTS 256
 
-/* A prepared statement of the engine. */
-typedef struct sqlite3_stmt StoreStmt;
+/* A prepared statement of the engine (a sqlite3_stmt, or the PostgreSQL driver's PgStmt). */
+typedef struct StoreStmt StoreStmt;
 
 struct StoreConn {
-    struct sqlite3 *db;
-    int reading; /* a request's read transaction is open (store_read_begin) */
+    struct sqlite3 *db; /* SQLite, or */
+    struct PgConn *pg;  /* PostgreSQL (store_pg.h) */
+    int reading;        /* a request's read transaction is open (store_read_begin) */
     struct {
         const char *sql; /* the literal's address is the key */
         StoreStmt *st;
@@ -30,6 +31,8 @@ struct StoreConn {
  * (logged). The SQL must be a string literal (its address identifies it). Every bind, run and
  * row helper below accepts the NULL and then fails with STORE_ERROR, so callers need not check. */
 StoreStmt *store_stmt(StoreConn *c, const char *sql);
+/* store_stmt for a statement the two engines cannot share: each gets its own literal. */
+StoreStmt *store_stmt2(StoreConn *c, const char *sqlite_sql, const char *pg_sql);
 /* store_stmt for an INSERT of one row whose new id store_exec_insert reads: each engine gets the
  * id its own way (SQLite the connection's last rowid; another engine may add "RETURNING id"). */
 StoreStmt *store_stmt_insert(StoreConn *c, const char *sql);

@@ -56,7 +56,8 @@ StoreStatus store_outbox_due(StoreConn *c, const char *kind, int64_t now, int li
     StoreStmt *st = store_stmt(
         c, "SELECT id, kind, coalesce(case_id, ''), coalesce(staff_id, 0), coalesce(day, ''), "
            "msgid, created_at, next_at, attempts FROM outbox WHERE state = 'pending' "
-           "AND next_at <= :now AND (:kind IS NULL OR kind = :kind) ORDER BY next_at, id "
+           "AND next_at <= :now AND (CAST(:kind AS TEXT) IS NULL OR kind = :kind) ORDER BY "
+           "next_at, id "
            "LIMIT :limit");
     store_bind_int64_n(st, ":now", now);
     store_bind_text_n(st, ":kind", kind);

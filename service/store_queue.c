@@ -40,7 +40,8 @@ static void queue_key(const QueueFilter *f, int *queue, int64_t *owner, int64_t 
 
 /* One priority's part of a page: a range scan of case_queue's primary key from the cursor, which
  * carries all a row shows (schema/0009_case_queue_summary.sql) but the assignee's login. The
- * route, state, incident and assignee filters narrow what that scan finds. */
+ * route, state, incident and assignee filters narrow what that scan finds. A filter's parameter
+ * is cast where it is first named, so that PostgreSQL knows its type when it is NULL. */
 #define QUEUE_PART_SQL(after, order)                                                               \
     "SELECT q.case_id, q.prio, q.due, q.created_at, q.risk_flags, q.incident_type, q.withdrawn, "  \
     " coalesce(s.login, ''), q.incident_id, q.platforms, q.states, q.targets, q.open_targets, "    \
@@ -50,12 +51,14 @@ static void queue_key(const QueueFilter *f, int *queue, int64_t *owner, int64_t 
     " AND q.prio = :prio AND (q.due, q.created_at, q.case_id) " after                              \
     " (:due, :created, :after_id) "                                                                \
     " AND q.due <= :due_max "                                                                      \
-    " AND (:route IS NULL OR EXISTS (SELECT 1 FROM targets t WHERE t.case_id = q.case_id "         \
+    " AND (CAST(:route AS TEXT) IS NULL OR EXISTS (SELECT 1 FROM targets t WHERE t.case_id = "     \
+    "q.case_id "                                                                                   \
     "      AND t.route = :route)) "                                                                \
-    " AND (:state IS NULL OR EXISTS (SELECT 1 FROM targets t WHERE t.case_id = q.case_id "         \
+    " AND (CAST(:state AS TEXT) IS NULL OR EXISTS (SELECT 1 FROM targets t WHERE t.case_id = "     \
+    "q.case_id "                                                                                   \
     "      AND t.state = :state)) "                                                                \
-    " AND (:incident IS NULL OR q.incident_id = :incident) "                                       \
-    " AND (:assignee IS NULL OR q.assignee = :assignee) "                                          \
+    " AND (CAST(:incident AS BIGINT) IS NULL OR q.incident_id = :incident) "                       \
+    " AND (CAST(:assignee AS BIGINT) IS NULL OR q.assignee = :assignee) "                          \
     "ORDER BY " order " LIMIT :limit"
 
 #define QUEUE_ASC QUEUE_PART_SQL(">", "q.due, q.created_at, q.case_id")

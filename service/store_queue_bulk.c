@@ -4,6 +4,7 @@
 
 #include "log.h"
 #include "store_internal.h"
+#include "store_pg.h"
 
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -12,10 +13,10 @@
 static const char refresh_sql_query[] =
     "SELECT sql FROM sqlite_schema WHERE type = 'trigger' AND name = 'case_queue_refresh'";
 
-static int row_text_dup(sqlite3_stmt *st, void *arg)
+static int row_text_dup(StoreStmt *st, void *arg)
 {
-    const unsigned char *s = sqlite3_column_text(st, 0);
-    *(char **)arg = s ? xstrdup((const char *)s) : NULL;
+    const char *s = store_col_text(st, 0);
+    *(char **)arg = s ? xstrdup(s) : NULL;
     return 0;
 }
 
@@ -73,6 +74,9 @@ StoreStatus store_queue_refresh_resume(StoreConn *c, char **trigger_sql)
 
 static StoreStatus queue_hold(StoreConn *c)
 {
+    if (c->pg) /* the refresh function marks instead, for this transaction only */
+        return pg_in_tx(c->pg) ? pg_exec(c->pg, "SET LOCAL takedown.queue_defer = 'on'", __func__)
+                               : STORE_ERROR;
     if (sqlite3_get_autocommit(c->db)) {
         log_errorx("not inside a transaction");
         return STORE_ERROR;
@@ -83,6 +87,12 @@ static StoreStatus queue_hold(StoreConn *c)
 
 static StoreStatus queue_release(StoreConn *c)
 {
+    if (c->pg)
+        return pg_exec(c->pg,
+                       "SET LOCAL takedown.queue_defer = 'off';"
+                       "SELECT case_queue_refresh(case_id) FROM case_queue_dirty;"
+                       "DELETE FROM case_queue_dirty",
+                       __func__);
     StoreStatus s =
         store_exec_stmt(c, store_stmt(c, "DELETE FROM case_queue_dirty WHERE rowid = 0"), __func__);
     /* As in store_queue_refresh_resume: each marked case in once more, refreshed by the trigger
@@ -109,11 +119,11 @@ typedef struct QueueCounts {
     int64_t rows, wrong;
 } QueueCounts;
 
-static int row_counts(sqlite3_stmt *st, void *arg)
+static int row_counts(StoreStmt *st, void *arg)
 {
     QueueCounts *n = arg;
-    n->rows = sqlite3_column_int64(st, 0);
-    n->wrong = sqlite3_column_int64(st, 1);
+    n->rows = store_col_int64(st, 0);
+    n->wrong = store_col_int64(st, 1);
     return 0;
 }
 
@@ -128,8 +138,8 @@ static StoreStatus queue_compare(StoreConn *c, int64_t marks, QueueCounts *n)
         "  main.case_queue)) + (SELECT count(*) FROM (SELECT * FROM main.case_queue EXCEPT"
         "  SELECT * FROM temp.queue_kept)) + (SELECT count(*) FROM main.case_queue_dirty)",
         -1, &st, NULL);
-    StoreStatus s =
-        rc == SQLITE_OK ? store_one(c, st, row_counts, n, __func__) : store_status(c, rc, __func__);
+    StoreStatus s = rc == SQLITE_OK ? store_one(c, (StoreStmt *)(void *)st, row_counts, n, __func__)
+                                    : store_status(c, rc, __func__);
     sqlite3_finalize(st);
     n->wrong += marks;
     return s;

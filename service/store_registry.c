@@ -55,7 +55,9 @@ StoreStatus store_platform_get(StoreConn *c, const char *id, PlatformRow *out)
 
 StoreStatus store_platforms(StoreConn *c, void (*cb)(void *arg, const PlatformRow *p), void *arg)
 {
-    StoreStmt *st = store_stmt(c, "SELECT " PLATFORM_COLUMNS "ORDER BY rowid");
+    /* In the order they were added: PostgreSQL has no rowid, its schema numbers them in pos. */
+    StoreStmt *st = store_stmt2(c, "SELECT " PLATFORM_COLUMNS "ORDER BY rowid",
+                                "SELECT " PLATFORM_COLUMNS "ORDER BY pos");
     PlatformRowEach e = {cb, arg};
     return store_each(c, st, platform_each, &e, __func__);
 }

@@ -360,10 +360,12 @@ StoreStatus store_checks_due_sealed(StoreConn *c, int64_t now, int limit,
 StoreStatus store_targets_unsealed_for_checker(StoreConn *c, int limit,
                                                void (*cb)(void *arg, const CheckDue *d), void *arg)
 {
-    StoreStmt *st = store_stmt(
-        c, "SELECT id, case_id, state FROM targets WHERE checker_seal IS NULL AND kind != "
-           "'offline' AND next_check_at IS NOT NULL AND +state IN " OPEN_STATES
-           " ORDER BY id LIMIT :limit"); /* +state: the partial index, not the state one */
+    /* +state (SQLite): the partial index, not the state one. */
+#define UNSEALED_SQL(state)                                                                        \
+    "SELECT id, case_id, state FROM targets WHERE checker_seal IS NULL AND kind != 'offline' AND " \
+    "next_check_at IS NOT NULL AND " state " IN " OPEN_STATES " ORDER BY id LIMIT :limit"
+    StoreStmt *st = store_stmt2(c, UNSEALED_SQL("+state"), UNSEALED_SQL("state"));
+#undef UNSEALED_SQL
     store_bind_int64_n(st, ":limit", limit);
     CheckDueEach e = {cb, arg};
     return store_each(c, st, check_each, &e, __func__);

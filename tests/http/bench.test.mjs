@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { startServer, ctl, tempDir, freePort, TAKEDOWND } from './lib.mjs';
+import { startServer, ctl, tempDir, freePort, TAKEDOWND, sqliteOnly } from './lib.mjs';
 
 const BENCH_FILL = process.env.BENCH_FILL || path.resolve('build/bench_fill');
 const MARKER = 'BENCHMARK-DATA';
@@ -106,7 +106,7 @@ test('bench_fill refuses a non-empty dir without the marker', () => {
   assert.equal(existsSync(path.join(dir, 'takedown.db')), false);
 });
 
-test('bench_fill is deterministic in the clear workflow fields for a --seed and --now', () => {
+test('bench_fill is deterministic in the clear workflow fields for a --seed and --now', sqliteOnly('bench_fill writes a SQLite benchmark data dir'), () => {
   const stats = (seed) => {
     const dir = path.join(newDir('takedown-bench-seed-'), 'data');
     const r = fill(dir, 40, ['--seed', String(seed), '--now', '1790000000']);
@@ -130,7 +130,7 @@ function sql(dir, query) {
   return r.stdout.trim();
 }
 
-test('bench_fill leaves the queue table exactly as a rebuild from scratch makes it', () => {
+test('bench_fill leaves the queue table exactly as a rebuild from scratch makes it', sqliteOnly('bench_fill writes a SQLite benchmark data dir'), () => {
   const dir = path.join(newDir('takedown-bench-queue-'), 'data');
   const first = fill(dir, 300, ['--batch', '64', '--verify-queue']);
   assert.equal(first.status, 0, first.stderr);
@@ -162,7 +162,7 @@ test('bench_fill leaves the queue table exactly as a rebuild from scratch makes 
   assert.equal(fill(dir, 450, ['--verify-queue']).status, 0, 'refreshed, the check passes again');
 });
 
-test('a filled benchmark dir: queues list the generated cases, a case opens, receipts sign in at the minimum KDF', async () => {
+test('a filled benchmark dir: queues list the generated cases, a case opens, receipts sign in at the minimum KDF', sqliteOnly('bench_fill writes a SQLite benchmark data dir'), async () => {
   const dir = path.join(newDir('takedown-bench-fill-'), 'data'); // a dir that does not exist yet
   const first = fill(dir, 150);
   assert.equal(first.status, 0, first.stderr);

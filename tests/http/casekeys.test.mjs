@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, renameSync, rmSync, statSync, writeFileSync, readdirSync, existsSync } from 'node:fs';
 import path from 'node:path';
-import { startServer, ctl, tempDir, call as callAs } from './lib.mjs';
+import { startServer, ctl, tempDir, call as callAs, sql as sqlOn, withDb } from './lib.mjs';
 
 const CASE_OPEN = process.env.TOOL_CASE_OPEN || path.resolve('build/case_open');
 const STAFF_XFF = '10.77.0.1';
@@ -36,15 +36,11 @@ function as(who, method, p, json) {
   return call(method, p, { cookie: s.cookie, csrf: unsafe ? s.csrf : undefined, xff: s.xff, json: unsafe ? (json ?? {}) : undefined });
 }
 
-function sql(query) {
-  const r = spawnSync('sqlite3', ['-cmd', '.timeout 5000', path.join(dir, 'takedown.db'), query], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  return r.stdout.trim();
-}
+const sql = (query) => sqlOn(dir, query);
 
 // What the receipt opens of caseId, through the store and vault API.
 function caseOpen(receipt, caseId) {
-  const r = spawnSync(CASE_OPEN, [dir, caseId], { input: receipt + '\n', encoding: 'utf8' });
+  const r = spawnSync(CASE_OPEN, withDb([dir, caseId], dir), { input: receipt + '\n', encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   return JSON.parse(r.stdout);
 }

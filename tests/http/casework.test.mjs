@@ -7,11 +7,10 @@
 // staff route, and `takedownctl audit verify` against an edited audit row.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { startServer, ctl, tempDir, REPO, I18N, call as callAs, htmlEscape } from './lib.mjs';
+import { startServer, ctl, tempDir, REPO, I18N, call as callAs, htmlEscape, sql } from './lib.mjs';
 
 const SERVER_ARGS = ['--debug-routes', '--trust-proxy'];
 const HOUR = 3600;
@@ -1089,13 +1088,9 @@ test('audit: the auditor reads the log; takedownctl audit verify says intact, an
   const ok = ctl(['audit', 'verify', '--data-dir', dir]);
   assert.equal(ok.status, 0, ok.stdout + ok.stderr);
   assert.match(ok.stdout, /audit log intact: \d+ entries/);
-  const db = path.join(dir, 'takedown.db');
-  const orig = spawnSync('sqlite3', ['-cmd', '.timeout 5000', db, 'SELECT detail FROM audit WHERE id=3'], { encoding: 'utf8' });
-  assert.equal(orig.status, 0, orig.stderr);
-  assert.notEqual(orig.stdout.trim(), 'x');
-  const upd = spawnSync('sqlite3', ['-cmd', '.timeout 5000', db, "UPDATE audit SET detail='x' WHERE id=3; SELECT changes();"], { encoding: 'utf8' });
-  assert.equal(upd.status, 0, upd.stderr);
-  assert.equal(upd.stdout.trim(), '1', 'one row edited');
+  assert.notEqual(sql(dir, 'SELECT detail FROM audit WHERE id=3'), 'x');
+  sql(dir, "UPDATE audit SET detail='x' WHERE id=3");
+  assert.equal(sql(dir, "SELECT count(*) FROM audit WHERE id=3 AND detail='x'"), '1', 'one row edited');
   const broken = ctl(['audit', 'verify', '--data-dir', dir]);
   assert.equal(broken.status, 1, broken.stdout + broken.stderr);
   assert.match(broken.stdout, /BROKEN at entry 3\b/);

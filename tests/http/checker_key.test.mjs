@@ -11,15 +11,11 @@ import path from 'node:path';
 import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { startServer, initStaff, tempDir, call, ctl, dataFiles } from './lib.mjs';
+import { startServer, initStaff, tempDir, call, ctl, dataFiles, sql as sqlOn, sqliteOnly } from './lib.mjs';
 
 const HOUR = 3600;
 // A read of the database beside the running service (WAL: readers do not block it).
-const sql = (q) => {
-  const r = spawnSync('sqlite3', ['-readonly', path.join(dir, 'takedown.db'), q], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  return r.stdout.trim();
-};
+const sql = (q) => sqlOn(dir, q, { readonly: true });
 let srv, dir, pw, keys, keyFile, fake, cw;
 const hits = new Map();
 
@@ -184,7 +180,7 @@ test('an org rotation with a night finding waiting: the finding reaches the time
   assert.equal(await victimState(d.receipt), 'monitoring');
 });
 
-test('the data directory and its backup alone open no link: no link and no checker secret in any file', async () => {
+test('the data directory and its backup alone open no link: no link and no checker secret in any file', sqliteOnly('takedownctl backup copies a SQLite file; PostgreSQL is backed up with its own tools'), async () => {
   const backup = path.join(keys, 'night.tdbackup');
   const b = ctl(['backup', '--data-dir', dir, backup]);
   assert.equal(b.status, 0, b.stderr);
@@ -220,7 +216,7 @@ test('without the key, or with another, the check waits for staff as before', as
   assert.equal(hits.get('/gone-nokey'), 1);
 });
 
-test('takedownctl checker disable: the seals go, from the database log too, and a key given later opens nothing', async () => {
+test('takedownctl checker disable: the seals go, from the database log too, and a key given later opens nothing', sqliteOnly("PostgreSQL keeps a row's old versions until VACUUM reuses their space (docs/operations.md)"), async () => {
   const seal = Buffer.from(sql('SELECT hex(checker_seal) FROM targets WHERE checker_seal IS NOT NULL LIMIT 1'), 'hex');
   assert.ok(seal.length > 32, 'a link under the checker key before');
   await srv.stop();

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { renameSync, writeFileSync, existsSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { startServer, rawRequest, statusOf, headerOf, freePort, tempDir, TAKEDOWND } from './lib.mjs';
+import { startServer, rawRequest, statusOf, headerOf, freePort, tempDir, TAKEDOWND, sqliteOnly } from './lib.mjs';
 
 let srv;
 before(async () => {
@@ -226,7 +226,7 @@ test('access log: one line per request with route and status, never query values
   assert.ok(!log.includes('BODYMARKER'), 'bodies are not logged');
 });
 
-test('healthz is 503 when the database file is gone, 200 again when it is back', async () => {
+test('healthz is 503 when the database file is gone, 200 again when it is back', sqliteOnly('a file under the data dir; PostgreSQL: pg.health'), async () => {
   const s = await startServer();
   try {
     const db = path.join(s.dataDir, 'takedown.db');

@@ -1,7 +1,7 @@
 // Starts the real takedownd on a free port with a fresh data directory, for HTTP tests.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -46,17 +46,9 @@ export function validReport(extra = {}) {
 export const TAKEDOWND = process.env.TAKEDOWND || path.resolve('build/takedownd');
 export const TAKEDOWNCTL = process.env.TAKEDOWNCTL || path.resolve('build/takedownctl');
 
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from './ports.mjs';
+
+export { freePort };
 
 // Every temporary directory a test file made goes when its process exits, whether or not the test
 // that made it got as far as cleaning up (a failed assertion, a test that keeps a dir for the next).
@@ -73,9 +65,78 @@ export function tempDir(prefix = 'takedown-test-') {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+// The store the tests run against: SQLite under each data dir (the default), or PostgreSQL when
+// TAKEDOWN_TEST_DB=postgresql (issue 16): one throwaway cluster for the test process, and one
+// database per data dir, given to takedownd and takedownctl as --db beside every --data-dir.
+export const ON_PG = process.env.TAKEDOWN_TEST_DB === 'postgresql';
+export const pgCluster = ON_PG ? await (await import('./pg_cluster.mjs')).startCluster() : null;
+const databases = new Map();
+
+// The name of a data dir's database on PostgreSQL, made at first use with hex() as SQLite has it
+// (for the tests' own SQL: sql() below).
+function databaseOf(dir) {
+  const key = path.resolve(dir);
+  if (!databases.has(key)) {
+    const name = `td_${databases.size + 1}`;
+    pgCluster.psql(`CREATE DATABASE ${name}`, 'postgres');
+    pgCluster.psql("CREATE FUNCTION hex(bytea) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT upper(encode($1, 'hex')) $$", name);
+    databases.set(key, name);
+  }
+  return databases.get(key);
+}
+
+// The database of a data dir on PostgreSQL, as the URL takedownd and takedownctl take.
+export function dbFor(dir) {
+  return pgCluster.url.replace('/takedown?', `/${databaseOf(dir)}?`);
+}
+
+// SQL run straight on a data dir's database, by a test that reads or tampers with rows: the
+// sqlite3 shell, or psql on PostgreSQL. Written as SQLite takes it; on PostgreSQL X'..' literals,
+// hex() and booleans (printed 1 and 0) read the same. The output as the sqlite3 shell prints it
+// (columns split by |, one row a line), trimmed; throws with the tool's message on an error.
+export function sql(dir, query, { readonly = false } = {}) {
+  if (!ON_PG) {
+    const r = spawnSync('sqlite3', ['-cmd', '.timeout 5000', ...(readonly ? ['-readonly'] : []), path.join(dir, 'takedown.db'), query], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`sqlite3: ${r.stderr}`);
+    return r.stdout.trim();
+  }
+  const rows = pgCluster.psql(query.replace(/\bX'([0-9A-Fa-f]*)'/g, "'\\x$1'::bytea"), databaseOf(dir));
+  return rows.map((r) => r.map((f) => (f === null ? '' : f === 't' ? '1' : f === 'f' ? '0' : f)).join('|')).join('\n').trim();
+}
+
+// Skips a test on PostgreSQL, saying why: what it exercises exists only with SQLite (a file under
+// the data dir, SQLite's own file format or log). Each use names its reason.
+export function sqliteOnly(why) {
+  return ON_PG ? { skip: `SQLite only: ${why}` } : {};
+}
+
+// args with --db added when the tests run on PostgreSQL: the database of their --data-dir, or of
+// dir for a program that takes the data dir otherwise (the test tools).
+export function withDb(args, dir) {
+  const i = args.indexOf('--data-dir');
+  const d = dir || (i >= 0 && i + 1 < args.length ? args[i + 1] : null);
+  return ON_PG && d ? [...args, '--db', dbFor(d)] : args;
+}
+
+// The directories a thief with a copy of the disk reads for a data dir: the dir itself and, on
+// PostgreSQL, the whole cluster's (tables, indexes, write-ahead log and the server's log), after a
+// CHECKPOINT has written out what the server held in memory.
+export function diskRoots(dir) {
+  if (!ON_PG) return [dir];
+  pgCluster.psql('CHECKPOINT', 'postgres');
+  return [dir, pgCluster.dir];
+}
+
+// True when the files a scan read (their paths) hold the store itself: takedown.db and its log on
+// SQLite; on PostgreSQL the cluster's tables and its write-ahead log. A scan's control.
+export function scanReadStore(paths) {
+  const has = (part) => paths.some((p) => p.includes(path.sep + part + path.sep));
+  return ON_PG ? has('base') && has('pg_wal') : paths.some((p) => /takedown\.db(-wal)?$/.test(p));
+}
+
 // Runs takedownctl with stdin lines; returns {status, stdout, stderr}.
 export function ctl(args, stdinLines = []) {
-  const r = spawnSync(TAKEDOWNCTL, args, {
+  const r = spawnSync(TAKEDOWNCTL, withDb(args), {
     input: stdinLines.map((l) => l + '\n').join(''),
     encoding: 'utf8',
     timeout: 60000,
@@ -85,13 +146,26 @@ export function ctl(args, stdinLines = []) {
 
 // Every file under root, as raw bytes ({p, bytes}): what a thief with a copy of the disk has.
 export function dataFiles(root) {
+  return filesUnder(root).map((p) => ({ p, bytes: readFileSync(p) }));
+}
+
+// The paths of the regular files under root (not sockets: the throwaway cluster keeps its own in
+// its directory).
+function filesUnder(root) {
   const out = [];
-  for (const name of readdirSync(root)) {
-    const p = path.join(root, name);
-    if (statSync(p).isDirectory()) out.push(...dataFiles(p));
-    else out.push({ p, bytes: readFileSync(p) });
+  for (const e of readdirSync(root, { withFileTypes: true })) {
+    const p = path.join(root, e.name);
+    if (e.isDirectory()) out.push(...filesUnder(p));
+    else if (e.isFile()) out.push(p);
   }
   return out;
+}
+
+// The files that hold a data dir's database, as a thief who copies the disk reads them:
+// takedown.db and its log on SQLite; on PostgreSQL every file of the cluster, after a CHECKPOINT.
+export function storeFiles(dir) {
+  if (!ON_PG) return ['takedown.db', 'takedown.db-wal'].map((f) => path.join(dir, f)).filter((f) => existsSync(f));
+  return diskRoots(dir).slice(1).flatMap(filesUnder);
 }
 
 // A data directory made by `takedownctl init` with an admin, then `user add` of each [login, role]
@@ -118,11 +192,13 @@ export async function startServer(opts = {}) {
     ? opts.args
     : ['--data-dir', dataDir, '--listen', `127.0.0.1:${port}`, ...(opts.args || [])];
   const env = opts.env ? { ...process.env, ...opts.env } : process.env;
-  const proc = spawn(TAKEDOWND, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
+  const proc = spawn(TAKEDOWND, withDb(args), { stdio: ['ignore', 'pipe', 'pipe'], env });
   let log = '';
   proc.stdout.on('data', (d) => (log += d));
   proc.stderr.on('data', (d) => (log += d));
   const exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
+  // TAKEDOWN_TEST_LOGS=DIR keeps each server's log there, for a person looking into a failure.
+  if (process.env.TAKEDOWN_TEST_LOGS) exited.then(() => writeFileSync(path.join(process.env.TAKEDOWN_TEST_LOGS, `takedownd-${port}.log`), log));
   const base = `http://127.0.0.1:${port}`;
   // Bounded by a deadline, not a count of tries: a busy machine may need longer to start.
   for (const until = Date.now() + 60000; Date.now() < until; ) {

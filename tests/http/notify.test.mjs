@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startServer, initStaff, tempDir, call, ctl, I18N, htmlEscape, dataFiles } from './lib.mjs';
+import { startServer, initStaff, tempDir, call, ctl, I18N, htmlEscape, storeFiles, scanReadStore } from './lib.mjs';
 import { startSink, header, messageId, bodyOf, subjectOf, encodedWords } from './smtp_sink.mjs';
 
 let srv, dir, pw, sink, args, cw;
@@ -152,8 +152,8 @@ test('news waits for the safe hours, goes to the opted-in only, and says nothing
 });
 
 test('nothing of a victim\'s choices stays behind in the outbox: sent and dropped news leave no row and no reason on disk', async () => {
-  const files = dataFiles(dir).filter(({ p }) => /takedown\.db/.test(p));
-  assert.ok(files.length >= 1);
+  const files = storeFiles(dir).map((p) => ({ p, bytes: readFileSync(p) }));
+  assert.ok(scanReadStore(files.map((f) => f.p)), 'the scan read the database');
   for (const { p, bytes } of files)
     for (const word of ['do_not_contact', 'not_opted_in', 'no_address'])
       assert.equal(bytes.indexOf(Buffer.from(word)), -1, `${path.basename(p)} holds "${word}"`);

@@ -16,7 +16,7 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { startServer, ctl, tempDir, freePort, REPO, I18N, holdReader, call as callAs } from './lib.mjs';
+import { startServer, ctl, tempDir, freePort, REPO, I18N, holdReader, call as callAs, sql as sqlOn, ON_PG, sqliteOnly } from './lib.mjs';
 
 const HOUR = 3600;
 const DAY = 86400;
@@ -259,11 +259,7 @@ async function withdraw(victim) {
 
 // ---- raw bytes ----
 
-function sql(dir, query) {
-  const r = spawnSync('sqlite3', ['-readonly', path.join(dir, 'takedown.db'), query], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  return r.stdout.trim();
-}
+const sql = (dir, query) => sqlOn(dir, query, { readonly: true });
 // The ciphertexts a case leaves in the database: its body, its sealed key, its targets' bodies.
 function ciphertexts(dir, caseId) {
   const [body, sealed] = sql(dir, `SELECT hex(body), hex(sealed_key) FROM cases WHERE id='${caseId}'`).split('|');
@@ -901,8 +897,11 @@ test('legal hold; takedownctl purge --dry-run lists and changes nothing; purge d
   // What the purge must destroy, and what the hold must keep.
   const pBytes = ciphertexts(C.dir, P.caseId);
   const hBytes = ciphertexts(C.dir, H.caseId);
-  const before = dbBytes(C.dir);
-  assert.ok(pBytes.every((b) => before.includes(b)), 'the scan sees the case before the purge');
+  // SQLite overwrites what a purge deletes (secure_delete) and clears its log; PostgreSQL keeps
+  // old row versions until VACUUM reuses their space (docs/operations.md), so the raw bytes are
+  // checked on SQLite only.
+  const before = ON_PG ? null : dbBytes(C.dir);
+  if (!ON_PG) assert.ok(pBytes.every((b) => before.includes(b)), 'the scan sees the case before the purge');
 
   const run = ctl(['purge', '--data-dir', C.dir]);
   assert.equal(run.status, 0, run.stderr);
@@ -916,10 +915,12 @@ test('legal hold; takedownctl purge --dry-run lists and changes nothing; purge d
   assert.equal((await as(cw, 'GET', `/api/v1/staff/cases/${P.caseId}`)).status, 404);
   assert.equal(caseRows(C.dir, P.caseId), 0);
   assert.equal(Number(sql(C.dir, `SELECT count(*) FROM targets WHERE case_id='${P.caseId}'`)), 0);
-  const after = dbBytes(C.dir);
-  pBytes.forEach((b, i) => assert.ok(!after.includes(b), `purged ciphertext ${i} (${b.length} bytes) is still in the files`));
-  // Positive control: the held case is kept, bytes and all; the open case too.
-  hBytes.forEach((b, i) => assert.ok(after.includes(b), `held ciphertext ${i} is kept`));
+  if (!ON_PG) {
+    const after = dbBytes(C.dir);
+    pBytes.forEach((b, i) => assert.ok(!after.includes(b), `purged ciphertext ${i} (${b.length} bytes) is still in the files`));
+    // Positive control: the held case is kept, bytes and all; the open case too.
+    hBytes.forEach((b, i) => assert.ok(after.includes(b), `held ciphertext ${i} is kept`));
+  }
   assert.equal((await as(cw, 'GET', `/api/v1/staff/cases/${H.caseId}`)).status, 200);
   assert.equal((await as(cw, 'GET', `/api/v1/staff/cases/${O.caseId}`)).status, 200);
   assert.equal((await myCase(await receipt(C, H.receipt))).state, 'closed');
@@ -959,11 +960,13 @@ test('the daily job in the service purges too: once a day, past the purge date, 
   assert.equal((await as(cw, 'GET', `/api/v1/staff/cases/${H.caseId}`)).status, 404);
   assert.equal((await call(C.srv.base, 'POST', '/api/v1/receipt/session', { json: { receipt: H.receipt } })).status, 401);
   assert.equal(caseRows(C.dir, H.caseId), 0);
-  const after = dbBytes(C.dir);
-  hBytes.forEach((b, i) => assert.ok(!after.includes(b), `purged ciphertext ${i} of the once-held case is still in the files`));
   // The open case stays.
   assert.equal((await as(cw, 'GET', `/api/v1/staff/cases/${O.caseId}`)).status, 200);
-  assert.ok(ciphertexts(C.dir, O.caseId).every((b) => after.includes(b)), 'control: the open case is still readable in the files');
+  if (!ON_PG) { // as above: the raw bytes on SQLite only
+    const after = dbBytes(C.dir);
+    hBytes.forEach((b, i) => assert.ok(!after.includes(b), `purged ciphertext ${i} of the once-held case is still in the files`));
+    assert.ok(ciphertexts(C.dir, O.caseId).every((b) => after.includes(b)), 'control: the open case is still readable in the files');
+  }
 });
 
 test('--retention-days also sets how long a withdrawn case is kept', async () => {
@@ -974,7 +977,7 @@ test('--retention-days also sets how long a withdrawn case is kept', async () =>
 });
 
 
-test('purge while a reader holds the database: takedownctl purge says the log is not cleared yet; the next tick clears it', async () => {
+test('purge while a reader holds the database: takedownctl purge says the log is not cleared yet; the next tick clears it', sqliteOnly('the log a reader keeps is SQLite\'s write-ahead log'), async () => {
   // Signed in from an address of its own before the clock moves back (the sign-in limiter counts
   // per address), then a case closed three days "ago": expired by the real clock under
   // --retention-days 2.

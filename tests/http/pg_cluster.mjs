@@ -8,7 +8,7 @@ import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync }
 import os from 'node:os';
 import path from 'node:path';
 
-import { freePort } from './lib.mjs';
+import { freePort } from './ports.mjs';
 
 // The newest installed server's bin directory (/usr/lib/postgresql/N/bin), or null.
 export function postgresBin() {
@@ -35,9 +35,10 @@ process.on('exit', () => {
   for (const c of running) c.stopNow();
 });
 
-// Starts a cluster; resolves to {url, port, dir, psql(sql), stop()} (port: the number in the
-// socket's name, one nothing listens on over TCP). fsync is off: the tests that
-// use it check SQL and behaviour, not durability (a standby test would start its own with it on).
+// Starts a cluster; resolves to {url, port, dir, psql(sql), down(), up(), stop()} (port: the number
+// in the socket's name, one nothing listens on over TCP). fsync is off: the tests that use it check
+// SQL and behaviour, not durability (a standby test would start its own with it on). Room for 300
+// connections: each takedownd keeps one per thread (about 25), and a test file may run several.
 export async function startCluster({ fsync = false } = {}) {
   const bin = postgresBin();
   if (!bin) throw new Error('no PostgreSQL server under /usr/lib/postgresql (scripts/install-deps --test installs postgresql)');
@@ -50,6 +51,7 @@ export async function startCluster({ fsync = false } = {}) {
   }
   const data = path.join(dir, 'data');
   const port = await freePort();
+  let opts; // the server's settings, once initdb made its directory
   const cluster = {
     dir,
     port,
@@ -63,6 +65,14 @@ export async function startCluster({ fsync = false } = {}) {
     async stop() {
       cluster.stopNow();
     },
+    // Stops the server as an operator would (fast: sessions ended), keeping its data, and starts it
+    // again: the database unreachable for a while.
+    down() {
+      runServerTool(path.join(bin, 'pg_ctl'), ['-D', data, '-m', 'fast', '-w', 'stop']);
+    },
+    up() {
+      runServerTool(path.join(bin, 'pg_ctl'), ['-D', data, '-l', path.join(dir, 'server.log'), '-o', opts, '-w', '-t', '60', 'start']);
+    },
     // Runs SQL through psql as the cluster's role; the rows of the last statement, each an array of
     // texts (NULL as null). Throws with psql's message on any error (ON_ERROR_STOP).
     psql(sql, db = 'takedown') {
@@ -74,8 +84,8 @@ export async function startCluster({ fsync = false } = {}) {
   };
   running.add(cluster); // from here on, the process's end stops it and removes the directory
   runServerTool(path.join(bin, 'initdb'), ['-D', data, '-U', 'takedown', '--auth=trust', '-E', 'UTF8', '--locale=C', '-N']);
-  const opts = `-p ${port} -k ${dir} -c listen_addresses='' -c unix_socket_permissions=0700 -c fsync=${fsync ? 'on' : 'off'} -c full_page_writes=${fsync ? 'on' : 'off'}`;
-  runServerTool(path.join(bin, 'pg_ctl'), ['-D', data, '-l', path.join(dir, 'server.log'), '-o', opts, '-w', '-t', '60', 'start']);
+  opts = `-p ${port} -k ${dir} -c listen_addresses='' -c unix_socket_permissions=0700 -c max_connections=300 -c fsync=${fsync ? 'on' : 'off'} -c full_page_writes=${fsync ? 'on' : 'off'}`;
+  cluster.up();
   cluster.psql('CREATE DATABASE takedown', 'postgres');
   return cluster;
 }

@@ -62,6 +62,17 @@ test('every SQLite table is in the PostgreSQL schema, with the same columns in t
   assert.deepEqual(pg.psql('SELECT version FROM schema_version'), sqlite('PRAGMA user_version'));
 });
 
+test('an id SQLite numbers by itself (INTEGER PRIMARY KEY) is numbered by PostgreSQL too: an identity', () => {
+  // The program chooses only the org row's id (always 1) and the audit chain's (the last plus one).
+  const chosen = new Set(['org', 'audit']);
+  const tables = sqlite("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name").map((r) => r[0]);
+  const rowids = tables.filter((t) => sqlite(`SELECT count(*) FROM pragma_table_info('${t}') WHERE pk = 1 AND name = 'id' AND type = 'INTEGER'`)[0][0] === '1' &&
+    sqlite(`SELECT count(*) FROM pragma_table_info('${t}') WHERE pk > 0`)[0][0] === '1');
+  assert.ok(rowids.length >= 15, `${rowids.length} tables number their rows`);
+  const identity = new Set(pg.psql("SELECT table_name FROM information_schema.columns WHERE table_schema = 'public' AND column_name = 'id' AND is_identity = 'YES'").map((r) => r[0]));
+  for (const t of rowids) assert.equal(identity.has(t), !chosen.has(t), `${t}.id ${chosen.has(t) ? 'is chosen by the program' : 'is numbered by PostgreSQL'}`);
+});
+
 test('the seeded routes, platforms (in their order) and settings are the same', () => {
   assert.deepEqual(pg.psql('SELECT id, clock_hours, elements FROM routes ORDER BY id'), sqlite('SELECT id, clock_hours, elements FROM routes ORDER BY id'));
   assert.deepEqual(pg.psql('SELECT id, route, clock_hours, channel FROM platforms ORDER BY pos'), sqlite('SELECT id, route, clock_hours, channel FROM platforms ORDER BY rowid'));

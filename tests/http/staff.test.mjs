@@ -4,9 +4,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { startServer, ctl, tempDir, base32Decode, totpAt, call } from './lib.mjs';
+import { startServer, ctl, tempDir, base32Decode, totpAt, call, storeFiles } from './lib.mjs';
 
 const SERVER_ARGS = ['--debug-routes', '--trust-proxy'];
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -833,11 +833,10 @@ test('raw scan: no password, TOTP secret, recovery key or session cookie part in
   assert.ok(mainSecrets.hex.size >= 10, 'many session cookies were collected');
   let scanned = 0;
   // Control: the scan sees the database's contents (logins are stored in clear by design).
-  const all = Buffer.concat(['takedown.db', 'takedown.db-wal'].map((f) => path.join(main.dir, f))
-    .filter((f) => existsSync(f)).map((f) => readFileSync(f)));
+  const all = Buffer.concat(storeFiles(main.dir).map((f) => readFileSync(f)));
   assert.ok(all.includes(Buffer.from('totp1')), 'the scan reads what the store wrote');
   for (const [dir, s] of secrets) {
-    const files = ['takedown.db', 'takedown.db-wal'].map((f) => path.join(dir, f)).filter((f) => existsSync(f));
+    const files = storeFiles(dir);
     assert.ok(files.length >= 1);
     for (const f of files) {
       const bytes = readFileSync(f);

@@ -9,14 +9,13 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { REPO, TAKEDOWND, startServer, ctl, tempDir, call, freePort } from './lib.mjs';
+import { REPO, TAKEDOWND, startServer, ctl, tempDir, call, freePort, sql, withDb, initStaff, ON_PG, sqliteOnly } from './lib.mjs';
 
 const FIXTURE = path.join(REPO, 'tests/fixtures/schema5/takedown.db');
 const RECEIPT = '9476 5874 8052 9404 2859';
 const CASE = 'a00cc0d4311f2f94356c';
 const PW = { admin: 'Admin-first-schema-1', cw1: 'Caseworker-first-schema-1' };
 const NEWEST = Math.max(...readdirSync(path.join(REPO, 'schema')).map((f) => Number(f.slice(0, 4))).filter(Boolean));
-const sql = (dir, q) => spawnSync('sqlite3', [path.join(dir, 'takedown.db'), q], { encoding: 'utf8' }).stdout.trim();
 
 function oldCopy() {
   const dir = tempDir('takedown-upgrade-');
@@ -25,7 +24,7 @@ function oldCopy() {
   return dir;
 }
 
-test('from schema 5 with data: backup first, every migration, the receipt opens, staff sign in with their old passwords', async () => {
+test('from schema 5 with data: backup first, every migration, the receipt opens, staff sign in with their old passwords', sqliteOnly('the schema-5 database is a SQLite file; PostgreSQL starts at schema 17'), async () => {
   const dir = oldCopy();
   const srv = await startServer({ dataDir: dir });
   try {
@@ -73,19 +72,21 @@ test('from schema 5 with data: backup first, every migration, the receipt opens,
 });
 
 test('a database newer than the program is refused, by takedownd and takedownctl alike', async () => {
-  const dir = oldCopy();
-  sql(dir, 'PRAGMA user_version=99');
+  // PostgreSQL keeps its version in a table, not in SQLite's user_version.
+  const version = ON_PG ? 'SELECT version FROM schema_version' : 'PRAGMA user_version';
+  const dir = ON_PG ? initStaff('takedown-upgrade-').dir : oldCopy();
+  sql(dir, ON_PG ? 'UPDATE schema_version SET version = 99' : 'PRAGMA user_version=99');
   const port = await freePort();
-  const r = spawnSync(TAKEDOWND, ['--data-dir', dir, '--listen', `127.0.0.1:${port}`], { encoding: 'utf8', timeout: 60000 });
+  const r = spawnSync(TAKEDOWND, withDb(['--data-dir', dir, '--listen', `127.0.0.1:${port}`]), { encoding: 'utf8', timeout: 60000 });
   assert.equal(r.status, 1);
   assert.match(r.stderr, new RegExp(`the database is newer \\(schema 99\\) than this program \\(${NEWEST}\\)`));
   const c = ctl(['stats', '--data-dir', dir]);
   assert.equal(c.status, 1);
   assert.match(c.stderr, /the database is newer \(schema 99\)/);
-  assert.equal(sql(dir, 'PRAGMA user_version'), '99', 'untouched');
+  assert.equal(sql(dir, version), '99', 'untouched');
 });
 
-test('an upgrade whose backup cannot be written does not start, and changes nothing', () => {
+test('an upgrade whose backup cannot be written does not start, and changes nothing', sqliteOnly('the backup before an upgrade is a SQLite file; PostgreSQL is backed up with its own tools'), () => {
   const dir = oldCopy();
   writeFileSync(path.join(dir, 'upgrade-backups'), 'not a directory');
   const r = spawnSync(TAKEDOWND, ['--data-dir', dir, '--listen', '127.0.0.1:1'], { encoding: 'utf8', timeout: 60000 });

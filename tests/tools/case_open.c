@@ -89,8 +89,11 @@ static int open_receipt(StoreConn *c, const char *typed, char own[CASE_ID_LEN + 
 int main(int argc, char **argv)
 {
     char err[256], typed[128] = "";
+    /* --db URL after the two: the data dir's store is that PostgreSQL database. */
+    if (argc == 5 && strcmp(argv[3], "--db") == 0 && store_set_database(argv[4]) == 0)
+        argc = 3;
     if (argc != 3 || vault_init() != 0 || store_open(argv[1], err, sizeof err) != 0) {
-        fprintf(stderr, "usage: case_open DATA_DIR CASE_ID < receipt\n");
+        fprintf(stderr, "usage: case_open DATA_DIR CASE_ID [--db URL] < receipt\n");
         return 2;
     }
     if (!fgets(typed, sizeof typed, stdin))

@@ -125,7 +125,7 @@ static int64_t any_target(void)
 
 static char current_state[32];
 
-static int state_of_row(sqlite3_stmt *st, void *arg)
+static int state_of_row(StoreStmt *st, void *arg)
 {
     (void)arg;
     store_column_text(st, 0, current_state, sizeof current_state);
@@ -157,7 +157,7 @@ static StoreStatus step(StoreConn *c, void *arg)
     case 2: { /* a move to any state: the store's guard is "from", not the transition rules */
         if (!s->target)
             return STORE_OK;
-        sqlite3_stmt *st = store_stmt(c, "SELECT state FROM targets WHERE id = :id");
+        StoreStmt *st = store_stmt(c, "SELECT state FROM targets WHERE id = :id");
         store_bind_int64_n(st, ":id", s->target);
         current_state[0] = '\0';
         if (store_each(c, st, state_of_row, NULL, __func__) != STORE_OK || !current_state[0])
@@ -531,12 +531,11 @@ static void test_rows_rebuilt_from_scratch_are_the_same(void **state)
 
 static int64_t rows_of(StoreConn *c, const char *id)
 {
-    sqlite3_stmt *st = store_stmt(c, "SELECT count(*) FROM case_queue WHERE case_id = :id");
+    StoreStmt *st = store_stmt(c, "SELECT count(*) FROM case_queue WHERE case_id = :id");
     store_bind_text_n(st, ":id", id);
     int64_t n = -1;
-    if (sqlite3_step(st) == SQLITE_ROW)
-        n = sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
+    if (store_one(c, st, store_row_int64, &n, __func__) != STORE_OK)
+        n = -1;
     return n;
 }
 

@@ -773,7 +773,7 @@ static const char count_sql[] = "SELECT count(*) FROM cases WHERE id = :case_id 
                                 "receipt_lookup IS NOT :lookup AND risk_flags >= :flags";
 
 /* Binds one of the three kinds by name into count_sql; which 0..2. */
-static int bind_one(sqlite3_stmt *st, int which, const char *name)
+static int bind_one(StoreStmt *st, int which, const char *name)
 {
     static const unsigned char lookup[32] = {1};
     if (which == 0)
@@ -793,7 +793,7 @@ static void test_bind_unknown_name_fails(void **state)
     assert_non_null(c);
     static const char *const good[] = {":case_id", ":lookup", ":flags"};
     for (int which = 0; which < 3; which++) {
-        sqlite3_stmt *st = store_stmt(c, count_sql);
+        StoreStmt *st = store_stmt(c, count_sql);
         assert_non_null(st);
 #ifdef NDEBUG
         assert_int_equal(bind_one(st, which, ":nope"), -1);
