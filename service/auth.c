@@ -10,6 +10,7 @@
 #include "reserve.h"
 #include "results.h"
 #include "store.h"
+#include "store_registry.h"
 #include "uploads.h"
 #include "vault.h"
 
@@ -21,13 +22,33 @@
 
 /* The anonymous form token is a MAC of the td_csrf cookie under this key, so a token is good only
  * with the cookie it was made for, and a client (or anyone who can plant a cookie) cannot make a
- * pair. Random per process: forms older than a restart are refused once and shown again. */
+ * pair. Random per process on SQLite: forms older than a restart are refused once and shown
+ * again. On PostgreSQL, where several nodes serve one site, one key for all of them, kept in the
+ * database (docs/decisions.md: a form shown by one node is posted to another). */
 static unsigned char *anon_csrf_key; /* owned, locked */
+
+#define FORM_KEY_SETTING "form_token_key"
+
+/* The nodes' shared key: the first node to start makes it. 0, or -1 (the caller's random key
+ * stays, and forms work on this node only). */
+static int shared_form_key(void)
+{
+    StoreConn *c = store_conn();
+    char hex[VAULT_HEX_KEY_TEXT];
+    vault_to_hex(anon_csrf_key, VAULT_KEY_BYTES, hex);
+    int ok = c && store_meta_add(c, FORM_KEY_SETTING, hex) == STORE_OK &&
+             store_meta_get(c, FORM_KEY_SETTING, hex, sizeof hex) == STORE_OK &&
+             vault_from_hex(hex, anon_csrf_key, VAULT_KEY_BYTES) == VAULT_KEY_BYTES;
+    vault_wipe(hex, sizeof hex);
+    return ok ? 0 : -1;
+}
 
 void auth_init(void)
 {
     anon_csrf_key = vault_secret_alloc(VAULT_KEY_BYTES);
     vault_key_new(anon_csrf_key);
+    if (store_is_postgresql() && shared_form_key() != 0)
+        log_warnx("no shared key for the forms: a form shown by another node is refused here");
 }
 
 void auth_shutdown(void)

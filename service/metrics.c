@@ -144,6 +144,12 @@ static void write_work(Buf *out)
                "# TYPE takedown_overdue_copies gauge\n"
                "takedown_overdue_copies %lld\n",
                (long long)overdue);
+    buf_printf(out,
+               "# HELP takedown_background_leader 1 when this node does the background work "
+               "(always on SQLite; on PostgreSQL one node of those sharing the database).\n"
+               "# TYPE takedown_background_leader gauge\n"
+               "takedown_background_leader %d\n",
+               store_leading());
 }
 
 void metrics_write(Buf *out)

@@ -1,12 +1,18 @@
 /* One thread that wakes every tick. Checks, the re-uploads platforms' desks reported and the
  * victims' notifications need the org key, which exists only while staff are signed in
- * (keyring.h); without it they wait, and the purge (which needs no key) still runs. */
+ * (keyring.h); without it they wait, and the purge (which needs no key) still runs.
+ *
+ * Several nodes on one PostgreSQL database: one of them does all of it at a time, the one that
+ * holds the background lock (store_lead). The others ask for it every few seconds, so one of
+ * them takes over soon after the node doing it dies. Work that needs the org key runs on that node
+ * while its staff have lent it the key, as on a single node. */
 #include "scheduler.h"
 
 #include "auth.h"
 #include "casework.h"
 #include "clock.h"
 #include "keyring.h"
+#include "log.h"
 #include "outbox.h"
 #include "reserve.h"
 #include "retention.h"
@@ -16,14 +22,31 @@
 #include "ticker.h"
 #include "vault.h"
 
+#include <stdatomic.h>
+
 #define CHECKS_PER_TICK 20
 #define NOTICES_PER_TICK 20
 #define SEALS_PER_TICK 64
+#define SCHEDULER_PASS_MAX 5 /* seconds between two asks for the lead, on PostgreSQL */
 
 static Ticker *ticker;
 
+/* What this node last found it was: -1 not asked yet, 0 another node leads, 1 this one. */
+static atomic_int role = -1;
+
 int scheduler_tick(int64_t now)
 {
+    int lead = store_lead();
+    int was = atomic_exchange(&role, lead);
+    if (!lead) {
+        if (was != 0)
+            log_info("background work: another node does it, this one waits");
+        return 0;
+    }
+    if (was != 1 && store_is_postgresql()) {
+        log_info("background work: this node does it now");
+        outbox_recover(); /* what a node that stopped left half-sent */
+    }
     StoreConn *c = store_conn();
     if (!c)
         return 0;
@@ -54,10 +77,17 @@ int scheduler_tick(int64_t now)
     return ran;
 }
 
+static unsigned passes_per_tick = 1, passes;
+
+/* A node that does not lead asks for the lead at every pass (scheduler_tick asks, and works at once
+ * when it gets it); the one that leads works every passes_per_tick passes. */
 static void scheduler_pass(void *unused)
 {
     (void)unused;
-    scheduler_tick(clock_now());
+    if (!store_leading() || ++passes >= passes_per_tick) {
+        passes = 0;
+        scheduler_tick(clock_now());
+    }
 }
 
 static void scheduler_exit(void *unused)
@@ -69,7 +99,12 @@ static void scheduler_exit(void *unused)
 int scheduler_start(unsigned tick_seconds)
 {
     unsigned seconds = tick_seconds ? tick_seconds : 60;
-    ticker = ticker_start("scheduler", seconds * 1000, 0, scheduler_pass, scheduler_exit, NULL);
+    /* On PostgreSQL a pass every 5 s at most: another node's lead is taken over within that. */
+    unsigned pass =
+        store_is_postgresql() && seconds > SCHEDULER_PASS_MAX ? SCHEDULER_PASS_MAX : seconds;
+    passes_per_tick = seconds / pass;
+    passes = 0;
+    ticker = ticker_start("scheduler", pass * 1000, 0, scheduler_pass, scheduler_exit, NULL);
     return ticker ? 0 : -1;
 }
 

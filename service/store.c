@@ -1271,6 +1271,55 @@ int store_is_postgresql(void)
     return db_url != NULL;
 }
 
+/* ---- leadership of the background work (PostgreSQL) ---- */
+
+/* The advisory lock's key: "take" and a number, apart from the migration lock's. */
+#define PG_LOCK_BACKGROUND 0x74616b6502LL
+static pthread_mutex_t lead_mu = PTHREAD_MUTEX_INITIALIZER;
+static StoreConn *lead_conn; /* a connection of its own: the lock lives as long as it does */
+static atomic_int lead_held;
+
+static void lead_lost(void)
+{
+    conn_close(lead_conn);
+    lead_conn = NULL;
+    atomic_store(&lead_held, 0);
+}
+
+int store_lead(void)
+{
+    if (!db_url)
+        return 1;
+    pthread_mutex_lock(&lead_mu);
+    if (lead_conn && pg_conn_broken(lead_conn->pg))
+        lead_lost();
+    if (!lead_conn)
+        lead_conn = conn_open();
+    /* Held: a round trip still, so that a connection the server dropped (a restart, a failover)
+     * is noticed here, before this node works beside the one that took over. */
+    int64_t got = 0;
+    StoreStmt *st =
+        !lead_conn ? NULL
+        : atomic_load(&lead_held)
+            ? store_stmt(lead_conn, "SELECT 1")
+            : store_stmt(lead_conn,
+                         "SELECT CASE WHEN pg_try_advisory_lock(:key) THEN 1 ELSE 0 END");
+    if (st && !atomic_load(&lead_held))
+        store_bind_int64_n(st, ":key", PG_LOCK_BACKGROUND);
+    if (lead_conn && store_one(lead_conn, st, store_row_int64, &got, __func__) != STORE_OK) {
+        lead_lost();
+        got = 0;
+    }
+    atomic_store(&lead_held, got == 1);
+    pthread_mutex_unlock(&lead_mu);
+    return got == 1;
+}
+
+int store_leading(void)
+{
+    return db_url ? atomic_load(&lead_held) : 1;
+}
+
 int store_benchmark_dir(const char *dir)
 {
     char path[600];
@@ -1296,6 +1345,10 @@ int store_benchmark_mark(const char *dir)
 
 void store_close(void)
 {
+    pthread_mutex_lock(&lead_mu);
+    if (lead_conn)
+        lead_lost();
+    pthread_mutex_unlock(&lead_mu);
     store_conn_release();
     conn_close(writer);
     writer = NULL;

@@ -53,6 +53,14 @@ void store_conn_release(void);
 /* 1 when this thread has a connection to the database, or can make one now; 0 while PostgreSQL
  * is out of reach (new connections are tried at most every few seconds). SQLite: always 1. */
 int store_reachable(void);
+/* 1 when this node does the background work (store_lead_changed tells when that began): on SQLite
+ * always; on PostgreSQL, where several nodes may share the database, while this node holds the
+ * background work's advisory lock, which this call takes when nobody holds it. The lock lives on a
+ * connection of its own: PostgreSQL lets go of it when that connection ends (the process killed:
+ * at once), and another node's next call takes it over. 0 while the database is out of reach. */
+int store_lead(void);
+/* 1 while this node holds it (for /metrics; no round trip). */
+int store_leading(void);
 /* STORE_OK when the database answers and is the file we opened (not removed or replaced). */
 StoreStatus store_health(void);
 /* The schema version after migrations (PRAGMA user_version). */

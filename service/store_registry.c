@@ -141,6 +141,15 @@ StoreStatus store_meta_set(StoreConn *c, const char *key, const char *value)
     return store_exec_stmt(c, st, __func__);
 }
 
+StoreStatus store_meta_add(StoreConn *c, const char *key, const char *value)
+{
+    StoreStmt *st = store_stmt(
+        c, "INSERT INTO meta (key, value) VALUES (:key, :value) ON CONFLICT (key) DO NOTHING");
+    store_bind_text_n(st, ":key", key);
+    store_bind_text_n(st, ":value", value);
+    return store_exec_stmt(c, st, __func__);
+}
+
 StoreStatus store_stats(StoreConn *c,
                         void (*cb)(void *arg, const char *group, const char *key, int64_t n),
                         void *arg)

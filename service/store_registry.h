@@ -62,6 +62,8 @@ StoreStatus store_cases_of_incident(StoreConn *c, int64_t id,
 StoreStatus store_meta_get(StoreConn *c, const char *key, char *out, size_t n);
 /* Sets a setting in the meta table, replacing the old value. */
 StoreStatus store_meta_set(StoreConn *c, const char *key, const char *value);
+/* Sets it only when it is unset (the first of several nodes to ask wins); STORE_OK either way. */
+StoreStatus store_meta_add(StoreConn *c, const char *key, const char *value);
 /* Aggregate counts for statistics (no content): by state, platform, route, incident type. */
 StoreStatus store_stats(StoreConn *c,
                         void (*cb)(void *arg, const char *group, const char *key, int64_t n),

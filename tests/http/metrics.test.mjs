@@ -17,7 +17,7 @@ const FAMILIES = {
   takedown_http_route_requests_total: 'counter', takedown_http_route_duration_seconds: 'histogram',
   takedown_slow_work_load: 'gauge', takedown_slow_work_wait_seconds: 'histogram',
   takedown_store_transaction_seconds: 'histogram', takedown_store_commits_total: 'counter',
-  takedown_checks_total: 'counter', takedown_overdue_copies: 'gauge',
+  takedown_checks_total: 'counter', takedown_overdue_copies: 'gauge', takedown_background_leader: 'gauge',
   takedown_data_dir_free_bytes: 'gauge', takedown_data_dir_reserve_bytes: 'gauge',
   takedown_storage_low_refusals_total: 'counter', takedown_argon2_runs_total: 'counter',
   takedown_http_connections: 'gauge',
