@@ -35,11 +35,12 @@ process.on('exit', () => {
   for (const c of running) c.stopNow();
 });
 
-// Starts a cluster; resolves to {url, port, dir, psql(sql), down(), up(), stop()} (port: the number
-// in the socket's name, one nothing listens on over TCP). fsync is off: the tests that use it check
-// SQL and behaviour, not durability (a standby test would start its own with it on). Room for 300
+// Starts a cluster; resolves to {url, port, dir, psql(sql), down(), up(), crash(), promote(),
+// stop()} (port: the number in the socket's name, one nothing listens on over TCP). fsync is off:
+// the tests that use it check SQL and behaviour, and no test crashes the machine. Room for 300
 // connections: each takedownd keeps one per thread (about 25), and a test file may run several.
-export async function startCluster({ fsync = false } = {}) {
+// from: a primary cluster to copy (pg_basebackup over its socket) and follow as a streaming standby.
+export async function startCluster({ fsync = false, from = null } = {}) {
   const bin = postgresBin();
   if (!bin) throw new Error('no PostgreSQL server under /usr/lib/postgresql (scripts/install-deps --test installs postgresql)');
   const dir = mkdtempSync(path.join(os.tmpdir(), 'takedown-pg-'));
@@ -73,6 +74,14 @@ export async function startCluster({ fsync = false } = {}) {
     up() {
       runServerTool(path.join(bin, 'pg_ctl'), ['-D', data, '-l', path.join(dir, 'server.log'), '-o', opts, '-w', '-t', '60', 'start']);
     },
+    // The server stops as if the machine had gone: no checkpoint, sessions cut (its data kept).
+    crash() {
+      runServerTool(path.join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', '-w', 'stop']);
+    },
+    // A standby becomes a primary that takes writes.
+    promote() {
+      runServerTool(path.join(bin, 'pg_ctl'), ['-D', data, '-w', '-t', '60', 'promote']);
+    },
     // Runs SQL through psql as the cluster's role; the rows of the last statement, each an array of
     // texts (NULL as null). Throws with psql's message on any error (ON_ERROR_STOP).
     psql(sql, db = 'takedown') {
@@ -83,10 +92,13 @@ export async function startCluster({ fsync = false } = {}) {
     },
   };
   running.add(cluster); // from here on, the process's end stops it and removes the directory
-  runServerTool(path.join(bin, 'initdb'), ['-D', data, '-U', 'takedown', '--auth=trust', '-E', 'UTF8', '--locale=C', '-N']);
+  if (from) // initdb's trust rules admit replication over the local socket: no TCP here either
+    runServerTool(path.join(bin, 'pg_basebackup'), ['-h', from.dir, '-p', String(from.port), '-U', 'takedown', '-D', data, '-R', '-X', 'stream', '-c', 'fast', '--no-sync']);
+  else
+    runServerTool(path.join(bin, 'initdb'), ['-D', data, '-U', 'takedown', '--auth=trust', '-E', 'UTF8', '--locale=C', '-N']);
   opts = `-p ${port} -k ${dir} -c listen_addresses='' -c unix_socket_permissions=0700 -c max_connections=300 -c fsync=${fsync ? 'on' : 'off'} -c full_page_writes=${fsync ? 'on' : 'off'}`;
   cluster.up();
-  cluster.psql('CREATE DATABASE takedown', 'postgres');
+  if (!from) cluster.psql('CREATE DATABASE takedown', 'postgres');
   return cluster;
 }
 
