@@ -21,6 +21,7 @@ int ctl_org(int argc, char **argv);
 int ctl_audit(int argc, char **argv);
 int ctl_stats(int argc, char **argv);
 int ctl_check(int argc, char **argv);
+int ctl_migrate(int argc, char **argv);
 int ctl_platform(int argc, char **argv);
 int ctl_checker(int argc, char **argv);
 /* The platform's side of the desk (ctl_desk.c): 1 for a verb it runs (keygen, open, pull, ack, ask,

@@ -47,6 +47,9 @@ static const CtlCommand commands[] = {
     {"check", ctl_check, "check --data-dir DIR",
      "is the data dir whole: database integrity, every case with its copies, the audit chain, "
      "the screenshot files against the database (read-only; exit 1 on any problem)"},
+    {"migrate", ctl_migrate, "migrate --from DIR --to postgresql://... [--stop-after-rows N]",
+     "copy a SQLite installation into an empty PostgreSQL database, as ciphertext, and verify it "
+     "(counts, the audit chain); run again to go on after a stop"},
 };
 
 static void usage(FILE *f)

@@ -25,7 +25,7 @@ only() {
 }
 only '#include [<"]sodium\.h[>"]|\b(crypto_[a-z0-9_]+|sodium_[a-z0-9_]+|randombytes_[a-z0-9_]+)[[:space:]]*\(' vault.c
 only '#include [<"]sqlite3\.h[>"]|\bsqlite3_[a-z0-9_]+[[:space:]]*\(|\bsqlite3_stmt\b' \
-  store.c store_tx.c store_fault.c store_queue_bulk.c store_internal.h
+  store.c store_tx.c store_fault.c store_queue_bulk.c store_copy.c store_internal.h
 only '#include [<"]libpq-fe\.h[>"]|\bPQ[a-z][A-Za-z0-9_]*[[:space:]]*\(' store_pg.c
 only '#include [<"]microhttpd\.h[>"]|\bMHD_[a-z][A-Za-z0-9_]*[[:space:]]*\(' \
   http.c http.h http_strict.h connguard.c connguard.h
