@@ -115,6 +115,12 @@ int ctl_purge(int argc, char **argv)
 
 int ctl_backup(int argc, char **argv)
 {
+    if (store_is_postgresql()) {
+        fprintf(stderr,
+                "takedownctl backup: a PostgreSQL database is backed up with its own tools "
+                "(pg_dump, base backups; docs/operations.md), the data dir's files beside it\n");
+        return 2;
+    }
     DataArgs a;
     if (data_parse(argc, argv, &a, 1) != 0)
         return 2;
@@ -213,9 +219,12 @@ static long reerase(const char *data_dir, long *accounts)
 int ctl_restore(int argc, char **argv)
 {
     DataArgs a;
-    if (data_parse(argc, argv, &a, 1) != 0)
+    /* PostgreSQL: the database comes back with its own tools (pg_restore, a base backup), the
+     * files with the operator's copy of the data dir; this re-applies the erasure log to it. */
+    int pg = store_is_postgresql();
+    if (data_parse(argc, argv, &a, !pg) != 0)
         return 2;
-    if (backup_restore(a.file, a.data_dir, a.force) != 0)
+    if (!pg && backup_restore(a.file, a.data_dir, a.force) != 0)
         return 1;
     if (data_open(a.data_dir) != 0)
         return 1;
@@ -227,7 +236,10 @@ int ctl_restore(int argc, char **argv)
                         "run the restore again before starting takedownd\n");
         return 1;
     }
-    printf("restored %s into %s\n", a.file, a.data_dir);
+    if (pg)
+        printf("re-applied the erasure log of %s to the PostgreSQL database\n", a.data_dir);
+    else
+        printf("restored %s into %s\n", a.file, a.data_dir);
     printf("erasure log re-applied: %ld case(s) erased or purged after this backup was made were "
            "destroyed again\n",
            n);

@@ -24,7 +24,8 @@ static const CtlCommand commands[] = {
      "write database, screenshots and erasure log to a new file only you can read; --keep N "
      "keeps the N newest *.tdbackup files beside it"},
     {"restore", ctl_restore, "restore --data-dir DIR [--force] FILE",
-     "bring back a backup into an empty DIR (--force: replace), then re-apply the erasure log"},
+     "bring back a backup into an empty DIR (--force: replace), then re-apply the erasure log; "
+     "with --db and no FILE, re-apply it to a PostgreSQL database restored by its own tools"},
     {"purge", ctl_purge, "purge --data-dir DIR [--dry-run]", "destroy cases past their purge date"},
     {"platform", ctl_platform,
      "platform add|token|revoke|list --data-dir DIR [--as ADMIN --platform ID --public-key HEX "

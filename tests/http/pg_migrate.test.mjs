@@ -2,12 +2,16 @@
 // a SQLite installation's rows as they are stored (no key given), stopped half way and run again
 // to go on, then verifies. takedownd on the result, with the same data dir: every receipt opens its
 // case, every staff password signs in, the screenshot opens, the queue lists the cases, the audit
-// chain verifies; a second copy into the same database is refused.
+// chain verifies; a second copy into the same database is refused. Then the backup PostgreSQL's
+// own tools make (pg_dump, pg_restore), with the erasure log re-applied by takedownctl restore.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { startCluster } from './pg_cluster.mjs';
-import { startServer, call, ctl, initStaff, validReport } from './lib.mjs';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+
+import { postgresBin, startCluster } from './pg_cluster.mjs';
+import { startServer, call, ctl, initStaff, tempDir, validReport } from './lib.mjs';
 
 let pg, dir, pw;
 const receipts = [];
@@ -110,4 +114,41 @@ test('on the copy: every receipt opens its case, staff passwords sign in, the sc
   assert.equal(audit.status, 0, audit.stdout + audit.stderr);
   const check = ctl(['check', '--data-dir', dir, '--db', pg.url]);
   assert.equal(check.status, 0, check.stdout + check.stderr);
+});
+
+test('PostgreSQL is backed up by its own tools; takedownctl restore re-applies the erasures made after the dump', async () => {
+  const refused = ctl(['backup', '--data-dir', dir, '--db', pg.url, path.join(tempDir('takedown-pgbackup-'), 'x.tdbackup')]);
+  assert.equal(refused.status, 2);
+  assert.match(refused.stderr, /backed up with its own tools/);
+  const dump = path.join(tempDir('takedown-pgdump-'), 'takedown.dump');
+  const host = ['-h', pg.dir, '-p', String(pg.port), '-U', 'takedown'];
+  const d = spawnSync(path.join(postgresBin(), 'pg_dump'), [...host, '-Fc', '-f', dump, 'takedown'], { encoding: 'utf8' });
+  assert.equal(d.status, 0, d.stderr);
+  // After the dump the victim of the second case erases it.
+  const srv = await startServer({ dataDir: dir, args: ['--trust-proxy', '--db', pg.url] });
+  try {
+    const s = await call(srv.base, 'POST', '/api/v1/receipt/session', { json: { receipt: receipts[1].receipt }, xff: addr() });
+    const erased = await call(srv.base, 'DELETE', '/api/v1/my/case', { cookie: s.cookies.td_session, csrf: s.body.csrf, xff: addr() });
+    assert.equal(erased.status, 200, erased.text);
+  } finally {
+    await srv.stop();
+  }
+  pg.psql('CREATE DATABASE td_restored', 'postgres');
+  const r = spawnSync(path.join(postgresBin(), 'pg_restore'), [...host, '-d', 'td_restored', dump], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const restoredUrl = pg.url.replace('/takedown?', '/td_restored?');
+  assert.equal(pg.psql(`SELECT count(*) FROM cases WHERE id = '${receipts[1].case}'`, 'td_restored')[0][0], '1', 'the dump still holds it');
+  const again = ctl(['restore', '--data-dir', dir, '--db', restoredUrl]);
+  assert.equal(again.status, 0, again.stdout + again.stderr);
+  assert.match(again.stdout, /1 case\(s\) erased or purged after this backup was made were destroyed again/);
+  assert.equal(pg.psql(`SELECT count(*) FROM cases WHERE id = '${receipts[1].case}'`, 'td_restored')[0][0], '0', 'erased again');
+  const back = await startServer({ dataDir: dir, args: ['--trust-proxy', '--db', restoredUrl] });
+  try {
+    const gone = await call(back.base, 'POST', '/api/v1/receipt/session', { json: { receipt: receipts[1].receipt }, xff: addr() });
+    assert.equal(gone.status, 401, 'the erased case stays erased');
+    const kept = await call(back.base, 'POST', '/api/v1/receipt/session', { json: { receipt: receipts[0].receipt }, xff: addr() });
+    assert.equal(kept.status, 200);
+  } finally {
+    await back.stop();
+  }
 });
