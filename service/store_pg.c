@@ -78,7 +78,11 @@ PgConn *pg_conn_open(const char *url, char *err, size_t err_size)
         return NULL;
     }
     PQsetNoticeReceiver(pq, notice_quiet, NULL);
+    /* No statement timeout, whatever the database's default: one that cancelled a COMMIT's wait
+     * for a synchronous standby would leave it committed here but perhaps not there, and the
+     * report acknowledged could be lost by a failover. */
     PGresult *r = PQexec(pq, "SET idle_in_transaction_session_timeout = '60s';"
+                             "SET statement_timeout = 0;"
                              "SET lock_timeout = '5s';"
                              "SET client_min_messages = warning;"
                              "SET TIME ZONE 'UTC'");
