@@ -291,8 +291,7 @@ int main(int argc, char **argv)
         return 1;
     }
     outbox_configure(mail, cfg.notify.hours_from, cfg.notify.hours_to, cfg.notify.digest_at);
-    if (!store_is_postgresql()) /* PostgreSQL: the node that takes the background work does it */
-        outbox_recover();
+    scheduler_lead(); /* before the first request: the lead if nobody has it, and the take-back */
     http_set_gate(auth_gate);
     http_set_upload_setup(uploads_attach);
     http_set_upload_checks(auth_upload_before_body, auth_upload_before_file);

@@ -34,19 +34,24 @@ static Ticker *ticker;
 /* What this node last found it was: -1 not asked yet, 0 another node leads, 1 this one. */
 static atomic_int role = -1;
 
-int scheduler_tick(int64_t now)
+int scheduler_lead(void)
 {
     int lead = store_lead();
     int was = atomic_exchange(&role, lead);
-    if (!lead) {
-        if (was != 0)
-            log_info("background work: another node does it, this one waits");
+    if (!lead && was != 0)
+        log_info("background work: another node does it, this one waits");
+    if (lead && was != 1) {
+        if (store_is_postgresql())
+            log_info("background work: this node does it now");
+        outbox_recover(); /* what a stop (this node's, or another's) left half-sent */
+    }
+    return lead;
+}
+
+int scheduler_tick(int64_t now)
+{
+    if (!scheduler_lead())
         return 0;
-    }
-    if (was != 1 && store_is_postgresql()) {
-        log_info("background work: this node does it now");
-        outbox_recover(); /* what a node that stopped left half-sent */
-    }
     StoreConn *c = store_conn();
     if (!c)
         return 0;
@@ -79,15 +84,17 @@ int scheduler_tick(int64_t now)
 
 static unsigned passes_per_tick = 1, passes;
 
-/* A node that does not lead asks for the lead at every pass (scheduler_tick asks, and works at once
- * when it gets it); the one that leads works every passes_per_tick passes. */
+/* Every pass asks for the lead; the work runs every passes_per_tick passes (every --tick-seconds,
+ * as on one node), on the node that leads then. */
 static void scheduler_pass(void *unused)
 {
     (void)unused;
-    if (!store_leading() || ++passes >= passes_per_tick) {
-        passes = 0;
-        scheduler_tick(clock_now());
+    if (++passes < passes_per_tick) {
+        scheduler_lead();
+        return;
     }
+    passes = 0;
+    scheduler_tick(clock_now());
 }
 
 static void scheduler_exit(void *unused)

@@ -134,6 +134,24 @@ export function scanReadStore(paths) {
   return ON_PG ? has('base') && has('pg_wal') : paths.some((p) => /takedown\.db(-wal)?$/.test(p));
 }
 
+// The report form as a browser posts it (multipart) with one PNG screenshot, for the form token
+// csrf; url the copy's link.
+export function reportForm(csrf, shot, url = 'https://www.douyin.com/video/7300000000000000555') {
+  const fd = new FormData();
+  const fields = {
+    csrf, language: 'zh-CN', 'requester.role': 'self', 'requester.name': '李华', 'incident.type': 'intimate',
+    'incident.date': '2024-03-08', 'incident.place': '杭州', description: '视频被发到网上。', 'targets[0].kind': 'online',
+    'targets[0].url': url, 'requester.contact.channel': 'none',
+    'consent.share_identity_with_platform': 'no', 'consent.preservation': 'none', good_faith: 'on', signature: '李华',
+  };
+  for (const [k, v] of Object.entries(fields)) fd.append(k, v);
+  fd.append('screenshots', new Blob([shot], { type: 'image/png' }), 'shot.png');
+  return fd;
+}
+
+// The form token of a page's form.
+export const formToken = (html) => /<input type="hidden" name="csrf" value="([0-9a-f]{64})">/.exec(html)[1];
+
 // Runs takedownctl with stdin lines; returns {status, stdout, stderr}.
 export function ctl(args, stdinLines = []) {
   const r = spawnSync(TAKEDOWNCTL, withDb(args), {

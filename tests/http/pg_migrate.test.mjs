@@ -11,26 +11,13 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 
 import { postgresBin, startCluster } from './pg_cluster.mjs';
-import { startServer, call, ctl, initStaff, tempDir, validReport } from './lib.mjs';
+import { startServer, call, ctl, initStaff, tempDir, validReport, reportForm, formToken } from './lib.mjs';
 
 let pg, dir, pw;
 const receipts = [];
 let shot, formCase, incident;
 let seq = 0;
 const addr = () => `10.80.0.${++seq}`;
-
-function reportForm(csrf, bytes) {
-  const fd = new FormData();
-  const fields = {
-    csrf, language: 'zh-CN', 'requester.role': 'self', 'requester.name': '李华', 'incident.type': 'intimate',
-    'incident.date': '2024-03-08', 'incident.place': '杭州', description: '视频被发到网上。', 'targets[0].kind': 'online',
-    'targets[0].url': 'https://www.douyin.com/video/7300000000000000555', 'requester.contact.channel': 'none',
-    'consent.share_identity_with_platform': 'no', 'consent.preservation': 'none', good_faith: 'on', signature: '李华',
-  };
-  for (const [k, v] of Object.entries(fields)) fd.append(k, v);
-  fd.append('screenshots', new Blob([bytes], { type: 'image/png' }), 'shot.png');
-  return fd;
-}
 
 const signIn = async (base, login) => {
   const s = await call(base, 'POST', '/api/v1/staff/session', { json: { login, password: pw[login] }, xff: addr() });
@@ -49,7 +36,7 @@ before(async () => {
     }
     const xff = addr();
     const page = await call(srv.base, 'GET', '/report', { xff });
-    const csrf = /<input type="hidden" name="csrf" value="([0-9a-f]{64})">/.exec(page.text)[1];
+    const csrf = formToken(page.text);
     shot = Buffer.concat([Buffer.from('89504e470d0a1a0a0000000d49484452000000100000001008060000', 'hex'), Buffer.from('migrate')]);
     const post = await call(srv.base, 'POST', '/report', { xff, jar: 'td_csrf=' + page.cookies.td_csrf, multipart: reportForm(csrf, shot) });
     assert.equal(post.status, 303);

@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { startCluster } from './pg_cluster.mjs';
-import { startServer, tempDir, call, ctl, validReport } from './lib.mjs';
+import { startServer, tempDir, call, ctl, validReport, reportForm, formToken } from './lib.mjs';
 
 let pg, dir;
 const nodes = [];
@@ -61,27 +61,13 @@ test('a report filed on one node opens with its receipt on the other, and the vi
   assert.equal(mine.body.case, r.body.case);
 });
 
-// The report form with a screenshot, as a browser posts it.
-function reportForm(csrf, shot) {
-  const fd = new FormData();
-  const fields = {
-    csrf, language: 'zh-CN', 'requester.role': 'self', 'requester.name': '李华', 'incident.type': 'intimate',
-    'incident.date': '2024-03-08', 'incident.place': '杭州', description: '视频被发到网上。', 'targets[0].kind': 'online',
-    'targets[0].url': 'https://www.douyin.com/video/7300000000000000999', 'requester.contact.channel': 'none',
-    'consent.share_identity_with_platform': 'no', 'consent.preservation': 'none', good_faith: 'on', signature: '李华',
-  };
-  for (const [k, v] of Object.entries(fields)) fd.append(k, v);
-  fd.append('screenshots', new Blob([shot], { type: 'image/png' }), 'shot.png');
-  return fd;
-}
-
 test('the report form shown by one node is posted to the other; staff on the first open its screenshot', async () => {
   const xff = addr();
   const page = await call(nodes[A].base, 'GET', '/report', { xff });
   assert.equal(page.status, 200);
-  const csrf = /<input type="hidden" name="csrf" value="([0-9a-f]{64})">/.exec(page.text)[1];
+  const csrf = formToken(page.text);
   const shot = Buffer.concat([Buffer.from('89504e470d0a1a0a0000000d49484452000000100000001008060000', 'hex'), Buffer.from('nodes-' + seq)]);
-  const post = await call(nodes[B].base, 'POST', '/report', { xff, jar: 'td_csrf=' + page.cookies.td_csrf, multipart: reportForm(csrf, shot) });
+  const post = await call(nodes[B].base, 'POST', '/report', { xff, jar: 'td_csrf=' + page.cookies.td_csrf, multipart: reportForm(csrf, shot, 'https://www.douyin.com/video/7300000000000000999') });
   assert.equal(post.status, 303, 'the other node takes the form: ' + post.text.slice(0, 300));
   // The receipt waits in the memory of the node that filed it (docs/operations.md: sticky).
   const receipt = await call(nodes[B].base, 'GET', '/report/receipt', { xff, cookie: post.cookies.td_session, jar: 'td_receipt=' + post.cookies.td_receipt });
