@@ -7,6 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { freePort } from './ports.mjs';
+
 // The repository, wherever the tests run from (ctest runs them inside the build directory).
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -45,8 +47,6 @@ export function validReport(extra = {}) {
 
 export const TAKEDOWND = process.env.TAKEDOWND || path.resolve('build/takedownd');
 export const TAKEDOWNCTL = process.env.TAKEDOWNCTL || path.resolve('build/takedownctl');
-
-import { freePort } from './ports.mjs';
 
 export { freePort };
 
