@@ -117,6 +117,11 @@ int pg_in_tx(const PgConn *c)
     return t == PQTRANS_INTRANS || t == PQTRANS_INERROR || t == PQTRANS_ACTIVE;
 }
 
+int pg_tx_failed(const PgConn *c)
+{
+    return PQtransactionStatus(c->pq) == PQTRANS_INERROR;
+}
+
 int pg_retry_wanted(const PgConn *c)
 {
     return c->retry;

@@ -28,6 +28,9 @@ void pg_conn_close(PgConn *c);
 int pg_conn_broken(const PgConn *c);
 /* 1 inside a transaction (or a failed one not yet rolled back). */
 int pg_in_tx(const PgConn *c);
+/* 1 inside a transaction a statement failed in: PostgreSQL ignores what follows, and answers its
+ * COMMIT with a rollback that is not an error. */
+int pg_tx_failed(const PgConn *c);
 /* The whole text as one round trip, without parameters (BEGIN, SAVEPOINT, a migration's
  * statements); func names the caller in the log. */
 StoreStatus pg_exec(PgConn *c, const char *sql, const char *func);

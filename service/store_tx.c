@@ -229,6 +229,12 @@ static StoreStatus pg_attempt(StoreConn *c, StoreTxFn fn, void *arg, int *again)
         return s;
     }
     s = fn(c, arg);
+    /* SQLite goes on after a refused statement; PostgreSQL does not, and its COMMIT would roll
+     * back without an error. A fn that went on after one must not be told it committed. */
+    if (s == STORE_OK && pg_tx_failed(c->pg)) {
+        log_errorx("a statement failed inside a transaction that went on to commit");
+        s = STORE_ERROR;
+    }
     if (s == STORE_OK)
         s = pg_exec(c->pg, "COMMIT", __func__);
     if (s == STORE_OK)
