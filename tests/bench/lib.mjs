@@ -41,7 +41,7 @@ export async function startServer(o, dataDir, extra = []) {
   // o.wrap: a program and its arguments to run takedownd under (cost.mjs --callgrind).
   const [cmd, ...pre] = [...(o.wrap || []), path.join(o.build, 'takedownd')];
   const proc = spawn(cmd,
-    [...pre, '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`, '--threads', String(o.threads), ...UNLIMITED, ...extra],
+    [...pre, '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`, '--threads', String(o.threads), ...(o.db ? ['--db', o.db] : []), ...UNLIMITED, ...extra],
     { stdio: ['ignore', fd, fd] });
   closeSync(fd);
   const exited = new Promise((resolve) => proc.on('exit', resolve));

@@ -41,6 +41,7 @@ function parseArgs(argv) {
     else if (k === '--threads') o.threads = Number(v);
     else if (k === '--connections') o.connections = Number(v);
     else if (k === '--queue-connections') o.queueConnections = Number(v);
+    else if (k === '--db') o.db = v;
     else throw new Error(`unknown argument ${k}`);
   }
   if (!o.sizes.every((n) => Number.isInteger(n) && n >= 1 && n <= 10000000)) throw new Error('--sizes: whole numbers 1-10000000');
@@ -126,13 +127,21 @@ const describeCost = (c) => `server CPU ${c.cpu_us} µs an answer; writer CPU ${
 
 // ---- figures ----
 
-function dbBytes(dir) {
+// psql's one answer on o.db (PostgreSQL), or null.
+function pgValue(o, query) {
+  const r = run('psql', ['-X', '-A', '-t', '-c', query, o.db]);
+  return r.status === 0 ? r.stdout.trim() : null;
+}
+
+function dbBytes(dir, o = {}) {
+  if (o.db) return Number(pgValue(o, 'SELECT pg_database_size(current_database())'));
   let n = 0;
   for (const f of ['takedown.db', 'takedown.db-wal']) if (existsSync(path.join(dir, f))) n += statSync(path.join(dir, f)).size;
   return n;
 }
 
-function caseCount(dir) {
+function caseCount(dir, o = {}) {
+  if (o.db) return Number(pgValue(o, 'SELECT count(*) FROM cases'));
   const r = run('sqlite3', ['-readonly', path.join(dir, 'takedown.db'), 'SELECT count(*) FROM cases;']);
   return r.status === 0 ? Number(r.stdout.trim()) : null;
 }
@@ -195,7 +204,8 @@ async function prepareCasework(srv, staff, lines) {
 async function phaseIntake(o, out) {
   const dir = path.join(o.work, 'intake');
   const password = 'Bench-' + randomBytes(12).toString('hex');
-  const init = run(path.join(o.build, 'takedownctl'), ['init', '--data-dir', dir, '--admin', 'admin'], { input: `${password}\n${password}\n` });
+  const db = o.db ? ['--db', o.db] : [];
+  const init = run(path.join(o.build, 'takedownctl'), ['init', '--data-dir', dir, '--admin', 'admin', ...db], { input: `${password}\n${password}\n` });
   if (init.status !== 0) throw new Error(`takedownctl init: ${init.stderr}`); // stdout holds the recovery key: never shown
   const srv = await startServer(o, dir);
   await sleep(1000);
@@ -241,13 +251,13 @@ async function phaseIntake(o, out) {
   if (o.queuesHere) {
     const n = lines.length;
     console.log(`== queues at the ${n} cases submitted (no bench_fill to fill bigger data dirs), -c${o.queueConnections}, ${o.queueRounds} rounds of ${o.queueSeconds} s each`);
-    out.queue = { [n]: { cases: n, fill_seconds: 0, db_bytes_per_case: Math.round(dbBytes(dir) / n), queues: await measureQueues(o, srv, staff) } };
+    out.queue = { [n]: { cases: n, fill_seconds: 0, db_bytes_per_case: Math.round(dbBytes(dir, o) / n), queues: await measureQueues(o, srv, staff) } };
   }
   out.rss_peak_mb = Math.max(out.rss_peak_mb || 0, memoryOf(srv).hwm_mb);
   await stopServer(srv);
-  const cases = caseCount(dir);
+  const cases = caseCount(dir, o);
   out.intake_cases = cases;
-  out.intake_db_bytes_per_case = cases ? Math.round(dbBytes(dir) / cases) : null;
+  out.intake_db_bytes_per_case = cases ? Math.round(dbBytes(dir, o) / cases) : null;
   rmSync(dir, { recursive: true, force: true });
 }
 
@@ -518,7 +528,9 @@ async function main() {
   o.work = o.work || mkdtempSync(path.join(os.tmpdir(), 'takedown-bench-svc.'));
   const b = JSON.parse(readFileSync(o.bench, 'utf8'));
   const out = { submit_detail: {} };
-  const haveFill = existsSync(path.join(o.build, 'bench_fill'));
+  // PostgreSQL (--db): the service phases and the queues at the cases they made; bench_fill's
+  // benchmark data dirs and the minimum-KDF run are SQLite's.
+  const haveFill = !o.db && existsSync(path.join(o.build, 'bench_fill'));
   o.queuesHere = !haveFill && o.sizes.length > 0;
   try {
     await phaseIntake(o, out);
