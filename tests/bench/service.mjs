@@ -42,9 +42,12 @@ function parseArgs(argv) {
     else if (k === '--connections') o.connections = Number(v);
     else if (k === '--queue-connections') o.queueConnections = Number(v);
     else if (k === '--db') o.db = v;
+    else if (k === '--nodes') o.nodes = Number(v);
     else throw new Error(`unknown argument ${k}`);
   }
   if (!o.sizes.every((n) => Number.isInteger(n) && n >= 1 && n <= 10000000)) throw new Error('--sizes: whole numbers 1-10000000');
+  o.nodes = o.nodes || 1;
+  if (![1, 2].includes(o.nodes) || (o.nodes > 1 && !o.db)) throw new Error('--nodes: 1, or 2 with --db (nodes share a PostgreSQL database)');
   o.sizes.sort((a, b) => a - b);
   for (const [k, v, hi] of [['--seconds', o.seconds, 30], ['--queue-seconds', o.queueSeconds, 30], ['--queue-rounds', o.queueRounds, 9], ['--queue-connections', o.queueConnections, 512]])
     if (!Number.isInteger(v) || v < 1 || v > hi) throw new Error(`${k} must be 1-${hi}`);
@@ -107,6 +110,24 @@ function wrk(url, { connections, seconds, script, env = {}, headers = [], timeou
   });
 }
 
+// One wrk run spread over every node (the connections shared out), as a load balancer would: the
+// rates and counts added up, the latencies the worst node's.
+async function wrkNodes(all, p, opts) {
+  const nodes = all.slice(0, Math.max(1, Math.min(all.length, opts.connections))); // 1 client: 1 node
+  const each = Math.max(1, Math.round(opts.connections / nodes.length));
+  const rs = await Promise.all(nodes.map((n) => wrk(n.base + p, { ...opts, connections: each })));
+  if (rs.length === 1) return rs[0];
+  const sum = (k) => round(rs.reduce((a, r) => a + (r[k] || 0), 0));
+  const worst = (k) => (rs.some((r) => r[k] === null) ? null : Math.max(...rs.map((r) => r[k])));
+  return { rps: sum('rps'), requests: sum('requests'), errors: sum('errors'), p50_ms: worst('p50_ms'), p99_ms: worst('p99_ms'), nodes: rs };
+}
+
+// storeCounters of every node, added up.
+async function countersOf(nodes) {
+  const cs = await Promise.all(nodes.map(storeCounters));
+  return Object.fromEntries(Object.keys(cs[0]).map((k) => [k, cs.reduce((a, c) => a + (c[k] || 0), 0)]));
+}
+
 // What the answers of one wrk run cost the server, from two storeCounters readings around it: CPU
 // time of every thread per answer, and per write transaction the writer's CPU time, the pages
 // written to the log and how many transactions shared a commit. Counted, not timed: the figures
@@ -152,17 +173,18 @@ function submittedLines(dir) {
   return readdirSync(dir).filter((f) => f.startsWith('submitted.')).flatMap((f) => readFileSync(path.join(dir, f), 'utf8').split('\n').filter(Boolean));
 }
 
-async function submitRuns(o, srv, keepDir, out) {
+async function submitRuns(o, nodes, keepDir, out) {
+  const srv = nodes[0];
   for (const c of CLIENTS) {
     console.log(`== submit_per_s_${c}: POST /api/v1/cases, ${c} client(s), ${o.seconds} s`);
-    const load = wrk(srv.base + '/', { connections: c, seconds: o.seconds, script: 'submit.lua', env: { BENCH_KEEP: keepDir }, timeout: '20s' });
+    const load = wrkNodes(nodes, '/', { connections: c, seconds: o.seconds, script: 'submit.lua', env: { BENCH_KEEP: keepDir }, timeout: '20s' });
     // With the most clients, a probe of /healthz alongside (one connection, one request per 10 ms).
     const probe = c === CLIENTS[CLIENTS.length - 1]
       ? sleep(500).then(() => wrk(srv.base + '/healthz', { connections: 1, seconds: Math.max(1, o.seconds - 1), script: 'healthz.lua' }))
       : null;
     const r = await load;
     if (probe) await probe;
-    await settle(srv);
+    for (const n of nodes) await settle(n);
     out[`submit_per_s_${c}`] = r.rps;
     out.submit_errors = (out.submit_errors || 0) + r.errors;
     out.submit_detail[c] = r;
@@ -208,22 +230,24 @@ async function phaseIntake(o, out) {
   const init = run(path.join(o.build, 'takedownctl'), ['init', '--data-dir', dir, '--admin', 'admin', ...db], { input: `${password}\n${password}\n` });
   if (init.status !== 0) throw new Error(`takedownctl init: ${init.stderr}`); // stdout holds the recovery key: never shown
   const srv = await startServer(o, dir);
+  // --nodes 2: a second takedownd on the same data dir and database, started after the first.
+  const nodes = [srv, ...(o.nodes > 1 ? [await startServer(o, dir)] : [])];
   await sleep(1000);
   out.rss_idle_mb = memoryOf(srv).rss_mb;
   console.log(`== rss_idle_mb: ${out.rss_idle_mb} (VmRSS of an idle takedownd on a fresh data dir; the queue phase adds each size's)`);
   const keepDir = path.join(o.work, 'kept');
   mkdirSync(keepDir);
-  await submitRuns(o, srv, keepDir, out);
+  await submitRuns(o, nodes, keepDir, out);
 
   const lines = submittedLines(keepDir);
   const receipts = path.join(o.work, 'receipts');
   writeFileSync(receipts, lines.join('\n') + '\n', { mode: 0o600 });
   console.log(`== receipt_login: POST /api/v1/receipt/session with ${lines.length} receipts, 4 clients, ${o.seconds} s`);
-  const rl = await wrk(srv.base + '/', { connections: 4, seconds: o.seconds, script: 'receipt.lua', env: { BENCH_RECEIPTS: receipts }, timeout: '20s' });
+  const rl = await wrkNodes(nodes, '/', { connections: 4, seconds: o.seconds, script: 'receipt.lua', env: { BENCH_RECEIPTS: receipts }, timeout: '20s' });
   out.receipt_login_per_s = rl.rps;
   out.receipt_login_p50_ms = rl.p50_ms;
   out.receipt_login_detail = rl;
-  await settle(srv);
+  for (const n of nodes) await settle(n);
   console.log(`${rl.rps}/s, p50 ${rl.p50_ms} ms, ${rl.errors} errors`);
 
   const staff = await signIn(srv.base, 'admin', password);
@@ -231,7 +255,7 @@ async function phaseIntake(o, out) {
   const pathsFile = path.join(o.work, 'paths');
   writeFileSync(pathsFile, paths.join('\n') + '\n');
   console.log(`== case_view_rps: GET /api/v1/staff/cases/{case} over ${paths.length} cases, -c${o.connections}, ${o.seconds} s`);
-  const cv = await wrk(srv.base + '/', { connections: o.connections, seconds: o.seconds, script: 'paths.lua', env: { BENCH_PATHS: pathsFile, BENCH_COOKIE: staff.cookie } });
+  const cv = await wrkNodes(nodes, '/', { connections: o.connections, seconds: o.seconds, script: 'paths.lua', env: { BENCH_PATHS: pathsFile, BENCH_COOKIE: staff.cookie } });
   out.case_view_rps = cv.rps;
   out.case_view_detail = cv;
   console.log(`${cv.rps}/s, p50 ${cv.p50_ms} ms, p99 ${cv.p99_ms} ms, ${cv.errors} errors`);
@@ -240,12 +264,20 @@ async function phaseIntake(o, out) {
   writeFileSync(targetsFile, targets.join('\n') + '\n');
   const tc = Math.min(16, Math.max(1, Math.floor(targets.length / 8))); // a target comes round only when its last move is done
   console.log(`== transition_per_s: notice_sent <-> needs_info over ${targets.length} targets, -c${tc}, ${o.seconds} s`);
-  const trBefore = await storeCounters(srv);
-  const tr = await wrk(srv.base + '/', { connections: tc, seconds: o.seconds, script: 'transition.lua', env: { BENCH_TARGETS: targetsFile, BENCH_COOKIE: staff.cookie, BENCH_CSRF: staff.csrf } });
+  const trBefore = await countersOf(nodes);
+  // Two nodes take turns over the same targets: each wrk keeps to its half, so that no target
+  // comes round on one node while its last move is still on the other.
+  const halves = nodes.map((n, i) => {
+    const f = path.join(o.work, `targets.${i}`);
+    writeFileSync(f, targets.filter((_, k) => k % nodes.length === i).join('\n') + '\n');
+    return f;
+  });
+  const trs = await Promise.all(nodes.map((n, i) => wrk(n.base + '/', { connections: Math.max(1, Math.round(tc / nodes.length)), seconds: o.seconds, script: 'transition.lua', env: { BENCH_TARGETS: halves[i], BENCH_COOKIE: staff.cookie, BENCH_CSRF: staff.csrf } })));
+  const tr = trs.length === 1 ? trs[0] : { rps: round(trs.reduce((a, r) => a + r.rps, 0)), requests: trs.reduce((a, r) => a + r.requests, 0), errors: trs.reduce((a, r) => a + r.errors, 0), p50_ms: Math.max(...trs.map((r) => r.p50_ms)), p99_ms: Math.max(...trs.map((r) => r.p99_ms)), nodes: trs };
   out.transition_per_s = tr.rps;
   out.transition_detail = tr;
   out.transition_errors = tr.errors;
-  out.transition_cost = costPerAnswer(trBefore, await storeCounters(srv), tr.requests);
+  out.transition_cost = costPerAnswer(trBefore, await countersOf(nodes), tr.requests);
   console.log(`${tr.rps}/s, p50 ${tr.p50_ms} ms, p99 ${tr.p99_ms} ms, ${tr.errors} errors; ${describeCost(out.transition_cost)}`);
 
   if (o.queuesHere) {
@@ -253,8 +285,8 @@ async function phaseIntake(o, out) {
     console.log(`== queues at the ${n} cases submitted (no bench_fill to fill bigger data dirs), -c${o.queueConnections}, ${o.queueRounds} rounds of ${o.queueSeconds} s each`);
     out.queue = { [n]: { cases: n, fill_seconds: 0, db_bytes_per_case: Math.round(dbBytes(dir, o) / n), queues: await measureQueues(o, srv, staff) } };
   }
-  out.rss_peak_mb = Math.max(out.rss_peak_mb || 0, memoryOf(srv).hwm_mb);
-  await stopServer(srv);
+  out.rss_peak_mb = Math.max(out.rss_peak_mb || 0, ...nodes.map((n) => memoryOf(n).hwm_mb));
+  for (const n of nodes) await stopServer(n);
   const cases = caseCount(dir, o);
   out.intake_cases = cases;
   out.intake_db_bytes_per_case = cases ? Math.round(dbBytes(dir, o) / cases) : null;
