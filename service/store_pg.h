@@ -34,8 +34,8 @@ int pg_tx_failed(const PgConn *c);
 /* The whole text as one round trip, without parameters (BEGIN, SAVEPOINT, a migration's
  * statements); func names the caller in the log. */
 StoreStatus pg_exec(PgConn *c, const char *sql, const char *func);
-/* Starts a write transaction: SERIALIZABLE, so that every transaction may be written as if it
- * were the only writer, as on SQLite; PostgreSQL refuses one that conflicts (pg_retry_wanted). */
+/* Starts a write transaction, after the lock that lets one write transaction of the database run
+ * at a time: every transaction may be written as if it were the only writer, as on SQLite. */
 StoreStatus pg_begin(PgConn *c, const char *func);
 /* 1 when a failure since pg_begin is one the whole transaction should run again for. */
 int pg_retry_wanted(const PgConn *c);

@@ -204,9 +204,9 @@ static StoreStatus tx_queued(StoreTxFn fn, void *arg, int alone)
 }
 
 /* ---- PostgreSQL: no group commit ----
- * Each transaction runs on its caller's own connection, and the server flushes concurrent commits
- * together by itself. SERIALIZABLE keeps every fn's reasoning (one writer at a time) true; a
- * transaction the server refused for a conflict runs again whole, as the Taler exchange does. */
+ * Each transaction runs on its caller's own connection, one at a time under the lock pg_begin
+ * takes, which keeps every fn's reasoning (one writer at a time) true; a transaction the server
+ * refused anyway (a deadlock) runs again whole, as the Taler exchange does. */
 #define PG_TX_ATTEMPTS 8
 
 static StoreStatus pg_nested(StoreConn *c, StoreTxFn fn, void *arg)
