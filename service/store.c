@@ -1074,7 +1074,7 @@ void store_before_upgrade(StoreBeforeUpgrade fn, void *arg)
 }
 
 /* The key of the advisory lock under which one node at a time migrates a PostgreSQL store. */
-#define PG_LOCK_MIGRATE 0x74616b6501LL
+#define PG_LOCK_MIGRATE "499850634497" /* "take" and 01: 0x74616b6501 */
 
 /* PostgreSQL's schema version: 0 for an empty database. -1 when it cannot be read. */
 static int pg_version(StoreConn *c)
@@ -1094,10 +1094,8 @@ static int pg_version(StoreConn *c)
  * when there was nothing left to apply. DDL is transactional: a failed file leaves nothing. */
 static int migrate_pg_step(StoreConn *c, int *done, char *err, size_t err_size)
 {
-    char lock[96];
-    snprintf(lock, sizeof lock, "BEGIN; SELECT pg_advisory_xact_lock(%lld)",
-             (long long)PG_LOCK_MIGRATE);
-    if (pg_exec(c->pg, lock, __func__) != STORE_OK) {
+    if (pg_exec(c->pg, "BEGIN; SELECT pg_advisory_xact_lock(" PG_LOCK_MIGRATE ")", __func__) !=
+        STORE_OK) {
         snprintf(err, err_size, "cannot lock the database for its migrations");
         return -1;
     }
@@ -1121,12 +1119,12 @@ static int migrate_pg_step(StoreConn *c, int *done, char *err, size_t err_size)
         *done = 1;
     } else {
         int n = migration_number(next->path, PG_MIGRATIONS);
-        char setv[64];
-        snprintf(setv, sizeof setv, "UPDATE schema_version SET version = %d", n);
+        StoreStmt *setv = store_stmt(c, "UPDATE schema_version SET version = :v");
+        store_bind_int64_n(setv, ":v", n);
         /* The first file, the baseline, sets its own version; later ones have it set here. */
         if ((version > 0 && n != version + 1) ||
             pg_exec(c->pg, (const char *)next->data, __func__) != STORE_OK ||
-            pg_exec(c->pg, setv, __func__) != STORE_OK ||
+            store_exec_stmt(c, setv, __func__) != STORE_OK ||
             pg_exec(c->pg, "COMMIT", __func__) != STORE_OK) {
             snprintf(err, err_size, "migration %s failed", next->path);
             rc = -1;
