@@ -77,6 +77,10 @@ int ctl_migrate(int argc, char **argv)
         fprintf(stderr, "takedownctl migrate: upgrade the SQLite installation first (start this "
                         "version's takedownd on it once)\n");
         return 1;
+    case STORE_COPY_SOURCE_CHANGED:
+        fprintf(stderr, "takedownctl migrate: the source's tables were changed outside takedown "
+                        "(see above); nothing was copied\n");
+        return 1;
     case STORE_COPY_MISMATCH:
         fprintf(stderr, "takedownctl migrate: the copy does not verify (see above); nothing "
                         "should serve from it\n");

@@ -15,9 +15,10 @@ typedef enum StoreCopyResult {
     STORE_COPY_NO_SOURCE,    /* no SQLite database at the path, or not one of ours */
     STORE_COPY_NOT_EMPTY,    /* the target holds another installation (or one not from this copy) */
     STORE_COPY_SOURCE_NEWER, /* the source's schema is not the one this copy knows (17) */
-    STORE_COPY_STOPPED,      /* stop_after rows copied, as asked: a run again goes on */
-    STORE_COPY_FAILED,       /* a read or write failed (logged) */
-    STORE_COPY_MISMATCH,     /* the copy does not verify (counts, audit chain) */
+    STORE_COPY_SOURCE_CHANGED, /* a table of the source has other columns than schema 17's */
+    STORE_COPY_STOPPED,        /* stop_after rows copied, as asked: a run again goes on */
+    STORE_COPY_FAILED,         /* a read or write failed (logged) */
+    STORE_COPY_MISMATCH,       /* the copy does not verify (counts, audit chain) */
 } StoreCopyResult;
 
 /* Called after each batch: table, rows copied of it so far, and of its rows in all. */

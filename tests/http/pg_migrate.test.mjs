@@ -8,10 +8,11 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 
 import { postgresBin, startCluster } from './pg_cluster.mjs';
-import { startServer, call, ctl, initStaff, tempDir, validReport, reportForm, formToken } from './lib.mjs';
+import { startServer, call, ctl, initStaff, tempDir, validReport, reportForm, formToken, sql } from './lib.mjs';
 
 let pg, dir, pw;
 const receipts = [];
@@ -138,4 +139,17 @@ test('PostgreSQL is backed up by its own tools; takedownctl restore re-applies t
   } finally {
     await back.stop();
   }
+});
+
+test('a source whose tables were changed by hand is refused before anything is copied, naming the table', () => {
+  const changed = tempDir('takedown-migrate-changed-');
+  fs.copyFileSync(path.join(dir, 'takedown.db'), path.join(changed, 'takedown.db'));
+  sql(changed, 'ALTER TABLE notes ADD COLUMN extra TEXT');
+  pg.psql('CREATE DATABASE td_changed', 'postgres');
+  const r = ctl(['migrate', '--from', changed, '--to', pg.url.replace('/takedown?', '/td_changed?')]);
+  assert.equal(r.status, 1, r.stdout + r.stderr);
+  assert.match(r.stderr, /columns of notes are not those of schema 17/);
+  assert.match(r.stderr, /changed outside takedown/);
+  assert.equal(pg.psql('SELECT count(*) FROM org', 'td_changed')[0][0], '0', 'nothing copied');
+  assert.equal(pg.psql("SELECT count(*) FROM meta WHERE key = 'migrate_source'", 'td_changed')[0][0], '0', 'no mark left');
 });
