@@ -122,10 +122,37 @@ async function wrkNodes(all, p, opts) {
   return { rps: sum('rps'), requests: sum('requests'), errors: sum('errors'), p50_ms: worst('p50_ms'), p99_ms: worst('p99_ms'), nodes: rs };
 }
 
-// storeCounters of every node, added up.
-async function countersOf(nodes) {
+// With --db on a cluster of this machine: the CPU time of its server processes (the postmaster
+// of the data directory's postmaster.pid and its children: one backend per takedownd connection),
+// in ns; 0 without --db or when the server runs elsewhere.
+function pgCpuNs(o) {
+  if (!o.db) return 0;
+  if (o.pgPid === undefined) {
+    const dir = pgValue(o, 'SHOW data_directory');
+    try {
+      o.pgPid = Number(readFileSync(path.join(dir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    } catch {
+      o.pgPid = 0;
+    }
+  }
+  if (!o.pgPid) return 0;
+  let ticks = 0;
+  for (const p of readdirSync('/proc')) {
+    if (!/^\d+$/.test(p)) continue;
+    try {
+      const st = readFileSync(`/proc/${p}/stat`, 'utf8');
+      const f = st.slice(st.lastIndexOf(')') + 2).split(' '); // f[1] ppid, f[11] utime, f[12] stime
+      if (Number(p) === o.pgPid || Number(f[1]) === o.pgPid) ticks += Number(f[11]) + Number(f[12]);
+    } catch { /* a process that just ended */ }
+  }
+  return ticks * 1e7; // USER_HZ 100
+}
+
+// storeCounters of every node, added up, and PostgreSQL's server CPU (dbCpuNs) with --db.
+async function countersOf(nodes, o = {}) {
   const cs = await Promise.all(nodes.map(storeCounters));
-  return Object.fromEntries(Object.keys(cs[0]).map((k) => [k, cs.reduce((a, c) => a + (c[k] || 0), 0)]));
+  const sum = Object.fromEntries(Object.keys(cs[0]).map((k) => [k, cs.reduce((a, c) => a + (c[k] || 0), 0)]));
+  return { ...sum, dbCpuNs: pgCpuNs(o) };
 }
 
 // What the answers of one wrk run cost the server, from two storeCounters readings around it: CPU
@@ -134,15 +161,19 @@ async function countersOf(nodes) {
 // that say where a rate's limit lies on this machine.
 function costPerAnswer(before, after, answers) {
   const tx = after.tx - before.tx;
+  const db = (after.dbCpuNs || 0) - (before.dbCpuNs || 0);
   return {
-    cpu_us: answers ? round((after.cpuNs - before.cpuNs) / 1e3 / answers, 1) : null,
+    cpu_us: answers ? round((after.cpuNs - before.cpuNs + db) / 1e3 / answers, 1) : null,
+    db_cpu_us: answers && db ? round(db / 1e3 / answers, 1) : null,
     writer_cpu_us: tx ? round(((after.writerS - before.writerS) * 1e6) / tx, 1) : null,
     log_pages: tx ? round((after.pages - before.pages) / tx, 1) : null,
     tx_per_commit: after.commits > before.commits ? round(tx / (after.commits - before.commits), 2) : null,
   };
 }
 
-const describeCost = (c) => `server CPU ${c.cpu_us} µs an answer; writer CPU ${c.writer_cpu_us} µs, ${c.log_pages} log pages a transaction, ${c.tx_per_commit} transactions a commit`;
+const describeCost = (c) => (c.db_cpu_us
+  ? `server CPU ${c.cpu_us} µs an answer, PostgreSQL's processes ${c.db_cpu_us} of it`
+  : `server CPU ${c.cpu_us} µs an answer; writer CPU ${c.writer_cpu_us} µs, ${c.log_pages} log pages a transaction, ${c.tx_per_commit} transactions a commit`);
 
 // ---- HTTP for preparation (not measured) ----
 
@@ -155,7 +186,8 @@ function pgValue(o, query) {
 }
 
 function dbBytes(dir, o = {}) {
-  if (o.db) return Number(pgValue(o, 'SELECT pg_database_size(current_database())'));
+  // PostgreSQL: the tables of the schema with their indexes and TOAST (not the catalog's 7-8 MB).
+  if (o.db) return Number(pgValue(o, "SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind = 'r'"));
   let n = 0;
   for (const f of ['takedown.db', 'takedown.db-wal']) if (existsSync(path.join(dir, f))) n += statSync(path.join(dir, f)).size;
   return n;
@@ -264,7 +296,7 @@ async function phaseIntake(o, out) {
   writeFileSync(targetsFile, targets.join('\n') + '\n');
   const tc = Math.min(16, Math.max(1, Math.floor(targets.length / 8))); // a target comes round only when its last move is done
   console.log(`== transition_per_s: notice_sent <-> needs_info over ${targets.length} targets, -c${tc}, ${o.seconds} s`);
-  const trBefore = await countersOf(nodes);
+  const trBefore = await countersOf(nodes, o);
   // Two nodes take turns over the same targets: each wrk keeps to its half, so that no target
   // comes round on one node while its last move is still on the other.
   const halves = nodes.map((n, i) => {
@@ -277,7 +309,7 @@ async function phaseIntake(o, out) {
   out.transition_per_s = tr.rps;
   out.transition_detail = tr;
   out.transition_errors = tr.errors;
-  out.transition_cost = costPerAnswer(trBefore, await countersOf(nodes), tr.requests);
+  out.transition_cost = costPerAnswer(trBefore, await countersOf(nodes, o), tr.requests);
   console.log(`${tr.rps}/s, p50 ${tr.p50_ms} ms, p99 ${tr.p99_ms} ms, ${tr.errors} errors; ${describeCost(out.transition_cost)}`);
 
   if (o.queuesHere) {
@@ -513,18 +545,22 @@ function printTable(b) {
   const rows = [];
   const row = (name, value, vs, note = '') => rows.push(`| ${name} | ${value ?? '—'} | ${vs ?? '—'} | ${note} |`);
   const argonPerS = b.ceiling_argon2_ms ? round((b.machine.cores * 1000) / b.ceiling_argon2_ms) : null;
+  const cname = b.ceiling_pg_commit_per_s !== undefined ? 'ceiling_pg_commit_per_s' : 'ceiling_commit_per_s';
   row('ceiling_http_rps', b.ceiling_http_rps, null, 'bare libmicrohttpd');
   row('ceiling_commit_per_s', b.ceiling_commit_per_s, null, 'SQLite WAL, synchronous=FULL');
+  if (b.ceiling_pg_commit_per_s !== undefined) row('ceiling_pg_commit_per_s', b.ceiling_pg_commit_per_s, null, `PostgreSQL, one client (pgbench), ${b.pg_settings}; the write ratios below are to it`);
+  row('store', b.store, null, 'where the service phases ran');
   row('ceiling_argon2_ms', b.ceiling_argon2_ms, null, `so ${argonPerS} Argon2id/s on ${b.machine.cores} cores`);
   for (const c of CLIENTS) row(`submit_per_s_${c}`, b[`submit_per_s_${c}`], ratio(b[`submit_per_s_${c}`], argonPerS), `${c} client(s); ratio to cores × 1000 / argon2 ms`);
   row('submit_per_s (best)', b.submit_per_s, b.submit_ratio, `submit_ratio; ${b.submit_errors} errors`);
-  row('submit_per_s_kdf_min', b.submit_per_s_kdf_min, b.submit_kdf_min_ratio, 'receipt KDF at its minimum; ratio to ceiling_commit_per_s');
-  if (b.submit_kdf_min_cost) row('… server CPU µs a report', b.submit_kdf_min_cost.cpu_us, b.submit_kdf_min_cpu_bound_ratio, `ratio: cores × 10⁶ / µs, to ceiling_commit_per_s (the most the CPU allows); writer ${b.submit_kdf_min_cost.writer_cpu_us} µs, ${b.submit_kdf_min_cost.log_pages} pages, ${b.submit_kdf_min_cost.tx_per_commit} a commit`);
+  row('submit_per_s_kdf_min', b.submit_per_s_kdf_min, b.submit_kdf_min_ratio, `receipt KDF at its minimum; ratio to ${cname}`);
+  if (b.submit_kdf_min_cost) row('… server CPU µs a report', b.submit_kdf_min_cost.cpu_us, b.submit_kdf_min_cpu_bound_ratio, `ratio: cores × 10⁶ / µs, to ${cname} (the most the CPU allows); writer ${b.submit_kdf_min_cost.writer_cpu_us} µs, ${b.submit_kdf_min_cost.log_pages} pages, ${b.submit_kdf_min_cost.tx_per_commit} a commit`);
   row('receipt_login_per_s', b.receipt_login_per_s, ratio(b.receipt_login_per_s, argonPerS), `p50 ${b.receipt_login_p50_ms} ms; ratio to Argon2id/s`);
   row('healthz_p99_ms_under_submit_load', b.healthz_p99_ms_under_submit_load, null, `while ${CLIENTS[CLIENTS.length - 1]} clients submit`);
   row('case_view_rps', b.case_view_rps, ratio(b.case_view_rps, b.ceiling_http_rps), 'ratio to ceiling_http_rps');
-  row('transition_per_s', b.transition_per_s, b.transition_ratio, 'transition_ratio: to ceiling_commit_per_s');
-  if (b.transition_cost) row('… server CPU µs a transition', b.transition_cost.cpu_us, b.transition_cpu_bound_ratio, `ratio: cores × 10⁶ / µs, to ceiling_commit_per_s (the most the CPU allows); writer ${b.transition_cost.writer_cpu_us} µs, ${b.transition_cost.log_pages} pages, ${b.transition_cost.tx_per_commit} a commit`);
+  row('transition_per_s', b.transition_per_s, b.transition_ratio, `transition_ratio: to ${cname}`);
+  const costNote = (c) => (b.ceiling_pg_commit_per_s !== undefined ? `PostgreSQL's processes ${c.db_cpu_us ?? '—'} µs of it` : `writer ${c.writer_cpu_us} µs, ${c.log_pages} pages, ${c.tx_per_commit} a commit`);
+  if (b.transition_cost) row('… server CPU µs a transition', b.transition_cost.cpu_us, b.transition_cpu_bound_ratio, `ratio: cores × 10⁶ / µs, to ${cname} (the most the CPU allows); ${costNote(b.transition_cost)}`);
   for (const s of b.queue_sizes || []) {
     const q = b.queue[s];
     row(`queue at ${q.cases} cases: worst rps`, b[`queue_rps_${s}`], ratio(b[`queue_rps_${s}`], b.ceiling_http_rps), `worst p99 ${b[`queue_p99_ms_${s}`]} ms; ${q.db_bytes_per_case} DB bytes/case`);
@@ -537,7 +573,7 @@ function printTable(b) {
   }
   row('rss_idle_mb', b.rss_idle_mb, null, 'VmRSS 1 s after start, before any sign-in; highest over the fresh dir and every size');
   row('rss_peak_mb', b.rss_peak_mb, null, 'VmHWM, highest of the run');
-  row('db_bytes_per_case', b.db_bytes_per_case, null, 'takedown.db + WAL / cases at the largest size');
+  row('db_bytes_per_case', b.db_bytes_per_case, null, b.ceiling_pg_commit_per_s !== undefined ? "the schema's tables with their indexes and TOAST / cases" : 'takedown.db + WAL / cases at the largest size');
   console.log('\n| figure | value | ratio | note |\n| --- | ---: | ---: | --- |\n' + rows.join('\n'));
   if (b.queue_sizes) {
     const sizes = b.queue_sizes;
@@ -575,19 +611,22 @@ async function main() {
   }
   const argonPerS = b.ceiling_argon2_ms ? (b.machine.cores * 1000) / b.ceiling_argon2_ms : null;
   out.submit_ratio = ratio(out.submit_per_s, argonPerS);
-  out.submit_kdf_min_ratio = ratio(out.submit_per_s_kdf_min ?? null, b.ceiling_commit_per_s);
-  out.transition_ratio = ratio(out.transition_per_s, b.ceiling_commit_per_s);
+  // The write paths' ceiling is the store's own durable commit: PostgreSQL's with --db.
+  const commitCeiling = o.db ? b.ceiling_pg_commit_per_s ?? null : b.ceiling_commit_per_s;
+  out.store = o.db ? `postgresql, ${o.nodes} node(s)` : 'sqlite';
+  out.submit_kdf_min_ratio = ratio(out.submit_per_s_kdf_min ?? null, commitCeiling);
+  out.transition_ratio = ratio(out.transition_per_s, commitCeiling);
   // The most the cores could answer if the server's CPU per answer were all there was (wrk, the
   // kernel's writes and every wait cost nothing), against the same ceiling: the ratio's upper bound
   // on this machine.
-  const cpuBound = (cost) => (cost && cost.cpu_us ? ratio((b.machine.cores * 1e6) / cost.cpu_us, b.ceiling_commit_per_s) : null);
+  const cpuBound = (cost) => (cost && cost.cpu_us ? ratio((b.machine.cores * 1e6) / cost.cpu_us, commitCeiling) : null);
   out.transition_cpu_bound_ratio = cpuBound(out.transition_cost);
   out.submit_kdf_min_cpu_bound_ratio = cpuBound(out.submit_kdf_min_cost);
   summarizeQueues(out, b.ceiling_http_rps);
   if (out.db_bytes_per_case === undefined) out.db_bytes_per_case = out.intake_db_bytes_per_case;
   for (const k of ['submit_per_s_kdf_min', 'submit_kdf_min_ratio', 'queue_rps', 'queue_p50_ms', 'queue_p99_ms', 'queue_ratio', 'queue_scaling'])
     if (out[k] === undefined) out[k] = null;
-  const ceilings = Object.fromEntries(Object.entries(b).filter(([k]) => /^(ceiling_|spread$|config$|machine$|commit$|date$)/.test(k)));
+  const ceilings = Object.fromEntries(Object.entries(b).filter(([k]) => /^(ceiling_|spread$|config$|machine$|commit$|date$|pg_settings$)/.test(k)));
   const merged = { ...ceilings, ...out };
   merged.config = { ...b.config, service_threads: o.threads, service_seconds: o.seconds, queue_seconds: o.queueSeconds, queue_rounds: o.queueRounds, submit_clients: CLIENTS, queue_connections: o.queueConnections, platform_filter: PLATFORM };
   writeFileSync(o.bench, JSON.stringify(merged, null, 2) + '\n');
