@@ -87,20 +87,47 @@ StoreStatus cw_org_key_current(StoreConn *c, const unsigned char *org_sk)
 
 /* ---- blind indexes: what a case holds, for matching across cases; keyed by the org key ---- */
 
-typedef struct BlindArgs {
-    StoreConn *c;
-    const unsigned char *bkey;
-    const char *case_id;
-    StoreStatus st;
-} BlindArgs;
+/* The blind index values a case should have, made from what a view decrypted. */
+typedef struct BlindSet {
+    BlindRow *rows; /* owned */
+    size_t n, cap;
+} BlindSet;
 
-static void blind_put(BlindArgs *b, const char *domain, const char *value, int64_t target_id)
+static int blind_has(const BlindSet *set, const BlindRow *r)
 {
-    if (!value || !*value || b->st != STORE_OK)
+    for (size_t i = 0; i < set->n; i++)
+        if (set->rows[i].target_id == r->target_id && strcmp(set->rows[i].domain, r->domain) == 0 &&
+            memcmp(set->rows[i].value, r->value, VAULT_ID_BYTES) == 0)
+            return 1;
+    return 0;
+}
+
+/* Adds r unless the set holds it already (the table keeps one row of each). */
+static void blind_add(BlindSet *set, const BlindRow *r)
+{
+    if (blind_has(set, r))
         return;
-    unsigned char idx[VAULT_ID_BYTES];
-    vault_blind_index(b->bkey, domain, value, strlen(value), idx);
-    b->st = store_blind_replace(b->c, b->case_id, domain, idx, target_id);
+    if (set->n == set->cap) {
+        set->cap = set->cap ? set->cap * 2 : 8;
+        set->rows = xrealloc(set->rows, set->cap * sizeof *set->rows);
+    }
+    set->rows[set->n++] = *r;
+}
+
+static void blind_add_cb(void *arg, const BlindRow *r)
+{
+    blind_add(arg, r);
+}
+
+static void blind_put(BlindSet *set, const unsigned char *bkey, const char *domain,
+                      const char *value, int64_t target_id)
+{
+    if (!value || !*value)
+        return;
+    BlindRow r = {.target_id = target_id};
+    snprintf(r.domain, sizeof r.domain, "%s", domain);
+    vault_blind_index(bkey, domain, value, strlen(value), r.value);
+    blind_add(set, &r);
 }
 
 /* A contact in a form that matches however it was typed: lower case, phone digits only. */
@@ -123,24 +150,36 @@ static void contact_norm(const json_t *contact, char out[300])
 StoreStatus cw_blind_write(StoreConn *c, const unsigned char *org_sk, const char *case_id,
                            const json_t *body, const json_t *targets, const json_t *fingerprints)
 {
-    StoreStatus st = store_blind_clear(c, case_id);
-    if (st != STORE_OK)
-        return st;
     unsigned char *bkey = vault_secret_alloc(VAULT_KEY_BYTES);
     vault_blind_key(org_sk, bkey);
-    BlindArgs b = {c, bkey, case_id, STORE_OK};
+    BlindSet want = {0}, have = {0};
     size_t i;
     json_t *v;
-    json_array_foreach(targets, i, v) blind_put(
-        &b, "url", json_string_value(json_object_get(json_object_get(v, "body"), "canonical")),
-        json_integer_value(json_object_get(v, "id")));
+    json_array_foreach(targets, i, v)
+        blind_put(&want, bkey, "url",
+                  json_string_value(json_object_get(json_object_get(v, "body"), "canonical")),
+                  json_integer_value(json_object_get(v, "id")));
     json_array_foreach(fingerprints, i, v)
-        blind_put(&b, "sha256", json_string_value(json_object_get(v, "value")), 0);
+        blind_put(&want, bkey, "sha256", json_string_value(json_object_get(v, "value")), 0);
     char contact[300];
     contact_norm(json_object_get(json_object_get(body, "requester"), "contact"), contact);
-    blind_put(&b, "contact", contact, 0);
+    blind_put(&want, bkey, "contact", contact, 0);
     vault_secret_free(bkey);
-    return b.st;
+    /* Written again only when they differ from what is stored: most views change nothing, and
+     * each write is a row deleted and made again under the one writer. */
+    StoreStatus st = store_blind_of_case(c, case_id, blind_add_cb, &have);
+    int same = st == STORE_OK && have.n == want.n;
+    for (size_t k = 0; same && k < want.n; k++)
+        same = blind_has(&have, &want.rows[k]);
+    if (st == STORE_OK && !same) {
+        st = store_blind_clear(c, case_id);
+        for (size_t k = 0; st == STORE_OK && k < want.n; k++)
+            st = store_blind_replace(c, case_id, want.rows[k].domain, want.rows[k].value,
+                                     want.rows[k].target_id);
+    }
+    free(want.rows);
+    free(have.rows);
+    return st;
 }
 
 StoreStatus cw_case_workable(StoreConn *c, const char *case_id)

@@ -122,6 +122,15 @@ StoreStatus store_blind_replace(StoreConn *c, const char *case_id, const char *d
                                 const unsigned char value[VAULT_ID_BYTES], int64_t target_id);
 /* Deletes every blind index value of a case. */
 StoreStatus store_blind_clear(StoreConn *c, const char *case_id);
+/* One blind index value of a case as stored (target_id 0: the case itself). */
+typedef struct BlindRow {
+    char domain[16];
+    unsigned char value[VAULT_ID_BYTES];
+    int64_t target_id;
+} BlindRow;
+/* The blind index values of a case, in no particular order. */
+StoreStatus store_blind_of_case(StoreConn *c, const char *case_id,
+                                void (*cb)(void *arg, const BlindRow *r), void *arg);
 /* Other cases sharing a blind index value with this case: (case id, domain, target) rows. */
 StoreStatus store_blind_matches(StoreConn *c, const char *case_id,
                                 void (*cb)(void *arg, const char *other_case, const char *domain,

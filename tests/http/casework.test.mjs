@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { startServer, ctl, tempDir, REPO, I18N, call as callAs, htmlEscape, sql } from './lib.mjs';
+import { startServer, ctl, tempDir, REPO, I18N, call as callAs, htmlEscape, sql, ON_PG } from './lib.mjs';
 
 const SERVER_ARGS = ['--debug-routes', '--trust-proxy'];
 const HOUR = 3600;
@@ -904,6 +904,40 @@ test('matches: the same fingerprint in two cases, once a caseworker has opened b
   const vc = await view(c.caseId);
   assert.deepEqual(vc.matches.filter((m) => m.on === 'sha256').map((m) => m.case), [d.caseId]);
   assert.deepEqual(vc.matches.filter((m) => m.on === 'url'), [], 'different links');
+});
+
+// A view writes a case's blind indexes only when what it decrypted says they differ: most views
+// change nothing, and a link added since the last view is indexed at the next one. A trigger of
+// the test's own counts the rows deleted from blind_index (each rewrite deletes the case's rows).
+test('matches: a view writes the blind indexes again only when they changed; a link added after a view matches at the next', async () => {
+  const h = await newCase({});
+  await view(h.caseId);
+  const g = await newCase({ fingerprint: fp() });
+  await view(g.caseId);
+  sql(dir, ON_PG
+    ? `CREATE TABLE test_blind_deletes (case_id text);
+       CREATE FUNCTION test_blind_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
+         BEGIN INSERT INTO test_blind_deletes VALUES (OLD.case_id); RETURN NULL; END $$;
+       CREATE TRIGGER test_blind_deleted AFTER DELETE ON blind_index FOR EACH ROW EXECUTE FUNCTION test_blind_deleted();`
+    : `CREATE TABLE test_blind_deletes (case_id TEXT);
+       CREATE TRIGGER test_blind_deleted AFTER DELETE ON blind_index BEGIN INSERT INTO test_blind_deletes VALUES (OLD.case_id); END;`);
+  const deleted = () => Number(sql(dir, `SELECT count(*) FROM test_blind_deletes WHERE case_id = '${g.caseId}'`));
+  try {
+    const again = await view(g.caseId);
+    assert.equal(deleted(), 0, 'a view that changes nothing writes nothing');
+    assert.deepEqual(again.matches, []);
+    const add = await as('cw1', 'POST', `/api/v1/staff/cases/${g.caseId}/targets`, { targets: [{ kind: 'online', url: h.url }] });
+    assert.equal(add.status, 201, add.text);
+    const after = await view(g.caseId);
+    assert.equal(deleted(), 3, 'the link, the fingerprint and the contact written again with the new link');
+    assert.deepEqual(after.matches.filter((m) => m.on === 'url').map((m) => m.case), [h.caseId], 'the added link matches');
+    await view(g.caseId);
+    assert.equal(deleted(), 3, 'and the next view writes nothing');
+  } finally {
+    sql(dir, ON_PG
+      ? 'DROP TRIGGER test_blind_deleted ON blind_index; DROP FUNCTION test_blind_deleted(); DROP TABLE test_blind_deletes;'
+      : 'DROP TRIGGER test_blind_deleted; DROP TABLE test_blind_deletes;');
+  }
 });
 
 test('matches: the same contact in two cases, however it was typed', async () => {
