@@ -79,7 +79,7 @@ int ctl_migrate(int argc, char **argv)
         return 1;
     case STORE_COPY_SOURCE_CHANGED:
         fprintf(stderr, "takedownctl migrate: the source's tables were changed outside takedown "
-                        "(see above); nothing was copied\n");
+                        "(see above); nothing (more) was copied\n");
         return 1;
     case STORE_COPY_MISMATCH:
         fprintf(stderr, "takedownctl migrate: the copy does not verify (see above); nothing "

@@ -402,21 +402,11 @@ StoreStatus store_blind_clear(StoreConn *c, const char *case_id)
     return store_exec_stmt(c, st, __func__);
 }
 
-typedef struct BlindEach {
-    void (*cb)(void *arg, const BlindRow *r);
-    void *arg;
-} BlindEach;
-
-static int blind_row(StoreStmt *st, void *arg)
-{
-    BlindEach *e = arg;
-    BlindRow r;
-    store_column_text(st, 0, r.domain, sizeof r.domain);
-    store_column_fixed(st, 1, r.value, sizeof r.value);
-    r.target_id = store_col_int64(st, 2);
-    e->cb(e->arg, &r);
-    return 0;
-}
+static const StoreCol blind_cols[] = {STORE_COL(TEXT, BlindRow, domain),
+                                      STORE_COL(FIXED, BlindRow, value),
+                                      STORE_COL(INT, BlindRow, target_id)};
+static const StoreRowSpec blind_spec = STORE_ROW_SPEC(blind_cols);
+STORE_EACH_ROW(blind_each, BlindRow, blind_spec)
 
 StoreStatus store_blind_of_case(StoreConn *c, const char *case_id,
                                 void (*cb)(void *arg, const BlindRow *r), void *arg)
@@ -424,8 +414,8 @@ StoreStatus store_blind_of_case(StoreConn *c, const char *case_id,
     StoreStmt *st = store_stmt(c, "SELECT domain, value, coalesce(target_id, 0) FROM blind_index "
                                   "WHERE case_id = :case_id");
     store_bind_text_n(st, ":case_id", case_id);
-    BlindEach e = {cb, arg};
-    return store_each(c, st, blind_row, &e, __func__);
+    BlindRowEach e = {cb, arg};
+    return store_each(c, st, blind_each, &e, __func__);
 }
 
 StoreStatus store_blind_matches(StoreConn *c, const char *case_id,

@@ -436,22 +436,21 @@ StoreCopyResult store_copy_from_sqlite(const char *sqlite_path, int64_t stop_aft
     sqlite3_busy_timeout(db, 5000);
     char mark[256];
     StoreCopyResult res = STORE_COPY_OK;
-    if (source_identity(db, mark, sizeof mark) != 0)
+    /* One snapshot of the source for the whole run, the checks included (it begins at the first
+     * read): takedownd may still be running on it. */
+    if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK || check_tables(c) != 0)
+        res = STORE_COPY_FAILED;
+    else if (source_identity(db, mark, sizeof mark) != 0)
         res = STORE_COPY_NO_SOURCE;
     else if (source_schema(db) != SOURCE_SCHEMA)
         res = STORE_COPY_SOURCE_NEWER;
     else if (source_shape(db) != 0)
         res = STORE_COPY_SOURCE_CHANGED;
-    else if (check_tables(c) != 0)
-        res = STORE_COPY_FAILED;
     Begin b = {mark, 0, 0};
     if (res == STORE_COPY_OK && store_tx(begin_copy, &b) != STORE_OK)
         res = STORE_COPY_FAILED;
     if (res == STORE_COPY_OK && b.other)
         res = STORE_COPY_NOT_EMPTY;
-    /* One snapshot of the source for the whole run: takedownd may still be running on it. */
-    if (res == STORE_COPY_OK && sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
-        res = STORE_COPY_FAILED;
     int64_t budget = stop_after > 0 ? stop_after : -1;
     for (size_t i = 0; res == STORE_COPY_OK && i < COPY_TABLES && budget != 0; i++)
         res = copy_table(db, &copy_tables[i], &budget, fn, arg);

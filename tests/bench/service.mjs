@@ -122,37 +122,47 @@ async function wrkNodes(all, p, opts) {
   return { rps: sum('rps'), requests: sum('requests'), errors: sum('errors'), p50_ms: worst('p50_ms'), p99_ms: worst('p99_ms'), nodes: rs };
 }
 
-// With --db on a cluster of this machine: the CPU time of its server processes (the postmaster
-// of the data directory's postmaster.pid and its children: one backend per takedownd connection),
-// in ns; 0 without --db or when the server runs elsewhere.
-function pgCpuNs(o) {
-  if (!o.db) return 0;
+// With --db on a cluster of this machine: the CPU ticks of each of its server processes (the
+// postmaster of the data directory's postmaster.pid and its children: one backend per takedownd
+// connection), by pid; empty without --db or when the server runs elsewhere.
+function pgTicks(o) {
+  const ticks = {};
+  if (!o.db) return ticks;
   if (o.pgPid === undefined) {
     const dir = pgValue(o, 'SHOW data_directory');
     try {
       o.pgPid = Number(readFileSync(path.join(dir, 'postmaster.pid'), 'utf8').split('\n')[0]);
     } catch {
       o.pgPid = 0;
+      console.log('(PostgreSQL runs elsewhere: its CPU is not counted)');
     }
   }
-  if (!o.pgPid) return 0;
-  let ticks = 0;
+  if (!o.pgPid) return ticks;
   for (const p of readdirSync('/proc')) {
     if (!/^\d+$/.test(p)) continue;
     try {
       const st = readFileSync(`/proc/${p}/stat`, 'utf8');
       const f = st.slice(st.lastIndexOf(')') + 2).split(' '); // f[1] ppid, f[11] utime, f[12] stime
-      if (Number(p) === o.pgPid || Number(f[1]) === o.pgPid) ticks += Number(f[11]) + Number(f[12]);
+      if (Number(p) === o.pgPid || Number(f[1]) === o.pgPid) ticks[p] = Number(f[11]) + Number(f[12]);
     } catch { /* a process that just ended */ }
   }
-  return ticks * 1e7; // USER_HZ 100
+  return ticks;
 }
 
-// storeCounters of every node, added up, and PostgreSQL's server CPU (dbCpuNs) with --db.
+// The CPU the processes alive at the second reading spent since the first (or since they began),
+// in ns: a process that ended in between is not counted, so the figure is a lower bound.
+function pgCpuNsBetween(before = {}, after = {}) {
+  let t = 0;
+  for (const [pid, v] of Object.entries(after)) t += v - (before[pid] ?? 0);
+  return t * (1e9 / CLOCK_TICKS);
+}
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
+
+// storeCounters of every node, added up, and PostgreSQL's process ticks (dbTicks) with --db.
 async function countersOf(nodes, o = {}) {
   const cs = await Promise.all(nodes.map(storeCounters));
   const sum = Object.fromEntries(Object.keys(cs[0]).map((k) => [k, cs.reduce((a, c) => a + (c[k] || 0), 0)]));
-  return { ...sum, dbCpuNs: pgCpuNs(o) };
+  return { ...sum, dbTicks: pgTicks(o) };
 }
 
 // What the answers of one wrk run cost the server, from two storeCounters readings around it: CPU
@@ -161,7 +171,7 @@ async function countersOf(nodes, o = {}) {
 // that say where a rate's limit lies on this machine.
 function costPerAnswer(before, after, answers) {
   const tx = after.tx - before.tx;
-  const db = (after.dbCpuNs || 0) - (before.dbCpuNs || 0);
+  const db = pgCpuNsBetween(before.dbTicks, after.dbTicks);
   return {
     cpu_us: answers ? round((after.cpuNs - before.cpuNs + db) / 1e3 / answers, 1) : null,
     db_cpu_us: answers && db ? round(db / 1e3 / answers, 1) : null,
